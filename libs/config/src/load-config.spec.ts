@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './load-config.js';
+import { gatewayConfigSchema, platformConfigSchema } from './schemas.js';
+import { maskSecrets } from './mask.js';
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies defaults and derives public URLs from ports', () => {
+    const config = loadConfig(gatewayConfigSchema, { GATEWAY_PORT: '4001' });
+    expect(config.port).toBe(4001);
+    expect(config.publicUrl).toBe('http://localhost:4001');
+    expect(config.authPublicUrl).toBe('http://localhost:3000');
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.http).toEqual({ host: '127.0.0.1', tls: undefined, h2c: false });
+  });
+
+  it('names every bad key at once and never echoes a value', () => {
+    const error = errorOf(() =>
+      loadConfig(platformConfigSchema, {
+        GATEWAY_PORT: 'abc',
+        AUTH_PORT: '70000',
+        DATABASE_URL: 'not a url:hunter2',
+        REDIS_URL: 'http://localhost:6379',
+        TLS_CERT_FILE: '/tmp/cert.pem',
+      }),
+    );
+    expect(error.issues.map((i) => i.key)).toEqual(['AUTH_PORT', 'DATABASE_URL', 'GATEWAY_PORT', 'REDIS_URL', 'TLS_KEY_FILE']);
+    expect(error.message).not.toContain('hunter2');
+    expect(error.message).toContain('GATEWAY_PORT: must be a port number');
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig(gatewayConfigSchema, { GATEWAY_PORT: '', DATABASE_URL: '' }).port).toBe(3001);
+  });
+
+  it('strips trailing slashes from public URLs', () => {
+    expect(loadConfig(gatewayConfigSchema, { GATEWAY_PUBLIC_URL: 'https://mcp.example.com/' }).publicUrl).toBe('https://mcp.example.com');
+  });
+});
+
+describe('maskSecrets', () => {
+  it('masks URL passwords and secret-named fields', () => {
+    expect(
+      maskSecrets({ databaseUrl: 'postgresql://app:s3cret@db:5432/airlock', bootstrapAdmin: { clientId: 'admin', clientSecret: 'x'.repeat(30) } }),
+    ).toEqual({ databaseUrl: 'postgresql://app:********@db:5432/airlock', bootstrapAdmin: { clientId: 'admin', clientSecret: '********' } });
+  });
+});

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+// Shared pieces every app schema is built from. Messages never include the offending value: a
+// malformed URL may well carry a password.
+
+export const port = (fallback: number) =>
+  z
+    .string({ error: 'must be a port number' })
+    .regex(/^\d{1,5}$/, { error: 'must be a port number (0-65535)' })
+    .transform(Number)
+    .refine((n) => n <= 65535, { error: 'must be a port number (0-65535)' })
+    .prefault(String(fallback));
+
+export const httpUrl = z
+  .string()
+  .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), { error: 'must be an http(s) URL' })
+  .transform((v) => v.replace(/\/+$/, ''));
+
+export const postgresUrl = z
+  .string()
+  .refine((v) => URL.canParse(v) && /^postgres(ql)?:$/.test(new URL(v).protocol) && new URL(v).hostname !== '', {
+    error: 'must be a postgresql://user@host:port/database URL',
+  });
+
+export const redisUrl = z
+  .string()
+  .refine((v) => URL.canParse(v) && /^rediss?:$/.test(new URL(v).protocol) && new URL(v).hostname !== '', {
+    error: 'must be a redis://host:port URL',
+  });
+
+export const boolean = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1' || v === 'yes')
+    .prefault(fallback ? "true" : "false");
+
+export const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: 'must be a whole number' })
+    .transform(Number)
+    .refine((n) => n > 0, { error: 'must be greater than zero' })
+    .prefault(String(fallback));
+
+export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+/** A 32-byte key, base64 or base64url encoded. */
+export const masterKey = z
+  .string()
+  .refine((v) => Buffer.from(v, 'base64').length === 32, { error: 'must be 32 bytes, base64 encoded' });
+
+export const secretString = (minLength: number) => z.string().min(minLength, { error: `must be at least ${minLength} characters` });

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { boolean, httpUrl, logLevel, masterKey, port, postgresUrl, redisUrl, secretString } from './pieces.js';
+
+// Env shapes per concern. Each app's schema is the union of the shapes it needs; the launcher, which runs
+// every app in one process, takes the union of all of them.
+
+const runtimeShape = {
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: logLevel,
+  AIRLOCK_DATA_DIR: z.string().default('./.airlock'),
+  DATABASE_URL: postgresUrl.optional(),
+  REDIS_URL: redisUrl.optional(),
+  AIRLOCK_MASTER_KEY: masterKey.optional(),
+};
+
+const httpShape = {
+  HOST: z.string().min(1).default('127.0.0.1'),
+  TLS_CERT_FILE: z.string().optional(),
+  TLS_KEY_FILE: z.string().optional(),
+  HTTP2_CLEARTEXT: boolean(false),
+};
+
+const authShape = {
+  AUTH_PORT: port(3000),
+  AUTH_PUBLIC_URL: httpUrl.optional(),
+  AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID: z.string().regex(/^[\w.-]{3,64}$/, { error: 'must be 3-64 letters, digits, dots, dashes or underscores' }).optional(),
+  AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET: secretString(24).optional(),
+  AIRLOCK_DEMO_USER_EMAIL: z.email({ error: 'must be an email address' }).default('demo@airlock.local'),
+  AIRLOCK_DEMO_USER_PASSWORD: secretString(8).optional(),
+};
+
+const gatewayShape = {
+  GATEWAY_PORT: port(3001),
+  GATEWAY_PUBLIC_URL: httpUrl.optional(),
+};
+
+const sessionStoreShape = {
+  SESSION_STORE_PORT: port(3002),
+  SESSION_STORE_URL: httpUrl.optional(),
+};
+
+type RuntimeEnv = z.output<z.ZodObject<typeof runtimeShape>>;
+type HttpEnv = z.output<z.ZodObject<typeof httpShape>>;
+
+function runtime(env: RuntimeEnv) {
+  return {
+    env: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    dataDir: env.AIRLOCK_DATA_DIR,
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    masterKey: env.AIRLOCK_MASTER_KEY,
+  };
+}
+
+function http(env: HttpEnv) {
+  return {
+    host: env.HOST,
+    tls: env.TLS_CERT_FILE && env.TLS_KEY_FILE ? { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE } : undefined,
+    h2c: env.HTTP2_CLEARTEXT,
+  };
+}
+
+const publicUrl = (explicit: string | undefined, portNumber: number) => explicit ?? `http://localhost:${portNumber}`;
+
+function tlsPairCheck(env: { TLS_CERT_FILE?: string | undefined; TLS_KEY_FILE?: string | undefined }, ctx: z.RefinementCtx) {
+  if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
+    const missing = env.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE';
+    ctx.addIssue({ code: 'custom', path: [missing], message: 'TLS_CERT_FILE and TLS_KEY_FILE must be set together' });
+  }
+}
+
+function adminPairCheck(
+  env: { AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID?: string | undefined; AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET?: string | undefined },
+  ctx: z.RefinementCtx,
+) {
+  if (Boolean(env.AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID) !== Boolean(env.AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET)) {
+    const missing = env.AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID ? 'AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET' : 'AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID';
+    ctx.addIssue({ code: 'custom', path: [missing], message: 'the bootstrap admin client id and secret must be set together' });
+  }
+}
+
+export const authServerConfigSchema = z
+  .object({ ...runtimeShape, ...httpShape, ...authShape, ...sessionStoreShape, ...gatewayShape })
+  .superRefine(tlsPairCheck)
+  .superRefine(adminPairCheck)
+  .transform((env) => ({
+    ...runtime(env),
+    http: http(env),
+    port: env.AUTH_PORT,
+    publicUrl: publicUrl(env.AUTH_PUBLIC_URL, env.AUTH_PORT),
+    gatewayPublicUrl: publicUrl(env.GATEWAY_PUBLIC_URL, env.GATEWAY_PORT),
+    sessionStoreUrl: publicUrl(env.SESSION_STORE_URL, env.SESSION_STORE_PORT),
+    bootstrapAdmin:
+      env.AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID && env.AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET
+        ? { clientId: env.AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID, clientSecret: env.AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET }
+        : undefined,
+    demoUser: { email: env.AIRLOCK_DEMO_USER_EMAIL, password: env.AIRLOCK_DEMO_USER_PASSWORD },
+  }));
+
+export const sessionStoreConfigSchema = z
+  .object({ ...runtimeShape, ...httpShape, ...sessionStoreShape, ...authShape })
+  .superRefine(tlsPairCheck)
+  .transform((env) => ({
+    ...runtime(env),
+    http: http(env),
+    port: env.SESSION_STORE_PORT,
+    publicUrl: publicUrl(env.SESSION_STORE_URL, env.SESSION_STORE_PORT),
+    authPublicUrl: publicUrl(env.AUTH_PUBLIC_URL, env.AUTH_PORT),
+  }));
+
+export const gatewayConfigSchema = z
+  .object({ ...runtimeShape, ...httpShape, ...gatewayShape, ...authShape, ...sessionStoreShape })
+  .superRefine(tlsPairCheck)
+  .transform((env) => ({
+    ...runtime(env),
+    http: http(env),
+    port: env.GATEWAY_PORT,
+    publicUrl: publicUrl(env.GATEWAY_PUBLIC_URL, env.GATEWAY_PORT),
+    authPublicUrl: publicUrl(env.AUTH_PUBLIC_URL, env.AUTH_PORT),
+    sessionStoreUrl: publicUrl(env.SESSION_STORE_URL, env.SESSION_STORE_PORT),
+  }));
+
+/** Everything the three apps need; what the launcher parses when it runs them in one process. */
+export const platformConfigSchema = z
+  .object({ ...runtimeShape, ...httpShape, ...authShape, ...gatewayShape, ...sessionStoreShape })
+  .superRefine(tlsPairCheck)
+  .superRefine(adminPairCheck);
+
+export type AuthServerConfig = z.output<typeof authServerConfigSchema>;
+export type SessionStoreConfig = z.output<typeof sessionStoreConfigSchema>;
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+export type RuntimeConfig = ReturnType<typeof runtime>;
+export type HttpConfig = ReturnType<typeof http>;
