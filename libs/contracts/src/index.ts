@@ -1,1 +1,30 @@
-export const name = 'contracts';
+export { tenantSlugSchema, registrationPolicySchema } from './tenant.js';
+export type { TenantSlug, RegistrationPolicy } from './tenant.js';
+export { issuerUrl, aggregatedMcpUrl, serverMcpUrl, sessionStoreAudience, wellKnownUrl } from './urls.js';
+export { Scopes, parseScope } from './scopes.js';
+export { accessTokenClaimsSchema, ACCESS_TOKEN_JWT_TYPE } from './access-token.js';
+export type { AccessTokenClaims } from './access-token.js';
+export {
+  GRANT_REVOKED_CHANNEL,
+  grantRevokedEventSchema,
+  revokedGrantKey,
+  REVOKED_GRANT_KEY_PATTERN,
+  SESSION_EVENTS_CHANNEL,
+  sessionEndedEventSchema,
+  Queues,
+} from './events.js';
+export type { GrantRevokedEvent, SessionEndedEvent } from './events.js';
+export { auditEventSchema, auditOutcomeSchema } from './audit.js';
+export type { AuditEvent } from './audit.js';
+export {
+  sessionIdSchema,
+  sessionKindSchema,
+  sessionStateSchema,
+  upstreamBindingSchema,
+  sessionSchema,
+  createSessionRequestSchema,
+  listSessionsQuerySchema,
+  revokeSessionsRequestSchema,
+  pageSchema,
+} from './session.js';
+export type { Session, CreateSessionRequest, ListSessionsQuery, RevokeSessionsRequest } from './session.js';

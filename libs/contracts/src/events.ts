@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+// Cross-service events and the hot-store keys they refer to. Publishers and subscribers both import
+// these names; nothing spells a channel or key by hand.
+
+/** Published when a grant is revoked (user revoked a client, a code or refresh token was replayed, an admin acted). */
+export const GRANT_REVOKED_CHANNEL = 'airlock:events:grant-revoked';
+
+export const grantRevokedEventSchema = z.object({
+  tenant: z.string(),
+  grantId: z.string(),
+  reason: z.enum(['user_revoked', 'token_replayed', 'admin_revoked', 'client_deleted', 'user_deleted']),
+  /** Epoch seconds after which no access token of the grant can still be valid; the record may go then. */
+  notAfter: z.number(),
+});
+export type GrantRevokedEvent = z.infer<typeof grantRevokedEventSchema>;
+
+/** Hot-store key marking a revoked grant, kept until `notAfter`. */
+export function revokedGrantKey(tenant: string, grantId: string): string {
+  return `revoked-grant:${tenant}:${grantId}`;
+}
+export const REVOKED_GRANT_KEY_PATTERN = 'revoked-grant:*';
+
+/** Published by the session store whenever a session stops being usable. */
+export const SESSION_EVENTS_CHANNEL = 'airlock:events:session';
+
+export const sessionEndedEventSchema = z.object({
+  type: z.enum(['session.revoked', 'session.expired']),
+  tenant: z.string(),
+  sessionId: z.string(),
+  reason: z.string(),
+  at: z.string(),
+});
+export type SessionEndedEvent = z.infer<typeof sessionEndedEventSchema>;
+
+/** Queue names (BullMQ or the embedded stand-in). */
+export const Queues = {
+  /** Session lifecycle work: grant revocations, durable writes, expiry sweeps. */
+  sessions: 'sessions',
+  /** Durable audit records, written off the request path. */
+  audit: 'audit',
+} as const;
