@@ -1,0 +1,83 @@
+import { join, resolve } from 'node:path';
+import type { Pool } from 'pg';
+import type { Logger } from '@airlock/observability';
+import type { RuntimeConfig } from '@airlock/config';
+import { createPgPool, createPrismaClient, migrate, startEmbeddedPostgres } from '@airlock/db';
+import type { PrismaClient } from '@airlock/db';
+import { createMemoryHotStore, createRedisHotStore } from '@airlock/redis';
+import type { HotStore } from '@airlock/redis';
+import { createBullMqBackend, createMemoryQueueBackend } from '@airlock/queue';
+import type { QueueBackend } from '@airlock/queue';
+import type { ReadinessCheck } from '@airlock/http-server';
+import { resolveMasterKey } from './master-key.js';
+
+/** Everything with a side effect that an app needs, built once per process and shared by its apps. */
+export interface Infra {
+  databaseUrl: string;
+  prisma: PrismaClient;
+  pg: Pool;
+  hot: HotStore;
+  queues: QueueBackend;
+  masterKey: Buffer;
+  readiness: ReadinessCheck[];
+  /** What runs in process instead of a server, for the start banner and the docs. */
+  embedded: { database: boolean; hotStore: boolean; queues: boolean };
+  close(): Promise<void>;
+}
+
+export interface CreateInfraOptions {
+  runtime: RuntimeConfig;
+  logger: Logger;
+  /** Apply pending migrations before returning (the launcher does; production runs the migrate job). */
+  migrate?: boolean;
+}
+
+export async function createInfra({ runtime, logger, migrate: runMigrations = false }: CreateInfraOptions): Promise<Infra> {
+  const dataDir = resolve(runtime.dataDir);
+  const closers: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer().catch((error: unknown) => logger.warn({ err: error }, 'error while closing infra'));
+  };
+  try {
+    let databaseUrl = runtime.databaseUrl;
+    if (!databaseUrl) {
+      const embedded = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pg') });
+      closers.push(() => embedded.close());
+      databaseUrl = embedded.url;
+    }
+    if (runMigrations || !runtime.databaseUrl) {
+      const applied = await migrate({ databaseUrl, logger });
+      if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
+    }
+    const pg = createPgPool(databaseUrl);
+    closers.push(() => pg.end());
+    const prisma = createPrismaClient(databaseUrl);
+    closers.push(() => prisma.$disconnect());
+
+    const hot = runtime.redisUrl ? createRedisHotStore({ url: runtime.redisUrl }) : createMemoryHotStore();
+    closers.push(() => hot.close());
+    const queues = runtime.redisUrl ? createBullMqBackend({ url: runtime.redisUrl }) : createMemoryQueueBackend();
+    closers.push(() => queues.close());
+
+    const masterKey = resolveMasterKey({ configured: runtime.masterKey, dataDir, production: runtime.env === 'production' });
+
+    const readiness: ReadinessCheck[] = [
+      { name: 'postgres', check: async () => void (await pg.query('SELECT 1')) },
+      { name: 'redis', check: () => hot.ping() },
+    ];
+    return {
+      databaseUrl,
+      prisma,
+      pg,
+      hot,
+      queues,
+      masterKey,
+      readiness,
+      embedded: { database: !runtime.databaseUrl, hotStore: !runtime.redisUrl, queues: !runtime.redisUrl },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

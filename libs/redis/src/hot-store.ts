@@ -1,0 +1,49 @@
+/**
+ * The hot store: short-lived, fast state shared by every replica (sessions, revoked grants, rate-limit
+ * counters, one-time artifacts, SSE event streams, cross-replica events). Redis in production; an
+ * in-process stand-in with the same semantics in the embedded default. Services depend on this
+ * interface only, never on ioredis.
+ *
+ * Keys are logical; an implementation may add its own prefix (tests use one per file for isolation).
+ * Every TTL is in milliseconds.
+ */
+export interface HotStore {
+  get(key: string): Promise<string | null>;
+  mget(keys: string[]): Promise<Array<string | null>>;
+  /** SET with optional TTL; with `onlyIfAbsent` it is SET NX and returns false when the key existed. */
+  set(key: string, value: string, options?: { ttlMs?: number; onlyIfAbsent?: boolean }): Promise<boolean>;
+  /** Atomic read-and-delete (GETDEL): of many concurrent callers exactly one gets the value. */
+  getDel(key: string): Promise<string | null>;
+  del(...keys: string[]): Promise<number>;
+  /** Sets a TTL on an existing key; false when the key does not exist. */
+  expire(key: string, ttlMs: number): Promise<boolean>;
+  /** Remaining TTL in ms; -1 without TTL, -2 when missing (Redis PTTL semantics). */
+  pttl(key: string): Promise<number>;
+  /** Atomic INCR; the TTL is set when the key is created (fixed-window counters for rate limits). */
+  incr(key: string, ttlMs: number): Promise<number>;
+  /** Many SET-with-TTL in one round trip (batched touches). */
+  setMany(entries: Array<{ key: string; value: string; ttlMs?: number }>): Promise<void>;
+  /** Many EXPIRE in one round trip (batched touches). */
+  expireMany(entries: Array<{ key: string; ttlMs: number }>): Promise<void>;
+  /** Keys matching a glob pattern (SCAN, never KEYS); for rebuilding caches at start, not the hot path. */
+  scan(pattern: string): Promise<string[]>;
+
+  // Sets (indexes such as "sessions of this grant").
+  sadd(key: string, members: string[], ttlMs?: number): Promise<void>;
+  srem(key: string, members: string[]): Promise<void>;
+  smembers(key: string): Promise<string[]>;
+
+  // Append-only streams, for resumable SSE. Ids are opaque strings that sort in append order.
+  /** XADD with MAXLEN ~ `maxLen`, refreshing the stream's TTL; returns the entry id. */
+  xadd(stream: string, data: string, options: { maxLen: number; ttlMs: number }): Promise<string>;
+  /** Entries strictly after `afterId` ('0' for all), oldest first, at most `count`. */
+  xrangeAfter(stream: string, afterId: string, count: number): Promise<Array<{ id: string; data: string }>>;
+
+  // Pub/sub across replicas. Delivery is at most once; durable work goes through the queue.
+  publish(channel: string, message: string): Promise<void>;
+  /** Resolves once the subscription is active; returns a function that unsubscribes. */
+  subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>;
+
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
