@@ -1,0 +1,33 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import type { CpuReport } from '../targets/cpu-report.js';
+
+/** A benchmark target running in its own process, so CPU and memory are measured per process. */
+export interface ChildTarget {
+  port: number;
+  report(): Promise<CpuReport>;
+  stop(): Promise<void>;
+}
+
+export async function startChildTarget(modulePath: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<ChildTarget> {
+  const child: ChildProcess = fork(modulePath, args, { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const [ready] = (await Promise.race([
+    once(child, 'message'),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`${modulePath} exited with ${String(code)} before it was ready`);
+    }),
+  ])) as [{ type: string; port: number }];
+  return {
+    port: ready.port,
+    async report() {
+      const reply = once(child, 'message') as Promise<[CpuReport]>;
+      child.send({ type: 'report' });
+      return (await reply)[0];
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}

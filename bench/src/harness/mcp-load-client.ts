@@ -1,0 +1,78 @@
+import { Agent, request } from 'undici';
+
+// A minimal MCP Streamable HTTP client for load: initialize, the initialized notification, then requests
+// on the session, reading JSON or SSE responses. The SDK client does far more per call (schema
+// validation, timers) and would measure itself rather than the server.
+
+const PROTOCOL_VERSION = '2025-11-25';
+
+export interface McpLoadSession {
+  call(method: string, params: unknown): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export interface McpLoadClientOptions {
+  url: string;
+  headers?: Record<string, string>;
+  connections: number;
+}
+
+export function createMcpLoadClient(options: McpLoadClientOptions) {
+  const dispatcher = new Agent({ connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  const baseHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...options.headers };
+
+  async function post(body: unknown, sessionId?: string) {
+    const headers: Record<string, string> = { ...baseHeaders };
+    if (sessionId) {
+      headers['mcp-session-id'] = sessionId;
+      headers['mcp-protocol-version'] = PROTOCOL_VERSION;
+    }
+    const response = await request(options.url, { method: 'POST', headers, body: JSON.stringify(body), dispatcher });
+    const text = await response.body.text();
+    if (response.statusCode >= 400) throw new Error(`HTTP ${response.statusCode}: ${text.slice(0, 200)}`);
+    const contentType = String(response.headers['content-type'] ?? '');
+    const header = response.headers['mcp-session-id'];
+    return { status: response.statusCode, sessionId: typeof header === 'string' ? header : undefined, message: text ? parseMessage(text, contentType) : undefined };
+  }
+
+  async function open(): Promise<McpLoadSession> {
+    const init = await post({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'airlock-bench', version: '1.0.0' } },
+    });
+    const sessionId = init.sessionId;
+    if (!sessionId) throw new Error('initialize returned no Mcp-Session-Id');
+    await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, sessionId);
+    let nextId = 1;
+    return {
+      async call(method, params) {
+        const id = nextId++;
+        const { message } = await post({ jsonrpc: '2.0', id, method, params }, sessionId);
+        if (!message || typeof message !== 'object' || 'error' in message) throw new Error(`${method} failed: ${JSON.stringify(message)}`);
+        return (message as { result: unknown }).result;
+      },
+      async close() {
+        await request(options.url, { method: 'DELETE', headers: { ...baseHeaders, 'mcp-session-id': sessionId, 'mcp-protocol-version': PROTOCOL_VERSION }, dispatcher })
+          .then((r) => r.body.dump())
+          .catch(() => undefined);
+      },
+    };
+  }
+
+  return { open, close: () => dispatcher.close() };
+}
+
+/** The JSON-RPC response in a JSON body or in the last `data:` event of an SSE body. */
+function parseMessage(text: string, contentType: string): unknown {
+  if (!contentType.includes('text/event-stream')) return JSON.parse(text);
+  let last: unknown;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('data:')) {
+      const data = line.slice(5).trim();
+      if (data) last = JSON.parse(data);
+    }
+  }
+  return last;
+}

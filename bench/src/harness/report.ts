@@ -1,0 +1,58 @@
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem, platform, release } from 'node:os';
+
+/** One line of the results table: a measured variant and the baseline it is compared with. */
+export interface BenchRow {
+  scenario: string;
+  variant: string;
+  baseline: string;
+  /** Operations per second (median of rounds). */
+  throughput: number;
+  /** Milliseconds (median of rounds). */
+  p50: number;
+  p99: number;
+  /** The variant's throughput over the baseline's, or another named ratio in `ratioOf`. */
+  ratio: number | null;
+  ratioOf?: string;
+  extra?: Record<string, number | string>;
+}
+
+export interface BenchResult {
+  startedAt: string;
+  finishedAt: string;
+  commit: string;
+  node: string;
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; os: string };
+  mode: 'quick' | 'full';
+  rows: BenchRow[];
+}
+
+export function environment() {
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    // Not a checkout (e.g. a Docker image): the commit stays unknown.
+  }
+  return {
+    commit,
+    node: process.version,
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), os: `${platform()} ${release()}` },
+  };
+}
+
+const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+export function toMarkdown(result: BenchResult): string {
+  const lines = [
+    `Measured ${result.finishedAt.slice(0, 10)} on ${result.machine.cpus} × ${result.machine.cpuModel}, Node ${result.node}, commit ${result.commit}, ${result.mode} mode.`,
+    '',
+    '| scenario | variant | baseline | ops/s | p50 ms | p99 ms | ratio |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: |',
+  ];
+  for (const row of result.rows) {
+    const ratio = row.ratio === null ? '' : `${fixed(row.ratio, 2)}${row.ratioOf ? ` (${row.ratioOf})` : ''}`;
+    lines.push(`| ${row.scenario} | ${row.variant} | ${row.baseline} | ${fixed(row.throughput, 0)} | ${fixed(row.p50, 3)} | ${fixed(row.p99, 3)} | ${ratio} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
