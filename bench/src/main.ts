@@ -3,13 +3,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { environment, toMarkdown, type BenchResult, type BenchRow } from './harness/report.js';
 import { mcpToolsCall } from './scenarios/mcp-tools-call.js';
+import { tokenEndpoint } from './scenarios/token-endpoint.js';
 import type { Scenario, ScenarioContext } from './scenarios/scenario.js';
 
 // `npm run bench [-- --quick] [-- --only <name>]`: runs every scenario against its baseline in this same
 // run and writes bench/results/latest.{json,md} (quick runs: quick.{json,md}, not committed). Speeds are
 // never asserted; ratios against the same run's baselines are what we track.
 
-const scenarios: Scenario[] = [{ name: 'mcp-tools-call', run: mcpToolsCall }];
+const scenarios: Scenario[] = [
+  { name: 'mcp-tools-call', run: mcpToolsCall },
+  { name: 'token-endpoint', run: tokenEndpoint },
+];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
