@@ -1,0 +1,9 @@
+import { Module } from '@nestjs/common';
+import { RegistrationPolicyGate } from '../oidc/ports.js';
+import { RegistrationPolicyService } from './registration-policy.service.js';
+
+@Module({
+  providers: [RegistrationPolicyService, { provide: RegistrationPolicyGate, useExisting: RegistrationPolicyService }],
+  exports: [RegistrationPolicyGate, RegistrationPolicyService],
+})
+export class RegistrationPolicyModule {}

@@ -1,0 +1,60 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Infra } from '@airlock/platform';
+import { ClientMetadataError, INFRA, RegistrationPolicyGate } from '../oidc/ports.js';
+import type { TenantRecord } from '../oidc/ports.js';
+import { clientMetadataProblem } from './client-metadata-rules.js';
+import { FixedWindowLimiter } from './fixed-window-limiter.js';
+import type { WindowLimit } from './fixed-window-limiter.js';
+import { RegistrationRateLimitedError } from './registration-policy.errors.js';
+
+export interface RegistrationLimits {
+  perIp: WindowLimit;
+  perTenant: WindowLimit;
+}
+
+/** An honest client registers once per install; these only bite floods. */
+export const DEFAULT_REGISTRATION_LIMITS: RegistrationLimits = {
+  perIp: { max: 20, windowMs: 10 * 60_000 },
+  perTenant: { max: 500, windowMs: 10 * 60_000 },
+};
+
+export function registrationRateKeys(tenantSlug: string, ip: string): { ip: string; tenant: string } {
+  return { ip: `auth:rl:reg-ip:${tenantSlug}:${ip}`, tenant: `auth:rl:reg-tenant:${tenantSlug}` };
+}
+
+/**
+ * The per-tenant dynamic registration policy beyond open/initial-access-token/off (which auth-core
+ * configures in oidc-provider): flood limits per client IP and per tenant, and metadata hygiene.
+ */
+@Injectable()
+export class RegistrationPolicyService extends RegistrationPolicyGate {
+  private readonly limiter: FixedWindowLimiter;
+  limits: RegistrationLimits = DEFAULT_REGISTRATION_LIMITS;
+
+  constructor(@Inject(INFRA) infra: Pick<Infra, 'hot'>) {
+    super();
+    this.limiter = new FixedWindowLimiter(infra.hot);
+  }
+
+  override async admit(tenant: TenantRecord, request: { ip: string }): Promise<void> {
+    if (tenant.registrationPolicy === 'off') {
+      throw new ClientMetadataError('access_denied', 'dynamic client registration is disabled for this tenant');
+    }
+    const keys = registrationRateKeys(tenant.slug, request.ip);
+    // Per IP first, so one noisy address does not use up the tenant's budget once it is refused.
+    const byIp = await this.limiter.hit(keys.ip, this.limits.perIp);
+    if (!byIp.allowed) throw new RegistrationRateLimitedError('ip', byIp.retryAfterSeconds);
+    const byTenant = await this.limiter.hit(keys.tenant, this.limits.perTenant);
+    if (!byTenant.allowed) throw new RegistrationRateLimitedError('tenant', byTenant.retryAfterSeconds);
+  }
+
+  override async validate(_tenant: TenantRecord, metadata: Record<string, unknown>, _source: 'dynamic' | 'admin'): Promise<void> {
+    assertClientMetadataHygiene(metadata);
+  }
+}
+
+/** Sync form of `validate`, for oidc-provider's synchronous `extraClientMetadata.validator`. */
+export function assertClientMetadataHygiene(metadata: Record<string, unknown>): void {
+  const problem = clientMetadataProblem(metadata);
+  if (problem) throw new ClientMetadataError(problem.error, problem.description);
+}

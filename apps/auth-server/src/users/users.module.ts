@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { AccountStore } from '../oidc/ports.js';
+import { LoginThrottle } from './login-throttle.js';
+import { PasswordHasher } from './password-hasher.js';
+import { UserAccountStore } from './user-account-store.js';
+import { UserRepository } from './user.repository.js';
+import { UsersService } from './users.service.js';
+
+@Module({
+  providers: [PasswordHasher, UserRepository, LoginThrottle, UsersService, UserAccountStore, { provide: AccountStore, useExisting: UserAccountStore }],
+  exports: [AccountStore, UsersService, LoginThrottle, PasswordHasher],
+})
+export class UsersModule {}
