@@ -1,0 +1,114 @@
+import { GRANT_REVOKED_CHANNEL, grantRevokedEventSchema, REVOKED_GRANT_KEY_PATTERN } from '@airlock/contracts';
+import type { HotStore } from '@airlock/redis';
+
+const KEY_PREFIX = REVOKED_GRANT_KEY_PATTERN.replace(/\*$/, '');
+/** When a marker's value is unreadable we keep it this long; its TTL in the hot store still bounds it. */
+const FALLBACK_KEEP_SECONDS = 24 * 3600;
+
+export interface RevokedGrantSetOptions {
+  hot: HotStore;
+  /** Rescans the hot store this often, which also repairs anything missed while pub/sub was disconnected. */
+  resyncIntervalMs?: number;
+  nowSeconds?: () => number;
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Every revoked (tenant, grant) pair, held in process so checking one costs no network call. Kept in sync
+ * by `GRANT_REVOKED_CHANNEL` (within a second on every replica) and by rescanning the
+ * `revokedGrantKey` markers at start and periodically; an entry goes after its `notAfter`, when no token of
+ * the grant can be valid any more.
+ */
+export class RevokedGrantSet {
+  private readonly entries = new Map<string, number>();
+  private readonly nowSeconds: () => number;
+  private unsubscribe: (() => Promise<void>) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private starting: Promise<void> | undefined;
+
+  constructor(private readonly options: RevokedGrantSetOptions) {
+    this.nowSeconds = options.nowSeconds ?? (() => Date.now() / 1000);
+  }
+
+  /** Subscribes first, then loads the existing markers, so nothing published in between is missed. */
+  start(): Promise<void> {
+    this.starting ??= (async () => {
+      this.unsubscribe = await this.options.hot.subscribe(GRANT_REVOKED_CHANNEL, (message) => this.onMessage(message));
+      await this.resync();
+      const every = this.options.resyncIntervalMs ?? 30_000;
+      this.timer = setInterval(() => void this.resync().catch((error: unknown) => this.options.onError?.(error)), every);
+      this.timer.unref();
+    })().catch((error: unknown) => {
+      this.starting = undefined;
+      throw error;
+    });
+    return this.starting;
+  }
+
+  has(tenant: string, grantId: string): boolean {
+    const notAfter = this.entries.get(entryKey(tenant, grantId));
+    if (notAfter === undefined) return false;
+    if (notAfter < this.nowSeconds()) {
+      this.entries.delete(entryKey(tenant, grantId));
+      return false;
+    }
+    return true;
+  }
+
+  add(tenant: string, grantId: string, notAfter: number): void {
+    const key = entryKey(tenant, grantId);
+    this.entries.set(key, Math.max(notAfter, this.entries.get(key) ?? 0));
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async resync(): Promise<void> {
+    const keys = await this.options.hot.scan(REVOKED_GRANT_KEY_PATTERN);
+    const values = keys.length > 0 ? await this.options.hot.mget(keys) : [];
+    const now = this.nowSeconds();
+    keys.forEach((key, index) => {
+      const parsed = parseMarkerKey(key);
+      if (!parsed) return;
+      const event = parseEvent(values[index] ?? null);
+      this.add(parsed.tenant, parsed.grantId, event?.notAfter ?? now + FALLBACK_KEEP_SECONDS);
+    });
+    for (const [key, notAfter] of this.entries) if (notAfter < now) this.entries.delete(key);
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    const unsubscribe = this.unsubscribe;
+    this.unsubscribe = undefined;
+    this.starting = undefined;
+    if (unsubscribe) await unsubscribe();
+  }
+
+  private onMessage(message: string): void {
+    const event = parseEvent(message);
+    if (event) this.add(event.tenant, event.grantId, event.notAfter);
+  }
+}
+
+const entryKey = (tenant: string, grantId: string) => `${tenant}\u0000${grantId}`;
+
+function parseMarkerKey(key: string): { tenant: string; grantId: string } | undefined {
+  if (!key.startsWith(KEY_PREFIX)) return undefined;
+  const rest = key.slice(KEY_PREFIX.length);
+  // Tenant slugs have no colon; grant ids may.
+  const colon = rest.indexOf(':');
+  if (colon <= 0 || colon === rest.length - 1) return undefined;
+  return { tenant: rest.slice(0, colon), grantId: rest.slice(colon + 1) };
+}
+
+function parseEvent(raw: string | null) {
+  if (!raw) return undefined;
+  try {
+    const result = grantRevokedEventSchema.safeParse(JSON.parse(raw));
+    return result.success ? result.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
