@@ -1,4 +1,4 @@
-import { checkRedirectUris, isLoopbackHostname } from './redirect-uri-rules.js';
+import { checkRedirectUris, hasControlOrSpace, isLoopbackHostname } from './redirect-uri-rules.js';
 
 // Metadata hygiene beyond redirect URIs, shared by DCR, admin-created clients and metadata documents.
 
@@ -26,7 +26,7 @@ export function clientMetadataProblem(metadata: Record<string, unknown>): Metada
   }
   for (const field of TEXT_FIELDS) {
     const value = metadata[field];
-    if (value !== undefined && (typeof value !== 'string' || value.length > MAX_TEXT_FIELD || /[\u0000-\u001f\u007f]/.test(value))) {
+    if (value !== undefined && (typeof value !== 'string' || value.length > MAX_TEXT_FIELD || hasControlOrSpace(value))) {
       return { error: 'invalid_client_metadata', description: `${field} must be a string of at most ${MAX_TEXT_FIELD} printable characters` };
     }
   }

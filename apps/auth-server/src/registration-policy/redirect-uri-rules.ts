@@ -36,6 +36,16 @@ export function describeRedirectUriProblem(problem: RedirectUriProblem): string 
   return PROBLEM_TEXT[problem];
 }
 
+/** C0 controls, DEL, and optionally space and backslash. */
+export function hasControlOrSpace(text: string, includeSpaceAndBackslash = false): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+    if (includeSpaceAndBackslash && (code === 0x20 || code === 0x5c)) return true;
+  }
+  return false;
+}
+
 /** localhost, *.localhost, 127.0.0.0/8 and ::1: hosts that never leave the user's machine. */
 export function isLoopbackHostname(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
@@ -48,7 +58,7 @@ export function isLoopbackHostname(hostname: string): boolean {
 export function redirectUriProblem(uri: string): RedirectUriProblem | undefined {
   if (uri.length > MAX_REDIRECT_URI_LENGTH) return 'too_long';
   // Checked on the raw string: the URL parser would silently strip tabs/newlines and normalise '\'.
-  if (/[\u0000-\u0020\u007f\\]/.test(uri)) return 'whitespace_or_control';
+  if (hasControlOrSpace(uri, true)) return 'whitespace_or_control';
   if (uri.includes('#')) return 'fragment';
   if (uri.includes('*')) return 'wildcard';
   const url = URL.parse(uri);
