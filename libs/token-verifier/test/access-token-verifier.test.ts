@@ -3,10 +3,10 @@ import { GRANT_REVOKED_CHANNEL, revokedGrantKey } from '@airlock/contracts';
 import type { GrantRevokedEvent } from '@airlock/contracts';
 import type { HotStore } from '@airlock/redis';
 import { createTestHotStore } from '@airlock/testing';
-import { createAccessTokenVerifier, TokenError } from '@airlock/token-verifier';
-import type { AccessTokenVerifier, AccessTokenVerifierOptions } from '@airlock/token-verifier';
-import { startTestIssuer } from '@airlock/token-verifier/testing';
-import type { TestIssuer } from '@airlock/token-verifier/testing';
+import { createAccessTokenVerifier, TokenError } from '../src/index.js';
+import type { AccessTokenVerifier, AccessTokenVerifierOptions } from '../src/index.js';
+import { startTestIssuer } from '../src/testing/index.js';
+import type { TestIssuer } from '../src/testing/index.js';
 
 const AUDIENCE = 'https://mcp.example.test/t/acme/mcp';
 
