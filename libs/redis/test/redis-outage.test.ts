@@ -1,0 +1,122 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisHotStore, HotStoreUnavailableError } from '../src/index.js';
+import type { HotStore } from '../src/index.js';
+import { eventually } from './hot-store.behaviour.js';
+
+/** A free TCP port, so parallel runs (and other engineers) never share the throwaway server. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** A throwaway redis-server this test owns, stopped and started at will. */
+class ThrowawayRedis {
+  private process: ChildProcess | undefined;
+  constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.process = child;
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await eventually(() => output.includes('Ready to accept connections'), 10_000);
+  }
+
+  async stop(): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null) return;
+    this.process = undefined;
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+  }
+}
+
+describe('Redis hot store when Redis goes away and comes back', () => {
+  let redis: ThrowawayRedis;
+  let store: HotStore;
+  let publisher: HotStore;
+  const connectionErrors: Error[] = [];
+
+  beforeAll(async () => {
+    redis = new ThrowawayRedis(await freePort());
+    await redis.start();
+    store = createRedisHotStore({ url: redis.url, keyPrefix: 'outage:', onConnectionError: (e) => connectionErrors.push(e) });
+    publisher = createRedisHotStore({ url: redis.url, keyPrefix: 'outage:' });
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await publisher?.close();
+    await redis?.stop();
+  });
+
+  it('fails fast with a clear error while Redis is down, then recovers by itself', async () => {
+    await store.set('k', 'before');
+    expect(await store.get('k')).toBe('before');
+    const received: string[] = [];
+    await store.subscribe('events', (m) => received.push(m));
+    await publisher.publish('events', 'before');
+    await eventually(() => received.length === 1);
+
+    await redis.stop();
+
+    // Every kind of call rejects promptly (a hang would fail this test by its timeout) with an error
+    // that says what is wrong and where.
+    for (const call of [() => store.get('k'), () => store.set('k', 'v'), () => store.incr('n', 1000), () => store.ping(), () => store.publish('events', 'lost')]) {
+      const error = await call().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(HotStoreUnavailableError);
+      expect((error as Error).message).toMatch(new RegExp(`Redis at 127\\.0\\.0\\.1:${redis.port} is not reachable`));
+    }
+    // The owner hears about the outage (once, not once per retry).
+    await eventually(() => connectionErrors.length > 0);
+
+    await redis.start();
+
+    // Nobody calls connect(): the store reconnects on its own.
+    await eventually(async () => store.ping().then(() => true, () => false), 10_000);
+    expect(await store.get('k')).toBeNull(); // the throwaway server keeps no data across restarts
+    await store.set('k', 'after');
+    expect(await store.get('k')).toBe('after');
+
+    // The subscription came back too (resubscribed on reconnect).
+    await eventually(async () => publisher.ping().then(() => true, () => false), 10_000);
+    await eventually(async () => {
+      await publisher.publish('events', 'after');
+      return received.includes('after');
+    }, 10_000);
+  });
+
+  it('fails fast when Redis is down from the start, and connects once it is up', async () => {
+    const port = await freePort();
+    const late = createRedisHotStore({ url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 500 });
+    try {
+      await expect(late.get('k')).rejects.toThrow(HotStoreUnavailableError);
+      const server = new ThrowawayRedis(port);
+      await server.start();
+      try {
+        await eventually(async () => late.ping().then(() => true, () => false), 10_000);
+        expect(await late.set('k', 'v')).toBe(true);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await late.close();
+    }
+  });
+});
