@@ -1,4 +1,4 @@
 export { createLogger } from './logger.js';
 export type { CreateLoggerOptions, Logger } from './logger.js';
-export { isSensitiveKey, redactDeep, REDACTED } from './redact.js';
+export { isSensitiveKey, redactDeep, redactUrlCredentials, REDACTED } from './redact.js';
 export { newRequestId, REQUEST_ID_HEADER, resolveRequestId } from './request-id.js';

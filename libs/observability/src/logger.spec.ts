@@ -86,3 +86,15 @@ describe('createLogger', () => {
     expect(lines.map((l) => l.msg)).toEqual(['loud']);
   });
 });
+
+describe('URL credentials', () => {
+  it('masks passwords inside connection strings in messages, fields and error stacks', async () => {
+    const { logger, lines, flush } = capture();
+    const error = new Error('connect ECONNREFUSED postgresql://app:hunter2@db:5432/airlock');
+    logger.error({ err: error, target: 'redis://:s3cret@cache:6379/0', plain: 'https://example.com/a?b=c' }, 'failed: postgres://u:pw1@h/d');
+    await flush();
+    const line = JSON.stringify(lines[0]);
+    for (const secret of ['hunter2', 's3cret', 'pw1']) expect(line).not.toContain(secret);
+    expect(lines[0]).toMatchObject({ target: `redis://:${REDACTED}@cache:6379/0`, plain: 'https://example.com/a?b=c', msg: `failed: postgres://u:${REDACTED}@h/d` });
+  });
+});

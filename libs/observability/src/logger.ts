@@ -1,6 +1,6 @@
 import { pino, stdSerializers } from 'pino';
 import type { DestinationStream, Logger as PinoLogger } from 'pino';
-import { redactDeep } from './redact.js';
+import { redactDeep, redactUrlCredentials } from './redact.js';
 
 export type Logger = PinoLogger;
 
@@ -43,6 +43,8 @@ export function createLogger(options: CreateLoggerOptions): Logger {
         error: redacting(stdSerializers.err),
         req: redacting(stdSerializers.req),
         res: redacting(stdSerializers.res),
+        // pino passes the message through the serializer of its key.
+        msg: (message: unknown) => (typeof message === 'string' ? redactUrlCredentials(message) : message),
       },
     },
     options.destination ? (options.destination as DestinationStream) : pino.destination(1),

@@ -21,6 +21,14 @@ const SAFE_KEYS = new Set([
 
 const MAX_DEPTH = 12;
 
+// `scheme://user:password@host`: connection strings end up in error messages (pg, ioredis).
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]+@/gi;
+
+/** Masks the password part of every URL in a string. */
+export function redactUrlCredentials(text: string): string {
+  return text.includes('://') ? text.replace(URL_CREDENTIALS, `$1${REDACTED}@`) : text;
+}
+
 /** True when a field with this name must never reach a log line. */
 export function isSensitiveKey(key: string): boolean {
   return !SAFE_KEYS.has(key) && SECRET_KEY.test(key);
@@ -32,7 +40,8 @@ function isPlain(value: object): boolean {
 }
 
 /**
- * Returns `value` with every sensitive field replaced by `[redacted]`, at any depth. The input is never
+ * Returns `value` with every sensitive field replaced by `[redacted]`, and passwords in URLs masked, at
+ * any depth. The input is never
  * mutated; untouched branches are returned as they are.
  */
 export function redactDeep<T>(value: T): T {
@@ -42,6 +51,7 @@ export function redactDeep<T>(value: T): T {
 // `ancestors` holds the objects on the current path: a cycle becomes a marker instead of an unredacted
 // reference back to the original.
 function walk(value: unknown, depth: number, ancestors: Set<object>): unknown {
+  if (typeof value === 'string') return redactUrlCredentials(value);
   if (value === null || typeof value !== 'object') return value;
   if (ancestors.has(value)) return '[Circular]';
   if (depth >= MAX_DEPTH) return '[Too deep]';

@@ -1,0 +1,70 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import http2 from 'node:http2';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { createLogger, type Logger } from '@airlock/observability';
+
+export interface CapturedLogger {
+  logger: Logger;
+  lines: Array<Record<string, unknown>>;
+  text(): string;
+}
+
+export function captureLogger(level = 'info'): CapturedLogger {
+  const stream = new PassThrough();
+  const lines: Array<Record<string, unknown>> = [];
+  let buffer = '';
+  stream.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString('utf8');
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      lines.push(JSON.parse(buffer.slice(0, newline)) as Record<string, unknown>);
+      buffer = buffer.slice(newline + 1);
+    }
+  });
+  return { logger: createLogger({ name: 'http-test', level, destination: stream }), lines, text: () => lines.map((l) => JSON.stringify(l)).join('\n') };
+}
+
+/** A self-signed certificate for 127.0.0.1/localhost, made with the machine's openssl. */
+export function selfSignedCert(): { certFile: string; keyFile: string; cert: Buffer } {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-tls-'));
+  const certFile = join(dir, 'cert.pem');
+  const keyFile = join(dir, 'key.pem');
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', certFile],
+    { stdio: 'ignore' },
+  );
+  return { certFile, keyFile, cert: readFileSync(certFile) };
+}
+
+export interface H2Response {
+  status: number;
+  headers: http2.IncomingHttpHeaders;
+  body: string;
+}
+
+/** One request over an HTTP/2 session (TLS or prior-knowledge cleartext). */
+export function h2Request(session: http2.ClientHttp2Session, path: string, options: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<H2Response> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request({ ':method': options.method ?? 'GET', ':path': path, ...options.headers });
+    let headers: http2.IncomingHttpHeaders = {};
+    let body = '';
+    stream.setEncoding('utf8');
+    stream.on('response', (h) => (headers = h));
+    stream.on('data', (chunk: string) => (body += chunk));
+    stream.on('end', () => resolve({ status: Number(headers[':status']), headers, body }));
+    stream.on('error', reject);
+    stream.end(options.body);
+  });
+}
+
+export function h2Connect(url: string, ca?: Buffer): Promise<http2.ClientHttp2Session> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(url, ca ? { ca } : {});
+    session.once('connect', () => resolve(session));
+    session.once('error', reject);
+  });
+}
