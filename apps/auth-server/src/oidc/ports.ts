@@ -30,7 +30,7 @@ export interface TenantRecord {
 export interface ResourceServerDescription {
   /** The resource indicator, exactly as it appears in `aud`. */
   audience: string;
-  kind: 'mcp-aggregated' | 'mcp-server' | 'session-store';
+  kind: 'mcp-aggregated' | 'mcp-server' | 'session-store' | 'admin-api';
   /** Upstream server name for `mcp-server` resources. */
   serverName?: string;
   /** Human label for the consent page, e.g. "All MCP tools of Acme" or "github (MCP server)". */

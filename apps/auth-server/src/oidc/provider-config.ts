@@ -1,0 +1,162 @@
+import { createHmac } from 'node:crypto';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC, type ClientMetadata, type JWK } from 'oidc-provider';
+import { Scopes } from '@airlock/contracts';
+import type { AdapterFactory } from 'oidc-provider';
+import type { AccountStore, ResourceCatalog, TenantRecord } from './ports.js';
+
+/** RFC 8693 grant type (registered on each provider by the token-exchange module). */
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+
+export interface ProviderConfigDeps {
+  tenant: TenantRecord;
+  /** Private JWKs in signing order. */
+  jwks: JWK[];
+  adapter: AdapterFactory;
+  accounts: AccountStore;
+  resources: ResourceCatalog;
+  /** Clients that exist without registration (service clients, the bootstrap admin client). */
+  staticClients: ClientMetadata[];
+  /** Service clients and the resource their client_credentials tokens are for by default. */
+  serviceClients: ReadonlyMap<string, string>;
+  masterKey: Buffer;
+  refreshTokenTtlSeconds?: number;
+}
+
+const DAY = 24 * 60 * 60;
+
+function cookieKey(masterKey: Buffer, tenant: string): string {
+  return createHmac('sha256', masterKey).update(`oidc-cookies:${tenant}`).digest('base64url');
+}
+
+/**
+ * The OAuth 2.1 profile for MCP, per tenant: code flow only with PKCE S256 for every client, no implicit or
+ * password grant; client_credentials for service clients; RFC 8707 resource indicators bound to exactly
+ * one resource the tenant serves, with RFC 9068 JWT access tokens carrying `grant_id`; refresh tokens
+ * rotated for public clients; RFC 9207 `iss`; introspection, revocation, RFC 7591/7592 registration
+ * per the tenant's policy; Client ID Metadata Documents through the adapter.
+ */
+export function buildProviderConfiguration(deps: ProviderConfigDeps): Configuration {
+  const { tenant, resources } = deps;
+  const isService = (clientId: string | undefined) => clientId !== undefined && deps.serviceClients.has(clientId);
+
+  return {
+    adapter: deps.adapter,
+    clients: deps.staticClients,
+    jwks: { keys: deps.jwks },
+    findAccount: async (_ctx, sub) => {
+      const account = await deps.accounts.findAccount(tenant, sub);
+      if (!account) return undefined;
+      return {
+        accountId: account.accountId,
+        claims: () => ({ sub: account.accountId, email: account.email, ...(account.name ? { name: account.name } : {}) }),
+      };
+    },
+    claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
+    scopes: ['openid', Scopes.offlineAccess],
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'ES256',
+    },
+    enabledJWA: {
+      // ES256 first: it is what tokens are signed with unless a resource asks otherwise.
+      idTokenSigningAlgValues: ['ES256', 'RS256'],
+      userinfoSigningAlgValues: ['ES256', 'RS256'],
+      introspectionSigningAlgValues: ['ES256', 'RS256'],
+      authorizationSigningAlgValues: ['ES256', 'RS256'],
+    },
+    interactions: {
+      url: (_ctx, interaction) => `/t/${tenant.slug}/interaction/${interaction.uid}`,
+    },
+    cookies: {
+      names: { session: 'airlock_session', interaction: 'airlock_interaction', resume: 'airlock_resume' },
+      keys: [cookieKey(deps.masterKey, tenant.slug)],
+      long: { httpOnly: true, sameSite: 'lax' },
+      short: { httpOnly: true, sameSite: 'lax' },
+    },
+    ttl: {
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? tenant.accessTokenTtl,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? tenant.accessTokenTtl,
+      AuthorizationCode: 60,
+      IdToken: 60 * 60,
+      Interaction: 60 * 60,
+      Session: 14 * DAY,
+      Grant: deps.refreshTokenTtlSeconds ?? 30 * DAY,
+      RefreshToken: deps.refreshTokenTtlSeconds ?? 30 * DAY,
+      RegistrationAccessToken: 365 * DAY,
+    },
+    // Rotation on every use for public clients (RFC 9700 4.14.2); confidential ones authenticate anyway.
+    rotateRefreshToken: (ctx) => ctx.oidc.client?.clientAuthMethod === 'none',
+    // MCP clients need refresh tokens without having to know about offline_access.
+    issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.kind === 'AuthorizationCode',
+    expiresWithSession: async () => false,
+    extraTokenClaims: async (_ctx, token) => (token.kind === 'AccessToken' && token.grantId ? { grant_id: token.grantId } : undefined),
+    clientBasedCORS: (_ctx, origin, client) =>
+      origin !== 'null' && client.clientAuthMethod === 'none' && (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin),
+    allowOmittingSingleRegisteredRedirectUri: false,
+    features: {
+      devInteractions: { enabled: false },
+      userinfo: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: {
+        enabled: true,
+        // Confidential clients (resource servers) may introspect any token of the tenant; a public client
+        // only its own.
+        allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
+      },
+      revocation: { enabled: true },
+      registration: {
+        enabled: tenant.registrationPolicy !== 'off',
+        initialAccessToken: tenant.registrationPolicy === 'initial_access_token',
+        idFactory: () => `dyn_${crypto.randomUUID().replaceAll('-', '')}`,
+      },
+      registrationManagement: { enabled: tenant.registrationPolicy !== 'off', rotateRegistrationAccessToken: true },
+      clientIdMetadataDocument: {
+        enabled: true,
+        ack: 'draft-02',
+        // The adapter resolves https client ids through the SSRF-safe ClientMetadataResolver; if it found
+        // nothing, oidc-provider's own fetcher must not try.
+        allowFetch: async () => false,
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async (_ctx, client, oneOf) => oneOf ?? deps.serviceClients.get(client.clientId) ?? resources.defaultResource(tenant),
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (ctx, indicator, client) => {
+          const resource = await resources.describe(tenant, indicator);
+          if (!resource) throw new errors.InvalidTarget('the resource is not served by this tenant');
+          // MCP resources are for end-user grants; the session store and admin API for service clients.
+          const serviceResource = resource.kind === 'session-store' || resource.kind === 'admin-api';
+          if (serviceResource !== isService(client.clientId)) {
+            throw new errors.InvalidTarget('this client may not request tokens for this resource');
+          }
+          void ctx;
+          return {
+            scope: resource.scopes.join(' '),
+            audience: resource.audience,
+            accessTokenTTL: tenant.accessTokenTtl,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'ES256' } },
+          };
+        },
+      },
+    },
+    renderError: async (ctx, out) => {
+      ctx.type = 'html';
+      const escape = (value: unknown) => String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+      ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head><body><main><h1>Something went wrong</h1><p><strong>${escape(out.error)}</strong>: ${escape(out.error_description)}</p></main></body></html>`;
+    },
+  };
+}
+
+/** Builds the provider and makes it see the issuer's scheme correctly behind a proxy. */
+export function createProvider(deps: ProviderConfigDeps): Provider {
+  const provider = new Provider(deps.tenant.issuer, buildProviderConfiguration(deps));
+  return provider;
+}
+
+export type { KoaContextWithOIDC };

@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AuthServerConfig } from '@airlock/config';
+import { aggregatedMcpUrl, Scopes, serverMcpUrl, sessionStoreAudience } from '@airlock/contracts';
+import type { Infra } from '@airlock/platform';
+import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
+import { AUTH_CONFIG, INFRA, ResourceCatalog, type ResourceServerDescription, type TenantRecord } from './ports.js';
+
+const CACHE_MS = 10_000;
+
+/** The audience of admin API tokens. */
+export function adminApiAudience(authPublicUrl: string): string {
+  return `${authPublicUrl.replace(/\/+$/, '')}/admin/v1`;
+}
+
+/**
+ * The resources (RFC 8707) a tenant serves: its aggregated MCP endpoint, one endpoint per enabled
+ * upstream server, and the session store (for service clients). Anything else is `invalid_target`.
+ * Tool scopes come from the tool catalogue the gateway maintains.
+ */
+@Injectable()
+export class DatabaseResourceCatalog extends ResourceCatalog {
+  private readonly cache = new Map<string, { value: ResourceServerDescription | undefined; until: number }>();
+
+  constructor(@Inject(INFRA) private readonly infra: Infra, @Inject(AUTH_CONFIG) private readonly config: AuthServerConfig) {
+    super();
+  }
+
+  defaultResource(tenant: TenantRecord): string {
+    return tenant.slug === ADMIN_TENANT_SLUG ? adminApiAudience(this.config.publicUrl) : aggregatedMcpUrl(this.config.gatewayPublicUrl, tenant.slug);
+  }
+
+  async describe(tenant: TenantRecord, resource: string): Promise<ResourceServerDescription | undefined> {
+    const key = `${tenant.id} ${resource}`;
+    const hit = this.cache.get(key);
+    if (hit && hit.until > Date.now()) return hit.value;
+    const value = await this.lookup(tenant, resource);
+    this.cache.set(key, { value, until: Date.now() + CACHE_MS });
+    return value;
+  }
+
+  private async lookup(tenant: TenantRecord, resource: string): Promise<ResourceServerDescription | undefined> {
+    if (tenant.slug === ADMIN_TENANT_SLUG) {
+      if (resource !== adminApiAudience(this.config.publicUrl)) return undefined;
+      return { audience: resource, kind: 'admin-api', label: 'Airlock admin API', scopes: [Scopes.admin], defaultScopes: [Scopes.admin] };
+    }
+    if (resource === aggregatedMcpUrl(this.config.gatewayPublicUrl, tenant.slug)) {
+      const toolScopes = await this.toolScopes(tenant.id);
+      return {
+        audience: resource,
+        kind: 'mcp-aggregated',
+        label: `All MCP tools of ${tenant.displayName}`,
+        scopes: [Scopes.mcp, ...toolScopes],
+        defaultScopes: [Scopes.mcp],
+      };
+    }
+    if (resource === sessionStoreAudience(this.config.sessionStoreUrl)) {
+      return {
+        audience: resource,
+        kind: 'session-store',
+        label: 'Airlock session store',
+        scopes: [Scopes.sessionsRead, Scopes.sessionsWrite, Scopes.sessionsAdmin],
+        defaultScopes: [Scopes.sessionsRead, Scopes.sessionsWrite],
+      };
+    }
+    const prefix = serverMcpUrl(this.config.gatewayPublicUrl, tenant.slug, '');
+    const match = /^(.*)\/servers\/\/mcp$/.exec(prefix);
+    const base = match?.[1];
+    if (!base || !resource.startsWith(`${base}/servers/`) || !resource.endsWith('/mcp')) return undefined;
+    const name = resource.slice(`${base}/servers/`.length, -'/mcp'.length);
+    if (!name || name.includes('/')) return undefined;
+    const { rows } = await this.infra.pg.query<{ id: string }>(
+      'SELECT id FROM upstream_servers WHERE tenant_id = $1 AND name = $2 AND enabled',
+      [tenant.id, name],
+    );
+    const server = rows[0];
+    if (!server || serverMcpUrl(this.config.gatewayPublicUrl, tenant.slug, name) !== resource) return undefined;
+    const toolScopes = await this.toolScopes(tenant.id, server.id);
+    return {
+      audience: resource,
+      kind: 'mcp-server',
+      serverName: name,
+      label: `${name} (MCP server)`,
+      scopes: [Scopes.mcp, ...toolScopes],
+      defaultScopes: [Scopes.mcp],
+    };
+  }
+
+  private async toolScopes(tenantId: string, serverId?: string): Promise<string[]> {
+    const { rows } = await this.infra.pg.query<{ scope: string }>(
+      `SELECT DISTINCT unnest(required_scopes) AS scope FROM tools WHERE tenant_id = $1 ${serverId ? 'AND server_id = $2' : ''} ORDER BY 1`,
+      serverId ? [tenantId, serverId] : [tenantId],
+    );
+    return rows.map((row) => row.scope).filter((scope) => scope !== Scopes.mcp);
+  }
+}

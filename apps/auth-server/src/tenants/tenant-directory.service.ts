@@ -1,0 +1,60 @@
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { Infra } from '@airlock/platform';
+import type { AuthServerConfig } from '@airlock/config';
+import { AUTH_CONFIG, INFRA, type TenantRecord } from '../oidc/ports.js';
+import { TenantRepository } from './tenant.repository.js';
+
+/** Published (tenant slug) when a tenant's settings or keys change, so every replica drops its caches. */
+export const TENANT_CHANGED_CHANNEL = 'airlock:events:auth-tenant-changed';
+
+const CACHE_MS = 30_000;
+
+type Listener = (slug: string) => void;
+
+/**
+ * Tenant lookup by slug with a short cache (every request under /t/<slug> needs it). Changes made
+ * through the admin API call `changed(slug)`, which reaches every replica through the hot store's
+ * pub/sub; the cache's short lifetime covers a lost message.
+ */
+@Injectable()
+export class TenantDirectory implements OnModuleInit, OnModuleDestroy {
+  readonly repository: TenantRepository;
+  private readonly cache = new Map<string, { tenant: TenantRecord | undefined; until: number }>();
+  private readonly listeners = new Set<Listener>();
+  private unsubscribe: (() => Promise<void>) | undefined;
+
+  constructor(@Inject(INFRA) private readonly infra: Infra, @Inject(AUTH_CONFIG) config: AuthServerConfig) {
+    this.repository = new TenantRepository(infra.pg, config.publicUrl);
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.unsubscribe = await this.infra.hot.subscribe(TENANT_CHANGED_CHANNEL, (slug) => this.forget(slug));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.unsubscribe?.();
+  }
+
+  async findBySlug(slug: string): Promise<TenantRecord | undefined> {
+    const hit = this.cache.get(slug);
+    if (hit && hit.until > Date.now()) return hit.tenant;
+    const tenant = await this.repository.findBySlug(slug);
+    this.cache.set(slug, { tenant, until: Date.now() + CACHE_MS });
+    return tenant;
+  }
+
+  /** Called after a tenant (or its keys) changed; every replica forgets it. */
+  async changed(slug: string): Promise<void> {
+    this.forget(slug);
+    await this.infra.hot.publish(TENANT_CHANGED_CHANNEL, slug);
+  }
+
+  onChange(listener: Listener): void {
+    this.listeners.add(listener);
+  }
+
+  private forget(slug: string): void {
+    this.cache.delete(slug);
+    for (const listener of this.listeners) listener(slug);
+  }
+}
