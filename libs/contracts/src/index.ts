@@ -26,5 +26,18 @@ export {
   listSessionsQuerySchema,
   revokeSessionsRequestSchema,
   pageSchema,
+  updateSessionRequestSchema,
+  touchSessionsRequestSchema,
+  touchSessionsResponseSchema,
+  revokeSessionRequestSchema,
+  revokeSessionsResponseSchema,
 } from './session.js';
-export type { Session, CreateSessionRequest, ListSessionsQuery, RevokeSessionsRequest } from './session.js';
+export type {
+  Session,
+  CreateSessionRequest,
+  ListSessionsQuery,
+  RevokeSessionsRequest,
+  UpdateSessionRequest,
+  TouchSessionsRequest,
+  RevokeSessionRequest,
+} from './session.js';

@@ -75,3 +75,23 @@ export const revokeSessionsRequestSchema = z
 export type RevokeSessionsRequest = z.infer<typeof revokeSessionsRequestSchema>;
 
 export const pageSchema = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+/** What may change after create: the gateway binds upstream sessions and records what was negotiated. */
+export const updateSessionRequestSchema = z
+  .object({
+    upstreams: z.array(upstreamBindingSchema).max(100).optional(),
+    protocolVersion: z.string().max(64).optional(),
+    clientInfo: z.record(z.string(), z.unknown()).optional(),
+    capabilities: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+export type UpdateSessionRequest = z.infer<typeof updateSessionRequestSchema>;
+
+/** Batched touches (the gateway's client coalesces them); the answer lists the ids that are still live. */
+export const touchSessionsRequestSchema = z.object({ ids: z.array(sessionIdSchema).min(1).max(500) }).strict();
+export type TouchSessionsRequest = z.infer<typeof touchSessionsRequestSchema>;
+export const touchSessionsResponseSchema = z.object({ live: z.array(sessionIdSchema) });
+
+export const revokeSessionRequestSchema = z.object({ reason: z.string().max(200).default('revoked') }).strict();
+export type RevokeSessionRequest = z.infer<typeof revokeSessionRequestSchema>;
+export const revokeSessionsResponseSchema = z.object({ revoked: z.number().int().nonnegative() });
