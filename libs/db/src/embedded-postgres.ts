@@ -75,7 +75,7 @@ function lockDataDir(dataDir: string): () => void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const owner = Number(readFileSync(lockFile, 'utf8').trim());
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+    if (Number.isInteger(owner) && owner > 0 && (owner === process.pid || isAlive(owner))) {
       throw new Error(`the embedded database in ${dataDir} is in use by process ${owner}`);
     }
     writeFileSync(lockFile, String(process.pid));

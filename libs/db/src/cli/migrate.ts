@@ -5,7 +5,9 @@ import { ConfigError, loadConfig, postgresUrl } from '@airlock/config';
 import { migrate } from '../migrations/migrate.js';
 import type { MigrationLogger } from '../migrations/migrate.js';
 
-const cliConfigSchema = z.object({ DATABASE_URL: postgresUrl });
+const cliConfigSchema = z.object({ DATABASE_URL: postgresUrl.optional() }).superRefine((env, ctx) => {
+  if (env.DATABASE_URL === undefined) ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required (postgresql://user@host:port/database)' });
+});
 
 // One line per event on stderr; the CLI stays free of the logging stack so it runs in a slim image.
 const logger: MigrationLogger = {
@@ -16,7 +18,7 @@ const logger: MigrationLogger = {
 async function main(): Promise<number> {
   let databaseUrl: string;
   try {
-    databaseUrl = loadConfig(cliConfigSchema).DATABASE_URL;
+    databaseUrl = loadConfig(cliConfigSchema).DATABASE_URL ?? '';
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
