@@ -1,0 +1,166 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { LookupFunction } from 'node:net';
+import { Agent, request } from 'undici';
+import { isLoopbackHostname } from '../registration-policy/redirect-uri-rules.js';
+import { isForbiddenAddress, isLoopbackAddress } from './address-policy.js';
+
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+/** DNS, behind a seam so tests can answer for names they do not own. */
+export abstract class HostResolver {
+  abstract resolve(hostname: string): Promise<ResolvedAddress[]>;
+}
+
+export class SystemHostResolver extends HostResolver {
+  override async resolve(hostname: string): Promise<ResolvedAddress[]> {
+    const results = await dnsLookup(hostname, { all: true, verbatim: true });
+    return results.map((r) => ({ address: r.address, family: r.family === 6 ? 6 : 4 }));
+  }
+}
+
+export interface SafeFetchOptions {
+  maxBytes: number;
+  /** Deadline for the whole fetch, redirects included. */
+  timeoutMs: number;
+  maxRedirects: number;
+  /**
+   * Development and tests: the *initial* URL may be plain http on a loopback host and reach a loopback
+   * address. Redirect targets never get this exception.
+   */
+  allowLoopbackHttp: boolean;
+}
+
+export type SafeFetchFailure =
+  | 'bad_url'
+  | 'scheme'
+  | 'forbidden_address'
+  | 'dns'
+  | 'network'
+  | 'timeout'
+  | 'too_large'
+  | 'too_many_redirects'
+  | 'status';
+
+export class SafeFetchError extends Error {
+  constructor(
+    readonly reason: SafeFetchFailure,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SafeFetchError';
+  }
+}
+
+export interface SafeFetchResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * GET of an attacker-chosen URL without letting it reach inside the network: https only, every hop's
+ * host resolved here and each address checked, then the socket pinned to the vetted address (a custom
+ * `lookup`), so a DNS answer that changes between check and connect (rebinding) is never used.
+ */
+export class SafeFetcher {
+  constructor(
+    private readonly resolver: HostResolver,
+    private readonly options: SafeFetchOptions,
+  ) {}
+
+  async get(url: string, headers: Record<string, string>): Promise<SafeFetchResult> {
+    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    let current = url;
+    for (let hop = 0; hop <= this.options.maxRedirects; hop++) {
+      const target = await this.vet(current, hop);
+      const response = await this.fetchPinned(target.url, target.address, headers, signal);
+      if (REDIRECTS.has(response.status)) {
+        const location = response.headers['location'];
+        const next = typeof location === 'string' ? URL.parse(location, target.url.href) : null;
+        if (!next) throw new SafeFetchError('status', `redirect without a usable Location (status ${response.status})`);
+        current = next.href;
+        continue;
+      }
+      return response;
+    }
+    throw new SafeFetchError('too_many_redirects', `more than ${this.options.maxRedirects} redirects`);
+  }
+
+  private async vet(raw: string, hop: number): Promise<{ url: URL; address: ResolvedAddress }> {
+    const url = URL.parse(raw);
+    if (!url) throw new SafeFetchError('bad_url', 'not a URL');
+    if (url.username || url.password) throw new SafeFetchError('bad_url', 'URL must not contain credentials');
+    const hostname = url.hostname.replace(/^\[|\]$/g, '');
+    const loopbackException = this.options.allowLoopbackHttp && hop === 0 && url.protocol === 'http:' && isLoopbackHostname(hostname);
+    if (url.protocol !== 'https:' && !loopbackException) {
+      throw new SafeFetchError('scheme', hop === 0 ? 'URL must use https' : 'redirect to a non-https URL refused');
+    }
+
+    let addresses: ResolvedAddress[];
+    const literal = isIP(hostname);
+    if (literal) {
+      addresses = [{ address: hostname, family: literal === 6 ? 6 : 4 }];
+    } else {
+      try {
+        addresses = await this.resolver.resolve(hostname);
+      } catch {
+        throw new SafeFetchError('dns', 'host name does not resolve');
+      }
+      if (addresses.length === 0) throw new SafeFetchError('dns', 'host name does not resolve');
+    }
+    // Every answer must be acceptable: an attacker's DNS can mix a public and a private address.
+    for (const { address } of addresses) {
+      if (isForbiddenAddress(address) && !(loopbackException && isLoopbackAddress(address))) {
+        throw new SafeFetchError('forbidden_address', hop === 0 ? 'host resolves to a forbidden address' : 'redirect to a forbidden address refused');
+      }
+    }
+    return { url, address: addresses[0]! };
+  }
+
+  private async fetchPinned(url: URL, address: ResolvedAddress, headers: Record<string, string>, signal: AbortSignal): Promise<SafeFetchResult> {
+    const pinned = ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+      if (options?.all) callback(null, [{ address: address.address, family: address.family }]);
+      else callback(null, address.address, address.family);
+    }) as unknown as LookupFunction;
+    const agent = new Agent({
+      connect: { lookup: pinned, timeout: this.options.timeoutMs },
+      headersTimeout: this.options.timeoutMs,
+      bodyTimeout: this.options.timeoutMs,
+      pipelining: 0,
+    });
+    try {
+      const response = await request(url, { method: 'GET', headers, dispatcher: agent, signal });
+      const declared = Number(response.headers['content-length']);
+      if (Number.isFinite(declared) && declared > this.options.maxBytes) {
+        response.body.destroy();
+        throw new SafeFetchError('too_large', `response larger than ${this.options.maxBytes} bytes`);
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of response.body) {
+        const buffer = chunk as Buffer;
+        size += buffer.length;
+        if (size > this.options.maxBytes) {
+          response.body.destroy();
+          throw new SafeFetchError('too_large', `response larger than ${this.options.maxBytes} bytes`);
+        }
+        chunks.push(buffer);
+      }
+      return { status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks) };
+    } catch (error) {
+      if (error instanceof SafeFetchError) throw error;
+      if (signal.aborted) throw new SafeFetchError('timeout', `no complete response within ${this.options.timeoutMs} ms`);
+      const code = (error as { code?: string }).code ?? '';
+      if (/TIMEOUT/.test(code)) throw new SafeFetchError('timeout', `no complete response within ${this.options.timeoutMs} ms`);
+      throw new SafeFetchError('network', 'could not fetch the document');
+    } finally {
+      agent.destroy().catch(() => undefined);
+    }
+  }
+}
