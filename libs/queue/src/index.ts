@@ -1,1 +1,5 @@
-export const name = 'queue';
+export type { Job, JobFailure, JobHandler, JobOptions, QueueBackend, QueueBackendHooks, QueueWorker } from './queue-backend.js';
+export { QueueUnavailableError } from './queue-errors.js';
+export { createBullMqBackend } from './bullmq-backend.js';
+export type { BullMqBackendOptions } from './bullmq-backend.js';
+export { createMemoryQueueBackend } from './memory-queue-backend.js';

@@ -26,6 +26,32 @@ export interface QueueWorker {
   close(): Promise<void>;
 }
 
+/** A try that threw; `final` when no attempts are left and the job is dropped. */
+export interface JobFailure {
+  queue: string;
+  id: string;
+  name: string;
+  attempt: number;
+  final: boolean;
+  error: Error;
+}
+
+/** What a backend reports to its owner (for logging); both are optional. */
+export interface QueueBackendHooks {
+  onJobFailed?: (failure: JobFailure) => void;
+  /** Connection and internal errors (the backend keeps going and reconnects by itself). */
+  onError?: (error: Error) => void;
+}
+
+/**
+ * Semantics both backends share:
+ * - a job id dedupes while the job is waiting, delayed (including between retries) or active; completed and
+ *   finally failed jobs are removed, so the same id may be enqueued again afterwards;
+ * - custom job ids must not be integers and must not contain ':' (BullMQ's rule, enforced by both);
+ * - repeat schedules are idempotent per (queue, name); a scheduled run has the id
+ *   `repeat:<name>:<scheduled epoch ms>`, and runs are `everyMs` apart;
+ * - drain ignores a repeat schedule's next, not yet due, run.
+ */
 export interface QueueBackend {
   enqueue<T>(queue: string, name: string, data: T, options?: JobOptions): Promise<void>;
   /** Starts processing `queue`; the handler throwing means "retry with backoff". */

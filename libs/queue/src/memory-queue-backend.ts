@@ -1,0 +1,206 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Job, JobHandler, JobOptions, QueueBackend, QueueBackendHooks, QueueWorker } from './queue-backend.js';
+import { asError, repeatJobId, resolveJobOptions, retryDelayMs } from './job-options.js';
+
+interface MemoryJob {
+  id: string;
+  name: string;
+  data: unknown;
+  attempts: number;
+  backoffMs: number;
+  started: number;
+  state: 'delayed' | 'waiting' | 'active';
+  timer?: NodeJS.Timeout;
+  /** Set on a scheduled run: starting it schedules the next one. */
+  schedule?: Schedule;
+  slotMs?: number;
+}
+
+interface Schedule {
+  queue: string;
+  name: string;
+  everyMs: number;
+  timer?: NodeJS.Timeout;
+}
+
+interface MemoryWorker {
+  handler: JobHandler<unknown>;
+  concurrency: number;
+  active: number;
+  closing: boolean;
+  idle: Array<() => void>;
+}
+
+interface QueueState {
+  jobs: Map<string, MemoryJob>;
+  waiting: MemoryJob[];
+  workers: MemoryWorker[];
+  nextId: number;
+}
+
+/**
+ * Background jobs in process, for the embedded default: the same semantics as the BullMQ backend (dedupe by
+ * job id, retries with exponential backoff, delays, one schedule per name, drain), but nothing survives
+ * the process. Timers are unref'd: queued work never keeps the process alive by itself.
+ */
+export function createMemoryQueueBackend(hooks: QueueBackendHooks = {}): QueueBackend {
+  return new MemoryQueueBackend(hooks);
+}
+
+class MemoryQueueBackend implements QueueBackend {
+  private readonly queues = new Map<string, QueueState>();
+  private readonly schedules = new Map<string, Schedule>();
+  private closed = false;
+
+  constructor(private readonly hooks: QueueBackendHooks) {}
+
+  private state(queue: string): QueueState {
+    let state = this.queues.get(queue);
+    if (!state) this.queues.set(queue, (state = { jobs: new Map(), waiting: [], workers: [], nextId: 1 }));
+    return state;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('queue backend is closed');
+  }
+
+  async enqueue<T>(queue: string, name: string, data: T, options?: JobOptions): Promise<void> {
+    this.assertOpen();
+    const resolved = resolveJobOptions(options);
+    const state = this.state(queue);
+    const id = resolved.jobId ?? String(state.nextId++);
+    this.add(queue, { id, name, data, attempts: resolved.attempts, backoffMs: resolved.backoffMs, started: 0, state: 'waiting' }, resolved.delayMs);
+  }
+
+  /** Adds a job unless one with its id exists (dedupe), waiting now or after `delayMs`. */
+  private add(queue: string, job: MemoryJob, delayMs: number): void {
+    const state = this.state(queue);
+    if (state.jobs.has(job.id)) return;
+    state.jobs.set(job.id, job);
+    if (delayMs > 0) this.delay(queue, job, delayMs);
+    else this.makeWaiting(queue, job);
+  }
+
+  private delay(queue: string, job: MemoryJob, delayMs: number): void {
+    job.state = 'delayed';
+    job.timer = setTimeout(() => {
+      job.timer = undefined;
+      this.makeWaiting(queue, job);
+    }, delayMs);
+    job.timer.unref();
+  }
+
+  private makeWaiting(queue: string, job: MemoryJob): void {
+    job.state = 'waiting';
+    this.state(queue).waiting.push(job);
+    // Like a job arriving from Redis: picked up on a later turn, never inside enqueue().
+    setImmediate(() => this.pump(queue));
+  }
+
+  private pump(queue: string): void {
+    const state = this.state(queue);
+    for (const worker of state.workers) {
+      while (!worker.closing && worker.active < worker.concurrency && state.waiting.length > 0) {
+        this.run(queue, worker, state.waiting.shift() as MemoryJob);
+      }
+    }
+  }
+
+  private run(queue: string, worker: MemoryWorker, job: MemoryJob): void {
+    const state = this.state(queue);
+    job.state = 'active';
+    job.started += 1;
+    worker.active += 1;
+    if (job.schedule && job.slotMs !== undefined) this.scheduleNext(job.schedule, job.slotMs + job.schedule.everyMs);
+    const view: Job<unknown> = { id: job.id, name: job.name, data: job.data, attempt: job.started };
+    Promise.resolve()
+      .then(() => worker.handler(view))
+      .then(
+        () => state.jobs.delete(job.id),
+        (thrown: unknown) => {
+          const final = job.started >= job.attempts;
+          this.hooks.onJobFailed?.({ queue, id: job.id, name: job.name, attempt: job.started, final, error: asError(thrown) });
+          if (final || this.closed) state.jobs.delete(job.id);
+          else this.delay(queue, job, retryDelayMs(job.backoffMs, job.started));
+        },
+      )
+      .finally(() => {
+        worker.active -= 1;
+        if (worker.active === 0) for (const resolve of worker.idle.splice(0)) resolve();
+        this.pump(queue);
+      });
+  }
+
+  work<T>(queue: string, handler: JobHandler<T>, options: { concurrency?: number } = {}): QueueWorker {
+    this.assertOpen();
+    const worker: MemoryWorker = { handler: handler as JobHandler<unknown>, concurrency: Math.max(1, options.concurrency ?? 1), active: 0, closing: false, idle: [] };
+    const state = this.state(queue);
+    state.workers.push(worker);
+    setImmediate(() => this.pump(queue));
+    return {
+      close: async () => {
+        worker.closing = true;
+        state.workers = state.workers.filter((w) => w !== worker);
+        // Like BullMQ's Worker.close(): let the jobs in hand finish.
+        if (worker.active > 0) await new Promise<void>((resolve) => worker.idle.push(resolve));
+      },
+    };
+  }
+
+  async repeat(queue: string, name: string, everyMs: number): Promise<void> {
+    this.assertOpen();
+    if (!Number.isFinite(everyMs) || everyMs <= 0) throw new RangeError(`everyMs must be positive, got ${everyMs}`);
+    const key = `${queue}\u0000${name}`;
+    const existing = this.schedules.get(key);
+    if (existing?.everyMs === everyMs) return;
+    if (existing?.timer) clearTimeout(existing.timer);
+    const schedule: Schedule = { queue, name, everyMs };
+    this.schedules.set(key, schedule);
+    this.scheduleNext(schedule, Date.now());
+  }
+
+  /** Adds the run for `slotMs` when it is due; as in BullMQ, the run after it is planned when it starts. */
+  private scheduleNext(schedule: Schedule, slotMs: number): void {
+    if (this.schedules.get(`${schedule.queue}\u0000${schedule.name}`) !== schedule || this.closed) return;
+    if (schedule.timer) clearTimeout(schedule.timer);
+    schedule.timer = setTimeout(() => {
+      schedule.timer = undefined;
+      this.add(schedule.queue, { id: repeatJobId(schedule.name, slotMs), name: schedule.name, data: {}, attempts: 1, backoffMs: 0, started: 0, state: 'waiting', schedule, slotMs }, 0);
+    }, Math.max(0, slotMs - Date.now()));
+    schedule.timer.unref();
+  }
+
+  async drain(queue: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const state = this.state(queue);
+    while (state.jobs.size > 0) {
+      if (Date.now() > deadline) throw new Error(`queue "${queue}" still has ${state.jobs.size} waiting, delayed or active jobs after ${timeoutMs} ms`);
+      await sleep(10);
+    }
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const schedule of this.schedules.values()) if (schedule.timer) clearTimeout(schedule.timer);
+    this.schedules.clear();
+    const closing: Array<Promise<void>> = [];
+    for (const state of this.queues.values()) {
+      for (const job of state.jobs.values()) {
+        if (job.timer) clearTimeout(job.timer);
+        if (job.state !== 'active') state.jobs.delete(job.id);
+      }
+      state.waiting.length = 0;
+      for (const worker of state.workers) {
+        worker.closing = true;
+        if (worker.active > 0) closing.push(new Promise<void>((resolve) => worker.idle.push(resolve)));
+      }
+      state.workers = [];
+    }
+    await Promise.all(closing);
+  }
+}
