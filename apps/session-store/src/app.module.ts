@@ -1,5 +1,12 @@
 import { Module } from '@nestjs/common';
+import type { Type } from '@nestjs/common';
+import type { CallerAuth } from './auth/caller-auth.js';
+import type { SessionsService } from './sessions/sessions.service.js';
+import { SessionsModule } from './sessions/sessions.module.js';
 
-/** The session store's root module. A minimal placeholder written by the http engineer so the launcher runs; the app's contexts are imported here. */
-@Module({})
-export class AppModule {}
+/** The root module for one started session store (a class per start: its collaborators are per instance). */
+export function createAppModule(deps: { sessions: SessionsService; auth: CallerAuth }): Type<unknown> {
+  @Module({ imports: [SessionsModule.register(deps)] })
+  class SessionStoreAppModule {}
+  return SessionStoreAppModule;
+}

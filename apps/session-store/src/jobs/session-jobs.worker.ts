@@ -1,0 +1,64 @@
+import { grantRevokedEventSchema, Queues } from '@airlock/contracts';
+import type { Job, QueueBackend, QueueWorker } from '@airlock/queue';
+import type { Logger } from '@airlock/observability';
+import type { AuditWriter } from '../audit/audit.writer.js';
+import type { SessionDurableRepository } from '../sessions/session-durable.repository.js';
+import type { SessionsService } from '../sessions/sessions.service.js';
+import type { ExpirySweep } from './expiry-sweep.js';
+import { seenJobSchema, SessionJobs, upsertJobSchema } from './session-jobs.js';
+
+export interface SessionWorkersOptions {
+  concurrency?: number;
+  expirySweepEveryMs?: number;
+}
+
+/**
+ * Runs the session store's jobs. Every handler is idempotent (delivery is at least once; a worker killed
+ * mid-job has the job run again) and throws to have the job retried with backoff.
+ */
+export class SessionJobsWorker {
+  private readonly workers: QueueWorker[] = [];
+
+  constructor(
+    private readonly queues: QueueBackend,
+    private readonly sessions: SessionsService,
+    private readonly durable: SessionDurableRepository,
+    private readonly sweep: ExpirySweep,
+    private readonly audit: AuditWriter,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(options: SessionWorkersOptions = {}): Promise<void> {
+    this.workers.push(this.queues.work<unknown>(Queues.sessions, (job) => this.handle(job), { concurrency: options.concurrency ?? 4 }));
+    this.workers.push(this.queues.work<unknown>(Queues.audit, (job) => this.audit.handle(job), { concurrency: options.concurrency ?? 4 }));
+    await this.queues.repeat(Queues.sessions, SessionJobs.expirySweep, options.expirySweepEveryMs ?? 60_000);
+  }
+
+  async handle(job: Job<unknown>): Promise<void> {
+    switch (job.name) {
+      case SessionJobs.upsert:
+        return this.durable.upsert(upsertJobSchema.parse(job.data).session);
+      case SessionJobs.seen:
+        return this.durable.recordLastSeen(seenJobSchema.parse(job.data).entries);
+      case SessionJobs.grantRevoked: {
+        const event = grantRevokedEventSchema.parse(job.data);
+        const reason = `grant_revoked:${event.reason}`;
+        // Live records first: every gateway evicts at once even when Postgres is down (the job then retries).
+        const revoked = await this.sessions.revokeBy(event.tenant, 'grant', event.grantId, reason, {});
+        const durableOnly = await this.durable.endByGrant(event.tenant, event.grantId, reason, new Date().toISOString());
+        this.logger.info({ tenant: event.tenant, revoked, durableOnly: durableOnly.length }, 'sessions of a revoked grant ended');
+        return;
+      }
+      case SessionJobs.expirySweep:
+        await this.sweep.run();
+        return;
+      default:
+        // An unknown job name is a deploy skew; failing would retry it forever to no effect.
+        this.logger.warn({ name: job.name }, 'unknown session job ignored');
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.splice(0).map((worker) => worker.close()));
+  }
+}

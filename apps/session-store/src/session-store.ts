@@ -1,0 +1,108 @@
+import type { SessionStoreConfig } from '@airlock/config';
+import type { Logger } from '@airlock/observability';
+import type { Infra, StartedApp } from '@airlock/platform';
+import { closeHttpApp, createHttpApp, listenHttpApp } from '@airlock/http-server';
+import { createAccessTokenVerifier } from '@airlock/token-verifier';
+import type { AccessTokenVerifier } from '@airlock/token-verifier';
+import { createAppModule } from './app.module.js';
+import { AuditRecorder } from './audit/audit-recorder.js';
+import { AuditWriter } from './audit/audit.writer.js';
+import { CallerAuth } from './auth/caller-auth.js';
+import { ExpirySweep } from './jobs/expiry-sweep.js';
+import { SessionJobsWorker } from './jobs/session-jobs.worker.js';
+import { SessionDurableRepository } from './sessions/session-durable.repository.js';
+import { SessionEventsPublisher } from './sessions/session-events.publisher.js';
+import { SessionHotRepository } from './sessions/session-hot.repository.js';
+import { SessionsService } from './sessions/sessions.service.js';
+import type { SessionDefaults } from './sessions/sessions.service.js';
+import { TouchBatcher } from './sessions/touch-batcher.js';
+import { TenantDirectory } from './tenants/tenant-directory.js';
+
+/** Knobs with production defaults; tests shorten the periods. */
+export interface SessionStoreTuning {
+  touchFlushMs?: number;
+  lastSeenFlushMs?: number;
+  expirySweepEveryMs?: number;
+  /** Where to fetch tenants' JWKS when AUTH_PUBLIC_URL is not reachable from here. */
+  jwksBaseUrl?: string;
+  defaults?: SessionDefaults;
+  /** Run the job workers in this process (default true). */
+  workers?: boolean;
+}
+
+export interface StartSessionStoreOptions {
+  config: SessionStoreConfig;
+  infra: Pick<Infra, 'pg' | 'hot' | 'queues' | 'readiness'>;
+  logger: Logger;
+  tuning?: SessionStoreTuning;
+}
+
+export interface StartedSessionStore extends StartedApp {
+  /** The domain, for tests and the launcher's diagnostics. */
+  sessions: SessionsService;
+  touches: TouchBatcher;
+  sweep: ExpirySweep;
+  worker: SessionJobsWorker;
+  verifier: AccessTokenVerifier;
+}
+
+export async function startSessionStore({ config, infra, logger: parentLogger, tuning = {} }: StartSessionStoreOptions): Promise<StartedSessionStore> {
+  const logger = parentLogger.child({ app: 'session-store' });
+  const tenants = new TenantDirectory(infra.pg);
+  const hot = new SessionHotRepository(infra.hot);
+  const durable = new SessionDurableRepository(infra.pg, tenants);
+  const events = new SessionEventsPublisher(infra.hot);
+  const touches = new TouchBatcher(hot, infra.queues, logger, { flushMs: tuning.touchFlushMs ?? 1000, durableFlushMs: tuning.lastSeenFlushMs ?? 30_000 });
+  const sessions = new SessionsService({
+    hot,
+    durable,
+    queues: infra.queues,
+    events,
+    audit: new AuditRecorder(infra.queues),
+    touches,
+    logger,
+    ...(tuning.defaults ? { defaults: tuning.defaults } : {}),
+  });
+  const sweep = new ExpirySweep(durable, hot, events, logger);
+  const worker = new SessionJobsWorker(infra.queues, sessions, durable, sweep, new AuditWriter(infra.pg, tenants), logger);
+  const verifier = createAccessTokenVerifier({
+    issuerBaseUrl: config.authPublicUrl,
+    ...(tuning.jwksBaseUrl ? { jwksBaseUrl: tuning.jwksBaseUrl } : {}),
+    hot: infra.hot,
+    onBackgroundError: (error) => logger.warn({ err: error }, 'revoked-grant resync failed'),
+  });
+  const auth = new CallerAuth(verifier, { sessionStoreUrl: config.publicUrl, authPublicUrl: config.authPublicUrl });
+
+  touches.start();
+  if (tuning.workers ?? true) await worker.start({ expirySweepEveryMs: tuning.expirySweepEveryMs ?? 60_000 });
+  // The revoked-grant set loads in the background: the store must come up (and report not ready) while Redis is down.
+  verifier.start().catch((error: unknown) => logger.warn({ err: error }, 'revoked-grant feed not started yet; retried on first request'));
+
+  const app = await createHttpApp(createAppModule({ sessions, auth }), { name: 'session-store', http: config.http, logger, readiness: infra.readiness });
+  let url: string;
+  try {
+    url = await listenHttpApp(app, { port: config.port, host: config.http.host });
+  } catch (error) {
+    await app.close();
+    await Promise.all([touches.close(), worker.close(), verifier.close()]);
+    throw error;
+  }
+  logger.info({ url }, 'session store listening');
+
+  return {
+    name: 'session-store',
+    url,
+    banner: [`session store  ${url}/v1/t/<tenant>/sessions`],
+    sessions,
+    touches,
+    sweep,
+    worker,
+    verifier,
+    async close() {
+      await closeHttpApp(app, { graceMs: 5_000 });
+      await touches.close();
+      await worker.close();
+      await verifier.close();
+    },
+  };
+}
