@@ -2,7 +2,10 @@ import type { AuthServerConfig } from '@airlock/config';
 import { closeHttpApp, createHttpApp, listenHttpApp } from '@airlock/http-server';
 import type { Logger } from '@airlock/observability';
 import type { Infra, StartedApp } from '@airlock/platform';
-import { AppModule } from './app.module.js';
+import { createAppModule } from './app.module.js';
+import { BootstrapService } from './bootstrap/bootstrap.service.js';
+import { mountOidc } from './oidc/oidc-mount.js';
+import { OidcProviderRegistry } from './oidc/tenant-providers.service.js';
 
 export interface StartAuthServerOptions {
   config: AuthServerConfig;
@@ -12,12 +15,27 @@ export interface StartAuthServerOptions {
 
 /** Starts the auth server on its port with the shared infra; the launcher and main.ts both call this. */
 export async function startAuthServer({ config, infra, logger }: StartAuthServerOptions): Promise<StartedApp> {
-  const app = await createHttpApp(AppModule, { name: 'auth-server', http: config.http, logger, readiness: infra.readiness });
-  const url = await listenHttpApp(app, { port: config.port, host: config.http.host });
-  return {
+  const app = await createHttpApp(createAppModule({ config, infra, logger }), {
     name: 'auth-server',
-    url,
-    banner: [`auth server      ${config.publicUrl}`],
-    close: () => closeHttpApp(app),
-  };
+    http: config.http,
+    logger,
+    readiness: infra.readiness,
+  });
+  try {
+    const banner = await app.get(BootstrapService).run();
+    mountOidc(app, app.get(OidcProviderRegistry));
+    const url = await listenHttpApp(app, { port: config.port, host: config.http.host });
+    return {
+      name: 'auth-server',
+      url,
+      banner: [`auth server      ${config.publicUrl} (issuer of tenant demo: ${config.publicUrl}/t/demo)`, ...banner],
+      close: () => closeHttpApp(app),
+    };
+  } catch (error) {
+    await closeHttpApp(app).catch(() => undefined);
+    throw error;
+  }
 }
+
+export { createAppModule } from './app.module.js';
+export type { AppDeps } from './app.module.js';

@@ -136,7 +136,8 @@ export function buildProviderConfiguration(deps: ProviderConfigDeps): Configurat
           }
           void ctx;
           return {
-            scope: resource.scopes.join(' '),
+            // A service client gets at most its resource's default scopes (the gateway never sessions:admin).
+            scope: (serviceResource ? resource.defaultScopes : resource.scopes).join(' '),
             audience: resource.audience,
             accessTokenTTL: tenant.accessTokenTtl,
             accessTokenFormat: 'jwt',

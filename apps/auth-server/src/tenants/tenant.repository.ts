@@ -40,10 +40,11 @@ export class TenantRepository {
   }
 
   /** Inserts when missing; returns the tenant either way (safe when several replicas start together). */
-  async ensure(slug: string, displayName: string): Promise<TenantRecord> {
+  async ensure(slug: string, displayName: string, registrationPolicy: RegistrationPolicy = 'open'): Promise<TenantRecord> {
     await this.pg.query(
-      `INSERT INTO tenants (id, slug, display_name, updated_at) VALUES (gen_random_uuid(), $1, $2, now()) ON CONFLICT (slug) DO NOTHING`,
-      [slug, displayName],
+      `INSERT INTO tenants (id, slug, display_name, registration_policy, updated_at) VALUES (gen_random_uuid(), $1, $2, $3, now())
+       ON CONFLICT (slug) DO NOTHING`,
+      [slug, displayName, registrationPolicy],
     );
     const tenant = await this.findBySlug(slug);
     if (!tenant) throw new Error(`tenant ${slug} vanished while being created`);

@@ -1,0 +1,75 @@
+import { createHmac } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { AuthServerConfig } from '@airlock/config';
+import type { Logger } from '@airlock/observability';
+import type { Infra } from '@airlock/platform';
+import { AUTH_CONFIG, INFRA, LOGGER } from '../oidc/ports.js';
+import { OidcProviderRegistry } from '../oidc/tenant-providers.service.js';
+import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
+import { TenantDirectory } from '../tenants/tenant-directory.service.js';
+import { UsersService } from '../users/users.service.js';
+
+export const DEMO_TENANT_SLUG = 'demo';
+export const GENERATED_ADMIN_CLIENT_ID = 'airlock-admin';
+
+/** A stable secret derived from the master key: the same on every restart, different per installation. */
+function derived(masterKey: Buffer, purpose: string, length: number): string {
+  return createHmac('sha256', masterKey).update(`bootstrap:${purpose}`).digest('base64url').slice(0, length);
+}
+
+/**
+ * What must exist before the first request: the `demo` tenant, the platform's `admin` tenant with the
+ * bootstrap admin client, signing keys, and in embedded mode a demo user. Idempotent; returns banner
+ * lines. Generated credentials are derived from the master key, so a restart prints the same ones.
+ */
+@Injectable()
+export class BootstrapService {
+  constructor(
+    @Inject(INFRA) private readonly infra: Infra,
+    @Inject(AUTH_CONFIG) private readonly config: AuthServerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly tenants: TenantDirectory,
+    private readonly providers: OidcProviderRegistry,
+    private readonly users: UsersService,
+  ) {}
+
+  async run(): Promise<string[]> {
+    const banner: string[] = [];
+    const embedded = this.infra.embedded.database;
+
+    const admin =
+      this.config.bootstrapAdmin ??
+      (embedded ? { clientId: GENERATED_ADMIN_CLIENT_ID, clientSecret: derived(this.infra.masterKey, 'admin-client-secret', 40) } : undefined);
+    this.providers.adminClient = admin;
+    await this.tenants.repository.ensure(ADMIN_TENANT_SLUG, 'Airlock platform', 'off');
+    const demo = await this.tenants.repository.ensure(DEMO_TENANT_SLUG, 'Demo');
+    for (const slug of [ADMIN_TENANT_SLUG, DEMO_TENANT_SLUG]) {
+      const tenant = await this.tenants.repository.findBySlug(slug);
+      if (tenant) await this.providers.keys.ensure(tenant.id);
+    }
+
+    if (admin) {
+      const shown = this.config.bootstrapAdmin ? '(secret from AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET)' : `secret ${admin.clientSecret}`;
+      banner.push(`admin client     ${admin.clientId} ${shown} at ${this.config.publicUrl}/t/${ADMIN_TENANT_SLUG}/token`);
+    } else {
+      this.logger.warn('no bootstrap admin client: set AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID and _SECRET to use the admin API');
+    }
+
+    if (embedded) {
+      const email = this.config.demoUser.email;
+      const password = this.config.demoUser.password ?? derived(this.infra.masterKey, 'demo-user-password', 20);
+      const existing = await this.infra.pg.query('SELECT 1 FROM users WHERE tenant_id = $1 AND email = $2', [demo.id, email]);
+      if (existing.rowCount === 0) {
+        try {
+          await this.users.createUser(demo.id, { email, password, displayName: 'Demo user' });
+        } catch (error) {
+          // Another replica created it first.
+          const again = await this.infra.pg.query('SELECT 1 FROM users WHERE tenant_id = $1 AND email = $2', [demo.id, email]);
+          if (again.rowCount === 0) throw error;
+        }
+      }
+      banner.push(`demo user        ${email} / ${password} (tenant ${DEMO_TENANT_SLUG})`);
+    }
+    return banner;
+  }
+}

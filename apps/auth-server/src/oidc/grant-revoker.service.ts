@@ -1,0 +1,16 @@
+import { Injectable } from '@nestjs/common';
+import { GrantRevoker, type GrantRevocationReason, type TenantRecord } from './ports.js';
+import { OidcProviderRegistry } from './tenant-providers.service.js';
+
+@Injectable()
+export class ProviderGrantRevoker extends GrantRevoker {
+  constructor(private readonly registry: OidcProviderRegistry) {
+    super();
+  }
+
+  async revoke(tenant: TenantRecord, grantId: string, reason: GrantRevocationReason): Promise<void> {
+    const entry = await this.registry.forTenant(tenant.slug);
+    if (!entry) throw new Error(`no tenant ${tenant.slug}`);
+    await this.registry.revokeGrant(entry.provider, entry.tenant, grantId, reason);
+  }
+}

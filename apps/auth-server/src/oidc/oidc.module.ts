@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { ClientMetadataModule } from '../client-metadata/client-metadata.module.js';
+import { RegistrationPolicyModule } from '../registration-policy/registration-policy.module.js';
+import { TenantDirectory } from '../tenants/tenant-directory.service.js';
+import { UsersModule } from '../users/users.module.js';
+import { GrantRevocationEffects } from './grant-revocation.service.js';
+import { ProviderGrantRevoker } from './grant-revoker.service.js';
+import { GrantRevoker, ResourceCatalog, TenantProviders } from './ports.js';
+import { DatabaseResourceCatalog } from './resource-catalog.service.js';
+import { OidcProviderRegistry } from './tenant-providers.service.js';
+
+@Module({
+  imports: [UsersModule, ClientMetadataModule, RegistrationPolicyModule],
+  providers: [
+    TenantDirectory,
+    DatabaseResourceCatalog,
+    { provide: ResourceCatalog, useExisting: DatabaseResourceCatalog },
+    GrantRevocationEffects,
+    OidcProviderRegistry,
+    { provide: TenantProviders, useExisting: OidcProviderRegistry },
+    ProviderGrantRevoker,
+    { provide: GrantRevoker, useExisting: ProviderGrantRevoker },
+  ],
+  exports: [TenantDirectory, TenantProviders, OidcProviderRegistry, ResourceCatalog, GrantRevoker, GrantRevocationEffects],
+})
+export class OidcModule {}

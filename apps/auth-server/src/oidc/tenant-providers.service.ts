@@ -1,0 +1,160 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Provider from 'oidc-provider';
+import type { ClientMetadata, JWK, KoaContextWithOIDC } from 'oidc-provider';
+import type { AuthServerConfig } from '@airlock/config';
+import { sessionStoreAudience } from '@airlock/contracts';
+import type { Logger } from '@airlock/observability';
+import { deriveServiceClientSecret, ServiceClients, type Infra } from '@airlock/platform';
+import { ArtifactAlreadyConsumedError } from '../adapter/artifact-errors.js';
+import { ClientStore } from '../adapter/client-store.js';
+import { createOidcAdapterFactory } from '../adapter/oidc-adapter.js';
+import { SigningKeyRepository } from '../keys/signing-key.repository.js';
+import { registrationAdmissionMiddleware, registrationMetadataValidator, REGISTRATION_VALIDATED_PROPERTIES } from '../registration-policy/registration-oidc-hooks.js';
+import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
+import { TenantDirectory } from '../tenants/tenant-directory.service.js';
+import { defaultScopeMiddleware } from './default-scope.middleware.js';
+import { GrantRevocationEffects } from './grant-revocation.service.js';
+import {
+  AccountStore,
+  AUTH_CONFIG,
+  ClientMetadataResolver,
+  INFRA,
+  LOGGER,
+  RegistrationPolicyGate,
+  ResourceCatalog,
+  TenantProviders,
+  type GrantRevocationReason,
+  type TenantProvider,
+  type TenantRecord,
+} from './ports.js';
+import { adminApiAudience } from './resource-catalog.service.js';
+import { buildProviderConfiguration } from './provider-config.js';
+import ProviderClass from 'oidc-provider';
+
+/**
+ * One oidc-provider instance per tenant, created on first use and cached. A tenant change (settings,
+ * registration policy, key rotation) drops the instance on every replica; the next request builds a new
+ * one. Building is a tenant row, a key query and a constructor: milliseconds, once per change.
+ */
+@Injectable()
+export class OidcProviderRegistry extends TenantProviders {
+  private readonly cache = new Map<string, Promise<TenantProvider | undefined>>();
+  readonly keys: SigningKeyRepository;
+  readonly clients: ClientStore;
+
+  constructor(
+    @Inject(INFRA) private readonly infra: Infra,
+    @Inject(AUTH_CONFIG) private readonly config: AuthServerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly tenants: TenantDirectory,
+    private readonly resources: ResourceCatalog,
+    private readonly accounts: AccountStore,
+    private readonly clientMetadata: ClientMetadataResolver,
+    private readonly registrationGate: RegistrationPolicyGate,
+    private readonly revocationEffects: GrantRevocationEffects,
+  ) {
+    super();
+    this.keys = new SigningKeyRepository(infra.pg, infra.masterKey);
+    this.clients = new ClientStore(infra.pg);
+    tenants.onChange((slug) => this.cache.delete(slug));
+  }
+
+  forTenant(slug: string): Promise<TenantProvider | undefined> {
+    let entry = this.cache.get(slug);
+    if (!entry) {
+      entry = this.build(slug).catch((error: unknown) => {
+        this.cache.delete(slug);
+        throw error;
+      });
+      this.cache.set(slug, entry);
+    }
+    return entry;
+  }
+
+  /** Bootstrap admin client credentials, when configured or generated (see BootstrapService). */
+  adminClient: { clientId: string; clientSecret: string } | undefined;
+
+  private staticClients(tenant: TenantRecord): { clients: ClientMetadata[]; services: Map<string, string> } {
+    if (tenant.slug === ADMIN_TENANT_SLUG) {
+      if (!this.adminClient) return { clients: [], services: new Map() };
+      return {
+        clients: [
+          {
+            client_id: this.adminClient.clientId,
+            client_secret: this.adminClient.clientSecret,
+            client_name: 'Airlock bootstrap admin',
+            grant_types: ['client_credentials'],
+            response_types: [],
+            redirect_uris: [],
+            token_endpoint_auth_method: 'client_secret_basic',
+          },
+        ],
+        services: new Map([[this.adminClient.clientId, adminApiAudience(this.config.publicUrl)]]),
+      };
+    }
+    const gateway: ClientMetadata = {
+      client_id: ServiceClients.gateway,
+      client_secret: deriveServiceClientSecret(this.infra.masterKey, ServiceClients.gateway, tenant.slug),
+      client_name: 'Airlock MCP gateway',
+      // RFC 8693 token exchange joins here once its grant handler is registered (not done yet).
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+    };
+    return { clients: [gateway], services: new Map([[ServiceClients.gateway, sessionStoreAudience(this.config.sessionStoreUrl)]]) };
+  }
+
+  private async build(slug: string): Promise<TenantProvider | undefined> {
+    const tenant = await this.tenants.findBySlug(slug);
+    if (!tenant) return undefined;
+    await this.keys.ensure(tenant.id);
+    const jwks = (await this.keys.privateJwks(tenant.id)) as JWK[];
+    const { clients, services } = this.staticClients(tenant);
+    const configuration = buildProviderConfiguration({
+      tenant,
+      jwks,
+      adapter: createOidcAdapterFactory({ tenant, pg: this.infra.pg, hot: this.infra.hot, clients: this.clients, clientMetadata: this.clientMetadata }),
+      accounts: this.accounts,
+      resources: this.resources,
+      staticClients: clients,
+      serviceClients: services,
+      masterKey: this.infra.masterKey,
+    });
+    configuration.extraClientMetadata = { properties: [...REGISTRATION_VALIDATED_PROPERTIES], validator: registrationMetadataValidator };
+    const provider: Provider = new ProviderClass(tenant.issuer, configuration);
+    const current = () => tenant;
+    provider.use(defaultScopeMiddleware(this.resources, current));
+    provider.use(registrationAdmissionMiddleware(this.registrationGate, current));
+    this.wireEvents(provider, tenant);
+    return { tenant, provider };
+  }
+
+  private wireEvents(provider: Provider, tenant: TenantRecord): void {
+    const log = this.logger.child({ tenant: tenant.slug });
+    provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
+      const reason: GrantRevocationReason = ctx.oidc.route === 'token' ? 'token_replayed' : 'user_revoked';
+      this.revocationEffects.apply(tenant, grantId, reason).catch((error: unknown) => log.error({ err: error, grantId }, 'grant revocation side effects failed'));
+    });
+    provider.on('grant.error', (ctx: KoaContextWithOIDC, error: unknown) => {
+      // A code redeemed twice at the same moment: the loser is a replay (OAuth 2.1 4.1.3), revoke the grant.
+      if (error instanceof ArtifactAlreadyConsumedError && error.model === 'AuthorizationCode' && error.grantId) {
+        const grantId = error.grantId;
+        void this.revokeGrant(provider, tenant, grantId, 'token_replayed').catch((cause: unknown) => log.error({ err: cause, grantId }, 'revoking a replayed grant failed'));
+      }
+      void ctx;
+    });
+    provider.on('server_error', (_ctx: KoaContextWithOIDC, error: unknown) => log.error({ err: error }, 'oidc-provider server error'));
+  }
+
+  /** Destroys a grant's artifacts in oidc-provider's storage and applies the side effects. */
+  async revokeGrant(provider: Provider, tenant: TenantRecord, grantId: string, reason: GrantRevocationReason): Promise<void> {
+    await Promise.all([
+      provider.AccessToken.adapter.revokeByGrantId(grantId),
+      provider.AuthorizationCode.adapter.revokeByGrantId(grantId),
+      provider.RefreshToken.adapter.revokeByGrantId(grantId),
+      provider.Grant.adapter.destroy(grantId),
+    ]);
+    await this.revocationEffects.apply(tenant, grantId, reason);
+  }
+}

@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { authServerConfigSchema, type AuthServerConfig } from '@airlock/config';
+import { createBullMqBackend, createMemoryQueueBackend, type QueueBackend } from '@airlock/queue';
+import { createMemoryHotStore, createRedisHotStore, type HotStore } from '@airlock/redis';
+import { createTestDatabase, createTestLogger, type TestDatabase } from '@airlock/testing';
+import type { Infra, StartedApp } from '@airlock/platform';
+import { startAuthServer } from '../../src/index.js';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface AuthServerHarness {
+  url: string;
+  config: AuthServerConfig;
+  infra: Infra;
+  db: TestDatabase;
+  hot: HotStore;
+  queues: QueueBackend;
+  app: StartedApp;
+  close(): Promise<void>;
+}
+
+/**
+ * A real auth server on a real port: a freshly migrated database (real Postgres when DATABASE_URL is set,
+ * PGlite otherwise), Redis with a key prefix of its own when REDIS_URL is set (memory otherwise).
+ */
+export async function startAuthServerHarness(env: Record<string, string> = {}): Promise<AuthServerHarness> {
+  const db = await createTestDatabase();
+  const prefix = `test-auth-${randomBytes(4).toString('hex')}:`;
+  const redisUrl = process.env['REDIS_URL'];
+  const hot = redisUrl ? createRedisHotStore({ url: redisUrl, keyPrefix: prefix }) : createMemoryHotStore();
+  const queues = redisUrl ? createBullMqBackend({ url: redisUrl, prefix: prefix.slice(0, -1) }) : createMemoryQueueBackend();
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const config = authServerConfigSchema.parse({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    AUTH_PORT: String(port),
+    AUTH_PUBLIC_URL: url,
+    GATEWAY_PUBLIC_URL: 'http://127.0.0.1:1',
+    SESSION_STORE_URL: 'http://127.0.0.1:2',
+    AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID: 'test-admin',
+    AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET: 'test-admin-secret-0123456789abcdef',
+    ...env,
+  });
+  const logger = createTestLogger();
+  const infra: Infra = {
+    databaseUrl: db.url,
+    prisma: db.prisma,
+    pg: db.pg,
+    hot,
+    queues,
+    masterKey: randomBytes(32),
+    readiness: [],
+    embedded: { database: !process.env['DATABASE_URL'], hotStore: !redisUrl, queues: !redisUrl },
+    close: async () => undefined,
+  };
+  const app = await startAuthServer({ config, infra, logger });
+  return {
+    url,
+    config,
+    infra,
+    db,
+    hot,
+    queues,
+    app,
+    close: async () => {
+      await app.close();
+      await queues.close();
+      await hot.close();
+      await db.close();
+    },
+  };
+}
+
+/** Form-encoded POST with optional basic auth; returns status and parsed JSON. */
+export async function postForm(url: string, form: Record<string, string>, basic?: { id: string; secret: string }) {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (basic) headers['authorization'] = `Basic ${Buffer.from(`${encodeURIComponent(basic.id)}:${encodeURIComponent(basic.secret)}`).toString('base64')}`;
+  const response = await fetch(url, { method: 'POST', headers, body: new URLSearchParams(form) });
+  const text = await response.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    json = { raw: text };
+  }
+  return { status: response.status, json, headers: response.headers };
+}
