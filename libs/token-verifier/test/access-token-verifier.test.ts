@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { GRANT_REVOKED_CHANNEL, revokedGrantKey } from '@airlock/contracts';
 import type { GrantRevokedEvent } from '@airlock/contracts';
 import type { HotStore } from '@airlock/redis';
-import { createTestHotStore } from '@airlock/testing';
+import { testHotStore } from './test-hot-store.js';
 import { createAccessTokenVerifier, TokenError } from '../src/index.js';
 import type { AccessTokenVerifier, AccessTokenVerifierOptions } from '../src/index.js';
 import { startTestIssuer } from '../src/testing/index.js';
@@ -32,7 +32,7 @@ describe('access token verifier', () => {
 
   beforeAll(async () => {
     issuer = await startTestIssuer();
-    hot = createTestHotStore();
+    hot = testHotStore();
     await issuer.addKey('acme', { alg: 'RS256', kid: 'acme-rs' });
     await issuer.addKey('acme', { alg: 'ES256', kid: 'acme-es' });
     await issuer.addKey('globex', { alg: 'ES256', kid: 'globex-es' });
@@ -133,7 +133,8 @@ describe('access token verifier', () => {
     await issuer.addKey('limited', { kid: 'l1' });
     const limited = newVerifier();
     await limited.verify(await issuer.mint('limited', { audience: AUDIENCE }), { tenant: 'limited', audience: AUDIENCE });
-    const unknownKid = await issuer.mint('limited', { audience: AUDIENCE, kid: 'nope' });
+    await issuer.addKey('limited', { kid: 'l2', published: false });
+    const unknownKid = await issuer.mint('limited', { audience: AUDIENCE });
     for (let i = 0; i < 5; i++) {
       expect((await refusal(limited.verify(unknownKid, { tenant: 'limited', audience: AUDIENCE }))).code).toBe('invalid_token');
     }
