@@ -35,9 +35,13 @@ export interface CreateInfraOptions {
 export async function createInfra({ runtime, logger, migrate: runMigrations = false }: CreateInfraOptions): Promise<Infra> {
   const dataDir = resolve(runtime.dataDir);
   const closers: Array<() => Promise<void>> = [];
-  const close = async () => {
-    for (const closer of closers.reverse()) await closer().catch((error: unknown) => logger.warn({ err: error }, 'error while closing infra'));
-  };
+  let closing: Promise<void> | undefined;
+  // Idempotent, in reverse order of creation: queues and hot store, then database clients, then the
+  // embedded server they talk to.
+  const close = () =>
+    (closing ??= (async () => {
+      for (const closer of [...closers].reverse()) await closer().catch((error: unknown) => logger.warn({ err: error }, 'error while closing infra'));
+    })());
   try {
     let databaseUrl = runtime.databaseUrl;
     if (!databaseUrl) {
@@ -63,7 +67,8 @@ export async function createInfra({ runtime, logger, migrate: runMigrations = fa
 
     const readiness: ReadinessCheck[] = [
       { name: 'postgres', check: async () => void (await pg.query('SELECT 1')) },
-      { name: 'redis', check: () => hot.ping() },
+      { name: runtime.redisUrl ? 'redis' : 'hot-store', check: () => hot.ping() },
+      { name: 'queues', check: () => queues.ping() },
     ];
     return {
       databaseUrl,

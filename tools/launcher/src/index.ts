@@ -1,1 +1,1 @@
-export const name = 'launcher';
+export { formatBanner } from './banner.js';
