@@ -20,6 +20,7 @@ const logger = createLogger({ name: 'auth-server', level: config.logLevel });
 const infra = await createInfra({ runtime: config, logger });
 const app = await startAuthServer({ config, infra, logger });
 logger.info({ url: app.url }, 'auth server started');
+process.stdout.write(`${app.banner.join('\n')}\n`);
 
 let stopping = false;
 const stop = (signal: NodeJS.Signals) => {
