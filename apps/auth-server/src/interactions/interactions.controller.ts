@@ -1,0 +1,172 @@
+import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errors } from 'oidc-provider';
+import type { Interaction } from 'oidc-provider';
+import type { Logger } from '@airlock/observability';
+import { LOGGER, TenantProviders } from '../oidc/ports.js';
+import type { TenantProvider } from '../oidc/ports.js';
+import { UsersService } from '../users/users.service.js';
+import { CsrfService } from './csrf.service.js';
+import { consentPage, loginPage, messagePage } from './interaction-views.js';
+import { InteractionsService } from './interactions.service.js';
+import { sendHtml, sendRedirect, setPageHeaders } from './page-headers.js';
+
+type Body = Record<string, unknown>;
+
+function field(body: unknown, name: string): string {
+  const value = (body as Body | undefined)?.[name];
+  return typeof value === 'string' ? value : '';
+}
+
+/** Where the interaction's forms post to (the interaction cookie's path covers it). */
+function actionBase(slug: string, uid: string): string {
+  return `/t/${encodeURIComponent(slug)}/interaction/${encodeURIComponent(uid)}`;
+}
+
+/**
+ * The login and consent pages oidc-provider sends the browser to. Every response carries the page
+ * security headers; every POST checks the CSRF token before anything else happens.
+ */
+@Controller('t/:tenant/interaction')
+export class InteractionsController {
+  constructor(
+    private readonly tenants: TenantProviders,
+    private readonly interactions: InteractionsService,
+    private readonly users: UsersService,
+    private readonly csrf: CsrfService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  @Get(':uid')
+  async show(@Param('tenant') slug: string, @Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    reply.hijack();
+    const loaded = await this.load(slug, uid, req, reply);
+    if (!loaded) return;
+    const { tp, interaction } = loaded;
+    const { secret, setCookie } = this.csrf.secretFor(req.headers);
+    const headers: Record<string, string> = setCookie ? { 'set-cookie': setCookie } : {};
+    const token = this.csrf.token(secret, `interaction:${uid}`);
+
+    if (interaction.prompt.name === 'login') {
+      const clientName = await this.clientName(tp, interaction);
+      sendHtml(reply.raw, 200, loginPage({ tenantName: tp.tenant.displayName, clientName, actionBase: actionBase(slug, uid), csrf: token }), headers);
+      return;
+    }
+    if (interaction.prompt.name === 'consent') {
+      const accountId = interaction.session?.accountId;
+      if (!accountId) return this.fail(reply, tp.tenant.displayName, 400, 'Sign-in required', 'This request has no signed-in user. Go back to the application and start again.');
+      const plan = await this.interactions.plan(tp, interaction, accountId);
+      const remembered = await this.interactions.remembered(tp, plan);
+      if (remembered) {
+        // Approved before for this client, resource and these scopes: no screen.
+        const grantId = await this.interactions.approve(tp, interaction, plan, remembered);
+        setPageHeaders(reply.raw);
+        await tp.provider.interactionFinished(req.raw, reply.raw, { consent: { grantId } }, { mergeWithLastSubmission: true });
+        return;
+      }
+      const view = await this.interactions.consentView(tp, interaction, plan);
+      sendHtml(reply.raw, 200, consentPage({ ...view, actionBase: actionBase(slug, uid), csrf: token }), headers);
+      return;
+    }
+    this.fail(reply, tp.tenant.displayName, 400, 'Unsupported request', 'This authorization request needs a step this server does not offer.');
+  }
+
+  @Post(':uid/login')
+  async login(@Param('tenant') slug: string, @Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    reply.hijack();
+    const loaded = await this.loadForPost(slug, uid, req, reply);
+    if (!loaded) return;
+    const { tp, interaction } = loaded;
+    if (interaction.prompt.name !== 'login') return this.fail(reply, tp.tenant.displayName, 400, 'Already signed in', 'This step is already done. Go back to the application and start again.');
+
+    const email = field(req.body, 'email').trim();
+    const password = field(req.body, 'password');
+    const result = await this.users.authenticate(tp.tenant, email, password, req.ip);
+    if (!result.ok) {
+      const { secret } = this.csrf.secretFor(req.headers);
+      const clientName = await this.clientName(tp, interaction);
+      const throttled = result.reason === 'throttled';
+      const minutes = throttled ? Math.max(1, Math.ceil(result.retryAfterSeconds / 60)) : 0;
+      // Same words whether or not the account exists.
+      const error = throttled
+        ? `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
+        : 'The email address or password is not correct.';
+      const view = loginPage({ tenantName: tp.tenant.displayName, clientName, actionBase: actionBase(slug, uid), csrf: this.csrf.token(secret, `interaction:${uid}`), email, error });
+      sendHtml(reply.raw, throttled ? 429 : 401, view, throttled ? { 'retry-after': String(result.retryAfterSeconds) } : {});
+      return;
+    }
+    setPageHeaders(reply.raw);
+    // oidc-provider gives the browser a new session id when it resumes (session fixation).
+    await tp.provider.interactionFinished(req.raw, reply.raw, { login: { accountId: result.user.id } }, { mergeWithLastSubmission: false });
+  }
+
+  @Post(':uid/confirm')
+  async confirm(@Param('tenant') slug: string, @Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    reply.hijack();
+    const loaded = await this.loadForPost(slug, uid, req, reply);
+    if (!loaded) return;
+    const { tp, interaction } = loaded;
+    const accountId = interaction.session?.accountId;
+    if (interaction.prompt.name !== 'consent' || !accountId) return this.fail(reply, tp.tenant.displayName, 400, 'Nothing to approve', 'Go back to the application and start again.');
+    const plan = await this.interactions.plan(tp, interaction, accountId);
+    const grantId = await this.interactions.approve(tp, interaction, plan);
+    setPageHeaders(reply.raw);
+    await tp.provider.interactionFinished(req.raw, reply.raw, { consent: { grantId } }, { mergeWithLastSubmission: true });
+  }
+
+  @Post(':uid/abort')
+  async abort(@Param('tenant') slug: string, @Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    reply.hijack();
+    const loaded = await this.loadForPost(slug, uid, req, reply);
+    if (!loaded) return;
+    setPageHeaders(reply.raw);
+    // oidc-provider sends the error to the client's registered redirect URI, never anywhere else.
+    await loaded.tp.provider.interactionFinished(
+      req.raw,
+      reply.raw,
+      { error: 'access_denied', error_description: 'the user denied the authorization request' },
+      { mergeWithLastSubmission: false },
+    );
+  }
+
+  private async clientName(tp: TenantProvider, interaction: Interaction): Promise<string> {
+    const clientId = String(interaction.params['client_id'] ?? '');
+    const client = await tp.provider.Client.find(clientId).catch(() => undefined);
+    return client?.clientName ?? clientId;
+  }
+
+  private async load(slug: string, uid: string, req: FastifyRequest, reply: FastifyReply): Promise<{ tp: TenantProvider; interaction: Interaction } | undefined> {
+    const tp = await this.tenants.forTenant(slug);
+    if (!tp) {
+      this.fail(reply, 'Airlock', 404, 'Not found', 'There is no such organisation here.');
+      return undefined;
+    }
+    let interaction: Interaction;
+    try {
+      interaction = await tp.provider.interactionDetails(req.raw, reply.raw);
+    } catch (error) {
+      if (!(error instanceof errors.SessionNotFound)) throw error;
+      this.fail(reply, tp.tenant.displayName, 400, 'This sign-in request has expired', 'It was already used or took too long. Go back to the application and start again.');
+      return undefined;
+    }
+    if (interaction.uid !== uid) {
+      this.fail(reply, tp.tenant.displayName, 400, 'This sign-in request has expired', 'Go back to the application and start again.');
+      return undefined;
+    }
+    return { tp, interaction };
+  }
+
+  private async loadForPost(slug: string, uid: string, req: FastifyRequest, reply: FastifyReply) {
+    // CSRF first: a forged POST learns nothing, changes nothing.
+    if (!this.csrf.verify(req.headers, field(req.body, 'csrf'), `interaction:${uid}`)) {
+      this.logger.warn({ tenant: slug }, 'interaction POST with a missing or wrong CSRF token');
+      this.fail(reply, 'Airlock', 403, 'This form has expired', 'Reload the page and try again.');
+      return undefined;
+    }
+    return this.load(slug, uid, req, reply);
+  }
+
+  private fail(reply: FastifyReply, tenantName: string, status: number, title: string, message: string): void {
+    sendHtml(reply.raw, status, messagePage({ tenantName, title, message }));
+  }
+}
