@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { loadConfig, redisUrl } from '@airlock/config';
+import { createBullMqBackend, createMemoryQueueBackend } from '@airlock/queue';
+import type { QueueBackend } from '@airlock/queue';
+import { createMemoryHotStore, createRedisHotStore, MemoryHotStoreHub } from '@airlock/redis';
+import type { HotStore } from '@airlock/redis';
+
+/** REDIS_URL of the run: real Redis when set, the in-process stand-ins otherwise. */
+export const testRedisUrl = loadConfig(z.object({ REDIS_URL: redisUrl.optional() })).REDIS_URL;
+
+export interface TestBackends {
+  /** A new connection to the same store (another "replica"). */
+  hot(): HotStore;
+  queues: QueueBackend;
+  close(): Promise<void>;
+}
+
+/** A hot store and queues of their own (unique key prefix on Redis, a private hub in memory). */
+export function createTestBackends(options: { redisUrl?: string | undefined; lockDurationMs?: number } = {}): TestBackends {
+  const url = options.redisUrl ?? testRedisUrl;
+  const prefix = `test:session-store:${randomBytes(6).toString('hex')}:`;
+  const opened: HotStore[] = [];
+  if (url) {
+    const queues = createBullMqBackend({ url, prefix: prefix.slice(0, -1).replace(/:/g, '-'), lockDurationMs: options.lockDurationMs ?? 2000, stalledIntervalMs: 1000 });
+    return {
+      hot: () => {
+        const hot = createRedisHotStore({ url, keyPrefix: prefix });
+        opened.push(hot);
+        return hot;
+      },
+      queues,
+      close: async () => {
+        await queues.close();
+        await Promise.all(opened.map((hot) => hot.close().catch(() => undefined)));
+      },
+    };
+  }
+  const hub = new MemoryHotStoreHub();
+  const queues = createMemoryQueueBackend();
+  return {
+    hot: () => {
+      const hot = createMemoryHotStore({ hub });
+      opened.push(hot);
+      return hot;
+    },
+    queues,
+    close: async () => {
+      await queues.close();
+      await Promise.all(opened.map((hot) => hot.close().catch(() => undefined)));
+      hub.close();
+    },
+  };
+}
