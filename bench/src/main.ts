@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { environment, toMarkdown, type BenchResult, type BenchRow } from './harness/report.js';
 import { mcpToolsCall } from './scenarios/mcp-tools-call.js';
+import { jwtVerification } from './scenarios/jwt-verify.js';
 import { tokenEndpoint } from './scenarios/token-endpoint.js';
 import type { Scenario, ScenarioContext } from './scenarios/scenario.js';
 
@@ -13,6 +14,7 @@ import type { Scenario, ScenarioContext } from './scenarios/scenario.js';
 const scenarios: Scenario[] = [
   { name: 'mcp-tools-call', run: mcpToolsCall },
   { name: 'token-endpoint', run: tokenEndpoint },
+  { name: 'jwt-verify', run: jwtVerification },
 ];
 
 const args = process.argv.slice(2);
