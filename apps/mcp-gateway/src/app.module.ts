@@ -1,5 +1,28 @@
 import { Module } from '@nestjs/common';
+import type { DynamicModule, Type } from '@nestjs/common';
+import { TenantDirectory } from './tenants/tenant-directory.js';
+import { ProtectedResourceController } from './well-known/protected-resource.controller.js';
+import { GATEWAY_URLS } from './well-known/gateway-urls.js';
+import type { GatewayUrls } from './well-known/gateway-urls.js';
 
-/** The MCP gateway's root module. A minimal placeholder written by the http engineer so the launcher runs; the app's contexts are imported here. */
+/** The Nest side of the gateway: metadata routes. The MCP endpoint itself is a raw handler (see index.ts). */
 @Module({})
-export class AppModule {}
+export class AppModule {
+  static forRoot(deps: { directory: TenantDirectory; urls: GatewayUrls }): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [ProtectedResourceController],
+      providers: [
+        { provide: TenantDirectory, useValue: deps.directory },
+        { provide: GATEWAY_URLS, useValue: deps.urls },
+      ],
+    };
+  }
+}
+
+/** The root module createHttpApp takes (a class), importing the configured AppModule. */
+export function gatewayRootModule(deps: { directory: TenantDirectory; urls: GatewayUrls }): Type<unknown> {
+  @Module({ imports: [AppModule.forRoot(deps)] })
+  class GatewayRootModule {}
+  return GatewayRootModule;
+}

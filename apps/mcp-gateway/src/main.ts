@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, gatewayConfigSchema } from '@airlock/config';
+import { ConfigError, gatewayConfigSchema, loadConfig } from '@airlock/config';
 import { createLogger } from '@airlock/observability';
 import { createInfra } from '@airlock/platform';
 import { startMcpGateway } from './index.js';
@@ -19,12 +19,13 @@ const config = parseConfig();
 const logger = createLogger({ name: 'mcp-gateway', level: config.logLevel });
 const infra = await createInfra({ runtime: config, logger });
 const app = await startMcpGateway({ config, infra, logger });
-logger.info({ url: app.url }, 'MCP gateway started');
+process.stdout.write(`${app.banner.join('\n')}\n`);
 
 let stopping = false;
 const stop = (signal: NodeJS.Signals) => {
   if (stopping) return;
   stopping = true;
+  // Readiness turns false, open streams get `retry` and close, in-flight calls finish, then exit.
   logger.info({ signal }, 'stopping');
   app
     .close()
@@ -37,5 +38,5 @@ const stop = (signal: NodeJS.Signals) => {
       },
     );
 };
-process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import type { HotStore } from '@airlock/redis';
+import type { QueueBackend } from '@airlock/queue';
+import type { Logger } from '@airlock/observability';
+import { Queues } from '@airlock/contracts';
+import type { AuditEvent } from '@airlock/contracts';
+import { ErrorCodes } from '../transport/json-rpc.js';
+import type { JsonRpcMessage } from '../transport/json-rpc.js';
+import { SseEventLog } from '../transport/sse-event-log.js';
+import type { TenantDirectory, UpstreamServerRecord } from '../tenants/tenant-directory.js';
+import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
+import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
+import { UpstreamLink } from '../upstream/upstream-link.js';
+import type { ForwardedMessage, ReplicaBus } from './replica-bus.js';
+import type { GatewaySession, SessionRegistry } from './session-registry.js';
+import { SessionRuntime } from './session-runtime.js';
+import type { RuntimeOutput } from './session-runtime.js';
+
+export interface SessionHostDeps {
+  hot: HotStore;
+  log: SseEventLog;
+  registry: SessionRegistry;
+  bus: ReplicaBus;
+  directory: TenantDirectory;
+  credentials: UpstreamCredentials;
+  queues: QueueBackend;
+  masterKey: Buffer;
+  logger: Logger;
+  idleTimeoutMs: number;
+}
+
+/**
+ * The sessions whose upstream connections live in this process, and the delivery of client messages to
+ * them (from this replica's endpoint or from another replica through the bus). Upstream connections are
+ * process-bound by nature; everything the client sees goes through the hot store.
+ */
+export class SessionHost {
+  private readonly runtimes = new Map<string, SessionRuntime>();
+  private stopListening: (() => Promise<void>) | undefined;
+
+  constructor(private readonly deps: SessionHostDeps) {}
+
+  async start(): Promise<void> {
+    await this.deps.bus.start((forwarded) => void this.deliver(forwarded));
+    this.stopListening = await this.deps.registry.onEnded((id) => void this.drop(id));
+  }
+
+  get size(): number {
+    return this.runtimes.size;
+  }
+
+  /** The standalone stream of a session: where messages unrelated to a request go. */
+  async standaloneStreamId(sessionId: string, create: boolean): Promise<string | undefined> {
+    const key = `gw:get-stream:${sessionId}`;
+    const existing = await this.deps.hot.get(key);
+    if (existing || !create) return existing ?? undefined;
+    const streamId = SseEventLog.newStreamId();
+    await this.deps.hot.set(key, streamId, { ttlMs: this.deps.idleTimeoutMs, onlyIfAbsent: true });
+    return (await this.deps.hot.get(key)) ?? streamId;
+  }
+
+  async setStandaloneStream(sessionId: string, streamId: string): Promise<void> {
+    await this.deps.hot.set(`gw:get-stream:${sessionId}`, streamId, { ttlMs: this.deps.idleTimeoutMs });
+  }
+
+  private output(sessionId: string): RuntimeOutput {
+    return {
+      emit: async (streamId, message) => {
+        const target = streamId ?? (await this.standaloneStreamId(sessionId, true))!;
+        await this.deps.log.append(sessionId, target, { kind: 'message', message });
+      },
+      endStream: async (streamId) => void (await this.deps.log.append(sessionId, streamId, { kind: 'end' })),
+    };
+  }
+
+  /**
+   * Opens the upstream sessions of a new downstream session on this replica. Per-server endpoints need
+   * their server; the aggregate opens every enabled server and leaves out those that fail (logged).
+   */
+  async open(session: GatewaySession, servers: UpstreamServerRecord[], clientInfo: { name: string; version: string }): Promise<SessionRuntime> {
+    const { logger } = this.deps;
+    // Assigned once the upstreams are connected; their handlers read it lazily.
+    const ref: { runtime?: SessionRuntime } = {};
+    const links = new Map<string, UpstreamLink>();
+    const connect = async (server: UpstreamServerRecord) => {
+      const link = await UpstreamLink.connect({
+        server,
+        secrets: openUpstreamSecrets(this.deps.masterKey, server),
+        credentials: this.deps.credentials,
+        clientCapabilities: session.clientCapabilities,
+        clientInfo: { name: `airlock-gateway (for ${clientInfo.name})`.slice(0, 200), version: clientInfo.version },
+        logger,
+        handlers: {
+          onRequest: async (method, params) => {
+            if (!ref.runtime) throw new Error('session is not ready');
+            return ref.runtime.relayUpstreamRequest(server.name, method, params);
+          },
+          onNotification: (method, params) => ref.runtime?.relayUpstreamNotification(server.name, method, params),
+          onClose: () => {
+            // An upstream that dies ends the downstream session: the client gets 404 and re-initializes.
+            logger.warn({ session: session.id, upstream: server.name }, 'upstream session closed; ending the downstream session');
+            void this.deps.registry.end(session.id, `upstream ${server.name} closed`);
+          },
+        },
+      });
+      links.set(server.name, link);
+    };
+    const results = await Promise.allSettled(servers.map(connect));
+    const failed = results.flatMap((result, index) => (result.status === 'rejected' ? [{ server: servers[index]!.name, error: result.reason as unknown }] : []));
+    for (const failure of failed) logger.warn({ upstream: failure.server, err: failure.error }, 'upstream connection failed');
+    if (session.target.kind === 'server' && links.size === 0) {
+      throw Object.assign(new Error(`upstream ${session.target.server} is unavailable`), { code: ErrorCodes.internalError });
+    }
+    const runtime = new SessionRuntime(session, links, {
+      output: this.output(session.id),
+      logger,
+      onToolsListed: (link, tools) =>
+        void this.deps.directory
+          .recordTools(
+            link.server,
+            tools.map((tool) => ({
+              name: String(tool['name']),
+              title: typeof tool['title'] === 'string' ? tool['title'] : undefined,
+              description: typeof tool['description'] === 'string' ? tool['description'] : undefined,
+              inputSchema: tool['inputSchema'],
+            })),
+          )
+          .catch((error: unknown) => logger.warn({ err: error }, 'could not record the tool catalogue')),
+      onToolCall: (event) => this.audit(session, event),
+    });
+    ref.runtime = runtime;
+    this.runtimes.set(session.id, runtime);
+    return runtime;
+  }
+
+  private audit(session: GatewaySession, event: { server: string; tool: string; outcome: 'success' | 'failure'; latencyMs: number }): void {
+    const record: AuditEvent = {
+      id: randomUUID(),
+      tenant: session.tenant,
+      occurredAt: new Date().toISOString(),
+      actor: { subject: session.subject, clientId: session.clientId },
+      action: 'mcp.tools.call',
+      target: `${event.server}/${event.tool}`,
+      outcome: event.outcome,
+      details: { server: event.server, tool: event.tool, latencyMs: event.latencyMs, session: session.id },
+    };
+    // Off the request path: the answer never waits for the audit queue.
+    void this.deps.queues.enqueue(Queues.audit, 'mcp.tools.call', record, { jobId: record.id }).catch((error: unknown) => this.deps.logger.error({ err: error }, 'audit enqueue failed'));
+  }
+
+  /** Delivers client messages to the session's runtime here; a session this replica lost ends cleanly. */
+  async deliver(forwarded: ForwardedMessage): Promise<void> {
+    const runtime = this.runtimes.get(forwarded.sessionId);
+    if (!runtime) {
+      await this.deps.registry.end(forwarded.sessionId, 'home replica lost the session');
+      const output = this.output(forwarded.sessionId);
+      for (const message of forwarded.messages) {
+        if ('method' in message && 'id' in message) {
+          await output.emit(forwarded.streamId, { jsonrpc: '2.0', id: message.id, error: { code: ErrorCodes.sessionNotFound, message: 'Session not found' } });
+        }
+      }
+      if (forwarded.streamId) await output.endStream(forwarded.streamId);
+      return;
+    }
+    await runtime.handle(forwarded.messages as JsonRpcMessage[], forwarded.streamId).catch((error: unknown) => this.deps.logger.error({ err: error }, 'session runtime failed'));
+  }
+
+  async drop(sessionId: string): Promise<void> {
+    const runtime = this.runtimes.get(sessionId);
+    if (!runtime) return;
+    this.runtimes.delete(sessionId);
+    await runtime.close();
+  }
+
+  /** Waits (bounded) until no session has a request in flight: their answers are in the event log by then. */
+  async settle(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ([...this.runtimes.values()].some((runtime) => runtime.busy) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+
+  async close(): Promise<void> {
+    await this.stopListening?.();
+    await Promise.all([...this.runtimes.keys()].map((id) => this.deps.registry.end(id, 'gateway shutting down').then(() => this.drop(id))));
+    await this.deps.bus.close();
+  }
+}

@@ -1,0 +1,313 @@
+import { randomUUID } from 'node:crypto';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from '@airlock/observability';
+import { ErrorCodes, McpRequestError, isNotification, isRequest, isResponse } from '../transport/json-rpc.js';
+import type { JsonRpcId, JsonRpcMessage, JsonRpcRequest } from '../transport/json-rpc.js';
+import { LATEST_PROTOCOL_VERSION } from '../transport/protocol-versions.js';
+import { decodeCursor, encodeCursor, namespacedName, namespacedUri, splitName, splitUri } from '../upstream/namespacing.js';
+import type { UpstreamLink } from '../upstream/upstream-link.js';
+import type { GatewaySession } from './session-registry.js';
+
+/** Where the runtime's output goes: a request's stream, or the session's standalone (GET) stream. */
+export interface RuntimeOutput {
+  emit(streamId: string | undefined, message: JsonRpcMessage): Promise<void>;
+  endStream(streamId: string): Promise<void>;
+}
+
+export interface RuntimeHooks {
+  output: RuntimeOutput;
+  logger: Logger;
+  onToolsListed(link: UpstreamLink, tools: Array<Record<string, unknown>>): void;
+  onToolCall(event: { server: string; tool: string; outcome: 'success' | 'failure'; latencyMs: number }): void;
+}
+
+type ListKind = { method: string; field: string; rename: (server: string, item: Record<string, unknown>) => Record<string, unknown> };
+
+const LISTS: Record<string, ListKind> = {
+  'tools/list': { method: 'tools/list', field: 'tools', rename: (s, item) => ({ ...item, name: namespacedName(s, String(item['name'])) }) },
+  'prompts/list': { method: 'prompts/list', field: 'prompts', rename: (s, item) => ({ ...item, name: namespacedName(s, String(item['name'])) }) },
+  'resources/list': { method: 'resources/list', field: 'resources', rename: (s, item) => ({ ...item, uri: namespacedUri(s, String(item['uri'])) }) },
+  'resources/templates/list': {
+    method: 'resources/templates/list',
+    field: 'resourceTemplates',
+    rename: (s, item) => ({ ...item, uriTemplate: namespacedUri(s, String(item['uriTemplate'])) }),
+  },
+};
+
+const CAPABILITY_OF: Record<string, string> = {
+  'tools/list': 'tools',
+  'prompts/list': 'prompts',
+  'resources/list': 'resources',
+  'resources/templates/list': 'resources',
+};
+
+function toErrorObject(error: unknown): { code: number; message: string; data?: unknown } {
+  if (error instanceof McpRequestError) return { code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) };
+  if (error instanceof McpError) {
+    // The SDK prefixes "MCP error <code>: "; the client gets the upstream's own message.
+    const message = error.message.replace(/^MCP error -?\d+: /, '');
+    return { code: error.code, message, ...(error.data === undefined ? {} : { data: error.data }) };
+  }
+  return { code: ErrorCodes.internalError, message: 'Internal error' };
+}
+
+/**
+ * The live side of one MCP session, on its home replica: the upstream sessions, the relay of requests in
+ * both directions, and the aggregate's namespacing. Everything it says to the client goes through
+ * `output`, i.e. the hot-store event log, never straight to a socket.
+ */
+export class SessionRuntime {
+  private readonly streamPending = new Map<string, number>();
+  private readonly inflight = new Map<JsonRpcId, { abort: AbortController; server?: string; streamId?: string }>();
+  /** Streams with a request in flight at each upstream, newest last: where that upstream's requests go. */
+  private readonly serverStreams = new Map<string, string[]>();
+  private readonly clientRequests = new Map<string, { resolve: (result: Record<string, unknown>) => void; reject: (error: unknown) => void }>();
+  private readonly servers: string[];
+
+  constructor(
+    readonly session: GatewaySession,
+    private readonly links: Map<string, UpstreamLink>,
+    private readonly hooks: RuntimeHooks,
+  ) {
+    this.servers = [...links.keys()].sort();
+  }
+
+  /** True while a client request is still being answered (graceful shutdown waits for these). */
+  get busy(): boolean {
+    return this.inflight.size > 0;
+  }
+
+  /** The initialize result for this session's endpoint. */
+  initializeResult(): Record<string, unknown> {
+    if (this.session.target.kind === 'server') {
+      const link = this.links.get(this.session.target.server)!;
+      const instructions = link.client.getInstructions();
+      return {
+        protocolVersion: this.session.protocolVersion,
+        capabilities: link.capabilities(),
+        serverInfo: link.client.getServerVersion() ?? { name: link.server.name, version: '0' },
+        ...(instructions ? { instructions } : {}),
+      };
+    }
+    const merged: Record<string, Record<string, unknown>> = {};
+    for (const link of this.links.values()) {
+      for (const [key, value] of Object.entries(link.capabilities())) {
+        if (['tools', 'prompts', 'resources', 'logging', 'completions'].includes(key)) merged[key] = { ...(merged[key] ?? {}), ...(value as Record<string, unknown>) };
+      }
+    }
+    merged['tools'] = { ...(merged['tools'] ?? {}), listChanged: true };
+    return {
+      protocolVersion: this.session.protocolVersion ?? LATEST_PROTOCOL_VERSION,
+      capabilities: merged,
+      serverInfo: { name: `airlock-${this.session.tenant}`, version: '0.1.0' },
+      instructions: `Tools, prompts and resources of ${this.servers.length} servers, named <server>__<name> (tools, prompts) and <server>+<uri> (resources).`,
+    };
+  }
+
+  /** Handles messages from the client; answers to requests are appended to `streamId`. */
+  async handle(messages: JsonRpcMessage[], streamId: string | undefined): Promise<void> {
+    const requests = messages.filter(isRequest);
+    if (streamId && requests.length > 0) this.streamPending.set(streamId, (this.streamPending.get(streamId) ?? 0) + requests.length);
+    await Promise.all(
+      messages.map(async (message) => {
+        if (isRequest(message)) return this.answer(message, streamId);
+        if (isResponse(message)) {
+          const pending = this.clientRequests.get(String(message.id));
+          if (!pending) return;
+          this.clientRequests.delete(String(message.id));
+          if (message.error) pending.reject(new McpError(message.error.code, message.error.message, message.error.data));
+          else pending.resolve(message.result ?? {});
+          return;
+        }
+        if (isNotification(message)) return this.onClientNotification(message.method, message.params);
+      }),
+    );
+  }
+
+  private async answer(request: JsonRpcRequest, streamId: string | undefined): Promise<void> {
+    const abort = new AbortController();
+    this.inflight.set(request.id, { abort, ...(streamId ? { streamId } : {}) });
+    let reply: JsonRpcMessage;
+    try {
+      reply = { jsonrpc: '2.0', id: request.id, result: await this.route(request, abort.signal, streamId) };
+    } catch (error) {
+      reply = { jsonrpc: '2.0', id: request.id, error: toErrorObject(error) };
+    } finally {
+      this.inflight.delete(request.id);
+    }
+    // A cancelled request gets no response (the client said it no longer wants one).
+    if (!abort.signal.aborted) await this.hooks.output.emit(streamId, reply);
+    if (streamId) {
+      const left = (this.streamPending.get(streamId) ?? 1) - 1;
+      if (left <= 0) {
+        this.streamPending.delete(streamId);
+        await this.hooks.output.endStream(streamId);
+      } else this.streamPending.set(streamId, left);
+    }
+  }
+
+  private link(server: string): UpstreamLink {
+    const link = this.links.get(server);
+    if (!link) throw new McpRequestError(200, ErrorCodes.invalidParams, `Unknown server: ${server}`);
+    return link;
+  }
+
+  /** Runs `call` against `server`, remembering the stream so the upstream's own requests find the client. */
+  private async track<T>(server: string, streamId: string | undefined, call: () => Promise<T>): Promise<T> {
+    const streams = this.serverStreams.get(server) ?? [];
+    if (streamId) streams.push(streamId);
+    this.serverStreams.set(server, streams);
+    try {
+      return await call();
+    } finally {
+      if (streamId) streams.splice(streams.lastIndexOf(streamId), 1);
+    }
+  }
+
+  private progressRelay(request: JsonRpcRequest, streamId: string | undefined) {
+    const meta = request.params?.['_meta'] as Record<string, unknown> | undefined;
+    const token = meta?.['progressToken'];
+    if (token === undefined) return undefined;
+    return (progress: { progress: number; total?: number; message?: string }) =>
+      void this.hooks.output.emit(streamId, { jsonrpc: '2.0', method: 'notifications/progress', params: { ...progress, progressToken: token } });
+  }
+
+  private async route(request: JsonRpcRequest, signal: AbortSignal, streamId: string | undefined): Promise<Record<string, unknown>> {
+    const { method } = request;
+    const params = request.params;
+    if (method === 'ping') return {};
+    if (method === 'initialize') throw new McpRequestError(400, ErrorCodes.invalidRequest, 'Invalid Request: the session is already initialized');
+
+    if (this.session.target.kind === 'server') {
+      const server = this.session.target.server;
+      const link = this.link(server);
+      const onprogress = this.progressRelay(request, streamId);
+      const started = Date.now();
+      const result = await this.track(server, streamId, () => link.request(method, params, { signal, ...(onprogress ? { onprogress } : {}) })).catch((error: unknown) => {
+        if (method === 'tools/call') this.hooks.onToolCall({ server, tool: String(params?.['name']), outcome: 'failure', latencyMs: Date.now() - started });
+        throw error;
+      });
+      if (method === 'tools/list' && Array.isArray(result['tools'])) this.hooks.onToolsListed(link, result['tools'] as Array<Record<string, unknown>>);
+      if (method === 'tools/call') {
+        this.hooks.onToolCall({ server, tool: String(params?.['name']), outcome: result['isError'] === true ? 'failure' : 'success', latencyMs: Date.now() - started });
+      }
+      return result;
+    }
+
+    const list = LISTS[method];
+    if (list) return this.aggregateList(list, CAPABILITY_OF[method]!, params?.['cursor']);
+
+    switch (method) {
+      case 'tools/call': {
+        const target = splitName(String(params?.['name'] ?? ''));
+        if (!target) throw new McpRequestError(200, ErrorCodes.invalidParams, `Unknown tool: ${String(params?.['name'])}`);
+        const link = this.link(target.server);
+        const onprogress = this.progressRelay(request, streamId);
+        const started = Date.now();
+        try {
+          const result = await this.track(target.server, streamId, () =>
+            link.request(method, { ...params, name: target.name }, { signal, ...(onprogress ? { onprogress } : {}) }),
+          );
+          this.hooks.onToolCall({ server: target.server, tool: target.name, outcome: result['isError'] === true ? 'failure' : 'success', latencyMs: Date.now() - started });
+          return result;
+        } catch (error) {
+          this.hooks.onToolCall({ server: target.server, tool: target.name, outcome: 'failure', latencyMs: Date.now() - started });
+          throw error;
+        }
+      }
+      case 'prompts/get': {
+        const target = splitName(String(params?.['name'] ?? ''));
+        if (!target) throw new McpRequestError(200, ErrorCodes.invalidParams, `Unknown prompt: ${String(params?.['name'])}`);
+        return this.track(target.server, streamId, () => this.link(target.server).request(method, { ...params, name: target.name }, { signal }));
+      }
+      case 'resources/read':
+      case 'resources/subscribe':
+      case 'resources/unsubscribe': {
+        const target = splitUri(String(params?.['uri'] ?? ''));
+        if (!target) throw new McpRequestError(200, ErrorCodes.resourceNotFound, 'Resource not found', { uri: params?.['uri'] });
+        const result = await this.link(target.server).request(method, { ...params, uri: target.uri }, { signal });
+        if (method === 'resources/read' && Array.isArray(result['contents'])) {
+          return { ...result, contents: (result['contents'] as Array<Record<string, unknown>>).map((c) => ({ ...c, uri: namespacedUri(target.server, String(c['uri'])) })) };
+        }
+        return result;
+      }
+      case 'completion/complete': {
+        const ref = (params?.['ref'] ?? {}) as Record<string, unknown>;
+        const target = ref['type'] === 'ref/prompt' ? splitName(String(ref['name'] ?? '')) : splitUri(String(ref['uri'] ?? ''));
+        if (!target) throw new McpRequestError(200, ErrorCodes.invalidParams, 'Unknown completion reference');
+        const upstreamRef = ref['type'] === 'ref/prompt' ? { ...ref, name: (target as { name: string }).name } : { ...ref, uri: (target as { uri: string }).uri };
+        return this.link(target.server).request(method, { ...params, ref: upstreamRef }, { signal });
+      }
+      case 'logging/setLevel':
+        await Promise.all(
+          [...this.links.values()].filter((link) => link.capabilities()['logging'] !== undefined).map((link) => link.request(method, params, { signal })),
+        );
+        return {};
+    }
+    throw new McpRequestError(200, ErrorCodes.methodNotFound, `Method not found: ${method}`);
+  }
+
+  private async aggregateList(list: ListKind, capability: string, cursor: unknown): Promise<Record<string, unknown>> {
+    const servers = this.servers.filter((name) => this.links.get(name)!.capabilities()[capability] !== undefined);
+    let position = { serverIndex: 0, upstreamCursor: undefined as string | undefined };
+    if (cursor !== undefined) {
+      const decoded = typeof cursor === 'string' ? decodeCursor(cursor) : undefined;
+      if (!decoded || decoded.serverIndex >= servers.length) throw new McpRequestError(200, ErrorCodes.invalidParams, 'Invalid cursor');
+      position = decoded;
+    }
+    const server = servers[position.serverIndex];
+    if (server === undefined) return { [list.field]: [] };
+    const link = this.link(server);
+    const result = await link.request(list.method, position.upstreamCursor ? { cursor: position.upstreamCursor } : undefined);
+    const items = Array.isArray(result[list.field]) ? (result[list.field] as Array<Record<string, unknown>>) : [];
+    if (list.method === 'tools/list') this.hooks.onToolsListed(link, items);
+    const upstreamNext = typeof result['nextCursor'] === 'string' ? result['nextCursor'] : undefined;
+    const next = upstreamNext
+      ? encodeCursor(position.serverIndex, upstreamNext)
+      : position.serverIndex + 1 < servers.length
+        ? encodeCursor(position.serverIndex + 1, undefined)
+        : undefined;
+    return { [list.field]: items.map((item) => list.rename(server, item)), ...(next ? { nextCursor: next } : {}) };
+  }
+
+  private async onClientNotification(method: string, params: Record<string, unknown> | undefined): Promise<void> {
+    if (method === 'notifications/initialized') return;
+    if (method === 'notifications/cancelled') {
+      const id = params?.['requestId'];
+      if (typeof id === 'string' || typeof id === 'number') this.inflight.get(id)?.abort.abort(params?.['reason']);
+      return;
+    }
+    if (method === 'notifications/roots/list_changed') {
+      await Promise.all([...this.links.values()].map((link) => link.notify(method, params).catch(() => undefined)));
+    }
+  }
+
+  /** A request from an upstream to the client: sent on the stream of a call in flight there, else on GET. */
+  async relayUpstreamRequest(server: string, method: string, params: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
+    const id = `airlock-${randomUUID()}`;
+    const streams = this.serverStreams.get(server) ?? [];
+    const streamId = streams[streams.length - 1];
+    const result = new Promise<Record<string, unknown>>((resolve, reject) => this.clientRequests.set(id, { resolve, reject }));
+    await this.hooks.output.emit(streamId, { jsonrpc: '2.0', id, method, ...(params ? { params } : {}) });
+    return result;
+  }
+
+  relayUpstreamNotification(server: string, method: string, params: Record<string, unknown> | undefined): void {
+    const streams = this.serverStreams.get(server) ?? [];
+    const streamId = streams[streams.length - 1];
+    let relayed = params;
+    if (this.session.target.kind === 'aggregated' && method === 'notifications/resources/updated' && typeof params?.['uri'] === 'string') {
+      relayed = { ...params, uri: namespacedUri(server, params['uri']) };
+    }
+    void this.hooks.output.emit(streamId, { jsonrpc: '2.0', method, ...(relayed ? { params: relayed } : {}) }).catch((error: unknown) =>
+      this.hooks.logger.warn({ err: error, server }, 'could not relay an upstream notification'),
+    );
+  }
+
+  async close(): Promise<void> {
+    for (const { abort } of this.inflight.values()) abort.abort('session ended');
+    for (const pending of this.clientRequests.values()) pending.reject(new McpError(ErrorCodes.sessionNotFound, 'Session ended'));
+    this.clientRequests.clear();
+    await Promise.all([...this.links.values()].map((link) => link.close()));
+  }
+}

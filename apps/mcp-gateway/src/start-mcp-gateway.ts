@@ -1,0 +1,130 @@
+import type { GatewayConfig } from '@airlock/config';
+import type { Logger } from '@airlock/observability';
+import type { Infra, StartedApp } from '@airlock/platform';
+import { closeHttpApp, createHttpApp, httpLifecycleOf, listenHttpApp, mountRawHandler } from '@airlock/http-server';
+import { createAccessTokenVerifier } from '@airlock/token-verifier';
+import { gatewayRootModule } from './app.module.js';
+import { BearerAuth } from './auth/bearer-auth.js';
+import { RateLimiter } from './rate-limit/rate-limiter.js';
+import { ReplicaBus } from './sessions/replica-bus.js';
+import { SessionHost } from './sessions/session-host.js';
+import { SessionRegistry } from './sessions/session-registry.js';
+import { TenantDirectory } from './tenants/tenant-directory.js';
+import { McpEndpointHandler } from './transport/mcp-endpoint.handler.js';
+import { hostName, loopbackHostNames } from './transport/request-validation.js';
+import { SseEventLog } from './transport/sse-event-log.js';
+import { UpstreamCredentials } from './upstream/upstream-credentials.js';
+
+/** Knobs with production defaults; tests lower some of them. */
+export interface GatewayTuning {
+  bodyLimitBytes: number;
+  sessionIdleTimeoutMs: number;
+  sseRetryMs: number;
+  sseKeepAliveMs: number;
+  sseMaxEventsPerStream: number;
+  sseRetentionMs: number;
+  perSessionPerMinute: number;
+  perTenantPerMinute: number;
+  /** Where the JWKS is fetched when AUTH_PUBLIC_URL is not reachable from the gateway. */
+  jwksBaseUrl?: string;
+  shutdownGraceMs: number;
+}
+
+const DEFAULT_TUNING: GatewayTuning = {
+  bodyLimitBytes: 1024 * 1024,
+  sessionIdleTimeoutMs: 30 * 60_000,
+  sseRetryMs: 1_000,
+  sseKeepAliveMs: 15_000,
+  sseMaxEventsPerStream: 1_000,
+  sseRetentionMs: 10 * 60_000,
+  perSessionPerMinute: 600,
+  perTenantPerMinute: 10_000,
+  shutdownGraceMs: 10_000,
+};
+
+export interface StartMcpGatewayOptions {
+  config: GatewayConfig;
+  infra: Infra;
+  logger: Logger;
+  tuning?: Partial<GatewayTuning>;
+}
+
+const LOOPBACK_BINDS = new Set(['127.0.0.1', 'localhost', '::1']);
+
+export async function startMcpGateway({ config, infra, logger, tuning: overrides }: StartMcpGatewayOptions): Promise<StartedApp> {
+  const tuning = { ...DEFAULT_TUNING, ...overrides };
+  const directory = new TenantDirectory(infra.pg);
+  const verifier = createAccessTokenVerifier({
+    issuerBaseUrl: config.authPublicUrl,
+    hot: infra.hot,
+    ...(tuning.jwksBaseUrl ? { jwksBaseUrl: tuning.jwksBaseUrl } : {}),
+    onBackgroundError: (error) => logger.warn({ err: error }, 'token verifier background error'),
+  });
+  await verifier.start();
+  const log = new SseEventLog(infra.hot, { maxEvents: tuning.sseMaxEventsPerStream, retentionMs: tuning.sseRetentionMs });
+  await log.start();
+  const registry = new SessionRegistry(infra.hot, { idleTimeoutMs: tuning.sessionIdleTimeoutMs });
+  const bus = new ReplicaBus(infra.hot);
+  const host = new SessionHost({
+    hot: infra.hot,
+    log,
+    registry,
+    bus,
+    directory,
+    credentials: new UpstreamCredentials(),
+    queues: infra.queues,
+    masterKey: infra.masterKey,
+    logger: logger.child({ component: 'sessions' }),
+    idleTimeoutMs: tuning.sessionIdleTimeoutMs,
+  });
+  await host.start();
+
+  const publicUrl = new URL(config.publicUrl);
+  const allowedHosts = new Set([hostName(publicUrl.host)]);
+  // DNS-rebinding defence: loopback names are accepted only when the gateway is bound to the loopback.
+  if (LOOPBACK_BINDS.has(config.http.host)) for (const name of loopbackHostNames()) allowedHosts.add(name);
+  const endpoint = new McpEndpointHandler({
+    options: {
+      publicUrl: config.publicUrl,
+      allowedHosts,
+      allowedOrigins: new Set([publicUrl.origin]),
+      bodyLimitBytes: tuning.bodyLimitBytes,
+      retryMs: tuning.sseRetryMs,
+      keepAliveMs: tuning.sseKeepAliveMs,
+    },
+    auth: new BearerAuth(verifier),
+    directory,
+    registry,
+    host,
+    bus,
+    log,
+    rateLimiter: new RateLimiter(infra.hot, { perSessionPerMinute: tuning.perSessionPerMinute, perTenantPerMinute: tuning.perTenantPerMinute }),
+    logger: logger.child({ component: 'mcp-endpoint' }),
+  });
+
+  const app = await createHttpApp(gatewayRootModule({ directory, urls: { publicUrl: config.publicUrl, authPublicUrl: config.authPublicUrl } }), {
+    name: 'mcp-gateway',
+    http: config.http,
+    logger,
+    readiness: infra.readiness,
+    bodyLimit: tuning.bodyLimitBytes,
+  });
+  mountRawHandler(app, { prefix: '/t/:tenant', handler: endpoint.handle });
+  httpLifecycleOf(app).onDrain(() => endpoint.drain());
+  const url = await listenHttpApp(app, { port: config.port, host: config.http.host });
+  logger.info({ url, publicUrl: config.publicUrl, replica: bus.replicaId }, 'mcp gateway listening');
+
+  return {
+    name: 'mcp-gateway',
+    url,
+    banner: [`MCP gateway: ${config.publicUrl}/t/<tenant>/mcp`],
+    async close() {
+      await closeHttpApp(app, { graceMs: tuning.shutdownGraceMs });
+      // In-flight calls finish and append their answers, which clients fetch from another replica.
+      await host.settle(tuning.shutdownGraceMs);
+      await host.close();
+      await log.close();
+      await verifier.close();
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import type { Pool } from 'pg';
+
+export interface UpstreamServerRecord {
+  id: string;
+  tenantId: string;
+  name: string;
+  transport: 'http' | 'stdio';
+  url: string | null;
+  command: string | null;
+  args: string[];
+  secretsEncrypted: string | null;
+  credentialKind: 'none' | 'static_header' | 'client_credentials' | 'token_exchange';
+  protocolVersion: string | null;
+}
+
+export interface TenantRecord {
+  id: string;
+  slug: string;
+  /** Browser origins allowed to call this tenant's endpoints (tenant settings `allowedOrigins`). */
+  allowedOrigins: string[];
+}
+
+interface Cached<T> {
+  at: number;
+  value: T;
+}
+
+/**
+ * Tenants, their hosted servers and the tool catalogue, read with plain pg (Prisma stays off the request
+ * path) and cached briefly: an admin change shows within `cacheMs`.
+ */
+export class TenantDirectory {
+  private readonly tenants = new Map<string, Cached<TenantRecord | undefined>>();
+  private readonly servers = new Map<string, Cached<UpstreamServerRecord[]>>();
+  private readonly scopes = new Map<string, Cached<Map<string, string[]>>>();
+
+  constructor(
+    private readonly pg: Pool,
+    private readonly cacheMs = 5_000,
+  ) {}
+
+  private fresh<T>(entry: Cached<T> | undefined): entry is Cached<T> {
+    return entry !== undefined && Date.now() - entry.at < this.cacheMs;
+  }
+
+  async tenant(slug: string): Promise<TenantRecord | undefined> {
+    const cached = this.tenants.get(slug);
+    if (this.fresh(cached)) return cached.value;
+    const { rows } = await this.pg.query<{ id: string; slug: string; settings: Record<string, unknown> | null }>(
+      'SELECT id, slug, settings FROM tenants WHERE slug = $1',
+      [slug],
+    );
+    const row = rows[0];
+    const origins = row?.settings?.['allowedOrigins'];
+    const value = row
+      ? { id: row.id, slug: row.slug, allowedOrigins: Array.isArray(origins) ? origins.filter((o): o is string => typeof o === 'string') : [] }
+      : undefined;
+    this.tenants.set(slug, { at: Date.now(), value });
+    return value;
+  }
+
+  async upstreamServers(tenantId: string): Promise<UpstreamServerRecord[]> {
+    const cached = this.servers.get(tenantId);
+    if (this.fresh(cached)) return cached.value;
+    const { rows } = await this.pg.query<UpstreamServerRecord>(
+      `SELECT id, tenant_id AS "tenantId", name, transport, url, command, args, secrets_encrypted AS "secretsEncrypted",
+              credential_kind AS "credentialKind", protocol_version AS "protocolVersion"
+         FROM upstream_servers WHERE tenant_id = $1 AND enabled ORDER BY name`,
+      [tenantId],
+    );
+    this.servers.set(tenantId, { at: Date.now(), value: rows });
+    return rows;
+  }
+
+  /** Scopes each tool of a server requires, by upstream tool name. */
+  async toolScopes(serverId: string): Promise<Map<string, string[]>> {
+    const cached = this.scopes.get(serverId);
+    if (this.fresh(cached)) return cached.value;
+    const { rows } = await this.pg.query<{ name: string; required_scopes: string[] | null }>('SELECT name, required_scopes FROM tools WHERE server_id = $1', [serverId]);
+    const value = new Map(rows.map((row) => [row.name, row.required_scopes ?? []]));
+    this.scopes.set(serverId, { at: Date.now(), value });
+    return value;
+  }
+
+  /** Records what a server offers; keeps the scopes an admin set. Off the request path (callers do not await). */
+  async recordTools(server: UpstreamServerRecord, tools: Array<{ name: string; title?: string | undefined; description?: string | undefined; inputSchema?: unknown }>): Promise<void> {
+    for (const tool of tools) {
+      await this.pg.query(
+        `INSERT INTO tools (id, tenant_id, server_id, name, title, description, input_schema, updated_at)
+         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, now())
+         ON CONFLICT (server_id, name) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description,
+           input_schema = EXCLUDED.input_schema, updated_at = now()`,
+        [server.tenantId, server.id, tool.name, tool.title ?? null, tool.description ?? null, tool.inputSchema === undefined ? null : JSON.stringify(tool.inputSchema)],
+      );
+    }
+  }
+}

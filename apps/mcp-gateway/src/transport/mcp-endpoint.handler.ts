@@ -1,0 +1,320 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
+import { aggregatedMcpUrl, serverMcpUrl, tenantSlugSchema } from '@airlock/contracts';
+import type { Logger } from '@airlock/observability';
+import { AuthRefusal, BearerAuth } from '../auth/bearer-auth.js';
+import type { AuthOutcome } from '../auth/bearer-auth.js';
+import type { RateLimiter } from '../rate-limit/rate-limiter.js';
+import type { ReplicaBus } from '../sessions/replica-bus.js';
+import type { SessionHost } from '../sessions/session-host.js';
+import type { EndpointTarget, GatewaySession, SessionRegistry } from '../sessions/session-registry.js';
+import type { TenantDirectory, TenantRecord, UpstreamServerRecord } from '../tenants/tenant-directory.js';
+import { SERVER_NAME, splitName } from '../upstream/namespacing.js';
+import { ErrorCodes, McpRequestError, isRequest } from './json-rpc.js';
+import type { JsonRpcMessage, JsonRpcRequest } from './json-rpc.js';
+import { negotiateProtocolVersion, supportsPrimingEvents } from './protocol-versions.js';
+import {
+  checkContentType,
+  checkGetAccept,
+  checkHostAndOrigin,
+  checkPostAccept,
+  parseMessages,
+  requestProtocolVersion,
+} from './request-validation.js';
+import { SseEventLog } from './sse-event-log.js';
+import { pumpStream } from './sse-stream-pump.js';
+import type { Pump, RawResponse } from './sse-stream-pump.js';
+
+type RawRequest = IncomingMessage | Http2ServerRequest;
+
+export interface EndpointOptions {
+  publicUrl: string;
+  /** Host names accepted in `Host` (the public host, plus loopback names for a loopback bind). */
+  allowedHosts: ReadonlySet<string>;
+  /** Origins allowed for every tenant (the gateway's own), tenants add theirs in settings. */
+  allowedOrigins: ReadonlySet<string>;
+  bodyLimitBytes: number;
+  retryMs: number;
+  keepAliveMs: number;
+}
+
+export interface EndpointDeps {
+  options: EndpointOptions;
+  auth: BearerAuth;
+  directory: TenantDirectory;
+  registry: SessionRegistry;
+  host: SessionHost;
+  bus: ReplicaBus;
+  log: SseEventLog;
+  rateLimiter: RateLimiter;
+  logger: Logger;
+}
+
+interface Route {
+  tenant: string;
+  target: EndpointTarget;
+}
+
+const ROUTE = /^\/t\/([^/]+)\/(?:mcp|servers\/([^/]+)\/mcp)$/;
+
+function parseRoute(rawUrl: string): Route | undefined {
+  const path = rawUrl.split('?', 1)[0]!;
+  const match = ROUTE.exec(path);
+  if (!match || !tenantSlugSchema.safeParse(match[1]).success) return undefined;
+  if (match[2] !== undefined && !SERVER_NAME.test(match[2])) return undefined;
+  return { tenant: match[1]!, target: match[2] === undefined ? { kind: 'aggregated' } : { kind: 'server', server: match[2] } };
+}
+
+// Both response types share these methods; TypeScript cannot call the union's overloads.
+const node = (response: RawResponse) => response as ServerResponse;
+
+function sendJson(response: RawResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  node(response).writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+  response.end(JSON.stringify(body));
+}
+
+async function readBody(request: RawRequest, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw new McpRequestError(413, ErrorCodes.invalidRequest, 'Payload Too Large');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new McpRequestError(413, ErrorCodes.invalidRequest, 'Payload Too Large');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The Streamable HTTP endpoint (2025-11-25) of every tenant: `/t/<tenant>/mcp` (the aggregate) and
+ * `/t/<tenant>/servers/<name>/mcp`. Order of checks: route, Host/Origin, tenant, token, then the
+ * transport rules of the method; a session is resolved only for an authenticated principal, and a
+ * session of anyone else is indistinguishable from one that does not exist (404).
+ */
+export class McpEndpointHandler {
+  private readonly pumps = new Set<Pump>();
+  private draining = false;
+
+  constructor(private readonly deps: EndpointDeps) {}
+
+  readonly handle = async (request: RawRequest, response: RawResponse): Promise<void> => {
+    try {
+      await this.dispatch(request, response);
+    } catch (error) {
+      if (response.headersSent) {
+        response.end();
+        return;
+      }
+      if (error instanceof AuthRefusal) {
+        const headers: Record<string, string> = error.challenge ? { 'www-authenticate': error.challenge } : error.status === 503 ? { 'retry-after': '2' } : {};
+        return sendJson(response, error.status, { error: error.error, error_description: error.description }, headers);
+      }
+      if (error instanceof McpRequestError) return sendJson(response, error.status, error.toJsonRpc());
+      this.deps.logger.error({ err: error }, 'MCP endpoint failed');
+      return sendJson(response, 500, { jsonrpc: '2.0', id: null, error: { code: ErrorCodes.internalError, message: 'Internal error' } });
+    }
+  };
+
+  private resourceUrl(route: Route): string {
+    return route.target.kind === 'aggregated'
+      ? aggregatedMcpUrl(this.deps.options.publicUrl, route.tenant)
+      : serverMcpUrl(this.deps.options.publicUrl, route.tenant, route.target.server);
+  }
+
+  private async dispatch(request: RawRequest, response: RawResponse): Promise<void> {
+    const rawUrl = request.url ?? '/';
+    const route = parseRoute(rawUrl);
+    if (!route) throw new McpRequestError(404, ErrorCodes.serverError, 'Not Found');
+    const tenant = await this.deps.directory.tenant(route.tenant);
+    const origins = new Set([...this.deps.options.allowedOrigins, ...(tenant?.allowedOrigins ?? [])]);
+    checkHostAndOrigin(request.headers, { allowedHosts: this.deps.options.allowedHosts, allowedOrigins: origins });
+    if (!tenant) throw new McpRequestError(404, ErrorCodes.serverError, 'Not Found');
+    let server: UpstreamServerRecord | undefined;
+    if (route.target.kind === 'server') {
+      const name = route.target.server;
+      server = (await this.deps.directory.upstreamServers(tenant.id)).find((candidate) => candidate.name === name);
+      if (!server) throw new McpRequestError(404, ErrorCodes.serverError, 'Not Found');
+    }
+    if (this.draining) {
+      response.setHeader('retry-after', '1');
+      throw new McpRequestError(503, ErrorCodes.serverError, 'Service Unavailable: the gateway is shutting down');
+    }
+    const resource = this.resourceUrl(route);
+    const auth = await this.deps.auth.authenticate({ rawUrl, authorization: request.headers.authorization, tenant: route.tenant, resource });
+
+    switch (request.method) {
+      case 'POST':
+        return this.post(request, response, route, tenant, resource, auth);
+      case 'GET':
+        return this.get(request, response, route, auth);
+      case 'DELETE': {
+        const session = await this.session(request, route, auth);
+        await this.deps.registry.end(session.id, 'deleted by the client');
+        node(response).writeHead(200).end();
+        return;
+      }
+      default:
+        node(response).writeHead(405, { allow: 'GET, POST, DELETE' }).end();
+    }
+  }
+
+  /** The session named by the request, if it exists, is alive and belongs to this principal and endpoint. */
+  private async session(request: RawRequest, route: Route, auth: AuthOutcome): Promise<GatewaySession> {
+    const header = request.headers['mcp-session-id'];
+    if (typeof header !== 'string' || header === '') throw new McpRequestError(400, ErrorCodes.serverError, 'Bad Request: Mcp-Session-Id header is required');
+    const session = await this.deps.registry.find(header);
+    const sameTarget = (a: EndpointTarget, b: EndpointTarget) => a.kind === b.kind && (a.kind === 'aggregated' || a.server === (b as { server: string }).server);
+    const owned =
+      session !== undefined &&
+      session.tenant === route.tenant &&
+      sameTarget(session.target, route.target) &&
+      session.subject === auth.claims.sub &&
+      session.clientId === auth.claims.client_id;
+    if (!owned) throw new McpRequestError(404, ErrorCodes.sessionNotFound, 'Session not found');
+    if (!(await this.deps.bus.isAlive(session.home))) {
+      await this.deps.registry.end(session.id, 'home replica is gone');
+      throw new McpRequestError(404, ErrorCodes.sessionNotFound, 'Session not found');
+    }
+    await this.deps.registry.touch(session.id);
+    return session;
+  }
+
+  private async rateLimit(tenant: string, sessionId: string | undefined): Promise<void> {
+    const retryAfter = await this.deps.rateLimiter.check(tenant, sessionId);
+    if (retryAfter > 0) {
+      const error = new McpRequestError(429, ErrorCodes.serverError, 'Too Many Requests');
+      throw Object.assign(error, { retryAfter });
+    }
+  }
+
+  private async post(request: RawRequest, response: RawResponse, route: Route, tenant: TenantRecord, resource: string, auth: AuthOutcome): Promise<void> {
+    checkPostAccept(request.headers);
+    checkContentType(request.headers);
+    const headerVersion = requestProtocolVersion(request.headers);
+    const body = await readBody(request, this.deps.options.bodyLimitBytes);
+    const sessionHeader = request.headers['mcp-session-id'];
+    const initialize = typeof sessionHeader !== 'string';
+    // Batches are judged by the revision the request speaks; an initialize can never be batched.
+    const { messages, batch } = parseMessages(body, initialize ? headerVersion.version : headerVersion.version);
+    const initRequest = messages.find((message): message is JsonRpcRequest => isRequest(message) && message.method === 'initialize');
+    if (initRequest) {
+      if (batch) throw new McpRequestError(400, ErrorCodes.invalidRequest, 'Invalid Request: initialize cannot be part of a batch');
+      if (!initialize) throw new McpRequestError(400, ErrorCodes.invalidRequest, 'Invalid Request: the session is already initialized');
+      await this.rateLimit(route.tenant, undefined);
+      return this.initialize(response, route, tenant, auth, initRequest);
+    }
+    const session = await this.session(request, route, auth);
+    if (batch && session.protocolVersion >= '2025-06-18') {
+      throw new McpRequestError(400, ErrorCodes.invalidRequest, `Invalid Request: JSON-RPC batches are not supported in ${session.protocolVersion}`);
+    }
+    await this.rateLimit(route.tenant, session.id).catch((error: McpRequestError & { retryAfter?: number }) => {
+      if (error.retryAfter) response.setHeader('retry-after', String(error.retryAfter));
+      throw error;
+    });
+    await this.checkToolScopes(messages, route, tenant, resource, auth);
+
+    const requests = messages.filter(isRequest);
+    const forward = async (streamId: string | undefined) => {
+      const forwarded = { sessionId: session.id, messages, grantedScopes: [...auth.scopes], ...(streamId ? { streamId } : {}) };
+      if (session.home === this.deps.bus.replicaId) await this.deps.host.deliver(forwarded);
+      else await this.deps.bus.forward(session.home, forwarded);
+    };
+    if (requests.length === 0) {
+      await forward(undefined);
+      node(response).writeHead(202).end();
+      return;
+    }
+    const streamId = SseEventLog.newStreamId();
+    if (supportsPrimingEvents(session.protocolVersion)) await this.deps.log.append(session.id, streamId, { kind: 'priming' });
+    this.pump(response, session, streamId, '0');
+    void forward(streamId).catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not deliver a request to its session'));
+  }
+
+  private pump(response: RawResponse, session: GatewaySession, streamId: string, after: string): void {
+    const pump = pumpStream(
+      response,
+      { 'mcp-session-id': session.id },
+      {
+        log: this.deps.log,
+        sessionId: session.id,
+        streamId,
+        afterEntryId: after,
+        retryMs: this.deps.options.retryMs,
+        keepAliveMs: this.deps.options.keepAliveMs,
+        onStop: () => this.pumps.delete(pump),
+      },
+    );
+    this.pumps.add(pump);
+  }
+
+  /** 403 before anything runs when a called tool needs scopes the token lacks (catalogue in `tools`). */
+  private async checkToolScopes(messages: JsonRpcMessage[], route: Route, tenant: TenantRecord, resource: string, auth: AuthOutcome): Promise<void> {
+    for (const message of messages) {
+      if (!isRequest(message) || message.method !== 'tools/call') continue;
+      const rawName = String(message.params?.['name'] ?? '');
+      const target = route.target.kind === 'server' ? { server: route.target.server, name: rawName } : splitName(rawName);
+      if (!target) continue;
+      const server = (await this.deps.directory.upstreamServers(tenant.id)).find((candidate) => candidate.name === target.server);
+      if (!server) continue;
+      const required = (await this.deps.directory.toolScopes(server.id)).get(target.name) ?? [];
+      const missing = required.filter((scope) => !auth.scopes.has(scope));
+      if (missing.length > 0) throw BearerAuth.insufficientScope(resource, required);
+    }
+  }
+
+  private async initialize(response: RawResponse, route: Route, tenant: TenantRecord, auth: AuthOutcome, init: JsonRpcRequest): Promise<void> {
+    const params = init.params ?? {};
+    const clientInfo = (params['clientInfo'] ?? {}) as { name?: unknown; version?: unknown };
+    const protocolVersion = negotiateProtocolVersion(params['protocolVersion']);
+    const servers = await this.deps.directory.upstreamServers(tenant.id);
+    const selected = route.target.kind === 'server' ? servers.filter((server) => server.name === (route.target as { server: string }).server) : servers;
+    const session = await this.deps.registry.create({
+      tenant: route.tenant,
+      subject: auth.claims.sub,
+      clientId: auth.claims.client_id,
+      grantId: auth.claims.grant_id,
+      target: route.target,
+      protocolVersion,
+      clientCapabilities: (params['capabilities'] ?? {}) as Record<string, unknown>,
+      home: this.deps.bus.replicaId,
+    });
+    let result: Record<string, unknown>;
+    try {
+      const runtime = await this.deps.host.open(session, selected, {
+        name: typeof clientInfo.name === 'string' ? clientInfo.name : 'client',
+        version: typeof clientInfo.version === 'string' ? clientInfo.version : '0',
+      });
+      result = runtime.initializeResult();
+    } catch (error) {
+      await this.deps.registry.end(session.id, 'initialize failed');
+      this.deps.logger.warn({ err: error, tenant: route.tenant }, 'initialize failed');
+      return sendJson(response, 200, { jsonrpc: '2.0', id: init.id, error: { code: ErrorCodes.internalError, message: 'The upstream server is unavailable' } });
+    }
+    sendJson(response, 200, { jsonrpc: '2.0', id: init.id, result }, { 'mcp-session-id': session.id });
+  }
+
+  private async get(request: RawRequest, response: RawResponse, route: Route, auth: AuthOutcome): Promise<void> {
+    checkGetAccept(request.headers);
+    requestProtocolVersion(request.headers);
+    const session = await this.session(request, route, auth);
+    const lastEventId = request.headers['last-event-id'];
+    const resume = typeof lastEventId === 'string' ? SseEventLog.parseEventId(lastEventId) : undefined;
+    // Resume only a stream of this very session: a forged or foreign id finds no stream and replays nothing.
+    if (resume && (await this.deps.log.exists(session.id, resume.streamId))) {
+      const standalone = await this.deps.host.standaloneStreamId(session.id, false);
+      if (standalone === undefined) await this.deps.host.setStandaloneStream(session.id, resume.streamId);
+      return this.pump(response, session, resume.streamId, resume.entryId);
+    }
+    const streamId = SseEventLog.newStreamId();
+    await this.deps.host.setStandaloneStream(session.id, streamId);
+    if (supportsPrimingEvents(session.protocolVersion)) await this.deps.log.append(session.id, streamId, { kind: 'priming' });
+    this.pump(response, session, streamId, '0');
+  }
+
+  /** Graceful shutdown: refuse new requests, tell every open stream when to come back, and close it. */
+  drain(): void {
+    this.draining = true;
+    for (const pump of [...this.pumps]) pump.closeForRetry(this.deps.options.retryMs);
+  }
+}

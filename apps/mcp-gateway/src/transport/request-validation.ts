@@ -1,0 +1,93 @@
+import { ErrorCodes, McpRequestError, toJsonRpcMessage } from './json-rpc.js';
+import type { JsonRpcMessage } from './json-rpc.js';
+import { DEFAULT_PROTOCOL_VERSION, allowsBatches, isSupportedProtocolVersion } from './protocol-versions.js';
+
+// The header and body rules of the Streamable HTTP transport (2025-11-25), as pure functions of the
+// request so each one is unit-tested alone. Each throws McpRequestError with the status the spec asks for.
+
+type Headers = Record<string, string | string[] | undefined>;
+
+const header = (headers: Headers, name: string): string | undefined => {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+};
+
+const mediaTypes = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((part) => part.split(';', 1)[0]!.trim().toLowerCase())
+    .filter(Boolean);
+
+const accepts = (types: string[], wanted: string) => types.includes(wanted) || types.includes('*/*') || types.includes(`${wanted.split('/')[0]}/*`);
+
+/** POST: the client MUST list both application/json and text/event-stream. */
+export function checkPostAccept(headers: Headers): void {
+  const types = mediaTypes(header(headers, 'accept'));
+  if (!(accepts(types, 'application/json') && accepts(types, 'text/event-stream'))) {
+    throw new McpRequestError(406, ErrorCodes.serverError, 'Not Acceptable: Accept must list application/json and text/event-stream');
+  }
+}
+
+/** GET: the client MUST list text/event-stream. */
+export function checkGetAccept(headers: Headers): void {
+  if (!accepts(mediaTypes(header(headers, 'accept')), 'text/event-stream')) {
+    throw new McpRequestError(406, ErrorCodes.serverError, 'Not Acceptable: Accept must list text/event-stream');
+  }
+}
+
+export function checkContentType(headers: Headers): void {
+  if (mediaTypes(header(headers, 'content-type'))[0] !== 'application/json') {
+    throw new McpRequestError(415, ErrorCodes.serverError, 'Unsupported Media Type: Content-Type must be application/json');
+  }
+}
+
+/** The revision the request speaks: the header when present (400 when unsupported), else the default. */
+export function requestProtocolVersion(headers: Headers): { version: string; explicit: boolean } {
+  const value = header(headers, 'mcp-protocol-version');
+  if (value === undefined) return { version: DEFAULT_PROTOCOL_VERSION, explicit: false };
+  if (!isSupportedProtocolVersion(value.trim())) {
+    throw new McpRequestError(400, ErrorCodes.serverError, `Bad Request: unsupported MCP-Protocol-Version ${value.slice(0, 40)}`);
+  }
+  return { version: value.trim(), explicit: true };
+}
+
+/** Parses a POST body into messages; batches only for revisions that still have them. */
+export function parseMessages(body: Buffer, protocolVersion: string): { messages: JsonRpcMessage[]; batch: boolean } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new McpRequestError(400, ErrorCodes.parseError, 'Parse error: the body is not valid JSON');
+  }
+  if (Array.isArray(parsed)) {
+    if (!allowsBatches(protocolVersion)) throw new McpRequestError(400, ErrorCodes.invalidRequest, `Invalid Request: JSON-RPC batches are not supported in ${protocolVersion}`);
+    if (parsed.length === 0) throw new McpRequestError(400, ErrorCodes.invalidRequest, 'Invalid Request: empty batch');
+    return { messages: parsed.map(toJsonRpcMessage), batch: true };
+  }
+  return { messages: [toJsonRpcMessage(parsed)], batch: false };
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+export function hostName(hostHeader: string): string {
+  const match = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(hostHeader.trim());
+  return (match?.[1] ?? '').toLowerCase();
+}
+
+/**
+ * DNS-rebinding defence. `allowedHosts` is the set of Host names this gateway answers to (its public
+ * host, plus loopback names when it is bound to the loopback); `allowedOrigins` the browser origins that
+ * may call it. A request without Origin is not from a browser page and passes the Origin rule.
+ */
+export function checkHostAndOrigin(headers: Headers, policy: { allowedHosts: ReadonlySet<string>; allowedOrigins: ReadonlySet<string> }): void {
+  const host = header(headers, 'host') ?? header(headers, ':authority');
+  if (host === undefined || !policy.allowedHosts.has(hostName(host))) throw new McpRequestError(403, ErrorCodes.serverError, 'Forbidden: Host is not allowed');
+  const origin = header(headers, 'origin');
+  if (origin === undefined) return;
+  const normalized = URL.canParse(origin) ? new URL(origin).origin : origin;
+  if (!policy.allowedOrigins.has(normalized)) throw new McpRequestError(403, ErrorCodes.serverError, 'Forbidden: Origin is not allowed');
+}
+
+export function loopbackHostNames(): string[] {
+  return [...LOOPBACK];
+}

@@ -1,0 +1,39 @@
+// How the aggregated endpoint keeps every server's names apart. Server names are restricted to
+// `[a-z0-9-]`, so neither separator can occur inside one and the split is unambiguous:
+//   tools and prompts: `<server>__<name>`; resource URIs and templates: `<server>+<uri>` (still a URI:
+//   `+` is allowed in a scheme, so `fixture+test://static-text` parses like the original).
+
+export const SERVER_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export const namespacedName = (server: string, name: string) => `${server}__${name}`;
+export const namespacedUri = (server: string, uri: string) => `${server}+${uri}`;
+
+export function splitName(value: string): { server: string; name: string } | undefined {
+  const at = value.indexOf('__');
+  if (at <= 0) return undefined;
+  const server = value.slice(0, at);
+  return SERVER_NAME.test(server) ? { server, name: value.slice(at + 2) } : undefined;
+}
+
+export function splitUri(value: string): { server: string; uri: string } | undefined {
+  const at = value.indexOf('+');
+  if (at <= 0) return undefined;
+  const server = value.slice(0, at);
+  return SERVER_NAME.test(server) ? { server, uri: value.slice(at + 1) } : undefined;
+}
+
+/** Aggregated list cursor: which server the page comes from and that server's own cursor. */
+export function encodeCursor(serverIndex: number, upstreamCursor: string | undefined): string {
+  return Buffer.from(JSON.stringify({ s: serverIndex, c: upstreamCursor ?? null }), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { serverIndex: number; upstreamCursor: string | undefined } | undefined {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { s?: unknown; c?: unknown };
+    if (typeof parsed.s !== 'number' || !Number.isInteger(parsed.s) || parsed.s < 0) return undefined;
+    if (parsed.c !== null && typeof parsed.c !== 'string') return undefined;
+    return { serverIndex: parsed.s, upstreamCursor: parsed.c ?? undefined };
+  } catch {
+    return undefined;
+  }
+}

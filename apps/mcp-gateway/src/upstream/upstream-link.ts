@@ -1,0 +1,109 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from '@airlock/observability';
+import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
+import type { UpstreamCredentials, UpstreamSecrets } from './upstream-credentials.js';
+
+export interface UpstreamLinkHandlers {
+  /** A request the upstream sends to the client (sampling, elicitation, roots); resolves with its result. */
+  onRequest(method: string, params: Record<string, unknown> | undefined): Promise<Record<string, unknown>>;
+  onNotification(method: string, params: Record<string, unknown> | undefined): void;
+  /** The upstream went away (process exit, session gone): the downstream session must end. */
+  onClose(): void;
+}
+
+export interface ConnectOptions {
+  server: UpstreamServerRecord;
+  secrets: UpstreamSecrets;
+  credentials: UpstreamCredentials;
+  /** Capabilities of the downstream client, mirrored so the upstream asks only for what can be relayed. */
+  clientCapabilities: Record<string, unknown>;
+  clientInfo: { name: string; version: string };
+  logger: Logger;
+  handlers: UpstreamLinkHandlers;
+}
+
+const CALL_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * One upstream MCP session, opened for one downstream session and closed with it. Built on the official
+ * SDK client, used as a relay: results go back exactly as the upstream sent them.
+ */
+export class UpstreamLink {
+  private closedByUs = false;
+
+  private constructor(
+    readonly server: UpstreamServerRecord,
+    readonly client: Client,
+    private readonly transport: Transport,
+  ) {}
+
+  static async connect(options: ConnectOptions): Promise<UpstreamLink> {
+    const { server, logger } = options;
+    const capabilities: Record<string, unknown> = {};
+    for (const key of ['sampling', 'elicitation', 'roots'] as const) {
+      if (options.clientCapabilities[key] !== undefined) capabilities[key] = options.clientCapabilities[key];
+    }
+    const client = new Client(options.clientInfo, { capabilities });
+    client.fallbackRequestHandler = async (request) => (await options.handlers.onRequest(request.method, request.params as Record<string, unknown> | undefined)) as never;
+    client.fallbackNotificationHandler = async (notification) => options.handlers.onNotification(notification.method, notification.params as Record<string, unknown> | undefined);
+
+    let transport: Transport;
+    if (server.transport === 'http') {
+      if (!server.url) throw new Error(`upstream ${server.name} has no URL`);
+      const headers = await options.credentials.headers(server, options.secrets);
+      transport = new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers } });
+    } else {
+      if (!server.command) throw new Error(`upstream ${server.name} has no command`);
+      const stdio = new StdioClientTransport({
+        command: server.command,
+        args: server.args,
+        // Only what the server needs: PATH to find its runtime, plus its own configured variables.
+        env: { PATH: process.env['PATH'] ?? '', ...(options.secrets.env ?? {}) },
+        stderr: 'pipe',
+      });
+      stdio.stderr?.on('data', (chunk: Buffer) => {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logger.info({ upstream: server.name, stream: 'stderr' }, line.slice(0, 2000));
+      });
+      transport = stdio;
+    }
+    const link = new UpstreamLink(server, client, transport);
+    client.onclose = () => {
+      if (!link.closedByUs) options.handlers.onClose();
+    };
+    await client.connect(transport);
+    return link;
+  }
+
+  /** Sends a request and returns the upstream's result unchanged; progress is reported through `onprogress`. */
+  request(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: { signal?: AbortSignal; onprogress?: (progress: { progress: number; total?: number; message?: string }) => void } = {},
+  ): Promise<Record<string, unknown>> {
+    return this.client.request({ method, ...(params ? { params } : {}) } as never, ResultSchema, {
+      timeout: CALL_TIMEOUT_MS,
+      resetTimeoutOnProgress: true,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onprogress ? { onprogress: options.onprogress } : {}),
+    }) as Promise<Record<string, unknown>>;
+  }
+
+  notify(method: string, params?: Record<string, unknown>): Promise<void> {
+    return this.client.notification({ method, ...(params ? { params } : {}) } as never);
+  }
+
+  capabilities(): Record<string, unknown> {
+    return (this.client.getServerCapabilities() ?? {}) as Record<string, unknown>;
+  }
+
+  async close(): Promise<void> {
+    this.closedByUs = true;
+    // Streamable HTTP: DELETE the upstream session so the upstream frees it now, not at its idle timeout.
+    if (this.transport instanceof StreamableHTTPClientTransport) await this.transport.terminateSession().catch(() => undefined);
+    await this.client.close().catch(() => undefined);
+  }
+}

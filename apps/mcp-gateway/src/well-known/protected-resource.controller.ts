@@ -1,0 +1,50 @@
+import { Controller, Get, Header, Inject, NotFoundException, Param } from '@nestjs/common';
+import { Scopes, aggregatedMcpUrl, issuerUrl, serverMcpUrl, tenantSlugSchema } from '@airlock/contracts';
+import { TenantDirectory } from '../tenants/tenant-directory.js';
+import { GATEWAY_URLS } from './gateway-urls.js';
+import type { GatewayUrls } from './gateway-urls.js';
+
+/**
+ * RFC 9728 protected resource metadata of each MCP endpoint, at the path-inserted well-known URL:
+ * `/.well-known/oauth-protected-resource/t/<tenant>/mcp` for `/t/<tenant>/mcp`, likewise per server.
+ * It names the tenant's issuer as the one authorization server.
+ */
+@Controller('.well-known/oauth-protected-resource/t/:tenant')
+export class ProtectedResourceController {
+  constructor(
+    @Inject(TenantDirectory) private readonly directory: TenantDirectory,
+    @Inject(GATEWAY_URLS) private readonly urls: GatewayUrls,
+  ) {}
+
+  @Get('mcp')
+  @Header('cache-control', 'public, max-age=300')
+  async aggregated(@Param('tenant') tenant: string) {
+    await this.requireTenant(tenant);
+    return this.metadata(tenant, aggregatedMcpUrl(this.urls.publicUrl, tenant), `${tenant} (all servers)`);
+  }
+
+  @Get('servers/:name/mcp')
+  @Header('cache-control', 'public, max-age=300')
+  async server(@Param('tenant') tenant: string, @Param('name') name: string) {
+    const record = await this.requireTenant(tenant);
+    const servers = await this.directory.upstreamServers(record.id);
+    if (!servers.some((server) => server.name === name)) throw new NotFoundException();
+    return this.metadata(tenant, serverMcpUrl(this.urls.publicUrl, tenant, name), `${tenant}/${name}`);
+  }
+
+  private async requireTenant(tenant: string) {
+    const record = tenantSlugSchema.safeParse(tenant).success ? await this.directory.tenant(tenant) : undefined;
+    if (!record) throw new NotFoundException();
+    return record;
+  }
+
+  private metadata(tenant: string, resource: string, name: string) {
+    return {
+      resource,
+      authorization_servers: [issuerUrl(this.urls.authPublicUrl, tenant)],
+      scopes_supported: [Scopes.mcp],
+      bearer_methods_supported: ['header'],
+      resource_name: name,
+    };
+  }
+}

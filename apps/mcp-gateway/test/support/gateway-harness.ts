@@ -1,0 +1,203 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer, request as httpRequest } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { gatewayConfigSchema, loadConfig } from '@airlock/config';
+import { aggregatedMcpUrl, serverMcpUrl } from '@airlock/contracts';
+import type { Infra, StartedApp } from '@airlock/platform';
+import { sealSecret } from '@airlock/platform';
+import type { HotStore } from '@airlock/redis';
+import { createTestDatabase, createTestHotStore, createTestLogger, createTestQueues } from '@airlock/testing';
+import type { TestDatabase, TestHotStore, TestQueues } from '@airlock/testing';
+import { startTestIssuer } from '@airlock/token-verifier/testing';
+import type { MintOptions, TestIssuer } from '@airlock/token-verifier/testing';
+import { startMcpGateway, upstreamSecretContext } from '../../src/index.js';
+import type { GatewayTuning, UpstreamSecrets } from '../../src/index.js';
+
+// Real Postgres/Redis when DATABASE_URL/REDIS_URL are set, embedded otherwise; a test JWKS issuer stands
+// in for the auth server (an edge the gateway does not own); upstreams are the project's MCP fixture,
+// built (`npm run build`) and run as a real process over HTTP or stdio.
+
+export const FIXTURE_MAIN = fileURLToPath(new URL('../../../../tools/mcp-fixture/dist/main.js', import.meta.url));
+export const RUN_CONFORMANCE = fileURLToPath(new URL('../../../../tools/mcp-fixture/dist/run-conformance.js', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface FixtureProcess {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startFixtureProcess(args: string[] = []): Promise<FixtureProcess> {
+  const child = spawn(process.execPath, [FIXTURE_MAIN, '--http', '--port', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let seen = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString('utf8');
+      const match = /listening on (\S+)/.exec(seen);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`fixture exited with ${code}: ${seen}`)));
+  });
+  return {
+    url,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface Upstream {
+  name: string;
+  transport: 'http' | 'stdio';
+  url?: string;
+  command?: string;
+  args?: string[];
+  credentialKind?: 'none' | 'static_header' | 'client_credentials';
+  secrets?: UpstreamSecrets;
+}
+
+export interface GatewayWorld {
+  tenant: string;
+  tenantId: string;
+  db: TestDatabase;
+  hot: TestHotStore;
+  queues: TestQueues;
+  issuer: TestIssuer;
+  masterKey: Buffer;
+  publicUrl: string;
+  gateway: StartedApp;
+  aggregatedUrl: string;
+  serverUrl(name: string): string;
+  token(audience: string, options?: Partial<MintOptions>): Promise<string>;
+  addUpstream(upstream: Upstream): Promise<string>;
+  /** Another replica sharing the database and hot store (a peer connection). */
+  startReplica(): Promise<StartedApp>;
+  close(): Promise<void>;
+}
+
+async function startGateway(world: { db: TestDatabase; hot: HotStore; queues: TestQueues; masterKey: Buffer; issuerBase: string; port: number; publicUrl: string }, tuning: Partial<GatewayTuning>) {
+  const config = loadConfig(gatewayConfigSchema, {
+    HOST: '127.0.0.1',
+    GATEWAY_PORT: String(world.port),
+    GATEWAY_PUBLIC_URL: world.publicUrl,
+    AUTH_PUBLIC_URL: world.issuerBase,
+    LOG_LEVEL: 'warn',
+  });
+  const infra: Infra = {
+    databaseUrl: world.db.url,
+    prisma: world.db.prisma,
+    pg: world.db.pg,
+    hot: world.hot,
+    queues: world.queues,
+    masterKey: world.masterKey,
+    readiness: [],
+    embedded: { database: false, hotStore: false, queues: false },
+    close: async () => undefined,
+  };
+  return startMcpGateway({ config, infra, logger: createTestLogger({ name: 'mcp-gateway', level: 'warn' }), tuning });
+}
+
+export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}): Promise<GatewayWorld> {
+  const tenant = `t${randomBytes(4).toString('hex')}`;
+  const db = await createTestDatabase();
+  const hot = createTestHotStore();
+  const queues = createTestQueues();
+  const issuer = await startTestIssuer();
+  await issuer.addKey(tenant);
+  const masterKey = randomBytes(32);
+  const { rows } = await db.pg.query<{ id: string }>(
+    `INSERT INTO tenants (id, slug, display_name, updated_at) VALUES (gen_random_uuid(), $1, $1, now()) RETURNING id`,
+    [tenant],
+  );
+  const tenantId = rows[0]!.id;
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const replicas: StartedApp[] = [];
+  const base = { db, hot, queues, masterKey, issuerBase: issuer.baseUrl, port, publicUrl };
+  const gateway = await startGateway(base, tuning);
+  replicas.push(gateway);
+  return {
+    tenant,
+    tenantId,
+    db,
+    hot,
+    queues,
+    issuer,
+    masterKey,
+    publicUrl,
+    gateway,
+    aggregatedUrl: aggregatedMcpUrl(publicUrl, tenant),
+    serverUrl: (name) => serverMcpUrl(publicUrl, tenant, name),
+    token: (audience, options = {}) => issuer.mint(tenant, { audience, scope: 'mcp', subject: 'alice', clientId: 'client-a', ...options }),
+    async addUpstream(upstream) {
+      const secrets = upstream.secrets ? sealSecret(masterKey, JSON.stringify(upstream.secrets), upstreamSecretContext({ tenantId, name: upstream.name })) : null;
+      const inserted = await db.pg.query<{ id: string }>(
+        `INSERT INTO upstream_servers (id, tenant_id, name, transport, url, command, args, secrets_encrypted, credential_kind, updated_at)
+         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, now()) RETURNING id`,
+        [tenantId, upstream.name, upstream.transport, upstream.url ?? null, upstream.command ?? null, upstream.args ?? [], secrets, upstream.credentialKind ?? 'none'],
+      );
+      return inserted.rows[0]!.id;
+    },
+    async startReplica() {
+      // Same public URL (behind one load balancer), own port, own connection to the shared hot store.
+      const replica = await startGateway({ ...base, hot: hot.peer(), port: await freePort() }, tuning);
+      replicas.push(replica);
+      return replica;
+    },
+    async close() {
+      for (const replica of replicas.reverse()) await replica.close().catch(() => undefined);
+      await issuer.close();
+      await queues.close();
+      await hot.close();
+      await db.close();
+    },
+  };
+}
+
+/**
+ * The conformance CLI cannot send Authorization: this proxy adds a bearer token to every request and
+ * passes everything else (Host, Origin included) through untouched. It is test code; the gateway has no
+ * switch that turns authorisation off.
+ */
+export async function startTokenProxy(target: string, token: () => Promise<string>): Promise<{ url: string; close(): Promise<void> }> {
+  const upstream = new URL(target);
+  const server: Server = createServer((req, res) => {
+    void token().then((bearer) => {
+      const proxied = httpRequest(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, authorization: `Bearer ${bearer}` } },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      proxied.once('error', () => res.destroy());
+      res.once('close', () => proxied.destroy());
+      req.pipe(proxied);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
