@@ -9,7 +9,7 @@ import { UsersService } from '../users/users.service.js';
 import { CsrfService } from './csrf.service.js';
 import { consentPage, loginPage, messagePage } from './interaction-views.js';
 import { InteractionsService } from './interactions.service.js';
-import { sendHtml, sendRedirect, setPageHeaders } from './page-headers.js';
+import { sendHtml, setPageHeaders } from './page-headers.js';
 
 type Body = Record<string, unknown>;
 

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
-import type { ModuleMetadata } from '@nestjs/common';
-import type { DynamicModule } from '@nestjs/common';
+import { OidcModule } from '../oidc/oidc.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { ClientDirectory } from './client-directory.js';
 import { ConsentRepository } from './consent.repository.js';
@@ -9,19 +8,11 @@ import { InteractionsController } from './interactions.controller.js';
 import { InteractionsService } from './interactions.service.js';
 import { ToolCatalogRepository } from './tool-catalog.repository.js';
 
-/**
- * Login and consent pages. Needs TenantProviders and ResourceCatalog from auth-core: pass the module
- * exporting them (OidcModule) as `imports`, e.g. `InteractionsModule.register({ imports: [OidcModule] })`.
- */
-@Module({})
-export class InteractionsModule {
-  static register(options: { imports: NonNullable<ModuleMetadata['imports']> }): DynamicModule {
-    return {
-      module: InteractionsModule,
-      imports: [UsersModule, ...options.imports],
-      controllers: [InteractionsController],
-      providers: [InteractionsService, ConsentRepository, ToolCatalogRepository, ClientDirectory, CsrfService],
-      exports: [ConsentRepository, ClientDirectory, CsrfService],
-    };
-  }
-}
+/** Login and consent pages at /t/<slug>/interaction/<uid>; TenantProviders and ResourceCatalog come from OidcModule. */
+@Module({
+  imports: [UsersModule, OidcModule],
+  controllers: [InteractionsController],
+  providers: [InteractionsService, ConsentRepository, ToolCatalogRepository, ClientDirectory, CsrfService],
+  exports: [ConsentRepository, ClientDirectory, CsrfService],
+})
+export class InteractionsModule {}

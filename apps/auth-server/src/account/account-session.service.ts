@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Infra } from '@airlock/platform';
+import { INFRA } from '../oidc/ports.js';
+import type { TenantProvider } from '../oidc/ports.js';
+import type { UiCookies } from '../interactions/ui-cookies.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export const ACCOUNT_COOKIE = 'airlock-account';
+const ACCOUNT_SESSION_TTL_MS = 30 * 60_000;
+
+interface StoredAccountSession {
+  tenant: string;
+  accountId: string;
+}
+
+/**
+ * Who is looking at the account page: the user's oidc-provider session (signed in during an
+ * authorization) or, failing that, a short account-page session of its own (a fresh random id on every
+ * sign-in, kept in the hot store under its hash).
+ */
+@Injectable()
+export class AccountSessions {
+  constructor(@Inject(INFRA) private readonly infra: Pick<Infra, 'hot'>) {}
+
+  private key(id: string): string {
+    return `auth:account-session:${createHash('sha256').update(id).digest('base64url')}`;
+  }
+
+  async current(tp: TenantProvider, req: FastifyRequest, reply: FastifyReply, cookies: UiCookies): Promise<{ accountId: string; source: 'account' | 'provider' } | undefined> {
+    const own = cookies.read(req.headers, ACCOUNT_COOKIE);
+    if (own) {
+      const stored = await this.infra.hot.get(this.key(own));
+      if (stored) {
+        const session = JSON.parse(stored) as StoredAccountSession;
+        if (session.tenant === tp.tenant.slug) return { accountId: session.accountId, source: 'account' };
+      }
+    }
+    try {
+      const ctx = tp.provider.createContext(req.raw, reply.raw);
+      const session = await tp.provider.Session.get(ctx);
+      return session.accountId ? { accountId: session.accountId, source: 'provider' } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A new session id every time (session fixation); the previous one, if any, is destroyed. Returns Set-Cookie. */
+  async start(tenant: string, accountId: string, headers: IncomingHttpHeaders, cookies: UiCookies): Promise<string> {
+    await this.end(headers, cookies);
+    const id = randomBytes(32).toString('base64url');
+    const value: StoredAccountSession = { tenant, accountId };
+    await this.infra.hot.set(this.key(id), JSON.stringify(value), { ttlMs: ACCOUNT_SESSION_TTL_MS });
+    return cookies.serialize(ACCOUNT_COOKIE, id, { maxAgeSeconds: ACCOUNT_SESSION_TTL_MS / 1000 });
+  }
+
+  async end(headers: IncomingHttpHeaders, cookies: UiCookies): Promise<string> {
+    const own = cookies.read(headers, ACCOUNT_COOKIE);
+    if (own) await this.infra.hot.del(this.key(own));
+    return cookies.clear(ACCOUNT_COOKIE);
+  }
+}

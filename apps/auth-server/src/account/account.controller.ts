@@ -1,0 +1,136 @@
+import { Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from '@airlock/observability';
+import { GrantRevoker, LOGGER, TenantProviders } from '../oidc/ports.js';
+import type { TenantProvider } from '../oidc/ports.js';
+import { ClientDirectory } from '../interactions/client-directory.js';
+import { ConsentRepository } from '../interactions/consent.repository.js';
+import { CsrfService } from '../interactions/csrf.service.js';
+import { messagePage } from '../interactions/interaction-views.js';
+import { sendHtml, sendRedirect } from '../interactions/page-headers.js';
+import { describeScope } from '../interactions/scope-text.js';
+import { UsersService } from '../users/users.service.js';
+import { AccountSessions } from './account-session.service.js';
+import { accountPage, accountSignInPage } from './account-views.js';
+
+function field(body: unknown, name: string): string {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : '';
+}
+
+/** The self-service page: every client the user authorized, and a way to revoke each. */
+@Controller('t/:tenant/account')
+export class AccountController {
+  constructor(
+    private readonly tenants: TenantProviders,
+    private readonly sessions: AccountSessions,
+    private readonly users: UsersService,
+    private readonly consents: ConsentRepository,
+    private readonly clients: ClientDirectory,
+    private readonly revoker: GrantRevoker,
+    private readonly csrf: CsrfService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  @Get()
+  async show(@Param('tenant') slug: string, @Query('revoked') revoked: string | undefined, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    reply.hijack();
+    const tp = await this.tenant(slug, reply);
+    if (!tp) return;
+    const { secret, setCookie } = this.csrf.secretFor(req.headers);
+    const headers: Record<string, string> = setCookie ? { 'set-cookie': setCookie } : {};
+    const token = this.csrf.token(secret, `account:${slug}`);
+    const base = `/t/${encodeURIComponent(slug)}/account`;
+    const who = await this.sessions.current(tp, req, reply, this.csrf.cookies);
+    const user = who ? await this.users.findById(tp.tenant.id, who.accountId) : undefined;
+    if (!who || !user || user.disabledAt) {
+      sendHtml(reply.raw, 200, accountSignInPage({ tenantName: tp.tenant.displayName, base, csrf: token }), headers);
+      return;
+    }
+    const rows = await this.consents.listActive(tp.tenant.id, user.id);
+    const listings = await this.clients.list(tp.tenant.id, [...new Set(rows.map((r) => r.clientId))]);
+    const clients = rows.map((row) => {
+      const listing = listings.get(row.clientId);
+      return {
+        consentId: row.id,
+        clientName: listing?.name ?? row.clientId,
+        clientId: row.clientId,
+        redirectHosts: listing?.redirectHosts ?? [],
+        scopes: row.scopes.map((scope) => ({ scope, text: describeScope(scope) })),
+        resource: row.resource,
+        authorizedAt: row.createdAt,
+      };
+    });
+    const notice = revoked === '1' ? 'Access revoked. The application can no longer use its tokens.' : undefined;
+    sendHtml(
+      reply.raw,
+      200,
+      accountPage({ tenantName: tp.tenant.displayName, email: user.email, base, csrf: token, clients, canSignOut: who.source === 'account', ...(notice ? { notice } : {}) }),
+      headers,
+    );
+  }
+
+  @Post('login')
+  async login(@Param('tenant') slug: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    reply.hijack();
+    const tp = await this.checkedTenant(slug, req, reply);
+    if (!tp) return;
+    const email = field(req.body, 'email').trim();
+    const result = await this.users.authenticate(tp.tenant, email, field(req.body, 'password'), req.ip);
+    const base = `/t/${encodeURIComponent(slug)}/account`;
+    if (!result.ok) {
+      const throttled = result.reason === 'throttled';
+      const minutes = throttled ? Math.max(1, Math.ceil(result.retryAfterSeconds / 60)) : 0;
+      const error = throttled ? `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` : 'The email address or password is not correct.';
+      const { secret } = this.csrf.secretFor(req.headers);
+      const view = accountSignInPage({ tenantName: tp.tenant.displayName, base, csrf: this.csrf.token(secret, `account:${slug}`), email, error });
+      sendHtml(reply.raw, throttled ? 429 : 401, view, throttled ? { 'retry-after': String(result.retryAfterSeconds) } : {});
+      return;
+    }
+    const cookie = await this.sessions.start(tp.tenant.slug, result.user.id, req.headers, this.csrf.cookies);
+    sendRedirect(reply.raw, base, { 'set-cookie': cookie });
+  }
+
+  @Post('revoke')
+  async revoke(@Param('tenant') slug: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    reply.hijack();
+    const tp = await this.checkedTenant(slug, req, reply);
+    if (!tp) return;
+    const who = await this.sessions.current(tp, req, reply, this.csrf.cookies);
+    const base = `/t/${encodeURIComponent(slug)}/account`;
+    if (!who) return sendRedirect(reply.raw, base);
+    // Only the signed-in user's own consents can be found, so no id guessing reaches anyone else's.
+    const consent = await this.consents.findActiveById(tp.tenant.id, who.accountId, field(req.body, 'consent'));
+    if (!consent) {
+      sendHtml(reply.raw, 404, messagePage({ tenantName: tp.tenant.displayName, title: 'Not found', message: 'That authorization does not exist or was already revoked.' }));
+      return;
+    }
+    await this.revoker.revoke(tp.tenant, consent.grantId, 'user_revoked');
+    await this.consents.markRevoked(tp.tenant.id, consent.grantId);
+    this.logger.info({ tenant: slug, clientId: consent.clientId, grantId: consent.grantId }, 'user revoked a grant on the account page');
+    sendRedirect(reply.raw, `${base}?revoked=1`);
+  }
+
+  @Post('logout')
+  async logout(@Param('tenant') slug: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    reply.hijack();
+    const tp = await this.checkedTenant(slug, req, reply);
+    if (!tp) return;
+    const cookie = await this.sessions.end(req.headers, this.csrf.cookies);
+    sendRedirect(reply.raw, `/t/${encodeURIComponent(slug)}/account`, { 'set-cookie': cookie });
+  }
+
+  private async tenant(slug: string, reply: FastifyReply): Promise<TenantProvider | undefined> {
+    const tp = await this.tenants.forTenant(slug);
+    if (!tp) sendHtml(reply.raw, 404, messagePage({ tenantName: 'Airlock', title: 'Not found', message: 'There is no such organisation here.' }));
+    return tp;
+  }
+
+  private async checkedTenant(slug: string, req: FastifyRequest, reply: FastifyReply): Promise<TenantProvider | undefined> {
+    if (!this.csrf.verify(req.headers, field(req.body, 'csrf'), `account:${slug}`)) {
+      sendHtml(reply.raw, 403, messagePage({ tenantName: 'Airlock', title: 'This form has expired', message: 'Reload the page and try again.' }));
+      return undefined;
+    }
+    return this.tenant(slug, reply);
+  }
+}

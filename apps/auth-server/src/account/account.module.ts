@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { InteractionsModule } from '../interactions/interactions.module.js';
+import { OidcModule } from '../oidc/oidc.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { AccountController } from './account.controller.js';
+import { AccountSessions } from './account-session.service.js';
+
+/** The self-service page at /t/<slug>/account; GrantRevoker comes from OidcModule. */
+@Module({
+  imports: [UsersModule, OidcModule, InteractionsModule],
+  controllers: [AccountController],
+  providers: [AccountSessions],
+})
+export class AccountModule {}
