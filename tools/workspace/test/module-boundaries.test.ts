@@ -1,12 +1,19 @@
 import { ESLint } from 'eslint';
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 // The architecture rules are lint rules; these tests prove the rules bite, by linting imports that
 // break them as if they were written in the named files.
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const eslint = new ESLint({ cwd: root });
+
+// The rule reads Nx's cached project graph and silently skips itself when there is none (a fresh clone
+// that runs `npm test` before any `nx` command): build the graph first so these tests can fail.
+beforeAll(() => {
+  execFileSync(process.execPath, [`${root}node_modules/nx/dist/bin/nx.js`, 'show', 'projects'], { cwd: root, env: { ...process.env, NX_DAEMON: 'false' }, stdio: 'ignore' });
+}, 60_000);
 
 async function boundaryErrors(filePath: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: `${root}${filePath}` });
