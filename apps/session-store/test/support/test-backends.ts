@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { loadConfig, redisUrl } from '@airlock/config';
 import { createBullMqBackend, createMemoryQueueBackend } from '@airlock/queue';
-import type { QueueBackend } from '@airlock/queue';
+import type { JobFailure, QueueBackend } from '@airlock/queue';
 import { createMemoryHotStore, createRedisHotStore, MemoryHotStoreHub } from '@airlock/redis';
 import type { HotStore } from '@airlock/redis';
 
@@ -13,6 +13,8 @@ export interface TestBackends {
   /** A new connection to the same store (another "replica"). */
   hot(): HotStore;
   queues: QueueBackend;
+  /** Every failed job attempt (a retry follows unless attempts are exhausted). */
+  failures: JobFailure[];
   close(): Promise<void>;
 }
 
@@ -21,9 +23,18 @@ export function createTestBackends(options: { redisUrl?: string | undefined; loc
   const url = options.redisUrl ?? testRedisUrl;
   const prefix = `test:session-store:${randomBytes(6).toString('hex')}:`;
   const opened: HotStore[] = [];
+  const failures: JobFailure[] = [];
+  const onJobFailed = (failure: JobFailure) => void failures.push(failure);
   if (url) {
-    const queues = createBullMqBackend({ url, prefix: prefix.slice(0, -1).replace(/:/g, '-'), lockDurationMs: options.lockDurationMs ?? 2000, stalledIntervalMs: 1000 });
+    const queues = createBullMqBackend({
+      url,
+      prefix: prefix.slice(0, -1).replace(/:/g, '-'),
+      lockDurationMs: options.lockDurationMs ?? 2000,
+      stalledIntervalMs: 1000,
+      onJobFailed,
+    });
     return {
+      failures,
       hot: () => {
         const hot = createRedisHotStore({ url, keyPrefix: prefix });
         opened.push(hot);
@@ -37,8 +48,9 @@ export function createTestBackends(options: { redisUrl?: string | undefined; loc
     };
   }
   const hub = new MemoryHotStoreHub();
-  const queues = createMemoryQueueBackend();
+  const queues = createMemoryQueueBackend({ onJobFailed });
   return {
+    failures,
     hot: () => {
       const hot = createMemoryHotStore({ hub });
       opened.push(hot);

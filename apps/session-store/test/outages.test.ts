@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Queues } from '@airlock/contracts';
+import type { GrantRevokedEvent, Session } from '@airlock/contracts';
+import { SessionJobs } from '../src/index.js';
+import { eventually, startHarness } from './support/harness.js';
+import type { Harness } from './support/harness.js';
+import { freePort, ThrowawayRedis } from './support/throwaway-redis.js';
+
+const readyz = async (h: Harness) => {
+  const response = await fetch(`${h.store.url}/readyz`);
+  return { status: response.status, body: (await response.json()) as { checks: Record<string, string> } };
+};
+
+describe('Redis outage: new sessions fail closed with 503, service resumes by itself', () => {
+  let redis: ThrowawayRedis;
+  let h: Harness;
+
+  beforeAll(async () => {
+    redis = new ThrowawayRedis(await freePort());
+    await redis.start();
+    h = await startHarness({ redisUrl: redis.url });
+  });
+
+  afterAll(async () => {
+    await redis.start().catch(() => undefined);
+    await h?.close();
+    await redis.stop();
+  });
+
+  it('refuses to create or read sessions while Redis is down, reports not ready, and recovers', async () => {
+    const write = await h.token('acme', 'sessions:write');
+    const create = () => h.api('POST', '/v1/t/acme/sessions', { token: write, body: { subject: 'alice', clientId: 'claude' } });
+    const before = await create();
+    expect(before.status).toBe(201);
+    const id = before.json<Session>().id;
+
+    await redis.stop();
+    const refused = await create();
+    expect(refused.status).toBe(503);
+    expect(refused.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'sessions cannot be created right now' });
+    expect((await h.api('GET', `/v1/t/acme/sessions/${id}`, { token: write })).status).toBe(503);
+    const notReady = await readyz(h);
+    expect(notReady.status).toBe(503);
+    expect(notReady.body.checks.redis).not.toBe('ok');
+    expect(notReady.body.checks.postgres).toBe('ok');
+
+    await redis.start();
+    await eventually(async () => expect((await create()).status).toBe(201), 15_000, 200);
+    await eventually(async () => expect((await readyz(h)).status).toBe(200), 15_000, 200);
+  });
+});
+
+describe('Postgres outage: the hot path carries on, durable writes are retried until they land', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({ proxyPostgres: true });
+  });
+
+  afterAll(async () => {
+    await h?.pgProxy?.start().catch(() => undefined);
+    await h?.close();
+  });
+
+  it('creates, reads, touches and revokes with Postgres unreachable; a job interrupted mid-way completes once it is back', async () => {
+    const write = await h.token('acme', 'sessions:write');
+    const create = async (body: Record<string, unknown> = {}) => {
+      const response = await h.api('POST', '/v1/t/acme/sessions', { token: write, body: { subject: 'alice', clientId: 'claude', ...body } });
+      expect(response.status).toBe(201);
+      return response.json<Session>();
+    };
+    const early = await create();
+    const granted = await create({ grantId: 'grant-outage' });
+    await h.settle();
+
+    await h.pgProxy?.stop();
+    const during = await create();
+    expect((await h.api('GET', `/v1/t/acme/sessions/${during.id}`, { token: write })).status).toBe(200);
+    expect((await h.api('POST', `/v1/t/acme/sessions/${during.id}/touch`, { token: write })).status).toBe(204);
+    expect((await h.api('DELETE', `/v1/t/acme/sessions/${early.id}`, { token: write, body: { reason: 'during_outage' } })).status).toBe(204);
+    // The grant job ends the live session at once, then fails on Postgres and is retried with backoff.
+    const event: GrantRevokedEvent = { tenant: 'acme', grantId: 'grant-outage', reason: 'admin_revoked', notAfter: Math.floor(Date.now() / 1000) + 600 };
+    await h.queues.enqueue(Queues.sessions, SessionJobs.grantRevoked, event, { jobId: 'grant-outage-1' });
+    await eventually(async () => expect((await h.api('GET', `/v1/t/acme/sessions/${granted.id}`, { token: write })).status).toBe(404));
+    const notReady = await readyz(h);
+    expect(notReady.status).toBe(503);
+    expect(notReady.body.checks.postgres).not.toBe('ok');
+    expect(notReady.body.checks.redis).toBe('ok');
+    await h.store.touches.flush();
+    await eventually(() => expect(h.backends.failures.some((failure) => failure.name === SessionJobs.grantRevoked)).toBe(true));
+
+    await h.pgProxy?.start();
+    await h.settle();
+    const rows = await h.db.pg.query<{ id: string; state: string; ended_reason: string | null }>('SELECT id, state, ended_reason FROM sessions WHERE id = ANY($1)', [
+      [early.id, granted.id, during.id],
+    ]);
+    const byId = new Map(rows.rows.map((row) => [row.id, row]));
+    expect(byId.get(during.id)).toMatchObject({ state: 'active' });
+    expect(byId.get(early.id)).toMatchObject({ state: 'revoked', ended_reason: 'during_outage' });
+    expect(byId.get(granted.id)).toMatchObject({ state: 'revoked', ended_reason: 'grant_revoked:admin_revoked' });
+    const audits = await h.db.pg.query('SELECT target FROM audit_events WHERE target = ANY($1) ORDER BY target', [[`session:${early.id}`, `session:${granted.id}`]]);
+    expect(audits.rows).toHaveLength(2);
+    await eventually(async () => expect((await readyz(h)).status).toBe(200), 15_000, 200);
+  }, 90_000);
+});
