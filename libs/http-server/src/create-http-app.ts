@@ -95,6 +95,14 @@ export async function createHttpApp(rootModule: Type<unknown>, options: CreateHt
     reply.raw.setHeader(REQUEST_ID_HEADER, request.id);
     done();
   });
+  if (protocol !== 'http1') {
+    // Fastify asks to close the connection after a body it could not parse; HTTP/2 has no such header
+    // (Node drops it with a warning) and resets the stream instead.
+    fastify.addHook('onSend', (request, reply, _payload, done) => {
+      if (request.raw.httpVersionMajor === 2) reply.removeHeader('connection');
+      done();
+    });
+  }
   fastify.addHook('onResponse', (request, reply, done) => {
     if (logger.isLevelEnabled('debug')) {
       // The path only: query strings can carry codes and tokens.

@@ -66,15 +66,29 @@ async function stopAll(): Promise<void> {
   await infra?.close();
 }
 
+let stopping = false;
+
 async function start(): Promise<void> {
-  infra = await createInfra({ runtime, logger, migrate: true });
-  started.push(await startAuthServer({ config: configs.auth, infra, logger: appLogger('auth-server') }));
-  started.push(await startSessionStore({ config: configs.sessionStore, infra, logger: appLogger('session-store') }));
-  started.push(await startMcpGateway({ config: configs.gateway, infra, logger: appLogger('mcp-gateway') }));
-  process.stdout.write(formatBanner(started, infra, runtime.dataDir));
+  const shared = await createInfra({ runtime, logger, migrate: true });
+  infra = shared;
+  const steps: Array<() => Promise<StartedApp>> = [
+    () => startAuthServer({ config: configs.auth, infra: shared, logger: appLogger('auth-server') }),
+    () => startSessionStore({ config: configs.sessionStore, infra: shared, logger: appLogger('session-store') }),
+    () => startMcpGateway({ config: configs.gateway, infra: shared, logger: appLogger('mcp-gateway') }),
+  ];
+  for (const step of steps) {
+    if (stopping) return;
+    started.push(await step());
+  }
+  if (!stopping) process.stdout.write(formatBanner(started, shared, runtime.dataDir));
 }
 
-let stopping = false;
+/** A port already taken is an operator error, not a crash: one line naming the port. */
+function portInUse(error: unknown): string | undefined {
+  const failure = error as { code?: unknown; port?: unknown; address?: unknown };
+  return failure?.code === 'EADDRINUSE' ? `Cannot listen on ${String(failure.address)}:${String(failure.port)}: the port is already in use` : undefined;
+}
+
 function onSignal(signal: NodeJS.Signals): void {
   if (stopping) {
     // A second Ctrl-C: the user wants out now.
@@ -86,7 +100,8 @@ function onSignal(signal: NodeJS.Signals): void {
     logger.error('shutdown took too long; exiting');
     process.exit(1);
   }, SHUTDOWN_LIMIT_MS).unref();
-  stopAll().then(
+  // A signal during startup stops once what is starting has started (or failed).
+  startup.catch(() => undefined).then(stopAll).then(
     () => process.exit(0),
     (error: unknown) => {
       logger.error({ err: error }, 'error while stopping');
@@ -97,11 +112,18 @@ function onSignal(signal: NodeJS.Signals): void {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
+const startup = start();
 try {
-  await start();
+  await startup;
 } catch (error) {
+  if (stopping) await new Promise(() => undefined); // onSignal owns the exit now
   await stopAll().catch(() => undefined);
   failPlainly(error, [ConfigError, MasterKeyError]);
+  const inUse = portInUse(error);
+  if (inUse) {
+    process.stderr.write(`${inUse}\n`);
+    process.exit(1);
+  }
   logger.fatal({ err: error }, 'Airlock failed to start');
   process.exit(1);
 }
