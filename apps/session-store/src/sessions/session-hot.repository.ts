@@ -1,16 +1,11 @@
-import { sessionSchema } from '@airlock/contracts';
 import type { Session } from '@airlock/contracts';
 import type { HotStore } from '@airlock/redis';
+import { parseHotSession as parse, serializeHotSession } from '@airlock/session-client';
+import type { HotSession } from '@airlock/session-client';
 import { MAX_LIFETIME_SECONDS, sessionIndexKey, sessionRecordKey, sessionSeenKey } from './session-keys.js';
 import type { SessionIndexKind } from './session-keys.js';
 
-/** The live record: the session plus a version that orders its durable writes. */
-export interface HotSession {
-  session: Session;
-  version: number;
-}
-
-const storedSchema = sessionSchema.extend({ v: sessionSchema.shape.idleTimeoutSeconds });
+export type { HotSession };
 
 /** Time a session may still live in the hot store: min(idle timeout, remaining absolute lifetime). */
 export function hotTtlMs(session: Pick<Session, 'idleTimeoutSeconds' | 'expiresAt'>, nowMs: number): number {
@@ -38,7 +33,7 @@ export class SessionHotRepository {
   /** Writes the record with its TTL and indexes it; the caller has checked `ttlMs > 0`. */
   async put(hot: HotSession, ttlMs: number): Promise<void> {
     const { session } = hot;
-    await this.hot.set(sessionRecordKey(session.tenant, session.id), JSON.stringify({ ...session, v: hot.version }), { ttlMs });
+    await this.hot.set(sessionRecordKey(session.tenant, session.id), serializeHotSession(hot), { ttlMs });
     const indexTtl = MAX_LIFETIME_SECONDS * 1000;
     await Promise.all(
       indexEntries(session).map(([kind, value]) => this.hot.sadd(sessionIndexKey(session.tenant, kind, value), [session.id], indexTtl)),
@@ -51,7 +46,7 @@ export class SessionHotRepository {
     const key = sessionRecordKey(session.tenant, session.id);
     const ttl = await this.hot.pttl(key);
     if (ttl <= 0) return false;
-    await this.hot.set(key, JSON.stringify({ ...session, v: hot.version }), { ttlMs: ttl });
+    await this.hot.set(key, serializeHotSession(hot), { ttlMs: ttl });
     return true;
   }
 
@@ -85,19 +80,4 @@ function indexEntries(session: Pick<Session, 'subject' | 'clientId' | 'grantId'>
   ];
   if (session.grantId) entries.push(['grant', session.grantId]);
   return entries;
-}
-
-function parse(record: string | null, seen: string | null): HotSession | null {
-  if (!record) return null;
-  let json: unknown;
-  try {
-    json = JSON.parse(record);
-  } catch {
-    return null;
-  }
-  const parsed = storedSchema.safeParse(json);
-  if (!parsed.success) return null;
-  const { v, ...session } = parsed.data;
-  if (seen && seen > session.lastSeenAt) session.lastSeenAt = seen;
-  return { session, version: v };
 }
