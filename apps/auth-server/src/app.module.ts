@@ -2,7 +2,9 @@ import { Global, Module, type Type } from '@nestjs/common';
 import type { AuthServerConfig } from '@airlock/config';
 import type { Logger } from '@airlock/observability';
 import type { Infra } from '@airlock/platform';
+import { AccountModule } from './account/account.module.js';
 import { BootstrapModule } from './bootstrap/bootstrap.module.js';
+import { InteractionsModule } from './interactions/interactions.module.js';
 import { OidcModule } from './oidc/oidc.module.js';
 import { AUTH_CONFIG, INFRA, LOGGER } from './oidc/ports.js';
 
@@ -11,9 +13,6 @@ export interface AppDeps {
   infra: Infra;
   logger: Logger;
 }
-
-/** Extra feature modules (login/consent pages, account page, admin API) registered by their owners' files. */
-export const featureModules: Array<Type<unknown>> = [];
 
 /**
  * The auth server's root module, built per start so tests can run several servers in one process, each
@@ -31,7 +30,8 @@ export function createAppModule(deps: AppDeps, extra: Array<Type<unknown>> = [])
   })
   class AuthContextModule {}
 
-  @Module({ imports: [AuthContextModule, OidcModule, BootstrapModule, ...featureModules, ...extra] })
+  // Nest keeps one instance per module class, so a test passing one of these again in `extra` is harmless.
+  @Module({ imports: [AuthContextModule, OidcModule, BootstrapModule, InteractionsModule, AccountModule, ...extra] })
   class AuthServerModule {}
 
   return AuthServerModule;

@@ -30,19 +30,29 @@ export interface AuthServerHarness {
   close(): Promise<void>;
 }
 
+export interface HarnessOptions {
+  /** Start on this database instead of a fresh one (a restart); the caller closes it. */
+  db?: TestDatabase;
+  masterKey?: Buffer;
+  /** Pretend the database is embedded (generated admin client and demo user, as `npm start` does). */
+  embeddedDatabase?: boolean;
+}
+
 /**
  * A real auth server on a real port: a freshly migrated database (real Postgres when DATABASE_URL is set,
  * PGlite otherwise), Redis with a key prefix of its own when REDIS_URL is set (memory otherwise).
  */
-export async function startAuthServerHarness(env: Record<string, string> = {}): Promise<AuthServerHarness> {
-  const db = await createTestDatabase();
+export async function startAuthServerHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<AuthServerHarness> {
+  const ownDb = !options.db;
+  const db = options.db ?? (await createTestDatabase());
   const prefix = `test-auth-${randomBytes(4).toString('hex')}:`;
   const redisUrl = process.env['REDIS_URL'];
   const hot = redisUrl ? createRedisHotStore({ url: redisUrl, keyPrefix: prefix }) : createMemoryHotStore();
   const queues = redisUrl ? createBullMqBackend({ url: redisUrl, prefix: prefix.slice(0, -1) }) : createMemoryQueueBackend();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const config = authServerConfigSchema.parse({
+  // As in loadConfig, an empty value means unset (so a test can drop one of the defaults below).
+  const config = authServerConfigSchema.parse(Object.fromEntries(Object.entries({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     AUTH_PORT: String(port),
@@ -52,7 +62,7 @@ export async function startAuthServerHarness(env: Record<string, string> = {}): 
     AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID: 'test-admin',
     AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET: 'test-admin-secret-0123456789abcdef',
     ...env,
-  });
+  }).filter(([, value]) => value !== '')));
   const logger = createTestLogger();
   const infra: Infra = {
     databaseUrl: db.url,
@@ -60,9 +70,9 @@ export async function startAuthServerHarness(env: Record<string, string> = {}): 
     pg: db.pg,
     hot,
     queues,
-    masterKey: randomBytes(32),
+    masterKey: options.masterKey ?? randomBytes(32),
     readiness: [],
-    embedded: { database: !process.env['DATABASE_URL'], hotStore: !redisUrl, queues: !redisUrl },
+    embedded: { database: options.embeddedDatabase ?? !process.env['DATABASE_URL'], hotStore: !redisUrl, queues: !redisUrl },
     close: async () => undefined,
   };
   const app = await startAuthServer({ config, infra, logger });
@@ -78,7 +88,7 @@ export async function startAuthServerHarness(env: Record<string, string> = {}): 
       await app.close();
       await queues.close();
       await hot.close();
-      await db.close();
+      if (ownDb) await db.close();
     },
   };
 }
