@@ -49,7 +49,9 @@ export class InteractionsController {
 
     if (interaction.prompt.name === 'login') {
       const clientName = await this.clientName(tp, interaction);
-      sendHtml(reply.raw, 200, loginPage({ tenantName: tp.tenant.displayName, clientName, actionBase: actionBase(slug, uid), csrf: token }), headers);
+      const hint = interaction.params['login_hint'];
+      const email = typeof hint === 'string' && hint.length <= 320 ? hint : undefined;
+      sendHtml(reply.raw, 200, loginPage({ tenantName: tp.tenant.displayName, clientName, actionBase: actionBase(slug, uid), csrf: token, ...(email ? { email } : {}) }), headers);
       return;
     }
     if (interaction.prompt.name === 'consent') {
