@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPrismaClient, migrate, startEmbeddedPostgres } from '../src/index.js';
+import { loadEmptyDump } from './support/databases.js';
 
 const dataRoot = mkdtempSync(join(tmpdir(), 'airlock-embedded-'));
 afterAll(() => rmSync(dataRoot, { recursive: true, force: true }));
@@ -31,10 +32,10 @@ describe('embedded PostgreSQL (PGlite behind pglite-socket)', () => {
     } finally {
       await second.close();
     }
-  });
+  }, 120_000); // two PGlite boots on disk, one of them an initdb: slow when CI's two cores are busy
 
   it("keeps one connection's transaction to itself although every connection shares PGlite's one session", async () => {
-    const embedded = await startEmbeddedPostgres({});
+    const embedded = await startEmbeddedPostgres({ fromDump: await loadEmptyDump() });
     const pool = new pg.Pool({ connectionString: embedded.url, max: 4 });
     try {
       await pool.query('CREATE TABLE t (v int)');

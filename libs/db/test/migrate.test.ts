@@ -2,12 +2,16 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultMigrationsDir, migrate, MigrationError, readMigrationFiles } from '../src/index.js';
-import { createEmptyDatabase, mode, queryOnce } from './support/databases.js';
+import { createEmptyDatabase, loadEmptyDump, mode, queryOnce } from './support/databases.js';
 import type { EmptyDatabase } from './support/databases.js';
 
 const migrationNames = readMigrationFiles(defaultMigrationsDir).map((m) => m.name);
+// The one slow step (a PGlite initdb, when no run has cached it yet) belongs in a hook, not a test.
+beforeAll(async () => {
+  if (mode === 'embedded') await loadEmptyDump();
+});
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

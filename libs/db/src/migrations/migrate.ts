@@ -60,6 +60,9 @@ export async function migrate(options: MigrateOptions): Promise<string[]> {
   const { databaseUrl, logger } = options;
   const migrations = readMigrationFiles(options.migrationsDir ?? defaultMigrationsDir);
   const client = new pg.Client({ connectionString: databaseUrl, application_name: 'airlock-migrate' });
+  // A dropped connection also fails the pending query, which is what reports it; without a listener the
+  // 'error' event would crash the process instead.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     await acquireLock(client, options.lockTimeoutMs ?? 600_000, logger);
