@@ -219,3 +219,20 @@ describe('graceful shutdown', () => {
     await expect(reader.read()).rejects.toThrow();
   });
 });
+
+describe('request logging', () => {
+  it('writes one summary per request at debug, with the request id and without the query string', async () => {
+    const captured = captureLogger('debug');
+    const app = await createHttpApp(FixtureModule, { name: 'logging', http, logger: captured.logger, readiness: [] });
+    const url = await listenHttpApp(app, { port: 0, host: '127.0.0.1' });
+    try {
+      await fetch(`${url}/hello?code=secret-code`, { headers: { 'x-request-id': 'log-1', authorization: 'Bearer t0ken' } });
+      const summary = captured.lines.find((line) => line.msg === 'request' && line.request_id === 'log-1');
+      expect(summary).toMatchObject({ method: 'GET', path: '/hello', status: 200, name: 'http-test' });
+      expect(captured.text()).not.toContain('secret-code');
+      expect(captured.text()).not.toContain('t0ken');
+    } finally {
+      await app.close();
+    }
+  });
+});
