@@ -45,7 +45,15 @@ export class SessionJobsWorker {
         const reason = `grant_revoked:${event.reason}`;
         // Live records first: every gateway evicts at once even when Postgres is down (the job then retries).
         const revoked = await this.sessions.revokeBy(event.tenant, 'grant', event.grantId, reason, {});
-        const durableOnly = await this.durable.endByGrant(event.tenant, event.grantId, reason, new Date().toISOString());
+        const endedAt = new Date().toISOString();
+        // Sessions whose live record was already gone (idled out, or a previous run of this job died midway).
+        const durableOnly = await this.durable.endByGrant(event.tenant, event.grantId, reason, endedAt);
+        await this.sessions.auditRevocations(
+          durableOnly.map((session) => ({ ...session, tenant: event.tenant, grantId: event.grantId })),
+          reason,
+          {},
+          endedAt,
+        );
         this.logger.info({ tenant: event.tenant, revoked, durableOnly: durableOnly.length }, 'sessions of a revoked grant ended');
         return;
       }

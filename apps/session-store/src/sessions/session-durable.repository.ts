@@ -101,14 +101,14 @@ export class SessionDurableRepository {
   }
 
   /** Ends every still-active durable session of a grant (some may have no live record any more). */
-  async endByGrant(tenant: string, grantId: string, reason: string, endedAt: string): Promise<string[]> {
+  async endByGrant(tenant: string, grantId: string, reason: string, endedAt: string): Promise<Array<Pick<Session, 'id' | 'subject' | 'clientId'>>> {
     const tenantId = await this.tenants.idOf(tenant);
-    const { rows } = await this.pg.query<{ id: string }>(
+    const { rows } = await this.pg.query<{ id: string; subject: string; client_id: string }>(
       `UPDATE sessions SET state = 'revoked', ended_reason = $3, ended_at = $4
-       WHERE tenant_id = $1 AND grant_id = $2 AND state = 'active' RETURNING id`,
+       WHERE tenant_id = $1 AND grant_id = $2 AND state = 'active' RETURNING id, subject, client_id`,
       [tenantId, grantId, reason, endedAt],
     );
-    return rows.map((row) => row.id);
+    return rows.map((row) => ({ id: row.id, subject: row.subject, clientId: row.client_id }));
   }
 
   async get(tenant: string, id: string): Promise<Session | null> {

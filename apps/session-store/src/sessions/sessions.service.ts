@@ -188,20 +188,23 @@ export class SessionsService {
     await Promise.all(
       sessions.map((hot) => this.enqueueSnapshot({ version: hot.version + 1, session: { ...hot.session, state, endedReason: reason, endedAt } }, 'ended')),
     );
-    if (state === 'revoked') {
-      const audits: AuditEvent[] = sessions.map((hot) => ({
-        id: `session.revoked.${hot.session.id}`,
-        tenant: hot.session.tenant,
-        occurredAt: endedAt,
-        actor: { ...(actor.subject ? { subject: actor.subject } : {}), ...(actor.clientId ? { clientId: actor.clientId } : {}) },
-        action: 'session.revoke',
-        target: `session:${hot.session.id}`,
-        outcome: 'success',
-        ...(actor.requestId ? { requestId: actor.requestId } : {}),
-        details: { reason, subject: hot.session.subject, clientId: hot.session.clientId, ...(hot.session.grantId ? { grantId: hot.session.grantId } : {}) },
-      }));
-      await this.deps.audit.record(audits);
-    }
+    if (state === 'revoked') await this.auditRevocations(sessions.map((hot) => hot.session), reason, actor, endedAt);
+  }
+
+  /** One audit record per ended session; the id is derived from the session, so a rerun records once. */
+  async auditRevocations(sessions: ReadonlyArray<Pick<Session, 'id' | 'tenant' | 'subject' | 'clientId' | 'grantId'>>, reason: string, actor: Actor, at: string): Promise<void> {
+    const audits: AuditEvent[] = sessions.map((session) => ({
+      id: `session.revoked.${session.id}`,
+      tenant: session.tenant,
+      occurredAt: at,
+      actor: { ...(actor.subject ? { subject: actor.subject } : {}), ...(actor.clientId ? { clientId: actor.clientId } : {}) },
+      action: 'session.revoke',
+      target: `session:${session.id}`,
+      outcome: 'success',
+      ...(actor.requestId ? { requestId: actor.requestId } : {}),
+      details: { reason, subject: session.subject, clientId: session.clientId, ...(session.grantId ? { grantId: session.grantId } : {}) },
+    }));
+    await this.deps.audit.record(audits);
   }
 
   private enqueueSnapshot(hot: HotSession, tag: string): Promise<void> {

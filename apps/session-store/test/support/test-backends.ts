@@ -15,6 +15,8 @@ export interface TestBackends {
   queues: QueueBackend;
   /** Every failed job attempt (a retry follows unless attempts are exhausted). */
   failures: JobFailure[];
+  /** On Redis: where it is and the prefixes in use (for helper processes). */
+  redis?: { url: string; hotPrefix: string; queuePrefix: string };
   close(): Promise<void>;
 }
 
@@ -26,15 +28,17 @@ export function createTestBackends(options: { redisUrl?: string | undefined; loc
   const failures: JobFailure[] = [];
   const onJobFailed = (failure: JobFailure) => void failures.push(failure);
   if (url) {
+    const queuePrefix = prefix.slice(0, -1).replace(/:/g, '-');
     const queues = createBullMqBackend({
       url,
-      prefix: prefix.slice(0, -1).replace(/:/g, '-'),
+      prefix: queuePrefix,
       lockDurationMs: options.lockDurationMs ?? 2000,
       stalledIntervalMs: 1000,
       onJobFailed,
     });
     return {
       failures,
+      redis: { url, hotPrefix: prefix, queuePrefix },
       hot: () => {
         const hot = createRedisHotStore({ url, keyPrefix: prefix });
         opened.push(hot);
