@@ -41,3 +41,5 @@ export type {
   TouchSessionsRequest,
   RevokeSessionRequest,
 } from './session.js';
+export { stateHandleIdSchema, pendingInputSchema, stateHandleSchema, stateHandleKey } from './state-handle.js';
+export type { StateHandle, PendingInput } from './state-handle.js';
