@@ -8,15 +8,12 @@ import type { Infra } from '@airlock/platform';
 import { createTestDatabase, createTestHotStore, createTestLogger, createTestQueues } from '@airlock/testing';
 import type { TestDatabase } from '@airlock/testing';
 import type { HotStore } from '@airlock/redis';
-import { AccountModule } from '../../src/account/account.module.js';
 import { createAppModule } from '../../src/app.module.js';
 import { BootstrapService } from '../../src/bootstrap/bootstrap.service.js';
-import { InteractionsModule } from '../../src/interactions/interactions.module.js';
 import { mountOidc } from '../../src/oidc/oidc-mount.js';
 import type { TenantRecord } from '../../src/oidc/ports.js';
 import { OidcProviderRegistry } from '../../src/oidc/tenant-providers.service.js';
 import { UsersService } from '../../src/users/users.service.js';
-import { TenantDirectory } from '../../src/tenants/tenant-directory.service.js';
 
 // The auth server with the login, consent and account pages, on a real port, real DB and hot store.
 
@@ -72,7 +69,7 @@ export async function startUiHarness(env: Record<string, string> = {}): Promise<
     embedded: { database: false, hotStore: !process.env['REDIS_URL'], queues: !process.env['REDIS_URL'] },
     close: async () => undefined,
   };
-  const app = await createHttpApp(createAppModule({ config, infra, logger }, [InteractionsModule, AccountModule]), {
+  const app = await createHttpApp(createAppModule({ config, infra, logger }), {
     name: 'auth-server',
     http: config.http,
     logger,
@@ -104,7 +101,6 @@ export async function startUiHarness(env: Record<string, string> = {}): Promise<
   };
 }
 
-export { TenantDirectory };
 
 /** A browser's cookie jar, enough for these flows (paths ignored, expiry honoured). */
 export class CookieJar {
