@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { environment, toMarkdown, type BenchResult, type BenchRow } from './harness/report.js';
 import { mcpToolsCall } from './scenarios/mcp-tools-call.js';
 import { jwtVerification } from './scenarios/jwt-verify.js';
+import { sessionResolution } from './scenarios/session-resolution.js';
 import { tokenEndpoint } from './scenarios/token-endpoint.js';
 import type { Scenario, ScenarioContext } from './scenarios/scenario.js';
 
@@ -11,10 +12,14 @@ import type { Scenario, ScenarioContext } from './scenarios/scenario.js';
 // run and writes bench/results/latest.{json,md} (quick runs: quick.{json,md}, not committed). Speeds are
 // never asserted; ratios against the same run's baselines are what we track.
 
+// The bench reads its few settings here, as a tool; the services read theirs through @airlock/config.
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
 const scenarios: Scenario[] = [
   { name: 'mcp-tools-call', run: mcpToolsCall },
   { name: 'token-endpoint', run: tokenEndpoint },
   { name: 'jwt-verify', run: jwtVerification },
+  { name: 'session-resolution', run: (context) => sessionResolution(context, redisUrl) },
 ];
 
 const args = process.argv.slice(2);
