@@ -13,6 +13,7 @@ import { registrationAdmissionMiddleware, registrationMetadataValidator, REGISTR
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import { TenantDirectory } from '../tenants/tenant-directory.service.js';
 import { defaultScopeMiddleware } from './default-scope.middleware.js';
+import { jwtTokenEndpointsMiddleware, publicJwksOf } from './jwt-token-endpoints.middleware.js';
 import { GrantRevocationEffects } from './grant-revocation.service.js';
 import {
   AccountStore,
@@ -126,6 +127,15 @@ export class OidcProviderRegistry extends TenantProviders {
     const current = () => tenant;
     provider.use(defaultScopeMiddleware(this.resources, current));
     provider.use(registrationAdmissionMiddleware(this.registrationGate, current));
+    provider.use(
+      jwtTokenEndpointsMiddleware({
+        provider,
+        tenant,
+        publicJwks: publicJwksOf(jwks),
+        hot: this.infra.hot,
+        revokeGrant: (grantId) => this.revokeGrant(provider, tenant, grantId, 'user_revoked'),
+      }),
+    );
     this.wireEvents(provider, tenant);
     return { tenant, provider };
   }

@@ -6,6 +6,7 @@ import { createMemoryHotStore, createRedisHotStore, type HotStore } from '@airlo
 import { createTestDatabase, createTestLogger, type TestDatabase } from '@airlock/testing';
 import type { Infra, StartedApp } from '@airlock/platform';
 import { startAuthServer } from '../../src/index.js';
+import { PasswordHasher } from '../../src/users/password-hasher.js';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -27,6 +28,10 @@ export interface AuthServerHarness {
   hot: HotStore;
   queues: QueueBackend;
   app: StartedApp;
+  /** Creates a tenant row (no admin API needed); returns its id. */
+  createTenant(slug: string, registrationPolicy?: 'open' | 'initial_access_token' | 'off'): Promise<string>;
+  /** A local user with an argon2id password in the tenant; returns the user id. */
+  createUser(slug: string, email: string, password: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -84,6 +89,23 @@ export async function startAuthServerHarness(env: Record<string, string> = {}, o
     hot,
     queues,
     app,
+    createTenant: async (slug, registrationPolicy = 'open') => {
+      const { rows } = await db.pg.query<{ id: string }>(
+        'INSERT INTO tenants (id, slug, display_name, registration_policy, updated_at) VALUES (gen_random_uuid(), $1, $2, $3, now()) RETURNING id',
+        [slug, `Tenant ${slug}`, registrationPolicy],
+      );
+      return rows[0]!.id;
+    },
+    createUser: async (slug, email, password) => {
+      const passwordHash = await new PasswordHasher().hash(password);
+      const { rows } = await db.pg.query<{ id: string }>(
+        `INSERT INTO users (id, tenant_id, email, password_hash, created_at, updated_at)
+         SELECT gen_random_uuid(), id, $2, $3, now(), now() FROM tenants WHERE slug = $1 RETURNING id`,
+        [slug, email.toLowerCase(), passwordHash],
+      );
+      if (!rows[0]) throw new Error(`no tenant ${slug}`);
+      return rows[0].id;
+    },
     close: async () => {
       await app.close();
       await queues.close();
