@@ -19,6 +19,7 @@ describe('loadConfig', () => {
     expect(config.port).toBe(4001);
     expect(config.publicUrl).toBe('http://localhost:4001');
     expect(config.authPublicUrl).toBe('http://localhost:3000');
+    expect(config.authInternalUrl).toBe('http://localhost:3000');
     expect(config.databaseUrl).toBeUndefined();
     expect(config.http).toEqual({ host: '127.0.0.1', tls: undefined, h2c: false });
   });
@@ -36,6 +37,12 @@ describe('loadConfig', () => {
     expect(error.issues.map((i) => i.key)).toEqual(['AUTH_PORT', 'DATABASE_URL', 'GATEWAY_PORT', 'REDIS_URL', 'TLS_KEY_FILE']);
     expect(error.message).not.toContain('hunter2');
     expect(error.message).toContain('GATEWAY_PORT: must be a port number');
+  });
+
+  it('reaches the auth server on its internal URL when one is given, keeping the public one for issuers', () => {
+    const config = loadConfig(gatewayConfigSchema, { AUTH_PUBLIC_URL: 'https://auth.example.com', AUTH_INTERNAL_URL: 'http://auth-server:3000' });
+    expect(config.authPublicUrl).toBe('https://auth.example.com');
+    expect(config.authInternalUrl).toBe('http://auth-server:3000');
   });
 
   it('treats empty values as unset', () => {

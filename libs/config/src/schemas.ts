@@ -23,6 +23,8 @@ const httpShape = {
 const authShape = {
   AUTH_PORT: port(3000),
   AUTH_PUBLIC_URL: httpUrl.optional(),
+  /** Where services reach the auth server from inside the network (JWKS, token endpoint); issuers still name AUTH_PUBLIC_URL. */
+  AUTH_INTERNAL_URL: httpUrl.optional(),
   AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID: z.string().regex(/^[\w.-]{3,64}$/, { error: 'must be 3-64 letters, digits, dots, dashes or underscores' }).optional(),
   AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET: secretString(24).optional(),
   AIRLOCK_DEMO_USER_EMAIL: z.email({ error: 'must be an email address' }).default('demo@airlock.local'),
@@ -107,6 +109,7 @@ export const sessionStoreConfigSchema = z
     port: env.SESSION_STORE_PORT,
     publicUrl: publicUrl(env.SESSION_STORE_URL, env.SESSION_STORE_PORT),
     authPublicUrl: publicUrl(env.AUTH_PUBLIC_URL, env.AUTH_PORT),
+    authInternalUrl: env.AUTH_INTERNAL_URL ?? publicUrl(env.AUTH_PUBLIC_URL, env.AUTH_PORT),
   }));
 
 export const gatewayConfigSchema = z
@@ -118,6 +121,7 @@ export const gatewayConfigSchema = z
     port: env.GATEWAY_PORT,
     publicUrl: publicUrl(env.GATEWAY_PUBLIC_URL, env.GATEWAY_PORT),
     authPublicUrl: publicUrl(env.AUTH_PUBLIC_URL, env.AUTH_PORT),
+    authInternalUrl: env.AUTH_INTERNAL_URL ?? publicUrl(env.AUTH_PUBLIC_URL, env.AUTH_PORT),
     sessionStoreUrl: publicUrl(env.SESSION_STORE_URL, env.SESSION_STORE_PORT),
   }));
 
