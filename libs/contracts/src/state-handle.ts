@@ -15,6 +15,8 @@ export const pendingInputSchema = z.object({
   key: z.string().min(1),
   upstreamRequestId: z.union([z.string(), z.number()]),
   method: z.enum(['sampling/createMessage', 'elicitation/create', 'roots/list']),
+  /** The request's params as the client saw them, so a missing or invalid answer can be asked for again. */
+  params: z.record(z.string(), z.unknown()),
 });
 
 export const stateHandleSchema = z.object({

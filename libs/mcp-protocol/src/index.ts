@@ -1,0 +1,41 @@
+export {
+  MODERN_PROTOCOL_VERSION,
+  LATEST_LEGACY_PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  MetaKeys,
+  McpHeaders,
+  ErrorCodes,
+  INPUT_REQUEST_METHODS,
+  MRTR_METHODS,
+  CACHEABLE_METHODS,
+  MODERN_CLIENT_METHODS,
+  NAMED_METHODS,
+  isModernRevision,
+} from './protocol.js';
+export type { InputRequestMethod, JsonRpcErrorObject, JsonRpcId } from './protocol.js';
+export { encodeHeaderValue, decodeHeaderValue } from './header-values.js';
+export { detectEra, validateModernRequest, unsupportedVersionError } from './modern-request.js';
+export type { Era, EraInput, HeaderLookup, ModernRequest, ModernRejection, ModernValidation, ModernValidationInput } from './modern-request.js';
+export { inputAnswerSchemas, inputRequestEntrySchema, inputRequiredResultSchema, requiredCapability, declaresCapability } from './input-shapes.js';
+export type { InputRequestEntry, InputRequiredResult, JsonRpcRequestMessage, JsonRpcResponseMessage } from './input-shapes.js';
+export {
+  inputKeyFor,
+  parkUpstreamRequests,
+  answerUpstreamRequests,
+  reaskPending,
+  modernResultFromLegacy,
+  modernErrorFromLegacy,
+  urlElicitationErrorToInputRequired,
+} from './legacy-upstream-bridge.js';
+export type { UpstreamServerRequest, ParkOutcome, AnswerOutcome } from './legacy-upstream-bridge.js';
+export {
+  MAX_INPUT_ROUNDS,
+  envelopeForLegacyClient,
+  withEnvelope,
+  modernRequestHeaders,
+  legacyResultFromModern,
+  clientRequestsFromInputRequired,
+  retryParamsFromClientAnswers,
+} from './modern-upstream-bridge.js';
+export type { LegacyClientProfile, ClientRequestsOutcome, RetryOutcome } from './modern-upstream-bridge.js';
+export { requestDigest } from './request-digest.js';
