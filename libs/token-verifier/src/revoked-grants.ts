@@ -2,7 +2,7 @@ import { GRANT_REVOKED_CHANNEL, grantRevokedEventSchema, REVOKED_GRANT_KEY_PATTE
 import type { HotStore } from '@airlock/redis';
 
 const KEY_PREFIX = REVOKED_GRANT_KEY_PATTERN.replace(/\*$/, '');
-/** When a marker's value is unreadable we keep it this long; its TTL in the hot store still bounds it. */
+/** A marker with neither a readable notAfter nor a TTL is kept this long. */
 const FALLBACK_KEEP_SECONDS = 24 * 3600;
 
 export interface RevokedGrantSetOptions {
@@ -68,12 +68,18 @@ export class RevokedGrantSet {
     const keys = await this.options.hot.scan(REVOKED_GRANT_KEY_PATTERN);
     const values = keys.length > 0 ? await this.options.hot.mget(keys) : [];
     const now = this.nowSeconds();
-    keys.forEach((key, index) => {
-      const parsed = parseMarkerKey(key);
-      if (!parsed) return;
-      const event = parseEvent(values[index] ?? null);
-      this.add(parsed.tenant, parsed.grantId, event?.notAfter ?? now + FALLBACK_KEEP_SECONDS);
-    });
+    await Promise.all(
+      keys.map(async (key, index) => {
+        const parsed = parseMarkerKey(key);
+        if (!parsed) return;
+        const event = parseEvent(values[index] ?? null);
+        if (event) return this.add(parsed.tenant, parsed.grantId, event.notAfter);
+        // A marker that holds only a reason: its TTL says how long the grant's tokens can live.
+        const ttlMs = await this.options.hot.pttl(key);
+        if (ttlMs === -2) return;
+        this.add(parsed.tenant, parsed.grantId, now + (ttlMs > 0 ? ttlMs / 1000 : FALLBACK_KEEP_SECONDS));
+      }),
+    );
     for (const [key, notAfter] of this.entries) if (notAfter < now) this.entries.delete(key);
   }
 

@@ -170,10 +170,14 @@ describe('access token verifier', () => {
     const gone: GrantRevokedEvent = { tenant: 'acme', grantId: 'g-old', reason: 'user_revoked', notAfter: now - 1 };
     await hot.set(revokedGrantKey('acme', live.grantId), JSON.stringify(live), { ttlMs: 600_000 });
     await hot.set(revokedGrantKey('acme', gone.grantId), JSON.stringify(gone), { ttlMs: 600_000 });
+    // The auth server may store just the reason, with a TTL until the grant's last token expires.
+    await hot.set(revokedGrantKey('acme', 'g-reason-only'), 'user_revoked', { ttlMs: 600_000 });
     const verifier = newVerifier();
     await verifier.start();
     const revoked = await issuer.mint('acme', { audience: AUDIENCE, grantId: 'g-preloaded' });
     expect((await refusal(verifier.verify(revoked, { tenant: 'acme', audience: AUDIENCE }))).description).toMatch(/revoked/);
+    const reasonOnly = await issuer.mint('acme', { audience: AUDIENCE, grantId: 'g-reason-only' });
+    expect((await refusal(verifier.verify(reasonOnly, { tenant: 'acme', audience: AUDIENCE }))).description).toMatch(/revoked/);
     // Same grant id in another tenant is a different grant.
     await expect(verifier.verify(await issuer.mint('globex', { audience: AUDIENCE, grantId: 'g-preloaded' }), { tenant: 'globex', audience: AUDIENCE })).resolves.toBeDefined();
     await expect(verifier.verify(await issuer.mint('acme', { audience: AUDIENCE, grantId: 'g-old' }), { tenant: 'acme', audience: AUDIENCE })).resolves.toBeDefined();
