@@ -111,7 +111,12 @@ class MemoryQueueBackend implements QueueBackend {
     job.state = 'active';
     job.started += 1;
     worker.active += 1;
-    if (job.schedule && job.slotMs !== undefined) this.scheduleNext(job.schedule, job.slotMs + job.schedule.everyMs);
+    if (job.schedule && job.slotMs !== undefined) {
+      // Like BullMQ: a slot already missed (this run started late) is skipped, not run late.
+      let next = job.slotMs + job.schedule.everyMs;
+      while (next < Date.now()) next += job.schedule.everyMs;
+      this.scheduleNext(job.schedule, next);
+    }
     const view: Job<unknown> = { id: job.id, name: job.name, data: job.data, attempt: job.started };
     Promise.resolve()
       .then(() => worker.handler(view))

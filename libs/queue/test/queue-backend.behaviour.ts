@@ -133,10 +133,12 @@ export function describeQueueBackendBehaviour(name: string, factory: QueueBacken
         expect(match, id).not.toBeNull();
         return Number(match?.[1]);
       });
-      // Every scheduled slot ran once, and slots are exactly one interval apart: no replica added its own.
+      // Every scheduled slot ran once, and all slots lie on one grid of the interval: no replica added a
+      // schedule of its own. (A slot missed under load is skipped, never run late or twice.)
       expect(new Set(slots).size).toBe(slots.length);
       const sorted = [...slots].sort((x, y) => x - y);
-      for (let i = 1; i < sorted.length; i++) expect((sorted[i] as number) - (sorted[i - 1] as number)).toBe(100);
+      const first = sorted[0] as number;
+      for (const slot of sorted) expect((slot - first) % 100).toBe(0);
       // The next, not yet due, run is not pending work.
       await a.drain('sweeps', 5_000);
     });
