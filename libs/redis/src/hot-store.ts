@@ -4,8 +4,13 @@
  * in-process stand-in with the same semantics in the embedded default. Services depend on this
  * interface only, never on ioredis.
  *
- * Keys are logical; an implementation may add its own prefix (tests use one per file for isolation).
- * Every TTL is in milliseconds.
+ * Keys are logical; an implementation may add its own prefix (tests use one per file for isolation), and
+ * the prefix applies to stream names and pub/sub channels too. Every TTL is in milliseconds and must be
+ * positive (RangeError otherwise, as Redis refuses it).
+ *
+ * Errors: when the store cannot be reached every call rejects promptly with HotStoreUnavailableError
+ * (map it to 503 and fail closed); the store reconnects by itself. Redis's own errors (WRONGTYPE, a
+ * non-integer INCR) are passed through unchanged, and the in-process store raises the same ones.
  */
 export interface HotStore {
   get(key: string): Promise<string | null>;
@@ -33,7 +38,8 @@ export interface HotStore {
   srem(key: string, members: string[]): Promise<void>;
   smembers(key: string): Promise<string[]>;
 
-  // Append-only streams, for resumable SSE. Ids are opaque strings that sort in append order.
+  // Append-only streams, for resumable SSE. Ids are `<ms>-<seq>` strings that sort in append order
+  // numerically (use compareStreamIds, not string comparison); a malformed id is a RangeError.
   /** XADD with MAXLEN ~ `maxLen`, refreshing the stream's TTL; returns the entry id. */
   xadd(stream: string, data: string, options: { maxLen: number; ttlMs: number }): Promise<string>;
   /** Entries strictly after `afterId` ('0' for all), oldest first, at most `count`. */
