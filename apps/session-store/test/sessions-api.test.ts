@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Queues, SESSION_EVENTS_CHANNEL } from '@airlock/contracts';
+import { Queues, revokedGrantKey, SESSION_EVENTS_CHANNEL } from '@airlock/contracts';
 import type { GrantRevokedEvent, Session, SessionEndedEvent } from '@airlock/contracts';
 import { SessionJobs } from '../src/index.js';
 import { eventually, startHarness } from './support/harness.js';
@@ -237,6 +237,14 @@ describe('session store API (real Redis/Postgres when configured, embedded other
       expect(audits.rows[0]).toEqual({ n: 1 });
     }
     expect((await h.api('GET', `/v1/t/acme/sessions/${other.id}`, { token: read })).status).toBe(200);
+  });
+
+  it('refuses to open a session on a grant the auth server has marked revoked', async () => {
+    await h.hot.set(revokedGrantKey('acme', 'grant-dead'), 'user_revoked', { ttlMs: 60_000 });
+    const refused = await h.api('POST', '/v1/t/acme/sessions', { token: write, body: { subject: 'alice', clientId: 'claude', grantId: 'grant-dead' } });
+    expect(refused.status).toBe(400);
+    expect(refused.json()).toEqual({ error: 'invalid_request', error_description: 'the grant of this session has been revoked' });
+    await create({ grantId: 'grant-alive' });
   });
 
   it('applies a durable snapshot job run twice, or out of order, with one effect', async () => {

@@ -1,3 +1,4 @@
+import { revokedGrantKey } from '@airlock/contracts';
 import type { Session } from '@airlock/contracts';
 import type { HotStore } from '@airlock/redis';
 import { parseHotSession as parse, serializeHotSession } from '@airlock/session-client';
@@ -48,6 +49,11 @@ export class SessionHotRepository {
     if (ttl <= 0) return false;
     await this.hot.set(key, serializeHotSession(hot), { ttlMs: ttl });
     return true;
+  }
+
+  /** The auth server's marker for a revoked grant (kept until the grant's last token expires). */
+  async isGrantRevoked(tenant: string, grantId: string): Promise<boolean> {
+    return (await this.hot.get(revokedGrantKey(tenant, grantId))) !== null;
   }
 
   async members(tenant: string, kind: SessionIndexKind, value: string): Promise<string[]> {

@@ -79,7 +79,13 @@ export class SessionsService {
       state: 'active',
     };
     const hot: HotSession = { session, version: 1 };
-    await unavailableOnFailure('sessions cannot be created right now', () => this.deps.hot.put(hot, hotTtlMs(session, now)));
+    await unavailableOnFailure('sessions cannot be created right now', async () => {
+      // A caller that has not yet heard of a grant revocation (up to a second) must not open a session that outlives it.
+      if (request.grantId && (await this.deps.hot.isGrantRevoked(tenant, request.grantId))) {
+        throw new SessionsError('invalid_request', 'the grant of this session has been revoked');
+      }
+      await this.deps.hot.put(hot, hotTtlMs(session, now));
+    });
     try {
       await this.enqueueSnapshot(hot, 'v1');
     } catch (error) {
