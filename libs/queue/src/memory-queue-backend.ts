@@ -5,7 +5,8 @@ import { asError, repeatJobId, resolveJobOptions, retryDelayMs } from './job-opt
 interface MemoryJob {
   id: string;
   name: string;
-  data: unknown;
+  /** Stored as JSON, as in Redis: each try gets a fresh copy, and Dates arrive as strings. */
+  json: string;
   attempts: number;
   backoffMs: number;
   started: number;
@@ -69,7 +70,7 @@ class MemoryQueueBackend implements QueueBackend {
     const resolved = resolveJobOptions(options);
     const state = this.state(queue);
     const id = resolved.jobId ?? String(state.nextId++);
-    this.add(queue, { id, name, data, attempts: resolved.attempts, backoffMs: resolved.backoffMs, started: 0, state: 'waiting' }, resolved.delayMs);
+    this.add(queue, { id, name, json: JSON.stringify(data === undefined ? {} : data), attempts: resolved.attempts, backoffMs: resolved.backoffMs, started: 0, state: 'waiting' }, resolved.delayMs);
   }
 
   /** Adds a job unless one with its id exists (dedupe), waiting now or after `delayMs`. */
@@ -117,7 +118,7 @@ class MemoryQueueBackend implements QueueBackend {
       while (next < Date.now()) next += job.schedule.everyMs;
       this.scheduleNext(job.schedule, next);
     }
-    const view: Job<unknown> = { id: job.id, name: job.name, data: job.data, attempt: job.started };
+    const view: Job<unknown> = { id: job.id, name: job.name, data: JSON.parse(job.json) as unknown, attempt: job.started };
     Promise.resolve()
       .then(() => worker.handler(view))
       .then(
@@ -170,7 +171,7 @@ class MemoryQueueBackend implements QueueBackend {
     if (schedule.timer) clearTimeout(schedule.timer);
     schedule.timer = setTimeout(() => {
       schedule.timer = undefined;
-      this.add(schedule.queue, { id: repeatJobId(schedule.name, slotMs), name: schedule.name, data: {}, attempts: 1, backoffMs: 0, started: 0, state: 'waiting', schedule, slotMs }, 0);
+      this.add(schedule.queue, { id: repeatJobId(schedule.name, slotMs), name: schedule.name, json: '{}', attempts: 1, backoffMs: 0, started: 0, state: 'waiting', schedule, slotMs }, 0);
     }, Math.max(0, slotMs - Date.now()));
     schedule.timer.unref();
   }

@@ -50,6 +50,24 @@ export function describeQueueBackendBehaviour(name: string, factory: QueueBacken
       expect(seen[2]?.data.n).toBe(4);
     });
 
+    it('hands the handler a JSON copy of the data, fresh on each try', async () => {
+      const b = backend();
+      const payload = { at: new Date(0), list: [1] };
+      const seen: unknown[] = [];
+      b.work<{ at: unknown; list: number[] }>('q', async (job) => {
+        seen.push(structuredClone(job.data));
+        job.data.list.push(99);
+        if (job.attempt === 1) throw new Error('retry once');
+      });
+      await b.enqueue('q', 'copy', payload, { attempts: 2, backoffMs: 10 });
+      payload.list.push(2);
+      await eventually(() => seen.length === 2);
+      expect(seen).toEqual([
+        { at: '1970-01-01T00:00:00.000Z', list: [1] },
+        { at: '1970-01-01T00:00:00.000Z', list: [1] },
+      ]);
+    });
+
     it('gives jobs without an id ids of their own', async () => {
       const b = backend();
       const ids: string[] = [];
