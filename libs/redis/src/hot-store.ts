@@ -47,9 +47,18 @@ export interface HotStore {
 
   // Pub/sub across replicas. Delivery is at most once; durable work goes through the queue.
   publish(channel: string, message: string): Promise<void>;
-  /** Resolves once the subscription is active; returns a function that unsubscribes. */
-  subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Resolves once the subscription is active; returns a function that unsubscribes. A subscription
+   * survives connection losses; `options.onResubscribed` runs once it is active again after one, because
+   * messages published meanwhile were lost (a cache fed by this channel should drop what it holds).
+   */
+  subscribe(channel: string, onMessage: (message: string) => void, options?: SubscribeOptions): Promise<() => Promise<void>>;
 
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  /** Called after the subscription was re-established following a connection loss (messages may be missing). */
+  onResubscribed?: () => void;
 }

@@ -1,4 +1,4 @@
-export type { HotStore } from './hot-store.js';
+export type { HotStore, SubscribeOptions } from './hot-store.js';
 export { HotStoreUnavailableError } from './hot-store-errors.js';
 export { createRedisHotStore } from './redis-hot-store.js';
 export type { RedisHotStoreOptions } from './redis-hot-store.js';

@@ -1,4 +1,4 @@
-import type { HotStore } from './hot-store.js';
+import type { HotStore, SubscribeOptions } from './hot-store.js';
 import { HotStoreUnavailableError } from './hot-store-errors.js';
 import { globToRegExp } from './glob.js';
 import { invalidStreamIdError, parseStreamId } from './stream-id.js';
@@ -336,7 +336,8 @@ class MemoryHotStore implements HotStore {
     return this.op(() => this.hub.publish(this.key(channel), message));
   }
 
-  subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>> {
+  // An in-process subscription never loses its connection, so `onResubscribed` never runs.
+  subscribe(channel: string, onMessage: (message: string) => void, _options?: SubscribeOptions): Promise<() => Promise<void>> {
     return this.op(() => {
       const subscription = { channel: this.key(channel), listener: (message: string) => onMessage(message) };
       this.hub.listen(subscription.channel, subscription.listener);

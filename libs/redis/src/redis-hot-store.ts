@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
-import type { HotStore } from './hot-store.js';
+import type { HotStore, SubscribeOptions } from './hot-store.js';
 import { HotStoreUnavailableError } from './hot-store-errors.js';
 import { escapeGlob } from './glob.js';
 import { invalidStreamIdError, isStreamId } from './stream-id.js';
@@ -35,7 +35,7 @@ class RedisHotStore implements HotStore {
   private readonly client: Redis;
   private subscriber: Redis | undefined;
   /** Full (prefixed) channel -> handlers. One SUBSCRIBE per channel however many local handlers. */
-  private readonly channels = new Map<string, { handlers: Set<(message: string) => void>; subscribed: Promise<unknown> }>();
+  private readonly channels = new Map<string, ChannelEntry>();
   private readonly endpoint: string;
   private readonly connectTimeoutMs: number;
   private lastError: Error | undefined;
@@ -254,12 +254,12 @@ class RedisHotStore implements HotStore {
     await this.run(this.client, () => this.client.publish(this.key(channel), message));
   }
 
-  async subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>> {
+  async subscribe(channel: string, onMessage: (message: string) => void, options: SubscribeOptions = {}): Promise<() => Promise<void>> {
     const subscriber = this.subscriberConnection();
     const full = this.key(channel);
     let entry = this.channels.get(full);
     if (!entry) {
-      const created = { handlers: new Set<(message: string) => void>(), subscribed: this.run(subscriber, () => subscriber.subscribe(full)) };
+      const created: ChannelEntry = { handlers: new Set(), subscribed: this.run(subscriber, () => subscriber.subscribe(full)) };
       entry = created;
       this.channels.set(full, created);
       created.subscribed.catch(() => {
@@ -268,7 +268,7 @@ class RedisHotStore implements HotStore {
     }
     await entry.subscribed;
     // A handler object of its own, so subscribing the same function twice needs two unsubscribes.
-    const handler = (message: string) => onMessage(message);
+    const handler: Handler = { onMessage, onResubscribed: options.onResubscribed };
     entry.handlers.add(handler);
     const subscribed = entry;
     return async () => {
@@ -287,14 +287,42 @@ class RedisHotStore implements HotStore {
       if (!entry) return;
       for (const handler of entry.handlers) {
         try {
-          handler(message);
+          handler.onMessage(message);
         } catch {
           // One failing listener must not starve the others; delivery is at most once anyway.
         }
       }
     });
+    let connectedBefore = false;
+    subscriber.on('ready', () => {
+      if (connectedBefore) void this.resubscribed(subscriber);
+      connectedBefore = true;
+    });
     this.subscriber = subscriber;
     return subscriber;
+  }
+
+  /**
+   * After a reconnect: make sure every channel is subscribed again (ioredis resubscribes too; a second
+   * SUBSCRIBE is harmless), then tell the listeners that messages may have been missed.
+   */
+  private async resubscribed(subscriber: Redis): Promise<void> {
+    const channels = [...this.channels.keys()];
+    if (channels.length === 0) return;
+    try {
+      await subscriber.subscribe(...channels);
+    } catch {
+      return; // lost again; the next 'ready' retries
+    }
+    for (const channel of channels) {
+      for (const handler of this.channels.get(channel)?.handlers ?? []) {
+        try {
+          handler.onResubscribed?.();
+        } catch {
+          // a listener's bug must not stop the others from hearing about the gap
+        }
+      }
+    }
   }
 
   async ping(): Promise<void> {
@@ -307,6 +335,16 @@ class RedisHotStore implements HotStore {
     this.channels.clear();
     await Promise.all([this.client, this.subscriber].filter((c): c is Redis => c !== undefined).map((c) => quit(c)));
   }
+}
+
+interface Handler {
+  onMessage: (message: string) => void;
+  onResubscribed: (() => void) | undefined;
+}
+
+interface ChannelEntry {
+  handlers: Set<Handler>;
+  subscribed: Promise<unknown>;
 }
 
 async function quit(client: Redis): Promise<void> {

@@ -27,7 +27,8 @@ describe('Redis hot store when Redis goes away and comes back', () => {
     await store.set('k', 'before');
     expect(await store.get('k')).toBe('before');
     const received: string[] = [];
-    await store.subscribe('events', (m) => received.push(m));
+    let gaps = 0;
+    await store.subscribe('events', (m) => received.push(m), { onResubscribed: () => (gaps += 1) });
     await publisher.publish('events', 'before');
     await eventually(() => received.length === 1);
 
@@ -54,12 +55,14 @@ describe('Redis hot store when Redis goes away and comes back', () => {
     await store.set('k', 'after');
     expect(await store.get('k')).toBe('after');
 
-    // The subscription came back too (resubscribed on reconnect).
+    // The subscription came back too (resubscribed on reconnect), and its owner heard about the gap.
+    await eventually(() => gaps === 1, 10_000);
     await eventually(async () => publisher.ping().then(() => true, () => false), 10_000);
     await eventually(async () => {
       await publisher.publish('events', 'after');
       return received.includes('after');
     }, 10_000);
+    expect(received).not.toContain('lost');
   });
 
   it('fails fast when Redis is down from the start, and connects once it is up', async () => {
