@@ -52,7 +52,9 @@ export function jwtTokenEndpointsMiddleware(deps: JwtTokenEndpointsDeps) {
     if (typeof grantId === 'string') {
       // Replay, reuse and user revocation all destroy the grant: its JWTs die with it.
       const grant = await deps.provider.Grant.find(grantId);
-      if (!grant || grant.clientId !== claims['client_id'] || grant.accountId !== claims.sub) return undefined;
+      // An exchanged token (RFC 8693, `act` = the gateway) names the gateway as client, not the grant's.
+      const clientMatches = claims['act'] !== undefined || grant?.clientId === claims['client_id'];
+      if (!grant || !clientMatches || grant.accountId !== claims.sub) return undefined;
       if (await deps.hot.get(revokedGrantKey(deps.tenant.slug, grantId))) return undefined;
     }
     return claims;

@@ -93,7 +93,9 @@ export function buildProviderConfiguration(deps: ProviderConfigDeps): Configurat
     // MCP clients need refresh tokens without having to know about offline_access.
     issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.kind === 'AuthorizationCode',
     expiresWithSession: async () => false,
-    extraTokenClaims: async (_ctx, token) => (token.kind === 'AccessToken' && token.grantId ? { grant_id: token.grantId } : undefined),
+    // Keeps what the token already carries (token exchange sets `act`); oidc-provider replaces `extra` with this.
+    extraTokenClaims: async (_ctx, token) =>
+      token.kind === 'AccessToken' && token.grantId ? { ...(token.extra ?? {}), grant_id: token.grantId } : undefined,
     clientBasedCORS: (_ctx, origin, client) =>
       origin !== 'null' && client.clientAuthMethod === 'none' && (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin),
     allowOmittingSingleRegisteredRedirectUri: false,

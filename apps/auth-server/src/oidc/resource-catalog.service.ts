@@ -4,6 +4,7 @@ import { aggregatedMcpUrl, Scopes, serverMcpUrl, sessionStoreAudience } from '@a
 import type { Infra } from '@airlock/platform';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import { AUTH_CONFIG, INFRA, ResourceCatalog, type ResourceServerDescription, type TenantRecord } from './ports.js';
+import { upstreamScopes, type ExchangeTarget } from './token-exchange.grant.js';
 
 const CACHE_MS = 10_000;
 
@@ -83,6 +84,17 @@ export class DatabaseResourceCatalog extends ResourceCatalog {
       scopes: [Scopes.mcp, ...toolScopes],
       defaultScopes: [Scopes.mcp],
     };
+  }
+
+  /** An enabled upstream of the tenant whose credential kind is token exchange and whose URL is `resource`. */
+  async exchangeTarget(tenant: TenantRecord, resource: string): Promise<ExchangeTarget | undefined> {
+    const { rows } = await this.infra.pg.query<{ id: string; name: string; url: string }>(
+      "SELECT id, name, url FROM upstream_servers WHERE tenant_id = $1 AND url = $2 AND enabled AND credential_kind = 'token_exchange'",
+      [tenant.id, resource],
+    );
+    const server = rows[0];
+    if (!server) return undefined;
+    return { serverName: server.name, resource: server.url, scopes: upstreamScopes(await this.toolScopes(tenant.id, server.id)) };
   }
 
   private async toolScopes(tenantId: string, serverId?: string): Promise<string[]> {

@@ -28,8 +28,9 @@ import {
   type TenantProvider,
   type TenantRecord,
 } from './ports.js';
-import { adminApiAudience } from './resource-catalog.service.js';
-import { buildProviderConfiguration } from './provider-config.js';
+import { adminApiAudience, DatabaseResourceCatalog } from './resource-catalog.service.js';
+import { buildProviderConfiguration, TOKEN_EXCHANGE_GRANT } from './provider-config.js';
+import { registerTokenExchange } from './token-exchange.grant.js';
 import ProviderClass from 'oidc-provider';
 
 /**
@@ -49,6 +50,7 @@ export class OidcProviderRegistry extends TenantProviders {
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly tenants: TenantDirectory,
     private readonly resources: ResourceCatalog,
+    private readonly catalog: DatabaseResourceCatalog,
     private readonly accounts: AccountStore,
     private readonly clientMetadata: ClientMetadataResolver,
     private readonly registrationGate: RegistrationPolicyGate,
@@ -97,8 +99,7 @@ export class OidcProviderRegistry extends TenantProviders {
       client_id: ServiceClients.gateway,
       client_secret: deriveServiceClientSecret(this.infra.masterKey, ServiceClients.gateway, tenant.slug),
       client_name: 'Airlock MCP gateway',
-      // RFC 8693 token exchange joins here once its grant handler is registered (not done yet).
-      grant_types: ['client_credentials'],
+      grant_types: ['client_credentials', TOKEN_EXCHANGE_GRANT],
       response_types: [],
       redirect_uris: [],
       token_endpoint_auth_method: 'client_secret_basic',
@@ -127,11 +128,20 @@ export class OidcProviderRegistry extends TenantProviders {
     const current = () => tenant;
     provider.use(defaultScopeMiddleware(this.resources, current));
     provider.use(registrationAdmissionMiddleware(this.registrationGate, current));
+    const publicJwks = publicJwksOf(jwks);
+    registerTokenExchange(provider, {
+      tenant,
+      publicJwks,
+      hot: this.infra.hot,
+      resources: this.resources,
+      exchangeTarget: (t, resource) => this.catalog.exchangeTarget(t, resource),
+      mayExchange: (clientId) => clientId === ServiceClients.gateway && tenant.slug !== ADMIN_TENANT_SLUG,
+    });
     provider.use(
       jwtTokenEndpointsMiddleware({
         provider,
         tenant,
-        publicJwks: publicJwksOf(jwks),
+        publicJwks,
         hot: this.infra.hot,
         revokeGrant: (grantId) => this.revokeGrant(provider, tenant, grantId, 'user_revoked'),
       }),
