@@ -40,18 +40,22 @@ export function accountPage(options: {
   /** Only an account-page session can be ended here; a sign-in from an authorization lasts its own time. */
   canSignOut: boolean;
 }): string {
-  const rows = options.clients.map(
-    (c) => html`<tr>
-<td><strong>${c.clientName}</strong>${c.clientName !== c.clientId ? html`<br><code class="muted">${c.clientId}</code>` : ''}</td>
-<td>${c.redirectHosts.length > 0 ? c.redirectHosts.map((h) => html`<code>${h}</code><br>`) : html`<span class="muted">–</span>`}</td>
-<td><ul class="list">${c.scopes.map((s) => html`<li>${s.text} <span class="muted">(<code>${s.scope}</code>)</span></li>`)}</ul><code class="muted">${c.resource}</code></td>
-<td><time datetime="${c.authorizedAt.toISOString()}">${c.authorizedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC</time></td>
-<td><form method="post" action="${options.base}/revoke">
+  const items = options.clients.map(
+    (c) => html`<li class="grant">
+<h2>${c.clientName}</h2>
+${c.clientName !== c.clientId ? html`<p class="muted"><code>${c.clientId}</code></p>` : ''}
+<dl>
+<dt>Redirects to</dt><dd>${c.redirectHosts.length > 0 ? c.redirectHosts.map((h, i) => html`${i > 0 ? ', ' : ''}<code>${h}</code>`) : html`<span class="muted">not recorded</span>`}</dd>
+<dt>On</dt><dd><code>${c.resource}</code></dd>
+<dt>Authorized</dt><dd><time datetime="${c.authorizedAt.toISOString()}">${c.authorizedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC</time></dd>
+</dl>
+<ul class="list">${c.scopes.map((s) => html`<li>${s.text} <span class="muted">(<code>${s.scope}</code>)</span></li>`)}</ul>
+<form method="post" action="${options.base}/revoke">
 <input type="hidden" name="csrf" value="${options.csrf}">
 <input type="hidden" name="consent" value="${c.consentId}">
-<button type="submit" class="danger" aria-label="Revoke access for ${c.clientName}">Revoke</button>
-</form></td>
-</tr>`,
+<div class="actions"><button type="submit" class="danger" aria-label="Revoke access for ${c.clientName}">Revoke access</button></div>
+</form>
+</li>`,
   );
   return page({
     title: `Your account – ${options.tenantName}`,
@@ -59,14 +63,10 @@ export function accountPage(options: {
     body: html`
 <h1>Applications you authorized</h1>
 <p class="muted">Signed in as ${options.email}</p>
-${options.notice ? html`<p role="status">${options.notice}</p>` : ''}
+${options.notice ? html`<p class="notice" role="status">${options.notice}</p>` : ''}
 ${options.clients.length === 0
       ? html`<p>You have not authorized any application.</p>`
-      : html`<table>
-<caption class="sr-only">Applications with access to your account</caption>
-<thead><tr><th scope="col">Application</th><th scope="col">Redirects to</th><th scope="col">Access</th><th scope="col">Authorized</th><th scope="col"><span class="sr-only">Action</span></th></tr></thead>
-<tbody>${rows}</tbody>
-</table>`}
+      : html`<ul class="grants" aria-label="Applications with access to your account">${items}</ul>`}
 ${options.canSignOut
       ? html`<form method="post" action="${options.base}/logout">
 <input type="hidden" name="csrf" value="${options.csrf}">

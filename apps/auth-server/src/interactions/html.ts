@@ -53,14 +53,19 @@ button.primary{background:var(--accent);border-color:var(--accent);color:var(--a
 button.danger{color:var(--danger);border-color:var(--danger)}
 a{color:var(--accent)}
 :focus-visible{outline:3px solid var(--focus);outline-offset:2px}
-.host{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:1.125rem;font-weight:700;word-break:break-all;display:block;padding:.5rem .75rem;margin:.25rem 0;border:1px solid var(--border);border-radius:8px}
+.host{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:1.125rem;font-weight:700;word-break:break-all;display:block;padding:.5rem .75rem;margin:.25rem 0;background:var(--bg);border-left:4px solid var(--accent);border-radius:4px}
+.notice{border:1px solid var(--accent);border-radius:8px;padding:.75rem 1rem;margin:1rem 0}
+ul.grants{list-style:none;padding:0;margin:1rem 0}
+li.grant{border:1px solid var(--border);border-radius:10px;padding:1rem 1.25rem;margin:0 0 1rem}
+li.grant h2{margin:0 0 .25rem}
+dl{margin:.5rem 0;display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}
+dt{color:var(--muted);font-size:.875rem}
+dd{margin:0}
 .warning{background:var(--warn-bg);border:1px solid var(--warn-border);border-radius:8px;padding:.75rem 1rem;margin:1rem 0}
 .error{border:1px solid var(--danger);color:var(--danger);border-radius:8px;padding:.75rem 1rem;margin:1rem 0}
 ul.list{padding-left:1.25rem;margin:.25rem 0}
 ul.list li{margin:.25rem 0}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.875em;word-break:break-all}
-table{width:100%;border-collapse:collapse;font-size:.9375rem}
-th,td{text-align:left;padding:.5rem .25rem;border-bottom:1px solid var(--border);vertical-align:top}
 .sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 `.trim();
 

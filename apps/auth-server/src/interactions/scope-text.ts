@@ -18,8 +18,8 @@ export function describeScope(scope: string): string {
   if (known) return known;
   const [namespace, action] = scope.split(':', 2);
   if (namespace && action) {
-    const verb = action === 'read' ? 'Read' : action === 'write' ? 'Change' : action === 'admin' ? 'Administer' : `Use (${action})`;
-    return `${verb} through “${namespace}” tools`;
+    const what = action === 'read' ? 'Read data' : action === 'write' ? 'Make changes' : action === 'admin' ? 'Perform administrative actions' : `Use “${action}” actions`;
+    return `${what} with the “${namespace}” tools`;
   }
   return `Use tools that require the “${scope}” permission`;
 }
