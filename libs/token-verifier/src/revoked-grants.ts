@@ -4,10 +4,11 @@ import type { HotStore } from '@airlock/redis';
 const KEY_PREFIX = REVOKED_GRANT_KEY_PATTERN.replace(/\*$/, '');
 /** A marker with neither a readable notAfter nor a TTL is kept this long. */
 const FALLBACK_KEEP_SECONDS = 24 * 3600;
+const HEARTBEAT_MS = 1_000;
 
 export interface RevokedGrantSetOptions {
   hot: HotStore;
-  /** Rescans the hot store this often, which also repairs anything missed while pub/sub was disconnected. */
+  /** Rescans the hot store this often (and at once after the hot store was unreachable). */
   resyncIntervalMs?: number;
   nowSeconds?: () => number;
   onError?: (error: unknown) => void;
@@ -35,14 +36,41 @@ export class RevokedGrantSet {
     this.starting ??= (async () => {
       this.unsubscribe = await this.options.hot.subscribe(GRANT_REVOKED_CHANNEL, (message) => this.onMessage(message));
       await this.resync();
-      const every = this.options.resyncIntervalMs ?? 30_000;
-      this.timer = setInterval(() => void this.resync().catch((error: unknown) => this.options.onError?.(error)), every);
-      this.timer.unref();
+      this.schedule();
     })().catch((error: unknown) => {
       this.starting = undefined;
       throw error;
     });
     return this.starting;
+  }
+
+  /**
+   * Rescans every `resyncIntervalMs`, and checks the hot store every second: once it has been
+   * unreachable (pub/sub messages may have been lost meanwhile), rescans as soon as it answers again, and
+   * keeps trying until a rescan succeeds. That is how a reconnected subscription catches up.
+   */
+  private schedule(): void {
+    const every = this.options.resyncIntervalMs ?? 30_000;
+    let sinceResync = 0;
+    let dirty = false;
+    this.timer = setInterval(() => {
+      sinceResync += HEARTBEAT_MS;
+      const due = dirty || sinceResync >= every;
+      const beat = due ? this.resync() : this.options.hot.ping();
+      beat.then(
+        () => {
+          if (due) {
+            dirty = false;
+            sinceResync = 0;
+          }
+        },
+        (error: unknown) => {
+          if (!dirty) this.options.onError?.(error);
+          dirty = true;
+        },
+      );
+    }, HEARTBEAT_MS);
+    this.timer.unref();
   }
 
   has(tenant: string, grantId: string): boolean {
