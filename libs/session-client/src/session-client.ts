@@ -74,6 +74,7 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
   const pendingTouches = new Map<string, Set<string>>();
   let unsubscribe: (() => Promise<void>) | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
   const keyOf = (tenant: string, id: string) => `${tenant}\u0000${id}`;
 
@@ -152,6 +153,12 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
       });
       timer = setInterval(() => void flushTouches(), options.touchFlushMs ?? 1_000);
       timer.unref();
+      // Evictions arrive by pub/sub, which loses messages while the hot store is unreachable: when it is,
+      // forget everything (reads then fail closed until it is back, like the store's own).
+      heartbeat = setInterval(() => {
+        options.hot.ping().catch(() => cache.clear());
+      }, 1_000);
+      heartbeat.unref();
     },
 
     async create(tenant, request) {
@@ -209,7 +216,9 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
 
     async close() {
       if (timer) clearInterval(timer);
+      if (heartbeat) clearInterval(heartbeat);
       timer = undefined;
+      heartbeat = undefined;
       await flushTouches();
       const stop = unsubscribe;
       unsubscribe = undefined;
