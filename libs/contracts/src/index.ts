@@ -43,3 +43,33 @@ export type {
 } from './session.js';
 export { stateHandleIdSchema, pendingInputSchema, stateHandleSchema, stateHandleKey } from './state-handle.js';
 export type { StateHandle, PendingInput } from './state-handle.js';
+export {
+  adminListQuerySchema,
+  createTenantRequestSchema,
+  updateTenantRequestSchema,
+  setRegistrationPolicyRequestSchema,
+  createUserRequestSchema,
+  updateUserRequestSchema,
+  createClientRequestSchema,
+  upstreamTransportSchema,
+  upstreamCredentialKindSchema,
+  upstreamServerNameSchema,
+  createUpstreamServerRequestSchema,
+  updateUpstreamServerRequestSchema,
+  toolScopeSchema,
+  toolDefinitionSchema,
+  putToolsRequestSchema,
+  setToolScopesRequestSchema,
+  rotateKeysRequestSchema,
+} from './admin.js';
+export type {
+  AdminListQuery,
+  CreateTenantRequest,
+  UpdateTenantRequest,
+  CreateUserRequest,
+  UpdateUserRequest,
+  CreateClientRequest,
+  CreateUpstreamServerRequest,
+  UpdateUpstreamServerRequest,
+  PutToolsRequest,
+} from './admin.js';

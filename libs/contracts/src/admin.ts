@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { registrationPolicySchema, tenantSlugSchema } from './tenant.js';
+
+// The auth server's admin API (`/admin/v1`): request bodies and list queries. Responses are plain JSON
+// objects described next to each schema; lists are `{ items, nextCursor }` (see pageSchema).
+
+/** Every list: `?limit=` (1-200, default 50) and the opaque `?cursor=` from the previous page. */
+export const adminListQuerySchema = z
+  .object({
+    cursor: z.string().max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .strict();
+export type AdminListQuery = z.infer<typeof adminListQuerySchema>;
+
+const displayName = z.string().trim().min(1).max(200);
+/** Access-token lifetime in seconds: one minute to one day. */
+const accessTokenTtl = z.number().int().min(60).max(86_400);
+
+export const createTenantRequestSchema = z
+  .object({
+    slug: tenantSlugSchema,
+    displayName,
+    registrationPolicy: registrationPolicySchema.default('open'),
+    accessTokenTtl: accessTokenTtl.default(600),
+  })
+  .strict();
+export type CreateTenantRequest = z.infer<typeof createTenantRequestSchema>;
+
+export const updateTenantRequestSchema = z
+  .object({ displayName: displayName.optional(), registrationPolicy: registrationPolicySchema.optional(), accessTokenTtl: accessTokenTtl.optional() })
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, { error: 'nothing to change' });
+export type UpdateTenantRequest = z.infer<typeof updateTenantRequestSchema>;
+
+export const setRegistrationPolicyRequestSchema = z.object({ policy: registrationPolicySchema }).strict();
+
+export const createUserRequestSchema = z
+  .object({
+    email: z.email().max(320),
+    password: z.string().min(8).max(1024),
+    displayName: displayName.optional(),
+  })
+  .strict();
+export type CreateUserRequest = z.infer<typeof createUserRequestSchema>;
+
+export const updateUserRequestSchema = z
+  .object({ displayName: displayName.nullable().optional(), password: z.string().min(8).max(1024).optional(), disabled: z.boolean().optional() })
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, { error: 'nothing to change' });
+export type UpdateUserRequest = z.infer<typeof updateUserRequestSchema>;
+
+/**
+ * A pre-registered client: RFC 7591 metadata (snake_case, as in dynamic registration). The same redirect
+ * URI rules as dynamic registration apply; a confidential client's secret is returned once, on create.
+ */
+export const createClientRequestSchema = z
+  .object({
+    client_id: z.string().regex(/^[A-Za-z0-9._~-]{3,100}$/).optional(),
+    client_name: z.string().trim().min(1).max(200),
+    redirect_uris: z.array(z.string().max(2000)).max(20).default([]),
+    grant_types: z.array(z.enum(['authorization_code', 'refresh_token', 'client_credentials'])).min(1).default(['authorization_code', 'refresh_token']),
+    token_endpoint_auth_method: z.enum(['none', 'client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
+    scope: z.string().max(2000).optional(),
+    logo_uri: z.url().max(2000).optional(),
+    client_uri: z.url().max(2000).optional(),
+  })
+  .strict();
+export type CreateClientRequest = z.infer<typeof createClientRequestSchema>;
+
+export const upstreamTransportSchema = z.enum(['http', 'stdio']);
+export const upstreamCredentialKindSchema = z.enum(['none', 'static_header', 'client_credentials', 'token_exchange']);
+/** `<name>` in `/t/<tenant>/servers/<name>/mcp` and its tools' namespace. */
+export const upstreamServerNameSchema = z.string().regex(/^[a-z0-9](?:[a-z0-9_-]{0,62})$/, { error: 'must be 1-63 lowercase letters, digits, dashes or underscores' });
+
+const upstreamFields = {
+  transport: upstreamTransportSchema,
+  url: z.url({ protocol: /^https?$/ }).max(2000).nullable().optional(),
+  command: z.string().min(1).max(500).nullable().optional(),
+  args: z.array(z.string().max(2000)).max(100).optional(),
+  credentialKind: upstreamCredentialKindSchema.optional(),
+  /** Sealed under the master key; never returned. */
+  secrets: z.record(z.string(), z.unknown()).nullable().optional(),
+  enabled: z.boolean().optional(),
+};
+
+export const createUpstreamServerRequestSchema = z
+  .object({ name: upstreamServerNameSchema, ...upstreamFields })
+  .strict()
+  .refine((body) => (body.transport === 'http' ? Boolean(body.url) : Boolean(body.command)), { error: 'http servers need url, stdio servers need command' });
+export type CreateUpstreamServerRequest = z.infer<typeof createUpstreamServerRequestSchema>;
+
+export const updateUpstreamServerRequestSchema = z
+  .object({ ...upstreamFields, transport: upstreamTransportSchema.optional() })
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, { error: 'nothing to change' });
+export type UpdateUpstreamServerRequest = z.infer<typeof updateUpstreamServerRequestSchema>;
+
+/** A scope a tool requires: `mcp`, or a tenant-defined one such as `github:write`. */
+export const toolScopeSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9:._-]{0,99}$/);
+
+export const toolDefinitionSchema = z
+  .object({
+    name: z.string().min(1).max(128),
+    title: z.string().max(200).nullable().optional(),
+    description: z.string().max(4000).nullable().optional(),
+    requiredScopes: z.array(toolScopeSchema).max(20).default(['mcp']),
+  })
+  .strict();
+
+/** Replaces a server's tool catalogue (what consent shows and which scopes each tool needs). */
+export const putToolsRequestSchema = z.object({ tools: z.array(toolDefinitionSchema).max(1000) }).strict();
+export type PutToolsRequest = z.infer<typeof putToolsRequestSchema>;
+
+export const setToolScopesRequestSchema = z.object({ requiredScopes: z.array(toolScopeSchema).max(20) }).strict();
+
+export const rotateKeysRequestSchema = z.object({}).strict();
