@@ -25,7 +25,7 @@ export class ThrowawayRedis {
   }
 
   async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawnGuardedRedis(this.port);
     this.process = child;
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -34,9 +34,30 @@ export class ThrowawayRedis {
 
   async stop(): Promise<void> {
     const child = this.process;
-    if (!child || child.exitCode !== null) return;
     this.process = undefined;
-    child.kill('SIGKILL');
-    await once(child, 'exit');
+    if (child) await killGuardedRedis(child);
   }
+}
+
+/**
+ * redis-server under a small sh guard: the guard kills the server when this process goes away without
+ * stopping it (a test worker killed on timeout), so no server outlives its test.
+ */
+function spawnGuardedRedis(port: number): ChildProcess {
+  // The guard reaps the server itself (`wait`): a killed orphan would stay a zombie where PID 1 reaps nothing.
+  const guard = [
+    'redis-server "$@" & server=$!',
+    "trap 'kill -9 $server 2>/dev/null; wait $server; exit 0' TERM",
+    `while kill -0 ${process.pid} 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 0.2; done`,
+    'kill -9 $server 2>/dev/null; wait $server',
+  ].join('\n');
+  return spawn('sh', ['-c', guard, 'sh', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+/** Has the guard kill (SIGKILL) and reap the server, and waits until both are gone. */
+async function killGuardedRedis(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
 }

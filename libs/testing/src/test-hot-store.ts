@@ -88,7 +88,7 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
     url: `redis://127.0.0.1:${port}`,
     async start() {
       if (child && child.exitCode === null) return;
-      const started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const started = spawnGuardedRedis(port);
       child = started;
       let output = '';
       started.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -101,13 +101,34 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
     async stop() {
       const running = child;
       child = undefined;
-      if (!running || running.exitCode !== null) return;
-      running.kill('SIGKILL');
-      await once(running, 'exit');
+      if (running) await killGuardedRedis(running);
     },
   };
   await server.start();
   return server;
+}
+
+/**
+ * redis-server under a small sh guard: the guard kills the server when this process goes away without
+ * stopping it (a test worker killed on timeout), so no server outlives its test.
+ */
+function spawnGuardedRedis(port: number): ChildProcess {
+  // The guard reaps the server itself (`wait`): a killed orphan would stay a zombie where PID 1 reaps nothing.
+  const guard = [
+    'redis-server "$@" & server=$!',
+    "trap 'kill -9 $server 2>/dev/null; wait $server; exit 0' TERM",
+    `while kill -0 ${process.pid} 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 0.2; done`,
+    'kill -9 $server 2>/dev/null; wait $server',
+  ].join('\n');
+  return spawn('sh', ['-c', guard, 'sh', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+/** Has the guard kill (SIGKILL) and reap the server, and waits until both are gone. */
+async function killGuardedRedis(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
 }
 
 async function freePort(): Promise<number> {
