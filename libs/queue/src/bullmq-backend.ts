@@ -21,6 +21,11 @@ export interface BullMqBackendOptions extends QueueBackendHooks {
   maxStalledCount?: number;
   /** Bounds the wait for Redis on a producer call. Default 2 s. */
   connectTimeoutMs?: number;
+  /**
+   * How long closing a worker waits for the jobs in hand; after that it lets go of them (another worker
+   * takes them over once their lock expires). Default 10 s.
+   */
+  closeTimeoutMs?: number;
 }
 
 /**
@@ -131,7 +136,7 @@ class BullMqBackend implements QueueBackend {
     return {
       close: async () => {
         if (!this.workers.delete(entry)) return;
-        await closeWorker(entry);
+        await this.closeWorker(entry);
       },
     };
   }
@@ -169,14 +174,23 @@ class BullMqBackend implements QueueBackend {
     this.closed = true;
     const workers = [...this.workers];
     this.workers.clear();
-    await Promise.all(workers.map((entry) => closeWorker(entry)));
+    await Promise.all(workers.map((entry) => this.closeWorker(entry)));
     await Promise.all([...this.queues.values()].map((queue) => queue.close().catch(() => undefined)));
     this.queues.clear();
     await this.connection.quit().catch(() => this.connection.disconnect());
   }
-}
 
-async function closeWorker({ worker, connection }: { worker: Worker; connection: Redis }): Promise<void> {
-  await worker.close().catch(() => undefined);
-  await connection.quit().catch(() => connection.disconnect());
+  /** Waits (bounded) for the jobs in hand, so a hung job never blocks shutdown. */
+  private async closeWorker({ worker, connection }: { worker: Worker; connection: Redis }): Promise<void> {
+    const closed = worker.close().then(
+      () => true,
+      () => true,
+    );
+    const finished = await Promise.race([closed, sleep(this.options.closeTimeoutMs ?? 10_000, false, { ref: false })]);
+    if (finished) await connection.quit().catch(() => connection.disconnect());
+    else {
+      this.options.onError?.(new Error(`a worker of queue "${worker.name}" still had jobs in hand after the close timeout; letting go of them`));
+      connection.disconnect();
+    }
+  }
 }

@@ -3,3 +3,4 @@ export { QueueUnavailableError } from './queue-errors.js';
 export { createBullMqBackend } from './bullmq-backend.js';
 export type { BullMqBackendOptions } from './bullmq-backend.js';
 export { createMemoryQueueBackend } from './memory-queue-backend.js';
+export type { MemoryQueueBackendOptions } from './memory-queue-backend.js';

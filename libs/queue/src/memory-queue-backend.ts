@@ -44,8 +44,13 @@ interface QueueState {
  * job id, retries with exponential backoff, delays, one schedule per name, drain), but nothing survives
  * the process. Timers are unref'd: queued work never keeps the process alive by itself.
  */
-export function createMemoryQueueBackend(hooks: QueueBackendHooks = {}): QueueBackend {
-  return new MemoryQueueBackend(hooks);
+export interface MemoryQueueBackendOptions extends QueueBackendHooks {
+  /** How long closing a worker waits for the jobs in hand before letting go of them. Default 10 s. */
+  closeTimeoutMs?: number;
+}
+
+export function createMemoryQueueBackend(options: MemoryQueueBackendOptions = {}): QueueBackend {
+  return new MemoryQueueBackend(options);
 }
 
 class MemoryQueueBackend implements QueueBackend {
@@ -53,7 +58,14 @@ class MemoryQueueBackend implements QueueBackend {
   private readonly schedules = new Map<string, Schedule>();
   private closed = false;
 
-  constructor(private readonly hooks: QueueBackendHooks) {}
+  constructor(private readonly hooks: MemoryQueueBackendOptions) {}
+
+  /** Resolves when the worker has no job in hand, or after the close timeout (a hung job must not block shutdown). */
+  private whenIdle(worker: MemoryWorker): Promise<void> {
+    if (worker.active === 0) return Promise.resolve();
+    const idle = new Promise<void>((resolve) => worker.idle.push(resolve));
+    return Promise.race([idle, sleep(this.hooks.closeTimeoutMs ?? 10_000, undefined, { ref: false })]);
+  }
 
   private state(queue: string): QueueState {
     let state = this.queues.get(queue);
@@ -148,7 +160,7 @@ class MemoryQueueBackend implements QueueBackend {
         worker.closing = true;
         state.workers = state.workers.filter((w) => w !== worker);
         // Like BullMQ's Worker.close(): let the jobs in hand finish.
-        if (worker.active > 0) await new Promise<void>((resolve) => worker.idle.push(resolve));
+        await this.whenIdle(worker);
       },
     };
   }
@@ -203,7 +215,7 @@ class MemoryQueueBackend implements QueueBackend {
       state.waiting.length = 0;
       for (const worker of state.workers) {
         worker.closing = true;
-        if (worker.active > 0) closing.push(new Promise<void>((resolve) => worker.idle.push(resolve)));
+        closing.push(this.whenIdle(worker));
       }
       state.workers = [];
     }

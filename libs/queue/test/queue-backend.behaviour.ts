@@ -5,7 +5,7 @@ import type { Job, QueueBackend, QueueBackendHooks } from '../src/index.js';
 /** How a behaviour suite reaches one kind of backend. */
 export interface QueueBackendFactory {
   /** A backend of its own (fresh namespace per call). */
-  create(hooks?: QueueBackendHooks): QueueBackend;
+  create(options?: QueueBackendHooks & { closeTimeoutMs?: number }): QueueBackend;
   /** Two "replicas" sharing one namespace (for the in-process backend: the same instance twice). */
   replicas(): [QueueBackend, QueueBackend];
 }
@@ -22,8 +22,8 @@ export async function eventually(condition: () => boolean | Promise<boolean>, ti
 export function describeQueueBackendBehaviour(name: string, factory: QueueBackendFactory): void {
   describe(`QueueBackend behaviour: ${name}`, () => {
     const open: QueueBackend[] = [];
-    const backend = (hooks?: QueueBackendHooks) => {
-      const b = factory.create(hooks);
+    const backend = (options?: QueueBackendHooks & { closeTimeoutMs?: number }) => {
+      const b = factory.create(options);
       open.push(b);
       return b;
     };
@@ -217,6 +217,19 @@ export function describeQueueBackendBehaviour(name: string, factory: QueueBacken
       await eventually(() => started);
       await worker.close();
       expect(finished).toBe(true);
+    });
+
+    it('does not let a hung job block closing a worker for longer than the close timeout', async () => {
+      const b = backend({ closeTimeoutMs: 200 });
+      let started = false;
+      const worker = b.work('q', async () => {
+        started = true;
+        await new Promise(() => undefined);
+      });
+      await b.enqueue('q', 'hung', {});
+      await eventually(() => started);
+      // Would wait forever without the bound (and fail by the test's timeout).
+      await worker.close();
     });
 
     it('pings, and refuses work once closed', async () => {

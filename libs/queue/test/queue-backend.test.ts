@@ -17,7 +17,7 @@ const nextPrefix = () => {
 const quick = { stalledIntervalMs: 500, lockDurationMs: 1000 };
 
 describeQueueBackendBehaviour('BullMQ', {
-  create: (hooks?: QueueBackendHooks) => createBullMqBackend({ url: testRedisUrl, prefix: nextPrefix(), ...quick, ...hooks }),
+  create: (options?: QueueBackendHooks & { closeTimeoutMs?: number }) => createBullMqBackend({ url: testRedisUrl, prefix: nextPrefix(), ...quick, ...options }),
   replicas: () => {
     const prefix = nextPrefix();
     return [createBullMqBackend({ url: testRedisUrl, prefix, ...quick }), createBullMqBackend({ url: testRedisUrl, prefix, ...quick })];
@@ -25,7 +25,7 @@ describeQueueBackendBehaviour('BullMQ', {
 });
 
 describeQueueBackendBehaviour('in-process', {
-  create: (hooks?: QueueBackendHooks) => createMemoryQueueBackend(hooks),
+  create: (options?: QueueBackendHooks & { closeTimeoutMs?: number }) => createMemoryQueueBackend(options),
   replicas: () => {
     const shared = createMemoryQueueBackend();
     return [shared, shared];
