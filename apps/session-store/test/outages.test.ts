@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queues } from '@airlock/contracts';
 import type { GrantRevokedEvent, Session } from '@airlock/contracts';
+import { randomBytes } from 'node:crypto';
+import { deriveServiceClientSecret, ServiceClients } from '@airlock/platform';
+import { createSessionClient, SessionStoreClientError } from '@airlock/session-client';
 import { SessionJobs } from '../src/index.js';
-import { eventually, startHarness } from './support/harness.js';
+import { eventually, SESSION_STORE_URL, startHarness } from './support/harness.js';
 import type { Harness } from './support/harness.js';
 import { freePort, ThrowawayRedis } from './support/throwaway-redis.js';
 
@@ -33,8 +36,26 @@ describe('Redis outage: new sessions fail closed with 503, service resumes by it
     const before = await create();
     expect(before.status).toBe(201);
     const id = before.json<Session>().id;
+    // A gateway replica with the session cached.
+    const masterKey = randomBytes(32);
+    h.issuer.registerClient('acme', { clientId: ServiceClients.gateway, secret: deriveServiceClientSecret(masterKey, ServiceClients.gateway, 'acme'), scopes: ['sessions:read', 'sessions:write'] });
+    const gateway = createSessionClient({
+      sessionStoreUrl: SESSION_STORE_URL,
+      tokenBaseUrl: h.issuer.baseUrl,
+      masterKey,
+      hot: h.backends.hot(),
+      fetch: (input, init) => fetch(String(input).replace(SESSION_STORE_URL, h.store.url), init),
+    });
+    await gateway.start();
+    expect(await gateway.get('acme', id)).toMatchObject({ id });
 
     await redis.stop();
+    // The replica stops trusting its cache (revocations may be missed) and fails closed.
+    await eventually(async () => {
+      const error = await gateway.get('acme', id).then(() => undefined, (caught: unknown) => caught);
+      expect(error).toBeInstanceOf(SessionStoreClientError);
+      expect((error as SessionStoreClientError).code).toBe('temporarily_unavailable');
+    }, 5_000, 100);
     const refused = await create();
     expect(refused.status).toBe(503);
     expect(refused.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'sessions cannot be created right now' });
@@ -47,6 +68,9 @@ describe('Redis outage: new sessions fail closed with 503, service resumes by it
     await redis.start();
     await eventually(async () => expect((await create()).status).toBe(201), 15_000, 200);
     await eventually(async () => expect((await readyz(h)).status).toBe(200), 15_000, 200);
+    const after = (await create()).json<Session>();
+    await eventually(async () => expect(await gateway.get('acme', after.id)).toMatchObject({ id: after.id }), 5_000, 100);
+    await gateway.close();
   });
 });
 
