@@ -3,6 +3,7 @@ import type { AuthServerConfig } from '@airlock/config';
 import type { Logger } from '@airlock/observability';
 import type { Infra } from '@airlock/platform';
 import { AccountModule } from './account/account.module.js';
+import { AdminModule } from './admin/admin.module.js';
 import { BootstrapModule } from './bootstrap/bootstrap.module.js';
 import { InteractionsModule } from './interactions/interactions.module.js';
 import { OidcModule } from './oidc/oidc.module.js';
@@ -31,7 +32,7 @@ export function createAppModule(deps: AppDeps, extra: Array<Type<unknown>> = [])
   class AuthContextModule {}
 
   // Nest keeps one instance per module class, so a test passing one of these again in `extra` is harmless.
-  @Module({ imports: [AuthContextModule, OidcModule, BootstrapModule, InteractionsModule, AccountModule, ...extra] })
+  @Module({ imports: [AuthContextModule, OidcModule, BootstrapModule, InteractionsModule, AccountModule, AdminModule, ...extra] })
   class AuthServerModule {}
 
   return AuthServerModule;

@@ -19,7 +19,7 @@ let userToken: string;
 
 const gateway = (tenant = 'demo') => ({ id: ServiceClients.gateway, secret: deriveServiceClientSecret(server.infra.masterKey, ServiceClients.gateway, tenant) });
 
-function exchange(form: Record<string, string | string[]>, auth = gateway(), tenant = 'demo') {
+function exchange(form: Record<string, string | string[]>, auth: { id: string; secret: string } = gateway(), tenant = 'demo') {
   const body = new URLSearchParams();
   for (const [key, value] of Object.entries({ grant_type: GRANT, subject_token_type: ACCESS_TOKEN_TYPE, ...form })) {
     for (const item of Array.isArray(value) ? value : [value]) body.append(key, item);

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Provider from 'oidc-provider';
+import type { JSONWebKeySet } from 'jose';
 import type { ClientMetadata, JWK, KoaContextWithOIDC } from 'oidc-provider';
 import type { AuthServerConfig } from '@airlock/config';
 import { sessionStoreAudience } from '@airlock/contracts';
@@ -41,6 +42,7 @@ import ProviderClass from 'oidc-provider';
 @Injectable()
 export class OidcProviderRegistry extends TenantProviders {
   private readonly cache = new Map<string, Promise<TenantProvider | undefined>>();
+  private readonly publicKeys = new Map<string, JSONWebKeySet>();
   readonly keys: SigningKeyRepository;
   readonly clients: ClientStore;
 
@@ -59,7 +61,10 @@ export class OidcProviderRegistry extends TenantProviders {
     super();
     this.keys = new SigningKeyRepository(infra.pg, infra.masterKey);
     this.clients = new ClientStore(infra.pg);
-    tenants.onChange((slug) => this.cache.delete(slug));
+    tenants.onChange((slug) => {
+      this.cache.delete(slug);
+      this.publicKeys.delete(slug);
+    });
   }
 
   forTenant(slug: string): Promise<TenantProvider | undefined> {
@@ -72,6 +77,12 @@ export class OidcProviderRegistry extends TenantProviders {
       this.cache.set(slug, entry);
     }
     return entry;
+  }
+
+  /** The tenant's published signing keys, as its current provider uses them (undefined: no such tenant). */
+  async publicJwks(slug: string): Promise<JSONWebKeySet | undefined> {
+    const entry = await this.forTenant(slug);
+    return entry ? this.publicKeys.get(slug) : undefined;
   }
 
   /** Bootstrap admin client credentials, when configured or generated (see BootstrapService). */
@@ -129,6 +140,7 @@ export class OidcProviderRegistry extends TenantProviders {
     provider.use(defaultScopeMiddleware(this.resources, current));
     provider.use(registrationAdmissionMiddleware(this.registrationGate, current));
     const publicJwks = publicJwksOf(jwks);
+    this.publicKeys.set(slug, publicJwks);
     registerTokenExchange(provider, {
       tenant,
       publicJwks,

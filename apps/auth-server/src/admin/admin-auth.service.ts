@@ -1,0 +1,65 @@
+import { HttpException, Inject, Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { AuthServerConfig } from '@airlock/config';
+import { ACCESS_TOKEN_JWT_TYPE, issuerUrl, parseScope, Scopes } from '@airlock/contracts';
+import { assertNoAccessTokenInQuery, bearerFromAuthorizationHeader, challengeForTokenError, TokenError } from '@airlock/token-verifier';
+import { AUTH_CONFIG } from '../oidc/ports.js';
+import { adminApiAudience } from '../oidc/resource-catalog.service.js';
+import { OidcProviderRegistry } from '../oidc/tenant-providers.service.js';
+import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
+
+/** Who called the admin API: a client of the platform's `admin` tenant holding an `admin` token. */
+export interface AdminCaller {
+  clientId: string;
+  subject: string;
+  requestId: string;
+}
+
+/**
+ * Bearer authentication for `/admin/v1` (RFC 6750): an RFC 9068 access token from the `admin` tenant's
+ * issuer, for the admin API audience, with the `admin` scope. Verified locally against the admin tenant's
+ * keys. A missing or bad token is 401 with a `WWW-Authenticate` challenge; a good token without the scope
+ * is 403 `insufficient_scope`.
+ */
+@Injectable()
+export class AdminAuth {
+  constructor(
+    private readonly registry: OidcProviderRegistry,
+    @Inject(AUTH_CONFIG) private readonly config: AuthServerConfig,
+  ) {}
+
+  async authenticate(request: FastifyRequest, reply: FastifyReply): Promise<AdminCaller> {
+    try {
+      assertNoAccessTokenInQuery(request.url);
+      const token = bearerFromAuthorizationHeader(request.headers.authorization);
+      if (!token) throw new TokenError('invalid_token', 'an access token is required');
+      const claims = await this.verify(token);
+      if (!parseScope(typeof claims['scope'] === 'string' ? claims['scope'] : undefined).has(Scopes.admin)) {
+        throw new TokenError('insufficient_scope', 'the admin API needs the admin scope', { requiredScopes: [Scopes.admin] });
+      }
+      return { clientId: String(claims['client_id'] ?? ''), subject: String(claims.sub ?? ''), requestId: String(request.id) };
+    } catch (error) {
+      if (!(error instanceof TokenError)) throw error;
+      const hadToken = Boolean(request.headers.authorization);
+      void reply.header('www-authenticate', challengeForTokenError(hadToken ? error : undefined, { scope: [Scopes.admin] }));
+      throw new HttpException({ error: error.code, error_description: error.description }, error.status);
+    }
+  }
+
+  private async verify(token: string): Promise<JWTPayload> {
+    const jwks = await this.registry.publicJwks(ADMIN_TENANT_SLUG);
+    if (!jwks) throw new TokenError('invalid_token', 'the access token is invalid');
+    try {
+      const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
+        issuer: issuerUrl(this.config.publicUrl, ADMIN_TENANT_SLUG),
+        audience: adminApiAudience(this.config.publicUrl),
+        typ: ACCESS_TOKEN_JWT_TYPE,
+        algorithms: ['ES256', 'RS256'],
+      });
+      return payload;
+    } catch {
+      throw new TokenError('invalid_token', 'the access token is invalid or expired');
+    }
+  }
+}

@@ -1,0 +1,268 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import {
+  adminListQuerySchema,
+  createClientRequestSchema,
+  createTenantRequestSchema,
+  createUpstreamServerRequestSchema,
+  createUserRequestSchema,
+  putToolsRequestSchema,
+  rotateKeysRequestSchema,
+  setRegistrationPolicyRequestSchema,
+  setToolScopesRequestSchema,
+  tenantSlugSchema,
+  updateTenantRequestSchema,
+  updateUpstreamServerRequestSchema,
+  updateUserRequestSchema,
+} from '@airlock/contracts';
+import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
+import { AdminAudit } from './admin-audit.service.js';
+import { AdminAuth, type AdminCaller } from './admin-auth.service.js';
+import { notFound, parse } from './admin.errors.js';
+import { AdminService } from './admin.service.js';
+
+const initialAccessTokenRequestSchema = z.object({ expiresIn: z.number().int().min(60).max(30 * 86_400).default(86_400) }).strict();
+
+function slugOf(value: string): string {
+  if (!tenantSlugSchema.safeParse(value).success) throw notFound('tenant');
+  return value;
+}
+
+/**
+ * `/admin/v1`: tenants, their registration policy, signing keys, users, pre-registered clients, and the
+ * upstream servers with each tool's required scopes (the gateway's catalogue). Bearer tokens from the
+ * `admin` tenant with scope `admin`; bodies validated by the contracts' zod schemas; lists paginated
+ * (`?limit=&cursor=` -> `{ items, nextCursor }`); every change audit-logged.
+ */
+@Controller('admin/v1')
+export class AdminController {
+  constructor(
+    private readonly auth: AdminAuth,
+    private readonly admin: AdminService,
+    private readonly audit: AdminAudit,
+  ) {}
+
+  private caller(req: FastifyRequest, reply: FastifyReply): Promise<AdminCaller> {
+    return this.auth.authenticate(req, reply);
+  }
+
+  // Tenants ------------------------------------------------------------------------------------------
+
+  @Get('tenants')
+  async listTenants(@Query() query: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.caller(req, reply);
+    const { limit, cursor } = parse(adminListQuerySchema, query);
+    return this.admin.listTenants(limit, cursor);
+  }
+
+  @Post('tenants')
+  @HttpCode(201)
+  async createTenant(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const caller = await this.caller(req, reply);
+    const created = await this.admin.createTenant(parse(createTenantRequestSchema, body));
+    await this.audit.record(caller, created.slug, 'admin.tenant.create', created.slug, { registrationPolicy: created.registrationPolicy });
+    return created;
+  }
+
+  @Get('tenants/:tenant')
+  async getTenant(@Param('tenant') tenant: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.caller(req, reply);
+    return this.admin.getTenant(slugOf(tenant));
+  }
+
+  @Patch('tenants/:tenant')
+  async updateTenant(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const caller = await this.caller(req, reply);
+    const patch = parse(updateTenantRequestSchema, body);
+    const updated = await this.admin.updateTenant(slugOf(tenant), patch);
+    await this.audit.record(caller, tenant, 'admin.tenant.update', tenant, { changed: Object.keys(patch) });
+    return updated;
+  }
+
+  @Delete('tenants/:tenant')
+  @HttpCode(204)
+  async deleteTenant(@Param('tenant') tenant: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    const caller = await this.caller(req, reply);
+    await this.admin.deleteTenant(slugOf(tenant));
+    // The tenant's own audit trail went with it; the platform tenant keeps the record.
+    await this.audit.record(caller, ADMIN_TENANT_SLUG, 'admin.tenant.delete', tenant);
+  }
+
+  @Put('tenants/:tenant/registration-policy')
+  async setRegistrationPolicy(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const caller = await this.caller(req, reply);
+    const { policy } = parse(setRegistrationPolicyRequestSchema, body);
+    const updated = await this.admin.setRegistrationPolicy(slugOf(tenant), policy);
+    await this.audit.record(caller, tenant, 'admin.tenant.registration_policy', tenant, { policy });
+    return { policy: updated.registrationPolicy };
+  }
+
+  @Post('tenants/:tenant/initial-access-tokens')
+  @HttpCode(201)
+  async createInitialAccessToken(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const caller = await this.caller(req, reply);
+    const { expiresIn } = parse(initialAccessTokenRequestSchema, body);
+    const created = await this.admin.createInitialAccessToken(slugOf(tenant), expiresIn);
+    await this.audit.record(caller, tenant, 'admin.initial_access_token.create', tenant, { expiresIn });
+    return created;
+  }
+
+  // Keys ---------------------------------------------------------------------------------------------
+
+  @Get('tenants/:tenant/keys')
+  async listKeys(@Param('tenant') tenant: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.caller(req, reply);
+    return { items: await this.admin.listKeys(slugOf(tenant)) };
+  }
+
+  @Post('tenants/:tenant/keys/rotate')
+  @HttpCode(200)
+  async rotateKeys(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const caller = await this.caller(req, reply);
+    parse(rotateKeysRequestSchema, body);
+    const keys = await this.admin.rotateKeys(slugOf(tenant));
+    await this.audit.record(caller, tenant, 'admin.keys.rotate', tenant, { active: keys.filter((key) => key.state === 'active').map((key) => key.kid) });
+    return { items: keys };
+  }
+
+  // Users --------------------------------------------------------------------------------------------
+
+  @Get('tenants/:tenant/users')
+  async listUsers(@Param('tenant') tenant: string, @Query() query: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.caller(req, reply);
+    const { limit, cursor } = parse(adminListQuerySchema, query);
+    return this.admin.listUsers(slugOf(tenant), limit, cursor);
+  }
+
+  @Post('tenants/:tenant/users')
+  @HttpCode(201)
+  async createUser(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const caller = await this.caller(req, reply);
+    const user = await this.admin.createUser(slugOf(tenant), parse(createUserRequestSchema, body));
+    await this.audit.record(caller, tenant, 'admin.user.create', user.id);
+    return user;
+  }
+
+  @Get('tenants/:tenant/users/:id')
+  async getUser(@Param('tenant') tenant: string, @Param('id') id: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.caller(req, reply);
+    return this.admin.getUser(slugOf(tenant), id);
+  }
+
+  @Patch('tenants/:tenant/users/:id')
+  async updateUser(@Param('tenant') tenant: string, @Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const caller = await this.caller(req, reply);
+    const patch = parse(updateUserRequestSchema, body);
+    const user = await this.admin.updateUser(slugOf(tenant), id, patch);
+    await this.audit.record(caller, tenant, 'admin.user.update', id, { changed: Object.keys(patch) });
+    return user;
+  }
+
+  @Delete('tenants/:tenant/users/:id')
+  @HttpCode(204)
+  async deleteUser(@Param('tenant') tenant: string, @Param('id') id: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    const caller = await this.caller(req, reply);
+    await this.admin.deleteUser(slugOf(tenant), id);
+    await this.audit.record(caller, tenant, 'admin.user.delete', id);
+  }
+
+  // Clients ------------------------------------------------------------------------------------------
+
+  @Get('tenants/:tenant/clients')
+  async listClients(@Param('tenant') tenant: string, @Query() query: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.caller(req, reply);
+    const { limit, cursor } = parse(adminListQuerySchema, query);
+    return this.admin.listClients(slugOf(tenant), limit, cursor);
+  }
+
+  @Post('tenants/:tenant/clients')
+  @HttpCode(201)
+  async createClient(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const caller = await this.caller(req, reply);
+    const created = await this.admin.createClient(slugOf(tenant), parse(createClientRequestSchema, body));
+    await this.audit.record(caller, tenant, 'admin.client.create', String(created['client_id']));
+    void reply.header('cache-control', 'no-store');
+    return created;
+  }
+
+  @Get('tenants/:tenant/clients/:clientId')
+  async getClient(@Param('tenant') tenant: string, @Param('clientId') clientId: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.caller(req, reply);
+    return this.admin.getClient(slugOf(tenant), clientId);
+  }
+
+  @Delete('tenants/:tenant/clients/:clientId')
+  @HttpCode(204)
+  async deleteClient(@Param('tenant') tenant: string, @Param('clientId') clientId: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    const caller = await this.caller(req, reply);
+    await this.admin.deleteClient(slugOf(tenant), clientId);
+    await this.audit.record(caller, tenant, 'admin.client.delete', clientId);
+  }
+
+  // Upstream servers and tools -----------------------------------------------------------------------
+
+  @Get('tenants/:tenant/servers')
+  async listServers(@Param('tenant') tenant: string, @Query() query: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.caller(req, reply);
+    const { limit, cursor } = parse(adminListQuerySchema, query);
+    return this.admin.listServers(slugOf(tenant), limit, cursor);
+  }
+
+  @Post('tenants/:tenant/servers')
+  @HttpCode(201)
+  async createServer(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const caller = await this.caller(req, reply);
+    const server = await this.admin.createServer(slugOf(tenant), parse(createUpstreamServerRequestSchema, body));
+    await this.audit.record(caller, tenant, 'admin.server.create', server.name, { transport: server.transport, credentialKind: server.credentialKind });
+    return server;
+  }
+
+  @Get('tenants/:tenant/servers/:name')
+  async getServer(@Param('tenant') tenant: string, @Param('name') name: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.caller(req, reply);
+    return this.admin.getServer(slugOf(tenant), name);
+  }
+
+  @Patch('tenants/:tenant/servers/:name')
+  async updateServer(@Param('tenant') tenant: string, @Param('name') name: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const caller = await this.caller(req, reply);
+    const patch = parse(updateUpstreamServerRequestSchema, body);
+    const server = await this.admin.updateServer(slugOf(tenant), name, patch);
+    await this.audit.record(caller, tenant, 'admin.server.update', name, { changed: Object.keys(patch) });
+    return server;
+  }
+
+  @Delete('tenants/:tenant/servers/:name')
+  @HttpCode(204)
+  async deleteServer(@Param('tenant') tenant: string, @Param('name') name: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    const caller = await this.caller(req, reply);
+    await this.admin.deleteServer(slugOf(tenant), name);
+    await this.audit.record(caller, tenant, 'admin.server.delete', name);
+  }
+
+  @Put('tenants/:tenant/servers/:name/tools')
+  async putTools(@Param('tenant') tenant: string, @Param('name') name: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const caller = await this.caller(req, reply);
+    const input = parse(putToolsRequestSchema, body);
+    const tools = await this.admin.putTools(slugOf(tenant), name, input);
+    await this.audit.record(caller, tenant, 'admin.tools.replace', name, { tools: tools.length });
+    return { items: tools };
+  }
+
+  @Patch('tenants/:tenant/servers/:name/tools/:tool')
+  async setToolScopes(
+    @Param('tenant') tenant: string,
+    @Param('name') name: string,
+    @Param('tool') tool: string,
+    @Body() body: unknown,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const caller = await this.caller(req, reply);
+    const { requiredScopes } = parse(setToolScopesRequestSchema, body);
+    const updated = await this.admin.setToolScopes(slugOf(tenant), name, tool, requiredScopes);
+    await this.audit.record(caller, tenant, 'admin.tool.scopes', `${name}/${tool}`, { requiredScopes });
+    return updated;
+  }
+}

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { OidcModule } from '../oidc/oidc.module.js';
+import { RegistrationPolicyModule } from '../registration-policy/registration-policy.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { AdminAudit } from './admin-audit.service.js';
+import { AdminAuth } from './admin-auth.service.js';
+import { AdminController } from './admin.controller.js';
+import { AdminRepository } from './admin.repository.js';
+import { AdminService } from './admin.service.js';
+
+/** The admin API at /admin/v1. */
+@Module({
+  imports: [OidcModule, UsersModule, RegistrationPolicyModule],
+  controllers: [AdminController],
+  providers: [AdminAuth, AdminAudit, AdminRepository, AdminService],
+})
+export class AdminModule {}

@@ -1,0 +1,309 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Infra } from '@airlock/platform';
+import type { RegistrationPolicy } from '@airlock/contracts';
+import { INFRA } from '../oidc/ports.js';
+
+// The admin API's reads and writes, in plain pg. Lists are keyset-paginated on a unique text column
+// (slug, email, client id, name): the cursor is that value of the last item, base64url-encoded.
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface TenantView {
+  id: string;
+  slug: string;
+  displayName: string;
+  registrationPolicy: RegistrationPolicy;
+  accessTokenTtl: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface UserView {
+  id: string;
+  email: string;
+  displayName: string | null;
+  disabled: boolean;
+  createdAt: Date;
+}
+
+export interface ClientRow {
+  clientId: string;
+  kind: string;
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export interface UpstreamServerView {
+  id: string;
+  name: string;
+  transport: 'http' | 'stdio';
+  url: string | null;
+  command: string | null;
+  args: string[];
+  credentialKind: string;
+  hasSecrets: boolean;
+  enabled: boolean;
+  protocolVersion: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ToolView {
+  name: string;
+  title: string | null;
+  description: string | null;
+  requiredScopes: string[];
+}
+
+const encodeCursor = (value: string) => Buffer.from(value, 'utf8').toString('base64url');
+const decodeCursor = (cursor: string | undefined) => (cursor ? Buffer.from(cursor, 'base64url').toString('utf8') : undefined);
+
+function page<T>(rows: T[], limit: number, key: (row: T) => string): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(key(last)) : null };
+}
+
+const TENANT_COLUMNS = `id, slug, display_name AS "displayName", registration_policy AS "registrationPolicy",
+  access_token_ttl AS "accessTokenTtl", created_at AS "createdAt", updated_at AS "updatedAt"`;
+const USER_COLUMNS = `id, email, display_name AS "displayName", disabled_at IS NOT NULL AS disabled, created_at AS "createdAt"`;
+const SERVER_COLUMNS = `id, name, transport, url, command, args, credential_kind AS "credentialKind", secrets_encrypted IS NOT NULL AS "hasSecrets",
+  enabled, protocol_version AS "protocolVersion", created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+@Injectable()
+export class AdminRepository {
+  constructor(@Inject(INFRA) private readonly infra: Infra) {}
+
+  private get pg() {
+    return this.infra.pg;
+  }
+
+  // Tenants ------------------------------------------------------------------------------------------
+
+  async listTenants(limit: number, cursor: string | undefined, hidden: string): Promise<Page<TenantView>> {
+    const after = decodeCursor(cursor) ?? '';
+    const { rows } = await this.pg.query<TenantView>(
+      `SELECT ${TENANT_COLUMNS} FROM tenants WHERE slug > $1 AND slug <> $2 ORDER BY slug LIMIT $3`,
+      [after, hidden, limit + 1],
+    );
+    return page(rows, limit, (row) => row.slug);
+  }
+
+  async findTenant(slug: string): Promise<TenantView | undefined> {
+    const { rows } = await this.pg.query<TenantView>(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE slug = $1`, [slug]);
+    return rows[0];
+  }
+
+  async createTenant(input: { slug: string; displayName: string; registrationPolicy: RegistrationPolicy; accessTokenTtl: number }): Promise<TenantView> {
+    const { rows } = await this.pg.query<TenantView>(
+      `INSERT INTO tenants (id, slug, display_name, registration_policy, access_token_ttl, updated_at)
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, now()) RETURNING ${TENANT_COLUMNS}`,
+      [input.slug, input.displayName, input.registrationPolicy, input.accessTokenTtl],
+    );
+    return rows[0]!;
+  }
+
+  async updateTenant(slug: string, patch: { displayName?: string | undefined; registrationPolicy?: RegistrationPolicy | undefined; accessTokenTtl?: number | undefined }): Promise<TenantView | undefined> {
+    const { rows } = await this.pg.query<TenantView>(
+      `UPDATE tenants SET display_name = COALESCE($2, display_name), registration_policy = COALESCE($3, registration_policy),
+         access_token_ttl = COALESCE($4, access_token_ttl), updated_at = now()
+       WHERE slug = $1 RETURNING ${TENANT_COLUMNS}`,
+      [slug, patch.displayName ?? null, patch.registrationPolicy ?? null, patch.accessTokenTtl ?? null],
+    );
+    return rows[0];
+  }
+
+  async deleteTenant(slug: string): Promise<boolean> {
+    const result = await this.pg.query('DELETE FROM tenants WHERE slug = $1', [slug]);
+    return result.rowCount === 1;
+  }
+
+  // Users --------------------------------------------------------------------------------------------
+
+  async listUsers(tenantId: string, limit: number, cursor: string | undefined): Promise<Page<UserView>> {
+    const { rows } = await this.pg.query<UserView>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = $1 AND email > $2 ORDER BY email LIMIT $3`,
+      [tenantId, decodeCursor(cursor) ?? '', limit + 1],
+    );
+    return page(rows, limit, (row) => row.email);
+  }
+
+  async findUser(tenantId: string, id: string): Promise<UserView | undefined> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    const { rows } = await this.pg.query<UserView>(`SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+    return rows[0];
+  }
+
+  async updateUser(tenantId: string, id: string, patch: { displayName?: string | null | undefined; passwordHash?: string | undefined; disabled?: boolean | undefined }): Promise<UserView | undefined> {
+    const { rows } = await this.pg.query<UserView>(
+      `UPDATE users SET
+         display_name = CASE WHEN $3 THEN $4 ELSE display_name END,
+         password_hash = COALESCE($5, password_hash),
+         disabled_at = CASE WHEN $6::boolean IS NULL THEN disabled_at WHEN $6 THEN COALESCE(disabled_at, now()) ELSE NULL END,
+         updated_at = now()
+       WHERE tenant_id = $1 AND id = $2 RETURNING ${USER_COLUMNS}`,
+      [tenantId, id, patch.displayName !== undefined, patch.displayName ?? null, patch.passwordHash ?? null, patch.disabled ?? null],
+    );
+    return rows[0];
+  }
+
+  async deleteUser(tenantId: string, id: string): Promise<boolean> {
+    const result = await this.pg.query('DELETE FROM users WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
+    return result.rowCount === 1;
+  }
+
+  /** Every live grant of a user or client (oidc-provider's Grant rows and the consents that name one). */
+  async grantIds(tenantId: string, by: { accountId: string } | { clientId: string }): Promise<string[]> {
+    const [field, value] = 'accountId' in by ? (['accountId', by.accountId] as const) : (['clientId', by.clientId] as const);
+    const consentColumn = field === 'accountId' ? 'user_id::text' : 'client_id';
+    const { rows } = await this.pg.query<{ id: string }>(
+      `SELECT id FROM oidc_artifacts WHERE tenant_id = $1 AND model = 'Grant' AND payload->>'${field}' = $2
+       UNION SELECT grant_id FROM consents WHERE tenant_id = $1 AND ${consentColumn} = $2 AND revoked_at IS NULL`,
+      [tenantId, value],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  // Clients ------------------------------------------------------------------------------------------
+
+  async listClients(tenantId: string, limit: number, cursor: string | undefined): Promise<Page<ClientRow>> {
+    const { rows } = await this.pg.query<ClientRow>(
+      `SELECT client_id AS "clientId", kind, metadata, created_at AS "createdAt" FROM oauth_clients
+       WHERE tenant_id = $1 AND client_id > $2 ORDER BY client_id LIMIT $3`,
+      [tenantId, decodeCursor(cursor) ?? '', limit + 1],
+    );
+    return page(rows, limit, (row) => row.clientId);
+  }
+
+  async findClient(tenantId: string, clientId: string): Promise<ClientRow | undefined> {
+    const { rows } = await this.pg.query<ClientRow>(
+      `SELECT client_id AS "clientId", kind, metadata, created_at AS "createdAt" FROM oauth_clients WHERE tenant_id = $1 AND client_id = $2`,
+      [tenantId, clientId],
+    );
+    return rows[0];
+  }
+
+  /** False when the id is taken. */
+  async insertClient(tenantId: string, clientId: string, metadata: Record<string, unknown>): Promise<boolean> {
+    const result = await this.pg.query(
+      `INSERT INTO oauth_clients (tenant_id, client_id, kind, metadata, updated_at) VALUES ($1, $2, 'admin', $3, now()) ON CONFLICT DO NOTHING`,
+      [tenantId, clientId, JSON.stringify(metadata)],
+    );
+    return result.rowCount === 1;
+  }
+
+  async deleteClient(tenantId: string, clientId: string): Promise<boolean> {
+    const result = await this.pg.query('DELETE FROM oauth_clients WHERE tenant_id = $1 AND client_id = $2', [tenantId, clientId]);
+    return result.rowCount === 1;
+  }
+
+  // Upstream servers and tools -----------------------------------------------------------------------
+
+  async listServers(tenantId: string, limit: number, cursor: string | undefined): Promise<Page<UpstreamServerView>> {
+    const { rows } = await this.pg.query<UpstreamServerView>(
+      `SELECT ${SERVER_COLUMNS} FROM upstream_servers WHERE tenant_id = $1 AND name > $2 ORDER BY name LIMIT $3`,
+      [tenantId, decodeCursor(cursor) ?? '', limit + 1],
+    );
+    return page(rows, limit, (row) => row.name);
+  }
+
+  async findServer(tenantId: string, name: string): Promise<UpstreamServerView | undefined> {
+    const { rows } = await this.pg.query<UpstreamServerView>(`SELECT ${SERVER_COLUMNS} FROM upstream_servers WHERE tenant_id = $1 AND name = $2`, [tenantId, name]);
+    return rows[0];
+  }
+
+  async createServer(
+    tenantId: string,
+    input: { name: string; transport: string; url: string | null; command: string | null; args: string[]; credentialKind: string; secretsEncrypted: string | null; enabled: boolean },
+  ): Promise<UpstreamServerView | undefined> {
+    const { rows } = await this.pg.query<UpstreamServerView>(
+      `INSERT INTO upstream_servers (id, tenant_id, name, transport, url, command, args, credential_kind, secrets_encrypted, enabled, updated_at)
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, now()) ON CONFLICT (tenant_id, name) DO NOTHING RETURNING ${SERVER_COLUMNS}`,
+      [tenantId, input.name, input.transport, input.url, input.command, input.args, input.credentialKind, input.secretsEncrypted, input.enabled],
+    );
+    return rows[0];
+  }
+
+  async updateServer(
+    tenantId: string,
+    name: string,
+    patch: { transport?: string | undefined; url?: string | null | undefined; command?: string | null | undefined; args?: string[] | undefined; credentialKind?: string | undefined; secretsEncrypted?: string | null | undefined; enabled?: boolean | undefined },
+  ): Promise<UpstreamServerView | undefined> {
+    const { rows } = await this.pg.query<UpstreamServerView>(
+      `UPDATE upstream_servers SET
+         transport = COALESCE($3::"UpstreamTransport", transport),
+         url = CASE WHEN $4 THEN $5 ELSE url END,
+         command = CASE WHEN $6 THEN $7 ELSE command END,
+         args = COALESCE($8, args),
+         credential_kind = COALESCE($9, credential_kind),
+         secrets_encrypted = CASE WHEN $10 THEN $11 ELSE secrets_encrypted END,
+         enabled = COALESCE($12, enabled),
+         updated_at = now()
+       WHERE tenant_id = $1 AND name = $2 RETURNING ${SERVER_COLUMNS}`,
+      [
+        tenantId,
+        name,
+        patch.transport ?? null,
+        patch.url !== undefined,
+        patch.url ?? null,
+        patch.command !== undefined,
+        patch.command ?? null,
+        patch.args ?? null,
+        patch.credentialKind ?? null,
+        patch.secretsEncrypted !== undefined,
+        patch.secretsEncrypted ?? null,
+        patch.enabled ?? null,
+      ],
+    );
+    return rows[0];
+  }
+
+  async deleteServer(tenantId: string, name: string): Promise<boolean> {
+    const result = await this.pg.query('DELETE FROM upstream_servers WHERE tenant_id = $1 AND name = $2', [tenantId, name]);
+    return result.rowCount === 1;
+  }
+
+  async listTools(serverId: string): Promise<ToolView[]> {
+    const { rows } = await this.pg.query<ToolView>(
+      `SELECT name, title, description, required_scopes AS "requiredScopes" FROM tools WHERE server_id = $1 ORDER BY name`,
+      [serverId],
+    );
+    return rows;
+  }
+
+  /** Replaces a server's catalogue in one transaction: tools not listed go, listed ones are upserted. */
+  async replaceTools(tenantId: string, serverId: string, tools: Array<{ name: string; title?: string | null | undefined; description?: string | null | undefined; requiredScopes: string[] }>): Promise<void> {
+    const client = await this.pg.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('DELETE FROM tools WHERE server_id = $1 AND NOT (name = ANY($2::text[]))', [serverId, tools.map((tool) => tool.name)]);
+      for (const tool of tools) {
+        await client.query(
+          `INSERT INTO tools (id, tenant_id, server_id, name, title, description, required_scopes, updated_at)
+           VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, now())
+           ON CONFLICT (server_id, name) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description,
+             required_scopes = EXCLUDED.required_scopes, updated_at = now()`,
+          [tenantId, serverId, tool.name, tool.title ?? null, tool.description ?? null, tool.requiredScopes],
+        );
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async setToolScopes(serverId: string, name: string, requiredScopes: string[]): Promise<ToolView | undefined> {
+    const { rows } = await this.pg.query<ToolView>(
+      `UPDATE tools SET required_scopes = $3, updated_at = now() WHERE server_id = $1 AND name = $2
+       RETURNING name, title, description, required_scopes AS "requiredScopes"`,
+      [serverId, name, requiredScopes],
+    );
+    return rows[0];
+  }
+}
