@@ -88,6 +88,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
       publicUrl: config.publicUrl,
       allowedHosts,
       allowedOrigins: new Set([publicUrl.origin]),
+      loopbackBind: LOOPBACK_BINDS.has(config.http.host),
       bodyLimitBytes: tuning.bodyLimitBytes,
       retryMs: tuning.sseRetryMs,
       keepAliveMs: tuning.sseKeepAliveMs,

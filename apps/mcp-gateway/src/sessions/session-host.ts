@@ -63,13 +63,25 @@ export class SessionHost {
     await this.deps.hot.set(`gw:get-stream:${sessionId}`, streamId, { ttlMs: this.deps.idleTimeoutMs });
   }
 
+  /**
+   * Output of one session, appended strictly in the order it was produced: a progress notification
+   * relayed a moment before the result must not land after the stream's end marker.
+   */
   private output(sessionId: string): RuntimeOutput {
+    let tail: Promise<unknown> = Promise.resolve();
+    const serial = (work: () => Promise<unknown>): Promise<void> => {
+      const next = tail.then(work);
+      tail = next.catch(() => undefined);
+      return next.then(() => undefined);
+    };
     return {
-      emit: async (streamId, message) => {
-        const target = streamId ?? (await this.standaloneStreamId(sessionId, true))!;
-        await this.deps.log.append(sessionId, target, { kind: 'message', message });
-      },
-      endStream: async (streamId) => void (await this.deps.log.append(sessionId, streamId, { kind: 'end' })),
+      emit: (streamId, message) =>
+        serial(async () => {
+          const target = streamId ?? (await this.standaloneStreamId(sessionId, true))!;
+          await this.deps.log.append(sessionId, target, { kind: 'message', message });
+        }),
+      endStream: (streamId) => serial(() => this.deps.log.append(sessionId, streamId, { kind: 'end' })),
+      pauseStream: (streamId) => serial(() => this.deps.log.append(sessionId, streamId, { kind: 'pause' })),
     };
   }
 
@@ -96,6 +108,7 @@ export class SessionHost {
             return ref.runtime.relayUpstreamRequest(server.name, method, params);
           },
           onNotification: (method, params) => ref.runtime?.relayUpstreamNotification(server.name, method, params),
+          onStreamPaused: () => ref.runtime?.pauseStreams(server.name),
           onClose: () => {
             // An upstream that dies ends the downstream session: the client gets 404 and re-initializes.
             logger.warn({ session: session.id, upstream: server.name }, 'upstream session closed; ending the downstream session');

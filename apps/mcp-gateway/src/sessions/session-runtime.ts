@@ -12,6 +12,7 @@ import type { GatewaySession } from './session-registry.js';
 export interface RuntimeOutput {
   emit(streamId: string | undefined, message: JsonRpcMessage): Promise<void>;
   endStream(streamId: string): Promise<void>;
+  pauseStream(streamId: string): Promise<void>;
 }
 
 export interface RuntimeHooks {
@@ -302,6 +303,13 @@ export class SessionRuntime {
     void this.hooks.output.emit(streamId, { jsonrpc: '2.0', method, ...(relayed ? { params: relayed } : {}) }).catch((error: unknown) =>
       this.hooks.logger.warn({ err: error, server }, 'could not relay an upstream notification'),
     );
+  }
+
+  /** The upstream closed a stream mid-call (SEP-1699 polling): close the client's streams of that upstream too. */
+  pauseStreams(server: string): void {
+    for (const streamId of new Set(this.serverStreams.get(server) ?? [])) {
+      void this.hooks.output.pauseStream(streamId).catch((error: unknown) => this.hooks.logger.warn({ err: error }, 'could not pause a stream'));
+    }
   }
 
   async close(): Promise<void> {

@@ -33,6 +33,8 @@ export interface EndpointOptions {
   allowedHosts: ReadonlySet<string>;
   /** Origins allowed for every tenant (the gateway's own), tenants add theirs in settings. */
   allowedOrigins: ReadonlySet<string>;
+  /** Bound to the loopback: pages served from loopback origins may call it (DNS rebinding still fails on Host). */
+  loopbackBind: boolean;
   bodyLimitBytes: number;
   retryMs: number;
   keepAliveMs: number;
@@ -128,7 +130,7 @@ export class McpEndpointHandler {
     if (!route) throw new McpRequestError(404, ErrorCodes.serverError, 'Not Found');
     const tenant = await this.deps.directory.tenant(route.tenant);
     const origins = new Set([...this.deps.options.allowedOrigins, ...(tenant?.allowedOrigins ?? [])]);
-    checkHostAndOrigin(request.headers, { allowedHosts: this.deps.options.allowedHosts, allowedOrigins: origins });
+    checkHostAndOrigin(request.headers, { allowedHosts: this.deps.options.allowedHosts, allowedOrigins: origins, loopbackOrigins: this.deps.options.loopbackBind });
     if (!tenant) throw new McpRequestError(404, ErrorCodes.serverError, 'Not Found');
     let server: UpstreamServerRecord | undefined;
     if (route.target.kind === 'server') {
@@ -231,7 +233,7 @@ export class McpEndpointHandler {
     void forward(streamId).catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not deliver a request to its session'));
   }
 
-  private pump(response: RawResponse, session: GatewaySession, streamId: string, after: string): void {
+  private pump(response: RawResponse, session: GatewaySession, streamId: string, after: string, resumed = false): void {
     const pump = pumpStream(
       response,
       { 'mcp-session-id': session.id },
@@ -240,6 +242,7 @@ export class McpEndpointHandler {
         sessionId: session.id,
         streamId,
         afterEntryId: after,
+        resumed,
         retryMs: this.deps.options.retryMs,
         keepAliveMs: this.deps.options.keepAliveMs,
         onStop: () => this.pumps.delete(pump),
@@ -302,9 +305,7 @@ export class McpEndpointHandler {
     const resume = typeof lastEventId === 'string' ? SseEventLog.parseEventId(lastEventId) : undefined;
     // Resume only a stream of this very session: a forged or foreign id finds no stream and replays nothing.
     if (resume && (await this.deps.log.exists(session.id, resume.streamId))) {
-      const standalone = await this.deps.host.standaloneStreamId(session.id, false);
-      if (standalone === undefined) await this.deps.host.setStandaloneStream(session.id, resume.streamId);
-      return this.pump(response, session, resume.streamId, resume.entryId);
+      return this.pump(response, session, resume.streamId, resume.entryId, true);
     }
     const streamId = SseEventLog.newStreamId();
     await this.deps.host.setStandaloneStream(session.id, streamId);

@@ -79,13 +79,18 @@ export function hostName(hostHeader: string): string {
  * host, plus loopback names when it is bound to the loopback); `allowedOrigins` the browser origins that
  * may call it. A request without Origin is not from a browser page and passes the Origin rule.
  */
-export function checkHostAndOrigin(headers: Headers, policy: { allowedHosts: ReadonlySet<string>; allowedOrigins: ReadonlySet<string> }): void {
+export function checkHostAndOrigin(
+  headers: Headers,
+  policy: { allowedHosts: ReadonlySet<string>; allowedOrigins: ReadonlySet<string>; loopbackOrigins?: boolean },
+): void {
   const host = header(headers, 'host') ?? header(headers, ':authority');
   if (host === undefined || !policy.allowedHosts.has(hostName(host))) throw new McpRequestError(403, ErrorCodes.serverError, 'Forbidden: Host is not allowed');
   const origin = header(headers, 'origin');
   if (origin === undefined) return;
-  const normalized = URL.canParse(origin) ? new URL(origin).origin : origin;
-  if (!policy.allowedOrigins.has(normalized)) throw new McpRequestError(403, ErrorCodes.serverError, 'Forbidden: Origin is not allowed');
+  const parsed = URL.canParse(origin) ? new URL(origin) : undefined;
+  // A loopback-bound gateway serves pages on the same machine (local tools and their dev servers).
+  if (policy.loopbackOrigins && parsed && LOOPBACK.has(parsed.hostname.toLowerCase())) return;
+  if (!policy.allowedOrigins.has(parsed?.origin ?? origin)) throw new McpRequestError(403, ErrorCodes.serverError, 'Forbidden: Origin is not allowed');
 }
 
 export function loopbackHostNames(): string[] {

@@ -3,8 +3,12 @@ import type { HotStore } from '@airlock/redis';
 import { isStreamId } from '@airlock/redis';
 import type { JsonRpcMessage } from './json-rpc.js';
 
-/** What one stream entry holds: a message, the priming marker, or the end of the stream. */
-export type SseEntry = { kind: 'message'; message: JsonRpcMessage } | { kind: 'priming' } | { kind: 'end' };
+/**
+ * What one stream entry holds: a message, the priming marker, the end of the stream, or a pause (the
+ * upstream closed its stream mid-call, SEP-1699 polling: the client's connection is closed too and it
+ * resumes with Last-Event-ID).
+ */
+export type SseEntry = { kind: 'message'; message: JsonRpcMessage } | { kind: 'priming' } | { kind: 'end' } | { kind: 'pause' };
 
 export interface SseEventLogOptions {
   /** Entries kept per stream (approximate, XADD MAXLEN ~). */

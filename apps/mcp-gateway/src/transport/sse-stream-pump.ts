@@ -10,6 +10,8 @@ export interface PumpOptions {
   streamId: string;
   /** Entry id to start after: '0' for a new stream, the Last-Event-ID's entry for a resume. */
   afterEntryId: string;
+  /** A Last-Event-ID resume: pauses already in the stream were for the connection that ended. */
+  resumed?: boolean;
   /** The `retry` sent with the priming event (ms). */
   retryMs: number;
   keepAliveMs: number;
@@ -84,7 +86,12 @@ export function pumpStream(response: RawResponse, extraHeaders: Record<string, s
           cursor = row.entryId;
           if (row.entry.kind === 'priming') write(`id: ${row.eventId}\nretry: ${options.retryMs}\ndata: \n\n`);
           else if (row.entry.kind === 'message') write(`id: ${row.eventId}\nevent: message\ndata: ${JSON.stringify(row.entry.message)}\n\n`);
-          else {
+          else if (row.entry.kind === 'pause') {
+            if (options.resumed) continue;
+            if (!stopped) response.end();
+            stop();
+            return;
+          } else {
             if (!stopped) response.end();
             stop();
             return;

@@ -11,6 +11,8 @@ export interface UpstreamLinkHandlers {
   /** A request the upstream sends to the client (sampling, elicitation, roots); resolves with its result. */
   onRequest(method: string, params: Record<string, unknown> | undefined): Promise<Record<string, unknown>>;
   onNotification(method: string, params: Record<string, unknown> | undefined): void;
+  /** An http upstream closed a request stream mid-call and the SDK is resuming it (SEP-1699 polling). */
+  onStreamPaused(): void;
   /** The upstream went away (process exit, session gone): the downstream session must end. */
   onClose(): void;
 }
@@ -55,7 +57,14 @@ export class UpstreamLink {
     if (server.transport === 'http') {
       if (!server.url) throw new Error(`upstream ${server.name} has no URL`);
       const headers = await options.credentials.headers(server, options.secrets);
-      transport = new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers } });
+      transport = new StreamableHTTPClientTransport(new URL(server.url), {
+        requestInit: { headers },
+        // The SDK resumes a closed stream with GET + Last-Event-ID; seeing that is how a pause is noticed.
+        fetch: async (url, init) => {
+          if ((init?.method ?? 'GET') === 'GET' && new Headers(init?.headers).has('last-event-id')) options.handlers.onStreamPaused();
+          return fetch(url, init);
+        },
+      });
     } else {
       if (!server.command) throw new Error(`upstream ${server.name} has no command`);
       const stdio = new StdioClientTransport({
