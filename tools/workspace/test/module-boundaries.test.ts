@@ -36,6 +36,13 @@ describe('module boundaries', () => {
     expect(errors).not.toHaveLength(0);
   });
 
+  it('refuses production code importing the testing lib, and lets tests use it', async () => {
+    const probe = "import { createTestLogger } from '@airlock/testing';\nexport const x = createTestLogger;\n";
+    expect((await boundaryErrors('apps/session-store/src/probe.ts', probe)).join('\n')).toMatch(/type:app.*can only depend on/);
+    expect(await boundaryErrors('apps/session-store/test/probe.test.ts', probe)).toEqual([]);
+    expect(await boundaryErrors('libs/session-client/test/probe.test.ts', probe)).toEqual([]);
+  });
+
   it('allows an app importing shared libraries', async () => {
     const errors = await boundaryErrors('apps/mcp-gateway/src/probe.ts', "import { loadConfig } from '@airlock/config';\nexport const x = loadConfig;\n");
     expect(errors).toEqual([]);
