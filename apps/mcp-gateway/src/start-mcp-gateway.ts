@@ -8,7 +8,10 @@ import { BearerAuth } from './auth/bearer-auth.js';
 import { RateLimiter } from './rate-limit/rate-limiter.js';
 import { ReplicaBus } from './sessions/replica-bus.js';
 import { SessionHost } from './sessions/session-host.js';
-import { SessionRegistry } from './sessions/session-registry.js';
+import { createSessionClient } from '@airlock/session-client';
+import { LocalSessionDirectory } from './sessions/local-session-directory.js';
+import type { SessionDirectory } from './sessions/session-directory.js';
+import { SessionStoreDirectory } from './sessions/session-store-directory.js';
 import { TenantDirectory } from './tenants/tenant-directory.js';
 import { McpEndpointHandler } from './transport/mcp-endpoint.handler.js';
 import { hostName, loopbackHostNames } from './transport/request-validation.js';
@@ -25,8 +28,13 @@ export interface GatewayTuning {
   sseRetentionMs: number;
   perSessionPerMinute: number;
   perTenantPerMinute: number;
-  /** Where the JWKS is fetched when AUTH_PUBLIC_URL is not reachable from the gateway. */
+  /** Where the JWKS and the token endpoint are reached when AUTH_PUBLIC_URL is not reachable from the gateway. */
   jwksBaseUrl?: string;
+  /**
+   * Where sessions live: the session store (production) or the hot store alone (a standalone gateway,
+   * and the gateway's own tests, which cannot start another app).
+   */
+  sessions: 'session-store' | 'local';
   shutdownGraceMs: number;
 }
 
@@ -40,6 +48,7 @@ const DEFAULT_TUNING: GatewayTuning = {
   perSessionPerMinute: 600,
   perTenantPerMinute: 10_000,
   shutdownGraceMs: 10_000,
+  sessions: 'session-store',
 };
 
 export interface StartMcpGatewayOptions {
@@ -63,7 +72,21 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
   await verifier.start();
   const log = new SseEventLog(infra.hot, { maxEvents: tuning.sseMaxEventsPerStream, retentionMs: tuning.sseRetentionMs });
   await log.start();
-  const registry = new SessionRegistry(infra.hot, { idleTimeoutMs: tuning.sessionIdleTimeoutMs });
+  const registry: SessionDirectory =
+    tuning.sessions === 'local'
+      ? new LocalSessionDirectory(infra.hot, { idleTimeoutMs: tuning.sessionIdleTimeoutMs })
+      : new SessionStoreDirectory(
+          createSessionClient({
+            sessionStoreUrl: config.sessionStoreUrl,
+            tokenBaseUrl: tuning.jwksBaseUrl ?? config.authPublicUrl,
+            masterKey: infra.masterKey,
+            hot: infra.hot,
+            onError: (error) => logger.warn({ err: error }, 'session client error'),
+          }),
+          infra.hot,
+          { idleTimeoutMs: tuning.sessionIdleTimeoutMs },
+        );
+  await registry.start();
   const bus = new ReplicaBus(infra.hot);
   const host = new SessionHost({
     hot: infra.hot,
@@ -125,6 +148,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
       await host.settle(tuning.shutdownGraceMs);
       await host.close();
       await log.close();
+      await registry.close();
       await verifier.close();
     },
   };

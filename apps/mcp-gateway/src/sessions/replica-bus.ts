@@ -4,6 +4,7 @@ import type { JsonRpcMessage } from '../transport/json-rpc.js';
 
 /** A message a non-home replica hands to the session's home, with the stream its answers go to. */
 export interface ForwardedMessage {
+  tenant: string;
   sessionId: string;
   /** The stream the answers to requests are appended to; absent for notifications and responses. */
   streamId?: string;

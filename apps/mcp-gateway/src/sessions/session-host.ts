@@ -12,14 +12,14 @@ import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
 import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
 import { UpstreamLink } from '../upstream/upstream-link.js';
 import type { ForwardedMessage, ReplicaBus } from './replica-bus.js';
-import type { GatewaySession, SessionRegistry } from './session-registry.js';
+import type { GatewaySession, SessionDirectory } from './session-directory.js';
 import { SessionRuntime } from './session-runtime.js';
 import type { RuntimeOutput } from './session-runtime.js';
 
 export interface SessionHostDeps {
   hot: HotStore;
   log: SseEventLog;
-  registry: SessionRegistry;
+  registry: SessionDirectory;
   bus: ReplicaBus;
   directory: TenantDirectory;
   credentials: UpstreamCredentials;
@@ -112,7 +112,7 @@ export class SessionHost {
           onClose: () => {
             // An upstream that dies ends the downstream session: the client gets 404 and re-initializes.
             logger.warn({ session: session.id, upstream: server.name }, 'upstream session closed; ending the downstream session');
-            void this.deps.registry.end(session.id, `upstream ${server.name} closed`);
+            void this.deps.registry.end(session.tenant, session.id, `upstream ${server.name} closed`);
           },
         },
       });
@@ -165,7 +165,7 @@ export class SessionHost {
   async deliver(forwarded: ForwardedMessage): Promise<void> {
     const runtime = this.runtimes.get(forwarded.sessionId);
     if (!runtime) {
-      await this.deps.registry.end(forwarded.sessionId, 'home replica lost the session');
+      await this.deps.registry.end(forwarded.tenant, forwarded.sessionId, 'home replica lost the session');
       const output = this.output(forwarded.sessionId);
       for (const message of forwarded.messages) {
         if ('method' in message && 'id' in message) {
@@ -193,7 +193,7 @@ export class SessionHost {
 
   async close(): Promise<void> {
     await this.stopListening?.();
-    await Promise.all([...this.runtimes.keys()].map((id) => this.deps.registry.end(id, 'gateway shutting down').then(() => this.drop(id))));
+    await Promise.all([...this.runtimes].map(([id, runtime]) => this.deps.registry.end(runtime.session.tenant, id, 'gateway shutting down').then(() => this.drop(id))));
     await this.deps.bus.close();
   }
 }

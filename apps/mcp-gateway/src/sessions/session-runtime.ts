@@ -6,7 +6,7 @@ import type { JsonRpcId, JsonRpcMessage, JsonRpcRequest } from '../transport/jso
 import { LATEST_PROTOCOL_VERSION } from '../transport/protocol-versions.js';
 import { decodeCursor, encodeCursor, namespacedName, namespacedUri, splitName, splitUri } from '../upstream/namespacing.js';
 import type { UpstreamLink } from '../upstream/upstream-link.js';
-import type { GatewaySession } from './session-registry.js';
+import type { GatewaySession } from './session-directory.js';
 
 /** Where the runtime's output goes: a request's stream, or the session's standalone (GET) stream. */
 export interface RuntimeOutput {

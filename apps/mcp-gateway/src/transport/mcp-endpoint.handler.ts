@@ -7,9 +7,9 @@ import type { AuthOutcome } from '../auth/bearer-auth.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { ReplicaBus } from '../sessions/replica-bus.js';
 import type { SessionHost } from '../sessions/session-host.js';
-import type { EndpointTarget, GatewaySession, SessionRegistry } from '../sessions/session-registry.js';
+import type { EndpointTarget, GatewaySession, SessionDirectory } from '../sessions/session-directory.js';
 import type { TenantDirectory, TenantRecord, UpstreamServerRecord } from '../tenants/tenant-directory.js';
-import { SERVER_NAME, splitName } from '../upstream/namespacing.js';
+import { SERVER_NAME, aggregatable, splitName } from '../upstream/namespacing.js';
 import { ErrorCodes, McpRequestError, isRequest } from './json-rpc.js';
 import type { JsonRpcMessage, JsonRpcRequest } from './json-rpc.js';
 import { negotiateProtocolVersion, supportsPrimingEvents } from './protocol-versions.js';
@@ -44,7 +44,7 @@ export interface EndpointDeps {
   options: EndpointOptions;
   auth: BearerAuth;
   directory: TenantDirectory;
-  registry: SessionRegistry;
+  registry: SessionDirectory;
   host: SessionHost;
   bus: ReplicaBus;
   log: SseEventLog;
@@ -152,7 +152,7 @@ export class McpEndpointHandler {
         return this.get(request, response, route, auth);
       case 'DELETE': {
         const session = await this.session(request, route, auth);
-        await this.deps.registry.end(session.id, 'deleted by the client');
+        await this.deps.registry.end(session.tenant, session.id, 'deleted by the client');
         node(response).writeHead(200).end();
         return;
       }
@@ -165,7 +165,7 @@ export class McpEndpointHandler {
   private async session(request: RawRequest, route: Route, auth: AuthOutcome): Promise<GatewaySession> {
     const header = request.headers['mcp-session-id'];
     if (typeof header !== 'string' || header === '') throw new McpRequestError(400, ErrorCodes.serverError, 'Bad Request: Mcp-Session-Id header is required');
-    const session = await this.deps.registry.find(header);
+    const session = await this.deps.registry.find(route.tenant, header);
     const sameTarget = (a: EndpointTarget, b: EndpointTarget) => a.kind === b.kind && (a.kind === 'aggregated' || a.server === (b as { server: string }).server);
     const owned =
       session !== undefined &&
@@ -175,10 +175,10 @@ export class McpEndpointHandler {
       session.clientId === auth.claims.client_id;
     if (!owned) throw new McpRequestError(404, ErrorCodes.sessionNotFound, 'Session not found');
     if (!(await this.deps.bus.isAlive(session.home))) {
-      await this.deps.registry.end(session.id, 'home replica is gone');
+      await this.deps.registry.end(session.tenant, session.id, 'home replica is gone');
       throw new McpRequestError(404, ErrorCodes.sessionNotFound, 'Session not found');
     }
-    await this.deps.registry.touch(session.id);
+    await this.deps.registry.touch(session);
     return session;
   }
 
@@ -218,7 +218,7 @@ export class McpEndpointHandler {
 
     const requests = messages.filter(isRequest);
     const forward = async (streamId: string | undefined) => {
-      const forwarded = { sessionId: session.id, messages, grantedScopes: [...auth.scopes], ...(streamId ? { streamId } : {}) };
+      const forwarded = { tenant: session.tenant, sessionId: session.id, messages, grantedScopes: [...auth.scopes], ...(streamId ? { streamId } : {}) };
       if (session.home === this.deps.bus.replicaId) await this.deps.host.deliver(forwarded);
       else await this.deps.bus.forward(session.home, forwarded);
     };
@@ -271,7 +271,7 @@ export class McpEndpointHandler {
     const clientInfo = (params['clientInfo'] ?? {}) as { name?: unknown; version?: unknown };
     const protocolVersion = negotiateProtocolVersion(params['protocolVersion']);
     const servers = await this.deps.directory.upstreamServers(tenant.id);
-    const selected = route.target.kind === 'server' ? servers.filter((server) => server.name === (route.target as { server: string }).server) : servers;
+    const selected = route.target.kind === 'server' ? servers.filter((server) => server.name === (route.target as { server: string }).server) : servers.filter((server) => aggregatable(server.name));
     const session = await this.deps.registry.create({
       tenant: route.tenant,
       subject: auth.claims.sub,
@@ -280,6 +280,8 @@ export class McpEndpointHandler {
       target: route.target,
       protocolVersion,
       clientCapabilities: (params['capabilities'] ?? {}) as Record<string, unknown>,
+      clientInfo: { name: clientInfo.name, version: clientInfo.version },
+      upstreams: selected.map((server) => server.name),
       home: this.deps.bus.replicaId,
     });
     let result: Record<string, unknown>;
@@ -290,7 +292,7 @@ export class McpEndpointHandler {
       });
       result = runtime.initializeResult();
     } catch (error) {
-      await this.deps.registry.end(session.id, 'initialize failed');
+      await this.deps.registry.end(session.tenant, session.id, 'initialize failed');
       this.deps.logger.warn({ err: error, tenant: route.tenant }, 'initialize failed');
       return sendJson(response, 200, { jsonrpc: '2.0', id: init.id, error: { code: ErrorCodes.internalError, message: 'The upstream server is unavailable' } });
     }

@@ -1,9 +1,13 @@
-// How the aggregated endpoint keeps every server's names apart. Server names are restricted to
-// `[a-z0-9-]`, so neither separator can occur inside one and the split is unambiguous:
+// How the aggregated endpoint keeps every server's names apart. Server names are `[a-z0-9_-]` (admin
+// API); the aggregate takes only those without `__` and not ending in `_`, so the split at the first
+// separator is unambiguous:
 //   tools and prompts: `<server>__<name>`; resource URIs and templates: `<server>+<uri>` (still a URI:
 //   `+` is allowed in a scheme, so `fixture+test://static-text` parses like the original).
 
-export const SERVER_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+export const SERVER_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** Whether a server's names can be namespaced without ambiguity (others are served on their own endpoint only). */
+export const aggregatable = (server: string) => SERVER_NAME.test(server) && !server.includes('__') && !server.endsWith('_');
 
 export const namespacedName = (server: string, name: string) => `${server}__${name}`;
 export const namespacedUri = (server: string, uri: string) => `${server}+${uri}`;
@@ -12,14 +16,14 @@ export function splitName(value: string): { server: string; name: string } | und
   const at = value.indexOf('__');
   if (at <= 0) return undefined;
   const server = value.slice(0, at);
-  return SERVER_NAME.test(server) ? { server, name: value.slice(at + 2) } : undefined;
+  return aggregatable(server) ? { server, name: value.slice(at + 2) } : undefined;
 }
 
 export function splitUri(value: string): { server: string; uri: string } | undefined {
   const at = value.indexOf('+');
   if (at <= 0) return undefined;
   const server = value.slice(0, at);
-  return SERVER_NAME.test(server) ? { server, uri: value.slice(at + 1) } : undefined;
+  return aggregatable(server) ? { server, uri: value.slice(at + 1) } : undefined;
 }
 
 /** Aggregated list cursor: which server the page comes from and that server's own cursor. */

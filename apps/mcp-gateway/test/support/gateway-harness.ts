@@ -109,7 +109,9 @@ async function startGateway(world: { db: TestDatabase; hot: HotStore; queues: Te
     embedded: { database: false, hotStore: false, queues: false },
     close: async () => undefined,
   };
-  return startMcpGateway({ config, infra, logger: createTestLogger({ name: 'mcp-gateway', level: 'warn' }), tuning });
+  // The gateway's own tests keep sessions in the hot store: an app's tests cannot start another app (the
+  // session store); the full stack runs in tools/bridge's end-to-end tests.
+  return startMcpGateway({ config, infra, logger: createTestLogger({ name: 'mcp-gateway', level: 'warn' }), tuning: { sessions: 'local', ...tuning } });
 }
 
 export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}): Promise<GatewayWorld> {
