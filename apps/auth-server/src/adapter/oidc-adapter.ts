@@ -75,7 +75,8 @@ class ClientAdapter implements Adapter {
   constructor(private readonly deps: OidcAdapterDeps) {}
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    if (/^https:\/\//i.test(id)) {
+    // http too: the resolver refuses it, except for loopback hosts in development and tests.
+    if (/^https?:\/\//i.test(id)) {
       try {
         return (await this.deps.clientMetadata.resolve(this.deps.tenant, id)) as AdapterPayload;
       } catch (error) {

@@ -63,7 +63,7 @@ export class OAuthFlow {
    */
   async authorize(jar: CookieJar, client: RegisteredClient, params: Record<string, string | undefined> = {}): Promise<AuthorizeResult> {
     const { verifier, challenge } = pkce();
-    let response = await this.authorizeRequest(jar, {
+    const response = await this.authorizeRequest(jar, {
       client_id: client.clientId,
       redirect_uri: REDIRECT,
       response_type: 'code',
@@ -73,10 +73,20 @@ export class OAuthFlow {
       scope: 'mcp',
       ...params,
     });
+    return { callback: await this.complete(jar, response), verifier };
+  }
+
+  /** Drives a browser from an authorization URL (for example one a real client built) to the client's redirect URI. */
+  async follow(jar: CookieJar, authorizationUrl: string | URL): Promise<URL> {
+    return this.complete(jar, await browse(jar, String(authorizationUrl)));
+  }
+
+  private async complete(jar: CookieJar, first: Response): Promise<URL> {
+    let response = first;
     for (let step = 0; step < 12; step++) {
       if (response.status === 302 || response.status === 303) {
         const location = new URL(response.headers.get('location')!, this.baseUrl);
-        if (!location.href.startsWith(this.baseUrl)) return { callback: location, verifier };
+        if (!location.href.startsWith(this.baseUrl)) return location;
         response = await browse(jar, location.href);
         continue;
       }
