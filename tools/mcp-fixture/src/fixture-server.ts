@@ -261,6 +261,10 @@ export function createFixtureServer(options: FixtureOptions = {}): Server {
         extraToolEnabled = !extraToolEnabled;
         await server.sendToolListChanged();
         return text(`extra_tool ${extraToolEnabled ? 'enabled' : 'disabled'}`);
+      case 'exit_process':
+        // After the answer is flushed, so the caller sees the call succeed and then the upstream vanish.
+        setTimeout(() => process.exit(0), 50);
+        return text('exiting');
       case 'slow':
         await sleep(Number(args['ms'] ?? 500));
         return text('slow done');

@@ -43,5 +43,6 @@ export const TOOLS: readonly Tool[] = [
   },
   { name: 'whoami', description: 'Reports the upstream session id and any Authorization header it received', inputSchema: noArgs },
   { name: 'toggle_extra_tool', description: 'Adds or removes extra_tool and sends tools/list_changed', inputSchema: noArgs },
+  { name: 'exit_process', description: 'Ends the fixture process (tests of upstreams that die)', inputSchema: noArgs },
   { name: 'slow', description: 'Waits ms milliseconds (default 500), then answers', inputSchema: { type: 'object', properties: { ms: { type: 'number' } } } },
 ];

@@ -1,6 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '@airlock/observability';
@@ -36,12 +36,27 @@ const CALL_TIMEOUT_MS = 10 * 60_000;
  */
 export class UpstreamLink {
   private closedByUs = false;
+  private gone = false;
 
   private constructor(
     readonly server: UpstreamServerRecord,
     readonly client: Client,
     private readonly transport: Transport,
+    private readonly onGone: () => void,
   ) {}
+
+  /**
+   * An http upstream has no connection whose loss says it died: it is gone when it no longer knows the
+   * session (404) or cannot be reached at all. Either way the downstream session ends, once.
+   */
+  private noticeFailure(error: unknown): void {
+    const lostSession = error instanceof StreamableHTTPError && error.code === 404;
+    const unreachable = error instanceof TypeError && /fetch failed/i.test(error.message);
+    if ((lostSession || unreachable) && !this.gone && !this.closedByUs) {
+      this.gone = true;
+      this.onGone();
+    }
+  }
 
   static async connect(options: ConnectOptions): Promise<UpstreamLink> {
     const { server, logger } = options;
@@ -79,9 +94,12 @@ export class UpstreamLink {
       });
       transport = stdio;
     }
-    const link = new UpstreamLink(server, client, transport);
+    const link = new UpstreamLink(server, client, transport, () => options.handlers.onClose());
     client.onclose = () => {
-      if (!link.closedByUs) options.handlers.onClose();
+      if (!link.closedByUs && !link.gone) {
+        link.gone = true;
+        options.handlers.onClose();
+      }
     };
     await client.connect(transport);
     return link;
@@ -93,12 +111,16 @@ export class UpstreamLink {
     params: Record<string, unknown> | undefined,
     options: { signal?: AbortSignal; onprogress?: (progress: { progress: number; total?: number; message?: string }) => void } = {},
   ): Promise<Record<string, unknown>> {
-    return this.client.request({ method, ...(params ? { params } : {}) } as never, ResultSchema, {
+    const pending = this.client.request({ method, ...(params ? { params } : {}) } as never, ResultSchema, {
       timeout: CALL_TIMEOUT_MS,
       resetTimeoutOnProgress: true,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onprogress ? { onprogress: options.onprogress } : {}),
     }) as Promise<Record<string, unknown>>;
+    return pending.catch((error: unknown) => {
+      this.noticeFailure(error);
+      throw error;
+    });
   }
 
   notify(method: string, params?: Record<string, unknown>): Promise<void> {

@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Queues } from '@airlock/contracts';
+import type { AuditEvent } from '@airlock/contracts';
+import { FIXTURE_MAIN, startFixtureProcess, startGatewayWorld } from './support/gateway-harness.js';
+import type { FixtureProcess, GatewayWorld } from './support/gateway-harness.js';
+import { openSession, post } from './support/raw-mcp.js';
+
+async function connect(world: GatewayWorld, url: string): Promise<Client> {
+  const client = new Client({ name: 'hosting', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${await world.token(url)}` } } }));
+  return client;
+}
+
+async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('hosting upstream servers', () => {
+  let world: GatewayWorld;
+  let paged: FixtureProcess;
+  let fragile: FixtureProcess;
+  let webId: string;
+  const audited: AuditEvent[] = [];
+
+  beforeAll(async () => {
+    world = await startGatewayWorld();
+    paged = await startFixtureProcess(['--page-size', '4']);
+    webId = await world.addUpstream({ name: 'web', transport: 'http', url: paged.url });
+    await world.addUpstream({ name: 'local', transport: 'stdio', command: process.execPath, args: [FIXTURE_MAIN, '--stdio', '--page-size', '5'] });
+    // Registered up front: the gateway caches a tenant's server list for a few seconds.
+    fragile = await startFixtureProcess();
+    await world.addUpstream({ name: 'fragile', transport: 'http', url: fragile.url });
+    world.queues.work<AuditEvent>(Queues.audit, async (job) => void audited.push(job.data));
+  });
+  afterAll(async () => {
+    await world?.close();
+    await paged?.stop();
+    await fragile?.stop();
+  });
+
+  it('forwards pagination: every tool of every server exactly once, across upstream pages and servers', async () => {
+    const client = await connect(world, world.aggregatedUrl);
+    const names: string[] = [];
+    let pages = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await client.listTools(cursor ? { cursor } : {});
+      names.push(...page.tools.map((tool) => tool.name));
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor);
+    const direct = names.filter((name) => name.startsWith('web__')).length;
+    expect(direct).toBe(names.filter((name) => name.startsWith('local__')).length);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toEqual(expect.arrayContaining(['web__echo', 'local__echo', 'web__test_simple_text']));
+    expect(pages).toBeGreaterThan(2);
+    await expect(client.listTools({ cursor: 'forged' })).rejects.toThrow(/Invalid cursor/);
+    await client.close();
+  });
+
+  it('writes the tool catalogue when tools are listed, and audits every tools/call through the queue', async () => {
+    const client = await connect(world, world.serverUrl('web'));
+    let cursor: string | undefined;
+    do {
+      const page = await client.listTools(cursor ? { cursor } : {});
+      cursor = page.nextCursor;
+    } while (cursor);
+    await client.callTool({ name: 'echo', arguments: { text: 'audited' } });
+    await client.callTool({ name: 'test_error_handling', arguments: {} });
+    const catalogued = await until(async () => {
+      const { rows } = await world.db.pg.query<{ name: string }>('SELECT name FROM tools WHERE server_id = $1', [webId]);
+      return rows.length >= 10 ? rows.map((row) => row.name) : undefined;
+    });
+    expect(catalogued).toEqual(expect.arrayContaining(['echo', 'test_sampling']));
+    const calls = await until(async () => (audited.filter((event) => event.action === 'mcp.tools.call').length >= 2 ? audited : undefined));
+    expect(calls).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ tenant: world.tenant, target: 'web/echo', outcome: 'success', actor: { subject: 'alice', clientId: 'client-a' } }),
+        expect.objectContaining({ target: 'web/test_error_handling', outcome: 'failure' }),
+      ]),
+    );
+    await client.close();
+  });
+
+  it('forwards list-changed notifications from an upstream', async () => {
+    const client = await connect(world, world.aggregatedUrl);
+    const changed = new Promise<void>((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, async () => resolve()));
+    await client.callTool({ name: 'local__toggle_extra_tool', arguments: {} });
+    await changed;
+    const all: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.listTools(cursor ? { cursor } : {});
+      all.push(...page.tools.map((tool) => tool.name));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(all).toContain('local__extra_tool');
+    await client.close();
+  });
+
+  it('closes the upstream session when the downstream session ends', async () => {
+    const url = world.serverUrl('web');
+    const client = await connect(world, url);
+    const whoami = await client.callTool({ name: 'whoami', arguments: {} });
+    const upstreamSession = (JSON.parse((whoami.content as Array<{ text: string }>)[0]!.text) as { sessionId: string }).sessionId;
+    const probe = () =>
+      post(paged.url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }), { 'mcp-session-id': upstreamSession, 'mcp-protocol-version': '2025-11-25' });
+    expect((await probe()).status).toBe(200);
+    await (client.transport as StreamableHTTPClientTransport).terminateSession();
+    await until(async () => ((await probe()).status === 404 ? true : undefined));
+    await client.close();
+  });
+
+  it('ends the downstream session (404) when its upstream dies, and a new session works', async () => {
+    const url = world.serverUrl('local');
+    const token = await world.token(url);
+    const sessionId = await openSession(url, token);
+    const headers = { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
+    const exit = await post(url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'exit_process', arguments: {} } }), headers);
+    expect(exit.status).toBe(200);
+    await exit.text();
+    await until(async () => {
+      const response = await post(url, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }), headers);
+      await response.body?.cancel();
+      return response.status === 404 ? true : undefined;
+    });
+    const fresh = await connect(world, url);
+    expect(await fresh.callTool({ name: 'echo', arguments: { text: 'again' } })).toMatchObject({ content: [{ text: 'again' }] });
+    await fresh.close();
+  });
+
+  it('ends the downstream session when an http upstream goes away', async () => {
+    const url = world.serverUrl('fragile');
+    const token = await world.token(url);
+    const sessionId = await openSession(url, token);
+    const headers = { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
+    await fragile.stop();
+    const failed = await post(url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x' } } }), headers);
+    await failed.text();
+    await until(async () => {
+      const response = await post(url, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }), headers);
+      await response.body?.cancel();
+      return response.status === 404 ? true : undefined;
+    });
+  });
+});
