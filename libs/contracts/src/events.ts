@@ -39,4 +39,6 @@ export const Queues = {
   sessions: 'sessions',
   /** Durable audit records, written off the request path. */
   audit: 'audit',
+  /** The auth server's housekeeping (expired oidc-provider artifacts, revoked-grant records, retired keys). */
+  auth: 'auth',
 } as const;
