@@ -28,7 +28,7 @@ export interface GatewayTuning {
   sseRetentionMs: number;
   perSessionPerMinute: number;
   perTenantPerMinute: number;
-  /** Where the JWKS and the token endpoint are reached when AUTH_PUBLIC_URL is not reachable from the gateway. */
+  /** Overrides AUTH_INTERNAL_URL: where the JWKS and the token endpoint are reached from the gateway. */
   jwksBaseUrl?: string;
   /**
    * Where sessions live: the session store (production) or the hot store alone (a standalone gateway,
@@ -66,7 +66,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
   const verifier = createAccessTokenVerifier({
     issuerBaseUrl: config.authPublicUrl,
     hot: infra.hot,
-    ...(tuning.jwksBaseUrl ? { jwksBaseUrl: tuning.jwksBaseUrl } : {}),
+    jwksBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl,
     onBackgroundError: (error) => logger.warn({ err: error }, 'token verifier background error'),
   });
   await verifier.start();
@@ -78,7 +78,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
       : new SessionStoreDirectory(
           createSessionClient({
             sessionStoreUrl: config.sessionStoreUrl,
-            tokenBaseUrl: tuning.jwksBaseUrl ?? config.authPublicUrl,
+            tokenBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl,
             masterKey: infra.masterKey,
             hot: infra.hot,
             onError: (error) => logger.warn({ err: error }, 'session client error'),
