@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ArtifactSweep } from '../adapter/artifact-sweep.service.js';
 import { ClientMetadataModule } from '../client-metadata/client-metadata.module.js';
 import { RegistrationPolicyModule } from '../registration-policy/registration-policy.module.js';
 import { TenantDirectory } from '../tenants/tenant-directory.service.js';
@@ -20,7 +21,8 @@ import { OidcProviderRegistry } from './tenant-providers.service.js';
     { provide: TenantProviders, useExisting: OidcProviderRegistry },
     ProviderGrantRevoker,
     { provide: GrantRevoker, useExisting: ProviderGrantRevoker },
+    ArtifactSweep,
   ],
-  exports: [TenantDirectory, TenantProviders, OidcProviderRegistry, ResourceCatalog, GrantRevoker, GrantRevocationEffects],
+  exports: [ArtifactSweep, TenantDirectory, TenantProviders, OidcProviderRegistry, ResourceCatalog, GrantRevoker, GrantRevocationEffects],
 })
 export class OidcModule {}

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AuthServerConfig } from '@airlock/config';
 import { aggregatedMcpUrl, Scopes, serverMcpUrl, sessionStoreAudience } from '@airlock/contracts';
 import type { Infra } from '@airlock/platform';
+import { BoundedCache } from '../tenants/bounded-cache.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import { AUTH_CONFIG, INFRA, ResourceCatalog, type ResourceServerDescription, type TenantRecord } from './ports.js';
 import { upstreamScopes, type ExchangeTarget } from './token-exchange.grant.js';
@@ -20,7 +21,8 @@ export function adminApiAudience(authPublicUrl: string): string {
  */
 @Injectable()
 export class DatabaseResourceCatalog extends ResourceCatalog {
-  private readonly cache = new Map<string, { value: ResourceServerDescription | undefined; until: number }>();
+  // Bounded: the key includes the `resource` a request names, which is attacker-chosen.
+  private readonly cache = new BoundedCache<string, ResourceServerDescription | null>(8_192, CACHE_MS);
 
   constructor(@Inject(INFRA) private readonly infra: Infra, @Inject(AUTH_CONFIG) private readonly config: AuthServerConfig) {
     super();
@@ -33,9 +35,9 @@ export class DatabaseResourceCatalog extends ResourceCatalog {
   async describe(tenant: TenantRecord, resource: string): Promise<ResourceServerDescription | undefined> {
     const key = `${tenant.id} ${resource}`;
     const hit = this.cache.get(key);
-    if (hit && hit.until > Date.now()) return hit.value;
+    if (hit !== undefined) return hit ?? undefined;
     const value = await this.lookup(tenant, resource);
-    this.cache.set(key, { value, until: Date.now() + CACHE_MS });
+    this.cache.set(key, value ?? null);
     return value;
   }
 

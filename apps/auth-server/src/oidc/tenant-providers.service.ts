@@ -12,6 +12,7 @@ import { createOidcAdapterFactory } from '../adapter/oidc-adapter.js';
 import { SigningKeyRepository } from '../keys/signing-key.repository.js';
 import { registrationAdmissionMiddleware, registrationMetadataValidator, REGISTRATION_VALIDATED_PROPERTIES } from '../registration-policy/registration-oidc-hooks.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
+import { BoundedCache } from '../tenants/bounded-cache.js';
 import { TenantDirectory } from '../tenants/tenant-directory.service.js';
 import { defaultScopeMiddleware } from './default-scope.middleware.js';
 import { registrationScopeMiddleware } from './registration-scope.middleware.js';
@@ -35,6 +36,14 @@ import { buildProviderConfiguration, TOKEN_EXCHANGE_GRANT } from './provider-con
 import { registerTokenExchange } from './token-exchange.grant.js';
 import ProviderClass from 'oidc-provider';
 
+/** Enough for every active tenant of a large installation; an evicted one is rebuilt in milliseconds. */
+export const DEFAULT_MAX_PROVIDERS = 256;
+
+interface BuiltProvider extends TenantProvider {
+  /** What /jwks publishes, for verifying this tenant's tokens locally. */
+  publicJwks: JSONWebKeySet;
+}
+
 /**
  * One oidc-provider instance per tenant, created on first use and cached. A tenant change (settings,
  * registration policy, key rotation) drops the instance on every replica; the next request builds a new
@@ -42,8 +51,8 @@ import ProviderClass from 'oidc-provider';
  */
 @Injectable()
 export class OidcProviderRegistry extends TenantProviders {
-  private readonly cache = new Map<string, Promise<TenantProvider | undefined>>();
-  private readonly publicKeys = new Map<string, JSONWebKeySet>();
+  /** Instances kept, least recently used evicted first: 1,000 tenants must not mean 1,000 live providers. */
+  private cache = new BoundedCache<string, Promise<BuiltProvider | undefined>>(DEFAULT_MAX_PROVIDERS);
   readonly keys: SigningKeyRepository;
   readonly clients: ClientStore;
 
@@ -62,13 +71,20 @@ export class OidcProviderRegistry extends TenantProviders {
     super();
     this.keys = new SigningKeyRepository(infra.pg, infra.masterKey);
     this.clients = new ClientStore(infra.pg);
-    tenants.onChange((slug) => {
-      this.cache.delete(slug);
-      this.publicKeys.delete(slug);
-    });
+    tenants.onChange((slug) => this.cache.delete(slug));
   }
 
-  forTenant(slug: string): Promise<TenantProvider | undefined> {
+  /** Sets how many tenants' providers stay cached (drops the current ones). */
+  setCapacity(maxProviders: number): void {
+    this.cache = new BoundedCache(maxProviders);
+  }
+
+  /** The tenants whose providers are cached, least recently used first. */
+  cachedTenants(): string[] {
+    return this.cache.keys();
+  }
+
+  forTenant(slug: string): Promise<BuiltProvider | undefined> {
     let entry = this.cache.get(slug);
     if (!entry) {
       entry = this.build(slug).catch((error: unknown) => {
@@ -82,8 +98,7 @@ export class OidcProviderRegistry extends TenantProviders {
 
   /** The tenant's published signing keys, as its current provider uses them (undefined: no such tenant). */
   async publicJwks(slug: string): Promise<JSONWebKeySet | undefined> {
-    const entry = await this.forTenant(slug);
-    return entry ? this.publicKeys.get(slug) : undefined;
+    return (await this.forTenant(slug))?.publicJwks;
   }
 
   /** Bootstrap admin client credentials, when configured or generated (see BootstrapService). */
@@ -119,7 +134,7 @@ export class OidcProviderRegistry extends TenantProviders {
     return { clients: [gateway], services: new Map([[ServiceClients.gateway, sessionStoreAudience(this.config.sessionStoreUrl)]]) };
   }
 
-  private async build(slug: string): Promise<TenantProvider | undefined> {
+  private async build(slug: string): Promise<BuiltProvider | undefined> {
     const tenant = await this.tenants.findBySlug(slug);
     if (!tenant) return undefined;
     await this.keys.ensure(tenant.id);
@@ -142,7 +157,6 @@ export class OidcProviderRegistry extends TenantProviders {
     provider.use(registrationScopeMiddleware(new Set(configuration.scopes ?? [])));
     provider.use(registrationAdmissionMiddleware(this.registrationGate, current));
     const publicJwks = publicJwksOf(jwks);
-    this.publicKeys.set(slug, publicJwks);
     registerTokenExchange(provider, {
       tenant,
       publicJwks,
@@ -161,7 +175,7 @@ export class OidcProviderRegistry extends TenantProviders {
       }),
     );
     this.wireEvents(provider, tenant);
-    return { tenant, provider };
+    return { tenant, provider, publicJwks };
   }
 
   private wireEvents(provider: Provider, tenant: TenantRecord): void {

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import type { Infra } from '@airlock/platform';
 import type { AuthServerConfig } from '@airlock/config';
 import { AUTH_CONFIG, INFRA, type TenantRecord } from '../oidc/ports.js';
+import { BoundedCache } from './bounded-cache.js';
 import { TenantRepository } from './tenant.repository.js';
 
 /** Published (tenant slug) when a tenant's settings or keys change, so every replica drops its caches. */
@@ -19,7 +20,8 @@ type Listener = (slug: string) => void;
 @Injectable()
 export class TenantDirectory implements OnModuleInit, OnModuleDestroy {
   readonly repository: TenantRepository;
-  private readonly cache = new Map<string, { tenant: TenantRecord | undefined; until: number }>();
+  // Bounded: unknown slugs are cached too (as misses), and anyone can send those.
+  private readonly cache = new BoundedCache<string, TenantRecord | null>(4_096, CACHE_MS);
   private readonly listeners = new Set<Listener>();
   private unsubscribe: (() => Promise<void>) | undefined;
 
@@ -37,9 +39,9 @@ export class TenantDirectory implements OnModuleInit, OnModuleDestroy {
 
   async findBySlug(slug: string): Promise<TenantRecord | undefined> {
     const hit = this.cache.get(slug);
-    if (hit && hit.until > Date.now()) return hit.tenant;
+    if (hit !== undefined) return hit ?? undefined;
     const tenant = await this.repository.findBySlug(slug);
-    this.cache.set(slug, { tenant, until: Date.now() + CACHE_MS });
+    this.cache.set(slug, tenant ?? null);
     return tenant;
   }
 

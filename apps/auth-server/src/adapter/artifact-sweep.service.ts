@@ -1,0 +1,74 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Queues } from '@airlock/contracts';
+import type { Logger } from '@airlock/observability';
+import type { Infra } from '@airlock/platform';
+import type { QueueWorker } from '@airlock/queue';
+import { INFRA, LOGGER } from '../oidc/ports.js';
+
+export const AuthJobs = {
+  /** Deletes what has outlived its use; repeated on a schedule, idempotent. */
+  sweep: 'auth.sweep',
+} as const;
+
+export const SWEEP_EVERY_MS = 5 * 60_000;
+/** Rows per DELETE, so one sweep never holds a long lock or a huge transaction. */
+const BATCH = 1_000;
+/** Expired artifacts are kept this long (a refresh token's reuse shortly after expiry still finds the row). */
+const GRACE = "interval '1 hour'";
+
+export interface SweepResult {
+  artifacts: number;
+  revokedGrants: number;
+  signingKeys: number;
+}
+
+/**
+ * Housekeeping on `Queues.auth`: expired oidc-provider artifacts in `oidc_artifacts` (the hot store
+ * expires its own), revoked-grant records past `not_after` (no token of the grant can still be valid),
+ * and retired signing keys past `not_after` (no longer published). One schedule across replicas.
+ */
+@Injectable()
+export class ArtifactSweep implements OnApplicationBootstrap, OnModuleDestroy {
+  private worker: QueueWorker | undefined;
+
+  constructor(
+    @Inject(INFRA) private readonly infra: Infra,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.worker = this.infra.queues.work<unknown>(Queues.auth, async (job) => {
+      if (job.name === AuthJobs.sweep) await this.run();
+    });
+    await this.infra.queues.repeat(Queues.auth, AuthJobs.sweep, SWEEP_EVERY_MS);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.worker?.close();
+  }
+
+  async run(): Promise<SweepResult> {
+    const result: SweepResult = {
+      artifacts: await this.inBatches(
+        `DELETE FROM oidc_artifacts WHERE ctid IN (SELECT ctid FROM oidc_artifacts WHERE expires_at < now() - ${GRACE} LIMIT ${BATCH})`,
+      ),
+      revokedGrants: await this.inBatches(
+        `DELETE FROM revoked_grants WHERE ctid IN (SELECT ctid FROM revoked_grants WHERE not_after < now() LIMIT ${BATCH})`,
+      ),
+      signingKeys: await this.inBatches(
+        `DELETE FROM signing_keys WHERE ctid IN (SELECT ctid FROM signing_keys WHERE state = 'retired' AND not_after < now() LIMIT ${BATCH})`,
+      ),
+    };
+    if (result.artifacts + result.revokedGrants + result.signingKeys > 0) this.logger.info(result, 'auth housekeeping swept');
+    return result;
+  }
+
+  private async inBatches(sql: string): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { rowCount } = await this.infra.pg.query(sql);
+      total += rowCount ?? 0;
+      if ((rowCount ?? 0) < BATCH) return total;
+    }
+  }
+}
