@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { BRIDGE_MAIN, USER, startFixture, startFullStack } from './support/full-stack.js';
+import type { FullStack } from './support/full-stack.js';
+import { signInAndApprove } from './support/scripted-browser.js';
+
+// End to end through the real auth server: the official SDK client meets the gateway's 401, discovers
+// the tenant's authorization server from the gateway's RFC 9728 metadata, registers, signs the demo user
+// in through the real login and consent pages, and uses the token on the gateway, whose sessions now
+// live in the real session store. Then the same through the stdio bridge CLI.
+
+const REDIRECT = 'http://127.0.0.1:9/callback';
+
+async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+class MemoryProvider implements OAuthClientProvider {
+  info: OAuthClientInformationMixed | undefined;
+  saved: OAuthTokens | undefined;
+  verifier = '';
+  authorizationUrl: URL | undefined;
+  readonly redirectUrl = REDIRECT;
+  readonly clientMetadata: OAuthClientMetadata = {
+    client_name: 'gateway e2e',
+    redirect_uris: [REDIRECT],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+  };
+  clientInformation = () => this.info;
+  saveClientInformation = (info: OAuthClientInformationMixed) => void (this.info = info);
+  tokens = () => this.saved;
+  saveTokens = (tokens: OAuthTokens) => void (this.saved = tokens);
+  redirectToAuthorization = (url: URL) => void (this.authorizationUrl = url);
+  saveCodeVerifier = (verifier: string) => void (this.verifier = verifier);
+  codeVerifier = () => this.verifier;
+}
+
+async function oauthConnect(url: string): Promise<{ client: Client; provider: MemoryProvider }> {
+  const provider = new MemoryProvider();
+  const first = new Client({ name: 'e2e', version: '1.0.0' });
+  const transport = new StreamableHTTPClientTransport(new URL(url), { authProvider: provider });
+  await expect(first.connect(transport)).rejects.toBeInstanceOf(UnauthorizedError);
+  const authorizationUrl = provider.authorizationUrl!;
+  expect(authorizationUrl.searchParams.get('resource')).toBe(url);
+  const callback = await signInAndApprove(authorizationUrl, USER);
+  await transport.finishAuth(callback.searchParams.get('code')!);
+  const client = new Client({ name: 'e2e', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { authProvider: provider }));
+  return { client, provider };
+}
+
+describe('full stack: SDK client OAuth through the auth server, gateway, session store, upstream', () => {
+  let stack: FullStack;
+  let fixture: { url: string; child: ChildProcess };
+
+  beforeAll(async () => {
+    fixture = await startFixture();
+    stack = await startFullStack([{ name: 'web', url: fixture.url }]);
+  });
+  afterAll(async () => {
+    await stack?.close();
+    fixture?.child.kill();
+  });
+
+  it('signs in with OAuth and uses the aggregated and per-server endpoints; sessions live in the session store', async () => {
+    for (const url of [stack.aggregatedUrl, stack.serverUrl('web')]) {
+      const { client, provider } = await oauthConnect(url);
+      const tools = await client.listTools();
+      const echo = url === stack.aggregatedUrl ? 'web__echo' : 'echo';
+      expect(tools.tools.map((tool) => tool.name)).toContain(echo);
+      expect(await client.callTool({ name: echo, arguments: { text: 'through everything' } })).toMatchObject({ content: [{ text: 'through everything' }] });
+      const sessionId = (client.transport as StreamableHTTPClientTransport).sessionId!;
+      // The session store owns the session: its durable record (written off the request path) names the client.
+      const stored = await until(async () => {
+        const { rows } = await stack.db.pg.query<{ client_id: string; state: string; kind: string }>('SELECT client_id, state, kind FROM sessions WHERE id = $1', [sessionId]);
+        return rows[0];
+      });
+      expect(stored).toMatchObject({ client_id: (provider.info as { client_id: string }).client_id, kind: 'mcp' });
+      await (client.transport as StreamableHTTPClientTransport).terminateSession();
+      const ended = await until(async () => {
+        const { rows } = await stack.db.pg.query<{ state: string }>("SELECT state FROM sessions WHERE id = $1 AND state <> 'active'", [sessionId]);
+        return rows[0];
+      });
+      expect(ended.state).toBe('revoked');
+      await client.close();
+    }
+  });
+
+  it('serves a local stdio client through the bridge CLI, which signs in with a loopback redirect and keeps tokens 0600', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'airlock-bridge-'));
+    const tokenFile = join(dir, 'tokens.json');
+    const transport = new StdioClientTransport({ command: process.execPath, args: [BRIDGE_MAIN, 'connect', stack.serverUrl('web'), '--token-file', tokenFile], stderr: 'pipe' });
+    const signedIn = new Promise<void>((resolve, reject) => {
+      let seen = '';
+      transport.stderr!.on('data', (chunk: Buffer) => {
+        seen += chunk.toString('utf8');
+        const match = /Sign in to Airlock: open (\S+)/.exec(seen);
+        if (match) {
+          seen = '';
+          // The "browser": sign in, then follow the redirect to the bridge's loopback listener.
+          void signInAndApprove(new URL(match[1]!), USER)
+            .then((callback) => fetch(callback))
+            .then(() => resolve(), reject);
+        }
+      });
+    });
+    const client = new Client({ name: 'local-app', version: '1.0.0' });
+    await client.connect(transport);
+    await signedIn;
+    expect(await client.callTool({ name: 'echo', arguments: { text: 'via bridge' } })).toMatchObject({ content: [{ text: 'via bridge' }] });
+    const saved = JSON.parse(await readFile(tokenFile, 'utf8')) as Record<string, { tokens?: { access_token?: string } }>;
+    expect(saved[stack.serverUrl('web')]?.tokens?.access_token).toBeTruthy();
+    expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
+    await client.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { authServerConfigSchema, gatewayConfigSchema, loadConfig, sessionStoreConfigSchema } from '@airlock/config';
+import { aggregatedMcpUrl, serverMcpUrl } from '@airlock/contracts';
+import type { Infra, StartedApp } from '@airlock/platform';
+import { createTestDatabase, createTestHotStore, createTestLogger, createTestQueues } from '@airlock/testing';
+import type { TestDatabase, TestHotStore, TestQueues } from '@airlock/testing';
+import { startAuthServer } from '@airlock/auth-server';
+import { startSessionStore } from '@airlock/session-store';
+import { startMcpGateway } from '@airlock/mcp-gateway';
+import { randomBytes } from 'node:crypto';
+
+// The whole platform in this process, as `npm start` runs it: auth server, session store and gateway on
+// one Infra (real Postgres/Redis when DATABASE_URL/REDIS_URL are set, embedded otherwise), plus the
+// project's MCP fixture as a real upstream process.
+
+export const FIXTURE_MAIN = fileURLToPath(new URL('../../../mcp-fixture/dist/main.js', import.meta.url));
+export const BRIDGE_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+export const TENANT = 'demo';
+export const USER = { email: 'demo@airlock.local', password: 'demo-password-0123' };
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface FullStack {
+  authUrl: string;
+  gatewayUrl: string;
+  aggregatedUrl: string;
+  serverUrl(name: string): string;
+  db: TestDatabase;
+  close(): Promise<void>;
+}
+
+export async function startFixture(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [FIXTURE_MAIN, '--http', '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let seen = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString('utf8');
+      const match = /listening on (\S+)/.exec(seen);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`fixture exited with ${code}`)));
+  });
+  return { url, child };
+}
+
+export async function startFullStack(upstreams: Array<{ name: string; url: string }>): Promise<FullStack> {
+  const db: TestDatabase = await createTestDatabase();
+  const hot: TestHotStore = createTestHotStore();
+  const queues: TestQueues = createTestQueues();
+  const [authPort, storePort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
+  const env = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    HOST: '127.0.0.1',
+    AUTH_PORT: String(authPort),
+    AUTH_PUBLIC_URL: `http://127.0.0.1:${authPort}`,
+    SESSION_STORE_PORT: String(storePort),
+    SESSION_STORE_URL: `http://127.0.0.1:${storePort}`,
+    GATEWAY_PORT: String(gatewayPort),
+    GATEWAY_PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`,
+    AIRLOCK_DEMO_USER_EMAIL: USER.email,
+    AIRLOCK_DEMO_USER_PASSWORD: USER.password,
+    AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID: 'test-admin',
+    AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET: 'test-admin-secret-0123456789abcdef',
+  };
+  const infra: Infra = {
+    databaseUrl: db.url,
+    prisma: db.prisma,
+    pg: db.pg,
+    hot,
+    queues,
+    masterKey: randomBytes(32),
+    readiness: [],
+    // As `npm start` on the embedded default: the auth server then creates the demo user.
+    embedded: { database: true, hotStore: true, queues: true },
+    close: async () => undefined,
+  };
+  const apps: StartedApp[] = [];
+  apps.push(await startAuthServer({ config: loadConfig(authServerConfigSchema, env), infra, logger: createTestLogger({ name: 'auth-server', level: 'warn' }) }));
+  apps.push(
+    await startSessionStore({ config: loadConfig(sessionStoreConfigSchema, env), infra, logger: createTestLogger({ name: 'session-store', level: 'warn' }), tuning: { touchFlushMs: 50 } }),
+  );
+  const { rows } = await db.pg.query<{ id: string }>('SELECT id FROM tenants WHERE slug = $1', [TENANT]);
+  for (const upstream of upstreams) {
+    await db.pg.query(
+      `INSERT INTO upstream_servers (id, tenant_id, name, transport, url, credential_kind, updated_at) VALUES (gen_random_uuid(), $1, $2, 'http', $3, 'none', now())`,
+      [rows[0]!.id, upstream.name, upstream.url],
+    );
+  }
+  apps.push(await startMcpGateway({ config: loadConfig(gatewayConfigSchema, env), infra, logger: createTestLogger({ name: 'mcp-gateway', level: 'warn' }) }));
+  return {
+    authUrl: env.AUTH_PUBLIC_URL,
+    gatewayUrl: env.GATEWAY_PUBLIC_URL,
+    aggregatedUrl: aggregatedMcpUrl(env.GATEWAY_PUBLIC_URL, TENANT),
+    serverUrl: (name) => serverMcpUrl(env.GATEWAY_PUBLIC_URL, TENANT, name),
+    db,
+    async close() {
+      for (const app of apps.reverse()) await app.close().catch(() => undefined);
+      await queues.close();
+      await hot.close();
+      await db.close();
+    },
+  };
+}
