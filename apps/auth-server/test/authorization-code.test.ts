@@ -100,6 +100,17 @@ describe('PKCE', () => {
   });
 });
 
+describe('a request without scope (the MCP spec allows it)', () => {
+  it('gets the resource default scopes and the flow stays under the tenant issuer', async () => {
+    const client = await demo.register();
+    const tokens = await demo.tokens(client, { resource, scope: undefined });
+    expect(decodeJwt(String(tokens['access_token']))).toMatchObject({ aud: resource, scope: 'mcp' });
+    // No resource either: the tenant's aggregated MCP endpoint.
+    const bare = await demo.tokens(client, { scope: undefined });
+    expect(decodeJwt(String(bare['access_token']))).toMatchObject({ aud: resource, scope: 'mcp' });
+  });
+});
+
 describe('code replay', () => {
   it('refuses a second redemption and revokes the grant and every token from it', async () => {
     const client = await demo.register();

@@ -14,7 +14,15 @@ export function defaultScopeMiddleware(resources: ResourceCatalog, tenant: () =>
       if (!scope && query['request'] === undefined && query['request_uri'] === undefined) {
         const requested = typeof query['resource'] === 'string' ? query['resource'] : resources.defaultResource(tenant());
         const described = await resources.describe(tenant(), requested);
-        if (described && described.defaultScopes.length > 0) ctx.query = { ...query, scope: described.defaultScopes.join(' ') };
+        if (described && described.defaultScopes.length > 0) {
+          // oidc-provider finds its mount path as `req.originalUrl` minus `req.url`, and setting the query
+          // rewrites `req.url`: keep the two in step or every URL it builds loses the /t/<slug> prefix.
+          const raw = ctx.req as typeof ctx.req & { originalUrl?: string };
+          const before = ctx.url;
+          const mount = raw.originalUrl && raw.originalUrl.endsWith(before) ? raw.originalUrl.slice(0, -before.length) : '';
+          ctx.query = { ...query, scope: described.defaultScopes.join(' ') };
+          raw.originalUrl = `${mount}${ctx.url}`;
+        }
       }
     }
     await next();
