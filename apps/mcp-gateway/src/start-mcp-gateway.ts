@@ -94,7 +94,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     registry,
     bus,
     directory,
-    credentials: new UpstreamCredentials(),
+    credentials: new UpstreamCredentials({ authBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl, masterKey: infra.masterKey }),
     queues: infra.queues,
     masterKey: infra.masterKey,
     logger: logger.child({ component: 'sessions' }),

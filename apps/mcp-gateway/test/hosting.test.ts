@@ -34,6 +34,15 @@ describe('hosting upstream servers', () => {
     paged = await startFixtureProcess(['--page-size', '4']);
     webId = await world.addUpstream({ name: 'web', transport: 'http', url: paged.url });
     await world.addUpstream({ name: 'local', transport: 'stdio', command: process.execPath, args: [FIXTURE_MAIN, '--stdio', '--page-size', '5'] });
+    world.issuer.registerClient(world.tenant, { clientId: 'gateway-at-upstream', secret: 'upstream-client-secret', scopes: ['upstream:read'] });
+    await world.addUpstream({ name: 'keyed', transport: 'http', url: paged.url, credentialKind: 'static_header', secrets: { header: { name: 'x-api-key', value: 'static-secret-value' } } });
+    await world.addUpstream({
+      name: 'oauth',
+      transport: 'http',
+      url: paged.url,
+      credentialKind: 'client_credentials',
+      secrets: { tokenUrl: `${world.issuer.issuer(world.tenant)}/token`, clientId: 'gateway-at-upstream', clientSecret: 'upstream-client-secret', scope: 'upstream:read' },
+    });
     // Registered up front: the gateway caches a tenant's server list for a few seconds.
     fragile = await startFixtureProcess();
     await world.addUpstream({ name: 'fragile', transport: 'http', url: fragile.url });
@@ -103,6 +112,22 @@ describe('hosting upstream servers', () => {
     } while (cursor);
     expect(all).toContain('local__extra_tool');
     await client.close();
+  });
+
+  it('authenticates to upstreams with their own credentials (static header, client credentials), never the user token', async () => {
+    const whoami = async (server: string) => {
+      const url = world.serverUrl(server);
+      const client = await connect(world, url);
+      const result = await client.callTool({ name: 'whoami', arguments: {} });
+      await client.close();
+      return JSON.parse((result.content as Array<{ text: string }>)[0]!.text) as { authorization: string | null; apiKey: string | null };
+    };
+    expect(await whoami('keyed')).toEqual(expect.objectContaining({ apiKey: 'static-secret-value', authorization: null }));
+    const oauth = await whoami('oauth');
+    const token = /^Bearer (.+)$/.exec(oauth.authorization ?? '')?.[1];
+    const claims = JSON.parse(Buffer.from(token!.split('.')[1]!, 'base64url').toString('utf8')) as { aud: string; sub: string; scope: string };
+    expect(claims).toMatchObject({ aud: paged.url, sub: 'gateway-at-upstream', scope: 'upstream:read' });
+    expect(world.issuer.tokenRequests(world.tenant)).toBe(1);
   });
 
   it('closes the upstream session when the downstream session ends', async () => {

@@ -67,22 +67,34 @@ async function oauthConnect(url: string): Promise<{ client: Client; provider: Me
 describe('full stack: SDK client OAuth through the auth server, gateway, session store, upstream', () => {
   let stack: FullStack;
   let fixture: { url: string; child: ChildProcess };
+  let exchanged: { url: string; child: ChildProcess };
 
   beforeAll(async () => {
     fixture = await startFixture();
-    stack = await startFullStack([{ name: 'web', url: fixture.url }]);
+    exchanged = await startFixture();
+    stack = await startFullStack([
+      { name: 'web', url: fixture.url },
+      { name: 'exchanged', url: exchanged.url, credentialKind: 'token_exchange' },
+    ]);
   });
   afterAll(async () => {
     await stack?.close();
     fixture?.child.kill();
+    exchanged?.child.kill();
   });
 
   it('signs in with OAuth and uses the aggregated and per-server endpoints; sessions live in the session store', async () => {
     for (const url of [stack.aggregatedUrl, stack.serverUrl('web')]) {
       const { client, provider } = await oauthConnect(url);
-      const tools = await client.listTools();
+      const names: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await client.listTools(cursor ? { cursor } : {});
+        names.push(...page.tools.map((tool) => tool.name));
+        cursor = page.nextCursor;
+      } while (cursor);
       const echo = url === stack.aggregatedUrl ? 'web__echo' : 'echo';
-      expect(tools.tools.map((tool) => tool.name)).toContain(echo);
+      expect(names).toContain(echo);
       expect(await client.callTool({ name: echo, arguments: { text: 'through everything' } })).toMatchObject({ content: [{ text: 'through everything' }] });
       const sessionId = (client.transport as StreamableHTTPClientTransport).sessionId!;
       // The session store owns the session: its durable record (written off the request path) names the client.
@@ -99,6 +111,19 @@ describe('full stack: SDK client OAuth through the auth server, gateway, session
       expect(ended.state).toBe('revoked');
       await client.close();
     }
+  });
+
+  it('calls a token-exchange upstream with a token issued for it (user as subject, gateway as actor), not the user token', async () => {
+    const { client, provider } = await oauthConnect(stack.serverUrl('exchanged'));
+    const result = await client.callTool({ name: 'whoami', arguments: {} });
+    const seen = JSON.parse((result.content as Array<{ text: string }>)[0]!.text) as { authorization: string | null };
+    const token = /^Bearer (.+)$/.exec(seen.authorization ?? '')?.[1];
+    expect(token).toBeDefined();
+    expect(token).not.toBe(provider.saved!.access_token);
+    const claims = JSON.parse(Buffer.from(token!.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const user = JSON.parse(Buffer.from(provider.saved!.access_token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    expect(claims).toMatchObject({ aud: exchanged.url, sub: user['sub'], act: { sub: 'airlock-gateway' } });
+    await client.close();
   });
 
   it('serves a local stdio client through the bridge CLI, which signs in with a loopback redirect and keeps tokens 0600', async () => {

@@ -256,7 +256,13 @@ export function createFixtureServer(options: FixtureOptions = {}): Server {
         return text(stringArg('text'));
       case 'whoami':
         // Lets the gateway tests prove which upstream session served a call, and that no token came along.
-        return text(JSON.stringify({ sessionId: extra.sessionId ?? null, authorization: extra.requestInfo?.headers['authorization'] ?? null }));
+        return text(
+          JSON.stringify({
+            sessionId: extra.sessionId ?? null,
+            authorization: extra.requestInfo?.headers['authorization'] ?? null,
+            apiKey: extra.requestInfo?.headers['x-api-key'] ?? null,
+          }),
+        );
       case 'toggle_extra_tool':
         extraToolEnabled = !extraToolEnabled;
         await server.sendToolListChanged();

@@ -4,6 +4,8 @@ import { TokenError, assertNoAccessTokenInQuery, bearerFromAuthorizationHeader, 
 import type { AccessTokenVerifier } from '@airlock/token-verifier';
 
 export interface AuthOutcome {
+  /** The verified token itself: kept in process for token exchange, never forwarded upstream. */
+  token: string;
   claims: AccessTokenClaims;
   scopes: Set<string>;
 }
@@ -35,7 +37,7 @@ export class BearerAuth {
       const token = bearerFromAuthorizationHeader(options.authorization);
       if (token === undefined) throw new AuthRefusal(401, challengeForTokenError(undefined, challengeOptions), 'invalid_token', 'an access token is required');
       const claims = await this.verifier.verify(token, { tenant: options.tenant, audience: options.resource, requiredScopes: options.requiredScopes ?? [] });
-      return { claims, scopes: parseScope(claims.scope) };
+      return { token, claims, scopes: parseScope(claims.scope) };
     } catch (error) {
       if (error instanceof AuthRefusal) throw error;
       if (error instanceof TokenError) {

@@ -36,6 +36,8 @@ export interface SessionHostDeps {
  */
 export class SessionHost {
   private readonly runtimes = new Map<string, SessionRuntime>();
+  /** The newest access token seen for each local session: what token exchange trades (never sent upstream). */
+  private readonly userTokens = new Map<string, string>();
   private stopListening: (() => Promise<void>) | undefined;
 
   constructor(private readonly deps: SessionHostDeps) {}
@@ -93,12 +95,14 @@ export class SessionHost {
     const { logger } = this.deps;
     // Assigned once the upstreams are connected; their handlers read it lazily.
     const ref: { runtime?: SessionRuntime } = {};
+    const userToken = this.userTokens.get(session.id);
     const links = new Map<string, UpstreamLink>();
     const connect = async (server: UpstreamServerRecord) => {
       const link = await UpstreamLink.connect({
         server,
         secrets: openUpstreamSecrets(this.deps.masterKey, server),
         credentials: this.deps.credentials,
+        caller: { tenant: session.tenant, userToken: () => this.userTokens.get(session.id) ?? userToken },
         clientCapabilities: session.clientCapabilities,
         clientInfo: { name: `airlock-gateway (for ${clientInfo.name})`.slice(0, 200), version: clientInfo.version },
         logger,
@@ -162,7 +166,13 @@ export class SessionHost {
   }
 
   /** Delivers client messages to the session's runtime here; a session this replica lost ends cleanly. */
+  /** Remembers the token that authenticated a request of a session this replica holds. */
+  rememberUserToken(sessionId: string, token: string): void {
+    this.userTokens.set(sessionId, token);
+  }
+
   async deliver(forwarded: ForwardedMessage): Promise<void> {
+    if (forwarded.bearer) this.userTokens.set(forwarded.sessionId, forwarded.bearer);
     const runtime = this.runtimes.get(forwarded.sessionId);
     if (!runtime) {
       await this.deps.registry.end(forwarded.tenant, forwarded.sessionId, 'home replica lost the session');
@@ -182,6 +192,7 @@ export class SessionHost {
     const runtime = this.runtimes.get(sessionId);
     if (!runtime) return;
     this.runtimes.delete(sessionId);
+    this.userTokens.delete(sessionId);
     await runtime.close();
   }
 

@@ -161,6 +161,10 @@ export class McpEndpointHandler {
     }
   }
 
+  private bearerOf(auth: AuthOutcome): string {
+    return auth.token;
+  }
+
   /** The session named by the request, if it exists, is alive and belongs to this principal and endpoint. */
   private async session(request: RawRequest, route: Route, auth: AuthOutcome): Promise<GatewaySession> {
     const header = request.headers['mcp-session-id'];
@@ -218,7 +222,15 @@ export class McpEndpointHandler {
 
     const requests = messages.filter(isRequest);
     const forward = async (streamId: string | undefined) => {
-      const forwarded = { tenant: session.tenant, sessionId: session.id, messages, grantedScopes: [...auth.scopes], ...(streamId ? { streamId } : {}) };
+      const exchanges = (await this.deps.directory.upstreamServers(tenant.id)).some((server) => server.credentialKind === 'token_exchange');
+      const forwarded = {
+        tenant: session.tenant,
+        sessionId: session.id,
+        messages,
+        grantedScopes: [...auth.scopes],
+        ...(streamId ? { streamId } : {}),
+        ...(exchanges ? { bearer: this.bearerOf(auth) } : {}),
+      };
       if (session.home === this.deps.bus.replicaId) await this.deps.host.deliver(forwarded);
       else await this.deps.bus.forward(session.home, forwarded);
     };
@@ -272,6 +284,7 @@ export class McpEndpointHandler {
     const protocolVersion = negotiateProtocolVersion(params['protocolVersion']);
     const servers = await this.deps.directory.upstreamServers(tenant.id);
     const selected = route.target.kind === 'server' ? servers.filter((server) => server.name === (route.target as { server: string }).server) : servers.filter((server) => aggregatable(server.name));
+    const bearer = this.bearerOf(auth);
     const session = await this.deps.registry.create({
       tenant: route.tenant,
       subject: auth.claims.sub,
@@ -284,6 +297,7 @@ export class McpEndpointHandler {
       upstreams: selected.map((server) => server.name),
       home: this.deps.bus.replicaId,
     });
+    this.deps.host.rememberUserToken(session.id, bearer);
     let result: Record<string, unknown>;
     try {
       const runtime = await this.deps.host.open(session, selected, {

@@ -1,11 +1,13 @@
-import { openSecret } from '@airlock/platform';
+import { createHash } from 'node:crypto';
+import { issuerUrl } from '@airlock/contracts';
+import { ServiceClients, deriveServiceClientSecret, openSecret } from '@airlock/platform';
 import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
 
 /** The decrypted secrets of an upstream, by credential kind (the JSON sealed in `secrets_encrypted`). */
 export interface UpstreamSecrets {
   /** static_header */
   header?: { name: string; value: string };
-  /** client_credentials and token_exchange: the gateway's client at the upstream's authorization server. */
+  /** client_credentials: the gateway's client at the upstream's own authorization server. */
   tokenUrl?: string;
   clientId?: string;
   clientSecret?: string;
@@ -15,7 +17,7 @@ export interface UpstreamSecrets {
   env?: Record<string, string>;
 }
 
-/** The sealing context of an upstream's secrets: a ciphertext moved to another row does not open. */
+/** The sealing context of an upstream's secrets (the auth server's admin API seals with the same). */
 export const upstreamSecretContext = (server: Pick<UpstreamServerRecord, 'tenantId' | 'name'>) => `upstream:${server.tenantId}:${server.name}`;
 
 export function openUpstreamSecrets(masterKey: Buffer, server: UpstreamServerRecord): UpstreamSecrets {
@@ -23,53 +25,100 @@ export function openUpstreamSecrets(masterKey: Buffer, server: UpstreamServerRec
   return JSON.parse(openSecret(masterKey, server.secretsEncrypted, upstreamSecretContext(server))) as UpstreamSecrets;
 }
 
+/** Who the upstream call is for: the tenant and, for token exchange, the user's current token for the gateway. */
+export interface CallerContext {
+  tenant: string;
+  userToken(): string | undefined;
+}
+
 interface CachedToken {
   token: string;
   expiresAt: number;
 }
 
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+
 /**
- * Headers that authenticate the gateway (never the user) to an http upstream. OAuth tokens are cached
- * until shortly before they expire. The user's own access token never leaves the gateway.
+ * Headers that authenticate a call to an http upstream. The user's own token never goes upstream:
+ * `static_header` sends a stored secret, `client_credentials` a token of the gateway's own client at the
+ * upstream's authorization server, `token_exchange` a token the tenant's auth server issues for exactly
+ * that upstream in exchange for the user's token (RFC 8693, the gateway authenticating as its service
+ * client). Tokens are cached until shortly before they expire.
  */
 export class UpstreamCredentials {
   private readonly tokens = new Map<string, CachedToken>();
+  /** Concurrent sessions opening the same upstream share one token request. */
+  private readonly pending = new Map<string, Promise<string>>();
 
-  constructor(private readonly fetchImpl: typeof fetch = fetch) {}
+  constructor(
+    private readonly options: { authBaseUrl: string; masterKey: Buffer },
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {}
 
-  async headers(server: UpstreamServerRecord, secrets: UpstreamSecrets): Promise<Record<string, string>> {
+  async headers(server: UpstreamServerRecord, secrets: UpstreamSecrets, caller: CallerContext): Promise<Record<string, string>> {
     switch (server.credentialKind) {
       case 'none':
         return {};
       case 'static_header':
         if (!secrets.header) throw new Error(`upstream ${server.name}: static_header credentials without a header`);
         return { [secrets.header.name]: secrets.header.value };
-      case 'client_credentials':
-        return { authorization: `Bearer ${await this.token(server, secrets, new URLSearchParams({ grant_type: 'client_credentials' }), server.id)}` };
-      case 'token_exchange':
-        // Needs the auth server's token-exchange grant (not built yet): refused rather than faked.
-        throw new Error(`upstream ${server.name}: token_exchange credentials are not supported yet`);
+      case 'client_credentials': {
+        if (!secrets.tokenUrl || !secrets.clientId || !secrets.clientSecret) throw new Error(`upstream ${server.name}: client credentials are incomplete`);
+        const form = new URLSearchParams({ grant_type: 'client_credentials', resource: secrets.resource ?? server.url ?? '' });
+        if (secrets.scope) form.set('scope', secrets.scope);
+        const token = await this.token(`cc:${server.id}`, secrets.tokenUrl, { id: secrets.clientId, secret: secrets.clientSecret }, form, server.name);
+        return { authorization: `Bearer ${token}` };
+      }
+      case 'token_exchange': {
+        const subjectToken = caller.userToken();
+        if (!subjectToken) throw new Error(`upstream ${server.name}: no user token to exchange`);
+        const form = new URLSearchParams({
+          grant_type: TOKEN_EXCHANGE,
+          subject_token: subjectToken,
+          subject_token_type: ACCESS_TOKEN_TYPE,
+          requested_token_type: ACCESS_TOKEN_TYPE,
+          resource: server.url ?? '',
+        });
+        const clientId = ServiceClients.gateway;
+        const secret = deriveServiceClientSecret(this.options.masterKey, clientId, caller.tenant);
+        // Keyed by the subject token: a new user token (refresh, other user) gets its own exchange.
+        const key = `tx:${server.id}:${createHash('sha256').update(subjectToken).digest('base64url')}`;
+        const token = await this.token(key, `${issuerUrl(this.options.authBaseUrl, caller.tenant)}/token`, { id: clientId, secret }, form, server.name);
+        return { authorization: `Bearer ${token}` };
+      }
     }
   }
 
-  private async token(server: UpstreamServerRecord, secrets: UpstreamSecrets, form: URLSearchParams, cacheKey: string): Promise<string> {
+  private async token(cacheKey: string, tokenUrl: string, client: { id: string; secret: string }, form: URLSearchParams, serverName: string): Promise<string> {
     const cached = this.tokens.get(cacheKey);
     if (cached && cached.expiresAt - 30_000 > Date.now()) return cached.token;
-    if (!secrets.tokenUrl || !secrets.clientId || !secrets.clientSecret) throw new Error(`upstream ${server.name}: OAuth credentials are incomplete`);
-    if (secrets.scope) form.set('scope', secrets.scope);
-    form.set('resource', secrets.resource ?? server.url ?? '');
-    const response = await this.fetchImpl(secrets.tokenUrl, {
+    let pending = this.pending.get(cacheKey);
+    if (!pending) {
+      pending = this.request(cacheKey, tokenUrl, client, form, serverName).finally(() => this.pending.delete(cacheKey));
+      this.pending.set(cacheKey, pending);
+    }
+    return pending;
+  }
+
+  private async request(cacheKey: string, tokenUrl: string, client: { id: string; secret: string }, form: URLSearchParams, serverName: string): Promise<string> {
+    const response = await this.fetchImpl(tokenUrl, {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${encodeURIComponent(secrets.clientId)}:${encodeURIComponent(secrets.clientSecret)}`).toString('base64')}`,
+        accept: 'application/json',
+        authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}`,
       },
       body: form,
+      signal: AbortSignal.timeout(10_000),
     });
-    if (!response.ok) throw new Error(`upstream ${server.name}: token endpoint answered ${response.status}`);
-    const body = (await response.json()) as { access_token?: string; expires_in?: number };
-    if (!body.access_token) throw new Error(`upstream ${server.name}: token endpoint returned no access_token`);
-    this.tokens.set(cacheKey, { token: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 300) * 1000 });
+    const body = (await response.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; error?: unknown };
+    if (!response.ok || typeof body.access_token !== 'string') {
+      throw new Error(`upstream ${serverName}: token request refused (${typeof body.error === 'string' ? body.error : response.status})`);
+    }
+    const expiresIn = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 300;
+    this.tokens.set(cacheKey, { token: body.access_token, expiresAt: Date.now() + expiresIn * 1000 });
+    if (this.tokens.size > 10_000) this.tokens.delete(this.tokens.keys().next().value!);
     return body.access_token;
   }
 }

@@ -5,7 +5,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '@airlock/observability';
 import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
-import type { UpstreamCredentials, UpstreamSecrets } from './upstream-credentials.js';
+import type { CallerContext, UpstreamCredentials, UpstreamSecrets } from './upstream-credentials.js';
 
 export interface UpstreamLinkHandlers {
   /** A request the upstream sends to the client (sampling, elicitation, roots); resolves with its result. */
@@ -21,6 +21,7 @@ export interface ConnectOptions {
   server: UpstreamServerRecord;
   secrets: UpstreamSecrets;
   credentials: UpstreamCredentials;
+  caller: CallerContext;
   /** Capabilities of the downstream client, mirrored so the upstream asks only for what can be relayed. */
   clientCapabilities: Record<string, unknown>;
   clientInfo: { name: string; version: string };
@@ -37,6 +38,8 @@ const CALL_TIMEOUT_MS = 10 * 60_000;
 export class UpstreamLink {
   private closedByUs = false;
   private gone = false;
+  /** Only a link that was up can die: a failed connect is reported by `connect` itself. */
+  private up = false;
 
   private constructor(
     readonly server: UpstreamServerRecord,
@@ -71,13 +74,14 @@ export class UpstreamLink {
     let transport: Transport;
     if (server.transport === 'http') {
       if (!server.url) throw new Error(`upstream ${server.name} has no URL`);
-      const headers = await options.credentials.headers(server, options.secrets);
       transport = new StreamableHTTPClientTransport(new URL(server.url), {
-        requestInit: { headers },
-        // The SDK resumes a closed stream with GET + Last-Event-ID; seeing that is how a pause is noticed.
         fetch: async (url, init) => {
-          if ((init?.method ?? 'GET') === 'GET' && new Headers(init?.headers).has('last-event-id')) options.handlers.onStreamPaused();
-          return fetch(url, init);
+          const headers = new Headers(init?.headers);
+          // The SDK resumes a closed stream with GET + Last-Event-ID; seeing that is how a pause is noticed.
+          if ((init?.method ?? 'GET') === 'GET' && headers.has('last-event-id')) options.handlers.onStreamPaused();
+          // Per request, so expiring upstream tokens are renewed mid-session.
+          for (const [name, value] of Object.entries(await options.credentials.headers(server, options.secrets, options.caller))) headers.set(name, value);
+          return fetch(url, { ...init, headers });
         },
       });
     } else {
@@ -96,12 +100,13 @@ export class UpstreamLink {
     }
     const link = new UpstreamLink(server, client, transport, () => options.handlers.onClose());
     client.onclose = () => {
-      if (!link.closedByUs && !link.gone) {
+      if (link.up && !link.closedByUs && !link.gone) {
         link.gone = true;
         options.handlers.onClose();
       }
     };
     await client.connect(transport);
+    link.up = true;
     return link;
   }
 

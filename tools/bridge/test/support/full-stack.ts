@@ -53,7 +53,7 @@ export async function startFixture(): Promise<{ url: string; child: ChildProcess
   return { url, child };
 }
 
-export async function startFullStack(upstreams: Array<{ name: string; url: string }>): Promise<FullStack> {
+export async function startFullStack(upstreams: Array<{ name: string; url: string; credentialKind?: 'none' | 'token_exchange' }>): Promise<FullStack> {
   const db: TestDatabase = await createTestDatabase();
   const hot: TestHotStore = createTestHotStore();
   const queues: TestQueues = createTestQueues();
@@ -93,8 +93,8 @@ export async function startFullStack(upstreams: Array<{ name: string; url: strin
   const { rows } = await db.pg.query<{ id: string }>('SELECT id FROM tenants WHERE slug = $1', [TENANT]);
   for (const upstream of upstreams) {
     await db.pg.query(
-      `INSERT INTO upstream_servers (id, tenant_id, name, transport, url, credential_kind, updated_at) VALUES (gen_random_uuid(), $1, $2, 'http', $3, 'none', now())`,
-      [rows[0]!.id, upstream.name, upstream.url],
+      `INSERT INTO upstream_servers (id, tenant_id, name, transport, url, credential_kind, updated_at) VALUES (gen_random_uuid(), $1, $2, 'http', $3, $4, now())`,
+      [rows[0]!.id, upstream.name, upstream.url, upstream.credentialKind ?? 'none'],
     );
   }
   apps.push(await startMcpGateway({ config: loadConfig(gatewayConfigSchema, env), infra, logger: createTestLogger({ name: 'mcp-gateway', level: 'warn' }) }));
