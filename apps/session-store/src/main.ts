@@ -1,41 +1,6 @@
-import { ConfigError, loadConfig, sessionStoreConfigSchema } from '@airlock/config';
-import { createLogger } from '@airlock/observability';
-import { createInfra } from '@airlock/platform';
+import { sessionStoreConfigSchema } from '@airlock/config';
+import { runService } from '@airlock/platform';
 import { startSessionStore } from './index.js';
 
 // Runs the session store alone (production: one service per container, migrations applied by the migrate job).
-
-function parseConfig() {
-  try {
-    return loadConfig(sessionStoreConfigSchema);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-}
-
-const config = parseConfig();
-const logger = createLogger({ name: 'session-store', level: config.logLevel });
-const infra = await createInfra({ runtime: config, logger });
-const app = await startSessionStore({ config, infra, logger });
-logger.info({ url: app.url }, 'session store started');
-
-let stopping = false;
-const stop = (signal: NodeJS.Signals) => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'stopping');
-  app
-    .close()
-    .then(() => infra.close())
-    .then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'error while stopping');
-        process.exit(1);
-      },
-    );
-};
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
+await runService({ name: 'session-store', configSchema: sessionStoreConfigSchema, start: startSessionStore });

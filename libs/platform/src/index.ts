@@ -1,6 +1,10 @@
 export { createInfra } from './infra.js';
 export type { CreateInfraOptions, Infra } from './infra.js';
 export { MasterKeyError, resolveMasterKey } from './master-key.js';
+export { plainStartupFailure, runProcess } from './run-process.js';
+export type { ProcessScope, RunProcessOptions } from './run-process.js';
+export { parseConfigOrExit, runService } from './run-service.js';
+export type { RunServiceOptions } from './run-service.js';
 export { ServiceClients, deriveServiceClientSecret } from './service-clients.js';
 export { openSecret, sealSecret, SecretBoxError } from './secret-box.js';
 export type { StartedApp } from './started-app.js';

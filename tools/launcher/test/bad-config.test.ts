@@ -8,20 +8,32 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
-function launch(env: Record<string, string>) {
+/** The environment of the test run without the services it points at: each case says what it sets. */
+function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !['DATABASE_URL', 'REDIS_URL'].includes(key)));
-  return spawnSync(process.execPath, ['tools/launcher/dist/main.js'], { cwd: root, env: { ...clean, ...env }, encoding: 'utf8', timeout: 30_000 });
+  return { ...clean, ...env };
 }
 
-describe('launcher with a bad configuration', () => {
-  beforeAll(() => {
-    // The launcher runs from dist/, as `npm start` runs it.
-    const build = spawnSync(process.execPath, ['tools/build.mjs'], { cwd: root, encoding: 'utf8' });
-    expect(build.status, build.stderr).toBe(0);
-  });
+/** Runs a built entry point (`npm start` and the containers run dist/, not src/) to its exit. */
+function run(entry: string, env: Record<string, string>) {
+  return spawnSync(process.execPath, [entry], { cwd: root, env: cleanEnv(env), encoding: 'utf8', timeout: 30_000 });
+}
 
+const launcher = 'tools/launcher/dist/main.js';
+const serviceMains = [
+  { service: 'auth-server', entry: 'apps/auth-server/dist/main.js', badPort: 'AUTH_PORT' },
+  { service: 'session-store', entry: 'apps/session-store/dist/main.js', badPort: 'SESSION_STORE_PORT' },
+  { service: 'mcp-gateway', entry: 'apps/mcp-gateway/dist/main.js', badPort: 'GATEWAY_PORT' },
+];
+
+beforeAll(() => {
+  const build = spawnSync(process.execPath, ['tools/build.mjs'], { cwd: root, encoding: 'utf8' });
+  expect(build.status, build.stderr).toBe(0);
+});
+
+describe('launcher with a bad configuration', () => {
   it('exits 1 with one message naming every bad key and no stack trace', () => {
-    const result = launch({ GATEWAY_PORT: 'abc', DATABASE_URL: 'nope', AUTH_PORT: '70000' });
+    const result = run(launcher, { GATEWAY_PORT: 'abc', DATABASE_URL: 'nope', AUTH_PORT: '70000' });
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
     const lines = result.stderr.trim().split('\n');
@@ -35,11 +47,50 @@ describe('launcher with a bad configuration', () => {
   });
 
   it('never echoes a bad value, which may be a secret', () => {
-    const result = launch({ REDIS_URL: 'http://:hunter2@cache:6379' });
+    const result = run(launcher, { REDIS_URL: 'http://:hunter2@cache:6379' });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('REDIS_URL: must be a redis://');
     expect(result.stderr).not.toContain('hunter2');
   });
+});
+
+describe.each(serviceMains)('$service main with a bad configuration', ({ entry, badPort }) => {
+  it('exits 1 with one message naming every bad key, no stack trace and no value', () => {
+    const result = run(entry, { [badPort]: 'abc', DATABASE_URL: 'postgresql-ish:hunter2', LOG_LEVEL: 'loud' });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    const [heading, ...keys] = result.stderr.trim().split('\n');
+    expect(heading).toBe('Invalid configuration:');
+    expect(keys).toHaveLength(3);
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^ {2}DATABASE_URL: must be a postgresql:\/\//),
+        expect.stringMatching(/^ {2}LOG_LEVEL: /),
+        `  ${badPort}: must be a port number (0-65535)`,
+      ]),
+    );
+    expect(result.stderr).not.toContain('hunter2');
+  });
+});
+
+describe('a service main started and stopped', () => {
+  it('comes up on the embedded default, prints its banner, and exits 0 on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'airlock-service-main-'));
+    try {
+      const child = spawn(process.execPath, ['apps/session-store/dist/main.js'], { cwd: root, env: cleanEnv({ AIRLOCK_DATA_DIR: dataDir, SESSION_STORE_PORT: '0', LOG_LEVEL: 'warn' }) });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      await expect.poll(() => stdout, { timeout: 60_000, interval: 100 }).toMatch(/session store\s+http:\/\/127\.0\.0\.1:\d+\/v1\/t\/<tenant>\/sessions/);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(stderr).toBe('');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
 
 describe('launcher when a port is taken', () => {
@@ -49,10 +100,9 @@ describe('launcher when a port is taken', () => {
     const port = (blocker.address() as AddressInfo).port;
     const dataDir = mkdtempSync(join(tmpdir(), 'airlock-launcher-'));
     try {
-      const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !['DATABASE_URL', 'REDIS_URL'].includes(key)));
-      const child = spawn(process.execPath, ['tools/launcher/dist/main.js'], {
+      const child = spawn(process.execPath, [launcher], {
         cwd: root,
-        env: { ...clean, AIRLOCK_DATA_DIR: dataDir, AUTH_PORT: '0', SESSION_STORE_PORT: String(port), GATEWAY_PORT: '0', LOG_LEVEL: 'warn' },
+        env: cleanEnv({ AIRLOCK_DATA_DIR: dataDir, AUTH_PORT: '0', SESSION_STORE_PORT: String(port), GATEWAY_PORT: '0', LOG_LEVEL: 'warn' }),
       });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
