@@ -186,6 +186,17 @@ describe('users and clients', () => {
     const shown = await api('GET', `/tenants/demo/clients/${clientId}`);
     expect(shown.json).toMatchObject({ client_id: clientId, kind: 'admin', client_name: 'Admin-made' });
     expect(JSON.stringify(shown.json)).not.toContain(secret);
+    // At rest the secret is sealed, for admin-made and dynamically registered clients alike.
+    const dynamic = await new OAuthFlow(server.url, 'demo', { email: '', password: '' }).register({ token_endpoint_auth_method: 'client_secret_basic' });
+    const stored = await server.infra.pg.query<{ client_id: string; secret: string }>(
+      "SELECT client_id, metadata->>'client_secret' AS secret FROM oauth_clients WHERE client_id = ANY($1)",
+      [[clientId, dynamic.clientId]],
+    );
+    expect(stored.rows).toHaveLength(2);
+    for (const row of stored.rows) {
+      expect(row.secret).toMatch(/^v1\./);
+      expect([secret, dynamic.clientSecret]).not.toContain(row.secret);
+    }
 
     const flow = new OAuthFlow(server.url, 'demo', { email: 'frank@example.com', password: 'frank password 123' });
     const client = { clientId, clientSecret: secret, registrationAccessToken: '' };

@@ -26,7 +26,7 @@ beforeAll(async () => {
   const id = randomUUID();
   await db.pg.query("INSERT INTO tenants (id, slug, display_name, updated_at) VALUES ($1, 'acme', 'Acme', now())", [id]);
   tenant = { id, slug: 'acme', displayName: 'Acme', registrationPolicy: 'open', accessTokenTtl: 600, issuer: 'http://localhost/t/acme' };
-  adapterFor = createOidcAdapterFactory({ tenant, pg: db.pg, hot, clients: new ClientStore(db.pg), clientMetadata: new RefusingResolver() });
+  adapterFor = createOidcAdapterFactory({ tenant, pg: db.pg, hot, clients: new ClientStore(db.pg, randomBytes(32)), clientMetadata: new RefusingResolver() });
 });
 afterAll(async () => {
   await hot?.close();

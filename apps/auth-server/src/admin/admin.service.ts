@@ -13,6 +13,7 @@ import type {
   UpdateUserRequest,
 } from '@airlock/contracts';
 import { sealSecret, ServiceClients, type Infra } from '@airlock/platform';
+import { sealClientMetadata } from '../adapter/client-store.js';
 import { SigningKeyRepository } from '../keys/signing-key.repository.js';
 import { ClientMetadataError, GrantRevoker, INFRA, RegistrationPolicyGate, type GrantRevocationReason, type TenantRecord } from '../oidc/ports.js';
 import { OidcProviderRegistry } from '../oidc/tenant-providers.service.js';
@@ -217,7 +218,7 @@ export class AdminService {
       }
       throw error;
     }
-    if (!(await this.repository.insertClient(tenant.id, clientId, metadata))) throw new AdminError('conflict', `a client ${clientId} already exists`);
+    if (!(await this.repository.insertClient(tenant.id, clientId, sealClientMetadata(this.infra.masterKey, tenant.id, clientId, metadata)))) throw new AdminError('conflict', `a client ${clientId} already exists`);
     const { client_secret: secret, ...shown } = metadata;
     return { ...shown, kind: 'admin', ...(typeof secret === 'string' ? { client_secret: secret, client_secret_expires_at: 0 } : {}) };
   }

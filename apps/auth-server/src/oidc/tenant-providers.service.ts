@@ -70,7 +70,7 @@ export class OidcProviderRegistry extends TenantProviders {
   ) {
     super();
     this.keys = new SigningKeyRepository(infra.pg, infra.masterKey);
-    this.clients = new ClientStore(infra.pg);
+    this.clients = new ClientStore(infra.pg, infra.masterKey);
     tenants.onChange((slug) => this.cache.delete(slug));
   }
 
