@@ -1,40 +1,90 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './harness/free-port.js';
+import { startPlatform } from './harness/platform.js';
 import { environment, toMarkdown, type BenchResult, type BenchRow } from './harness/report.js';
 import { mcpToolsCall } from './scenarios/mcp-tools-call.js';
+import { manyStreams } from './scenarios/many-streams.js';
 import { jwtVerification } from './scenarios/jwt-verify.js';
 import { sessionResolution } from './scenarios/session-resolution.js';
+import { tenantsScale } from './scenarios/tenants-scale.js';
 import { tokenEndpoint } from './scenarios/token-endpoint.js';
-import type { Scenario, ScenarioContext } from './scenarios/scenario.js';
+import type { BenchPlatform, Scenario, ScenarioContext } from './scenarios/scenario.js';
 
 // `npm run bench [-- --quick] [-- --only <name>]`: runs every scenario against its baseline in this same
 // run and writes bench/results/latest.{json,md} (quick runs: quick.{json,md}, not committed). Speeds are
 // never asserted; ratios against the same run's baselines are what we track.
 
 // The bench reads its few settings here, as a tool; the services read theirs through @airlock/config.
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const databaseUrl = process.env['DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
-const scenarios: Scenario[] = [
+// Scenario 5 adds a thousand tenants for good: it runs last.
+const scenarios: Array<Scenario & { platform?: boolean }> = [
   { name: 'mcp-tools-call', run: mcpToolsCall },
   { name: 'token-endpoint', run: tokenEndpoint },
   { name: 'jwt-verify', run: jwtVerification },
   { name: 'session-resolution', run: (context) => sessionResolution(context, redisUrl) },
+  { name: 'many-streams', run: manyStreams, platform: true },
+  { name: 'tenants', run: tenantsScale, platform: true },
 ];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
-const context: ScenarioContext = quick ? { warmupMs: 500, roundMs: 1_500, rounds: 1 } : { warmupMs: 3_000, roundMs: 8_000, rounds: 3 };
+const selected = scenarios.filter((scenario) => !only || scenario.name === only);
+const context: ScenarioContext = quick ? { warmupMs: 500, roundMs: 1_500, rounds: 1, quick } : { warmupMs: 3_000, roundMs: 8_000, rounds: 3, quick };
 
 const startedAt = new Date().toISOString();
-const rows: BenchRow[] = [];
-for (const scenario of scenarios) {
-  if (only && scenario.name !== only) continue;
-  process.stderr.write(`bench: ${scenario.name}\n`);
-  rows.push(...(await scenario.run(context)));
+const loadAtStart = loadavg();
+let platform: BenchPlatform | undefined;
+if (selected.some((scenario) => scenario.name !== 'jwt-verify' && scenario.name !== 'session-resolution')) {
+  process.stderr.write('bench: starting the platform (own database, three service processes)\n');
+  const upstreams = { json: { name: 'bare-json', port: await freePort() }, sse: { name: 'bare-sse', port: await freePort() } };
+  const started = await startPlatform({
+    databaseUrl,
+    redisUrl,
+    upstreams: Object.fromEntries(Object.values(upstreams).map((u) => [u.name, `http://127.0.0.1:${u.port}/mcp`])),
+  });
+  platform = { ...started, upstreams };
+  const running = platform;
+  const platformCpu = async () => {
+    const [gateway, sessionStore, auth] = await Promise.all([running.gateway.sample(), running.sessionStore.sample(), running.auth.sample()]);
+    return { gateway: gateway.cpuMicros, sessionStore: sessionStore.cpuMicros, auth: auth.cpuMicros };
+  };
+  context.platform = running;
+  context.gateway = {
+    upstreamPort: (mode) => running.upstreams[mode].port,
+    async measureToolsCall(upstreamUrl, mode, measure) {
+      const upstream = running.upstreams[mode];
+      if (upstreamUrl !== `http://127.0.0.1:${upstream.port}/mcp`) return undefined;
+      const { accessToken } = await running.userTokens(running.serverResource(upstream.name));
+      return measure(`${running.gatewayUrl}/t/${running.tenant}/servers/${upstream.name}/mcp`, { authorization: `Bearer ${accessToken}` }, platformCpu);
+    },
+  };
 }
-const result: BenchResult = { startedAt, finishedAt: new Date().toISOString(), ...environment(), mode: quick ? 'quick' : 'full', rows };
+
+const rows: BenchRow[] = [];
+try {
+  for (const scenario of selected) {
+    process.stderr.write(`bench: ${scenario.name}\n`);
+    const started = performance.now();
+    rows.push(...(await scenario.run(context)));
+    process.stderr.write(`bench: ${scenario.name} took ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  }
+} finally {
+  await platform?.close();
+}
+const result: BenchResult = {
+  startedAt,
+  finishedAt: new Date().toISOString(),
+  ...environment(),
+  loadAverage: { atStart: loadAtStart.map((value) => Math.round(value * 100) / 100), atEnd: loadavg().map((value) => Math.round(value * 100) / 100) },
+  mode: quick ? 'quick' : 'full',
+  rows,
+};
 
 const outDir = fileURLToPath(new URL('../results', import.meta.url));
 mkdirSync(outDir, { recursive: true });

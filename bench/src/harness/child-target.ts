@@ -6,6 +6,8 @@ import type { CpuReport } from '../targets/cpu-report.js';
 export interface ChildTarget {
   port: number;
   report(): Promise<CpuReport>;
+  /** Sends a message and resolves with the child's next message (one question at a time). */
+  ask<T>(message: object): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -22,6 +24,11 @@ export async function startChildTarget(modulePath: string, args: string[], env: 
     async report() {
       const reply = once(child, 'message') as Promise<[CpuReport]>;
       child.send({ type: 'report' });
+      return (await reply)[0];
+    },
+    async ask<T>(message: object) {
+      const reply = once(child, 'message') as Promise<[T]>;
+      child.send(message);
       return (await reply)[0];
     },
     async stop() {

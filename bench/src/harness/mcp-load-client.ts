@@ -7,7 +7,10 @@ import { Agent, request } from 'undici';
 const PROTOCOL_VERSION = '2025-11-25';
 
 export interface McpLoadSession {
+  id: string;
   call(method: string, params: unknown): Promise<unknown>;
+  /** Opens the session's standalone SSE stream (GET) and leaves it open, idle, until close(). */
+  openStream(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -15,10 +18,18 @@ export interface McpLoadClientOptions {
   url: string;
   headers?: Record<string, string>;
   connections: number;
+  /** HTTP/2 without TLS, prior knowledge (a gateway started with HTTP2_CLEARTEXT=true). */
+  h2c?: boolean;
 }
 
 export function createMcpLoadClient(options: McpLoadClientOptions) {
-  const dispatcher = new Agent({ connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  const dispatcher = new Agent(
+    options.h2c
+      ? // Streams are multiplexed: a few connections carry every session.
+        { connections: options.connections, allowH2: true, h2Options: { useH2c: true, maxConcurrentStreams: 10_000 }, keepAliveTimeout: 30_000 }
+      : { connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000 },
+  );
+  const streams = new Set<{ destroy(): void }>();
   const baseHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...options.headers };
 
   async function post(body: unknown, sessionId?: string) {
@@ -46,7 +57,19 @@ export function createMcpLoadClient(options: McpLoadClientOptions) {
     if (!sessionId) throw new Error('initialize returned no Mcp-Session-Id');
     await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, sessionId);
     let nextId = 1;
+    const sessionHeaders = { ...baseHeaders, accept: 'text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': PROTOCOL_VERSION };
     return {
+      id: sessionId,
+      async openStream() {
+        const response = await request(options.url, { method: 'GET', headers: sessionHeaders, dispatcher });
+        if (response.statusCode !== 200) {
+          const text = await response.body.text();
+          throw new Error(`GET stream answered ${response.statusCode}: ${text.slice(0, 200)}`);
+        }
+        // Read and discard whatever arrives (priming event, keep-alives) so the stream stays open.
+        response.body.on('data', () => undefined).on('error', () => undefined);
+        streams.add(response.body);
+      },
       async call(method, params) {
         const id = nextId++;
         const { message } = await post({ jsonrpc: '2.0', id, method, params }, sessionId);
@@ -61,7 +84,14 @@ export function createMcpLoadClient(options: McpLoadClientOptions) {
     };
   }
 
-  return { open, close: () => dispatcher.close() };
+  return {
+    open,
+    async close() {
+      for (const stream of streams) stream.destroy();
+      streams.clear();
+      await dispatcher.destroy();
+    },
+  };
 }
 
 /** The JSON-RPC response in a JSON body or in the last `data:` event of an SSE body. */

@@ -23,6 +23,8 @@ export interface BenchResult {
   commit: string;
   node: string;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; os: string };
+  /** 1, 5 and 15 minute load averages: the machine is shared, so say how busy it was. */
+  loadAverage: { atStart: number[]; atEnd: number[] };
   mode: 'quick' | 'full';
   rows: BenchRow[];
 }
@@ -45,14 +47,18 @@ const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value
 
 export function toMarkdown(result: BenchResult): string {
   const lines = [
-    `Measured ${result.finishedAt.slice(0, 10)} on ${result.machine.cpus} × ${result.machine.cpuModel}, Node ${result.node}, commit ${result.commit}, ${result.mode} mode.`,
+    `Measured ${result.finishedAt.slice(0, 10)} on ${result.machine.cpus} × ${result.machine.cpuModel}, Node ${result.node}, commit ${result.commit}, ${result.mode} mode; ` +
+      `load average ${result.loadAverage.atStart.join(' / ')} at start, ${result.loadAverage.atEnd.join(' / ')} at end (1 / 5 / 15 min).`,
     '',
-    '| scenario | variant | baseline | ops/s | p50 ms | p99 ms | ratio |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: |',
+    '| scenario | variant | baseline | ops/s | p50 ms | p99 ms | ratio | details |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const row of result.rows) {
     const ratio = row.ratio === null ? '' : `${fixed(row.ratio, 2)}${row.ratioOf ? ` (${row.ratioOf})` : ''}`;
-    lines.push(`| ${row.scenario} | ${row.variant} | ${row.baseline} | ${fixed(row.throughput, 0)} | ${fixed(row.p50, 3)} | ${fixed(row.p99, 3)} | ${ratio} |`);
+    const details = Object.entries(row.extra ?? {})
+      .map(([key, value]) => `${key} ${typeof value === 'number' ? fixed(value, Math.abs(value) >= 100 ? 0 : 2) : value}`)
+      .join(', ');
+    lines.push(`| ${row.scenario} | ${row.variant} | ${row.baseline} | ${fixed(row.throughput, 0)} | ${fixed(row.p50, 3)} | ${fixed(row.p99, 3)} | ${ratio} | ${details} |`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -3,54 +3,73 @@ import { startChildTarget } from '../harness/child-target.js';
 import { createMcpLoadClient } from '../harness/mcp-load-client.js';
 import type { BenchRow } from '../harness/report.js';
 import { closedLoop, median } from '../harness/stats.js';
-import type { ScenarioContext } from './scenario.js';
+import type { CpuReader, ScenarioContext } from './scenario.js';
 
-const bareServer = fileURLToPath(new URL('../targets/bare-sdk-server.js', import.meta.url));
+export const bareServer = fileURLToPath(new URL('../targets/bare-sdk-server.js', import.meta.url));
 const SESSIONS = 50;
 
 interface Measured {
   throughput: number;
   p50: number;
   p99: number;
-  cpuMicrosPerCall: number;
+  /** CPU microseconds per call of each watched process (median of rounds). */
+  cpuMicrosPerCall: Record<string, number>;
   errors: number;
 }
 
-/** Opens SESSIONS sessions against `url` and calls the no-op tool from all of them for the round time. */
-async function measureToolsCall(url: string, context: ScenarioContext, cpu: () => Promise<number>, headers?: Record<string, string>): Promise<Measured> {
-  const client = createMcpLoadClient({ url, connections: SESSIONS, ...(headers ? { headers } : {}) });
-  const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => client.open()));
-  const call = (worker: number) => sessions[worker]!.call('tools/call', { name: 'noop', arguments: {} }).then(() => undefined);
-  await closedLoop({ concurrency: SESSIONS, durationMs: context.warmupMs, operation: call });
-  const rounds: Measured[] = [];
-  for (let round = 0; round < context.rounds; round++) {
-    const cpuBefore = await cpu();
-    const result = await closedLoop({ concurrency: SESSIONS, durationMs: context.roundMs, operation: call });
-    const calls = result.throughput * (result.elapsedMs / 1000);
-    rounds.push({ ...result.latency, throughput: result.throughput, cpuMicrosPerCall: ((await cpu()) - cpuBefore) / calls, errors: result.errors });
+/** Opens `sessions` sessions against `url` and calls the no-op tool from all of them for the round time. */
+export async function measureToolsCall(
+  url: string,
+  context: ScenarioContext,
+  cpu: CpuReader,
+  options: { headers?: Record<string, string>; sessions?: number; h2c?: boolean } = {},
+): Promise<Measured> {
+  const count = options.sessions ?? SESSIONS;
+  const client = createMcpLoadClient({ url, connections: count, ...(options.headers ? { headers: options.headers } : {}), ...(options.h2c ? { h2c: true } : {}) });
+  try {
+    const sessions = await Promise.all(Array.from({ length: count }, () => client.open()));
+    const call = (worker: number) => sessions[worker]!.call('tools/call', { name: 'noop', arguments: {} }).then(() => undefined);
+    await closedLoop({ concurrency: count, durationMs: context.warmupMs, operation: call });
+    const rounds: Array<Omit<Measured, 'cpuMicrosPerCall'> & { cpu: Record<string, number> }> = [];
+    for (let round = 0; round < context.rounds; round++) {
+      const before = await cpu();
+      const result = await closedLoop({ concurrency: count, durationMs: context.roundMs, operation: call });
+      const after = await cpu();
+      const calls = result.throughput * (result.elapsedMs / 1000);
+      const perCall: Record<string, number> = {};
+      for (const name of Object.keys(after)) perCall[name] = ((after[name] ?? 0) - (before[name] ?? 0)) / calls;
+      rounds.push({ ...result.latency, throughput: result.throughput, cpu: perCall, errors: result.errors });
+    }
+    await Promise.all(sessions.map((s) => s.close()));
+    const cpuMicrosPerCall: Record<string, number> = {};
+    for (const name of Object.keys(rounds[0]?.cpu ?? {})) cpuMicrosPerCall[name] = median(rounds.map((r) => r.cpu[name] ?? Number.NaN));
+    return {
+      throughput: median(rounds.map((r) => r.throughput)),
+      p50: median(rounds.map((r) => r.p50)),
+      p99: median(rounds.map((r) => r.p99)),
+      cpuMicrosPerCall,
+      errors: rounds.reduce((sum, r) => sum + r.errors, 0),
+    };
+  } finally {
+    await client.close();
   }
-  await Promise.all(sessions.map((s) => s.close()));
-  await client.close();
-  return {
-    throughput: median(rounds.map((r) => r.throughput)),
-    p50: median(rounds.map((r) => r.p50)),
-    p99: median(rounds.map((r) => r.p99)),
-    cpuMicrosPerCall: median(rounds.map((r) => r.cpuMicrosPerCall)),
-    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
-  };
 }
+
+const round1 = (value: number | undefined) => Math.round((value ?? Number.NaN) * 10) / 10;
 
 /**
  * Scenario 1: `tools/call` of a no-op tool on the bare SDK server, directly and (when the gateway can
- * host it) through the gateway as an http upstream, in JSON and SSE response modes.
+ * host it) through the gateway as an http upstream, in JSON and SSE response modes of the upstream.
  */
 export async function mcpToolsCall(context: ScenarioContext): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const mode of ['json', 'sse'] as const) {
-    const target = await startChildTarget(bareServer, ['0', mode]);
+    const port = context.gateway?.upstreamPort(mode) ?? 0;
+    const target = await startChildTarget(bareServer, [String(port), mode]);
     try {
       const url = `http://127.0.0.1:${target.port}/mcp`;
-      const direct = await measureToolsCall(url, context, async () => (await target.report()).cpuMicros);
+      const serverCpu = async () => ({ server: (await target.report()).cpuMicros });
+      const direct = await measureToolsCall(url, context, serverCpu);
       rows.push({
         scenario: 'tools/call, 50 sessions',
         variant: `bare SDK server, ${mode}`,
@@ -59,13 +78,16 @@ export async function mcpToolsCall(context: ScenarioContext): Promise<BenchRow[]
         p50: direct.p50,
         p99: direct.p99,
         ratio: null,
-        extra: { cpuMicrosPerCall: direct.cpuMicrosPerCall, errors: direct.errors },
+        extra: { serverCpuMicrosPerCall: round1(direct.cpuMicrosPerCall['server']), errors: direct.errors },
       });
-      const viaGateway = await context.gateway?.measureToolsCall?.(url, mode, (gatewayUrl, headers, cpu) => measureToolsCall(gatewayUrl, context, cpu, headers));
+      const viaGateway = await context.gateway?.measureToolsCall?.(url, mode, async (gatewayUrl, headers, cpu) =>
+        measureToolsCall(gatewayUrl, context, async () => ({ ...(await cpu()), ...(await serverCpu()) }), { headers }),
+      );
       if (viaGateway) {
+        const perCall = viaGateway.cpuMicrosPerCall;
         rows.push({
           scenario: 'tools/call, 50 sessions',
-          variant: `through the gateway, ${mode}`,
+          variant: `through the gateway, upstream ${mode}`,
           baseline: `bare SDK server, ${mode}`,
           throughput: viaGateway.throughput,
           p50: viaGateway.p50,
@@ -75,7 +97,12 @@ export async function mcpToolsCall(context: ScenarioContext): Promise<BenchRow[]
           extra: {
             addedP50Ms: viaGateway.p50 - direct.p50,
             addedP99Ms: viaGateway.p99 - direct.p99,
-            gatewayCpuPerCallOverServer: viaGateway.cpuMicrosPerCall / direct.cpuMicrosPerCall,
+            // Both read around the same rounds: what the gateway spends per call against what the server it fronts spends.
+            gatewayCpuPerCallOverServer: (perCall['gateway'] ?? Number.NaN) / (perCall['server'] ?? Number.NaN),
+            gatewayCpuMicrosPerCall: round1(perCall['gateway']),
+            serverCpuMicrosPerCall: round1(perCall['server']),
+            sessionStoreCpuMicrosPerCall: round1(perCall['sessionStore']),
+            authServerCpuMicrosPerCall: round1(perCall['auth']),
             errors: viaGateway.errors,
           },
         });

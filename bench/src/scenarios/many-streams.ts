@@ -1,0 +1,6 @@
+import type { BenchRow } from '../harness/report.js';
+import type { ScenarioContext } from './scenario.js';
+
+export async function manyStreams(_context: ScenarioContext): Promise<BenchRow[]> {
+  return [];
+}
