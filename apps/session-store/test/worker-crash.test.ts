@@ -8,28 +8,21 @@ import { sessionRecordKey } from '@airlock/session-client';
 import { SessionJobs } from '../src/index.js';
 import { eventually, startHarness } from './support/harness.js';
 import type { Harness } from './support/harness.js';
-import { testRedisUrl } from './support/test-backends.js';
-import { freePort, ThrowawayRedis } from './support/throwaway-redis.js';
+import { NEEDS_REDIS, testRedisUrl } from '@airlock/testing';
 
 const fixture = fileURLToPath(new URL('./fixtures/take-job-partly-and-die.mjs', import.meta.url));
 
-// BullMQ needs Redis: the run's Redis when set, else a throwaway redis-server of this test's own (the
-// database is still the run's: real Postgres or embedded PGlite).
-describe('a session-store worker killed mid-job', () => {
-  let redis: ThrowawayRedis | undefined;
+// A worker process is killed mid-job, which only BullMQ (a real Redis) can show: runs when REDIS_URL is set
+// (the in-process queues die with their process). The database is the run's: real Postgres or PGlite.
+describe.skipIf(!testRedisUrl)(`a session-store worker killed mid-job ${NEEDS_REDIS}`, () => {
   let h: Harness;
 
   beforeAll(async () => {
-    if (!testRedisUrl) {
-      redis = new ThrowawayRedis(await freePort());
-      await redis.start();
-    }
-    h = await startHarness({ redisUrl: testRedisUrl ?? redis?.url, tuning: { workers: false } });
+    h = await startHarness({ tuning: { workers: false } });
   });
 
   afterAll(async () => {
     await h?.close();
-    await redis?.stop();
   });
 
   it('loses nothing: the job is taken over after the lock expires and its effect is whole and single', async () => {

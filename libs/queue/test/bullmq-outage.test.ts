@@ -2,15 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBullMqBackend, QueueUnavailableError } from '../src/index.js';
 import type { QueueBackend } from '../src/index.js';
 import { eventually } from './queue-backend.behaviour.js';
-import { freePort, ThrowawayRedis } from './throwaway-redis.js';
+import { NEEDS_REDIS, startThrowawayRedis, testRedisUrl } from '@airlock/redis/testing';
+import type { ThrowawayRedis } from '@airlock/redis/testing';
 
-describe('BullMQ backend when Redis goes away and comes back', () => {
+// A redis-server of the test's own, stopped and started: only where Redis is installed (REDIS_URL set).
+describe.skipIf(!testRedisUrl)(`BullMQ backend when Redis goes away and comes back ${NEEDS_REDIS}`, () => {
   let redis: ThrowawayRedis;
   let backend: QueueBackend;
 
   beforeAll(async () => {
-    redis = new ThrowawayRedis(await freePort());
-    await redis.start();
+    redis = await startThrowawayRedis();
     backend = createBullMqBackend({ url: redis.url, prefix: 'outage', stalledIntervalMs: 500, lockDurationMs: 1000 });
   });
 

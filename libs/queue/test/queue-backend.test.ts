@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll } from 'vitest';
+import { afterAll, describe } from 'vitest';
 import { Redis } from 'ioredis';
 import { createBullMqBackend, createMemoryQueueBackend } from '../src/index.js';
 import type { QueueBackendHooks } from '../src/index.js';
+import { NEEDS_REDIS, testRedisUrl } from '@airlock/redis/testing';
 import { describeQueueBackendBehaviour } from './queue-backend.behaviour.js';
-import { testRedisUrl } from './redis-url.js';
 
 const run = randomBytes(4).toString('hex');
 let counter = 0;
@@ -16,12 +16,16 @@ const nextPrefix = () => {
 };
 const quick = { stalledIntervalMs: 500, lockDurationMs: 1000 };
 
-describeQueueBackendBehaviour('BullMQ', {
-  create: (options?: QueueBackendHooks & { closeTimeoutMs?: number }) => createBullMqBackend({ url: testRedisUrl, prefix: nextPrefix(), ...quick, ...options }),
-  replicas: () => {
-    const prefix = nextPrefix();
-    return [createBullMqBackend({ url: testRedisUrl, prefix, ...quick }), createBullMqBackend({ url: testRedisUrl, prefix, ...quick })];
-  },
+// BullMQ runs against the run's Redis only; without REDIS_URL (embedded mode) there is none.
+describe.skipIf(!testRedisUrl)(`on Redis ${NEEDS_REDIS}`, () => {
+  const url = testRedisUrl ?? '';
+  describeQueueBackendBehaviour('BullMQ', {
+    create: (options?: QueueBackendHooks & { closeTimeoutMs?: number }) => createBullMqBackend({ url, prefix: nextPrefix(), ...quick, ...options }),
+    replicas: () => {
+      const prefix = nextPrefix();
+      return [createBullMqBackend({ url, prefix, ...quick }), createBullMqBackend({ url, prefix, ...quick })];
+    },
+  });
 });
 
 describeQueueBackendBehaviour('in-process', {
@@ -34,6 +38,7 @@ describeQueueBackendBehaviour('in-process', {
 
 afterAll(async () => {
   // Leave nothing behind on the shared Redis.
+  if (!testRedisUrl || prefixes.length === 0) return;
   const redis = new Redis(testRedisUrl);
   for (const prefix of prefixes) {
     const stream = redis.scanStream({ match: `${prefix}:*`, count: 500 });

@@ -2,17 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisHotStore, HotStoreUnavailableError } from '../src/index.js';
 import type { HotStore } from '../src/index.js';
 import { eventually } from './hot-store.behaviour.js';
-import { freePort, ThrowawayRedis } from './throwaway-redis.js';
+import { freePort, NEEDS_REDIS, startThrowawayRedis, testRedisUrl } from '../src/testing/index.js';
+import type { ThrowawayRedis } from '../src/testing/index.js';
 
-describe('Redis hot store when Redis goes away and comes back', () => {
+// A redis-server of the test's own, stopped and started: only where Redis is installed (REDIS_URL set).
+describe.skipIf(!testRedisUrl)(`Redis hot store when Redis goes away and comes back ${NEEDS_REDIS}`, () => {
   let redis: ThrowawayRedis;
   let store: HotStore;
   let publisher: HotStore;
   const connectionErrors: Error[] = [];
 
   beforeAll(async () => {
-    redis = new ThrowawayRedis(await freePort());
-    await redis.start();
+    redis = await startThrowawayRedis();
     store = createRedisHotStore({ url: redis.url, keyPrefix: 'outage:', onConnectionError: (e) => connectionErrors.push(e) });
     publisher = createRedisHotStore({ url: redis.url, keyPrefix: 'outage:' });
   });
@@ -70,8 +71,7 @@ describe('Redis hot store when Redis goes away and comes back', () => {
     const late = createRedisHotStore({ url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 500 });
     try {
       await expect(late.get('k')).rejects.toThrow(HotStoreUnavailableError);
-      const server = new ThrowawayRedis(port);
-      await server.start();
+      const server = await startThrowawayRedis({ port });
       try {
         await eventually(async () => late.ping().then(() => true, () => false), 10_000);
         expect(await late.set('k', 'v')).toBe(true);

@@ -3,7 +3,10 @@ export type { TestDatabase } from './test-database.js';
 export { createTestLogger } from './test-logger.js';
 export type { TestLogger, TestLogRecord } from './test-logger.js';
 // Hot store and queues (test-hot-store.ts, test-queues.ts) are exported below by their owner.
-export { createTestHotStore, startThrowawayRedis, testRedisUrl } from './test-hot-store.js';
-export type { TestHotStore, ThrowawayRedis } from './test-hot-store.js';
+export { createTestHotStore } from './test-hot-store.js';
+export type { TestHotStore } from './test-hot-store.js';
+// One throwaway redis-server helper and one reading of REDIS_URL for every test, kept in the Redis lib.
+export { freePort, NEEDS_REDIS, startThrowawayRedis, testRedisUrl } from '@airlock/redis/testing';
+export type { ThrowawayRedis } from '@airlock/redis/testing';
 export { createTestQueues } from './test-queues.js';
 export type { TestQueues } from './test-queues.js';

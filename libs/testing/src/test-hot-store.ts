@@ -1,16 +1,7 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
-import { loadConfig, redisUrl } from '@airlock/config';
 import { createRedisHotStore, MemoryHotStoreHub } from '@airlock/redis';
 import type { HotStore } from '@airlock/redis';
-
-/** REDIS_URL of the test run (parsed once); unset means the in-process stand-ins. */
-export const testRedisUrl: string | undefined = loadConfig(z.object({ REDIS_URL: redisUrl.optional() })).REDIS_URL;
+import { testRedisUrl } from '@airlock/redis/testing';
 
 export interface TestHotStore extends HotStore {
   /** The key prefix this store lives under (unique per call). */
@@ -65,78 +56,4 @@ export function extend<T extends object, E extends object>(target: T, extension:
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(object) : value;
     },
   }) as T & E;
-}
-
-/**
- * A redis-server of the test's own on a free port (no persistence), for tests that stop Redis mid-run and
- * start it again. Needs `redis-server` on PATH.
- */
-export interface ThrowawayRedis {
-  readonly url: string;
-  readonly port: number;
-  /** Kills the server (SIGKILL: no goodbye to clients, like a crash or a network cut). */
-  stop(): Promise<void>;
-  /** Starts it again on the same port, empty. */
-  start(): Promise<void>;
-}
-
-export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
-  const port = await freePort();
-  let child: ChildProcess | undefined;
-  const server: ThrowawayRedis = {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    async start() {
-      if (child && child.exitCode === null) return;
-      const started = spawnGuardedRedis(port);
-      child = started;
-      let output = '';
-      started.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const deadline = Date.now() + 10_000;
-      while (!output.includes('Ready to accept connections')) {
-        if (started.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}:\n${output}`);
-        await sleep(10);
-      }
-    },
-    async stop() {
-      const running = child;
-      child = undefined;
-      if (running) await killGuardedRedis(running);
-    },
-  };
-  await server.start();
-  return server;
-}
-
-/**
- * redis-server under a small sh guard: the guard kills the server when this process goes away without
- * stopping it (a test worker killed on timeout), so no server outlives its test.
- */
-function spawnGuardedRedis(port: number): ChildProcess {
-  // The guard reaps the server itself (`wait`): a killed orphan would stay a zombie where PID 1 reaps nothing.
-  const guard = [
-    'redis-server "$@" & server=$!',
-    "trap 'kill -9 $server 2>/dev/null; wait $server; exit 0' TERM",
-    `while kill -0 ${process.pid} 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 0.2; done`,
-    'kill -9 $server 2>/dev/null; wait $server',
-  ].join('\n');
-  return spawn('sh', ['-c', guard, 'sh', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
-}
-
-/** Has the guard kill (SIGKILL) and reap the server, and waits until both are gone. */
-async function killGuardedRedis(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  await exited;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const address = probe.address();
-  probe.close();
-  if (!address || typeof address === 'string') throw new Error('could not find a free port');
-  return address.port;
 }

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createBullMqBackend, createMemoryQueueBackend } from '@airlock/queue';
 import type { QueueBackend, QueueBackendHooks } from '@airlock/queue';
-import { extend, testRedisUrl } from './test-hot-store.js';
+import { testRedisUrl } from '@airlock/redis/testing';
+import { extend } from './test-hot-store.js';
 
 export interface TestQueues extends QueueBackend {
   /** The BullMQ prefix (unique per call); informative only in the in-process mode. */

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { createRedisHotStore, HotStoreUnavailableError } from '@airlock/redis';
-import { createTestHotStore, createTestQueues, startThrowawayRedis, testRedisUrl } from '../src/index.js';
+import { createTestHotStore, createTestQueues, NEEDS_REDIS, startThrowawayRedis, testRedisUrl } from '../src/index.js';
 
 const mode = testRedisUrl ? 'Redis' : 'in-process';
 
@@ -57,7 +57,7 @@ describe(`createTestQueues (${mode})`, () => {
   });
 });
 
-describe('startThrowawayRedis', () => {
+describe.skipIf(!testRedisUrl)(`startThrowawayRedis ${NEEDS_REDIS}`, () => {
   it('starts, stops and restarts a private redis-server', async () => {
     const redis = await startThrowawayRedis();
     const store = createRedisHotStore({ url: redis.url });

@@ -1,13 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
-import { loadConfig, redisUrl } from '@airlock/config';
 import { createBullMqBackend, createMemoryQueueBackend } from '@airlock/queue';
 import type { JobFailure, QueueBackend } from '@airlock/queue';
 import { createMemoryHotStore, createRedisHotStore, MemoryHotStoreHub } from '@airlock/redis';
 import type { HotStore } from '@airlock/redis';
-
-/** REDIS_URL of the run: real Redis when set, the in-process stand-ins otherwise. */
-export const testRedisUrl = loadConfig(z.object({ REDIS_URL: redisUrl.optional() })).REDIS_URL;
+import { testRedisUrl } from '@airlock/testing';
 
 export interface TestBackends {
   /** A new connection to the same store (another "replica"). */
