@@ -66,6 +66,24 @@ describe('gateway: official SDK client through the gateway to http and stdio ups
     await client.close();
   });
 
+  it('relays every progress notification before the result, for many concurrent calls over stdio', async () => {
+    // The SDK runs notification handlers a microtask after responses; a relay built on its onprogress
+    // loses the last progress of a call whose result arrives in the same read.
+    const url = world.serverUrl('local');
+    const token = await world.token(url);
+    const runs = await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        const client = new Client({ name: 'progress', version: '1.0.0' });
+        await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+        const seen: number[] = [];
+        await client.callTool({ name: 'test_tool_with_progress', arguments: {} }, undefined, { onprogress: (progress) => void seen.push(progress.progress) });
+        await client.close();
+        return seen;
+      }),
+    );
+    expect(runs).toEqual(Array.from({ length: 12 }, () => [0, 50, 100]));
+  });
+
   it('relays sampling and elicitation round trips from the upstream to the client', async () => {
     const client = await connect(world.serverUrl('local'), await world.token(world.serverUrl('local')), { sampling: {}, elicitation: {} });
     client.setRequestHandler(CreateMessageRequestSchema, async (request) => ({

@@ -40,6 +40,8 @@ export class UpstreamLink {
   private gone = false;
   /** Only a link that was up can die: a failed connect is reported by `connect` itself. */
   private up = false;
+  private readonly progress = new Map<string, (progress: { progress: number; total?: number; message?: string }) => void>();
+  private progressCounter = 0;
 
   private constructor(
     readonly server: UpstreamServerRecord,
@@ -99,6 +101,7 @@ export class UpstreamLink {
       transport = stdio;
     }
     const link = new UpstreamLink(server, client, transport, () => options.handlers.onClose());
+    client.onerror = (error) => logger.warn({ upstream: server.name, err: error }, 'upstream protocol error');
     client.onclose = () => {
       if (link.up && !link.closedByUs && !link.gone) {
         link.gone = true;
@@ -106,8 +109,33 @@ export class UpstreamLink {
       }
     };
     await client.connect(transport);
+    link.interceptProgress();
     link.up = true;
     return link;
+  }
+
+  /**
+   * Progress notifications are taken off the transport before the SDK sees them: the SDK runs
+   * notification handlers a microtask late but resolves responses at once, so the last progress of a
+   * call, arriving in the same read as the result, would find its handler already gone.
+   */
+  private interceptProgress(): void {
+    const deliver = this.transport.onmessage;
+    this.transport.onmessage = (message, extra) => {
+      if ('method' in message && message.method === 'notifications/progress' && !('id' in message)) {
+        const params = (message.params ?? {}) as { progressToken?: unknown; progress?: number; total?: number; message?: string };
+        const listener = typeof params.progressToken === 'string' ? this.progress.get(params.progressToken) : undefined;
+        if (listener && typeof params.progress === 'number') {
+          listener({
+            progress: params.progress,
+            ...(params.total !== undefined ? { total: params.total } : {}),
+            ...(params.message !== undefined ? { message: params.message } : {}),
+          });
+          return;
+        }
+      }
+      deliver?.(message, extra);
+    };
   }
 
   /** Sends a request and returns the upstream's result unchanged; progress is reported through `onprogress`. */
@@ -116,16 +144,25 @@ export class UpstreamLink {
     params: Record<string, unknown> | undefined,
     options: { signal?: AbortSignal; onprogress?: (progress: { progress: number; total?: number; message?: string }) => void } = {},
   ): Promise<Record<string, unknown>> {
-    const pending = this.client.request({ method, ...(params ? { params } : {}) } as never, ResultSchema, {
+    let sent = params;
+    let token: string | undefined;
+    if (options.onprogress) {
+      token = `airlock-progress-${++this.progressCounter}`;
+      this.progress.set(token, options.onprogress);
+      sent = { ...params, _meta: { ...((params?.['_meta'] as Record<string, unknown> | undefined) ?? {}), progressToken: token } };
+    }
+    const pending = this.client.request({ method, ...(sent ? { params: sent } : {}) } as never, ResultSchema, {
       timeout: CALL_TIMEOUT_MS,
-      resetTimeoutOnProgress: true,
       ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onprogress ? { onprogress: options.onprogress } : {}),
     }) as Promise<Record<string, unknown>>;
-    return pending.catch((error: unknown) => {
-      this.noticeFailure(error);
-      throw error;
-    });
+    return pending
+      .catch((error: unknown) => {
+        this.noticeFailure(error);
+        throw error;
+      })
+      .finally(() => {
+        if (token) this.progress.delete(token);
+      });
   }
 
   notify(method: string, params?: Record<string, unknown>): Promise<void> {
