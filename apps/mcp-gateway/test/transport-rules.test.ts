@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wellKnownUrl } from '@airlock/contracts';
+import { GRANT_REVOKED_CHANNEL, revokedGrantKey, wellKnownUrl } from '@airlock/contracts';
 import { startFixtureProcess, startGatewayWorld } from './support/gateway-harness.js';
 import type { FixtureProcess, GatewayWorld } from './support/gateway-harness.js';
 import { ACCEPT_BOTH, initializeBody, jsonRpcResult, openSession, post, readEvents } from './support/raw-mcp.js';
@@ -164,6 +164,39 @@ describe('gateway transport and authorisation rules', () => {
       // A fresh standalone stream: its priming event, never the other session's messages.
       expect(replay[0]).toMatchObject({ data: '' });
       expect(replay[0]!.id!.split('_')[0]).not.toBe(foreignId.split('_')[0]);
+    }
+  });
+
+  it('serves a JSON-RPC batch to a 2025-03-26 session, answering every request on one stream', async () => {
+    const init = await post(url, initializeBody(1, '2025-03-26'), { authorization: `Bearer ${token}` });
+    expect(((await init.json()) as { result: { protocolVersion: string } }).result.protocolVersion).toBe('2025-03-26');
+    const legacy = init.headers.get('mcp-session-id')!;
+    const batch = JSON.stringify([JSON.parse(call(31, 'echo', { text: 'one' })), JSON.parse(call(32, 'echo', { text: 'two' })), { jsonrpc: '2.0', method: 'notifications/initialized' }]);
+    const response = await post(url, batch, { authorization: `Bearer ${token}`, 'mcp-session-id': legacy });
+    expect(response.status).toBe(200);
+    const events = await readEvents(response, (seen) => jsonRpcResult(seen, 31) !== undefined && jsonRpcResult(seen, 32) !== undefined);
+    expect(jsonRpcResult(events, 31)).toMatchObject({ result: { content: [{ text: 'one' }] } });
+    expect(jsonRpcResult(events, 32)).toMatchObject({ result: { content: [{ text: 'two' }] } });
+    // No empty-data priming event for a revision whose clients cannot parse one.
+    expect(events.every((event) => event.data !== '')).toBe(true);
+  });
+
+  it('refuses a token whose grant was revoked, on its next request', async () => {
+    const granted = await world.token(url, { grantId: 'grant-to-revoke' });
+    const session = await openSession(url, granted);
+    const ping = () => post(url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' }), { ...headers(), authorization: `Bearer ${granted}`, 'mcp-session-id': session });
+    expect((await ping()).status).toBe(202);
+    const notAfter = Math.floor(Date.now() / 1000) + 600;
+    await world.hot.set(revokedGrantKey(world.tenant, 'grant-to-revoke'), String(notAfter), { ttlMs: 600_000 });
+    await world.hot.publish(GRANT_REVOKED_CHANNEL, JSON.stringify({ tenant: world.tenant, grantId: 'grant-to-revoke', reason: 'user_revoked', notAfter }));
+    for (;;) {
+      const response = await ping();
+      if (response.status === 401) {
+        expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+        break;
+      }
+      expect(response.status).toBe(202);
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
   });
 
