@@ -90,13 +90,17 @@ export interface GatewayWorld {
   close(): Promise<void>;
 }
 
-async function startGateway(world: { db: TestDatabase; hot: HotStore; queues: TestQueues; masterKey: Buffer; issuerBase: string; port: number; publicUrl: string }, tuning: Partial<GatewayTuning>) {
+async function startGateway(
+  world: { db: TestDatabase; hot: HotStore; queues: TestQueues; masterKey: Buffer; issuerBase: string; port: number; publicUrl: string; env: Record<string, string> },
+  tuning: Partial<GatewayTuning>,
+) {
   const config = loadConfig(gatewayConfigSchema, {
     HOST: '127.0.0.1',
     GATEWAY_PORT: String(world.port),
     GATEWAY_PUBLIC_URL: world.publicUrl,
     AUTH_PUBLIC_URL: world.issuerBase,
     LOG_LEVEL: 'warn',
+    ...world.env,
   });
   const infra: Infra = {
     databaseUrl: world.db.url,
@@ -114,7 +118,7 @@ async function startGateway(world: { db: TestDatabase; hot: HotStore; queues: Te
   return startMcpGateway({ config, infra, logger: createTestLogger({ name: 'mcp-gateway', level: 'warn' }), tuning: { sessions: 'local', ...tuning } });
 }
 
-export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}): Promise<GatewayWorld> {
+export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}, env: Record<string, string> = {}): Promise<GatewayWorld> {
   const tenant = `t${randomBytes(4).toString('hex')}`;
   const db = await createTestDatabase();
   const hot = createTestHotStore();
@@ -130,7 +134,7 @@ export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}): Pr
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
   const replicas: StartedApp[] = [];
-  const base = { db, hot, queues, masterKey, issuerBase: issuer.baseUrl, port, publicUrl };
+  const base = { db, hot, queues, masterKey, issuerBase: issuer.baseUrl, port, publicUrl, env };
   const gateway = await startGateway(base, tuning);
   replicas.push(gateway);
   return {
