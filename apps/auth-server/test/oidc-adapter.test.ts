@@ -78,6 +78,21 @@ describe.each(['AuthorizationCode', 'RefreshToken'])('adapter contract for %s', 
   });
 });
 
+describe('consumption markers in the hot store', () => {
+  it('outlive revocation, so a redemption that saw the code just before it was deleted cannot win again', async () => {
+    const adapter = adapterFor('AuthorizationCode');
+    const id = randomUUID();
+    await adapter.upsert(id, { jti: id, grantId: 'raced' } as never, 60);
+    await adapter.consume(id);
+    // A replay elsewhere revokes the grant (oidc-provider deletes the grant's codes) ...
+    await adapter.revokeByGrantId('raced');
+    await adapter.destroy(id);
+    // ... while a request that already read the code's TTL goes on to claim it: it must lose.
+    expect(await hot.set(`oidc:acme:AuthorizationCode:${id}:consumed`, 'late', { onlyIfAbsent: true, ttlMs: 60_000 })).toBe(false);
+    await expect(adapter.consume(id)).rejects.toBeInstanceOf(ArtifactAlreadyConsumedError);
+  });
+});
+
 describe('Session lookups', () => {
   it('finds a session by uid', async () => {
     const adapter = adapterFor('Session');

@@ -3,7 +3,8 @@ import { GRANTABLE_MODELS, type ArtifactPayload } from './artifact-kinds.js';
 
 // Short-lived oidc-provider artifacts in the hot store. Keys use the tenant slug:
 //   oidc:<tenant>:<Model>:<id>             the payload (JSON), TTL = the artifact's
-//   oidc:<tenant>:<Model>:<id>:consumed    consumption marker, set with NX so exactly one consumer wins
+//   oidc:<tenant>:<Model>:<id>:consumed    consumption marker, set with NX so exactly one consumer wins;
+//                                          never deleted before its TTL (the artifact's remaining life)
 //   oidc:<tenant>:<Model>:uid:<uid>        Session uid -> id
 //   oidc:<tenant>:<Model>:user-code:<code> user code -> id
 //   oidc:<tenant>:<Model>:grant:<grantId>  set of payload keys issued from a grant
@@ -58,7 +59,9 @@ export class HotArtifactStore {
   async destroy(model: string, id: string): Promise<void> {
     const key = this.key(model, id);
     const payload = await this.find(model, id);
-    const keys = [key, `${key}:consumed`];
+    // The consumption marker stays until its own TTL: deleting it would let a redemption that checked the
+    // artifact just before this delete set the marker again and win a second time.
+    const keys = [key];
     if (payload?.uid && model === 'Session') keys.push(this.indexKey(model, 'uid', payload.uid));
     if (payload?.userCode) keys.push(this.indexKey(model, 'user-code', payload.userCode));
     await this.hot.del(...keys);
@@ -69,7 +72,8 @@ export class HotArtifactStore {
     const index = this.indexKey(model, 'grant', grantId);
     const members = await this.hot.smembers(index);
     const payloads = await Promise.all(members.map(async (key) => this.hot.get(key)));
-    const keys = [index, ...members.flatMap((key) => [key, `${key}:consumed`])];
+    // Consumption markers stay until their own TTL (see destroy).
+    const keys = [index, ...members];
     for (const raw of payloads) {
       const payload = raw ? (JSON.parse(raw) as ArtifactPayload) : undefined;
       if (payload?.userCode) keys.push(this.indexKey(model, 'user-code', payload.userCode));
