@@ -17,6 +17,8 @@ import { McpEndpointHandler } from './transport/mcp-endpoint.handler.js';
 import { hostName, loopbackHostNames } from './transport/request-validation.js';
 import { SseEventLog } from './transport/sse-event-log.js';
 import { UpstreamCredentials } from './upstream/upstream-credentials.js';
+import { StdioLauncher } from './upstream/stdio-launcher.js';
+import type { StdioLimits } from './upstream/stdio-launcher.js';
 
 /** Knobs with production defaults; tests lower some of them. */
 export interface GatewayTuning {
@@ -36,6 +38,8 @@ export interface GatewayTuning {
    */
   sessions: 'session-store' | 'local';
   shutdownGraceMs: number;
+  /** Resource limits of stdio upstream processes (applied with prlimit where it exists); none when undefined. */
+  stdioLimits: StdioLimits | undefined;
 }
 
 const DEFAULT_TUNING: GatewayTuning = {
@@ -49,6 +53,7 @@ const DEFAULT_TUNING: GatewayTuning = {
   perTenantPerMinute: 10_000,
   shutdownGraceMs: 10_000,
   sessions: 'session-store',
+  stdioLimits: { memoryBytes: 4 * 1024 ** 3, openFiles: 1024, cpuSeconds: 3600 },
 };
 
 export interface StartMcpGatewayOptions {
@@ -96,6 +101,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     directory,
     credentials: new UpstreamCredentials({ authBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl, masterKey: infra.masterKey }),
     queues: infra.queues,
+    stdio: new StdioLauncher(tuning.stdioLimits),
     masterKey: infra.masterKey,
     logger: logger.child({ component: 'sessions' }),
     idleTimeoutMs: tuning.sessionIdleTimeoutMs,

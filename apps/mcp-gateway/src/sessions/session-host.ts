@@ -10,6 +10,7 @@ import { SseEventLog } from '../transport/sse-event-log.js';
 import type { TenantDirectory, UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
 import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
+import type { StdioLauncher } from '../upstream/stdio-launcher.js';
 import { UpstreamLink } from '../upstream/upstream-link.js';
 import type { ForwardedMessage, ReplicaBus } from './replica-bus.js';
 import type { GatewaySession, SessionDirectory } from './session-directory.js';
@@ -23,6 +24,7 @@ export interface SessionHostDeps {
   bus: ReplicaBus;
   directory: TenantDirectory;
   credentials: UpstreamCredentials;
+  stdio: StdioLauncher;
   queues: QueueBackend;
   masterKey: Buffer;
   logger: Logger;
@@ -102,6 +104,7 @@ export class SessionHost {
         server,
         secrets: openUpstreamSecrets(this.deps.masterKey, server),
         credentials: this.deps.credentials,
+        stdio: this.deps.stdio,
         caller: { tenant: session.tenant, userToken: () => this.userTokens.get(session.id) ?? userToken },
         clientCapabilities: session.clientCapabilities,
         clientInfo: { name: `airlock-gateway (for ${clientInfo.name})`.slice(0, 200), version: clientInfo.version },

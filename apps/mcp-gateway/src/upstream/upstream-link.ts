@@ -6,6 +6,7 @@ import { ResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '@airlock/observability';
 import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import type { CallerContext, UpstreamCredentials, UpstreamSecrets } from './upstream-credentials.js';
+import type { StdioLauncher } from './stdio-launcher.js';
 
 export interface UpstreamLinkHandlers {
   /** A request the upstream sends to the client (sampling, elicitation, roots); resolves with its result. */
@@ -22,6 +23,7 @@ export interface ConnectOptions {
   secrets: UpstreamSecrets;
   credentials: UpstreamCredentials;
   caller: CallerContext;
+  stdio: StdioLauncher;
   /** Capabilities of the downstream client, mirrored so the upstream asks only for what can be relayed. */
   clientCapabilities: Record<string, unknown>;
   clientInfo: { name: string; version: string };
@@ -88,9 +90,12 @@ export class UpstreamLink {
       });
     } else {
       if (!server.command) throw new Error(`upstream ${server.name} has no command`);
+      const wait = options.stdio.backoffMs(server.id);
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const launch = options.stdio.command(server.command, server.args);
       const stdio = new StdioClientTransport({
-        command: server.command,
-        args: server.args,
+        command: launch.command,
+        args: launch.args,
         // Only what the server needs: PATH to find its runtime, plus its own configured variables.
         env: { PATH: process.env['PATH'] ?? '', ...(options.secrets.env ?? {}) },
         stderr: 'pipe',
@@ -105,6 +110,7 @@ export class UpstreamLink {
     client.onclose = () => {
       if (link.up && !link.closedByUs && !link.gone) {
         link.gone = true;
+        if (server.transport === 'stdio') options.stdio.crashed(server.id);
         options.handlers.onClose();
       }
     };
