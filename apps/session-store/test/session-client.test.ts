@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '@airlock/contracts';
 import { deriveServiceClientSecret, ServiceClients } from '@airlock/platform';
+import type { HotStore } from '@airlock/redis';
+import { withLossySubscriptions } from '@airlock/redis/testing';
 import { createSessionClient } from '@airlock/session-client';
 import type { SessionClient } from '@airlock/session-client';
 import { eventually, SESSION_STORE_URL, startHarness } from './support/harness.js';
@@ -14,12 +16,12 @@ describe('gateway-side session client', () => {
   const requests: string[] = [];
 
   /** One "gateway replica": its own hot-store connection and cache. */
-  async function replica(): Promise<SessionClient> {
+  async function replica(hot: HotStore = h.backends.hot()): Promise<SessionClient> {
     const client = createSessionClient({
       sessionStoreUrl: SESSION_STORE_URL,
       tokenBaseUrl: h.issuer.baseUrl,
       masterKey,
-      hot: h.backends.hot(),
+      hot,
       touchFlushMs: 50,
       // The store's public URL is a name for the audience; requests go to where the test runs it.
       fetch: (input, init) => {
@@ -113,5 +115,25 @@ describe('gateway-side session client', () => {
     const updated = await a.update('acme', first.id, { upstreams: [{ server: 'github', upstreamSessionId: 'up-9' }] });
     expect(updated?.upstreams).toEqual([{ server: 'github', upstreamSessionId: 'up-9' }]);
     expect((await a.get('acme', first.id))?.upstreams).toEqual([{ server: 'github', upstreamSessionId: 'up-9' }]);
+  });
+
+  it('drops its cache once resubscribed after a connection loss (evictions published in the gap are lost)', async () => {
+    // A connection loss as the hot store reports it: messages published meanwhile never arrive, then
+    // onResubscribed runs.
+    const link = withLossySubscriptions(h.backends.hot());
+    const a = await replica(link.store);
+    const session = await a.create('acme', { subject: 'hana', clientId: 'claude' });
+    expect(await a.get('acme', session.id)).not.toBeNull();
+
+    link.cut = true;
+    const admin = await h.token('acme', 'sessions:admin');
+    expect((await h.api('DELETE', `/v1/t/acme/sessions/${session.id}`, { token: admin })).status).toBe(204);
+    // The eviction was lost: the replica still serves its cached copy.
+    await eventually(() => expect(link.dropped).toBe(1));
+    expect(await a.get('acme', session.id)).not.toBeNull();
+
+    link.cut = false;
+    link.resubscribed();
+    expect(await a.get('acme', session.id)).toBeNull();
   });
 });

@@ -143,18 +143,24 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
   return {
     async start() {
       if (unsubscribe) return;
-      unsubscribe = await options.hot.subscribe(SESSION_EVENTS_CHANNEL, (message) => {
-        try {
-          const event = sessionEndedEventSchema.parse(JSON.parse(message));
-          cache.delete(keyOf(event.tenant, event.sessionId));
-        } catch (error) {
-          options.onError?.(error);
-        }
-      });
+      // Evictions arrive by pub/sub, which loses what is published while the subscription is down. Two
+      // guards: once resubscribed after a connection loss (however short), drop the cache, which may hold
+      // sessions ended in the gap or read back before the subscription was; and while the hot store is
+      // unreachable, forget everything (reads then fail closed until it is back, like the store's own).
+      unsubscribe = await options.hot.subscribe(
+        SESSION_EVENTS_CHANNEL,
+        (message) => {
+          try {
+            const event = sessionEndedEventSchema.parse(JSON.parse(message));
+            cache.delete(keyOf(event.tenant, event.sessionId));
+          } catch (error) {
+            options.onError?.(error);
+          }
+        },
+        { onResubscribed: () => cache.clear() },
+      );
       timer = setInterval(() => void flushTouches(), options.touchFlushMs ?? 1_000);
       timer.unref();
-      // Evictions arrive by pub/sub, which loses messages while the hot store is unreachable: when it is,
-      // forget everything (reads then fail closed until it is back, like the store's own).
       heartbeat = setInterval(() => {
         options.hot.ping().catch(() => cache.clear());
       }, 1_000);

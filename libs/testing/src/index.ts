@@ -2,7 +2,6 @@ export { createTestDatabase } from './test-database.js';
 export type { TestDatabase } from './test-database.js';
 export { createTestLogger } from './test-logger.js';
 export type { TestLogger, TestLogRecord } from './test-logger.js';
-// Hot store and queues (test-hot-store.ts, test-queues.ts) are exported below by their owner.
 export { createTestHotStore } from './test-hot-store.js';
 export type { TestHotStore } from './test-hot-store.js';
 // One throwaway redis-server helper and one reading of REDIS_URL for every test, kept in the Redis lib.
@@ -10,3 +9,4 @@ export { freePort, NEEDS_REDIS, startThrowawayRedis, testRedisUrl } from '@airlo
 export type { ThrowawayRedis } from '@airlock/redis/testing';
 export { createTestQueues } from './test-queues.js';
 export type { TestQueues } from './test-queues.js';
+export { TcpProxy } from './tcp-proxy.js';

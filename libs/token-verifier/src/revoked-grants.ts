@@ -4,11 +4,12 @@ import type { HotStore } from '@airlock/redis';
 const KEY_PREFIX = REVOKED_GRANT_KEY_PATTERN.replace(/\*$/, '');
 /** A marker with neither a readable notAfter nor a TTL is kept this long. */
 const FALLBACK_KEEP_SECONDS = 24 * 3600;
-const HEARTBEAT_MS = 1_000;
+/** How soon a failed catch-up is tried again. */
+const RETRY_MS = 1_000;
 
 export interface RevokedGrantSetOptions {
   hot: HotStore;
-  /** Rescans the hot store this often (and at once after the hot store was unreachable). */
+  /** Rescans the hot store this often (and at once after the subscription was re-established). */
   resyncIntervalMs?: number;
   nowSeconds?: () => number;
   onError?: (error: unknown) => void;
@@ -26,6 +27,10 @@ export class RevokedGrantSet {
   private unsubscribe: (() => Promise<void>) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private starting: Promise<void> | undefined;
+  /** Subscription gaps seen, and how many of them a later rescan has covered. */
+  private gaps = 0;
+  private coveredGaps = 0;
+  private failing = false;
 
   constructor(private readonly options: RevokedGrantSetOptions) {
     this.nowSeconds = options.nowSeconds ?? (() => Date.now() / 1000);
@@ -34,7 +39,12 @@ export class RevokedGrantSet {
   /** Subscribes first, then loads the existing markers, so nothing published in between is missed. */
   start(): Promise<void> {
     this.starting ??= (async () => {
-      this.unsubscribe = await this.options.hot.subscribe(GRANT_REVOKED_CHANNEL, (message) => this.onMessage(message));
+      this.unsubscribe = await this.options.hot.subscribe(GRANT_REVOKED_CHANNEL, (message) => this.onMessage(message), {
+        onResubscribed: () => {
+          this.gaps += 1;
+          void this.catchUp();
+        },
+      });
       await this.resync();
       this.schedule();
     })().catch((error: unknown) => {
@@ -45,32 +55,36 @@ export class RevokedGrantSet {
   }
 
   /**
-   * Rescans every `resyncIntervalMs`, and checks the hot store every second: once it has been
-   * unreachable (pub/sub messages may have been lost meanwhile), rescans as soon as it answers again, and
-   * keeps trying until a rescan succeeds. That is how a reconnected subscription catches up.
+   * Revocations published while the subscription was down are lost: the hot store says when it has
+   * subscribed again (onResubscribed, however short the loss), and a rescan then catches up, retried every
+   * second until one succeeds. A periodic rescan (every `resyncIntervalMs`) backs that up. This replaced a
+   * once-a-second ping, which missed a loss shorter than its period and a loss of the subscriber connection
+   * alone (the ping uses another), and added a round trip per second per replica.
    */
   private schedule(): void {
     const every = this.options.resyncIntervalMs ?? 30_000;
     let sinceResync = 0;
-    let dirty = false;
     this.timer = setInterval(() => {
-      sinceResync += HEARTBEAT_MS;
-      const due = dirty || sinceResync >= every;
-      const beat = due ? this.resync() : this.options.hot.ping();
-      beat.then(
-        () => {
-          if (due) {
-            dirty = false;
-            sinceResync = 0;
-          }
-        },
-        (error: unknown) => {
-          if (!dirty) this.options.onError?.(error);
-          dirty = true;
-        },
-      );
-    }, HEARTBEAT_MS);
+      sinceResync += RETRY_MS;
+      if (this.coveredGaps === this.gaps && sinceResync < every) return;
+      sinceResync = 0;
+      void this.catchUp();
+    }, RETRY_MS);
     this.timer.unref();
+  }
+
+  /** A rescan that, once it succeeds, covers every gap seen before it began. */
+  private async catchUp(): Promise<void> {
+    const gaps = this.gaps;
+    try {
+      await this.resync();
+      this.coveredGaps = Math.max(this.coveredGaps, gaps);
+      this.failing = false;
+    } catch (error) {
+      // Once per outage: its retries say nothing new.
+      if (!this.failing) this.options.onError?.(error);
+      this.failing = true;
+    }
   }
 
   has(tenant: string, grantId: string): boolean {

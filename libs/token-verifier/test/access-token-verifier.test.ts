@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { GRANT_REVOKED_CHANNEL, revokedGrantKey } from '@airlock/contracts';
 import type { GrantRevokedEvent } from '@airlock/contracts';
 import type { HotStore } from '@airlock/redis';
-import { testHotStore } from './test-hot-store.js';
+import { createTestHotStore } from '@airlock/testing';
 import { createAccessTokenVerifier, TokenError } from '../src/index.js';
 import type { AccessTokenVerifier, AccessTokenVerifierOptions } from '../src/index.js';
 import { startTestIssuer } from '../src/testing/index.js';
@@ -32,7 +32,7 @@ describe('access token verifier', () => {
 
   beforeAll(async () => {
     issuer = await startTestIssuer();
-    hot = testHotStore();
+    hot = createTestHotStore();
     await issuer.addKey('acme', { alg: 'RS256', kid: 'acme-rs' });
     await issuer.addKey('acme', { alg: 'ES256', kid: 'acme-es' });
     await issuer.addKey('globex', { alg: 'ES256', kid: 'globex-es' });

@@ -5,7 +5,7 @@ import { sessionStoreAudience } from '@airlock/contracts';
 import { createPgPool } from '@airlock/db';
 import type { QueueBackend } from '@airlock/queue';
 import type { HotStore } from '@airlock/redis';
-import { createTestDatabase, createTestLogger } from '@airlock/testing';
+import { createTestDatabase, createTestLogger, TcpProxy } from '@airlock/testing';
 import type { TestDatabase, TestLogger } from '@airlock/testing';
 import { startTestIssuer } from '@airlock/token-verifier/testing';
 import type { TestIssuer } from '@airlock/token-verifier/testing';
@@ -13,7 +13,6 @@ import { startSessionStore } from '../../src/index.js';
 import type { SessionStoreTuning, StartedSessionStore } from '../../src/index.js';
 import { createTestBackends } from './test-backends.js';
 import type { TestBackends } from './test-backends.js';
-import { TcpProxy } from './tcp-proxy.js';
 
 export const SESSION_STORE_URL = 'http://sessions.airlock.test';
 export const AUDIENCE = sessionStoreAudience(SESSION_STORE_URL);

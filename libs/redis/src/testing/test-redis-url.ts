@@ -9,4 +9,4 @@ import { loadConfig, redisUrl } from '@airlock/config';
 export const testRedisUrl: string | undefined = loadConfig(z.object({ REDIS_URL: redisUrl.optional() })).REDIS_URL;
 
 /** The title suffix of a suite skipped without REDIS_URL, so the skip says why. */
-export const NEEDS_REDIS = '[needs REDIS_URL: real Redis and redis-server]';
+export const NEEDS_REDIS = '[runs only with REDIS_URL: needs a real Redis]';

@@ -2,7 +2,10 @@ import { createServer, connect } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { once } from 'node:events';
 
-/** A TCP proxy this test owns: stopping it makes the service behind unreachable without touching the service. */
+/**
+ * A TCP proxy a test owns between a client and a server (Postgres, Redis): stopping it cuts the client off
+ * without touching the server (which other clients keep using); starting it again lets the client back in.
+ */
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
