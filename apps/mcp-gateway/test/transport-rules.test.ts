@@ -32,6 +32,11 @@ describe('gateway transport and authorisation rules', () => {
     await fixture?.stop();
   });
 
+  it("advertises the endpoint's tool scopes in its resource metadata", async () => {
+    const metadata = (await (await fetch(wellKnownUrl(url, 'oauth-protected-resource'))).json()) as { scopes_supported: string[] };
+    expect(metadata.scopes_supported).toEqual(['mcp', 'tools:slow']);
+  });
+
   it('answers a request without a token with 401 and a challenge naming the resource metadata', async () => {
     const response = await post(url, initializeBody(), {});
     expect(response.status).toBe(401);

@@ -82,6 +82,15 @@ export class TenantDirectory {
     return value;
   }
 
+  /** Every scope a tool of the tenant (or of one server) requires: what the resource metadata advertises. */
+  async toolScopeNames(tenantId: string, serverId?: string): Promise<string[]> {
+    const { rows } = await this.pg.query<{ scope: string }>(
+      `SELECT DISTINCT unnest(required_scopes) AS scope FROM tools WHERE tenant_id = $1 AND ($2::uuid IS NULL OR server_id = $2::uuid) ORDER BY 1`,
+      [tenantId, serverId ?? null],
+    );
+    return rows.map((row) => row.scope);
+  }
+
   /** Records what a server offers; keeps the scopes an admin set. Off the request path (callers do not await). */
   async recordTools(server: UpstreamServerRecord, tools: Array<{ name: string; title?: string | undefined; description?: string | undefined; inputSchema?: unknown }>): Promise<void> {
     for (const tool of tools) {

@@ -19,8 +19,8 @@ export class ProtectedResourceController {
   @Get('mcp')
   @Header('cache-control', 'public, max-age=300')
   async aggregated(@Param('tenant') tenant: string) {
-    await this.requireTenant(tenant);
-    return this.metadata(tenant, aggregatedMcpUrl(this.urls.publicUrl, tenant), `${tenant} (all servers)`);
+    const record = await this.requireTenant(tenant);
+    return this.metadata(tenant, aggregatedMcpUrl(this.urls.publicUrl, tenant), `${tenant} (all servers)`, await this.directory.toolScopeNames(record.id));
   }
 
   @Get('servers/:name/mcp')
@@ -28,8 +28,9 @@ export class ProtectedResourceController {
   async server(@Param('tenant') tenant: string, @Param('name') name: string) {
     const record = await this.requireTenant(tenant);
     const servers = await this.directory.upstreamServers(record.id);
-    if (!servers.some((server) => server.name === name)) throw new NotFoundException();
-    return this.metadata(tenant, serverMcpUrl(this.urls.publicUrl, tenant, name), `${tenant}/${name}`);
+    const server = servers.find((candidate) => candidate.name === name);
+    if (!server) throw new NotFoundException();
+    return this.metadata(tenant, serverMcpUrl(this.urls.publicUrl, tenant, name), `${tenant}/${name}`, await this.directory.toolScopeNames(record.id, server.id));
   }
 
   private async requireTenant(tenant: string) {
@@ -38,11 +39,11 @@ export class ProtectedResourceController {
     return record;
   }
 
-  private metadata(tenant: string, resource: string, name: string) {
+  private metadata(tenant: string, resource: string, name: string, toolScopes: string[]) {
     return {
       resource,
       authorization_servers: [issuerUrl(this.urls.authPublicUrl, tenant)],
-      scopes_supported: [Scopes.mcp],
+      scopes_supported: [...new Set([Scopes.mcp, ...toolScopes])],
       bearer_methods_supported: ['header'],
       resource_name: name,
     };
