@@ -9,6 +9,7 @@ import type { HotStore } from '@airlock/redis';
 import { createBullMqBackend, createMemoryQueueBackend } from '@airlock/queue';
 import type { QueueBackend } from '@airlock/queue';
 import type { ReadinessCheck } from '@airlock/http-server';
+import { infraLogHooks } from './infra-log-hooks.js';
 import { resolveMasterKey } from './master-key.js';
 
 /** Everything with a side effect that an app needs, built once per process and shared by its apps. */
@@ -58,9 +59,11 @@ export async function createInfra({ runtime, logger, migrate: runMigrations = fa
     const prisma = createPrismaClient(databaseUrl);
     closers.push(() => prisma.$disconnect());
 
-    const hot = runtime.redisUrl ? createRedisHotStore({ url: runtime.redisUrl }) : createMemoryHotStore();
+    // Outages and failing jobs show in the log (rate-limited), not only as 503s and /readyz.
+    const hooks = infraLogHooks(logger);
+    const hot = runtime.redisUrl ? createRedisHotStore({ url: runtime.redisUrl, onConnectionError: hooks.onHotStoreError }) : createMemoryHotStore();
     closers.push(() => hot.close());
-    const queues = runtime.redisUrl ? createBullMqBackend({ url: runtime.redisUrl }) : createMemoryQueueBackend();
+    const queues = runtime.redisUrl ? createBullMqBackend({ url: runtime.redisUrl, ...hooks.queues }) : createMemoryQueueBackend(hooks.queues);
     closers.push(() => queues.close());
 
     const masterKey = resolveMasterKey({ configured: runtime.masterKey, dataDir, production: runtime.env === 'production' });

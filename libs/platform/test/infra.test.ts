@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, sessionStoreConfigSchema } from '@airlock/config';
 import { createPgPool } from '@airlock/db';
-import { Writable } from 'node:stream';
-import { createLogger } from '@airlock/observability';
+import { createTestLogger } from '@airlock/testing';
 import { createInfra } from '../src/index.js';
 
 // Runs on what the test run points at: the real Postgres/Redis when DATABASE_URL/REDIS_URL are set (in a
@@ -43,22 +42,10 @@ describe('createInfra', () => {
     }
   });
 
-  // Infra libs may not depend on @airlock/testing (module boundaries), so the log capture is local.
-  function capturingLogger() {
-    const records: Array<{ msg?: string }> = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') records.push(JSON.parse(line) as { msg?: string });
-        done();
-      },
-    });
-    return Object.assign(createLogger({ name: 'infra-test', level: 'info', destination }), { records });
-  }
-
   const runtime = () => ({ env: 'development' as const, logLevel: 'info' as const, dataDir, databaseUrl, redisUrl: env.redisUrl, masterKey: undefined });
 
   it('migrates, answers readiness, closes idempotently, and a second start reuses the data', async () => {
-    const logger = capturingLogger();
+    const logger = createTestLogger({ level: 'info' });
     const first = await createInfra({ runtime: runtime(), logger, migrate: true });
     let masterKey: Buffer;
     try {
