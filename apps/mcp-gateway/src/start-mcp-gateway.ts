@@ -24,6 +24,8 @@ import type { StdioLimits } from './upstream/stdio-launcher.js';
 export interface GatewayTuning {
   bodyLimitBytes: number;
   sessionIdleTimeoutMs: number;
+  /** How often the upstream sessions of ended local sessions are looked for and closed. */
+  sessionSweepMs: number;
   sseRetryMs: number;
   sseKeepAliveMs: number;
   sseMaxEventsPerStream: number;
@@ -45,6 +47,7 @@ export interface GatewayTuning {
 const DEFAULT_TUNING: GatewayTuning = {
   bodyLimitBytes: 1024 * 1024,
   sessionIdleTimeoutMs: 30 * 60_000,
+  sessionSweepMs: 60_000,
   sseRetryMs: 1_000,
   sseKeepAliveMs: 15_000,
   sseMaxEventsPerStream: 1_000,
@@ -105,6 +108,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     masterKey: infra.masterKey,
     logger: logger.child({ component: 'sessions' }),
     idleTimeoutMs: tuning.sessionIdleTimeoutMs,
+    sweepMs: tuning.sessionSweepMs,
   });
   await host.start();
 

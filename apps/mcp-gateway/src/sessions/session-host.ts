@@ -29,6 +29,7 @@ export interface SessionHostDeps {
   masterKey: Buffer;
   logger: Logger;
   idleTimeoutMs: number;
+  sweepMs: number;
 }
 
 /**
@@ -41,12 +42,24 @@ export class SessionHost {
   /** The newest access token seen for each local session: what token exchange trades (never sent upstream). */
   private readonly userTokens = new Map<string, string>();
   private stopListening: (() => Promise<void>) | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: SessionHostDeps) {}
 
   async start(): Promise<void> {
     await this.deps.bus.start((forwarded) => void this.deliver(forwarded));
     this.stopListening = await this.deps.registry.onEnded((id) => void this.drop(id));
+    // Safety net for endings nobody announced (an idle record that simply expired): upstream sessions
+    // and processes of sessions that no longer exist are closed within a minute.
+    this.sweeper = setInterval(() => void this.sweep().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'session sweep failed')), this.deps.sweepMs);
+    this.sweeper.unref();
+  }
+
+  async sweep(): Promise<void> {
+    for (const [id, runtime] of [...this.runtimes]) {
+      if (runtime.busy) continue;
+      if (!(await this.deps.registry.find(runtime.session.tenant, id))) await this.drop(id);
+    }
   }
 
   get size(): number {
@@ -206,6 +219,7 @@ export class SessionHost {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
     await this.stopListening?.();
     await Promise.all([...this.runtimes].map(([id, runtime]) => this.deps.registry.end(runtime.session.tenant, id, 'gateway shutting down').then(() => this.drop(id))));
     await this.deps.bus.close();

@@ -113,6 +113,11 @@ export class McpEndpointHandler {
         return sendJson(response, error.status, { error: error.error, error_description: error.description }, headers);
       }
       if (error instanceof McpRequestError) return sendJson(response, error.status, error.toJsonRpc());
+      // A dependency that is down (session store, hot store) is a 503 the client may retry, not a 500.
+      if (typeof (error as { status?: unknown }).status === 'number' && (error as { status: number }).status === 503) {
+        this.deps.logger.warn({ err: error }, 'MCP endpoint dependency unavailable');
+        return sendJson(response, 503, { jsonrpc: '2.0', id: null, error: { code: ErrorCodes.internalError, message: 'Service temporarily unavailable' } }, { 'retry-after': '2' });
+      }
       this.deps.logger.error({ err: error }, 'MCP endpoint failed');
       return sendJson(response, 500, { jsonrpc: '2.0', id: null, error: { code: ErrorCodes.internalError, message: 'Internal error' } });
     }
