@@ -66,6 +66,14 @@ if (selected.some((scenario) => scenario.name !== 'jwt-verify' && scenario.name 
   };
 }
 
+// Interrupted: still stop the services and drop the database.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`bench: ${signal}, cleaning up\n`);
+    void (platform?.close() ?? Promise.resolve()).finally(() => process.exit(1));
+  });
+}
+
 const rows: BenchRow[] = [];
 try {
   for (const scenario of selected) {

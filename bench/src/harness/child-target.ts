@@ -19,17 +19,23 @@ export async function startChildTarget(modulePath: string, args: string[], env: 
       throw new Error(`${modulePath} exited with ${String(code)} before it was ready`);
     }),
   ])) as [{ type: string; port: number }];
+  // A child that dies fails every pending and later question instead of leaving it waiting forever.
+  const exited = once(child, 'exit').then(([code, signal]) => {
+    throw new Error(`${modulePath} exited (${String(code ?? signal)})`);
+  });
+  exited.catch(() => undefined);
+  const reply = <T>() => Promise.race([once(child, 'message') as Promise<[T]>, exited]).then(([message]) => message);
   return {
     port: ready.port,
     async report() {
-      const reply = once(child, 'message') as Promise<[CpuReport]>;
+      const next = reply<CpuReport>();
       child.send({ type: 'report' });
-      return (await reply)[0];
+      return next;
     },
     async ask<T>(message: object) {
-      const reply = once(child, 'message') as Promise<[T]>;
+      const next = reply<T>();
       child.send(message);
-      return (await reply)[0];
+      return next;
     },
     async stop() {
       if (child.exitCode !== null) return;

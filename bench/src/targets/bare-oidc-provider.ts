@@ -37,6 +37,8 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
   ],
   jwks: { keys: [jwk] },
   scopes: ['mcp'],
+  // As Airlock's auth server does: refresh tokens for clients allowed the grant, without offline_access.
+  issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.kind === 'AuthorizationCode',
   features: {
     clientCredentials: { enabled: true },
     resourceIndicators: {
