@@ -23,8 +23,6 @@ export interface SessionStoreTuning {
   touchFlushMs?: number;
   lastSeenFlushMs?: number;
   expirySweepEveryMs?: number;
-  /** Where to fetch tenants' JWKS when AUTH_PUBLIC_URL is not reachable from here. */
-  jwksBaseUrl?: string;
   defaults?: SessionDefaults;
   /** Run the job workers in this process (default true). */
   workers?: boolean;
@@ -66,8 +64,9 @@ export async function startSessionStore({ config, infra, logger: parentLogger, t
   const sweep = new ExpirySweep(durable, hot, events, logger);
   const worker = new SessionJobsWorker(infra.queues, sessions, durable, sweep, new AuditWriter(infra.pg, tenants), logger);
   const verifier = createAccessTokenVerifier({
+    // Tokens name the public issuer; its keys are fetched where this service reaches the auth server.
     issuerBaseUrl: config.authPublicUrl,
-    ...(tuning.jwksBaseUrl ? { jwksBaseUrl: tuning.jwksBaseUrl } : {}),
+    jwksBaseUrl: config.authInternalUrl,
     hot: infra.hot,
     onBackgroundError: (error) => logger.warn({ err: error }, 'revoked-grant resync failed'),
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { sessionStoreConfigSchema } from '@airlock/config';
-import { sessionStoreAudience } from '@airlock/contracts';
+import { issuerUrl, sessionStoreAudience } from '@airlock/contracts';
 import { createPgPool } from '@airlock/db';
 import type { QueueBackend } from '@airlock/queue';
 import type { HotStore } from '@airlock/redis';
@@ -49,6 +49,11 @@ export interface HarnessOptions {
   /** Put a TCP proxy between the store and Postgres, so a test can cut Postgres off. */
   proxyPostgres?: boolean;
   redisUrl?: string;
+  /**
+   * AUTH_PUBLIC_URL when it is not where the test issuer runs (tokens name it; the store must reach the
+   * issuer's keys through AUTH_INTERNAL_URL, which is then the test issuer).
+   */
+  authPublicUrl?: string;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -77,7 +82,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const backends = createTestBackends({ redisUrl: options.redisUrl });
   const hot = backends.hot();
   const logger = createTestLogger({ name: 'session-store-test', level: 'warn' });
-  const config = sessionStoreConfigSchema.parse({ SESSION_STORE_PORT: '0', SESSION_STORE_URL, AUTH_PUBLIC_URL: issuer.baseUrl, LOG_LEVEL: 'warn' });
+  const auth = options.authPublicUrl ? { AUTH_PUBLIC_URL: options.authPublicUrl, AUTH_INTERNAL_URL: issuer.baseUrl } : { AUTH_PUBLIC_URL: issuer.baseUrl };
+  const config = sessionStoreConfigSchema.parse({ SESSION_STORE_PORT: '0', SESSION_STORE_URL, ...auth, LOG_LEVEL: 'warn' });
   const store = await startSessionStore({
     config,
     infra: {
@@ -115,7 +121,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger,
     tenantIds,
     token: (tenant, scope, tokenOptions = {}) =>
-      issuer.mint(tenant, { audience: tokenOptions.audience ?? AUDIENCE, scope, clientId: tokenOptions.clientId ?? 'airlock-gateway', subject: tokenOptions.clientId ?? 'airlock-gateway' }),
+      issuer.mint(tenant, {
+        audience: tokenOptions.audience ?? AUDIENCE,
+        scope,
+        clientId: tokenOptions.clientId ?? 'airlock-gateway',
+        subject: tokenOptions.clientId ?? 'airlock-gateway',
+        ...(options.authPublicUrl ? { issuer: issuerUrl(options.authPublicUrl, tenant) } : {}),
+      }),
     api,
     async settle() {
       await store.touches.flush();
