@@ -3,28 +3,20 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { createLogger, type Logger } from '@airlock/observability';
+import type { Logger } from '@airlock/observability';
+import { createTestLogger } from '@airlock/testing';
+import type { TestLogRecord } from '@airlock/testing';
 
 export interface CapturedLogger {
   logger: Logger;
-  lines: Array<Record<string, unknown>>;
+  lines: TestLogRecord[];
   text(): string;
 }
 
+/** The testing lib's redacting logger, with what it wrote as records and as text. */
 export function captureLogger(level = 'info'): CapturedLogger {
-  const stream = new PassThrough();
-  const lines: Array<Record<string, unknown>> = [];
-  let buffer = '';
-  stream.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString('utf8');
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) >= 0) {
-      lines.push(JSON.parse(buffer.slice(0, newline)) as Record<string, unknown>);
-      buffer = buffer.slice(newline + 1);
-    }
-  });
-  return { logger: createLogger({ name: 'http-test', level, destination: stream }), lines, text: () => lines.map((l) => JSON.stringify(l)).join('\n') };
+  const logger = createTestLogger({ name: 'http-test', level });
+  return { logger, lines: logger.records, text: () => logger.records.map((line) => JSON.stringify(line)).join('\n') };
 }
 
 /** A self-signed certificate for 127.0.0.1/localhost, made with the machine's openssl. */
