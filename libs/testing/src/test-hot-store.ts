@@ -14,12 +14,13 @@ export interface TestHotStore extends HotStore {
 }
 
 /**
- * A hot store of its own: real Redis under a unique `test:<random>:` prefix when REDIS_URL is set, the
- * in-process stand-in otherwise. close() deletes the prefix's keys and closes every peer.
+ * A hot store of its own: real Redis under a unique `test:<random>:` prefix when REDIS_URL is set (or at
+ * `redisUrl`, e.g. a throwaway server), the in-process stand-in otherwise. close() deletes the prefix's keys
+ * and closes every peer.
  */
-export function createTestHotStore(): TestHotStore {
+export function createTestHotStore(options: { redisUrl?: string | undefined } = {}): TestHotStore {
   const keyPrefix = `test:${randomBytes(6).toString('hex')}:`;
-  const url = testRedisUrl;
+  const url = options.redisUrl ?? testRedisUrl;
   const hub = url ? undefined : new MemoryHotStoreHub();
   const open = (): HotStore => (url ? createRedisHotStore({ url, keyPrefix }) : (hub as MemoryHotStoreHub).client({ keyPrefix }));
   const main = open();

@@ -19,11 +19,12 @@ export interface TestQueues extends QueueBackend {
 const quickRecovery = { lockDurationMs: 2000, stalledIntervalMs: 500 };
 
 /**
- * Queues of their own: BullMQ under a unique `test-<random>` prefix when REDIS_URL is set, the in-process
- * backend otherwise. close() stops every worker and deletes the prefix's keys.
+ * Queues of their own: BullMQ under a unique `test-<random>` prefix when REDIS_URL is set (or at `redisUrl`,
+ * e.g. a throwaway server), the in-process backend otherwise. close() stops every worker and deletes the
+ * prefix's keys.
  */
-export function createTestQueues(hooks: QueueBackendHooks = {}): TestQueues {
-  const url = testRedisUrl;
+export function createTestQueues({ redisUrl, ...hooks }: QueueBackendHooks & { redisUrl?: string | undefined } = {}): TestQueues {
+  const url = redisUrl ?? testRedisUrl;
   const prefix = `test-${randomBytes(6).toString('hex')}`;
   const main = url ? createBullMqBackend({ url, prefix, ...quickRecovery, ...hooks }) : createMemoryQueueBackend(hooks);
   const peers: QueueBackend[] = [];
