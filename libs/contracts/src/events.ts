@@ -42,3 +42,6 @@ export const Queues = {
   /** The auth server's housekeeping (expired oidc-provider artifacts, revoked-grant records, retired keys). */
   auth: 'auth',
 } as const;
+
+/** The job on `Queues.audit` that writes one AuditEvent durably (any service enqueues it, the session store's worker writes it). */
+export const AUDIT_RECORD_JOB = 'audit.record';

@@ -12,6 +12,7 @@ export {
   SESSION_EVENTS_CHANNEL,
   sessionEndedEventSchema,
   Queues,
+  AUDIT_RECORD_JOB,
 } from './events.js';
 export type { GrantRevokedEvent, SessionEndedEvent } from './events.js';
 export { auditEventSchema, auditOutcomeSchema } from './audit.js';

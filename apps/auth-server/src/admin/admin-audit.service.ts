@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Queues, type AuditEvent } from '@airlock/contracts';
+import { AUDIT_RECORD_JOB, Queues, type AuditEvent } from '@airlock/contracts';
 import type { Logger } from '@airlock/observability';
 import type { Infra } from '@airlock/platform';
 import { INFRA, LOGGER } from '../oidc/ports.js';
 import type { AdminCaller } from './admin-auth.service.js';
-
-/** The job name the session store's audit writer records (see apps/session-store audit-recorder). */
-export const AUDIT_JOB = 'audit.record';
 
 /** Records admin actions through `Queues.audit` (written durably by the audit worker, once per event id). */
 @Injectable()
@@ -29,7 +26,7 @@ export class AdminAudit {
       requestId: caller.requestId,
       details,
     };
-    await this.infra.queues.enqueue(Queues.audit, AUDIT_JOB, event, { jobId: event.id });
+    await this.infra.queues.enqueue(Queues.audit, AUDIT_RECORD_JOB, event, { jobId: event.id });
     this.logger.info({ tenant, action, target, clientId: caller.clientId }, 'admin action');
   }
 }
