@@ -26,7 +26,8 @@ export function createMcpLoadClient(options: McpLoadClientOptions) {
   const dispatcher = new Agent(
     options.h2c
       ? // Streams are multiplexed: a few connections carry every session.
-        { connections: options.connections, allowH2: true, h2Options: { useH2c: true, maxConcurrentStreams: 10_000 }, keepAliveTimeout: 30_000 }
+        // undici 8's connector reads a top-level `useH2c` (untyped; `h2Options.useH2c` alone still speaks HTTP/1.1).
+        ({ connections: options.connections, allowH2: true, useH2c: true, h2Options: { maxConcurrentStreams: 10_000 }, keepAliveTimeout: 30_000 } as Agent.Options)
       : { connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000 },
   );
   const streams = new Set<{ destroy(): void }>();

@@ -36,7 +36,8 @@ export async function startServiceProcess(options: StartServiceOptions): Promise
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = once(child, 'exit');
-  const dispatcher = new Agent(options.h2c ? { allowH2: true, h2Options: { useH2c: true } } : {});
+  // undici 8's connector reads a top-level `useH2c` (untyped; `h2Options.useH2c` alone still speaks HTTP/1.1).
+  const dispatcher = new Agent(options.h2c ? ({ allowH2: true, useH2c: true } as Agent.Options) : {});
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   try {
     for (;;) {
