@@ -41,3 +41,24 @@ export function clientMetadataProblem(metadata: Record<string, unknown>): Metada
   }
   return undefined;
 }
+
+/** What a dynamically registered client may use: the code flow and its refresh tokens, nothing else. */
+export const DYNAMIC_GRANT_TYPES: ReadonlySet<string> = new Set(['authorization_code', 'refresh_token']);
+export const DYNAMIC_RESPONSE_TYPES: ReadonlySet<string> = new Set(['code']);
+
+/**
+ * RFC 7591/7592 requests only: an anonymous registrant must not get client_credentials or token exchange
+ * (tokens with no user behind them), nor implicit or password. Admin-created clients may.
+ */
+export function dynamicRegistrationProblem(metadata: Record<string, unknown>): MetadataProblem | undefined {
+  for (const [field, allowed] of [['grant_types', DYNAMIC_GRANT_TYPES], ['response_types', DYNAMIC_RESPONSE_TYPES]] as const) {
+    const value = metadata[field];
+    if (value === undefined) continue;
+    const refused = Array.isArray(value) ? value.find((item) => typeof item !== 'string' || !allowed.has(item)) : value;
+    if (refused !== undefined) {
+      return { error: 'invalid_client_metadata', description: `${field} may only contain ${[...allowed].join(', ')} (got ${JSON.stringify(refused).slice(0, 100)})` };
+    }
+  }
+  return clientMetadataProblem(metadata);
+}
+

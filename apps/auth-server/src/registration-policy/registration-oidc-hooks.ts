@@ -2,7 +2,7 @@ import { errors } from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { ClientMetadataError } from '../oidc/ports.js';
 import type { RegistrationPolicyGate, TenantRecord } from '../oidc/ports.js';
-import { clientMetadataProblem } from './client-metadata-rules.js';
+import { dynamicRegistrationProblem } from './client-metadata-rules.js';
 import { RegistrationRateLimitedError } from './registration-policy.errors.js';
 
 // Ready-made pieces for auth-core's oidc-provider configuration, so the registration endpoint speaks
@@ -12,13 +12,14 @@ import { RegistrationRateLimitedError } from './registration-policy.errors.js';
 export const REGISTRATION_VALIDATED_PROPERTIES = ['redirect_uris'] as const;
 
 /**
- * For `extraClientMetadata.validator`. Runs the hygiene rules once per client (on `redirect_uris`) for
- * registration and update requests (`ctx` set); clients built from storage or from a metadata document
- * (`ctx` undefined) were validated on their way in.
+ * For `extraClientMetadata.validator`. Runs the hygiene rules and the dynamic-registration grant and
+ * response type limits once per client (on `redirect_uris`, with oidc-provider's defaults already
+ * applied) for registration and update requests (`ctx` set); clients built from storage, from a metadata
+ * document or by the admin API (`ctx` undefined) were validated on their way in.
  */
 export function registrationMetadataValidator(ctx: KoaContextWithOIDC | undefined, key: string, _value: unknown, metadata: object): void {
   if (!ctx || key !== 'redirect_uris') return;
-  const problem = clientMetadataProblem(metadata as Record<string, unknown>);
+  const problem = dynamicRegistrationProblem(metadata as Record<string, unknown>);
   if (problem) throw new errors.CustomOIDCProviderError(problem.error, problem.description);
 }
 

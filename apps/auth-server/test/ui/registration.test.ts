@@ -16,6 +16,16 @@ describe('dynamic client registration through /reg', () => {
 
   const client = (redirect_uris: unknown, extra: Record<string, unknown> = {}) => ({ client_name: 'Reg Test', redirect_uris, token_endpoint_auth_method: 'none', ...extra });
 
+  /** A tenant of its own with open registration, so these tests leave the flood budget of `demo` alone. */
+  let open: string | undefined;
+  async function openTenant(): Promise<string> {
+    if (!open) {
+      open = `open-${randomUUID().slice(0, 8)}`;
+      await h.db.pg.query(`INSERT INTO tenants (id, slug, display_name, registration_policy, updated_at) VALUES (gen_random_uuid(), $1, 'Open', 'open', now())`, [open]);
+    }
+    return open;
+  }
+
   beforeAll(async () => {
     h = await startUiHarness();
   });
@@ -51,6 +61,36 @@ describe('dynamic client registration through /reg', () => {
     const response = await reg(client(['https://app.example.com/cb'], { client_name: 'x'.repeat(5000), tos_uri: `https://app.example.com/${'t'.repeat(6000)}` }));
     expect(response.status).toBe(400);
     expect(response.body['error']).toBe('invalid_client_metadata');
+  });
+
+  it.each([
+    ['client_credentials', { grant_types: ['client_credentials'], response_types: [] }],
+    ['token exchange', { grant_types: ['authorization_code', 'urn:ietf:params:oauth:grant-type:token-exchange'] }],
+    ['implicit', { grant_types: ['implicit'], response_types: ['token'] }],
+    ['password', { grant_types: ['authorization_code', 'password'] }],
+    ['an implicit response type', { response_types: ['code', 'token'] }],
+    ['a hybrid response type', { response_types: ['code id_token'] }],
+  ])('refuses a dynamic client asking for %s with invalid_client_metadata', async (_label, extra) => {
+    const slug = await openTenant();
+    const response = await reg(client(['https://app.example.com/cb'], extra), slug);
+    expect(response.status, JSON.stringify(response.body)).toBe(400);
+    expect(response.body['error']).toBe('invalid_client_metadata');
+    expect(response.body['client_id']).toBeUndefined();
+  });
+
+  it('accepts the code flow with refresh tokens, and refuses turning a registered client into a client_credentials one (RFC 7592)', async () => {
+    const slug = await openTenant();
+    const created = await reg(client(['https://app.example.com/cb'], { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] }), slug);
+    expect(created.status).toBe(201);
+    expect(created.body['grant_types']).toEqual(['authorization_code', 'refresh_token']);
+    const update = await fetch(String(created.body['registration_client_uri']), {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${String(created.body['registration_access_token'])}` },
+      body: JSON.stringify({ ...client(['https://app.example.com/cb']), client_id: created.body['client_id'], grant_types: ['client_credentials'], response_types: [] }),
+    });
+    const body = (await update.json()) as Record<string, unknown>;
+    expect(update.status, JSON.stringify(body)).toBe(400);
+    expect(body['error']).toBe('invalid_client_metadata');
   });
 
   it('refuses registration on a tenant whose policy is off', async () => {
