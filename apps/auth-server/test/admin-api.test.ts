@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, SignJWT } from 'jose';
-import { aggregatedMcpUrl, Queues, type AuditEvent } from '@airlock/contracts';
+import { aggregatedMcpUrl, CATALOG_CHANGED_CHANNEL, catalogChangedEventSchema, Queues, serverMcpUrl, type AuditEvent, type CatalogChangedEvent } from '@airlock/contracts';
 import { deriveServiceClientSecret, openSecret, ServiceClients } from '@airlock/platform';
 import { SigningKeyRepository } from '../src/keys/signing-key.repository.js';
 import { postForm, startAuthServerHarness, type AuthServerHarness } from './support/auth-server-harness.js';
@@ -283,5 +283,43 @@ describe('upstream servers and tool scopes', () => {
     expect((await api('GET', '/tenants/demo/servers/github')).status).toBe(404);
     await audited('admin.tools.replace', 'github');
     await audited('admin.tool.scopes', 'github/list_issues');
+  });
+
+  it('announces every catalogue change on CATALOG_CHANGED_CHANNEL, and its own token issuance sees a new tool scope at once', async () => {
+    const events: CatalogChangedEvent[] = [];
+    const unsubscribe = await server.hot.subscribe(CATALOG_CHANGED_CHANNEL, (message) => events.push(catalogChangedEventSchema.parse(JSON.parse(message))));
+    const seen = async (count: number) => {
+      // Pub/sub delivery is asynchronous; the publish itself happened before the API answered.
+      for (let i = 0; i < 200 && events.length < count; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      return events.slice(0, count);
+    };
+    try {
+      await server.createUser('demo', 'gina@example.com', 'gina password 123');
+      expect((await api('POST', '/tenants/demo/servers', { name: 'jira', transport: 'http', url: 'https://jira.example/mcp' })).status).toBe(201);
+      expect((await api('PUT', '/tenants/demo/servers/jira/tools', { tools: [{ name: 'create_issue', requiredScopes: ['mcp'] }] })).status).toBe(200);
+      const flow = new OAuthFlow(server.url, 'demo', { email: 'gina@example.com', password: 'gina password 123' });
+      const client = await flow.register();
+      const resource = serverMcpUrl(server.config.gatewayPublicUrl, 'demo', 'jira');
+      // Asked for before the scope exists: not granted (and the resource is now cached).
+      const before = await flow.tokens(client, { resource, scope: 'mcp jira:write' });
+      expect(String(before['scope']).split(' ')).not.toContain('jira:write');
+
+      expect((await api('PATCH', '/tenants/demo/servers/jira/tools/create_issue', { requiredScopes: ['mcp', 'jira:write'] })).status).toBe(200);
+      const after = await flow.tokens(client, { resource, scope: 'mcp jira:write' });
+      expect(String(after['scope']).split(' ')).toContain('jira:write');
+
+      expect((await api('PATCH', '/tenants/demo/servers/jira', { enabled: false })).status).toBe(200);
+      expect((await api('DELETE', '/tenants/demo/servers/jira')).status).toBe(204);
+      expect(await seen(5)).toEqual([
+        { tenant: 'demo', server: 'jira' },
+        { tenant: 'demo', server: 'jira' },
+        { tenant: 'demo', server: 'jira' },
+        { tenant: 'demo', server: 'jira' },
+        { tenant: 'demo', server: 'jira' },
+      ]);
+      expect(events).toHaveLength(5);
+    } finally {
+      await unsubscribe();
+    }
   });
 });

@@ -33,6 +33,20 @@ export const sessionEndedEventSchema = z.object({
 });
 export type SessionEndedEvent = z.infer<typeof sessionEndedEventSchema>;
 
+/**
+ * Published by the auth server when an admin changes what a tenant's MCP endpoints offer: an upstream
+ * server created, changed (url, enabled, credentials) or deleted, its tool catalogue replaced, a tool's
+ * required scopes changed, or the tenant deleted. `server` names the one server concerned; without it,
+ * everything of the tenant may have changed. Subscribers drop what they cached for it and re-read.
+ */
+export const CATALOG_CHANGED_CHANNEL = 'airlock:events:catalog-changed';
+
+export const catalogChangedEventSchema = z.object({
+  tenant: z.string(),
+  server: z.string().optional(),
+});
+export type CatalogChangedEvent = z.infer<typeof catalogChangedEventSchema>;
+
 /** Queue names (BullMQ or the embedded stand-in). */
 export const Queues = {
   /** Session lifecycle work: grant revocations, durable writes, expiry sweeps. */

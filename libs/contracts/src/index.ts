@@ -13,8 +13,10 @@ export {
   sessionEndedEventSchema,
   Queues,
   AUDIT_RECORD_JOB,
+  CATALOG_CHANGED_CHANNEL,
+  catalogChangedEventSchema,
 } from './events.js';
-export type { GrantRevokedEvent, SessionEndedEvent } from './events.js';
+export type { GrantRevokedEvent, SessionEndedEvent, CatalogChangedEvent } from './events.js';
 export { auditEventSchema, auditOutcomeSchema } from './audit.js';
 export type { AuditEvent } from './audit.js';
 export {

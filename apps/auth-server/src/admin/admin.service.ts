@@ -16,6 +16,7 @@ import { sealSecret, ServiceClients, type Infra } from '@airlock/platform';
 import { sealClientMetadata } from '../adapter/client-store.js';
 import { SigningKeyRepository } from '../keys/signing-key.repository.js';
 import { ClientMetadataError, GrantRevoker, INFRA, RegistrationPolicyGate, type GrantRevocationReason, type TenantRecord } from '../oidc/ports.js';
+import { DatabaseResourceCatalog } from '../oidc/resource-catalog.service.js';
 import { OidcProviderRegistry } from '../oidc/tenant-providers.service.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import { TenantDirectory } from '../tenants/tenant-directory.service.js';
@@ -54,6 +55,7 @@ export class AdminService {
     private readonly hasher: PasswordHasher,
     private readonly revoker: GrantRevoker,
     private readonly registrationGate: RegistrationPolicyGate,
+    private readonly catalog: DatabaseResourceCatalog,
   ) {
     this.keys = registry.keys;
   }
@@ -105,6 +107,7 @@ export class AdminService {
     await this.tenant(slug);
     if (!(await this.repository.deleteTenant(slug))) throw notFound('tenant');
     await this.tenants.changed(slug);
+    await this.catalog.catalogChanged(slug);
   }
 
   /** An RFC 7591 initial access token for a tenant whose policy requires one; shown once. */
@@ -255,6 +258,7 @@ export class AdminService {
       enabled: input.enabled ?? true,
     });
     if (!created) throw new AdminError('conflict', `a server ${input.name} already exists`);
+    await this.catalog.catalogChanged(slug, input.name);
     return created;
   }
 
@@ -264,12 +268,14 @@ export class AdminService {
       patch.secrets === undefined ? undefined : patch.secrets === null ? null : sealSecret(this.infra.masterKey, JSON.stringify(patch.secrets), upstreamSecretContext(tenant.id, name));
     const updated = await this.repository.updateServer(tenant.id, name, { ...patch, secretsEncrypted });
     if (!updated) throw notFound('server');
+    await this.catalog.catalogChanged(slug, name);
     return updated;
   }
 
   async deleteServer(slug: string, name: string): Promise<void> {
     const tenant = await this.tenant(slug);
     if (!(await this.repository.deleteServer(tenant.id, name))) throw notFound('server');
+    await this.catalog.catalogChanged(slug, name);
   }
 
   async putTools(slug: string, name: string, input: PutToolsRequest): Promise<ToolView[]> {
@@ -279,6 +285,7 @@ export class AdminService {
     const names = new Set(input.tools.map((tool) => tool.name));
     if (names.size !== input.tools.length) throw new AdminError('invalid_request', 'tool names must be unique');
     await this.repository.replaceTools(tenant.id, server.id, input.tools);
+    await this.catalog.catalogChanged(slug, name);
     return this.repository.listTools(server.id);
   }
 
@@ -288,6 +295,7 @@ export class AdminService {
     if (!server) throw notFound('server');
     const updated = await this.repository.setToolScopes(server.id, tool, requiredScopes);
     if (!updated) throw notFound('tool');
+    await this.catalog.catalogChanged(slug, name);
     return updated;
   }
 

@@ -23,6 +23,6 @@ import { OidcProviderRegistry } from './tenant-providers.service.js';
     { provide: GrantRevoker, useExisting: ProviderGrantRevoker },
     ArtifactSweep,
   ],
-  exports: [ArtifactSweep, TenantDirectory, TenantProviders, OidcProviderRegistry, ResourceCatalog, GrantRevoker, GrantRevocationEffects],
+  exports: [ArtifactSweep, TenantDirectory, TenantProviders, OidcProviderRegistry, ResourceCatalog, DatabaseResourceCatalog, GrantRevoker, GrantRevocationEffects],
 })
 export class OidcModule {}

@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { AuthServerConfig } from '@airlock/config';
-import { aggregatedMcpUrl, Scopes, serverMcpUrl, sessionStoreAudience } from '@airlock/contracts';
+import { aggregatedMcpUrl, CATALOG_CHANGED_CHANNEL, catalogChangedEventSchema, Scopes, serverMcpUrl, sessionStoreAudience, type CatalogChangedEvent } from '@airlock/contracts';
+import type { Logger } from '@airlock/observability';
 import type { Infra } from '@airlock/platform';
 import { BoundedCache } from '../tenants/bounded-cache.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
-import { AUTH_CONFIG, INFRA, ResourceCatalog, type ResourceServerDescription, type TenantRecord } from './ports.js';
+import { AUTH_CONFIG, INFRA, LOGGER, ResourceCatalog, type ResourceServerDescription, type TenantRecord } from './ports.js';
 import { upstreamScopes, type ExchangeTarget } from './token-exchange.grant.js';
 
 const CACHE_MS = 10_000;
@@ -20,12 +21,46 @@ export function adminApiAudience(authPublicUrl: string): string {
  * Tool scopes come from the tool catalogue the gateway maintains.
  */
 @Injectable()
-export class DatabaseResourceCatalog extends ResourceCatalog {
+export class DatabaseResourceCatalog extends ResourceCatalog implements OnModuleInit, OnModuleDestroy {
   // Bounded: the key includes the `resource` a request names, which is attacker-chosen.
   private readonly cache = new BoundedCache<string, ResourceServerDescription | null>(8_192, CACHE_MS);
+  private unsubscribe: (() => Promise<void>) | undefined;
 
-  constructor(@Inject(INFRA) private readonly infra: Infra, @Inject(AUTH_CONFIG) private readonly config: AuthServerConfig) {
+  constructor(
+    @Inject(INFRA) private readonly infra: Infra,
+    @Inject(AUTH_CONFIG) private readonly config: AuthServerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
     super();
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.unsubscribe = await this.infra.hot.subscribe(CATALOG_CHANGED_CHANNEL, (message) => {
+      const event = parseCatalogChanged(message);
+      if (event) this.forget(event.tenant);
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.unsubscribe?.();
+  }
+
+  /**
+   * After an admin change to a tenant's servers or tools: this replica forgets the tenant's resources now,
+   * the others and the gateway on CATALOG_CHANGED_CHANNEL. A lost publish is covered by the caches' short
+   * lifetimes, so it is logged, not thrown (the change itself is already committed).
+   */
+  async catalogChanged(tenant: string, server?: string): Promise<void> {
+    this.forget(tenant);
+    const event: CatalogChangedEvent = { tenant, ...(server ? { server } : {}) };
+    await this.infra.hot.publish(CATALOG_CHANGED_CHANNEL, JSON.stringify(event)).catch((error: unknown) => {
+      this.logger.warn({ err: error, tenant, server }, 'catalog change not announced; caches catch up when they expire');
+    });
+  }
+
+  private forget(tenant: string): void {
+    const prefix = `${tenant} `;
+    for (const key of this.cache.keys()) if (key.startsWith(prefix)) this.cache.delete(key);
   }
 
   defaultResource(tenant: TenantRecord): string {
@@ -33,7 +68,8 @@ export class DatabaseResourceCatalog extends ResourceCatalog {
   }
 
   async describe(tenant: TenantRecord, resource: string): Promise<ResourceServerDescription | undefined> {
-    const key = `${tenant.id} ${resource}`;
+    // Slug first (events name the slug), then the id (a tenant deleted and created again is another one).
+    const key = `${tenant.slug} ${tenant.id} ${resource}`;
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit ?? undefined;
     const value = await this.lookup(tenant, resource);
@@ -105,5 +141,14 @@ export class DatabaseResourceCatalog extends ResourceCatalog {
       serverId ? [tenantId, serverId] : [tenantId],
     );
     return rows.map((row) => row.scope).filter((scope) => scope !== Scopes.mcp);
+  }
+}
+
+function parseCatalogChanged(message: string): CatalogChangedEvent | undefined {
+  try {
+    const parsed = catalogChangedEventSchema.safeParse(JSON.parse(message));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
   }
 }
