@@ -32,6 +32,7 @@ export interface GatewayTuning {
   sseRetentionMs: number;
   perSessionPerMinute: number;
   perTenantPerMinute: number;
+  rateWindowMs: number;
   /** Overrides AUTH_INTERNAL_URL: where the JWKS and the token endpoint are reached from the gateway. */
   jwksBaseUrl?: string;
   /**
@@ -54,6 +55,7 @@ const DEFAULT_TUNING: GatewayTuning = {
   sseRetentionMs: 10 * 60_000,
   perSessionPerMinute: 600,
   perTenantPerMinute: 10_000,
+  rateWindowMs: 60_000,
   shutdownGraceMs: 10_000,
   sessions: 'session-store',
   stdioLimits: { memoryBytes: 4 * 1024 ** 3, openFiles: 1024, cpuSeconds: 3600 },
@@ -132,7 +134,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     host,
     bus,
     log,
-    rateLimiter: new RateLimiter(infra.hot, { perSessionPerMinute: tuning.perSessionPerMinute, perTenantPerMinute: tuning.perTenantPerMinute }),
+    rateLimiter: new RateLimiter(infra.hot, { perSessionPerMinute: tuning.perSessionPerMinute, perTenantPerMinute: tuning.perTenantPerMinute, windowMs: tuning.rateWindowMs }),
     logger: logger.child({ component: 'mcp-endpoint' }),
   });
 

@@ -216,7 +216,8 @@ describe('gateway rate limits', () => {
   let world: GatewayWorld;
   let fixture: FixtureProcess;
   beforeAll(async () => {
-    world = await startGatewayWorld({ perSessionPerMinute: 3 });
+    // A window the test cannot straddle, so the count is never reset halfway.
+    world = await startGatewayWorld({ perSessionPerMinute: 3, rateWindowMs: 3_600_000 });
     fixture = await startFixtureProcess();
     await world.addUpstream({ name: 'web', transport: 'http', url: fixture.url });
   });

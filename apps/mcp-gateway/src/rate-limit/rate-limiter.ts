@@ -3,9 +3,11 @@ import type { HotStore } from '@airlock/redis';
 export interface RateLimits {
   perSessionPerMinute: number;
   perTenantPerMinute: number;
+  /** Window length; one minute unless a test needs a window it cannot straddle. */
+  windowMs?: number;
 }
 
-/** Fixed one-minute windows counted in the hot store (shared by all replicas). */
+/** Fixed windows counted in the hot store (shared by all replicas); limits are per window. */
 export class RateLimiter {
   constructor(
     private readonly hot: HotStore,
@@ -14,12 +16,13 @@ export class RateLimiter {
 
   /** Seconds until the caller may retry, or 0 when within limits. */
   async check(tenant: string, sessionId: string | undefined): Promise<number> {
-    const window = Math.floor(Date.now() / 60_000);
-    const retryAfter = 60 - Math.floor((Date.now() % 60_000) / 1000);
-    const tenantCount = await this.hot.incr(`gw:rl:t:${tenant}:${window}`, 61_000);
+    const windowMs = this.limits.windowMs ?? 60_000;
+    const window = Math.floor(Date.now() / windowMs);
+    const retryAfter = Math.max(1, Math.ceil((windowMs - (Date.now() % windowMs)) / 1000));
+    const tenantCount = await this.hot.incr(`gw:rl:t:${tenant}:${window}`, windowMs + 1_000);
     if (tenantCount > this.limits.perTenantPerMinute) return retryAfter;
     if (sessionId) {
-      const sessionCount = await this.hot.incr(`gw:rl:s:${sessionId}:${window}`, 61_000);
+      const sessionCount = await this.hot.incr(`gw:rl:s:${sessionId}:${window}`, windowMs + 1_000);
       if (sessionCount > this.limits.perSessionPerMinute) return retryAfter;
     }
     return 0;
