@@ -23,6 +23,8 @@ import type { StdioLimits } from './upstream/stdio-launcher.js';
 /** Knobs with production defaults; tests lower some of them. */
 export interface GatewayTuning {
   bodyLimitBytes: number;
+  /** How long tenants, servers and tool scopes are cached when no `CATALOG_CHANGED_CHANNEL` event drops them first. */
+  catalogCacheMs: number;
   sessionIdleTimeoutMs: number;
   /** How often the upstream sessions of ended local sessions are looked for and closed. */
   sessionSweepMs: number;
@@ -47,6 +49,7 @@ export interface GatewayTuning {
 
 const DEFAULT_TUNING: GatewayTuning = {
   bodyLimitBytes: 1024 * 1024,
+  catalogCacheMs: 5_000,
   sessionIdleTimeoutMs: 30 * 60_000,
   sessionSweepMs: 60_000,
   sseRetryMs: 1_000,
@@ -72,7 +75,12 @@ const LOOPBACK_BINDS = new Set(['127.0.0.1', 'localhost', '::1']);
 
 export async function startMcpGateway({ config, infra, logger, tuning: overrides }: StartMcpGatewayOptions): Promise<StartedApp> {
   const tuning = { ...DEFAULT_TUNING, ...overrides };
-  const directory = new TenantDirectory(infra.pg);
+  const directory = new TenantDirectory(infra.pg, {
+    hot: infra.hot,
+    cacheMs: tuning.catalogCacheMs,
+    onError: (error) => logger.warn({ err: error }, 'malformed catalog event'),
+  });
+  await directory.start();
   const verifier = createAccessTokenVerifier({
     issuerBaseUrl: config.authPublicUrl,
     hot: infra.hot,
@@ -161,6 +169,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
       await host.close();
       await log.close();
       await registry.close();
+      await directory.close();
       await verifier.close();
     },
   };

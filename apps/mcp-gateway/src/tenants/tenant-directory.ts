@@ -1,4 +1,6 @@
 import type { Pool } from 'pg';
+import { CATALOG_CHANGED_CHANNEL, catalogChangedEventSchema } from '@airlock/contracts';
+import type { HotStore } from '@airlock/redis';
 
 export interface UpstreamServerRecord {
   id: string;
@@ -27,25 +29,84 @@ interface Cached<T> {
 
 /**
  * Tenants, their hosted servers and the tool catalogue, read with plain pg (Prisma stays off the request
- * path) and cached briefly: an admin change shows within `cacheMs`.
+ * path) and cached for `cacheMs`. The auth server publishes `CATALOG_CHANGED_CHANNEL` on every admin change
+ * (servers, tools, scopes, tenant deletion); every replica then drops what it holds for that tenant, so
+ * the change applies at once and `cacheMs` only bounds how long a lost event can go unnoticed.
  */
 export class TenantDirectory {
   private readonly tenants = new Map<string, Cached<TenantRecord | undefined>>();
   private readonly servers = new Map<string, Cached<UpstreamServerRecord[]>>();
   private readonly scopes = new Map<string, Cached<Map<string, string[]>>>();
+  /** Ids outlive cache entries, so an event for a slug still finds what is cached under the tenant's id. */
+  private readonly tenantIds = new Map<string, string>();
+  private readonly serverTenants = new Map<string, string>();
+  /** Bumped on every drop: a read that started before it must not cache what it read. */
+  private generation = 0;
+  private unsubscribe: (() => Promise<void>) | undefined;
 
   constructor(
     private readonly pg: Pool,
-    private readonly cacheMs = 5_000,
+    private readonly options: { hot?: HotStore; cacheMs?: number; onError?: (error: unknown) => void } = {},
   ) {}
+
+  private get cacheMs(): number {
+    return this.options.cacheMs ?? 5_000;
+  }
+
+  async start(): Promise<void> {
+    if (!this.options.hot) return;
+    this.unsubscribe = await this.options.hot.subscribe(
+      CATALOG_CHANGED_CHANNEL,
+      (message) => {
+        try {
+          this.forget(catalogChangedEventSchema.parse(JSON.parse(message)).tenant);
+        } catch (error) {
+          // A malformed event still means something changed: drop everything rather than serve stale data.
+          this.forgetAll();
+          this.options.onError?.(error);
+        }
+      },
+      // Events may have been lost while the subscription was down.
+      { onResubscribed: () => this.forgetAll() },
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  /** Drops every cached record of one tenant (by slug). */
+  forget(slug: string): void {
+    this.generation += 1;
+    this.tenants.delete(slug);
+    const tenantId = this.tenantIds.get(slug);
+    if (tenantId === undefined) return;
+    this.servers.delete(tenantId);
+    for (const [serverId, owner] of this.serverTenants) {
+      if (owner === tenantId) this.scopes.delete(serverId);
+    }
+  }
+
+  forgetAll(): void {
+    this.generation += 1;
+    this.tenants.clear();
+    this.servers.clear();
+    this.scopes.clear();
+  }
 
   private fresh<T>(entry: Cached<T> | undefined): entry is Cached<T> {
     return entry !== undefined && Date.now() - entry.at < this.cacheMs;
   }
 
+  private remember<K, T>(cache: Map<K, Cached<T>>, key: K, value: T, generation: number): void {
+    if (generation === this.generation) cache.set(key, { at: Date.now(), value });
+  }
+
   async tenant(slug: string): Promise<TenantRecord | undefined> {
     const cached = this.tenants.get(slug);
     if (this.fresh(cached)) return cached.value;
+    const generation = this.generation;
     const { rows } = await this.pg.query<{ id: string; slug: string; settings: Record<string, unknown> | null }>(
       'SELECT id, slug, settings FROM tenants WHERE slug = $1',
       [slug],
@@ -55,20 +116,23 @@ export class TenantDirectory {
     const value = row
       ? { id: row.id, slug: row.slug, allowedOrigins: Array.isArray(origins) ? origins.filter((o): o is string => typeof o === 'string') : [] }
       : undefined;
-    this.tenants.set(slug, { at: Date.now(), value });
+    if (value) this.tenantIds.set(slug, value.id);
+    this.remember(this.tenants, slug, value, generation);
     return value;
   }
 
   async upstreamServers(tenantId: string): Promise<UpstreamServerRecord[]> {
     const cached = this.servers.get(tenantId);
     if (this.fresh(cached)) return cached.value;
+    const generation = this.generation;
     const { rows } = await this.pg.query<UpstreamServerRecord>(
       `SELECT id, tenant_id AS "tenantId", name, transport, url, command, args, secrets_encrypted AS "secretsEncrypted",
               credential_kind AS "credentialKind", protocol_version AS "protocolVersion"
          FROM upstream_servers WHERE tenant_id = $1 AND enabled ORDER BY name`,
       [tenantId],
     );
-    this.servers.set(tenantId, { at: Date.now(), value: rows });
+    for (const row of rows) this.serverTenants.set(row.id, tenantId);
+    this.remember(this.servers, tenantId, rows, generation);
     return rows;
   }
 
@@ -76,9 +140,10 @@ export class TenantDirectory {
   async toolScopes(serverId: string): Promise<Map<string, string[]>> {
     const cached = this.scopes.get(serverId);
     if (this.fresh(cached)) return cached.value;
+    const generation = this.generation;
     const { rows } = await this.pg.query<{ name: string; required_scopes: string[] | null }>('SELECT name, required_scopes FROM tools WHERE server_id = $1', [serverId]);
     const value = new Map(rows.map((row) => [row.name, row.required_scopes ?? []]));
-    this.scopes.set(serverId, { at: Date.now(), value });
+    this.remember(this.scopes, serverId, value, generation);
     return value;
   }
 
