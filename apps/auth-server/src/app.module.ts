@@ -6,6 +6,7 @@ import { AccountModule } from './account/account.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { BootstrapModule } from './bootstrap/bootstrap.module.js';
 import { InteractionsModule } from './interactions/interactions.module.js';
+import { LoginSessionsModule } from './login-sessions/login-sessions.module.js';
 import { OidcModule } from './oidc/oidc.module.js';
 import { AUTH_CONFIG, INFRA, LOGGER } from './oidc/ports.js';
 
@@ -32,7 +33,7 @@ export function createAppModule(deps: AppDeps, extra: Array<Type<unknown>> = [])
   class AuthContextModule {}
 
   // Nest keeps one instance per module class, so a test passing one of these again in `extra` is harmless.
-  @Module({ imports: [AuthContextModule, OidcModule, BootstrapModule, InteractionsModule, AccountModule, AdminModule, ...extra] })
+  @Module({ imports: [AuthContextModule, OidcModule, BootstrapModule, InteractionsModule, LoginSessionsModule, AccountModule, AdminModule, ...extra] })
   class AuthServerModule {}
 
   return AuthServerModule;

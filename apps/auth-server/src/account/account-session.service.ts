@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Infra } from '@airlock/platform';
+import { accountLoginKey, accountSessionKey, hashAccountSessionId, LoginSessions } from '../login-sessions/login-sessions.service.js';
+import { AUTH_SERVER_CLIENT_ID } from '../login-sessions/session-store.client.js';
 import { INFRA } from '../oidc/ports.js';
 import type { TenantProvider } from '../oidc/ports.js';
 import type { UiCookies } from '../interactions/ui-cookies.js';
@@ -22,10 +24,13 @@ interface StoredAccountSession {
  */
 @Injectable()
 export class AccountSessions {
-  constructor(@Inject(INFRA) private readonly infra: Pick<Infra, 'hot'>) {}
+  constructor(
+    @Inject(INFRA) private readonly infra: Pick<Infra, 'hot'>,
+    private readonly logins: LoginSessions,
+  ) {}
 
   private key(id: string): string {
-    return `auth:account-session:${createHash('sha256').update(id).digest('base64url')}`;
+    return accountSessionKey(hashAccountSessionId(id));
   }
 
   async current(tp: TenantProvider, req: FastifyRequest, reply: FastifyReply, cookies: UiCookies): Promise<{ accountId: string; source: 'account' | 'provider' } | undefined> {
@@ -52,12 +57,19 @@ export class AccountSessions {
     const id = randomBytes(32).toString('base64url');
     const value: StoredAccountSession = { tenant, accountId };
     await this.infra.hot.set(this.key(id), JSON.stringify(value), { ttlMs: ACCOUNT_SESSION_TTL_MS });
+    await this.logins.started(tenant, accountLoginKey(hashAccountSessionId(id)), accountId, AUTH_SERVER_CLIENT_ID, ACCOUNT_SESSION_TTL_MS / 1000);
     return cookies.serialize(ACCOUNT_COOKIE, id, { maxAgeSeconds: ACCOUNT_SESSION_TTL_MS / 1000 });
   }
 
   async end(headers: IncomingHttpHeaders, cookies: UiCookies): Promise<string> {
     const own = cookies.read(headers, ACCOUNT_COOKIE);
-    if (own) await this.infra.hot.del(this.key(own));
+    if (own) {
+      const stored = await this.infra.hot.getDel(this.key(own));
+      if (stored) {
+        const session = JSON.parse(stored) as StoredAccountSession;
+        await this.logins.stopped(session.tenant, accountLoginKey(hashAccountSessionId(own)), session.accountId, 'logout');
+      }
+    }
     return cookies.clear(ACCOUNT_COOKIE);
   }
 }

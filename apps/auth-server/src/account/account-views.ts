@@ -1,6 +1,6 @@
 import { html, page } from '../interactions/html.js';
 
-// Field names (stable): sign-in `email`, `password`, `csrf`; revoke `consent`, `csrf`; sign-out `csrf`.
+// Field names (stable): sign-in `email`, `password`, `csrf`; revoke `consent`, `csrf`; sign-out and sign-out-everywhere `csrf`.
 
 export interface AuthorizedClientView {
   consentId: string;
@@ -12,12 +12,13 @@ export interface AuthorizedClientView {
   authorizedAt: Date;
 }
 
-export function accountSignInPage(options: { tenantName: string; base: string; csrf: string; email?: string; error?: string }): string {
+export function accountSignInPage(options: { tenantName: string; base: string; csrf: string; email?: string; error?: string; notice?: string }): string {
   return page({
     title: `Your account – ${options.tenantName}`,
     brand: `Airlock · ${options.tenantName}`,
     body: html`
 <h1>Sign in to manage your authorizations</h1>
+${options.notice ? html`<p class="notice" role="status">${options.notice}</p>` : ''}
 ${options.error ? html`<div class="error" role="alert" id="login-error">${options.error}</div>` : ''}
 <form method="post" action="${options.base}/login">
 <input type="hidden" name="csrf" value="${options.csrf}">
@@ -67,6 +68,12 @@ ${options.notice ? html`<p class="notice" role="status">${options.notice}</p>` :
 ${options.clients.length === 0
       ? html`<p>You have not authorized any application.</p>`
       : html`<ul class="grants" aria-label="Applications with access to your account">${items}</ul>`}
+<h2>Sessions</h2>
+<p class="muted">Signs you out of every browser and ends every session your applications opened with Airlock.</p>
+<form method="post" action="${options.base}/sign-out-everywhere">
+<input type="hidden" name="csrf" value="${options.csrf}">
+<div class="actions"><button type="submit" class="danger">Sign out everywhere</button></div>
+</form>
 ${options.canSignOut
       ? html`<form method="post" action="${options.base}/logout">
 <input type="hidden" name="csrf" value="${options.csrf}">

@@ -10,6 +10,7 @@ import { messagePage } from '../interactions/interaction-views.js';
 import { sendHtml, sendRedirect } from '../interactions/page-headers.js';
 import { describeScope } from '../interactions/scope-text.js';
 import { UsersService } from '../users/users.service.js';
+import { LoginSessions } from '../login-sessions/login-sessions.service.js';
 import { AccountSessions } from './account-session.service.js';
 import { accountPage, accountSignInPage } from './account-views.js';
 
@@ -29,11 +30,18 @@ export class AccountController {
     private readonly clients: ClientDirectory,
     private readonly revoker: GrantRevoker,
     private readonly csrf: CsrfService,
+    private readonly logins: LoginSessions,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   @Get()
-  async show(@Param('tenant') slug: string, @Query('revoked') revoked: string | undefined, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async show(
+    @Param('tenant') slug: string,
+    @Query('revoked') revoked: string | undefined,
+    @Query('signedout') signedOut: string | undefined,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     reply.hijack();
     const tp = await this.tenant(slug, reply);
     if (!tp) return;
@@ -44,7 +52,8 @@ export class AccountController {
     const who = await this.sessions.current(tp, req, reply, this.csrf.cookies);
     const user = who ? await this.users.findById(tp.tenant.id, who.accountId) : undefined;
     if (!who || !user || user.disabledAt) {
-      sendHtml(reply.raw, 200, accountSignInPage({ tenantName: tp.tenant.displayName, base, csrf: token }), headers);
+      const notice = signedOut === '1' ? 'You were signed out everywhere. Applications have to ask you to sign in again.' : undefined;
+      sendHtml(reply.raw, 200, accountSignInPage({ tenantName: tp.tenant.displayName, base, csrf: token, ...(notice ? { notice } : {}) }), headers);
       return;
     }
     const rows = await this.consents.listActive(tp.tenant.id, user.id);
@@ -118,6 +127,20 @@ export class AccountController {
     if (!tp) return;
     const cookie = await this.sessions.end(req.headers, this.csrf.cookies);
     sendRedirect(reply.raw, `/t/${encodeURIComponent(slug)}/account`, { 'set-cookie': cookie });
+  }
+
+  /** Ends every session of the signed-in user: every browser (this one included) and every MCP session. */
+  @Post('sign-out-everywhere')
+  async signOutEverywhere(@Param('tenant') slug: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    reply.hijack();
+    const tp = await this.checkedTenant(slug, req, reply);
+    if (!tp) return;
+    const base = `/t/${encodeURIComponent(slug)}/account`;
+    const who = await this.sessions.current(tp, req, reply, this.csrf.cookies);
+    if (!who) return sendRedirect(reply.raw, base);
+    await this.logins.signOutEverywhere(tp.tenant, who.accountId);
+    const cookie = await this.sessions.end(req.headers, this.csrf.cookies);
+    sendRedirect(reply.raw, `${base}?signedout=1`, { 'set-cookie': cookie });
   }
 
   private async tenant(slug: string, reply: FastifyReply): Promise<TenantProvider | undefined> {

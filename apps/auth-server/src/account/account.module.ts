@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { InteractionsModule } from '../interactions/interactions.module.js';
+import { LoginSessionsModule } from '../login-sessions/login-sessions.module.js';
 import { OidcModule } from '../oidc/oidc.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountController } from './account.controller.js';
@@ -7,7 +8,7 @@ import { AccountSessions } from './account-session.service.js';
 
 /** The self-service page at /t/<slug>/account; GrantRevoker comes from OidcModule. */
 @Module({
-  imports: [UsersModule, OidcModule, InteractionsModule],
+  imports: [UsersModule, OidcModule, InteractionsModule, LoginSessionsModule],
   controllers: [AccountController],
   providers: [AccountSessions],
 })

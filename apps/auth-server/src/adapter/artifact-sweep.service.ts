@@ -1,8 +1,8 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { Queues } from '@airlock/contracts';
 import type { Logger } from '@airlock/observability';
 import type { Infra } from '@airlock/platform';
-import type { QueueWorker } from '@airlock/queue';
+import { AuthJobRunner } from '../jobs/auth-job-runner.service.js';
 import { INFRA, LOGGER } from '../oidc/ports.js';
 
 export const AuthJobs = {
@@ -28,23 +28,17 @@ export interface SweepResult {
  * and retired signing keys past `not_after` (no longer published). One schedule across replicas.
  */
 @Injectable()
-export class ArtifactSweep implements OnApplicationBootstrap, OnModuleDestroy {
-  private worker: QueueWorker | undefined;
-
+export class ArtifactSweep implements OnApplicationBootstrap {
   constructor(
     @Inject(INFRA) private readonly infra: Infra,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.worker = this.infra.queues.work<unknown>(Queues.auth, async (job) => {
-      if (job.name === AuthJobs.sweep) await this.run();
-    });
-    await this.infra.queues.repeat(Queues.auth, AuthJobs.sweep, SWEEP_EVERY_MS);
+    jobs: AuthJobRunner,
+  ) {
+    jobs.handle(AuthJobs.sweep, async () => void (await this.run()));
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.worker?.close();
+  async onApplicationBootstrap(): Promise<void> {
+    await this.infra.queues.repeat(Queues.auth, AuthJobs.sweep, SWEEP_EVERY_MS);
   }
 
   async run(): Promise<SweepResult> {

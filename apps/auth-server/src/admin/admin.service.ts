@@ -15,6 +15,7 @@ import type {
 import { sealSecret, ServiceClients, type Infra } from '@airlock/platform';
 import { sealClientMetadata } from '../adapter/client-store.js';
 import { SigningKeyRepository } from '../keys/signing-key.repository.js';
+import { AUTH_SERVER_CLIENT_ID } from '../login-sessions/session-store.client.js';
 import { ClientMetadataError, GrantRevoker, INFRA, RegistrationPolicyGate, type GrantRevocationReason, type TenantRecord } from '../oidc/ports.js';
 import { DatabaseResourceCatalog } from '../oidc/resource-catalog.service.js';
 import { OidcProviderRegistry } from '../oidc/tenant-providers.service.js';
@@ -197,7 +198,7 @@ export class AdminService {
   async createClient(slug: string, input: CreateClientRequest): Promise<Record<string, unknown>> {
     const tenant = await this.tenant(slug);
     const clientId = input.client_id ?? `adm_${randomBytes(12).toString('hex')}`;
-    if (Object.values(ServiceClients).includes(clientId as never) || /^https:/i.test(clientId)) {
+    if (Object.values(ServiceClients).includes(clientId as never) || clientId === AUTH_SERVER_CLIENT_ID || /^https:/i.test(clientId)) {
       throw new AdminError('conflict', 'this client_id is reserved');
     }
     const metadata: Record<string, unknown> = {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ArtifactSweep } from '../adapter/artifact-sweep.service.js';
+import { AuthJobRunner } from '../jobs/auth-job-runner.service.js';
 import { ClientMetadataModule } from '../client-metadata/client-metadata.module.js';
 import { RegistrationPolicyModule } from '../registration-policy/registration-policy.module.js';
 import { TenantDirectory } from '../tenants/tenant-directory.service.js';
@@ -21,8 +22,9 @@ import { OidcProviderRegistry } from './tenant-providers.service.js';
     { provide: TenantProviders, useExisting: OidcProviderRegistry },
     ProviderGrantRevoker,
     { provide: GrantRevoker, useExisting: ProviderGrantRevoker },
+    AuthJobRunner,
     ArtifactSweep,
   ],
-  exports: [ArtifactSweep, TenantDirectory, TenantProviders, OidcProviderRegistry, ResourceCatalog, DatabaseResourceCatalog, GrantRevoker, GrantRevocationEffects],
+  exports: [AuthJobRunner, ArtifactSweep, TenantDirectory, TenantProviders, OidcProviderRegistry, ResourceCatalog, DatabaseResourceCatalog, GrantRevoker, GrantRevocationEffects],
 })
 export class OidcModule {}

@@ -24,6 +24,9 @@ export interface ProviderConfigDeps {
 
 const DAY = 24 * 60 * 60;
 
+/** How long a browser stays signed in without coming back (oidc-provider renews it on every save). */
+export const BROWSER_SESSION_TTL_SECONDS = 14 * DAY;
+
 function cookieKey(masterKey: Buffer, tenant: string): string {
   return createHmac('sha256', masterKey).update(`oidc-cookies:${tenant}`).digest('base64url');
 }
@@ -83,7 +86,7 @@ export function buildProviderConfiguration(deps: ProviderConfigDeps): Configurat
       AuthorizationCode: 60,
       IdToken: 60 * 60,
       Interaction: 60 * 60,
-      Session: 14 * DAY,
+      Session: BROWSER_SESSION_TTL_SECONDS,
       Grant: deps.refreshTokenTtlSeconds ?? 30 * DAY,
       RefreshToken: deps.refreshTokenTtlSeconds ?? 30 * DAY,
       RegistrationAccessToken: 365 * DAY,

@@ -39,9 +39,31 @@ import ProviderClass from 'oidc-provider';
 /** Enough for every active tenant of a large installation; an evicted one is rebuilt in milliseconds. */
 export const DEFAULT_MAX_PROVIDERS = 256;
 
+/** A browser's oidc-provider session, as the login-session bookkeeping needs it. */
+export interface BrowserSession {
+  uid: string;
+  accountId: string;
+}
+
+/**
+ * What happens to browser sessions, for registering them as login sessions in the session store. Called
+ * before the response goes out (so what they queue is queued when the browser moves on); they must be
+ * quick and must not throw.
+ */
+export interface BrowserSessionListener {
+  /** A user signed in at the end of an interaction (the session is saved by now). */
+  signedIn(tenant: TenantRecord, session: BrowserSession, clientId: string | undefined): Promise<void>;
+  /** An authorization request was answered with an existing signed-in session. */
+  used(tenant: TenantRecord, session: BrowserSession): Promise<void>;
+  /** The session was destroyed by a logout (oidc-provider's end_session, also when another user signs in). */
+  ended(tenant: TenantRecord, session: BrowserSession): Promise<void>;
+}
+
 interface BuiltProvider extends TenantProvider {
   /** What /jwks publishes, for verifying this tenant's tokens locally. */
   publicJwks: JSONWebKeySet;
+  /** The private keys in signing order (the auth server signs its own service tokens with them). */
+  signingJwks: JWK[];
 }
 
 /**
@@ -96,9 +118,21 @@ export class OidcProviderRegistry extends TenantProviders {
     return entry;
   }
 
+  /** The tenant's private signing keys in signing order (undefined: no such tenant). */
+  async signingJwks(slug: string): Promise<JWK[] | undefined> {
+    return (await this.forTenant(slug))?.signingJwks;
+  }
+
   /** The tenant's published signing keys, as its current provider uses them (undefined: no such tenant). */
   async publicJwks(slug: string): Promise<JSONWebKeySet | undefined> {
     return (await this.forTenant(slug))?.publicJwks;
+  }
+
+  private browserSessions: BrowserSessionListener | undefined;
+
+  /** One listener (the login-session bookkeeping), set before the first request. */
+  watchBrowserSessions(listener: BrowserSessionListener): void {
+    this.browserSessions = listener;
   }
 
   /** Bootstrap admin client credentials, when configured or generated (see BootstrapService). */
@@ -174,8 +208,29 @@ export class OidcProviderRegistry extends TenantProviders {
         revokeGrant: (grantId) => this.revokeGrant(provider, tenant, grantId, 'user_revoked'),
       }),
     );
+    provider.use(async (ctx, next) => {
+      await next();
+      await this.noticeBrowserSession(tenant, ctx as KoaContextWithOIDC);
+    });
     this.wireEvents(provider, tenant);
-    return { tenant, provider, publicJwks };
+    return { tenant, provider, publicJwks, signingJwks: jwks };
+  }
+
+  /**
+   * After a request that had a browser session: did it sign someone in, use a signed-in session, or
+   * sign out? (end_session's confirmation is oidc-provider's only place that destroys a session.)
+   */
+  private async noticeBrowserSession(tenant: TenantRecord, ctx: KoaContextWithOIDC): Promise<void> {
+    const listener = this.browserSessions;
+    const oidc = ctx.oidc as KoaContextWithOIDC['oidc'] | undefined;
+    // `destroyed` is set by Session#destroy; the type definitions do not declare it.
+    const session = oidc?.session as (NonNullable<KoaContextWithOIDC['oidc']['session']> & { destroyed?: boolean }) | undefined;
+    if (!listener || !oidc || !session?.accountId || session.transient) return;
+    const browser = { uid: session.uid, accountId: session.accountId };
+    if (session.destroyed) return listener.ended(tenant, browser);
+    const login = oidc.result?.['login'] as { accountId?: string } | undefined;
+    if (oidc.route === 'resume' && login?.accountId === session.accountId) return listener.signedIn(tenant, browser, oidc.client?.clientId);
+    if (oidc.route === 'authorization') return listener.used(tenant, browser);
   }
 
   private wireEvents(provider: Provider, tenant: TenantRecord): void {
