@@ -1,4 +1,3 @@
 export { startMcpGateway } from './start-mcp-gateway.js';
 export type { GatewayTuning, StartMcpGatewayOptions } from './start-mcp-gateway.js';
-export { upstreamSecretContext } from './upstream/upstream-credentials.js';
 export type { UpstreamSecrets } from './upstream/upstream-credentials.js';

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { registrationPolicySchema, tenantSlugSchema } from './tenant.js';
+import { upstreamSecretsSchema } from './upstream-secrets.js';
+import type { UpstreamSecrets } from './upstream-secrets.js';
 
 // The auth server's admin API (`/admin/v1`): request bodies and list queries. Responses are plain JSON
 // objects described next to each schema; lists are `{ items, nextCursor }` (see pageSchema).
@@ -73,21 +75,33 @@ export const upstreamCredentialKindSchema = z.enum(['none', 'static_header', 'cl
 /** `<name>` in `/t/<tenant>/servers/<name>/mcp` and its tools' namespace. */
 export const upstreamServerNameSchema = z.string().regex(/^[a-z0-9](?:[a-z0-9_-]{0,62})$/, { error: 'must be 1-63 lowercase letters, digits, dashes or underscores' });
 
+function secretsFit(transport: z.infer<typeof upstreamTransportSchema>, kind: z.infer<typeof upstreamCredentialKindSchema>, secrets: UpstreamSecrets | null | undefined): boolean {
+  if (!secrets) return true;
+  if (transport === 'stdio') return 'env' in secrets;
+  if (kind === 'static_header') return 'header' in secrets;
+  if (kind === 'client_credentials') return 'tokenUrl' in secrets;
+  return false;
+}
+
 const upstreamFields = {
   transport: upstreamTransportSchema,
   url: z.url({ protocol: /^https?$/ }).max(2000).nullable().optional(),
   command: z.string().min(1).max(500).nullable().optional(),
   args: z.array(z.string().max(2000)).max(100).optional(),
   credentialKind: upstreamCredentialKindSchema.optional(),
-  /** Sealed under the master key; never returned. */
-  secrets: z.record(z.string(), z.unknown()).nullable().optional(),
+  /** Sealed under the master key (context `upstreamSecretContext`); never returned. */
+  secrets: upstreamSecretsSchema.nullable().optional(),
   enabled: z.boolean().optional(),
 };
 
 export const createUpstreamServerRequestSchema = z
   .object({ name: upstreamServerNameSchema, ...upstreamFields })
   .strict()
-  .refine((body) => (body.transport === 'http' ? Boolean(body.url) : Boolean(body.command)), { error: 'http servers need url, stdio servers need command' });
+  .refine((body) => (body.transport === 'http' ? Boolean(body.url) : Boolean(body.command)), { error: 'http servers need url, stdio servers need command' })
+  .refine((body) => secretsFit(body.transport, body.credentialKind ?? 'none', body.secrets), {
+    error: 'secrets must be {env} for stdio servers, {header} for static_header, {tokenUrl, clientId, clientSecret} for client_credentials, and absent otherwise',
+    path: ['secrets'],
+  });
 export type CreateUpstreamServerRequest = z.infer<typeof createUpstreamServerRequestSchema>;
 
 export const updateUpstreamServerRequestSchema = z

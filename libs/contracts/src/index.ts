@@ -2,6 +2,14 @@ export { tenantSlugSchema, registrationPolicySchema } from './tenant.js';
 export type { TenantSlug, RegistrationPolicy } from './tenant.js';
 export { issuerUrl, aggregatedMcpUrl, serverMcpUrl, sessionStoreAudience, wellKnownUrl } from './urls.js';
 export { Scopes, parseScope } from './scopes.js';
+export {
+  upstreamSecretContext,
+  upstreamSecretsSchema,
+  staticHeaderSecretsSchema,
+  clientCredentialsSecretsSchema,
+  stdioEnvSecretsSchema,
+} from './upstream-secrets.js';
+export type { UpstreamSecrets, StaticHeaderSecrets, ClientCredentialsSecrets, StdioEnvSecrets } from './upstream-secrets.js';
 export { accessTokenClaimsSchema, ACCESS_TOKEN_JWT_TYPE } from './access-token.js';
 export type { AccessTokenClaims } from './access-token.js';
 export {

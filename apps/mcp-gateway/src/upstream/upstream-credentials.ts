@@ -1,28 +1,21 @@
 import { createHash } from 'node:crypto';
-import { issuerUrl } from '@airlock/contracts';
+import { issuerUrl, upstreamSecretContext, upstreamSecretsSchema } from '@airlock/contracts';
+import type { ClientCredentialsSecrets, StaticHeaderSecrets, StdioEnvSecrets } from '@airlock/contracts';
 import { ServiceClients, deriveServiceClientSecret, openSecret } from '@airlock/platform';
 import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
 
-/** The decrypted secrets of an upstream, by credential kind (the JSON sealed in `secrets_encrypted`). */
-export interface UpstreamSecrets {
-  /** static_header */
-  header?: { name: string; value: string };
-  /** client_credentials: the gateway's client at the upstream's own authorization server. */
-  tokenUrl?: string;
-  clientId?: string;
-  clientSecret?: string;
-  scope?: string;
-  resource?: string;
-  /** stdio: extra environment for the child process. */
-  env?: Record<string, string>;
-}
+/**
+ * The opened secrets of an upstream, every field optional: which ones are there depends on the credential
+ * kind (contracts' `upstreamSecretsSchema`, the shapes the admin API accepts).
+ */
+export type UpstreamSecrets = Partial<StaticHeaderSecrets & ClientCredentialsSecrets & StdioEnvSecrets>;
 
-/** The sealing context of an upstream's secrets (the auth server's admin API seals with the same). */
-export const upstreamSecretContext = (server: Pick<UpstreamServerRecord, 'tenantId' | 'name'>) => `upstream:${server.tenantId}:${server.name}`;
-
+/** Opens and checks a server's sealed secrets; a shape the admin API would not have accepted is an error. */
 export function openUpstreamSecrets(masterKey: Buffer, server: UpstreamServerRecord): UpstreamSecrets {
   if (!server.secretsEncrypted) return {};
-  return JSON.parse(openSecret(masterKey, server.secretsEncrypted, upstreamSecretContext(server))) as UpstreamSecrets;
+  const opened = upstreamSecretsSchema.safeParse(JSON.parse(openSecret(masterKey, server.secretsEncrypted, upstreamSecretContext(server.tenantId, server.name))));
+  if (!opened.success) throw new Error(`upstream ${server.name}: stored secrets have an unexpected shape`);
+  return opened.data;
 }
 
 /** Who the upstream call is for: the tenant and, for token exchange, the user's current token for the gateway. */

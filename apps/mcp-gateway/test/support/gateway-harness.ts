@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { gatewayConfigSchema, loadConfig } from '@airlock/config';
-import { aggregatedMcpUrl, serverMcpUrl } from '@airlock/contracts';
+import { aggregatedMcpUrl, serverMcpUrl, upstreamSecretContext } from '@airlock/contracts';
 import type { Infra, StartedApp } from '@airlock/platform';
 import { sealSecret } from '@airlock/platform';
 import type { HotStore } from '@airlock/redis';
@@ -14,7 +14,7 @@ import { createTestDatabase, createTestHotStore, createTestLogger, createTestQue
 import type { TestDatabase, TestHotStore, TestQueues } from '@airlock/testing';
 import { startTestIssuer } from '@airlock/token-verifier/testing';
 import type { MintOptions, TestIssuer } from '@airlock/token-verifier/testing';
-import { startMcpGateway, upstreamSecretContext } from '../../src/index.js';
+import { startMcpGateway } from '../../src/index.js';
 import type { GatewayTuning, UpstreamSecrets } from '../../src/index.js';
 
 // Real Postgres/Redis when DATABASE_URL/REDIS_URL are set, embedded otherwise; a test JWKS issuer stands
@@ -151,7 +151,7 @@ export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}, env
     serverUrl: (name) => serverMcpUrl(publicUrl, tenant, name),
     token: (audience, options = {}) => issuer.mint(tenant, { audience, scope: 'mcp', subject: 'alice', clientId: 'client-a', ...options }),
     async addUpstream(upstream) {
-      const secrets = upstream.secrets ? sealSecret(masterKey, JSON.stringify(upstream.secrets), upstreamSecretContext({ tenantId, name: upstream.name })) : null;
+      const secrets = upstream.secrets ? sealSecret(masterKey, JSON.stringify(upstream.secrets), upstreamSecretContext(tenantId, upstream.name)) : null;
       const inserted = await db.pg.query<{ id: string }>(
         `INSERT INTO upstream_servers (id, tenant_id, name, transport, url, command, args, secrets_encrypted, credential_kind, updated_at)
          VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, now()) RETURNING id`,
