@@ -46,6 +46,11 @@ export class SessionHost {
 
   constructor(private readonly deps: SessionHostDeps) {}
 
+  /** What the stateless (2026-07-28) path needs to call the same upstreams with the same credentials. */
+  upstreamAccess(): { credentials: UpstreamCredentials; masterKey: Buffer; logger: Logger } {
+    return { credentials: this.deps.credentials, masterKey: this.deps.masterKey, logger: this.deps.logger };
+  }
+
   async start(): Promise<void> {
     await this.deps.bus.start((forwarded) => void this.deliver(forwarded));
     this.stopListening = await this.deps.registry.onEnded((id) => void this.drop(id));

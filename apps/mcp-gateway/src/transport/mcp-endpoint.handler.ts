@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import { aggregatedMcpUrl, serverMcpUrl, tenantSlugSchema } from '@airlock/contracts';
+import { detectEra } from '@airlock/mcp-protocol';
 import type { Logger } from '@airlock/observability';
 import { AuthRefusal, BearerAuth } from '../auth/bearer-auth.js';
+import { ModernEndpoint } from '../eras/modern-endpoint.js';
 import type { AuthOutcome } from '../auth/bearer-auth.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { ReplicaBus } from '../sessions/replica-bus.js';
@@ -50,6 +52,8 @@ export interface EndpointDeps {
   log: SseEventLog;
   rateLimiter: RateLimiter;
   logger: Logger;
+  /** The 2026-07-28 (stateless) side of the same endpoints; built from the session host's upstream access when omitted. */
+  modern?: ModernEndpoint;
 }
 
 interface Route {
@@ -88,6 +92,20 @@ async function readBody(request: RawRequest, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+function headerOf(request: RawRequest, name: string): string | undefined {
+  const value = request.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** The body as JSON for era detection only; a body that is not JSON is the legacy path's -32700. */
+function parseLoosely(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The Streamable HTTP endpoint (2025-11-25) of every tenant: `/t/<tenant>/mcp` (the aggregate) and
  * `/t/<tenant>/servers/<name>/mcp`. Order of checks: route, Host/Origin, tenant, token, then the
@@ -98,7 +116,11 @@ export class McpEndpointHandler {
   private readonly pumps = new Set<Pump>();
   private draining = false;
 
-  constructor(private readonly deps: EndpointDeps) {}
+  private readonly modern: ModernEndpoint;
+
+  constructor(private readonly deps: EndpointDeps) {
+    this.modern = deps.modern ?? new ModernEndpoint(deps.host.upstreamAccess());
+  }
 
   readonly handle = async (request: RawRequest, response: RawResponse): Promise<void> => {
     try {
@@ -152,7 +174,7 @@ export class McpEndpointHandler {
 
     switch (request.method) {
       case 'POST':
-        return this.post(request, response, route, tenant, resource, auth);
+        return this.post(request, response, route, tenant, resource, auth, server);
       case 'GET':
         return this.get(request, response, route, auth);
       case 'DELETE': {
@@ -199,11 +221,42 @@ export class McpEndpointHandler {
     }
   }
 
-  private async post(request: RawRequest, response: RawResponse, route: Route, tenant: TenantRecord, resource: string, auth: AuthOutcome): Promise<void> {
+  private async post(
+    request: RawRequest,
+    response: RawResponse,
+    route: Route,
+    tenant: TenantRecord,
+    resource: string,
+    auth: AuthOutcome,
+    server: UpstreamServerRecord | undefined,
+  ): Promise<void> {
     checkPostAccept(request.headers);
     checkContentType(request.headers);
-    const headerVersion = requestProtocolVersion(request.headers);
+    // The body decides the era (a 2026-07-28 request carries its revision in `_meta`), so it is read before
+    // the legacy protocol-version check, which would refuse the new revision with a 400.
     const body = await readBody(request, this.deps.options.bodyLimitBytes);
+    if (detectEra({ httpMethod: 'POST', header: (name) => headerOf(request, name), body: parseLoosely(body) }) === 'modern') {
+      const closed = new AbortController();
+      response.once('close', () => {
+        if (!response.writableFinished) closed.abort();
+      });
+      return this.modern.handle({
+        tenant,
+        server,
+        auth,
+        headers: request.headers,
+        body,
+        closed: closed.signal,
+        response,
+        rateLimit: () =>
+          this.rateLimit(route.tenant, undefined).catch((error: McpRequestError & { retryAfter?: number }) => {
+            if (error.retryAfter) response.setHeader('retry-after', String(error.retryAfter));
+            throw error;
+          }),
+        checkToolScopes: (message) => this.checkToolScopes([{ jsonrpc: '2.0', id: 0, ...message } as JsonRpcMessage], route, tenant, resource, auth),
+      });
+    }
+    const headerVersion = requestProtocolVersion(request.headers);
     const sessionHeader = request.headers['mcp-session-id'];
     const initialize = typeof sessionHeader !== 'string';
     // Batches are judged by the revision the request speaks; an initialize can never be batched.

@@ -1,0 +1,142 @@
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { ErrorCodes, McpHeaders, SUPPORTED_PROTOCOL_VERSIONS, isModernRevision, validateModernRequest } from '@airlock/mcp-protocol';
+import type { Logger } from '@airlock/observability';
+import type { AuthOutcome } from '../auth/bearer-auth.js';
+import type { TenantRecord, UpstreamServerRecord } from '../tenants/tenant-directory.js';
+import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
+import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
+import type { RawResponse } from '../transport/sse-stream-pump.js';
+
+/** Everything the 2026-07-28 path needs from the request entry, which has already done route, Host/Origin, tenant and token. */
+export interface ModernCall {
+  tenant: TenantRecord;
+  /** The upstream a per-server endpoint names; undefined on the aggregated endpoint. */
+  server: UpstreamServerRecord | undefined;
+  auth: AuthOutcome;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  /** Fires when the client closes the connection: the call is cancelled upstream. */
+  closed: AbortSignal;
+  response: RawResponse;
+  /** Throws the 429 (with Retry-After) the legacy path would. */
+  rateLimit(): Promise<void>;
+  /** Throws the 403 insufficient_scope for a `tools/call` the token may not make. */
+  checkToolScopes(message: { method: string; params?: Record<string, unknown> }): Promise<void>;
+}
+
+export interface ModernEndpointDeps {
+  credentials: UpstreamCredentials;
+  masterKey: Buffer;
+  logger: Logger;
+  fetchImpl?: typeof fetch;
+}
+
+const node = (response: RawResponse) => response as ServerResponse;
+/** Every new-era answer: never cached by intermediaries, never buffered by a reverse proxy (the spec's MUST for SSE). */
+const MODERN_HEADERS = { 'cache-control': 'no-store', 'x-accel-buffering': 'no' } as const;
+
+function sendJson(response: RawResponse, status: number, body: unknown): void {
+  node(response).writeHead(status, { 'content-type': 'application/json', ...MODERN_HEADERS });
+  response.end(JSON.stringify(body));
+}
+
+const jsonRpcError = (id: string | number | null, code: number, message: string) => ({ jsonrpc: '2.0', id, error: { code, message } });
+
+/** An upstream speaks 2026-07-28 when its record says so (`upstream_servers.protocol_version`). */
+export function isModernUpstream(server: UpstreamServerRecord): boolean {
+  return server.transport === 'http' && server.protocolVersion !== null && isModernRevision(server.protocolVersion);
+}
+
+/** Request headers a 2026-07-28 upstream must see again; nothing that authenticates the user goes upstream. */
+const FORWARDED_HEADERS = ['content-type', 'accept', McpHeaders.protocolVersion, McpHeaders.method, McpHeaders.name] as const;
+
+/**
+ * The 2026-07-28 (stateless) side of every tenant endpoint. Validation is the new revision's ladder
+ * (exact status and code per mismatch); a 2026-07-28 upstream then gets the request as is, with the
+ * gateway's upstream credentials instead of the user's token, and its JSON or SSE answer is streamed
+ * back unchanged. A closed client connection aborts the upstream request (the new revision's cancel).
+ */
+export class ModernEndpoint {
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly deps: ModernEndpointDeps) {
+    this.fetchImpl = deps.fetchImpl ?? fetch;
+  }
+
+  async handle(call: ModernCall): Promise<void> {
+    const { response } = call;
+    let body: unknown;
+    try {
+      body = JSON.parse(call.body.toString('utf8'));
+    } catch {
+      return sendJson(response, 400, jsonRpcError(null, ErrorCodes.parseError, 'Parse error'));
+    }
+    const header = (name: string) => {
+      const value = call.headers[name.toLowerCase()];
+      return Array.isArray(value) ? value.join(', ') : value;
+    };
+    const validation = validateModernRequest({ header, body, supportedVersions: SUPPORTED_PROTOCOL_VERSIONS });
+    if (!validation.ok) {
+      // Which versions exist is the upstream's to say (its answer must agree with its `server/discover`).
+      const rejection = validation.rejection;
+      if (rejection.rule === 'unsupported-version' && call.server && isModernUpstream(call.server)) {
+        await call.rateLimit();
+        return this.forward(call, call.server, rejection.response.id);
+      }
+      return sendJson(response, rejection.status, rejection.response);
+    }
+    const request = validation.request;
+    // Session ids are ignored for new-era traffic; notifications (cancellation included) need no answer here.
+    if (request.kind === 'notification') {
+      node(response).writeHead(202, MODERN_HEADERS).end();
+      return;
+    }
+    await call.rateLimit();
+    await call.checkToolScopes({ method: request.method, params: request.params });
+    const id = request.id ?? null;
+    if (!call.server) {
+      return sendJson(response, 200, jsonRpcError(id, ErrorCodes.methodNotFound, 'The aggregated endpoint serves protocol revision 2026-07-28 clients only through /servers/<name>/mcp for now'));
+    }
+    if (!isModernUpstream(call.server)) {
+      return sendJson(response, 200, jsonRpcError(id, ErrorCodes.internalError, `Upstream ${call.server.name} speaks a session-based revision; bridging it to 2026-07-28 clients is not available yet`));
+    }
+    return this.forward(call, call.server, id);
+  }
+
+  private async forward(call: ModernCall, server: UpstreamServerRecord, id: string | number | null): Promise<void> {
+    const { response } = call;
+    const secrets = openUpstreamSecrets(this.deps.masterKey, server);
+    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, userToken: () => call.auth.token });
+    const headers: Record<string, string> = {};
+    for (const name of FORWARDED_HEADERS) {
+      const value = call.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    let upstream: Response;
+    try {
+      upstream = await this.fetchImpl(server.url!, { method: 'POST', headers: { ...headers, ...credentialHeaders }, body: new Uint8Array(call.body), signal: call.closed });
+    } catch (error) {
+      if (call.closed.aborted) return;
+      this.deps.logger.warn({ err: error, server: server.name }, '2026-07-28 upstream unreachable');
+      return sendJson(response, 502, jsonRpcError(id, ErrorCodes.internalError, 'The upstream server is unavailable'));
+    }
+    // The upstream's own 401/403 concern the gateway's credentials, not the client's token: never pass them on as such.
+    if (upstream.status === 401 || upstream.status === 403) {
+      await upstream.body?.cancel();
+      this.deps.logger.warn({ server: server.name, status: upstream.status }, '2026-07-28 upstream refused the gateway credentials');
+      return sendJson(response, 502, jsonRpcError(id, ErrorCodes.internalError, 'The upstream server refused the gateway'));
+    }
+    const out: Record<string, string> = { ...MODERN_HEADERS };
+    const contentType = upstream.headers.get('content-type');
+    if (contentType) out['content-type'] = contentType;
+    node(response).writeHead(upstream.status, out);
+    if (!upstream.body) {
+      response.end();
+      return;
+    }
+    const stream = Readable.fromWeb(upstream.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    stream.on('error', () => response.end());
+    stream.pipe(node(response));
+  }
+}
