@@ -124,11 +124,14 @@ describe('token exchange (RFC 8693)', () => {
     expect((await exchange({ resource: UPSTREAM })).json['error']).toBe('invalid_request');
   });
 
-  it('is for the gateway only: a registered client cannot use it, even if it asks for it at registration', async () => {
-    const sneaky = await demo.register({ token_endpoint_auth_method: 'client_secret_basic', grant_types: ['authorization_code', GRANT] });
-    const { status, json } = await exchange({ subject_token: userToken, resource: UPSTREAM }, { id: sneaky.clientId, secret: sneaky.clientSecret! });
-    expect(status).toBe(400);
-    expect(json['error']).toBe('unauthorized_client');
+  it('is for the gateway only: a client cannot register for it, and a registered client cannot use it', async () => {
+    const sneaky = await fetch(`${demo.issuer}/reg`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'Sneaky', redirect_uris: ['http://127.0.0.1:9/callback'], token_endpoint_auth_method: 'client_secret_basic', grant_types: ['authorization_code', GRANT] }),
+    });
+    expect(sneaky.status).toBe(400);
+    expect(((await sneaky.json()) as Record<string, unknown>)['error']).toBe('invalid_client_metadata');
     const plainClient = await demo.register({ token_endpoint_auth_method: 'client_secret_basic' });
     const notAllowed = await exchange({ subject_token: userToken, resource: UPSTREAM }, { id: plainClient.clientId, secret: plainClient.clientSecret! });
     expect(notAllowed.status).toBe(400);
