@@ -9,7 +9,7 @@ export const GRANT_REVOKED_CHANNEL = 'airlock:events:grant-revoked';
 export const grantRevokedEventSchema = z.object({
   tenant: z.string(),
   grantId: z.string(),
-  reason: z.enum(['user_revoked', 'token_replayed', 'admin_revoked', 'client_deleted', 'user_deleted']),
+  reason: z.enum(['user_revoked', 'token_replayed', 'admin_revoked', 'client_deleted', 'user_deleted', 'tenant_deleted']),
   /** Epoch seconds after which no access token of the grant can still be valid; the record may go then. */
   notAfter: z.number(),
 });

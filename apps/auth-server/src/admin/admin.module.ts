@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { LoginSessionsModule } from '../login-sessions/login-sessions.module.js';
 import { OidcModule } from '../oidc/oidc.module.js';
 import { RegistrationPolicyModule } from '../registration-policy/registration-policy.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -10,7 +11,7 @@ import { AdminService } from './admin.service.js';
 
 /** The admin API at /admin/v1. */
 @Module({
-  imports: [OidcModule, UsersModule, RegistrationPolicyModule],
+  imports: [OidcModule, UsersModule, RegistrationPolicyModule, LoginSessionsModule],
   controllers: [AdminController],
   providers: [AdminAuth, AdminAudit, AdminRepository, AdminService],
 })

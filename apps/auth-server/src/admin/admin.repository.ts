@@ -156,6 +156,17 @@ export class AdminRepository {
   }
 
   /** Every live grant of a user or client (oidc-provider's Grant rows and the consents that name one). */
+  /** Every grant of the tenant that may still have live tokens, and every user id (before the tenant goes). */
+  async everythingOf(tenantId: string): Promise<{ grantIds: string[]; userIds: string[] }> {
+    const grants = await this.pg.query<{ id: string }>(
+      `SELECT id FROM oidc_artifacts WHERE tenant_id = $1 AND model = 'Grant'
+       UNION SELECT grant_id FROM consents WHERE tenant_id = $1 AND revoked_at IS NULL`,
+      [tenantId],
+    );
+    const users = await this.pg.query<{ id: string }>('SELECT id::text AS id FROM users WHERE tenant_id = $1', [tenantId]);
+    return { grantIds: grants.rows.map((row) => row.id), userIds: users.rows.map((row) => row.id) };
+  }
+
   async grantIds(tenantId: string, by: { accountId: string } | { clientId: string }): Promise<string[]> {
     const [field, value] = 'accountId' in by ? (['accountId', by.accountId] as const) : (['clientId', by.clientId] as const);
     const consentColumn = field === 'accountId' ? 'user_id::text' : 'client_id';

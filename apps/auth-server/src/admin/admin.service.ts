@@ -12,11 +12,14 @@ import type {
   UpdateUpstreamServerRequest,
   UpdateUserRequest,
 } from '@airlock/contracts';
+import type { Logger } from '@airlock/observability';
 import { sealSecret, ServiceClients, type Infra } from '@airlock/platform';
 import { sealClientMetadata } from '../adapter/client-store.js';
 import { SigningKeyRepository } from '../keys/signing-key.repository.js';
+import { LoginSessions } from '../login-sessions/login-sessions.service.js';
 import { AUTH_SERVER_CLIENT_ID } from '../login-sessions/session-store.client.js';
-import { ClientMetadataError, GrantRevoker, INFRA, RegistrationPolicyGate, type GrantRevocationReason, type TenantRecord } from '../oidc/ports.js';
+import { GrantRevocationEffects } from '../oidc/grant-revocation.service.js';
+import { ClientMetadataError, GrantRevoker, INFRA, LOGGER, RegistrationPolicyGate, type GrantRevocationReason, type TenantRecord } from '../oidc/ports.js';
 import { DatabaseResourceCatalog } from '../oidc/resource-catalog.service.js';
 import { OidcProviderRegistry } from '../oidc/tenant-providers.service.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
@@ -57,6 +60,9 @@ export class AdminService {
     private readonly revoker: GrantRevoker,
     private readonly registrationGate: RegistrationPolicyGate,
     private readonly catalog: DatabaseResourceCatalog,
+    private readonly revocationEffects: GrantRevocationEffects,
+    private readonly logins: LoginSessions,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.keys = registry.keys;
   }
@@ -104,11 +110,25 @@ export class AdminService {
     return this.updateTenant(slug, { registrationPolicy: policy });
   }
 
+  /**
+   * Deletes a tenant and ends everything it issued, while its keys still exist to say so: every grant is
+   * marked revoked (resource servers refuse its users' tokens at once, even with its JWKS cached; the
+   * session store ends the grants' MCP sessions through its `grant.revoked` jobs), every user's sessions
+   * are revoked at the session store (login sessions have no grant), and its short-lived artifacts
+   * (browser sessions, codes) leave the hot store, so a tenant created again under the slug starts clean.
+   * Afterwards its issuer and JWKS answer 404, which the token verifier treats as "not a valid token".
+   */
   async deleteTenant(slug: string): Promise<void> {
-    await this.tenant(slug);
+    const tenant = await this.tenant(slug);
+    const { grantIds, userIds } = await this.repository.everythingOf(tenant.id);
+    for (const grantId of grantIds) await this.revocationEffects.apply(tenant, grantId, 'tenant_deleted');
+    const { failed } = await this.logins.endAllOfTenant(tenant, userIds);
     if (!(await this.repository.deleteTenant(slug))) throw notFound('tenant');
     await this.tenants.changed(slug);
     await this.catalog.catalogChanged(slug);
+    const leftovers = [...(await this.infra.hot.scan(`oidc:${slug}:*`)), ...(await this.infra.hot.scan(`auth:login-session*:${slug}:*`))];
+    for (let i = 0; i < leftovers.length; i += 500) await this.infra.hot.del(...leftovers.slice(i, i + 500));
+    this.logger.info({ tenant: slug, grants: grantIds.length, users: userIds.length, sessionStoreFailures: failed }, 'tenant deleted');
   }
 
   /** An RFC 7591 initial access token for a tenant whose policy requires one; shown once. */

@@ -127,7 +127,7 @@ export abstract class ResourceCatalog {
   abstract defaultResource(tenant: TenantRecord): string;
 }
 
-export type GrantRevocationReason = 'user_revoked' | 'token_replayed' | 'admin_revoked' | 'client_deleted' | 'user_deleted';
+export type GrantRevocationReason = 'user_revoked' | 'token_replayed' | 'admin_revoked' | 'client_deleted' | 'user_deleted' | 'tenant_deleted';
 
 /**
  * Revokes a grant and everything issued from it: oidc-provider artifacts, the consent row (revoked_at),
