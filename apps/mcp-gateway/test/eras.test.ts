@@ -2,8 +2,12 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGatewayWorld, startTokenProxy } from './support/gateway-harness.js';
-import type { GatewayWorld } from './support/gateway-harness.js';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpTransport } from '@modelcontextprotocol/client';
+import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as LegacyHttpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { startFixtureProcess, startGatewayWorld, startTokenProxy } from './support/gateway-harness.js';
+import type { FixtureProcess, GatewayWorld } from './support/gateway-harness.js';
 
 // Protocol revision 2026-07-28 on the gateway's endpoints: the conformance 0.2 alpha line with
 // `--requirements 2026-07-28` against the 2026-07-28 fixture directly and through the gateway (an http
@@ -111,5 +115,126 @@ describe('MCP 2026-07-28 conformance through the gateway, same scenarios as agai
     const passingThrough = new Set(through.scenariosPassing);
     expect(direct!.scenariosPassing.filter((s) => !passingThrough.has(s) && !EXPECTED_THROUGH_GATEWAY_FAILURES.includes(s))).toEqual([]);
     expect(through.scoredPassed).toBeGreaterThanOrEqual(direct!.scoredPassed);
+  });
+});
+
+/** An SDK 2.x client pinned to 2026-07-28 (no fallback to initialize), answering elicitations with `answer`. */
+async function modernClient(world: GatewayWorld, server: string, answer: (message: string) => Record<string, unknown>) {
+  const client = new ModernClient({ name: 'eras-test-modern', version: '1.0.0' }, { capabilities: { elicitation: {} }, versionNegotiation: { mode: { pin: MODERN } } });
+  const asked: string[] = [];
+  client.setRequestHandler('elicitation/create', async (request) => {
+    const message = String((request.params as { message?: unknown }).message);
+    asked.push(message);
+    return answer(message) as never;
+  });
+  const token = await world.token(world.serverUrl(server));
+  await client.connect(new ModernHttpTransport(new URL(world.serverUrl(server)), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+  return { client, asked };
+}
+
+async function legacyClient(world: GatewayWorld, server: string, answer: (message: string) => Record<string, unknown>) {
+  const client = new LegacyClient({ name: 'eras-test-legacy', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+  const asked: string[] = [];
+  client.setRequestHandler(ElicitRequestSchema, async (request) => {
+    asked.push(request.params.message);
+    return answer(request.params.message) as never;
+  });
+  const token = await world.token(world.serverUrl(server));
+  await client.connect(new LegacyHttpTransport(new URL(world.serverUrl(server)), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+  return { client, asked };
+}
+
+describe('SDK clients of both eras against upstreams of both eras', () => {
+  let world: GatewayWorld;
+  let next: NextFixture;
+  let legacy: FixtureProcess;
+
+  beforeAll(async () => {
+    world = await startGatewayWorld();
+    next = await startNextFixture();
+    legacy = await startFixtureProcess();
+    await world.addUpstream({ name: 'next', transport: 'http', url: next.url });
+    await setProtocolVersion(world, 'next', MODERN);
+    await world.addUpstream({ name: 'legacy', transport: 'http', url: legacy.url });
+  });
+  afterAll(async () => {
+    await world?.close();
+    await next?.stop();
+    await legacy?.stop();
+  });
+
+  it('SDK 2.x client, 2026-07-28 upstream: confirm_action elicitation is an input_required round trip through the gateway', { timeout: 30_000 }, async () => {
+    const { client, asked } = await modernClient(world, 'next', () => ({ action: 'accept', content: { ok: true } }));
+    try {
+      expect(client.getNegotiatedProtocolVersion()).toBe(MODERN);
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['confirm_action', 'echo']));
+      const result = await client.callTool({ name: 'confirm_action', arguments: { action: 'deploy' } });
+      expect(asked).toEqual(['Confirm deploy?']);
+      expect(result.content).toEqual([{ type: 'text', text: 'deploy: done' }]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('SDK 2.x client, 2025-11-25 upstream: the upstream elicitation becomes input_required and the retry answers it', { timeout: 30_000 }, async () => {
+    const { client, asked } = await modernClient(world, 'legacy', () => ({ action: 'accept', content: { username: 'alice', email: 'alice@example.com' } }));
+    try {
+      expect(client.getNegotiatedProtocolVersion()).toBe(MODERN);
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['test_simple_text', 'test_elicitation']));
+      const simple = await client.callTool({ name: 'test_simple_text', arguments: {} });
+      expect(simple.isError ?? false).toBe(false);
+      const result = await client.callTool({ name: 'test_elicitation', arguments: { message: 'Who are you?' } });
+      expect(asked).toEqual(['Who are you?']);
+      expect(result.content).toEqual([{ type: 'text', text: 'User response: action=accept, content={"username":"alice","email":"alice@example.com"}' }]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('SDK 1.x client, 2025-11-25 upstream: the elicitation is relayed on the session as before', { timeout: 30_000 }, async () => {
+    const { client, asked } = await legacyClient(world, 'legacy', () => ({ action: 'decline' }));
+    try {
+      const result = await client.callTool({ name: 'test_elicitation', arguments: { message: 'Who?' } });
+      expect(asked).toEqual(['Who?']);
+      expect(result.content).toEqual([{ type: 'text', text: 'User response: action=decline, content={}' }]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a state handle is bound to its subject: another principal replaying it gets -32602', { timeout: 30_000 }, async () => {
+    const url = world.serverUrl('legacy');
+    const headers = (token: string) => ({
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': MODERN,
+      'mcp-method': 'tools/call',
+      'mcp-name': 'test_elicitation',
+    });
+    const params = (extra: Record<string, unknown> = {}) => ({
+      name: 'test_elicitation',
+      arguments: { message: 'Bound?' },
+      _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } },
+      ...extra,
+    });
+    const alice = await world.token(url);
+    const first = await fetch(url, { method: 'POST', headers: headers(alice), body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: params() }) });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-accel-buffering')).toBe('no');
+    const parked = (await first.json()) as { result: { resultType: string; requestState: string; inputRequests: Record<string, { method: string }> } };
+    expect(parked.result.resultType).toBe('input_required');
+    const [key, entry] = Object.entries(parked.result.inputRequests)[0]!;
+    expect(entry.method).toBe('elicitation/create');
+    const answers = { inputResponses: { [key]: { action: 'decline' } }, requestState: parked.result.requestState };
+    const mallory = await world.token(url, { subject: 'mallory' });
+    const stolen = await fetch(url, { method: 'POST', headers: headers(mallory), body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: params(answers) }) });
+    expect(((await stolen.json()) as { error?: { code: number } }).error?.code).toBe(-32602);
+    const retry = await fetch(url, { method: 'POST', headers: headers(alice), body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: params(answers) }) });
+    const done = (await retry.json()) as { result: { resultType: string; content: unknown } };
+    expect(done.result.resultType).toBe('complete');
+    expect(done.result.content).toEqual([{ type: 'text', text: 'User response: action=decline, content={}' }]);
   });
 });

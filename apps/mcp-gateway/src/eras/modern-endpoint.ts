@@ -6,6 +6,8 @@ import type { AuthOutcome } from '../auth/bearer-auth.js';
 import type { TenantRecord, UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
 import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
+import { LegacyUpstreamBridge } from './legacy-upstream-bridge.js';
+import type { BridgeAnswer, LegacyBridgeDeps } from './legacy-upstream-bridge.js';
 import type { RawResponse } from '../transport/sse-stream-pump.js';
 
 /** Everything the 2026-07-28 path needs from the request entry, which has already done route, Host/Origin, tenant and token. */
@@ -25,7 +27,7 @@ export interface ModernCall {
   checkToolScopes(message: { method: string; params?: Record<string, unknown> }): Promise<void>;
 }
 
-export interface ModernEndpointDeps {
+export interface ModernEndpointDeps extends LegacyBridgeDeps {
   credentials: UpstreamCredentials;
   masterKey: Buffer;
   logger: Logger;
@@ -55,13 +57,20 @@ const FORWARDED_HEADERS = ['content-type', 'accept', McpHeaders.protocolVersion,
  * The 2026-07-28 (stateless) side of every tenant endpoint. Validation is the new revision's ladder
  * (exact status and code per mismatch); a 2026-07-28 upstream then gets the request as is, with the
  * gateway's upstream credentials instead of the user's token, and its JSON or SSE answer is streamed
- * back unchanged. A closed client connection aborts the upstream request (the new revision's cancel).
+ * back unchanged; a session-based upstream is reached through the LegacyUpstreamBridge. A closed client
+ * connection cancels the upstream request (abort; notifications/cancelled through the SDK on a 2025 one).
  */
 export class ModernEndpoint {
   private readonly fetchImpl: typeof fetch;
+  private readonly bridge: LegacyUpstreamBridge;
 
   constructor(private readonly deps: ModernEndpointDeps) {
     this.fetchImpl = deps.fetchImpl ?? fetch;
+    this.bridge = new LegacyUpstreamBridge(deps);
+  }
+
+  close(): Promise<void> {
+    return this.bridge.close();
   }
 
   async handle(call: ModernCall): Promise<void> {
@@ -98,10 +107,17 @@ export class ModernEndpoint {
     if (!call.server) {
       return sendJson(response, 200, jsonRpcError(id, ErrorCodes.methodNotFound, 'The aggregated endpoint serves protocol revision 2026-07-28 clients only through /servers/<name>/mcp for now'));
     }
-    if (!isModernUpstream(call.server)) {
-      return sendJson(response, 200, jsonRpcError(id, ErrorCodes.internalError, `Upstream ${call.server.name} speaks a session-based revision; bridging it to 2026-07-28 clients is not available yet`));
+    if (isModernUpstream(call.server)) return this.forward(call, call.server, id);
+    const claims = call.auth.claims;
+    let answer: BridgeAnswer;
+    try {
+      answer = await this.bridge.serve(call.server, request, { tenant: call.tenant.slug, subject: claims.sub, clientId: claims.client_id, userToken: call.auth.token, signal: call.closed });
+    } catch (error) {
+      this.deps.logger.warn({ err: error, server: call.server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
+      return sendJson(response, 502, jsonRpcError(id, ErrorCodes.internalError, 'The upstream server is unavailable'));
     }
-    return this.forward(call, call.server, id);
+    if (call.closed.aborted) return;
+    return sendJson(response, answer.status, 'result' in answer ? { jsonrpc: '2.0', id, result: answer.result } : { jsonrpc: '2.0', id, error: answer.error });
   }
 
   private async forward(call: ModernCall, server: UpstreamServerRecord, id: string | number | null): Promise<void> {

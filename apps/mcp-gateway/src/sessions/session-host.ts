@@ -47,8 +47,9 @@ export class SessionHost {
   constructor(private readonly deps: SessionHostDeps) {}
 
   /** What the stateless (2026-07-28) path needs to call the same upstreams with the same credentials. */
-  upstreamAccess(): { credentials: UpstreamCredentials; masterKey: Buffer; logger: Logger } {
-    return { credentials: this.deps.credentials, masterKey: this.deps.masterKey, logger: this.deps.logger };
+  upstreamAccess(): { credentials: UpstreamCredentials; masterKey: Buffer; logger: Logger; hot: HotStore; stdio: StdioLauncher; replicaId: string } {
+    const { credentials, masterKey, logger, hot, stdio, bus } = this.deps;
+    return { credentials, masterKey, logger, hot, stdio, replicaId: bus.replicaId };
   }
 
   async start(): Promise<void> {

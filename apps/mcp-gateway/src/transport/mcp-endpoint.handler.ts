@@ -390,6 +390,7 @@ export class McpEndpointHandler {
   /** Graceful shutdown: refuse new requests, tell every open stream when to come back, and close it. */
   drain(): void {
     this.draining = true;
+    void this.modern.close().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'closing bridged upstream sessions failed'));
     for (const pump of [...this.pumps]) pump.closeForRetry(this.deps.options.retryMs);
   }
 }
