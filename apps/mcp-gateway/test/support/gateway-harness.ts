@@ -132,7 +132,8 @@ export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}, env
   );
   const tenantId = rows[0]!.id;
   const port = await freePort();
-  const publicUrl = `http://127.0.0.1:${port}`;
+  // With TLS_CERT_FILE in `env` the gateway serves HTTPS (h2 and HTTP/1.1) and its public URL says so.
+  const publicUrl = `${env['TLS_CERT_FILE'] ? 'https' : 'http'}://127.0.0.1:${port}`;
   const replicas: StartedApp[] = [];
   const base = { db, hot, queues, masterKey, issuerBase: issuer.baseUrl, port, publicUrl, env };
   const gateway = await startGateway(base, tuning);
