@@ -75,11 +75,18 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 const rows: BenchRow[] = [];
+// A failed scenario is recorded and the run goes on (the others' results are kept); the exit code says it.
+const failures: Array<{ scenario: string; error: string }> = [];
 try {
   for (const scenario of selected) {
     process.stderr.write(`bench: ${scenario.name}\n`);
     const started = performance.now();
-    rows.push(...(await scenario.run(context)));
+    try {
+      rows.push(...(await scenario.run(context)));
+    } catch (error) {
+      process.stderr.write(`bench: ${scenario.name} FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      failures.push({ scenario: scenario.name, error: error instanceof Error ? error.message : String(error) });
+    }
     process.stderr.write(`bench: ${scenario.name} took ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   }
 } finally {
@@ -92,6 +99,7 @@ const result: BenchResult = {
   loadAverage: { atStart: loadAtStart.map((value) => Math.round(value * 100) / 100), atEnd: loadavg().map((value) => Math.round(value * 100) / 100) },
   mode: quick ? 'quick' : 'full',
   rows,
+  failures,
 };
 
 const outDir = fileURLToPath(new URL('../results', import.meta.url));
@@ -100,3 +108,4 @@ const stem = quick ? 'quick' : 'latest';
 writeFileSync(join(outDir, `${stem}.json`), `${JSON.stringify(result, null, 2)}\n`);
 writeFileSync(join(outDir, `${stem}.md`), toMarkdown(result));
 process.stdout.write(toMarkdown(result));
+if (failures.length > 0) process.exitCode = 1;

@@ -27,6 +27,8 @@ export interface BenchResult {
   loadAverage: { atStart: number[]; atEnd: number[] };
   mode: 'quick' | 'full';
   rows: BenchRow[];
+  /** Scenarios that threw: their rows are missing. */
+  failures: Array<{ scenario: string; error: string }>;
 }
 
 export function environment() {
@@ -60,5 +62,6 @@ export function toMarkdown(result: BenchResult): string {
       .join(', ');
     lines.push(`| ${row.scenario} | ${row.variant} | ${row.baseline} | ${fixed(row.throughput, 0)} | ${fixed(row.p50, 3)} | ${fixed(row.p99, 3)} | ${ratio} | ${details} |`);
   }
+  for (const failure of result.failures) lines.push('', `Failed: ${failure.scenario}: ${failure.error.split('\n')[0] ?? ''}`);
   return `${lines.join('\n')}\n`;
 }

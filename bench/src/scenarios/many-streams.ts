@@ -7,19 +7,29 @@ import type { ScenarioContext } from './scenario.js';
 const ACTIVE_SESSIONS = 10;
 const OPEN_CONCURRENCY = 50;
 
-/** Opens `count` more sessions, each with its standalone GET stream left open and idle. */
-async function openIdle(client: ReturnType<typeof createMcpLoadClient>, count: number, into: McpLoadSession[]): Promise<void> {
+/**
+ * Opens `count` more sessions, each with its standalone GET stream left open and idle. Returns how many
+ * failed (a refusal under load is a finding to report, not a reason to lose the run).
+ */
+async function openIdle(client: ReturnType<typeof createMcpLoadClient>, count: number, into: McpLoadSession[]): Promise<number> {
   let remaining = count;
+  let failed = 0;
   await Promise.all(
     Array.from({ length: Math.min(OPEN_CONCURRENCY, count) }, async () => {
       while (remaining > 0) {
         remaining -= 1;
-        const session = await client.open();
-        await session.openStream();
-        into.push(session);
+        try {
+          const session = await client.open();
+          await session.openStream();
+          into.push(session);
+        } catch (error) {
+          failed += 1;
+          if (failed === 1) process.stderr.write(`bench: opening an idle session failed: ${String(error)}\n`);
+        }
       }
     }),
   );
+  return failed;
 }
 
 /** Lets a process finish the work of opening sessions before its RSS is read. */
@@ -50,11 +60,11 @@ export async function manyStreams(context: ScenarioContext): Promise<BenchRow[]>
       await settle();
       const rss0 = (await target.report()).rssBytes;
       for (const n of counts) {
-        await openIdle(idle, n - sessions.length, sessions);
+        const failedOpens = await openIdle(idle, n - sessions.length, sessions);
         await settle();
         const rss = (await target.report()).rssBytes;
         const measured = await measureToolsCall(url, measureContext, async () => ({}), { sessions: ACTIVE_SESSIONS });
-        bare[n] = { ...measured, kibPerSession: n > 0 ? (rss - rss0) / n / 1024 : Number.NaN };
+        bare[n] = { ...measured, kibPerSession: sessions.length > 0 ? (rss - rss0) / sessions.length / 1024 : Number.NaN };
         rows.push({
           scenario: scenario(n),
           variant: 'bare SDK server, HTTP/1.1',
@@ -63,7 +73,7 @@ export async function manyStreams(context: ScenarioContext): Promise<BenchRow[]>
           p50: measured.p50,
           p99: measured.p99,
           ratio: null,
-          extra: { idleSessions: n, rssKiBPerIdleSession: bare[n].kibPerSession, errors: measured.errors },
+          extra: { idleSessions: sessions.length, failedOpens, rssKiBPerIdleSession: bare[n].kibPerSession, errors: measured.errors },
         });
       }
     } finally {
@@ -90,12 +100,13 @@ export async function manyStreams(context: ScenarioContext): Promise<BenchRow[]>
         const rss0 = (await replica.sample()).rssBytes;
         const upstreamRss0 = (await target.report()).rssBytes;
         for (const n of counts) {
-          await openIdle(idle, n - sessions.length, sessions);
+          const failedOpens = await openIdle(idle, n - sessions.length, sessions);
           await settle();
           const rss = (await replica.sample()).rssBytes;
           const upstreamRss = (await target.report()).rssBytes;
           const measured = await measureToolsCall(url, measureContext, async () => ({}), { sessions: ACTIVE_SESSIONS, headers, h2c });
-          const kibPerSession = n > 0 ? (rss - rss0) / n / 1024 : Number.NaN;
+          const open = sessions.length;
+          const kibPerSession = open > 0 ? (rss - rss0) / open / 1024 : Number.NaN;
           rows.push({
             scenario: scenario(n),
             variant: `through the gateway, ${protocol}`,
@@ -106,10 +117,11 @@ export async function manyStreams(context: ScenarioContext): Promise<BenchRow[]>
             ratio: measured.p99 / bare[n]!.p99,
             ratioOf: 'p99 over baseline p99',
             extra: {
-              idleSessions: n,
+              idleSessions: open,
+              failedOpens,
               gatewayRssKiBPerIdleSession: kibPerSession,
               memoryPerSessionOverBare: kibPerSession / bare[n]!.kibPerSession,
-              upstreamRssKiBPerIdleSession: n > 0 ? (upstreamRss - upstreamRss0) / n / 1024 : Number.NaN,
+              upstreamRssKiBPerIdleSession: open > 0 ? (upstreamRss - upstreamRss0) / open / 1024 : Number.NaN,
               errors: measured.errors,
             },
           });
