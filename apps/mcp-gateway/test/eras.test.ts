@@ -204,6 +204,23 @@ describe('SDK clients of both eras against upstreams of both eras', () => {
     }
   });
 
+  it('SDK 1.x client, 2026-07-28 upstream: input_required becomes an elicitation on the client stream and the answer the retry', { timeout: 30_000 }, async () => {
+    const { client, asked } = await legacyClient(world, 'next', () => ({ action: 'decline' }));
+    try {
+      expect(client.getServerVersion()?.name).toBe('airlock-mcp-fixture-next');
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['confirm_action', 'echo']));
+      expect(tools.every((tool) => !('resultType' in tool))).toBe(true);
+      const echoed = await client.callTool({ name: 'echo', arguments: { text: 'hi' } });
+      expect(echoed).not.toHaveProperty('resultType');
+      const result = await client.callTool({ name: 'confirm_action', arguments: { action: 'deploy' } });
+      expect(asked).toEqual(['Confirm deploy?']);
+      expect(result.content).toEqual([{ type: 'text', text: 'deploy: decline' }]);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('a state handle is bound to its subject: another principal replaying it gets -32602', { timeout: 30_000 }, async () => {
     const url = world.serverUrl('legacy');
     const headers = (token: string) => ({

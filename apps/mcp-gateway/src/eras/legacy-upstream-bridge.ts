@@ -5,6 +5,7 @@ import type { PendingInput, StateHandle } from '@airlock/contracts';
 import {
   ErrorCodes,
   MODERN_PROTOCOL_VERSION,
+  MetaKeys,
   MRTR_METHODS,
   answerUpstreamRequests,
   modernErrorFromLegacy,
@@ -110,8 +111,8 @@ export class LegacyUpstreamBridge {
         result: modernResultFromLegacy('server/discover', {
           supportedVersions: [MODERN_PROTOCOL_VERSION],
           capabilities: link.capabilities(),
-          serverInfo: link.client.getServerVersion() ?? { name: server.name, version: '0' },
           ...(link.client.getInstructions() ? { instructions: link.client.getInstructions() } : {}),
+          _meta: { [MetaKeys.serverInfo]: link.client.getServerVersion() ?? { name: server.name, version: '0' } },
         }),
       };
     }

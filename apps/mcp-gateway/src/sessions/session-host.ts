@@ -12,6 +12,10 @@ import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
 import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
 import type { StdioLauncher } from '../upstream/stdio-launcher.js';
 import { UpstreamLink } from '../upstream/upstream-link.js';
+import type { ConnectOptions } from '../upstream/upstream-link.js';
+import { isModernUpstream } from '../eras/modern-endpoint.js';
+import { ModernUpstreamLink } from '../eras/modern-upstream-link.js';
+import type { UpstreamConnection } from '../eras/modern-upstream-link.js';
 import type { ForwardedMessage, ReplicaBus } from './replica-bus.js';
 import type { GatewaySession, SessionDirectory } from './session-directory.js';
 import { SessionRuntime } from './session-runtime.js';
@@ -117,9 +121,11 @@ export class SessionHost {
     // Assigned once the upstreams are connected; their handlers read it lazily.
     const ref: { runtime?: SessionRuntime } = {};
     const userToken = this.userTokens.get(session.id);
-    const links = new Map<string, UpstreamLink>();
+    const links = new Map<string, UpstreamConnection>();
     const connect = async (server: UpstreamServerRecord) => {
-      const link = await UpstreamLink.connect({
+      // A 2026-07-28 upstream has no session: calls are stateless and input_required is relayed as requests.
+      const open = isModernUpstream(server) ? (o: ConnectOptions) => ModernUpstreamLink.connect(o) : (o: ConnectOptions) => UpstreamLink.connect(o);
+      const link = await open({
         server,
         secrets: openUpstreamSecrets(this.deps.masterKey, server),
         credentials: this.deps.credentials,

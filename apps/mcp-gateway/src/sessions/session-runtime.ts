@@ -5,7 +5,7 @@ import { ErrorCodes, McpRequestError, isNotification, isRequest, isResponse } fr
 import type { JsonRpcId, JsonRpcMessage, JsonRpcRequest } from '../transport/json-rpc.js';
 import { LATEST_PROTOCOL_VERSION } from '../transport/protocol-versions.js';
 import { decodeCursor, encodeCursor, namespacedName, namespacedUri, splitName, splitUri } from '../upstream/namespacing.js';
-import type { UpstreamLink } from '../upstream/upstream-link.js';
+import type { UpstreamConnection as UpstreamLink } from '../eras/modern-upstream-link.js';
 import type { GatewaySession } from './session-directory.js';
 
 /** Where the runtime's output goes: a request's stream, or the session's standalone (GET) stream. */
