@@ -118,6 +118,39 @@ describe('MCP 2026-07-28 conformance through the gateway, same scenarios as agai
   });
 });
 
+describe('MCP 2026-07-28 conformance against the 2025-11-25 fixture: directly, and bridged by the gateway', () => {
+  let world: GatewayWorld;
+  let fixture: FixtureProcess;
+  let proxy: { url: string; close(): Promise<void> };
+  let direct: RequirementsSummary | undefined;
+
+  beforeAll(async () => {
+    world = await startGatewayWorld();
+    fixture = await startFixtureProcess();
+    await world.addUpstream({ name: 'legacy', transport: 'http', url: fixture.url });
+    proxy = await startTokenProxy(world.publicUrl, () => world.token(world.serverUrl('legacy')));
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await world?.close();
+    await fixture?.stop();
+  });
+
+  it('every scenario the 2025 fixture passes directly passes through the gateway', { timeout: 600_000 }, async () => {
+    direct = await runRequirements(fixture.url);
+    const through = await runRequirements(`${proxy.url}/t/${world.tenant}/servers/legacy/mcp`);
+    console.info(
+      `conformance 0.2 --requirements ${MODERN}, 2025-11-25 fixture: directly ${direct.scenariosPassing.length} scenarios (${direct.scoredPassed} checks), ` +
+        `bridged by the gateway ${through.scenariosPassing.length} scenarios (${through.scoredPassed} checks)`,
+    );
+    // What the bridge does not yet carry (subscriptions/listen, caching hints a 2025 server never gives, ...).
+    console.info(`not passing through the bridge: ${through.scenarios.filter((s) => s.scored && s.failed > 0).map((s) => s.scenario).join(', ')}`);
+    const passingThrough = new Set(through.scenariosPassing);
+    expect(direct.scenariosPassing.filter((s) => !passingThrough.has(s))).toEqual([]);
+    expect(through.scenariosPassing.length).toBeGreaterThan(direct.scenariosPassing.length);
+  });
+});
+
 /** An SDK 2.x client pinned to 2026-07-28 (no fallback to initialize), answering elicitations with `answer`. */
 async function modernClient(world: GatewayWorld, server: string, answer: (message: string) => Record<string, unknown>) {
   const client = new ModernClient({ name: 'eras-test-modern', version: '1.0.0' }, { capabilities: { elicitation: {} }, versionNegotiation: { mode: { pin: MODERN } } });
