@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@airlock/testing';
 import { postForm, startAuthServerHarness } from './support/auth-server-harness.js';
-import { browse, CookieJar, formFor } from './ui/ui-harness.js';
+import { browse, CookieJar, formFor } from './support/browser.js';
 
 // `npm start` prints generated credentials; a restart on the same data must print the same ones, and
 // they must still work (the admin client's secret and the demo user's password are derived, not stored).

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregatedMcpUrl } from '@airlock/contracts';
+import { freePort } from '@airlock/testing';
 import { startAuthServerHarness, type AuthServerHarness } from './support/auth-server-harness.js';
 import { CookieJar, OAuthFlow } from './support/oauth-flow.js';
 
@@ -25,18 +25,6 @@ interface Check {
 
 let server: AuthServerHarness;
 let outputDir: string;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function collectChecks(dir: string): Promise<Check[]> {
   const checks: Check[] = [];

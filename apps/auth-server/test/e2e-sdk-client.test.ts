@@ -14,7 +14,7 @@ import { deriveServiceClientSecret, ServiceClients } from '@airlock/platform';
 import { validateDocument } from '../src/client-metadata/client-metadata.service.js';
 import { postForm, startAuthServerHarness, type AuthServerHarness } from './support/auth-server-harness.js';
 import { CookieJar, OAuthFlow, REDIRECT } from './support/oauth-flow.js';
-import { browse, formFor, parseForms } from './ui/ui-harness.js';
+import { browse, formFor, parseForms } from './support/browser.js';
 
 // End to end with the official MCP SDK client's OAuth support (client/auth.js): it meets a protected
 // resource's 401, discovers the authorization server from the resource's RFC 9728 metadata, registers

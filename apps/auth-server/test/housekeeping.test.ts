@@ -1,10 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { authServerConfigSchema } from '@airlock/config';
 import { Queues } from '@airlock/contracts';
 import { closeHttpApp, createHttpApp } from '@airlock/http-server';
-import type { Infra } from '@airlock/platform';
 import { createTestDatabase, createTestHotStore, createTestLogger, createTestQueues, type TestDatabase } from '@airlock/testing';
 import type { HotStore } from '@airlock/redis';
 import type { QueueBackend } from '@airlock/queue';
@@ -12,6 +9,7 @@ import { AuthJobs } from '../src/adapter/artifact-sweep.service.js';
 import { createAppModule } from '../src/app.module.js';
 import { BootstrapService } from '../src/bootstrap/bootstrap.service.js';
 import { OidcProviderRegistry } from '../src/oidc/tenant-providers.service.js';
+import { testAuthConfig, testInfra } from './support/auth-server-harness.js';
 
 // Housekeeping: the scheduled sweep of what has outlived its use, and the bounded provider cache.
 
@@ -26,19 +24,9 @@ beforeAll(async () => {
   db = await createTestDatabase();
   hot = createTestHotStore();
   queues = createTestQueues();
-  const config = authServerConfigSchema.parse({ NODE_ENV: 'test', LOG_LEVEL: 'silent', AUTH_PUBLIC_URL: 'http://127.0.0.1:9', GATEWAY_PUBLIC_URL: 'http://127.0.0.1:1', SESSION_STORE_URL: 'http://127.0.0.1:2' });
+  const config = testAuthConfig();
   const logger = createTestLogger();
-  const infra: Infra = {
-    databaseUrl: db.url,
-    prisma: db.prisma,
-    pg: db.pg,
-    hot,
-    queues,
-    masterKey: randomBytes(32),
-    readiness: [],
-    embedded: { database: false, hotStore: true, queues: true },
-    close: async () => undefined,
-  };
+  const infra = testInfra(db, hot, queues, { embeddedDatabase: false });
   app = await createHttpApp(createAppModule({ config, infra, logger }), { name: 'auth-server', http: config.http, logger, readiness: [] });
   await app.init();
   await app.get(BootstrapService).run();

@@ -5,7 +5,7 @@ import { AUTH_SERVER_CLIENT_ID } from '../src/login-sessions/session-store.clien
 import { postForm, startAuthServerHarness, type AuthServerHarness } from './support/auth-server-harness.js';
 import { CookieJar, OAuthFlow, type RegisteredClient } from './support/oauth-flow.js';
 import { startSessionStoreStandIn, type SessionStoreStandIn } from './support/session-store-stand-in.js';
-import { browse, formFor } from './ui/ui-harness.js';
+import { browse, formFor } from './support/browser.js';
 
 // Browser sign-ins are `login` sessions in the session store (issue 4): registered on sign-in, ended on
 // sign-out, all ended (with the user's MCP sessions) by "Sign out everywhere", never blocking a login.

@@ -1,4 +1,5 @@
 import { html, page } from '../interactions/html.js';
+import { signInForm } from '../interactions/interaction-views.js';
 
 // Field names (stable): sign-in `email`, `password`, `csrf`; revoke `consent`, `csrf`; sign-out and sign-out-everywhere `csrf`.
 
@@ -19,15 +20,7 @@ export function accountSignInPage(options: { tenantName: string; base: string; c
     body: html`
 <h1>Sign in to manage your authorizations</h1>
 ${options.notice ? html`<p class="notice" role="status">${options.notice}</p>` : ''}
-${options.error ? html`<div class="error" role="alert" id="login-error">${options.error}</div>` : ''}
-<form method="post" action="${options.base}/login">
-<input type="hidden" name="csrf" value="${options.csrf}">
-<label for="email">Email address</label>
-<input id="email" name="email" type="email" autocomplete="username" required autofocus value="${options.email ?? ''}" maxlength="320">
-<label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
-<div class="actions"><button type="submit" class="primary">Sign in</button></div>
-</form>`,
+${signInForm({ action: `${options.base}/login`, csrf: options.csrf, email: options.email, error: options.error })}`,
   });
 }
 

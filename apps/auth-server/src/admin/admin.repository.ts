@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Infra } from '@airlock/platform';
 import type { RegistrationPolicy } from '@airlock/contracts';
+import { inTransaction } from '../database/transaction.js';
 import { INFRA } from '../oidc/ports.js';
 
 // The admin API's reads and writes, in plain pg. Lists are keyset-paginated on a unique text column
@@ -287,9 +288,7 @@ export class AdminRepository {
 
   /** Replaces a server's catalogue in one transaction: tools not listed go, listed ones are upserted. */
   async replaceTools(tenantId: string, serverId: string, tools: Array<{ name: string; title?: string | null | undefined; description?: string | null | undefined; requiredScopes: string[] }>): Promise<void> {
-    const client = await this.pg.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pg, async (client) => {
       await client.query('DELETE FROM tools WHERE server_id = $1 AND NOT (name = ANY($2::text[]))', [serverId, tools.map((tool) => tool.name)]);
       for (const tool of tools) {
         await client.query(
@@ -300,13 +299,7 @@ export class AdminRepository {
           [tenantId, serverId, tool.name, tool.title ?? null, tool.description ?? null, tool.requiredScopes],
         );
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async setToolScopes(serverId: string, name: string, requiredScopes: string[]): Promise<ToolView | undefined> {

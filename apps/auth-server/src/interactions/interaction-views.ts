@@ -13,19 +13,24 @@ export interface LoginView {
   error?: string;
 }
 
+/** The email and password form (fields `email`, `password`, `csrf`), with its error; the login and account pages share it. */
+export function signInForm(options: { action: string; csrf: string; email?: string | undefined; error?: string | undefined }): Html {
+  return html`${options.error ? html`<div class="error" role="alert" id="login-error">${options.error}</div>` : ''}
+<form method="post" action="${options.action}" novalidate${options.error ? html` aria-describedby="login-error"` : ''}>
+<input type="hidden" name="csrf" value="${options.csrf}">
+<label for="email">Email address</label>
+<input id="email" name="email" type="email" autocomplete="username" required autofocus value="${options.email ?? ''}" maxlength="320">
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
+<div class="actions"><button type="submit" class="primary">Sign in</button></div>
+</form>`;
+}
+
 export function loginPage(view: LoginView): string {
   const body: Html = html`
 <h1>Sign in to ${view.tenantName}</h1>
 <p>to continue to <strong>${view.clientName}</strong></p>
-${view.error ? html`<div class="error" role="alert" id="login-error">${view.error}</div>` : ''}
-<form method="post" action="${view.actionBase}/login" novalidate${view.error ? html` aria-describedby="login-error"` : ''}>
-<input type="hidden" name="csrf" value="${view.csrf}">
-<label for="email">Email address</label>
-<input id="email" name="email" type="email" autocomplete="username" required autofocus value="${view.email ?? ''}" maxlength="320">
-<label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
-<div class="actions"><button type="submit" class="primary">Sign in</button></div>
-</form>
+${signInForm({ action: `${view.actionBase}/login`, csrf: view.csrf, email: view.email, error: view.error })}
 <form method="post" action="${view.actionBase}/abort">
 <input type="hidden" name="csrf" value="${view.csrf}">
 <div class="actions"><button type="submit">Cancel and return to the application</button></div>

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { openSecret, sealSecret } from '@airlock/platform';
+import { inTransaction } from '../database/transaction.js';
 
 export type SigningAlg = 'ES256' | 'RS256';
 export type JsonWebKey = Record<string, unknown> & { kid: string; alg: string };
@@ -52,9 +53,7 @@ export class SigningKeyRepository {
 
   /** Makes sure the tenant has an active and a next key per algorithm; idempotent under concurrency. */
   async ensure(tenantId: string): Promise<void> {
-    const client = await this.pg.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pg, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`signing-keys:${tenantId}`]);
       const { rows } = await client.query<{ alg: SigningAlg; state: string }>(
         "SELECT alg, state FROM signing_keys WHERE tenant_id = $1 AND state IN ('active', 'next')",
@@ -64,13 +63,7 @@ export class SigningKeyRepository {
         if (!rows.some((row) => row.alg === alg && row.state === 'active')) await this.insert(client, tenantId, alg, 'active');
         if (!rows.some((row) => row.alg === alg && row.state === 'next')) await this.insert(client, tenantId, alg, 'next');
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /**
@@ -79,9 +72,7 @@ export class SigningKeyRepository {
    */
   async rotate(tenantId: string, keepSeconds: number): Promise<void> {
     const fresh = (['ES256', 'RS256'] as const).map((alg) => ({ alg, key: generate(alg) }));
-    const client = await this.pg.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pg, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`signing-keys:${tenantId}`]);
       await client.query(
         "UPDATE signing_keys SET state = 'retired', retired_at = now(), not_after = now() + make_interval(secs => $2) WHERE tenant_id = $1 AND state = 'active'",
@@ -94,13 +85,7 @@ export class SigningKeyRepository {
           [key.kid, tenantId, alg, JSON.stringify(key.publicJwk), sealSecret(this.masterKey, JSON.stringify(key.privateJwk), context(key.kid))],
         );
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
     await this.ensure(tenantId);
   }
 

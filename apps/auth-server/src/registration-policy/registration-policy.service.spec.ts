@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHotStore } from '@airlock/testing';
 import type { HotStore } from '@airlock/redis';
-import { ClientMetadataError } from '../oidc/ports.js';
 import type { TenantRecord } from '../oidc/ports.js';
 import { RegistrationRateLimitedError } from './registration-policy.errors.js';
 import { RegistrationPolicyService } from './registration-policy.service.js';
+import { refusal } from '../../test/support/refusal.js';
 
 const tenant = (slug: string, registrationPolicy: TenantRecord['registrationPolicy'] = 'open'): TenantRecord => ({
   id: '00000000-0000-0000-0000-000000000001',
@@ -14,16 +14,6 @@ const tenant = (slug: string, registrationPolicy: TenantRecord['registrationPoli
   accessTokenTtl: 600,
   issuer: `http://localhost/t/${slug}`,
 });
-
-async function refusal(promise: Promise<unknown>): Promise<ClientMetadataError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ClientMetadataError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('RegistrationPolicyService.admit', () => {
   let hot: HotStore;

@@ -4,13 +4,10 @@ import { ClientMetadataError, INFRA, RegistrationPolicyGate } from '../oidc/port
 import type { TenantRecord } from '../oidc/ports.js';
 import { clientMetadataProblem } from './client-metadata-rules.js';
 import { FixedWindowLimiter } from './fixed-window-limiter.js';
-import type { WindowLimit } from './fixed-window-limiter.js';
+import type { LimitSet } from './fixed-window-limiter.js';
 import { RegistrationRateLimitedError } from './registration-policy.errors.js';
 
-export interface RegistrationLimits {
-  perIp: WindowLimit;
-  perTenant: WindowLimit;
-}
+export type RegistrationLimits = LimitSet<'perIp' | 'perTenant'>;
 
 /** An honest client registers once per install; these only bite floods. */
 export const DEFAULT_REGISTRATION_LIMITS: RegistrationLimits = {
@@ -18,8 +15,8 @@ export const DEFAULT_REGISTRATION_LIMITS: RegistrationLimits = {
   perTenant: { max: 500, windowMs: 10 * 60_000 },
 };
 
-export function registrationRateKeys(tenantSlug: string, ip: string): { ip: string; tenant: string } {
-  return { ip: `auth:rl:reg-ip:${tenantSlug}:${ip}`, tenant: `auth:rl:reg-tenant:${tenantSlug}` };
+export function registrationRateKeys(tenantSlug: string, ip: string): Record<keyof RegistrationLimits, string> {
+  return { perIp: `auth:rl:reg-ip:${tenantSlug}:${ip}`, perTenant: `auth:rl:reg-tenant:${tenantSlug}` };
 }
 
 /**
@@ -40,12 +37,9 @@ export class RegistrationPolicyService extends RegistrationPolicyGate {
     if (tenant.registrationPolicy === 'off') {
       throw new ClientMetadataError('access_denied', 'dynamic client registration is disabled for this tenant');
     }
-    const keys = registrationRateKeys(tenant.slug, request.ip);
     // Per IP first, so one noisy address does not use up the tenant's budget once it is refused.
-    const byIp = await this.limiter.hit(keys.ip, this.limits.perIp);
-    if (!byIp.allowed) throw new RegistrationRateLimitedError('ip', byIp.retryAfterSeconds);
-    const byTenant = await this.limiter.hit(keys.tenant, this.limits.perTenant);
-    if (!byTenant.allowed) throw new RegistrationRateLimitedError('tenant', byTenant.retryAfterSeconds);
+    const verdict = await this.limiter.hitInOrder(registrationRateKeys(tenant.slug, request.ip), this.limits, ['perIp', 'perTenant']);
+    if (!verdict.allowed) throw new RegistrationRateLimitedError(verdict.refusedBy === 'perIp' ? 'ip' : 'tenant', verdict.retryAfterSeconds);
   }
 
   override async validate(_tenant: TenantRecord, metadata: Record<string, unknown>, _source: 'dynamic' | 'admin'): Promise<void> {

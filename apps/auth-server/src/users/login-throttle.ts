@@ -3,15 +3,11 @@ import { createHash } from 'node:crypto';
 import type { Infra } from '@airlock/platform';
 import { INFRA } from '../oidc/ports.js';
 import { FixedWindowLimiter } from '../registration-policy/fixed-window-limiter.js';
-import type { LimitVerdict, WindowLimit } from '../registration-policy/fixed-window-limiter.js';
+import type { LimitSet, LimitVerdict } from '../registration-policy/fixed-window-limiter.js';
 import { normalizeEmail } from './user.repository.js';
 
-export interface LoginLimits {
-  /** Failed attempts per account (tenant + email, existing or not) per window. */
-  perAccount: WindowLimit;
-  /** Failed attempts per client IP per window, across accounts (credential stuffing). */
-  perIp: WindowLimit;
-}
+/** Failed attempts per account (tenant + email, existing or not), and per client IP across accounts (credential stuffing). */
+export type LoginLimits = LimitSet<'perAccount' | 'perIp'>;
 
 export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
   perAccount: { max: 5, windowMs: 15 * 60_000 },
@@ -32,28 +28,22 @@ export class LoginThrottle {
     this.limiter = new FixedWindowLimiter(infra.hot);
   }
 
-  keys(tenantSlug: string, email: string, ip: string): { account: string; ip: string } {
+  keys(tenantSlug: string, email: string, ip: string): Record<keyof LoginLimits, string> {
     const account = createHash('sha256').update(`${tenantSlug}\u0000${normalizeEmail(email)}`).digest('base64url');
-    return { account: `auth:rl:login-acct:${tenantSlug}:${account}`, ip: `auth:rl:login-ip:${tenantSlug}:${ip}` };
+    return { perAccount: `auth:rl:login-acct:${tenantSlug}:${account}`, perIp: `auth:rl:login-ip:${tenantSlug}:${ip}` };
   }
 
   /** Whether another attempt may be made now; refused verdicts carry Retry-After seconds. */
   async check(tenantSlug: string, email: string, ip: string): Promise<LimitVerdict> {
-    const keys = this.keys(tenantSlug, email, ip);
-    const [account, byIp] = await Promise.all([this.limiter.peek(keys.account, this.limits.perAccount), this.limiter.peek(keys.ip, this.limits.perIp)]);
-    if (!account.allowed || !byIp.allowed) {
-      return { allowed: false, count: Math.max(account.count, byIp.count), retryAfterSeconds: Math.max(account.retryAfterSeconds, byIp.retryAfterSeconds) };
-    }
-    return { allowed: true, count: account.count, retryAfterSeconds: 0 };
+    return this.limiter.peekAll(this.keys(tenantSlug, email, ip), this.limits);
   }
 
   async recordFailure(tenantSlug: string, email: string, ip: string): Promise<void> {
-    const keys = this.keys(tenantSlug, email, ip);
-    await Promise.all([this.limiter.hit(keys.account, this.limits.perAccount), this.limiter.hit(keys.ip, this.limits.perIp)]);
+    await this.limiter.hitAll(this.keys(tenantSlug, email, ip), this.limits);
   }
 
   /** A successful login clears the account's counter (not the IP's: a stuffing run may include one hit). */
   async recordSuccess(tenantSlug: string, email: string, ip: string): Promise<void> {
-    await this.limiter.reset(this.keys(tenantSlug, email, ip).account);
+    await this.limiter.reset(this.keys(tenantSlug, email, ip).perAccount);
   }
 }

@@ -1,24 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { authServerConfigSchema, type AuthServerConfig } from '@airlock/config';
-import { createBullMqBackend, createMemoryQueueBackend, type QueueBackend } from '@airlock/queue';
-import { createMemoryHotStore, createRedisHotStore, type HotStore } from '@airlock/redis';
-import { createTestDatabase, createTestLogger, type TestDatabase } from '@airlock/testing';
+import type { QueueBackend } from '@airlock/queue';
+import type { HotStore } from '@airlock/redis';
+import { createTestDatabase, createTestHotStore, createTestLogger, createTestQueues, freePort, type TestDatabase } from '@airlock/testing';
 import type { Infra, StartedApp } from '@airlock/platform';
 import { startAuthServer } from '../../src/index.js';
+import type { TenantRecord } from '../../src/oidc/ports.js';
+import { TenantRepository } from '../../src/tenants/tenant.repository.js';
 import { PasswordHasher } from '../../src/users/password-hasher.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface AuthServerHarness {
   url: string;
@@ -30,6 +19,8 @@ export interface AuthServerHarness {
   app: StartedApp;
   /** Creates a tenant row (no admin API needed); returns its id. */
   createTenant(slug: string, registrationPolicy?: 'open' | 'initial_access_token' | 'off'): Promise<string>;
+  /** The tenant as the auth server sees it. */
+  tenant(slug: string): Promise<TenantRecord>;
   /** A local user with an argon2id password in the tenant; returns the user id. */
   createUser(slug: string, email: string, password: string): Promise<string>;
   close(): Promise<void>;
@@ -43,33 +34,29 @@ export interface HarnessOptions {
   embeddedDatabase?: boolean;
 }
 
-/**
- * A real auth server on a real port: a freshly migrated database (real Postgres when DATABASE_URL is set,
- * PGlite otherwise), Redis with a key prefix of its own when REDIS_URL is set (memory otherwise).
- */
-export async function startAuthServerHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<AuthServerHarness> {
-  const ownDb = !options.db;
-  const db = options.db ?? (await createTestDatabase());
-  const prefix = `test-auth-${randomBytes(4).toString('hex')}:`;
-  const redisUrl = process.env['REDIS_URL'];
-  const hot = redisUrl ? createRedisHotStore({ url: redisUrl, keyPrefix: prefix }) : createMemoryHotStore();
-  const queues = redisUrl ? createBullMqBackend({ url: redisUrl, prefix: prefix.slice(0, -1) }) : createMemoryQueueBackend();
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  // As in loadConfig, an empty value means unset (so a test can drop one of the defaults below).
-  const config = authServerConfigSchema.parse(Object.fromEntries(Object.entries({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    AUTH_PORT: String(port),
-    AUTH_PUBLIC_URL: url,
-    GATEWAY_PUBLIC_URL: 'http://127.0.0.1:1',
-    SESSION_STORE_URL: 'http://127.0.0.1:2',
-    AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID: 'test-admin',
-    AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET: 'test-admin-secret-0123456789abcdef',
-    ...env,
-  }).filter(([, value]) => value !== '')));
-  const logger = createTestLogger();
-  const infra: Infra = {
+/** The auth server's config for a test: URLs nobody listens on for the other services, unless `env` says otherwise. */
+export function testAuthConfig(env: Record<string, string> = {}): AuthServerConfig {
+  // As in loadConfig, an empty value means unset (so a test can drop one of these defaults).
+  return authServerConfigSchema.parse(
+    Object.fromEntries(
+      Object.entries({
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        AUTH_PUBLIC_URL: 'http://127.0.0.1:9',
+        GATEWAY_PUBLIC_URL: 'http://127.0.0.1:1',
+        SESSION_STORE_URL: 'http://127.0.0.1:2',
+        AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID: 'test-admin',
+        AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET: 'test-admin-secret-0123456789abcdef',
+        ...env,
+      }).filter(([, value]) => value !== ''),
+    ),
+  );
+}
+
+/** Infra over a test database, hot store and queues (real Postgres/Redis when DATABASE_URL/REDIS_URL are set). */
+export function testInfra(db: TestDatabase, hot: HotStore, queues: QueueBackend, options: { masterKey?: Buffer; embeddedDatabase?: boolean } = {}): Infra {
+  const redis = Boolean(process.env['REDIS_URL']);
+  return {
     databaseUrl: db.url,
     prisma: db.prisma,
     pg: db.pg,
@@ -77,10 +64,27 @@ export async function startAuthServerHarness(env: Record<string, string> = {}, o
     queues,
     masterKey: options.masterKey ?? randomBytes(32),
     readiness: [],
-    embedded: { database: options.embeddedDatabase ?? !process.env['DATABASE_URL'], hotStore: !redisUrl, queues: !redisUrl },
+    embedded: { database: options.embeddedDatabase ?? !process.env['DATABASE_URL'], hotStore: !redis, queues: !redis },
     close: async () => undefined,
   };
-  const app = await startAuthServer({ config, infra, logger });
+}
+
+/**
+ * A real auth server on a real port, started as `npm start` starts it: a freshly migrated database (real
+ * Postgres when DATABASE_URL is set, PGlite otherwise), Redis under a key prefix of its own when REDIS_URL
+ * is set (memory otherwise).
+ */
+export async function startAuthServerHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<AuthServerHarness> {
+  const ownDb = !options.db;
+  const db = options.db ?? (await createTestDatabase());
+  const hot = createTestHotStore();
+  const queues = createTestQueues();
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const config = testAuthConfig({ AUTH_PORT: String(port), AUTH_PUBLIC_URL: url, ...env });
+  const infra = testInfra(db, hot, queues, options);
+  const app = await startAuthServer({ config, infra, logger: createTestLogger() });
+  const tenants = new TenantRepository(db.pg, config.publicUrl);
   return {
     url,
     config,
@@ -95,6 +99,11 @@ export async function startAuthServerHarness(env: Record<string, string> = {}, o
         [slug, `Tenant ${slug}`, registrationPolicy],
       );
       return rows[0]!.id;
+    },
+    tenant: async (slug) => {
+      const tenant = await tenants.findBySlug(slug);
+      if (!tenant) throw new Error(`no tenant ${slug}`);
+      return tenant;
     },
     createUser: async (slug, email, password) => {
       const passwordHash = await new PasswordHasher().hash(password);

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { browse, CookieJar, formFor, parseForms, pkce } from '../ui/ui-harness.js';
+import { browse, CookieJar, formFor, parseForms, pkce } from './browser.js';
 
 // A scripted browser and OAuth client for one tenant of a running auth server: registers clients over
 // RFC 7591, runs the authorization request through the real login and consent forms, redeems codes.

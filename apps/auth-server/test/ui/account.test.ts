@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregatedMcpUrl, revokedGrantKey } from '@airlock/contracts';
-import { browse, CookieJar, formFor, pkce, startUiHarness } from './ui-harness.js';
-import type { UiHarness } from './ui-harness.js';
+import { startAuthServerHarness, type AuthServerHarness } from '../support/auth-server-harness.js';
+import { browse, CookieJar, formFor, pkce } from '../support/browser.js';
 
 const PASSWORD = 'correct horse battery staple';
 const REDIRECT = 'http://127.0.0.1:9/callback';
 
 describe('account page', () => {
-  let h: UiHarness;
+  let h: AuthServerHarness;
   let resource: string;
 
   async function register(name: string): Promise<string> {
@@ -56,7 +56,7 @@ describe('account page', () => {
   }
 
   beforeAll(async () => {
-    h = await startUiHarness();
+    h = await startAuthServerHarness();
     resource = aggregatedMcpUrl(h.config.gatewayPublicUrl, 'demo');
     await h.createUser('demo', 'carol@example.com', PASSWORD);
     await h.createUser('demo', 'dave@example.com', PASSWORD);

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '@airlock/testing';
 import type { TestDatabase } from '@airlock/testing';
 import type { HotStore } from '@airlock/redis';
-import { ClientMetadataError } from '../../src/oidc/ports.js';
 import type { TenantRecord } from '../../src/oidc/ports.js';
 import { ClientMetadataRepository } from '../../src/client-metadata/client-metadata.repository.js';
 import { ClientMetadataService } from '../../src/client-metadata/client-metadata.service.js';
@@ -11,6 +10,7 @@ import type { ClientMetadataOptions } from '../../src/client-metadata/client-met
 import { HostResolver, SystemHostResolver } from '../../src/client-metadata/safe-fetcher.js';
 import type { ResolvedAddress } from '../../src/client-metadata/safe-fetcher.js';
 import { createUiTestHotStore, insertTenant, startRouteServer } from './ui-support.js';
+import { refusal } from '../support/refusal.js';
 
 /** DNS answers for names the test owns; everything else goes to the system resolver. */
 class ScriptedResolver extends HostResolver {
@@ -30,16 +30,6 @@ const v4 = (address: string): ResolvedAddress => ({ address, family: 4 });
 
 function doc(clientId: string, extra: Record<string, unknown> = {}) {
   return JSON.stringify({ client_id: clientId, client_name: 'Test MCP Client', redirect_uris: ['http://127.0.0.1:33418/callback'], token_endpoint_auth_method: 'none', ...extra });
-}
-
-async function refusal(promise: Promise<unknown>): Promise<ClientMetadataError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ClientMetadataError) return error;
-    throw error;
-  }
-  throw new Error('expected a ClientMetadataError');
 }
 
 describe('ClientMetadataService (Client ID Metadata Documents)', () => {

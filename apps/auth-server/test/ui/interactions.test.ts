@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { aggregatedMcpUrl } from '@airlock/contracts';
-import { browse, CookieJar, formFor, pkce, startUiHarness } from './ui-harness.js';
-import type { UiHarness } from './ui-harness.js';
+import { startAuthServerHarness, type AuthServerHarness } from '../support/auth-server-harness.js';
+import { browse, CookieJar, formFor, pkce } from '../support/browser.js';
 
 const PASSWORD = 'correct horse battery staple';
 const REDIRECT = 'http://127.0.0.1:9/callback';
 
 describe('login and consent pages', () => {
-  let h: UiHarness;
+  let h: AuthServerHarness;
   let clientId: string;
   let resource: string;
 
@@ -59,7 +59,7 @@ describe('login and consent pages', () => {
   }
 
   beforeAll(async () => {
-    h = await startUiHarness();
+    h = await startAuthServerHarness();
     await h.createUser('demo', 'alice@example.com', PASSWORD);
     // The gateway's tool catalogue: one tool every MCP grant unlocks, one that needs github:admin.
     const tenant = await h.tenant('demo');

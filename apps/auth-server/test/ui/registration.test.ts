@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_REGISTRATION_LIMITS } from '../../src/registration-policy/registration-policy.service.js';
-import { startUiHarness } from './ui-harness.js';
-import type { UiHarness } from './ui-harness.js';
+import { startAuthServerHarness, type AuthServerHarness } from '../support/auth-server-harness.js';
 
 describe('dynamic client registration through /reg', () => {
-  let h: UiHarness;
+  let h: AuthServerHarness;
   let sent = 0;
 
   async function reg(body: unknown, slug = 'demo') {
@@ -27,7 +26,7 @@ describe('dynamic client registration through /reg', () => {
   }
 
   beforeAll(async () => {
-    h = await startUiHarness();
+    h = await startAuthServerHarness();
   });
   afterAll(async () => {
     await h?.close();
