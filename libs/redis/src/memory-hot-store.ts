@@ -221,20 +221,29 @@ class MemoryHotStore implements HotStore {
   }
 
   incr(key: string, ttlMs: number): Promise<number> {
+    return this.op(() => this.incrNow(key, this.expiry(ttlMs)));
+  }
+
+  incrMany(entries: Array<{ key: string; ttlMs: number }>): Promise<number[]> {
     return this.op(() => {
-      const k = this.key(key);
-      const expiresAt = this.expiry(ttlMs);
-      const entry = this.hub.typed(k, 'string');
-      if (!entry) {
-        this.hub.put(k, { type: 'string', value: '1', expiresAt });
-        return 1;
-      }
-      if (!/^-?\d+$/.test(entry.value) || !Number.isSafeInteger(Number(entry.value))) throw new Error('ERR value is not an integer or out of range');
-      const next = Number(entry.value) + 1;
-      entry.value = String(next);
-      entry.expiresAt ??= expiresAt;
-      return next;
+      // Validate every TTL first so a bad entry changes nothing (Redis refuses the whole MULTI too).
+      const expiries = entries.map((entry) => this.expiry(entry.ttlMs));
+      return entries.map((entry, i) => this.incrNow(entry.key, expiries[i] as number));
     });
+  }
+
+  private incrNow(key: string, expiresAt: number): number {
+    const k = this.key(key);
+    const entry = this.hub.typed(k, 'string');
+    if (!entry) {
+      this.hub.put(k, { type: 'string', value: '1', expiresAt });
+      return 1;
+    }
+    if (!/^-?\d+$/.test(entry.value) || !Number.isSafeInteger(Number(entry.value))) throw new Error('ERR value is not an integer or out of range');
+    const next = Number(entry.value) + 1;
+    entry.value = String(next);
+    entry.expiresAt ??= expiresAt;
+    return next;
   }
 
   setMany(entries: Array<{ key: string; value: string; ttlMs?: number }>): Promise<void> {

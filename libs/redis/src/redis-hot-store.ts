@@ -187,6 +187,17 @@ class RedisHotStore implements HotStore {
     return count as number;
   }
 
+  async incrMany(entries: Array<{ key: string; ttlMs: number }>): Promise<number[]> {
+    if (entries.length === 0) return [];
+    const multi = this.client.multi();
+    for (const entry of entries) {
+      const k = this.key(entry.key);
+      multi.incr(k).pexpire(k, positiveTtl(entry.ttlMs), 'NX');
+    }
+    const results = await this.run(this.client, async () => RedisHotStore.results(await multi.exec()));
+    return entries.map((_, i) => results[i * 2] as number);
+  }
+
   async setMany(entries: Array<{ key: string; value: string; ttlMs?: number }>): Promise<void> {
     if (entries.length === 0) return;
     const pipeline = this.client.pipeline();

@@ -129,6 +129,22 @@ export function describeHotStoreBehaviour(name: string, backend: HotStoreBackend
       expect(await s.pttl('window')).toBeGreaterThan(150);
     });
 
+    it('incrMany counts several windows in one call, each with its own TTL set only on creation', async () => {
+      const s = fresh();
+      expect(await s.incrMany([])).toEqual([]);
+      expect(await s.incrMany([{ key: 'w1', ttlMs: 150 }, { key: 'w2', ttlMs: 100_000 }])).toEqual([1, 1]);
+      await s.incr('w2', 100_000);
+      expect(await s.incrMany([{ key: 'w1', ttlMs: 100_000 }, { key: 'w2', ttlMs: 100_000 }])).toEqual([2, 3]);
+      expect(await s.pttl('w1')).toBeLessThanOrEqual(150);
+      const concurrent = await Promise.all(Array.from({ length: 5 }, () => s.incrMany([{ key: 'w1', ttlMs: 150 }])));
+      expect(concurrent.map(([count]) => count).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([3, 4, 5, 6, 7]);
+      await sleep(200);
+      expect(await s.incrMany([{ key: 'w1', ttlMs: 100_000 }, { key: 'w2', ttlMs: 100_000 }])).toEqual([1, 4]);
+      expect(await s.pttl('w1')).toBeGreaterThan(150);
+      await expect(s.incrMany([{ key: 'w3', ttlMs: 0 }])).rejects.toThrow(RangeError);
+      expect(await s.get('w3')).toBeNull();
+    });
+
     it('setMany and expireMany write many keys in one call', async () => {
       const s = fresh();
       await s.setMany([
