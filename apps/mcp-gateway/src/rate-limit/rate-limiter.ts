@@ -19,12 +19,14 @@ export class RateLimiter {
     const windowMs = this.limits.windowMs ?? 60_000;
     const window = Math.floor(Date.now() / windowMs);
     const retryAfter = Math.max(1, Math.ceil((windowMs - (Date.now() % windowMs)) / 1000));
-    const tenantCount = await this.hot.incr(`gw:rl:t:${tenant}:${window}`, windowMs + 1_000);
+    const ttlMs = windowMs + 1_000;
+    // Both windows in one round trip: a request refused by the tenant's limit still counts for its session.
+    const [tenantCount = 0, sessionCount = 0] = await this.hot.incrMany([
+      { key: `gw:rl:t:${tenant}:${window}`, ttlMs },
+      ...(sessionId ? [{ key: `gw:rl:s:${sessionId}:${window}`, ttlMs }] : []),
+    ]);
     if (tenantCount > this.limits.perTenantPerMinute) return retryAfter;
-    if (sessionId) {
-      const sessionCount = await this.hot.incr(`gw:rl:s:${sessionId}:${window}`, windowMs + 1_000);
-      if (sessionCount > this.limits.perSessionPerMinute) return retryAfter;
-    }
+    if (sessionId && sessionCount > this.limits.perSessionPerMinute) return retryAfter;
     return 0;
   }
 }
