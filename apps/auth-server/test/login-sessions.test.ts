@@ -74,12 +74,19 @@ describe('login sessions in the session store', () => {
     await user.flow.code(jar, client);
     await settle();
     expect(store.live('demo', user.id, 'login')).toHaveLength(1);
-    const confirm = await (await browse(jar, `${h.url}/t/demo/session/end`)).text();
+    const page = await browse(jar, `${h.url}/t/demo/session/end`);
+    // Our page, with our headers (oidc-provider's default loads third-party fonts and sends none of them).
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const confirm = await page.text();
+    expect(confirm).toMatch(/<h1>Sign out of [^<]+\?<\/h1>/);
+    expect(confirm).not.toContain('googleapis');
     const action = /<form[^>]*action="([^"]+)"/.exec(confirm)?.[1];
     const xsrf = /name="xsrf" value="([^"]+)"/.exec(confirm)?.[1];
     expect(action && xsrf, confirm.slice(0, 500)).toBeTruthy();
     const loggedOut = await browse(jar, new URL(action!, h.url).href, { form: { xsrf: xsrf!, logout: 'yes' } });
     expect([302, 303]).toContain(loggedOut.status);
+    const done = await browse(jar, new URL(loggedOut.headers.get('location')!, h.url).href);
+    expect(await done.text()).toContain('You are signed out');
     await settle();
     expect(store.live('demo', user.id)).toEqual([]);
   });

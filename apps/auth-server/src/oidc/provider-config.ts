@@ -2,6 +2,8 @@ import { createHmac } from 'node:crypto';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC, type ClientMetadata, type JWK } from 'oidc-provider';
 import { Scopes } from '@airlock/contracts';
 import type { AdapterFactory } from 'oidc-provider';
+import { loggedOutPage, logoutPage } from '../interactions/logout-views.js';
+import { PAGE_HEADERS } from '../interactions/page-headers.js';
 import type { AccountStore, ResourceCatalog, TenantRecord } from './ports.js';
 
 /** RFC 8693 grant type (registered on each provider by the token-exchange module). */
@@ -103,6 +105,19 @@ export function buildProviderConfiguration(deps: ProviderConfigDeps): Configurat
       origin !== 'null' && client.clientAuthMethod === 'none' && (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin),
     allowOmittingSingleRegisteredRedirectUri: false,
     features: {
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.set(PAGE_HEADERS);
+          ctx.type = 'html';
+          ctx.body = logoutPage({ tenantName: tenant.displayName, form });
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.set(PAGE_HEADERS);
+          ctx.type = 'html';
+          ctx.body = loggedOutPage({ tenantName: tenant.displayName, clientName: ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId });
+        },
+      },
       devInteractions: { enabled: false },
       userinfo: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },
