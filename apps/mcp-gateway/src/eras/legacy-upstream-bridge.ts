@@ -4,7 +4,7 @@ import { stateHandleKey } from '@airlock/contracts';
 import type { PendingInput, StateHandle } from '@airlock/contracts';
 import {
   ErrorCodes,
-  MODERN_PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
   MetaKeys,
   MRTR_METHODS,
   answerUpstreamRequests,
@@ -40,6 +40,8 @@ export interface BridgeCaller {
   clientId: string;
   userToken: string;
   signal: AbortSignal;
+  /** Progress of the call, when the client asked for it with a `progressToken`. */
+  onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
 }
 
 /** What the endpoint sends back: a JSON-RPC result or error, with its HTTP status. */
@@ -59,6 +61,7 @@ interface Flight {
   wake: (() => void) | undefined;
   release(): void;
   server: string;
+  onProgress: BridgeCaller['onProgress'];
   handle?: string;
   timer?: NodeJS.Timeout;
 }
@@ -109,7 +112,8 @@ export class LegacyUpstreamBridge {
       return {
         status: 200,
         result: modernResultFromLegacy('server/discover', {
-          supportedVersions: [MODERN_PROTOCOL_VERSION],
+          // The endpoint serves every revision: 2026-07-28 through this bridge, the others as sessions.
+          supportedVersions: [...SUPPORTED_PROTOCOL_VERSIONS],
           capabilities: link.capabilities(),
           ...(link.client.getInstructions() ? { instructions: link.client.getInstructions() } : {}),
           _meta: { [MetaKeys.serverInfo]: link.client.getServerVersion() ?? { name: server.name, version: '0' } },
@@ -122,7 +126,7 @@ export class LegacyUpstreamBridge {
     if (!MRTR_METHODS.includes(request.method)) {
       const link = await session.link;
       try {
-        return { status: 200, result: modernResultFromLegacy(request.method, await link.request(request.method, legacyParams(request.params), { signal: caller.signal })) };
+        return { status: 200, result: modernResultFromLegacy(request.method, await link.request(request.method, legacyParams(request.params), { signal: caller.signal, ...(caller.onProgress ? { onprogress: caller.onProgress } : {}) })) };
       } catch (error) {
         return { status: 200, error: modernErrorFromLegacy(errorObject(error), request) };
       }
@@ -208,9 +212,13 @@ export class LegacyUpstreamBridge {
       },
       call: Promise.resolve(undefined as never),
       server: server.name,
+      onProgress: undefined,
     };
     session.current = flight;
-    flight.call = link.request(request.method, legacyParams(request.params), { signal: controller.signal }).then(
+    // Progress goes to whichever client request is waiting on this call right now (first or a retry).
+    flight.onProgress = caller.onProgress;
+    const onprogress = (progress: { progress: number; total?: number; message?: string }) => flight.onProgress?.(progress);
+    flight.call = link.request(request.method, legacyParams(request.params), { signal: controller.signal, onprogress }).then(
       (result) => ({ ok: true as const, result }),
       (error: unknown) => ({ ok: false as const, error }),
     );
@@ -244,6 +252,7 @@ export class LegacyUpstreamBridge {
       if (parked && 'result' in reply) parked.answer(reply.result as Record<string, unknown>);
     }
     caller.signal.addEventListener('abort', () => this.abandon(flight), { once: true });
+    flight.onProgress = caller.onProgress;
     return this.settle(flight, request, caller, stored.round + 1);
   }
 

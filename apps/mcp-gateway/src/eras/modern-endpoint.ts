@@ -109,15 +109,40 @@ export class ModernEndpoint {
     }
     if (isModernUpstream(call.server)) return this.forward(call, call.server, id);
     const claims = call.auth.claims;
+    // Progress turns the answer into an SSE stream: the notifications first, the response last.
+    const progressToken = ((request.params['_meta'] ?? {}) as Record<string, unknown>)['progressToken'];
+    let streaming = false;
+    const sse = (message: unknown) => node(response).write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    const onProgress =
+      typeof progressToken === 'string' || typeof progressToken === 'number'
+        ? (progress: { progress: number; total?: number; message?: string }) => {
+            if (call.closed.aborted) return;
+            if (!streaming) {
+              node(response).writeHead(200, { 'content-type': 'text/event-stream', ...MODERN_HEADERS });
+              streaming = true;
+            }
+            sse({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken, ...progress } });
+          }
+        : undefined;
     let answer: BridgeAnswer;
     try {
-      answer = await this.bridge.serve(call.server, request, { tenant: call.tenant.slug, subject: claims.sub, clientId: claims.client_id, userToken: call.auth.token, signal: call.closed });
+      answer = await this.bridge.serve(call.server, request, {
+        tenant: call.tenant.slug,
+        subject: claims.sub,
+        clientId: claims.client_id,
+        userToken: call.auth.token,
+        signal: call.closed,
+        ...(onProgress ? { onProgress } : {}),
+      });
     } catch (error) {
       this.deps.logger.warn({ err: error, server: call.server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
-      return sendJson(response, 502, jsonRpcError(id, ErrorCodes.internalError, 'The upstream server is unavailable'));
+      answer = { status: 502, error: { code: ErrorCodes.internalError, message: 'The upstream server is unavailable' } };
     }
     if (call.closed.aborted) return;
-    return sendJson(response, answer.status, 'result' in answer ? { jsonrpc: '2.0', id, result: answer.result } : { jsonrpc: '2.0', id, error: answer.error });
+    const message = 'result' in answer ? { jsonrpc: '2.0', id, result: answer.result } : { jsonrpc: '2.0', id, error: answer.error };
+    if (!streaming) return sendJson(response, answer.status, message);
+    sse(message);
+    response.end();
   }
 
   private async forward(call: ModernCall, server: UpstreamServerRecord, id: string | number | null): Promise<void> {
