@@ -289,3 +289,94 @@ describe('SDK clients of both eras against upstreams of both eras', () => {
     expect(done.result.content).toEqual([{ type: 'text', text: 'User response: action=decline, content={}' }]);
   });
 });
+
+describe('2026-07-28 requests keep the gateway rules', () => {
+  let world: GatewayWorld;
+  let next: NextFixture;
+  let legacy: FixtureProcess;
+
+  beforeAll(async () => {
+    world = await startGatewayWorld();
+    next = await startNextFixture();
+    legacy = await startFixtureProcess();
+    const nextId = await world.addUpstream({ name: 'next', transport: 'http', url: next.url });
+    await setProtocolVersion(world, 'next', MODERN);
+    await world.addUpstream({ name: 'legacy', transport: 'http', url: legacy.url });
+    await world.db.pg.query(
+      `INSERT INTO tools (id, tenant_id, server_id, name, required_scopes, updated_at) VALUES (gen_random_uuid(), $1, $2, 'echo', ARRAY['tools:echo'], now())`,
+      [world.tenantId, nextId],
+    );
+  });
+  afterAll(async () => {
+    await world?.close();
+    await next?.stop();
+    await legacy?.stop();
+  });
+
+  const envelope = { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} };
+  async function call(url: string, token: string | undefined, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': MODERN,
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, ...body }),
+    });
+    const text = await response.text();
+    return { response, json: (text ? JSON.parse(text) : {}) as { error?: { code: number; data?: unknown }; result?: Record<string, unknown> } };
+  }
+  const toolsList = { method: 'tools/list', params: { _meta: envelope } };
+
+  it('no token: 401 with the resource metadata challenge, before any era rule', async () => {
+    const { response } = await call(world.serverUrl('next'), undefined, toolsList, { 'mcp-method': 'tools/list' });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toContain('resource_metadata=');
+  });
+
+  it('a token for another endpoint is refused (audience-bound)', async () => {
+    const { response } = await call(world.serverUrl('next'), await world.token(world.serverUrl('legacy')), toolsList, { 'mcp-method': 'tools/list' });
+    expect(response.status).toBe(401);
+  });
+
+  it('header rules are the gateway own, even in front of a 2025 upstream: 400 -32020, 404 -32601, 400 -32602', async () => {
+    const url = world.serverUrl('legacy');
+    const token = await world.token(url);
+    const mismatch = await call(url, token, toolsList, { 'mcp-method': 'tools/call' });
+    expect(mismatch.response.status).toBe(400);
+    expect(mismatch.json.error?.code).toBe(-32020);
+    expect(mismatch.response.headers.get('cache-control')).toBe('no-store');
+    const missingName = await call(url, token, { method: 'tools/call', params: { name: 'test_simple_text', arguments: {}, _meta: envelope } }, { 'mcp-method': 'tools/call' });
+    expect(missingName.response.status).toBe(400);
+    expect(missingName.json.error?.code).toBe(-32020);
+    const removed = await call(url, token, { method: 'initialize', params: { _meta: envelope } }, { 'mcp-method': 'initialize' });
+    expect(removed.response.status).toBe(404);
+    expect(removed.json.error?.code).toBe(-32601);
+    const noEnvelope = await call(url, token, { method: 'tools/list', params: {} }, { 'mcp-method': 'tools/list' });
+    expect(noEnvelope.response.status).toBe(400);
+    expect(noEnvelope.json.error?.code).toBe(-32602);
+  });
+
+  it('per-tool scopes apply to 2026-07-28 calls (403 insufficient_scope), and a granted scope passes', async () => {
+    const url = world.serverUrl('next');
+    const body = { method: 'tools/call', params: { name: 'echo', arguments: { text: 'x' }, _meta: envelope } };
+    const headers = { 'mcp-method': 'tools/call', 'mcp-name': 'echo' };
+    const refused = await call(url, await world.token(url), body, headers);
+    expect(refused.response.status).toBe(403);
+    expect(refused.response.headers.get('www-authenticate')).toContain('insufficient_scope');
+    const allowed = await call(url, await world.token(url, { scope: 'mcp tools:echo' }), body, headers);
+    expect(allowed.response.status).toBe(200);
+    expect(allowed.json.result?.resultType).toBe('complete');
+  });
+
+  it('a session id is ignored on new-era requests', async () => {
+    const url = world.serverUrl('legacy');
+    const { response, json } = await call(url, await world.token(url), toolsList, { 'mcp-method': 'tools/list', 'mcp-session-id': 'no-such-session' });
+    expect(response.status).toBe(200);
+    expect(json.result?.resultType).toBe('complete');
+    expect(Array.isArray(json.result?.tools)).toBe(true);
+  });
+});
