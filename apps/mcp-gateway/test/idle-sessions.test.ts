@@ -3,13 +3,14 @@ import { startFixtureProcess, startGatewayWorld } from './support/gateway-harnes
 import type { FixtureProcess, GatewayWorld } from './support/gateway-harness.js';
 import { jsonRpcResult, openSession, post, readEvents } from './support/raw-mcp.js';
 
-// A session nobody uses expires; its upstream session must not outlive it.
+// A session nobody uses expires; its upstream session must not outlive it. The idle timeout leaves room
+// for a loaded CI machine between opening the session and the first call (400 ms did not).
 
 describe('idle sessions', () => {
   let world: GatewayWorld;
   let fixture: FixtureProcess;
   beforeAll(async () => {
-    world = await startGatewayWorld({ sessionIdleTimeoutMs: 400, sessionSweepMs: 100 });
+    world = await startGatewayWorld({ sessionIdleTimeoutMs: 3_000, sessionSweepMs: 200 });
     fixture = await startFixtureProcess();
     await world.addUpstream({ name: 'web', transport: 'http', url: fixture.url });
   });
