@@ -9,6 +9,8 @@ import { seenJobSchema, SessionJobs, upsertJobSchema } from './session-jobs.js';
 
 export interface SessionWorkersOptions {
   concurrency?: number;
+  /** Audit jobs in flight at once (they share INSERTs); default 64. */
+  auditConcurrency?: number;
   expirySweepEveryMs?: number;
 }
 
@@ -30,7 +32,8 @@ export class SessionJobsWorker {
 
   async start(options: SessionWorkersOptions = {}): Promise<void> {
     this.workers.push(this.queues.work<unknown>(Queues.sessions, (job) => this.handle(job), { concurrency: options.concurrency ?? 4 }));
-    this.workers.push(this.queues.work<unknown>(Queues.audit, (job) => this.audit.handle(job), { concurrency: options.concurrency ?? 4 }));
+    // Many audit jobs at once, so the writer can put their rows in one INSERT.
+    this.workers.push(this.queues.work<unknown>(Queues.audit, (job) => this.audit.handle(job), { concurrency: options.auditConcurrency ?? 64 }));
     await this.queues.repeat(Queues.sessions, SessionJobs.expirySweep, options.expirySweepEveryMs ?? 60_000);
   }
 

@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditEvent } from '@airlock/contracts';
+import type { Job } from '@airlock/queue';
+import { createTestDatabase } from '@airlock/testing';
+import { AuditWriter } from '../src/audit/audit.writer.js';
+import { TenantDirectory } from '../src/tenants/tenant-directory.js';
+
+type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
+
+describe('AuditWriter', () => {
+  let db: TestDatabase;
+  const slug = `audit-${randomUUID().slice(0, 8)}`;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await db.pg.query(`INSERT INTO tenants (id, slug, display_name, updated_at) VALUES ($1, $2, $2, now())`, [randomUUID(), slug]);
+  }, 60_000);
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  const event = (overrides: Partial<AuditEvent> = {}): AuditEvent => ({
+    id: randomUUID(),
+    tenant: slug,
+    occurredAt: new Date().toISOString(),
+    actor: { subject: 'alice', clientId: 'app' },
+    action: 'mcp.tools.call',
+    target: 'files/read',
+    outcome: 'success',
+    details: { latencyMs: 3 },
+    ...overrides,
+  });
+  const job = (data: AuditEvent): Job<unknown> => ({ id: data.id, name: 'audit.record', data, attempt: 1 });
+  const countOf = async (ids: string[]) => Number((await db.pg.query<{ n: string }>('SELECT count(*) AS n FROM audit_events WHERE id = ANY($1)', [ids])).rows[0]?.n);
+
+  it('writes jobs handled at once in shared INSERTs, every row once, duplicates included', async () => {
+    let inserts = 0;
+    const counting = {
+      query: (...args: Parameters<TestDatabase['pg']['query']>) => {
+        if (String(args[0]).startsWith('INSERT INTO audit_events')) inserts++;
+        return db.pg.query(...args);
+      },
+    } as unknown as TestDatabase['pg'];
+    const tenants = new TenantDirectory(db.pg);
+    await tenants.idOf(slug);
+    const writer = new AuditWriter(counting, tenants, { maxBatch: 7, windowMs: 20 });
+    const events = Array.from({ length: 30 }, () => event());
+    // Redelivered jobs (same event id) in the same and in a later batch.
+    const first = events[0] as AuditEvent;
+    await Promise.all([...events, first].map((e) => writer.handle(job(e))));
+    expect(inserts).toBe(5);
+    await writer.handle(job(first));
+    expect(await countOf(events.map((e) => e.id))).toBe(30);
+    const row = (await db.pg.query('SELECT actor_subject, actor_client_id, action, target, outcome, details FROM audit_events WHERE id = $1', [first.id])).rows[0];
+    expect(row).toEqual({ actor_subject: 'alice', actor_client_id: 'app', action: 'mcp.tools.call', target: 'files/read', outcome: 'success', details: { latencyMs: 3 } });
+  });
+
+  it('fails only the job whose row Postgres refuses, not the rows that shared its INSERT', async () => {
+    const writer = new AuditWriter(db.pg, new TenantDirectory(db.pg), { windowMs: 20 });
+    const good = Array.from({ length: 5 }, () => event());
+    const bad = event({ occurredAt: 'not a timestamp' });
+    const outcomes = await Promise.allSettled([...good, bad].map((e) => writer.handle(job(e))));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    expect(await countOf(good.map((e) => e.id))).toBe(5);
+    expect(await countOf([bad.id])).toBe(0);
+  });
+
+  it('refuses an event of an unknown tenant', async () => {
+    const writer = new AuditWriter(db.pg, new TenantDirectory(db.pg));
+    await expect(writer.handle(job(event({ tenant: 'no-such-tenant' })))).rejects.toThrow(/no tenant/);
+  });
+});
