@@ -32,6 +32,8 @@ export interface LegacyBridgeDeps {
   replicaId: string;
   /** How long a parked call waits for the client's retry. */
   handleTtlMs?: number;
+  /** An upstream session no new-era request used for this long is closed. */
+  sessionIdleMs?: number;
 }
 
 export interface BridgeCaller {
@@ -71,6 +73,9 @@ interface UpstreamSession {
   /** The call the upstream's server-to-client requests belong to: MRTR calls of one session run one at a time. */
   current: Flight | undefined;
   queue: Promise<void>;
+  lastUsed: number;
+  /** Requests of this session being served right now. */
+  active: number;
 }
 
 const HANDLE_PREFIX = 'gw:state:';
@@ -100,13 +105,29 @@ export class LegacyUpstreamBridge {
   private readonly flights = new Map<string, Flight>();
   private readonly tokens = new Map<string, { current: string }>();
   private readonly ttlMs: number;
+  private readonly idleMs: number;
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly deps: LegacyBridgeDeps) {
     this.ttlMs = deps.handleTtlMs ?? 5 * 60_000;
+    this.idleMs = Math.max(deps.sessionIdleMs ?? 10 * 60_000, this.ttlMs);
+    this.sweeper = setInterval(() => void this.closeIdle(this.idleMs), Math.min(this.idleMs, 60_000));
+    this.sweeper.unref();
   }
 
   async serve(server: UpstreamServerRecord, request: ModernRequest, caller: BridgeCaller): Promise<BridgeAnswer> {
     const session = this.session(server, request, caller);
+    session.active++;
+    session.lastUsed = Date.now();
+    try {
+      return await this.dispatch(session, server, request, caller);
+    } finally {
+      session.active--;
+      session.lastUsed = Date.now();
+    }
+  }
+
+  private async dispatch(session: UpstreamSession, server: UpstreamServerRecord, request: ModernRequest, caller: BridgeCaller): Promise<BridgeAnswer> {
     if (request.method === 'server/discover') {
       const link = await session.link;
       return {
@@ -148,7 +169,7 @@ export class LegacyUpstreamBridge {
       if (token) token.current = caller.userToken;
       return existing;
     }
-    const session: UpstreamSession = { current: undefined, queue: Promise.resolve(), link: Promise.resolve(undefined as never) };
+    const session: UpstreamSession = { current: undefined, queue: Promise.resolve(), link: Promise.resolve(undefined as never), lastUsed: Date.now(), active: 0 };
     // Token exchange trades the newest token the principal presented on this upstream session.
     const token = { current: caller.userToken };
     session.link = UpstreamLink.connect({
@@ -325,11 +346,22 @@ export class LegacyUpstreamBridge {
     flight.release();
   }
 
+  /**
+   * Closes the upstream sessions unused for `idleMs` with nothing in flight or parked. Graceful shutdown
+   * calls it with 0: calls in flight finish; their sessions go with the process.
+   */
+  async closeIdle(idleMs: number): Promise<void> {
+    const now = Date.now();
+    const idle = [...this.sessions.entries()].filter(([, session]) => session.active === 0 && session.current === undefined && now - session.lastUsed >= idleMs);
+    for (const [key] of idle) {
+      this.sessions.delete(key);
+      this.tokens.delete(key);
+    }
+    await Promise.all(idle.map(async ([, session]) => (await session.link.catch(() => undefined))?.close()));
+  }
+
   async close(): Promise<void> {
-    for (const flight of this.flights.values()) clearTimeout(flight.timer);
-    this.flights.clear();
-    const sessions = [...this.sessions.values()];
-    this.sessions.clear();
-    await Promise.all(sessions.map(async (session) => (await session.link.catch(() => undefined))?.close()));
+    clearInterval(this.sweeper);
+    await this.closeIdle(0);
   }
 }
