@@ -250,6 +250,9 @@ describe('SDK clients of both eras against upstreams of both eras', () => {
       const result = await client.callTool({ name: 'confirm_action', arguments: { action: 'deploy' } });
       expect(asked).toEqual(['Confirm deploy?']);
       expect(result.content).toEqual([{ type: 'text', text: 'deploy: decline' }]);
+      const progress: number[] = [];
+      await client.callTool({ name: 'test_tool_with_progress', arguments: {} }, undefined, { onprogress: (p) => progress.push(p.progress) });
+      expect(progress).toEqual([0, 50, 100]);
     } finally {
       await client.close();
     }

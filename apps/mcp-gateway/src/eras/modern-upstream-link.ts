@@ -29,6 +29,11 @@ export interface UpstreamConnection {
   close(): Promise<void>;
 }
 
+interface Progress {
+  token: string;
+  listener: (progress: { progress: number; total?: number; message?: string }) => void;
+}
+
 type Message = { jsonrpc: '2.0'; id?: string | number; method?: string; params?: Record<string, unknown>; result?: Record<string, unknown>; error?: JsonRpcErrorObject };
 
 /** The JSON-RPC messages of one response, JSON or SSE, in arrival order (SSE parsed as it streams). */
@@ -97,16 +102,26 @@ export class ModernUpstreamLink implements UpstreamConnection {
 
   async close(): Promise<void> {}
 
-  async request(method: string, params: Record<string, unknown> | undefined, options: { signal?: AbortSignal } = {}): Promise<Record<string, unknown>> {
-    return legacyResultFromModern(await this.call(method, params ?? {}, options.signal));
+  async request(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: { signal?: AbortSignal; onprogress?: (progress: { progress: number; total?: number; message?: string }) => void } = {},
+  ): Promise<Record<string, unknown>> {
+    let sent = params ?? {};
+    let progress: Progress | undefined;
+    if (options.onprogress) {
+      progress = { token: `airlock-progress-${++this.ids}`, listener: options.onprogress };
+      sent = { ...sent, _meta: { ...((sent['_meta'] as Record<string, unknown> | undefined) ?? {}), progressToken: progress.token } };
+    }
+    return legacyResultFromModern(await this.call(method, sent, options.signal, progress));
   }
 
-  private async call(method: string, original: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  private async call(method: string, original: Record<string, unknown>, signal?: AbortSignal, progress?: Progress): Promise<Record<string, unknown>> {
     const { clientCapabilities, clientInfo } = this.options;
     const envelope = envelopeForLegacyClient({ capabilities: clientCapabilities, clientInfo });
     let params = original;
     for (let round = 0; round <= MAX_INPUT_ROUNDS; round++) {
-      const result = await this.post(method, withEnvelope(params, envelope), signal);
+      const result = await this.post(method, withEnvelope(params, envelope), signal, progress);
       if (result['resultType'] !== 'input_required') return result;
       const asked = clientRequestsFromInputRequired(result, {
         clientCapabilities,
@@ -133,7 +148,7 @@ export class ModernUpstreamLink implements UpstreamConnection {
     throw new McpError(ErrorCodes.internalError, `The upstream asked for input more than ${MAX_INPUT_ROUNDS} times`);
   }
 
-  private async post(method: string, params: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  private async post(method: string, params: Record<string, unknown>, signal?: AbortSignal, progress?: Progress): Promise<Record<string, unknown>> {
     const { server, credentials, secrets, caller } = this.options;
     const id = ++this.ids;
     const response = await fetch(server.url!, {
@@ -150,7 +165,17 @@ export class ModernUpstreamLink implements UpstreamConnection {
     for await (const message of messagesOf(response)) {
       if (message.id === id && message.error) throw new McpError(message.error.code, message.error.message, message.error.data);
       if (message.id === id && message.result) return message.result;
-      if (message.method && message.id === undefined) this.options.handlers.onNotification(message.method, message.params);
+      if (!message.method || message.id !== undefined) continue;
+      const params = message.params ?? {};
+      if (message.method === 'notifications/progress' && progress && params['progressToken'] === progress.token && typeof params['progress'] === 'number') {
+        progress.listener({
+          progress: params['progress'],
+          ...(typeof params['total'] === 'number' ? { total: params['total'] } : {}),
+          ...(typeof params['message'] === 'string' ? { message: params['message'] } : {}),
+        });
+        continue;
+      }
+      this.options.handlers.onNotification(message.method, message.params);
     }
     throw new McpError(ErrorCodes.internalError, `The upstream answered ${method} with HTTP ${response.status} and no response`);
   }
