@@ -24,6 +24,14 @@ export interface AccessTokenVerifierOptions {
   /** Tenants whose key sets are cached at once; the least recently used goes first. */
   maxCachedTenants?: number;
   revokedGrantResyncMs?: number;
+  /**
+   * A token whose signature and claims checked out is trusted this long without checking them again (never past
+   * its `exp`; revocation, audience and scopes are still checked on every call). Within the JWKS's own cache
+   * age, so a key dropped from the JWKS is not trusted longer than before. 0 disables.
+   */
+  verifiedTokenCacheMs?: number;
+  /** Verified tokens remembered at once; the oldest goes first. */
+  maxCachedTokens?: number;
   onBackgroundError?: (error: unknown) => void;
 }
 
@@ -63,6 +71,10 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     ...(options.onBackgroundError ? { onError: options.onBackgroundError } : {}),
   });
   const fetchImpl = options.fetch;
+  const verifiedCacheMs = Math.min(options.verifiedTokenCacheMs ?? 30_000, options.jwksMaxAgeMs ?? 10 * 60_000);
+  const maxCachedTokens = options.maxCachedTokens ?? 10_000;
+  // By the token itself: the signature was checked once for exactly these bytes.
+  const verified = new Map<string, { tenant: string; audience: string; claims: AccessTokenClaims; until: number }>();
 
   function keysFor(tenant: string): TenantKeys {
     const cached = keySets.get(tenant);
@@ -116,6 +128,21 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     await revoked.start().catch((error: unknown) => {
       throw new TokenError('temporarily_unavailable', 'token revocation state is unavailable', { cause: error });
     });
+    const hit = verified.get(token);
+    const claims = hit && hit.tenant === tenant && hit.audience === audience && Date.now() < hit.until ? hit.claims : await verifySigned(token, tenant, audience);
+    if (claims.grant_id && revoked.has(tenant, claims.grant_id)) throw new TokenError('invalid_token', 'the access token has been revoked');
+    const required = verifyOptions.requiredScopes ?? [];
+    if (required.length > 0) {
+      const granted = parseScope(claims.scope);
+      if (!required.every((scope) => granted.has(scope))) {
+        throw new TokenError('insufficient_scope', `the access token lacks the required scope: ${required.join(' ')}`, { requiredScopes: required });
+      }
+    }
+    return claims;
+  }
+
+  /** Signature, issuer, audience, type, lifetime and claim shape: what does not change while a token lives. */
+  async function verifySigned(token: string, tenant: string, audience: string): Promise<AccessTokenClaims> {
     const issuer = issuerUrl(options.issuerBaseUrl, tenant);
     let payload: unknown;
     try {
@@ -137,12 +164,14 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     // jose accepts `aud` arrays that merely contain the audience; a token for several resources is refused.
     const audiences = typeof claims.aud === 'string' ? [claims.aud] : claims.aud;
     if (audiences.length !== 1 || audiences[0] !== audience) throw new TokenError('invalid_token', 'the access token is not meant for this resource');
-    if (claims.grant_id && revoked.has(tenant, claims.grant_id)) throw new TokenError('invalid_token', 'the access token has been revoked');
-    const required = verifyOptions.requiredScopes ?? [];
-    if (required.length > 0) {
-      const granted = parseScope(claims.scope);
-      if (!required.every((scope) => granted.has(scope))) {
-        throw new TokenError('insufficient_scope', `the access token lacks the required scope: ${required.join(' ')}`, { requiredScopes: required });
+    if (verifiedCacheMs > 0) {
+      // jose's rule: expired once `exp` is more than the skew in the past.
+      const until = Math.min(Date.now() + verifiedCacheMs, (claims.exp + skew) * 1000);
+      verified.delete(token);
+      verified.set(token, { tenant, audience, claims, until });
+      if (verified.size > maxCachedTokens) {
+        const oldest = verified.keys().next().value;
+        if (oldest !== undefined) verified.delete(oldest);
       }
     }
     return claims;
@@ -152,7 +181,10 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     start: () => revoked.start(),
     verify,
     isGrantRevoked: (tenant, grantId) => revoked.has(tenant, grantId),
-    close: () => revoked.close(),
+    close: () => {
+      verified.clear();
+      return revoked.close();
+    },
   };
 }
 

@@ -120,6 +120,25 @@ describe('access token verifier', () => {
     expect(error.requiredScopes).toEqual(['mcp', 'files:write']);
   });
 
+  it('a token verified once still gets the audience, scope, expiry and revocation checks on every later call', async () => {
+    const verifier = newVerifier({ clockSkewSeconds: 0 });
+    await verifier.start();
+    const token = await issuer.mint('acme', { audience: AUDIENCE, scope: 'mcp', grantId: 'g-cached', expiresInSeconds: 2 });
+    await expect(verifier.verify(token, { tenant: 'acme', audience: AUDIENCE })).resolves.toMatchObject({ grant_id: 'g-cached' });
+    expect((await refusal(verifier.verify(token, { tenant: 'acme', audience: 'https://mcp.example.test/t/acme/servers/github/mcp' }))).description).toMatch(/not meant for this resource/);
+    expect((await refusal(verifier.verify(token, { tenant: 'globex', audience: AUDIENCE }))).code).toBe('invalid_token');
+    expect((await refusal(verifier.verify(token, { tenant: 'acme', audience: AUDIENCE, requiredScopes: ['files:write'] }))).code).toBe('insufficient_scope');
+    await expect(verifier.verify(token, { tenant: 'acme', audience: AUDIENCE, requiredScopes: ['mcp'] })).resolves.toBeDefined();
+    await vi.waitFor(async () => expect((await refusal(verifier.verify(token, { tenant: 'acme', audience: AUDIENCE }))).description).toMatch(/expired/), { timeout: 5_000, interval: 100 });
+
+    const revokedLater = await issuer.mint('acme', { audience: AUDIENCE, grantId: 'g-cached-2' });
+    await verifier.verify(revokedLater, { tenant: 'acme', audience: AUDIENCE });
+    const event: GrantRevokedEvent = { tenant: 'acme', grantId: 'g-cached-2', reason: 'user_revoked', notAfter: Math.floor(Date.now() / 1000) + 600 };
+    await hot.publish(GRANT_REVOKED_CHANNEL, JSON.stringify(event));
+    await vi.waitFor(() => expect(verifier.isGrantRevoked('acme', 'g-cached-2')).toBe(true), { timeout: 2_000, interval: 10 });
+    expect((await refusal(verifier.verify(revokedLater, { tenant: 'acme', audience: AUDIENCE }))).description).toMatch(/revoked/);
+  });
+
   it('refetches the JWKS for an unknown kid (key rotation), at most once per cooldown', async () => {
     await issuer.addKey('rotating', { kid: 'r1' });
     const verifier = newVerifier({ jwksCooldownMs: 0 });
