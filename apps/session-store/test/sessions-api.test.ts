@@ -250,14 +250,24 @@ describe('session store API (real Redis/Postgres when configured, embedded other
   it('applies a durable snapshot job run twice, or out of order, with one effect', async () => {
     const session = await create();
     await h.settle();
-    const snapshot = { session: { ...session, state: 'revoked' as const, endedReason: 'x', endedAt: new Date().toISOString() } };
+    const snapshot = { session: { ...session, state: 'revoked' as const, endedReason: 'x', endedAt: new Date().toISOString() }, version: 2 };
     await h.store.worker.handle({ id: 'a', name: SessionJobs.upsert, data: snapshot, attempt: 1 });
     await h.store.worker.handle({ id: 'a', name: SessionJobs.upsert, data: snapshot, attempt: 2 });
     // The create snapshot arriving late never reopens the session.
-    await h.store.worker.handle({ id: 'b', name: SessionJobs.upsert, data: { session }, attempt: 1 });
+    await h.store.worker.handle({ id: 'b', name: SessionJobs.upsert, data: { session, version: 1 }, attempt: 1 });
     expect(await durableRow(session.id)).toMatchObject({ state: 'revoked', ended_reason: 'x' });
     const count = await h.db.pg.query('SELECT count(*)::int AS n FROM sessions WHERE id = $1', [session.id]);
     expect(count.rows[0]).toEqual({ n: 1 });
+  });
+
+  it('keeps the newest snapshot of a live session when snapshot jobs run out of order', async () => {
+    const session = await create();
+    await h.settle();
+    const bound = { ...session, upstreams: [{ server: 'github', upstreamSessionId: 'up-9' }] };
+    await h.store.worker.handle({ id: 'c', name: SessionJobs.upsert, data: { session: bound, version: 3 }, attempt: 1 });
+    // An older snapshot (the create job retried late) must not undo the bindings.
+    await h.store.worker.handle({ id: 'd', name: SessionJobs.upsert, data: { session, version: 1 }, attempt: 2 });
+    expect(await durableRow(session.id)).toMatchObject({ state: 'active', upstreams: [{ server: 'github', upstreamSessionId: 'up-9' }] });
   });
 
   it('reports ready when Redis and Postgres answer', async () => {

@@ -139,7 +139,7 @@ describe(`migrate (${mode} PostgreSQL)`, () => {
   it('refuses to run over a migration that started and never finished (as Prisma does)', async () => {
     const db = await emptyDatabase();
     await migrate({ databaseUrl: db.url });
-    await queryOnce(db.url, 'UPDATE "_prisma_migrations" SET finished_at = NULL');
+    await queryOnce(db.url, 'UPDATE "_prisma_migrations" SET finished_at = NULL WHERE migration_name = $1', [migrationNames[0]]);
     await expect(migrate({ databaseUrl: db.url })).rejects.toThrow(`migration ${migrationNames[0]} started but never finished`);
   });
 });

@@ -208,6 +208,7 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       state: 'revoked' as const,
       endedReason: 'user_revoked',
       endedAt: at('2026-06-01T00:06:00.000Z'),
+      version: 3,
     };
     await prisma.session.create({ data: full });
     const read = await prisma.session.findUniqueOrThrow({ where: { id: S } });
@@ -226,6 +227,7 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       state: 'active',
       endedReason: null,
       endedAt: null,
+      version: 0,
     });
     await expectShape('sessions', read, ['grant_id', 'protocol_version', 'client_info', 'capabilities', 'ended_reason', 'ended_at']);
   });

@@ -11,7 +11,8 @@ export const SessionJobs = {
   expirySweep: 'sessions.expiry-sweep',
 } as const;
 
-export const upsertJobSchema = z.object({ session: sessionSchema });
+/** `version` orders snapshots of one session: the durable row keeps the newest whatever order jobs run in. */
+export const upsertJobSchema = z.object({ session: sessionSchema, version: z.number().int().nonnegative() });
 export type UpsertJob = z.infer<typeof upsertJobSchema>;
 
 export const seenJobSchema = z.object({ entries: z.array(z.object({ id: z.string(), lastSeenAt: z.string() })) });

@@ -40,7 +40,10 @@ export class SessionJobsWorker {
   async handle(job: Job<unknown>): Promise<void> {
     switch (job.name) {
       case SessionJobs.upsert:
-        return this.durable.upsert(upsertJobSchema.parse(job.data).session);
+      {
+        const { session, version } = upsertJobSchema.parse(job.data);
+        return this.durable.upsert(session, version);
+      }
       case SessionJobs.seen:
         return this.durable.recordLastSeen(seenJobSchema.parse(job.data).entries);
       case SessionJobs.grantRevoked: {

@@ -54,19 +54,20 @@ export class SessionDurableRepository {
   /**
    * Inserts or updates from a snapshot. A terminal state is never overwritten, so a late or repeated
    * create job after a revocation has no effect, and a revocation that lands before its create job still
-   * leaves a complete row.
+   * leaves a complete row. Snapshot jobs run concurrently and may be retried, so an older version never
+   * overwrites a newer one (a late create job cannot undo the upstream bindings a later update recorded).
    */
-  async upsert(session: Session): Promise<void> {
+  async upsert(session: Session, version: number): Promise<void> {
     const tenantId = await this.tenants.idOf(session.tenant);
     await this.pg.query(
       `INSERT INTO sessions (id, tenant_id, kind, subject, client_id, grant_id, protocol_version, client_info, capabilities, upstreams,
-         created_at, last_seen_at, idle_timeout_seconds, expires_at, state, ended_reason, ended_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+         created_at, last_seen_at, idle_timeout_seconds, expires_at, state, ended_reason, ended_at, version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
        ON CONFLICT (id) DO UPDATE SET
          protocol_version = EXCLUDED.protocol_version, client_info = EXCLUDED.client_info, capabilities = EXCLUDED.capabilities,
          upstreams = EXCLUDED.upstreams, last_seen_at = GREATEST(sessions.last_seen_at, EXCLUDED.last_seen_at),
-         state = EXCLUDED.state, ended_reason = EXCLUDED.ended_reason, ended_at = EXCLUDED.ended_at
-       WHERE sessions.state = 'active' AND sessions.tenant_id = EXCLUDED.tenant_id`,
+         state = EXCLUDED.state, ended_reason = EXCLUDED.ended_reason, ended_at = EXCLUDED.ended_at, version = EXCLUDED.version
+       WHERE sessions.state = 'active' AND sessions.tenant_id = EXCLUDED.tenant_id AND sessions.version < EXCLUDED.version`,
       [
         session.id,
         tenantId,
@@ -85,6 +86,7 @@ export class SessionDurableRepository {
         session.state,
         session.endedReason ?? null,
         session.endedAt ?? null,
+        version,
       ],
     );
   }

@@ -214,7 +214,7 @@ export class SessionsService {
   }
 
   private enqueueSnapshot(hot: HotSession, tag: string): Promise<void> {
-    return this.deps.queues.enqueue<UpsertJob>(Queues.sessions, SessionJobs.upsert, { session: hot.session }, { jobId: jobIdOf(`upsert.${hot.session.id}.${tag}`) });
+    return this.deps.queues.enqueue<UpsertJob>(Queues.sessions, SessionJobs.upsert, { session: hot.session, version: hot.version }, { jobId: jobIdOf(`upsert.${hot.session.id}.${tag}`) });
   }
 }
 
