@@ -375,6 +375,25 @@ describe('2026-07-28 requests keep the gateway rules', () => {
     expect(allowed.json.result?.resultType).toBe('complete');
   });
 
+  it('a 2026-07-28 client of a 2025 upstream: one upstream session per principal, kept across requests; no token passthrough', async () => {
+    const url = world.serverUrl('legacy');
+    const body = { method: 'tools/call', params: { name: 'whoami', arguments: {}, _meta: envelope } };
+    const headers = { 'mcp-method': 'tools/call', 'mcp-name': 'whoami' };
+    const who = async (token: string) => {
+      const { json } = await call(url, token, body, headers);
+      const content = json.result?.content as Array<{ text: string }>;
+      return JSON.parse(content[0]!.text) as { sessionId: string | null; authorization: string | null };
+    };
+    const alice = await world.token(url);
+    const first = await who(alice);
+    const second = await who(await world.token(url));
+    const bob = await who(await world.token(url, { subject: 'bob' }));
+    expect(first.sessionId).toEqual(expect.any(String));
+    expect(second.sessionId).toBe(first.sessionId);
+    expect(bob.sessionId).not.toBe(first.sessionId);
+    expect(first.authorization).toBeNull();
+  });
+
   it('a session id is ignored on new-era requests', async () => {
     const url = world.serverUrl('legacy');
     const { response, json } = await call(url, await world.token(url), toolsList, { 'mcp-method': 'tools/list', 'mcp-session-id': 'no-such-session' });
