@@ -260,6 +260,13 @@ describe('session store API (real Redis/Postgres when configured, embedded other
     expect(count.rows[0]).toEqual({ n: 1 });
   });
 
+  it('drops the jobs of a deleted tenant instead of retrying them forever', async () => {
+    const session = { ...(await create()), tenant: 'deleted-tenant' };
+    await expect(h.store.worker.handle({ id: 'e', name: SessionJobs.upsert, data: { session, version: 1 }, attempt: 1 })).resolves.toBeUndefined();
+    const event = { tenant: 'deleted-tenant', grantId: 'g', reason: 'tenant_deleted', notAfter: Math.floor(Date.now() / 1000) + 60 };
+    await expect(h.store.worker.handle({ id: 'f', name: SessionJobs.grantRevoked, data: event, attempt: 1 })).resolves.toBeUndefined();
+  });
+
   it('keeps the newest snapshot of a live session when snapshot jobs run out of order', async () => {
     const session = await create();
     await h.settle();

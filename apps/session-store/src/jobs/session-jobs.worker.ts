@@ -4,6 +4,7 @@ import type { Logger } from '@airlock/observability';
 import type { AuditWriter } from '../audit/audit.writer.js';
 import type { SessionDurableRepository } from '../sessions/session-durable.repository.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
+import { UnknownTenantError } from '../tenants/tenant-directory.js';
 import type { ExpirySweep } from './expiry-sweep.js';
 import { seenJobSchema, SessionJobs, upsertJobSchema } from './session-jobs.js';
 
@@ -38,9 +39,18 @@ export class SessionJobsWorker {
   }
 
   async handle(job: Job<unknown>): Promise<void> {
+    try {
+      await this.dispatch(job);
+    } catch (error) {
+      // A deleted tenant's rows went with it (cascade): retrying its jobs can never succeed.
+      if (!(error instanceof UnknownTenantError)) throw error;
+      this.logger.info({ name: job.name, tenant: error.slug }, 'job of a deleted tenant dropped');
+    }
+  }
+
+  private async dispatch(job: Job<unknown>): Promise<void> {
     switch (job.name) {
-      case SessionJobs.upsert:
-      {
+      case SessionJobs.upsert: {
         const { session, version } = upsertJobSchema.parse(job.data);
         return this.durable.upsert(session, version);
       }
