@@ -394,6 +394,16 @@ describe('2026-07-28 requests keep the gateway rules', () => {
     expect(first.authorization).toBeNull();
   });
 
+  it('GET and DELETE of a new-era client: 405, Allow: POST (no stream, no session)', async () => {
+    const url = world.serverUrl('legacy');
+    const token = await world.token(url);
+    for (const method of ['GET', 'DELETE']) {
+      const response = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', 'mcp-protocol-version': MODERN } });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('POST');
+    }
+  });
+
   it('a session id is ignored on new-era requests', async () => {
     const url = world.serverUrl('legacy');
     const { response, json } = await call(url, await world.token(url), toolsList, { 'mcp-method': 'tools/list', 'mcp-session-id': 'no-such-session' });

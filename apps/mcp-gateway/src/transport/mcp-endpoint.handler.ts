@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import { aggregatedMcpUrl, serverMcpUrl, tenantSlugSchema } from '@airlock/contracts';
-import { detectEra } from '@airlock/mcp-protocol';
+import { detectEra, isModernRevision } from '@airlock/mcp-protocol';
 import type { Logger } from '@airlock/observability';
 import { AuthRefusal, BearerAuth } from '../auth/bearer-auth.js';
 import { ModernEndpoint } from '../eras/modern-endpoint.js';
@@ -172,6 +172,13 @@ export class McpEndpointHandler {
     const resource = this.resourceUrl(route);
     const auth = await this.deps.auth.authenticate({ rawUrl, authorization: request.headers.authorization, tenant: route.tenant, resource });
 
+    // A new-era client has no GET stream and no session to DELETE: answered like a 2026-07-28-only server.
+    const versionHeader = headerOf(request, 'mcp-protocol-version')?.trim();
+    if (request.method !== 'POST' && versionHeader !== undefined && isModernRevision(versionHeader)) {
+      node(response).writeHead(405, { allow: 'POST', 'content-type': 'application/json', 'cache-control': 'no-store' });
+      response.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: ErrorCodes.serverError, message: 'Method not allowed: protocol revision 2026-07-28 uses POST only' } }));
+      return;
+    }
     switch (request.method) {
       case 'POST':
         return this.post(request, response, route, tenant, resource, auth, server);
