@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { aggregatedMcpUrl, revokedGrantKey } from '@airlock/contracts';
+import { aggregatedMcpUrl, CATALOG_CHANGED_CHANNEL, revokedGrantKey, serverMcpUrl } from '@airlock/contracts';
 import { deriveServiceClientSecret, ServiceClients } from '@airlock/platform';
 import { postForm, startAuthServerHarness, type AuthServerHarness } from './support/auth-server-harness.js';
 import { CookieJar, OAuthFlow, REDIRECT, type RegisteredClient } from './support/oauth-flow.js';
@@ -49,6 +49,37 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.close();
+});
+
+describe('one browser, one client, two resources', () => {
+  it('approves each resource with a grant of its own, so both consents are remembered and revocable apart', async () => {
+    const tenant = await server.tenant('demo');
+    await server.infra.pg.query(
+      "INSERT INTO upstream_servers (id, tenant_id, name, transport, url, updated_at) VALUES (gen_random_uuid(), $1, 'two-resources', 'http', 'http://127.0.0.1:9/mcp', now())",
+      [tenant.id],
+    );
+    await server.hot.publish(CATALOG_CHANGED_CHANNEL, JSON.stringify({ tenant: 'demo' }));
+    const second = serverMcpUrl(server.config.gatewayPublicUrl, 'demo', 'two-resources');
+    const client = await demo.register();
+    const jar = new CookieJar();
+    const audiences: string[] = [];
+    const grants: string[] = [];
+    for (const target of [resource, second]) {
+      const { code, verifier } = await demo.code(jar, client, { resource: target });
+      const { status, json } = await demo.redeem(client, code, verifier, { resource: target });
+      expect(status, JSON.stringify(json)).toBe(200);
+      const claims = decodeJwt(json['access_token'] as string);
+      audiences.push(claims.aud as string);
+      grants.push(claims['grant_id'] as string);
+    }
+    expect(audiences).toEqual([resource, second]);
+    expect(new Set(grants).size).toBe(2);
+    const { rows } = await server.infra.pg.query<{ resource: string }>(
+      'SELECT resource FROM consents WHERE client_id = $1 AND revoked_at IS NULL ORDER BY resource',
+      [client.clientId],
+    );
+    expect(rows.map((row) => row.resource).sort()).toEqual([resource, second].sort());
+  });
 });
 
 describe('PKCE', () => {

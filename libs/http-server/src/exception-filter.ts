@@ -50,8 +50,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
 function send(response: FastifyReply | RawResponse, status: number, body: unknown): void {
   if ('status' in response && 'send' in response) {
+    // A hijacked reply counts as sent to Fastify although nothing may have been written yet: answer on
+    // the raw response (ending it bare would tell the client the request succeeded).
     if (response.sent || response.raw.headersSent) {
-      response.raw.end();
+      send(response.raw, status, body);
       return;
     }
     void response.status(status).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(body));

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpException, Injectable, Module, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpException, Injectable, Module, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { HttpLifecycle } from '../src/index.js';
 
 @Injectable()
@@ -23,6 +24,14 @@ export class FixtureController {
   @Get('boom')
   boom(): never {
     throw new Error('connect failed for postgresql://app:hunter2@db/airlock');
+  }
+
+  /** A handler that takes over the raw response (as server-rendered pages do) and fails before writing. */
+  @Get('hijacked-boom')
+  async hijackedBoom(@Res() reply: FastifyReply): Promise<void> {
+    reply.hijack();
+    await Promise.resolve();
+    throw new Error('failed after hijack');
   }
 
   @Get('teapot')

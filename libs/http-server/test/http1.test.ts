@@ -100,6 +100,12 @@ describe('createHttpApp over HTTP/1.1', () => {
     expect(JSON.stringify(logged)).toContain('FixtureController');
   });
 
+  it('answers a generic 500 when a handler fails after hijacking the reply, instead of an empty success', async () => {
+    const response = await fetch(`${url}/hijacked-boom`, { headers: { 'x-request-id': 'hijack-1' } });
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: 'server_error', request_id: 'hijack-1' });
+  });
+
   it('keeps the status and body of Nest HttpExceptions', async () => {
     const response = await fetch(`${url}/teapot`);
     expect(response.status).toBe(418);

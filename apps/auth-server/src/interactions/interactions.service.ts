@@ -76,8 +76,8 @@ export class InteractionsService {
   }
 
   /**
-   * Approves: adds the scopes to the user's grant for this client (the remembered one when it still
-   * exists, so revoking it on the account page ends every token of the client), saves it and records
+   * Approves: adds the scopes to the user's grant for this client and resource (the remembered one when it
+   * still exists, so revoking it on the account page ends every token of it), saves it and records
    * the consent. Returns the grant id for `interactionFinished({ consent: { grantId } })`.
    */
   async approve(tp: TenantProvider, interaction: Interaction, plan: ConsentPlan, remembered?: ConsentRow): Promise<string> {
@@ -87,7 +87,10 @@ export class InteractionsService {
     for (const grantId of [existing?.grantId, interaction.grantId]) {
       if (!grantId) continue;
       const found = await provider.Grant.find(grantId);
-      if (found && found.accountId === plan.accountId && found.clientId === plan.clientId) {
+      // One grant per resource: consents, the account page and revocation are per resource, and a consent
+      // row names exactly one grant. The session's grant for this client may belong to another resource.
+      const otherResource = Object.keys(found?.resources ?? {}).some((granted) => granted !== plan.resource);
+      if (found && found.accountId === plan.accountId && found.clientId === plan.clientId && !otherResource) {
         grant = found;
         break;
       }
