@@ -12,6 +12,7 @@ import type {
   UpdateUpstreamServerRequest,
   UpdateUserRequest,
 } from '@airlock/contracts';
+import { upstreamSecretContext } from '@airlock/contracts';
 import type { Logger } from '@airlock/observability';
 import { sealSecret, ServiceClients, type Infra } from '@airlock/platform';
 import { sealClientMetadata } from '../adapter/client-store.js';
@@ -39,8 +40,6 @@ export function clientView(row: ClientRow): Record<string, unknown> {
   return { ...metadata, client_id: row.clientId, kind: row.kind, created_at: row.createdAt };
 }
 
-/** Must match the gateway's `upstreamSecretContext` (a sealed value moved to another row does not open). */
-const upstreamSecretContext = (tenantId: string, name: string) => `upstream:${tenantId}:${name}`;
 
 /**
  * What the admin API does. Every change that affects a tenant's oidc-provider (settings, policy, keys,

@@ -7,6 +7,7 @@ import { LATEST_PROTOCOL_VERSION } from '../transport/protocol-versions.js';
 import { decodeCursor, encodeCursor, namespacedName, namespacedUri, splitName, splitUri } from '../upstream/namespacing.js';
 import type { UpstreamConnection as UpstreamLink } from '../eras/modern-upstream-link.js';
 import type { GatewaySession } from './session-directory.js';
+import { RelatedStreams } from '../upstream/related-stream.js';
 
 /** Where the runtime's output goes: a request's stream, or the session's standalone (GET) stream. */
 export interface RuntimeOutput {
@@ -62,6 +63,8 @@ export class SessionRuntime {
   private readonly inflight = new Map<JsonRpcId, { abort: AbortController; server?: string; streamId?: string }>();
   /** Streams with a request in flight at each upstream, newest last: where that upstream's requests go. */
   private readonly serverStreams = new Map<string, string[]>();
+  /** The downstream stream of the upstream call an upstream's own request belongs to (http upstreams). */
+  private readonly related = new RelatedStreams();
   private readonly clientRequests = new Map<string, { resolve: (result: Record<string, unknown>) => void; reject: (error: unknown) => void }>();
   private readonly servers: string[];
 
@@ -159,7 +162,7 @@ export class SessionRuntime {
     if (streamId) streams.push(streamId);
     this.serverStreams.set(server, streams);
     try {
-      return await call();
+      return await (streamId ? this.related.run(streamId, call) : call());
     } finally {
       if (streamId) streams.splice(streams.lastIndexOf(streamId), 1);
     }
@@ -283,11 +286,14 @@ export class SessionRuntime {
     }
   }
 
-  /** A request from an upstream to the client: sent on the stream of a call in flight there, else on GET. */
+  /**
+   * A request from an upstream to the client: sent on the stream of the call it relates to (http
+   * upstreams), else of a call in flight there (stdio: one pipe), else on GET.
+   */
   async relayUpstreamRequest(server: string, method: string, params: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
     const id = `airlock-${randomUUID()}`;
     const streams = this.serverStreams.get(server) ?? [];
-    const streamId = streams[streams.length - 1];
+    const streamId = this.related.current() ?? streams[streams.length - 1];
     const result = new Promise<Record<string, unknown>>((resolve, reject) => this.clientRequests.set(id, { resolve, reject }));
     await this.hooks.output.emit(streamId, { jsonrpc: '2.0', id, method, ...(params ? { params } : {}) });
     return result;
@@ -295,7 +301,7 @@ export class SessionRuntime {
 
   relayUpstreamNotification(server: string, method: string, params: Record<string, unknown> | undefined): void {
     const streams = this.serverStreams.get(server) ?? [];
-    const streamId = streams[streams.length - 1];
+    const streamId = this.related.current() ?? streams[streams.length - 1];
     let relayed = params;
     if (this.session.target.kind === 'aggregated' && method === 'notifications/resources/updated' && typeof params?.['uri'] === 'string') {
       relayed = { ...params, uri: namespacedUri(server, params['uri']) };
