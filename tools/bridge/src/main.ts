@@ -9,8 +9,21 @@ import { runBridge } from './bridge.js';
 
 const usage = 'usage: airlock connect <mcp-url> [--token-file ~/.config/airlock/tokens.json]';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'token-file': { type: 'string' }, 'loopback-port': { type: 'string' } } });
+function parsed() {
+  try {
+    return parseArgs({ allowPositionals: true, options: { 'token-file': { type: 'string' }, 'loopback-port': { type: 'string' }, help: { type: 'boolean' } } });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${usage}\n`);
+    process.exit(2);
+  }
+}
+
+const { values, positionals } = parsed();
 const [command, url] = positionals;
+if (values.help) {
+  process.stdout.write(`${usage}\n`);
+  process.exit(0);
+}
 if (command !== 'connect' || !url || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
   process.stderr.write(`${usage}\n`);
   process.exit(2);
