@@ -47,7 +47,9 @@ export async function sessionResolution(context: ScenarioContext, redisUrl: stri
     await hot.set(sessionRecordKey(tenant, id), record, { ttlMs: 3_600_000 });
     await bare.set(`plain:${id}`, record, 'PX', 3_600_000);
   }
-  const clientOptions = { sessionStoreUrl: 'http://127.0.0.1:1', tokenBaseUrl: 'http://127.0.0.1:1', masterKey: randomBytes(32), hot };
+  // No session store runs here: reads never call it, and the touch batches it would receive are flushed
+  // off the request path (their failures are ignored by this benchmark).
+  const clientOptions = { sessionStoreUrl: 'http://127.0.0.1:1', tokenBaseUrl: 'http://127.0.0.1:1', masterKey: randomBytes(32), hot, onError: () => undefined };
   const cached = createSessionClient(clientOptions);
   const uncached = createSessionClient({ ...clientOptions, cacheTtlMs: 0 });
   await cached.start();
@@ -68,6 +70,9 @@ export async function sessionResolution(context: ScenarioContext, redisUrl: stri
     const baseline = await measure(() => bare.get(`plain:${nextId()}`));
     const miss = await measure(() => mustFind(uncached));
     const hit = await measure(() => mustFind(cached));
+    // What a request pays to touch its session: the touch is coalesced in process and sent to the store
+    // in one batch per tenant a second (that flush is not on any request's path).
+    const touch = await measure(async () => cached.touch(tenant, nextId()));
     const scenario = `session resolution, ${CONCURRENCY} concurrent`;
     const bareName = `bare Redis GET (${recordSize} B)`;
     const row = (variant: string, m: typeof baseline): BenchRow => ({
@@ -83,6 +88,7 @@ export async function sessionResolution(context: ScenarioContext, redisUrl: stri
       { scenario, variant: bareName, baseline: '(baseline)', ...baseline, ratio: null },
       row('session client, cache miss (one MGET + parse)', miss),
       row('session client, cached (evicted by events)', hit),
+      row('session client, touch (coalesced, flushed in batches)', touch),
     ];
   } finally {
     await cached.close();
