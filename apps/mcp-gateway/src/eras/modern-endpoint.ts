@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { ErrorCodes, McpHeaders, SUPPORTED_PROTOCOL_VERSIONS, isModernRevision, validateModernRequest } from '@airlock/mcp-protocol';
+import { ErrorCodes, McpHeaders, SUPPORTED_PROTOCOL_VERSIONS, encodeHeaderValue, isModernRevision, validateModernRequest } from '@airlock/mcp-protocol';
+import type { JsonRpcErrorObject, ModernRequest } from '@airlock/mcp-protocol';
 import type { Logger } from '@airlock/observability';
 import type { AuthOutcome } from '../auth/bearer-auth.js';
 import type { TenantRecord, UpstreamServerRecord } from '../tenants/tenant-directory.js';
@@ -9,12 +10,15 @@ import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
 import { LegacyUpstreamBridge } from './legacy-upstream-bridge.js';
 import type { BridgeAnswer, LegacyBridgeDeps } from './legacy-upstream-bridge.js';
 import type { RawResponse } from '../transport/sse-stream-pump.js';
+import { serveAggregated } from './modern-aggregate.js';
 
 /** Everything the 2026-07-28 path needs from the request entry, which has already done route, Host/Origin, tenant and token. */
 export interface ModernCall {
   tenant: TenantRecord;
   /** The upstream a per-server endpoint names; undefined on the aggregated endpoint. */
   server: UpstreamServerRecord | undefined;
+  /** The tenant's upstreams (the aggregated endpoint routes among them). */
+  servers(): Promise<UpstreamServerRecord[]>;
   auth: AuthOutcome;
   headers: IncomingHttpHeaders;
   body: Buffer;
@@ -105,7 +109,11 @@ export class ModernEndpoint {
     await call.checkToolScopes({ method: request.method, params: request.params });
     const id = request.id ?? null;
     if (!call.server) {
-      return sendJson(response, 200, jsonRpcError(id, ErrorCodes.methodNotFound, 'The aggregated endpoint serves protocol revision 2026-07-28 clients only through /servers/<name>/mcp for now'));
+      const answer = await serveAggregated(await call.servers(), request, (server, sub) => this.ask(call, server, sub), (server) =>
+        this.deps.logger.warn({ server }, 'an upstream failed its list on the aggregated endpoint'),
+      );
+      if (call.closed.aborted) return;
+      return sendJson(response, answer.status, 'result' in answer ? { jsonrpc: '2.0', id, result: answer.result } : { jsonrpc: '2.0', id, error: answer.error });
     }
     if (isModernUpstream(call.server)) return this.forward(call, call.server, id);
     const claims = call.auth.claims;
@@ -143,6 +151,73 @@ export class ModernEndpoint {
     if (!streaming) return sendJson(response, answer.status, message);
     sse(message);
     response.end();
+  }
+
+  /** One request to one upstream for the aggregated endpoint, read to its single JSON-RPC answer (SSE included). */
+  private async ask(call: ModernCall, server: UpstreamServerRecord, request: ModernRequest): Promise<BridgeAnswer> {
+    const claims = call.auth.claims;
+    if (!isModernUpstream(server)) {
+      try {
+        return await this.bridge.serve(server, request, { tenant: call.tenant.slug, subject: claims.sub, clientId: claims.client_id, userToken: call.auth.token, signal: call.closed });
+      } catch (error) {
+        this.deps.logger.warn({ err: error, server: server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
+        return { status: 502, error: { code: ErrorCodes.internalError, message: 'The upstream server is unavailable' } };
+      }
+    }
+    const unavailable: BridgeAnswer = { status: 502, error: { code: ErrorCodes.internalError, message: 'The upstream server is unavailable' } };
+    const secrets = openUpstreamSecrets(this.deps.masterKey, server);
+    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, userToken: () => call.auth.token });
+    const version = call.headers[McpHeaders.protocolVersion];
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      [McpHeaders.method]: request.method,
+      ...(typeof version === 'string' ? { [McpHeaders.protocolVersion]: version } : {}),
+      ...(request.name !== undefined ? { [McpHeaders.name]: encodeHeaderValue(request.name) } : {}),
+    };
+    const id = request.id ?? 0;
+    let upstream: Response;
+    let text: string;
+    try {
+      upstream = await this.fetchImpl(server.url!, {
+        method: 'POST',
+        headers: { ...headers, ...credentialHeaders },
+        body: JSON.stringify({ jsonrpc: '2.0', id, method: request.method, params: request.params }),
+        signal: call.closed,
+      });
+      text = await upstream.text();
+    } catch (error) {
+      this.deps.logger.warn({ err: error, server: server.name }, '2026-07-28 upstream unreachable');
+      return unavailable;
+    }
+    if (upstream.status === 401 || upstream.status === 403) {
+      this.deps.logger.warn({ server: server.name, status: upstream.status }, '2026-07-28 upstream refused the gateway credentials');
+      return { status: 502, error: { code: ErrorCodes.internalError, message: 'The upstream server refused the gateway' } };
+    }
+    const messages: unknown[] = [];
+    try {
+      if ((upstream.headers.get('content-type') ?? '').includes('text/event-stream')) {
+        for (const event of text.split(/\r?\n\r?\n/)) {
+          const data = event
+            .split(/\r?\n/)
+            .filter((line) => line.startsWith('data:'))
+            .map((line) => line.slice(5).trimStart())
+            .join('\n');
+          if (data) messages.push(JSON.parse(data));
+        }
+      } else {
+        messages.push(JSON.parse(text));
+      }
+    } catch {
+      return unavailable;
+    }
+    const answer = messages.find(
+      (message): message is { id: unknown; result?: Record<string, unknown>; error?: JsonRpcErrorObject } =>
+        typeof message === 'object' && message !== null && (message as { id?: unknown }).id === id && ('result' in message || 'error' in message),
+    );
+    if (answer?.result) return { status: upstream.status, result: answer.result };
+    if (answer?.error) return { status: upstream.status, error: answer.error };
+    return unavailable;
   }
 
   private async forward(call: ModernCall, server: UpstreamServerRecord, id: string | number | null): Promise<void> {

@@ -250,6 +250,7 @@ export class McpEndpointHandler {
       return this.modern.handle({
         tenant,
         server,
+        servers: () => this.deps.directory.upstreamServers(tenant.id),
         auth,
         headers: request.headers,
         body,
