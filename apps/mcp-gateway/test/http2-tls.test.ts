@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixtureProcess, startGatewayWorld } from './support/gateway-harness.js';
 import type { FixtureProcess, GatewayWorld } from './support/gateway-harness.js';
+import { h2Request } from './support/h2-request.js';
 import { ACCEPT_BOTH, initializeBody } from './support/raw-mcp.js';
 
 // HTTPS with a self-signed certificate made here by openssl: ALPN offers h2 and HTTP/1.1 on one port.
@@ -15,24 +16,6 @@ import { ACCEPT_BOTH, initializeBody } from './support/raw-mcp.js';
 // fifty SSE tool calls, and keep receiving (keep-alives); an HTTP/1.1 client is served on the same port.
 
 const STREAMS = 50;
-
-function h2Request(session: ClientHttp2Session, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
-  return new Promise((resolve, reject) => {
-    const stream = session.request(headers);
-    let status = 0;
-    let responseHeaders: Record<string, unknown> = {};
-    let text = '';
-    stream.on('response', (received) => {
-      status = Number(received[':status']);
-      responseHeaders = received;
-    });
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => (text += chunk));
-    stream.on('end', () => resolve({ status, headers: responseHeaders, text }));
-    stream.on('error', reject);
-    stream.end(body);
-  });
-}
 
 /** An open SSE stream: its status and a way to wait until its text contains something. */
 function openSse(session: ClientHttp2Session, headers: Record<string, string>) {

@@ -1,30 +1,12 @@
 import { connect } from 'node:http2';
-import type { ClientHttp2Session } from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixtureProcess, startGatewayWorld } from './support/gateway-harness.js';
 import type { FixtureProcess, GatewayWorld } from './support/gateway-harness.js';
+import { h2Request } from './support/h2-request.js';
 import { ACCEPT_BOTH, initializeBody } from './support/raw-mcp.js';
 
 // Cleartext HTTP/2 (prior knowledge, what a proxy such as Caddy speaks to the gateway with `h2c://`):
 // many SSE streams of one session share one connection.
-
-function request(session: ClientHttp2Session, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
-  return new Promise((resolve, reject) => {
-    const stream = session.request(headers);
-    let status = 0;
-    let responseHeaders: Record<string, unknown> = {};
-    let text = '';
-    stream.on('response', (received) => {
-      status = Number(received[':status']);
-      responseHeaders = received;
-    });
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => (text += chunk));
-    stream.on('end', () => resolve({ status, headers: responseHeaders, text }));
-    stream.on('error', reject);
-    stream.end(body);
-  });
-}
 
 describe('gateway over h2c', () => {
   let world: GatewayWorld;
@@ -45,13 +27,13 @@ describe('gateway over h2c', () => {
     const token = await world.token(url.href);
     const session = connect(url.origin);
     const base = { ':path': url.pathname, 'content-type': 'application/json', accept: ACCEPT_BOTH, authorization: `Bearer ${token}` };
-    const init = await request(session, { ...base, ':method': 'POST' }, initializeBody());
+    const init = await h2Request(session, { ...base, ':method': 'POST' }, initializeBody());
     expect(init.status).toBe(200);
     const sessionId = String(init.headers['mcp-session-id']);
     const headers = { ...base, ':method': 'POST', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
     const answers = await Promise.all(
       Array.from({ length: 20 }, (_, index) =>
-        request(session, headers, JSON.stringify({ jsonrpc: '2.0', id: index, method: 'tools/call', params: { name: 'echo', arguments: { text: `n${index}` } } })),
+        h2Request(session, headers, JSON.stringify({ jsonrpc: '2.0', id: index, method: 'tools/call', params: { name: 'echo', arguments: { text: `n${index}` } } })),
       ),
     );
     for (const [index, answer] of answers.entries()) {
