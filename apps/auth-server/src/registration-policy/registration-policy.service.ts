@@ -3,6 +3,7 @@ import type { Infra } from '@airlock/platform';
 import { ClientMetadataError, INFRA, RegistrationPolicyGate } from '../oidc/ports.js';
 import type { TenantRecord } from '../oidc/ports.js';
 import { clientMetadataProblem } from './client-metadata-rules.js';
+import { clientNetworkKey } from './client-network.js';
 import { FixedWindowLimiter } from './fixed-window-limiter.js';
 import type { LimitSet } from './fixed-window-limiter.js';
 import { RegistrationRateLimitedError } from './registration-policy.errors.js';
@@ -16,7 +17,7 @@ export const DEFAULT_REGISTRATION_LIMITS: RegistrationLimits = {
 };
 
 export function registrationRateKeys(tenantSlug: string, ip: string): Record<keyof RegistrationLimits, string> {
-  return { perIp: `auth:rl:reg-ip:${tenantSlug}:${ip}`, perTenant: `auth:rl:reg-tenant:${tenantSlug}` };
+  return { perIp: `auth:rl:reg-ip:${tenantSlug}:${clientNetworkKey(ip)}`, perTenant: `auth:rl:reg-tenant:${tenantSlug}` };
 }
 
 /**

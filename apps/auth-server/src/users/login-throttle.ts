@@ -2,11 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { Infra } from '@airlock/platform';
 import { INFRA } from '../oidc/ports.js';
+import { clientNetworkKey } from '../registration-policy/client-network.js';
 import { FixedWindowLimiter } from '../registration-policy/fixed-window-limiter.js';
 import type { LimitSet, LimitVerdict } from '../registration-policy/fixed-window-limiter.js';
 import { normalizeEmail } from './user.repository.js';
 
-/** Failed attempts per account (tenant + email, existing or not), and per client IP across accounts (credential stuffing). */
+/** Failed attempts per account (tenant + email, existing or not), and per client network across accounts (credential stuffing). */
 export type LoginLimits = LimitSet<'perAccount' | 'perIp'>;
 
 export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
@@ -30,7 +31,7 @@ export class LoginThrottle {
 
   keys(tenantSlug: string, email: string, ip: string): Record<keyof LoginLimits, string> {
     const account = createHash('sha256').update(`${tenantSlug}\u0000${normalizeEmail(email)}`).digest('base64url');
-    return { perAccount: `auth:rl:login-acct:${tenantSlug}:${account}`, perIp: `auth:rl:login-ip:${tenantSlug}:${ip}` };
+    return { perAccount: `auth:rl:login-acct:${tenantSlug}:${account}`, perIp: `auth:rl:login-ip:${tenantSlug}:${clientNetworkKey(ip)}` };
   }
 
   /** Whether another attempt may be made now; refused verdicts carry Retry-After seconds. */
