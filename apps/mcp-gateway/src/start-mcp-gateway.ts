@@ -47,7 +47,7 @@ export interface GatewayTuning {
   stdioLimits: StdioLimits | undefined;
 }
 
-const DEFAULT_TUNING: GatewayTuning = {
+const DEFAULT_TUNING: Omit<GatewayTuning, 'perSessionPerMinute' | 'perTenantPerMinute'> = {
   bodyLimitBytes: 1024 * 1024,
   catalogCacheMs: 5_000,
   sessionIdleTimeoutMs: 30 * 60_000,
@@ -56,8 +56,6 @@ const DEFAULT_TUNING: GatewayTuning = {
   sseKeepAliveMs: 15_000,
   sseMaxEventsPerStream: 1_000,
   sseRetentionMs: 10 * 60_000,
-  perSessionPerMinute: 600,
-  perTenantPerMinute: 10_000,
   rateWindowMs: 60_000,
   shutdownGraceMs: 10_000,
   sessions: 'session-store',
@@ -74,7 +72,8 @@ export interface StartMcpGatewayOptions {
 const LOOPBACK_BINDS = new Set(['127.0.0.1', 'localhost', '::1']);
 
 export async function startMcpGateway({ config, infra, logger, tuning: overrides }: StartMcpGatewayOptions): Promise<StartedApp> {
-  const tuning = { ...DEFAULT_TUNING, ...overrides };
+  // Rate limits come from config (GATEWAY_RATE_LIMIT_*); tests may still override them through `tuning`.
+  const tuning = { ...DEFAULT_TUNING, ...config.rateLimits, ...overrides };
   const directory = new TenantDirectory(infra.pg, {
     hot: infra.hot,
     cacheMs: tuning.catalogCacheMs,

@@ -49,6 +49,21 @@ describe('loadConfig', () => {
     expect(loadConfig(gatewayConfigSchema, { GATEWAY_PORT: '', DATABASE_URL: '' }).port).toBe(3001);
   });
 
+  it('reads the gateway rate limits, defaulting to 10,000 per tenant and 600 per session a minute', () => {
+    expect(loadConfig(gatewayConfigSchema, {}).rateLimits).toEqual({ perTenantPerMinute: 10_000, perSessionPerMinute: 600 });
+    expect(
+      loadConfig(gatewayConfigSchema, { GATEWAY_RATE_LIMIT_PER_TENANT_PER_MINUTE: '50000', GATEWAY_RATE_LIMIT_PER_SESSION_PER_MINUTE: '1200' }).rateLimits,
+    ).toEqual({ perTenantPerMinute: 50_000, perSessionPerMinute: 1_200 });
+  });
+
+  it.each(['0', '-5', '1.5', 'lots', '1e6', '2000000000'])('refuses the rate limit %s, naming the key', (value) => {
+    const error = errorOf(() =>
+      loadConfig(gatewayConfigSchema, { GATEWAY_RATE_LIMIT_PER_TENANT_PER_MINUTE: value, GATEWAY_RATE_LIMIT_PER_SESSION_PER_MINUTE: value }),
+    );
+    expect(error.issues.map((i) => i.key)).toEqual(['GATEWAY_RATE_LIMIT_PER_SESSION_PER_MINUTE', 'GATEWAY_RATE_LIMIT_PER_TENANT_PER_MINUTE']);
+    expect(error.message).not.toContain(value);
+  });
+
   it('strips trailing slashes from public URLs', () => {
     expect(loadConfig(gatewayConfigSchema, { GATEWAY_PUBLIC_URL: 'https://mcp.example.com/' }).publicUrl).toBe('https://mcp.example.com');
   });

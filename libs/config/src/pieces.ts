@@ -34,12 +34,13 @@ export const boolean = (fallback: boolean) =>
     .transform((v) => v === 'true' || v === '1' || v === 'yes')
     .prefault(fallback ? "true" : "false");
 
-export const positiveInt = (fallback: number) =>
+export const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
   z
     .string()
     .regex(/^\d+$/, { error: 'must be a whole number' })
     .transform(Number)
     .refine((n) => n > 0, { error: 'must be greater than zero' })
+    .refine((n) => n <= max, { error: `must be at most ${max}` })
     .prefault(String(fallback));
 
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { boolean, httpUrl, logLevel, masterKey, port, postgresUrl, redisUrl, secretString } from './pieces.js';
+import { boolean, httpUrl, logLevel, masterKey, port, positiveInt, postgresUrl, redisUrl, secretString } from './pieces.js';
 
 // Env shapes per concern. Each app's schema is the union of the shapes it needs; the launcher, which runs
 // every app in one process, takes the union of all of them.
@@ -34,6 +34,14 @@ const authShape = {
 const gatewayShape = {
   GATEWAY_PORT: port(3001),
   GATEWAY_PUBLIC_URL: httpUrl.optional(),
+};
+
+/** Read by the gateway alone (the other apps only need to know where the gateway is). */
+const gatewayLimitsShape = {
+  /** Calls a tenant may make per minute across all its sessions and replicas. */
+  GATEWAY_RATE_LIMIT_PER_TENANT_PER_MINUTE: positiveInt(10_000, 1_000_000_000),
+  /** Calls one MCP session may make per minute. */
+  GATEWAY_RATE_LIMIT_PER_SESSION_PER_MINUTE: positiveInt(600, 1_000_000_000),
 };
 
 const sessionStoreShape = {
@@ -113,7 +121,7 @@ export const sessionStoreConfigSchema = z
   }));
 
 export const gatewayConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...gatewayShape, ...authShape, ...sessionStoreShape })
+  .object({ ...runtimeShape, ...httpShape, ...gatewayShape, ...gatewayLimitsShape, ...authShape, ...sessionStoreShape })
   .superRefine(tlsPairCheck)
   .transform((env) => ({
     ...runtime(env),
@@ -123,11 +131,15 @@ export const gatewayConfigSchema = z
     authPublicUrl: publicUrl(env.AUTH_PUBLIC_URL, env.AUTH_PORT),
     authInternalUrl: env.AUTH_INTERNAL_URL ?? publicUrl(env.AUTH_PUBLIC_URL, env.AUTH_PORT),
     sessionStoreUrl: publicUrl(env.SESSION_STORE_URL, env.SESSION_STORE_PORT),
+    rateLimits: {
+      perTenantPerMinute: env.GATEWAY_RATE_LIMIT_PER_TENANT_PER_MINUTE,
+      perSessionPerMinute: env.GATEWAY_RATE_LIMIT_PER_SESSION_PER_MINUTE,
+    },
   }));
 
 /** Everything the three apps need; what the launcher parses when it runs them in one process. */
 export const platformConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...authShape, ...gatewayShape, ...sessionStoreShape })
+  .object({ ...runtimeShape, ...httpShape, ...authShape, ...gatewayShape, ...gatewayLimitsShape, ...sessionStoreShape })
   .superRefine(tlsPairCheck)
   .superRefine(adminPairCheck);
 
