@@ -80,7 +80,10 @@ class ClientAdapter implements Adapter {
       try {
         return (await this.deps.clientMetadata.resolve(this.deps.tenant, id)) as AdapterPayload;
       } catch (error) {
-        if (error instanceof ClientMetadataError) throw new errors.InvalidClient('client metadata document refused', error.description);
+        if (error instanceof ClientMetadataError) {
+          if (error.error === 'rate_limited') throw new errors.TemporarilyUnavailable(error.description);
+          throw new errors.InvalidClient('client metadata document refused', error.description);
+        }
         throw error;
       }
     }

@@ -4,6 +4,12 @@ export interface ClientMetadataOptions extends SafeFetchOptions {
   /** Bounds on how long a fetched document is trusted, whatever its Cache-Control says (seconds). */
   minCacheSeconds: number;
   maxCacheSeconds: number;
+  /**
+   * Documents fetched per tenant (across replicas) per minute, and at once per process: a flood of
+   * authorization requests naming fresh client_id URLs must not turn the auth server into a crawler.
+   */
+  maxFetchesPerTenantPerMinute: number;
+  maxConcurrentFetchesPerTenant: number;
 }
 
 /** Injection token for the options (the module derives them from the auth server config). */
@@ -18,5 +24,7 @@ export function defaultClientMetadataOptions(env: 'development' | 'production' |
     allowLoopbackHttp: env !== 'production',
     minCacheSeconds: 60,
     maxCacheSeconds: 24 * 60 * 60,
+    maxFetchesPerTenantPerMinute: 60,
+    maxConcurrentFetchesPerTenant: 8,
   };
 }

@@ -4,6 +4,7 @@ import type { Infra } from '@airlock/platform';
 import { ClientMetadataError, ClientMetadataResolver, INFRA } from '../oidc/ports.js';
 import type { TenantRecord } from '../oidc/ports.js';
 import { clientMetadataProblem } from '../registration-policy/client-metadata-rules.js';
+import { FixedWindowLimiter } from '../registration-policy/fixed-window-limiter.js';
 import { clientIdUrlProblem } from './client-id-url.js';
 import { CLIENT_METADATA_OPTIONS } from './client-metadata.options.js';
 import type { ClientMetadataOptions } from './client-metadata.options.js';
@@ -53,6 +54,8 @@ export class ClientMetadataService extends ClientMetadataResolver {
   private readonly fetcher: SafeFetcher;
   /** One fetch per document at a time per process; concurrent authorizations share it. */
   private readonly pending = new Map<string, Promise<Record<string, unknown>>>();
+  private readonly fetchesInFlight = new Map<string, number>();
+  private readonly limiter: FixedWindowLimiter;
 
   constructor(
     @Inject(INFRA) private readonly infra: Pick<Infra, 'hot'>,
@@ -62,6 +65,7 @@ export class ClientMetadataService extends ClientMetadataResolver {
   ) {
     super();
     this.fetcher = new SafeFetcher(resolver, options);
+    this.limiter = new FixedWindowLimiter(infra.hot);
   }
 
   static cacheKey(tenantSlug: string, clientIdUrl: string): string {
@@ -85,10 +89,30 @@ export class ClientMetadataService extends ClientMetadataResolver {
     const pendingKey = `${tenant.id}\u0000${clientIdUrl}`;
     let request = this.pending.get(pendingKey);
     if (!request) {
-      request = this.fetchAndStore(tenant, clientIdUrl, key).finally(() => this.pending.delete(pendingKey));
+      request = this.fetchWithinBudget(tenant, clientIdUrl, key, stored?.metadata).finally(() => this.pending.delete(pendingKey));
       this.pending.set(pendingKey, request);
     }
     return request;
+  }
+
+  /** Over budget, a document fetched before still serves (stale beats down); a new one is refused. */
+  private async fetchWithinBudget(tenant: TenantRecord, clientIdUrl: string, key: string, stale: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
+    const inFlight = this.fetchesInFlight.get(tenant.id) ?? 0;
+    const refusal = () => {
+      if (stale) return stale;
+      throw new ClientMetadataError('rate_limited', 'too many client metadata documents are being fetched for this tenant; try again later');
+    };
+    if (inFlight >= this.options.maxConcurrentFetchesPerTenant) return refusal();
+    this.fetchesInFlight.set(tenant.id, inFlight + 1);
+    try {
+      const verdict = await this.limiter.hit(`auth:rl:cimd-fetch:${tenant.slug}`, { max: this.options.maxFetchesPerTenantPerMinute, windowMs: 60_000 });
+      if (!verdict.allowed) return refusal();
+      return await this.fetchAndStore(tenant, clientIdUrl, key);
+    } finally {
+      const left = (this.fetchesInFlight.get(tenant.id) ?? 1) - 1;
+      if (left > 0) this.fetchesInFlight.set(tenant.id, left);
+      else this.fetchesInFlight.delete(tenant.id);
+    }
   }
 
   private async fetchAndStore(tenant: TenantRecord, clientIdUrl: string, key: string): Promise<Record<string, unknown>> {

@@ -38,6 +38,7 @@ describe('ClientMetadataService (Client ID Metadata Documents)', () => {
   let tenant: TenantRecord;
   let server: Awaited<ReturnType<typeof startRouteServer>>;
   let slowRelease: () => void = () => undefined;
+  const heldReplies: Array<() => void> = [];
 
   const service = (options: Partial<ClientMetadataOptions> = {}, resolver: HostResolver = new SystemHostResolver()) =>
     new ClientMetadataService({ hot }, { ...defaultClientMetadataOptions('development'), ...options }, new ClientMetadataRepository({ pg: db.pg }), resolver);
@@ -97,11 +98,19 @@ describe('ClientMetadataService (Client ID Metadata Documents)', () => {
       '/no-name': (req, res, base) => res.end(JSON.stringify({ client_id: `${base}/no-name`, redirect_uris: ['https://a.example/cb'] })),
       '/implicit': (req, res, base) => res.end(doc(`${base}/implicit`, { grant_types: ['implicit'] })),
       '/status-500': (req, res) => res.writeHead(500).end(),
+      '/budget': (req, res, base) => {
+        res.setHeader('content-type', 'application/json');
+        res.end(doc(`${base}${req.url}`));
+      },
+      '/held': (req, res, base) => {
+        heldReplies.push(() => res.end(doc(`${base}${req.url}`)));
+      },
     });
   });
 
   afterAll(async () => {
     slowRelease();
+    for (const reply of heldReplies) reply();
     await server?.close();
     await hot?.close();
     await db?.close();
@@ -242,6 +251,46 @@ describe('ClientMetadataService (Client ID Metadata Documents)', () => {
     it('caches nothing for a refused document', async () => {
       const { rows } = await db.pg.query(`SELECT 1 FROM oauth_clients WHERE tenant_id = $1 AND client_id LIKE '%/wrong-id'`, [tenant.id]);
       expect(rows).toHaveLength(0);
+    });
+  });
+
+  describe('fetch budget per tenant', () => {
+    it('refuses new documents past the per-minute budget, keeps serving ones fetched before, and leaves other tenants alone', async () => {
+      const limited = await insertTenant(db.pg, 'cimd-budget');
+      const other = await insertTenant(db.pg, 'cimd-budget-other');
+      // Documents trusted for one second, so the first one is stale (in Postgres only) when asked again.
+      const svc = service({ maxFetchesPerTenantPerMinute: 2, minCacheSeconds: 1, maxCacheSeconds: 1 });
+      const url = (n: number) => `${server.base}/budget?n=${n}`;
+      await svc.resolve(limited, url(1));
+      await svc.resolve(limited, url(2));
+
+      const error = await refusal(svc.resolve(limited, url(3)));
+      expect(error.error).toBe('rate_limited');
+      expect(server.hits.get('/budget')).toBe(2);
+      await expect(svc.resolve(other, url(3))).resolves.toMatchObject({ client_id: url(3) });
+      expect(server.hits.get('/budget')).toBe(3);
+
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      await expect(svc.resolve(limited, url(1))).resolves.toMatchObject({ client_id: url(1) });
+      expect(server.hits.get('/budget')).toBe(3);
+    });
+
+    it('refuses a new document while the tenant already has its maximum of fetches in flight', async () => {
+      const limited = await insertTenant(db.pg, 'cimd-concurrency');
+      const svc = service({ maxConcurrentFetchesPerTenant: 1 });
+      const first = svc.resolve(limited, `${server.base}/held?n=1`);
+      await expect.poll(() => heldReplies.length).toBe(1);
+
+      const error = await refusal(svc.resolve(limited, `${server.base}/held?n=2`));
+      expect(error.error).toBe('rate_limited');
+      expect(server.hits.get('/held')).toBe(1);
+
+      heldReplies.shift()?.();
+      await first;
+      const second = svc.resolve(limited, `${server.base}/held?n=2`);
+      await expect.poll(() => heldReplies.length).toBe(1);
+      heldReplies.shift()?.();
+      await expect(second).resolves.toMatchObject({ client_id: `${server.base}/held?n=2` });
     });
   });
 });
