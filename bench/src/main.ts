@@ -13,9 +13,11 @@ import { tenantsScale } from './scenarios/tenants-scale.js';
 import { tokenEndpoint } from './scenarios/token-endpoint.js';
 import type { BenchPlatform, Scenario, ScenarioContext } from './scenarios/scenario.js';
 
-// `npm run bench [-- --quick] [-- --only <name>]`: runs every scenario against its baseline in this same
-// run and writes bench/results/latest.{json,md} (quick runs: quick.{json,md}, not committed). Speeds are
-// never asserted; ratios against the same run's baselines are what we track.
+// `npm run bench [-- --quick] [-- --only <name>] [-- --node-options "<flags>"]`: runs every scenario
+// against its baseline in this same run and writes bench/results/latest.{json,md} (quick runs:
+// quick.{json,md}, not committed). Speeds are never asserted; ratios against the same run's baselines are
+// what we track. `--node-options` (or BENCH_SERVICE_NODE_OPTIONS) becomes NODE_OPTIONS of the three
+// service processes only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/airlock-prof" to profile them.
 
 // The bench reads its few settings here, as a tool; the services read theirs through @airlock/config.
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -33,7 +35,19 @@ const scenarios: Array<Scenario & { platform?: boolean }> = [
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const valueOf = (flag: string) => {
+  const index = args.indexOf(flag);
+  if (index < 0) return undefined;
+  const value = args[index + 1];
+  if (value === undefined || (value.startsWith('--') && flag !== '--node-options')) throw new Error(`bench: ${flag} needs a value`);
+  return value;
+};
+const only = valueOf('--only');
+if (only !== undefined && !scenarios.some((scenario) => scenario.name === only)) {
+  process.stderr.write(`bench: unknown scenario ${only}; one of ${scenarios.map((scenario) => scenario.name).join(', ')}\n`);
+  process.exit(2);
+}
+const serviceNodeOptions = valueOf('--node-options') ?? (process.env['BENCH_SERVICE_NODE_OPTIONS'] || undefined);
 const selected = scenarios.filter((scenario) => !only || scenario.name === only);
 const context: ScenarioContext = quick ? { warmupMs: 500, roundMs: 1_500, rounds: 1, quick } : { warmupMs: 3_000, roundMs: 8_000, rounds: 3, quick };
 
@@ -46,9 +60,12 @@ if (selected.some((scenario) => scenario.name !== 'jwt-verify' && scenario.name 
   const started = await startPlatform({
     databaseUrl,
     redisUrl,
+    serviceNodeOptions,
     upstreams: Object.fromEntries(Object.values(upstreams).map((u) => [u.name, `http://127.0.0.1:${u.port}/mcp`])),
   });
   platform = { ...started, upstreams };
+  // Profiles written with --node-options name the process by pid.
+  process.stderr.write(`bench: ${[started.auth, started.sessionStore, started.gateway].map((service) => `${service.name} pid ${service.pid}`).join(', ')}\n`);
   const running = platform;
   const platformCpu = async () => {
     const [gateway, sessionStore, auth] = await Promise.all([running.gateway.sample(), running.sessionStore.sample(), running.auth.sample()]);

@@ -68,7 +68,9 @@ export async function startServiceProcess(options: StartServiceOptions): Promise
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      // Long enough for a graceful drain (the gateway waits up to 10 s for open streams, then for in-flight
+      // calls), so profiles written at exit (--cpu-prof) are complete.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await exited;
       clearTimeout(timer);
     },
