@@ -16,6 +16,8 @@ import { SessionHotRepository } from './sessions/session-hot.repository.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import type { SessionDefaults } from './sessions/sessions.service.js';
 import { TouchBatcher } from './sessions/touch-batcher.js';
+import { StateHandleHotRepository } from './state-handles/state-handle-hot.repository.js';
+import { StateHandlesService } from './state-handles/state-handles.service.js';
 import { TenantDirectory } from './tenants/tenant-directory.js';
 
 /** Knobs with production defaults; tests shorten the periods. */
@@ -77,7 +79,7 @@ export async function startSessionStore({ config, infra, logger: parentLogger, t
   // The revoked-grant set loads in the background: the store must come up (and report not ready) while Redis is down.
   verifier.start().catch((error: unknown) => logger.warn({ err: error }, 'revoked-grant feed not started yet; retried on first request'));
 
-  const app = await createHttpApp(createAppModule({ sessions, auth }), { name: 'session-store', http: config.http, logger, readiness: infra.readiness });
+  const app = await createHttpApp(createAppModule({ sessions, stateHandles: new StateHandlesService(new StateHandleHotRepository(infra.hot)), auth }), { name: 'session-store', http: config.http, logger, readiness: infra.readiness });
   let url: string;
   try {
     url = await listenHttpApp(app, { port: config.port, host: config.http.host });

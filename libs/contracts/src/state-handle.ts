@@ -21,11 +21,11 @@ export const pendingInputSchema = z.object({
 
 export const stateHandleSchema = z.object({
   handle: stateHandleIdSchema,
-  tenant: z.string(),
-  subject: z.string(),
-  clientId: z.string(),
+  tenant: z.string().min(1),
+  subject: z.string().min(1),
+  clientId: z.string().min(1),
   /** The hosted server (upstream) and the upstream session the parked call runs in. */
-  server: z.string(),
+  server: z.string().min(1),
   upstreamSessionId: z.string().optional(),
   /** The parked upstream request (the client's original call, re-issued by the gateway). */
   upstreamRequestId: z.union([z.string(), z.number()]),
@@ -33,10 +33,11 @@ export const stateHandleSchema = z.object({
   request: z.object({ method: z.string(), name: z.string().optional(), digest: z.string() }),
   pending: z.array(pendingInputSchema).min(1),
   /** Gateway replica holding the parked call; a retry landing elsewhere is forwarded there. */
-  owner: z.string(),
+  owner: z.string().min(1),
   round: z.number().int().min(1),
-  createdAt: z.string(),
-  expiresAt: z.string(),
+  createdAt: z.iso.datetime(),
+  /** The record lives exactly this long (the session store's TTL). */
+  expiresAt: z.iso.datetime(),
 });
 export type StateHandle = z.infer<typeof stateHandleSchema>;
 export type PendingInput = z.infer<typeof pendingInputSchema>;

@@ -2,7 +2,7 @@ import { issuerUrl } from '@airlock/contracts';
 
 export class SessionStoreClientError extends Error {
   constructor(
-    readonly code: 'temporarily_unavailable' | 'unauthorized' | 'invalid_request' | 'not_found' | 'server_error',
+    readonly code: 'temporarily_unavailable' | 'unauthorized' | 'invalid_request' | 'not_found' | 'conflict' | 'server_error',
     readonly status: number,
     message: string,
   ) {

@@ -1,11 +1,12 @@
-import { Scopes, SESSION_EVENTS_CHANNEL, sessionEndedEventSchema, sessionSchema, sessionStoreAudience, touchSessionsResponseSchema } from '@airlock/contracts';
-import type { Session, UpdateSessionRequest } from '@airlock/contracts';
+import { Scopes, SESSION_EVENTS_CHANNEL, sessionEndedEventSchema, sessionSchema, sessionStoreAudience, stateHandleKey, stateHandleSchema, touchSessionsResponseSchema } from '@airlock/contracts';
+import type { Session, StateHandle, UpdateSessionRequest } from '@airlock/contracts';
 import type { z } from 'zod';
 import type { createSessionRequestSchema } from '@airlock/contracts';
 import type { HotStore } from '@airlock/redis';
 import { deriveServiceClientSecret, ServiceClients } from '@airlock/platform';
 import { parseHotSession, sessionRecordKey, sessionSeenKey } from './session-hot-format.js';
 import { ServiceTokens, SessionStoreClientError } from './service-token.js';
+import { parseStateHandle, stateHandleRecordKey } from './state-handle-format.js';
 
 export type CreateSessionInput = z.input<typeof createSessionRequestSchema>;
 
@@ -42,6 +43,21 @@ export interface SessionClient {
   /** Sends pending touches now. */
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** State handles (single-use, never cached in process). */
+  stateHandles: StateHandleClient;
+}
+
+/**
+ * The gateway's state handles in the session store, keyed by tenant, subject and handle. Writes go
+ * through the API; `get` reads the hot store directly (one round trip).
+ */
+export interface StateHandleClient {
+  /** Stores a new handle until its `expiresAt`; throws `conflict` when the handle exists. */
+  put(record: StateHandle): Promise<void>;
+  /** The live handle or null (another subject's or tenant's handle is null too). */
+  get(tenant: string, subject: string, handle: string): Promise<StateHandle | null>;
+  /** Deletes the handle and returns it; null when it was not live (expired, or consumed by another retry). */
+  consume(tenant: string, subject: string, handle: string): Promise<StateHandle | null>;
 }
 
 interface CacheEntry {
@@ -88,11 +104,11 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
     }
   }
 
-  async function call(tenant: string, method: string, path: string, body?: unknown, retried = false): Promise<Response> {
+  async function call(tenant: string, method: string, path: string, body?: unknown, retried = false, resource = 'sessions'): Promise<Response> {
     const token = await tokens.get(tenant);
     let response: Response;
     try {
-      response = await fetchImpl(`${base}/v1/t/${tenant}/sessions${path}`, {
+      response = await fetchImpl(`${base}/v1/t/${tenant}/${resource}${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -103,7 +119,7 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
     }
     if (response.status === 401 && !retried) {
       tokens.invalidate(tenant);
-      return call(tenant, method, path, body, true);
+      return call(tenant, method, path, body, true, resource);
     }
     return response;
   }
@@ -112,7 +128,17 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
     const body = (await response.json().catch(() => ({}))) as { error?: unknown; error_description?: unknown };
     const description = typeof body.error_description === 'string' ? body.error_description : `session store answered ${response.status}`;
     const code =
-      response.status === 503 ? 'temporarily_unavailable' : response.status === 404 ? 'not_found' : response.status === 400 ? 'invalid_request' : response.status === 401 || response.status === 403 ? 'unauthorized' : 'server_error';
+      response.status === 503
+        ? 'temporarily_unavailable'
+        : response.status === 404
+          ? 'not_found'
+          : response.status === 409
+            ? 'conflict'
+            : response.status === 400
+              ? 'invalid_request'
+              : response.status === 401 || response.status === 403
+                ? 'unauthorized'
+                : 'server_error';
     return new SessionStoreClientError(code, response.status, description);
   }
 
@@ -219,6 +245,31 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
     },
 
     flush: flushTouches,
+
+    stateHandles: {
+      async put(record) {
+        const response = await call(record.tenant, 'POST', '', record, false, 'state-handles');
+        if (response.status !== 201) throw await failure(response);
+      },
+
+      async get(tenant, subject, handle) {
+        let raw: string | null;
+        try {
+          raw = await options.hot.get(stateHandleRecordKey(tenant, subject, handle));
+        } catch {
+          throw new SessionStoreClientError('temporarily_unavailable', 503, 'state handles cannot be read right now');
+        }
+        const record = parseStateHandle(raw);
+        return record && record.tenant === tenant && record.subject === subject && Date.parse(record.expiresAt) > Date.now() ? record : null;
+      },
+
+      async consume(tenant, subject, handle) {
+        const response = await call(tenant, 'DELETE', `/${encodeURIComponent(stateHandleKey(subject, handle))}`, undefined, false, 'state-handles');
+        if (response.status === 404) return null;
+        if (!response.ok) throw await failure(response);
+        return stateHandleSchema.parse(await response.json());
+      },
+    },
 
     async close() {
       if (timer) clearInterval(timer);
