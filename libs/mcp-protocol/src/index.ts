@@ -39,3 +39,15 @@ export {
 } from './modern-upstream-bridge.js';
 export type { LegacyClientProfile, ClientRequestsOutcome, RetryOutcome } from './modern-upstream-bridge.js';
 export { requestDigest } from './request-digest.js';
+export {
+  LISTEN_NOTIFICATIONS,
+  parseListenFilter,
+  honoredFilter,
+  isEmptyFilter,
+  listenFilterAccepts,
+  listenNotification,
+  listenAcknowledgement,
+  listenEndResponse,
+  withoutSubscriptionId,
+} from './subscriptions-listen.js';
+export type { SubscriptionFilter } from './subscriptions-listen.js';

@@ -32,6 +32,8 @@ export interface FixtureState {
   extraToolEnabled: boolean;
   notifier?: FixtureNotifier;
   codec: RequestStateCodec<FlowState>;
+  /** Labels of `test_wait_for_cancel` calls that started, and of those whose request was cancelled (the client closed the stream). */
+  waiting: { started: string[]; cancelled: string[] };
 }
 
 /** What a multi-round-trip flow carries in its HMAC-sealed `requestState`. */
@@ -49,6 +51,7 @@ const nameSchema = { type: 'object' as const, properties: { name: { type: 'strin
 export function createFixtureState(options: NextFixtureOptions = {}): FixtureState {
   return {
     extraToolEnabled: false,
+    waiting: { started: [], cancelled: [] },
     codec: createRequestStateCodec<FlowState>({ key: options.requestStateKey ?? randomBytes(32), ttlSeconds: 600 }),
   };
 }
@@ -166,6 +169,28 @@ function registerDiagnosticTools(server: McpServer, state: FixtureState): void {
     state.notifier?.promptsChanged();
     return text('Prompt list change announced');
   });
+  // For cancellation tests: runs until its request is cancelled (or 60 s), and remembers which were.
+  server.registerTool(
+    'test_wait_for_cancel',
+    { description: 'Waits until the request is cancelled, then records its label', inputSchema: z.object({ label: z.string() }) },
+    async ({ label }, ctx) => {
+      const signal = ctx.mcpReq.signal;
+      state.waiting.started.push(label);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 60_000);
+        signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        }, { once: true });
+        if (signal.aborted) resolve();
+      });
+      if (signal.aborted) state.waiting.cancelled.push(label);
+      return text(signal.aborted ? `${label}: cancelled` : `${label}: not cancelled`);
+    },
+  );
+  server.registerTool('test_cancelled_calls', { description: 'Lists the labels of test_wait_for_cancel calls started and cancelled' }, () =>
+    text(JSON.stringify(state.waiting)),
+  );
   if (state.extraToolEnabled) server.registerTool('extra_tool', { description: 'Listed after test_trigger_tool_change' }, () => text('extra'));
 }
 

@@ -29,14 +29,20 @@ export async function serveAggregated(allServers: UpstreamServerRecord[], reques
   const params = request.params;
 
   if (request.method === 'server/discover') {
-    const capabilities: Record<string, Record<string, never>> = {};
+    const capabilities: Record<string, Record<string, boolean>> = {};
     const answers = await Promise.all(servers.map((server) => ask(server, request).catch(() => undefined)));
     for (const answer of answers) {
       if (!answer || !('result' in answer)) continue;
       const offered = answer.result['capabilities'];
       if (typeof offered !== 'object' || offered === null) continue;
-      // listChanged/subscribe are dropped: subscriptions/listen is not aggregated.
-      for (const key of Object.keys(offered)) if (['tools', 'prompts', 'resources', 'completions', 'logging'].includes(key)) capabilities[key] = {};
+      for (const [key, value] of Object.entries(offered as Record<string, unknown>)) {
+        if (!['tools', 'prompts', 'resources', 'completions', 'logging'].includes(key)) continue;
+        const merged = (capabilities[key] ??= {});
+        // subscriptions/listen fans in every upstream: a change any of them announces reaches the client.
+        for (const flag of ['listChanged', 'subscribe']) {
+          if (typeof value === 'object' && value !== null && (value as Record<string, unknown>)[flag] === true) merged[flag] = true;
+        }
+      }
     }
     return {
       status: 200,
@@ -99,5 +105,6 @@ export async function serveAggregated(allServers: UpstreamServerRecord[], reques
     return ask(server, { ...request, params: { ...params, ref: inner } });
   }
 
+  // subscriptions/listen never gets here: the endpoint serves it as a stream (subscriptions-aggregate.ts).
   return { status: 200, error: { code: ErrorCodes.methodNotFound, message: `Method not found on the aggregated endpoint: ${request.method}` } };
 }

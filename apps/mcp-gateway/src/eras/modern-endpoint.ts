@@ -1,7 +1,17 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { ErrorCodes, McpHeaders, SUPPORTED_PROTOCOL_VERSIONS, encodeHeaderValue, isModernRevision, validateModernRequest } from '@airlock/mcp-protocol';
-import type { JsonRpcErrorObject, ModernRequest } from '@airlock/mcp-protocol';
+import {
+  ErrorCodes,
+  McpHeaders,
+  MetaKeys,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  encodeHeaderValue,
+  isEmptyFilter,
+  isModernRevision,
+  parseListenFilter,
+  validateModernRequest,
+} from '@airlock/mcp-protocol';
+import type { JsonRpcErrorObject, JsonRpcId, ModernRequest, SubscriptionFilter } from '@airlock/mcp-protocol';
 import type { Logger } from '@airlock/observability';
 import type { AuthOutcome } from '../auth/bearer-auth.js';
 import type { TenantRecord, UpstreamServerRecord } from '../tenants/tenant-directory.js';
@@ -11,6 +21,11 @@ import { LegacyUpstreamBridge } from './legacy-upstream-bridge.js';
 import type { BridgeAnswer, LegacyBridgeDeps } from './legacy-upstream-bridge.js';
 import type { RawResponse } from '../transport/sse-stream-pump.js';
 import { serveAggregated } from './modern-aggregate.js';
+import { openAggregatedListen } from './subscriptions-aggregate.js';
+import { openLegacyListen } from './subscriptions-legacy.js';
+import { openModernListen } from './subscriptions-modern.js';
+import { ListenStream, readSseMessages } from './subscriptions-stream.js';
+import type { ListenSource } from './subscriptions-stream.js';
 
 /** Everything the 2026-07-28 path needs from the request entry, which has already done route, Host/Origin, tenant and token. */
 export interface ModernCall {
@@ -36,7 +51,11 @@ export interface ModernEndpointDeps extends LegacyBridgeDeps {
   masterKey: Buffer;
   logger: Logger;
   fetchImpl?: typeof fetch;
+  /** Open `subscriptions/listen` streams this process serves at most (each holds upstream connections). */
+  maxListenStreams?: number;
 }
+
+type Progress = { progress: number; total?: number; message?: string };
 
 const node = (response: RawResponse) => response as ServerResponse;
 /** Every new-era answer: never cached by intermediaries, never buffered by a reverse proxy (the spec's MUST for SSE). */
@@ -48,6 +67,39 @@ function sendJson(response: RawResponse, status: number, body: unknown): void {
 }
 
 const jsonRpcError = (id: string | number | null, code: number, message: string) => ({ jsonrpc: '2.0', id, error: { code, message } });
+
+/**
+ * How an answer goes back: as JSON, or, once a progress notification arrived for a request that asked for
+ * progress (`progressToken` in `_meta`), as SSE with the notifications first and the response last.
+ */
+function progressResponder(call: ModernCall, request: ModernRequest) {
+  const { response } = call;
+  const progressToken = ((request.params['_meta'] ?? {}) as Record<string, unknown>)['progressToken'];
+  let streaming = false;
+  const sse = (message: unknown) => node(response).write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+  const onProgress =
+    typeof progressToken === 'string' || typeof progressToken === 'number'
+      ? (progress: Progress) => {
+          if (call.closed.aborted) return;
+          if (!streaming) {
+            node(response).writeHead(200, { 'content-type': 'text/event-stream', ...MODERN_HEADERS });
+            streaming = true;
+          }
+          sse({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken, ...progress } });
+        }
+      : undefined;
+  return {
+    onProgress,
+    finish(id: JsonRpcId | null, answer: BridgeAnswer): void {
+      // Closing the stream cancelled the request: nothing more is sent for it.
+      if (call.closed.aborted) return;
+      const message = 'result' in answer ? { jsonrpc: '2.0', id, result: answer.result } : { jsonrpc: '2.0', id, error: answer.error };
+      if (!streaming) return sendJson(response, answer.status, message);
+      sse(message);
+      response.end();
+    },
+  };
+}
 
 /** An upstream speaks 2026-07-28 when its record says so (`upstream_servers.protocol_version`). */
 export function isModernUpstream(server: UpstreamServerRecord): boolean {
@@ -67,14 +119,17 @@ const FORWARDED_HEADERS = ['content-type', 'accept', McpHeaders.protocolVersion,
 export class ModernEndpoint {
   private readonly fetchImpl: typeof fetch;
   private readonly bridge: LegacyUpstreamBridge;
+  private readonly listens = new Set<() => Promise<void>>();
 
   constructor(private readonly deps: ModernEndpointDeps) {
     this.fetchImpl = deps.fetchImpl ?? fetch;
     this.bridge = new LegacyUpstreamBridge(deps);
   }
 
-  close(): Promise<void> {
-    return this.bridge.close();
+  /** Graceful shutdown: every listen stream gets its `subscriptions/listen` response and ends; bridged sessions close. */
+  async close(): Promise<void> {
+    await Promise.all([...this.listens].map((end) => end()));
+    await this.bridge.close();
   }
 
   async handle(call: ModernCall): Promise<void> {
@@ -108,30 +163,17 @@ export class ModernEndpoint {
     await call.rateLimit();
     await call.checkToolScopes({ method: request.method, params: request.params });
     const id = request.id ?? null;
+    // The per-server endpoint of a 2026-07-28 upstream relays listen streams as they are (forward, below).
+    if (request.method === 'subscriptions/listen' && !(call.server && isModernUpstream(call.server))) return this.listen(call, request);
+    const progress = progressResponder(call, request);
     if (!call.server) {
-      const answer = await serveAggregated(await call.servers(), request, (server, sub) => this.ask(call, server, sub), (server) =>
+      const answer = await serveAggregated(await call.servers(), request, (server, sub) => this.ask(call, server, sub, progress.onProgress), (server) =>
         this.deps.logger.warn({ server }, 'an upstream failed its list on the aggregated endpoint'),
       );
-      if (call.closed.aborted) return;
-      return sendJson(response, answer.status, 'result' in answer ? { jsonrpc: '2.0', id, result: answer.result } : { jsonrpc: '2.0', id, error: answer.error });
+      return progress.finish(id, answer);
     }
     if (isModernUpstream(call.server)) return this.forward(call, call.server, id);
     const claims = call.auth.claims;
-    // Progress turns the answer into an SSE stream: the notifications first, the response last.
-    const progressToken = ((request.params['_meta'] ?? {}) as Record<string, unknown>)['progressToken'];
-    let streaming = false;
-    const sse = (message: unknown) => node(response).write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
-    const onProgress =
-      typeof progressToken === 'string' || typeof progressToken === 'number'
-        ? (progress: { progress: number; total?: number; message?: string }) => {
-            if (call.closed.aborted) return;
-            if (!streaming) {
-              node(response).writeHead(200, { 'content-type': 'text/event-stream', ...MODERN_HEADERS });
-              streaming = true;
-            }
-            sse({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken, ...progress } });
-          }
-        : undefined;
     let answer: BridgeAnswer;
     try {
       answer = await this.bridge.serve(call.server, request, {
@@ -140,25 +182,93 @@ export class ModernEndpoint {
         clientId: claims.client_id,
         userToken: call.auth.token,
         signal: call.closed,
-        ...(onProgress ? { onProgress } : {}),
+        ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
       });
     } catch (error) {
       this.deps.logger.warn({ err: error, server: call.server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
       answer = { status: 502, error: { code: ErrorCodes.internalError, message: 'The upstream server is unavailable' } };
     }
-    if (call.closed.aborted) return;
-    const message = 'result' in answer ? { jsonrpc: '2.0', id, result: answer.result } : { jsonrpc: '2.0', id, error: answer.error };
-    if (!streaming) return sendJson(response, answer.status, message);
-    sse(message);
-    response.end();
+    progress.finish(id, answer);
   }
 
-  /** One request to one upstream for the aggregated endpoint, read to its single JSON-RPC answer (SSE included). */
-  private async ask(call: ModernCall, server: UpstreamServerRecord, request: ModernRequest): Promise<BridgeAnswer> {
+  /**
+   * `subscriptions/listen` on a 2025-11-25 upstream (a session of its own, see subscriptions-legacy.ts) or
+   * on the aggregated endpoint (every upstream fanned in). The stream lives until the client closes it
+   * (the upstream sides are closed), the gateway shuts down (the listen response, then the end), or no
+   * upstream is left.
+   */
+  private async listen(call: ModernCall, request: ModernRequest): Promise<void> {
+    const { response } = call;
+    const id = request.id ?? null;
+    const parsed = parseListenFilter(request.params);
+    if (!parsed.ok || id === null) return sendJson(response, 200, { jsonrpc: '2.0', id, error: parsed.ok ? { code: ErrorCodes.invalidRequest, message: 'Invalid Request' } : parsed.error });
+    if (this.listens.size >= (this.deps.maxListenStreams ?? 1024)) {
+      this.deps.logger.warn({ open: this.listens.size }, 'subscriptions/listen refused: subscription limit reached');
+      return sendJson(response, 200, jsonRpcError(id, ErrorCodes.internalError, 'Subscription limit reached'));
+    }
+    let source: ListenSource;
+    try {
+      source = call.server
+        ? await this.openUpstreamListen(call, request, call.server, parsed.filter)
+        : await openAggregatedListen(await call.servers(), parsed.filter, (server, filter) => this.openUpstreamListen(call, request, server, filter), this.deps.logger);
+    } catch (error) {
+      if (call.closed.aborted) return;
+      this.deps.logger.warn({ err: error, server: call.server?.name }, 'upstream unavailable for subscriptions/listen');
+      return sendJson(response, 502, jsonRpcError(id, ErrorCodes.internalError, 'The upstream server is unavailable'));
+    }
+    if (call.closed.aborted) {
+      await source.close().catch(() => undefined);
+      return;
+    }
+    const stream = new ListenStream(node(response), id, MODERN_HEADERS);
+    stream.start(source.honored);
+    // Nothing to deliver: acknowledged, then ended deliberately.
+    if (isEmptyFilter(source.honored)) {
+      stream.end(true);
+      await source.close().catch(() => undefined);
+      return;
+    }
+    let done = false;
+    const end = async (graceful: boolean) => {
+      if (done) return;
+      done = true;
+      this.listens.delete(shutdown);
+      stream.end(graceful);
+      await source.close().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'closing the upstream side of a listen stream failed'));
+    };
+    const shutdown = () => end(true);
+    this.listens.add(shutdown);
+    source.start((method, params) => stream.send(method, params));
+    call.closed.addEventListener('abort', () => void end(false), { once: true });
+    void source.ended.then((how) => end(how === 'graceful'));
+  }
+
+  private async openUpstreamListen(call: ModernCall, request: ModernRequest, server: UpstreamServerRecord, filter: SubscriptionFilter): Promise<ListenSource> {
+    if (!isModernUpstream(server)) {
+      return openLegacyListen(this.deps, { server, filter, tenant: call.tenant.slug, userToken: call.auth.token, clientInfo: request.clientInfo });
+    }
+    const secrets = openUpstreamSecrets(this.deps.masterKey, server);
+    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, userToken: () => call.auth.token });
+    const meta = Object.fromEntries(Object.entries((request.params['_meta'] ?? {}) as Record<string, unknown>).filter(([key]) => key !== MetaKeys.subscriptionId));
+    return openModernListen({ server, filter, id: request.id ?? 0, protocolVersion: request.protocolVersion, meta, credentialHeaders, fetchImpl: this.fetchImpl });
+  }
+
+  /**
+   * One request to one upstream for the aggregated endpoint, read to its single JSON-RPC answer (SSE
+   * included); progress the upstream reports on the way goes to `onProgress`.
+   */
+  private async ask(call: ModernCall, server: UpstreamServerRecord, request: ModernRequest, onProgress?: (progress: Progress) => void): Promise<BridgeAnswer> {
     const claims = call.auth.claims;
     if (!isModernUpstream(server)) {
       try {
-        return await this.bridge.serve(server, request, { tenant: call.tenant.slug, subject: claims.sub, clientId: claims.client_id, userToken: call.auth.token, signal: call.closed });
+        return await this.bridge.serve(server, request, {
+          tenant: call.tenant.slug,
+          subject: claims.sub,
+          clientId: claims.client_id,
+          userToken: call.auth.token,
+          signal: call.closed,
+          ...(onProgress ? { onProgress } : {}),
+        });
       } catch (error) {
         this.deps.logger.warn({ err: error, server: server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
         return { status: 502, error: { code: ErrorCodes.internalError, message: 'The upstream server is unavailable' } };
@@ -176,8 +286,11 @@ export class ModernEndpoint {
       ...(request.name !== undefined ? { [McpHeaders.name]: encodeHeaderValue(request.name) } : {}),
     };
     const id = request.id ?? 0;
+    type Answer = { id: unknown; result?: Record<string, unknown>; error?: JsonRpcErrorObject };
+    const isAnswer = (message: unknown): message is Answer =>
+      typeof message === 'object' && message !== null && (message as { id?: unknown }).id === id && ('result' in message || 'error' in message);
     let upstream: Response;
-    let text: string;
+    let answer: Answer | undefined;
     try {
       upstream = await this.fetchImpl(server.url!, {
         method: 'POST',
@@ -185,36 +298,29 @@ export class ModernEndpoint {
         body: JSON.stringify({ jsonrpc: '2.0', id, method: request.method, params: request.params }),
         signal: call.closed,
       });
-      text = await upstream.text();
-    } catch (error) {
-      this.deps.logger.warn({ err: error, server: server.name }, '2026-07-28 upstream unreachable');
-      return unavailable;
-    }
-    if (upstream.status === 401 || upstream.status === 403) {
-      this.deps.logger.warn({ server: server.name, status: upstream.status }, '2026-07-28 upstream refused the gateway credentials');
-      return { status: 502, error: { code: ErrorCodes.internalError, message: 'The upstream server refused the gateway' } };
-    }
-    const messages: unknown[] = [];
-    try {
-      if ((upstream.headers.get('content-type') ?? '').includes('text/event-stream')) {
-        for (const event of text.split(/\r?\n\r?\n/)) {
-          const data = event
-            .split(/\r?\n/)
-            .filter((line) => line.startsWith('data:'))
-            .map((line) => line.slice(5).trimStart())
-            .join('\n');
-          if (data) messages.push(JSON.parse(data));
-        }
-      } else {
-        messages.push(JSON.parse(text));
+      if (upstream.status === 401 || upstream.status === 403) {
+        await upstream.body?.cancel();
+        this.deps.logger.warn({ server: server.name, status: upstream.status }, '2026-07-28 upstream refused the gateway credentials');
+        return { status: 502, error: { code: ErrorCodes.internalError, message: 'The upstream server refused the gateway' } };
       }
-    } catch {
+      if ((upstream.headers.get('content-type') ?? '').includes('text/event-stream') && upstream.body) {
+        // Read as it comes, so the upstream's progress reaches the client before the answer.
+        await readSseMessages(upstream.body, (message) => {
+          if (isAnswer(message)) answer = message;
+          const note = message as { method?: unknown; params?: Record<string, unknown> };
+          if (onProgress && note.method === 'notifications/progress' && typeof note.params?.['progress'] === 'number') {
+            const { progress, total, message: text } = note.params as { progress: number; total?: unknown; message?: unknown };
+            onProgress({ progress, ...(typeof total === 'number' ? { total } : {}), ...(typeof text === 'string' ? { message: text } : {}) });
+          }
+        });
+      } else {
+        const parsed: unknown = JSON.parse(await upstream.text());
+        if (isAnswer(parsed)) answer = parsed;
+      }
+    } catch (error) {
+      if (!call.closed.aborted) this.deps.logger.warn({ err: error, server: server.name }, '2026-07-28 upstream unreachable');
       return unavailable;
     }
-    const answer = messages.find(
-      (message): message is { id: unknown; result?: Record<string, unknown>; error?: JsonRpcErrorObject } =>
-        typeof message === 'object' && message !== null && (message as { id?: unknown }).id === id && ('result' in message || 'error' in message),
-    );
     if (answer?.result) return { status: upstream.status, result: answer.result };
     if (answer?.error) return { status: upstream.status, error: answer.error };
     return unavailable;
