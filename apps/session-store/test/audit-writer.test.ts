@@ -66,6 +66,75 @@ describe('AuditWriter', () => {
     expect(await countOf([bad.id])).toBe(0);
   });
 
+  const batchJob = (events: unknown[]): Job<unknown> => ({ id: randomUUID(), name: 'audit.batch', data: { events }, attempt: 1 });
+
+  it('writes every record of a batch job once, and a retried or overlapping batch adds nothing', async () => {
+    let inserts = 0;
+    const counting = {
+      query: (...args: Parameters<TestDatabase['pg']['query']>) => {
+        if (String(args[0]).startsWith('INSERT INTO audit_events')) inserts++;
+        return db.pg.query(...args);
+      },
+    } as unknown as TestDatabase['pg'];
+    const writer = new AuditWriter(counting, new TenantDirectory(db.pg), { maxBatch: 100, windowMs: 20 });
+    const events = Array.from({ length: 150 }, () => event());
+    const job = batchJob(events);
+    expect(await writer.handle(job)).toEqual({ stored: 150, refused: [] });
+    // 150 rows, at most 100 per INSERT.
+    expect(inserts).toBe(2);
+    expect(await countOf(events.map((e) => e.id))).toBe(150);
+    // The same job run again (a worker died after the INSERT), and a later batch sharing half its records.
+    expect(await writer.handle(job)).toEqual({ stored: 150, refused: [] });
+    const later = [...events.slice(75), event()];
+    await writer.handle(batchJob(later));
+    expect(await countOf([...events, ...later].map((e) => e.id))).toBe(151);
+    const last = later[later.length - 1] as AuditEvent;
+    const row = (await db.pg.query('SELECT actor_subject, action, target, outcome, details FROM audit_events WHERE id = $1', [last.id])).rows[0];
+    expect(row).toEqual({ actor_subject: 'alice', action: 'mcp.tools.call', target: 'files/read', outcome: 'success', details: { latencyMs: 3 } });
+  });
+
+  it('refuses the malformed, unknown-tenant and Postgres-refused records of a batch alone: the others land and the job completes', async () => {
+    const writer = new AuditWriter(db.pg, new TenantDirectory(db.pg), { windowMs: 20 });
+    const good = Array.from({ length: 4 }, () => event());
+    const noOutcome = { ...event(), outcome: 'maybe' };
+    const badTime = event({ occurredAt: 'not a timestamp' });
+    const otherTenant = event({ tenant: 'no-such-tenant' });
+    const outcome = await writer.handle(batchJob([good[0], noOutcome, good[1], badTime, good[2], otherTenant, good[3], 'not a record']));
+    expect(outcome.stored).toBe(4);
+    expect(outcome.refused).toEqual([
+      { index: 1, id: noOutcome.id, reason: expect.stringMatching(/^malformed: outcome /) },
+      { index: 3, id: badTime.id, reason: expect.stringMatching(/^refused by Postgres \(SQLSTATE 22/) },
+      { index: 5, id: otherTenant.id, reason: 'no tenant with slug no-such-tenant' },
+      { index: 7, id: undefined, reason: expect.stringMatching(/^malformed: /) },
+    ]);
+    expect(await countOf(good.map((e) => e.id))).toBe(4);
+    expect(await countOf([noOutcome.id, badTime.id, otherTenant.id])).toBe(0);
+  });
+
+  it('fails the whole batch job while Postgres is unreachable, and its retry writes every record once', async () => {
+    let down = true;
+    const flaky = {
+      query: (...args: Parameters<TestDatabase['pg']['query']>) => {
+        if (down && String(args[0]).startsWith('INSERT INTO audit_events')) return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+        return db.pg.query(...args);
+      },
+    } as unknown as TestDatabase['pg'];
+    const writer = new AuditWriter(flaky, new TenantDirectory(db.pg), { windowMs: 5 });
+    const events = Array.from({ length: 10 }, () => event());
+    const job = batchJob(events);
+    await expect(writer.handle(job)).rejects.toThrow(/ECONNREFUSED/);
+    expect(await countOf(events.map((e) => e.id))).toBe(0);
+    down = false;
+    expect(await writer.handle({ ...job, attempt: 2 })).toEqual({ stored: 10, refused: [] });
+    expect(await countOf(events.map((e) => e.id))).toBe(10);
+  });
+
+  it('rejects a batch job whose envelope is malformed (nothing to write)', async () => {
+    const writer = new AuditWriter(db.pg, new TenantDirectory(db.pg));
+    await expect(writer.handle(batchJob([]))).rejects.toThrow();
+    await expect(writer.handle({ id: 'x', name: 'audit.batch', data: { events: 'nope' }, attempt: 1 })).rejects.toThrow();
+  });
+
   it('refuses an event of an unknown tenant', async () => {
     const writer = new AuditWriter(db.pg, new TenantDirectory(db.pg));
     await expect(writer.handle(job(event({ tenant: 'no-such-tenant' })))).rejects.toThrow(/no tenant/);

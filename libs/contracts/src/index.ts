@@ -25,8 +25,8 @@ export {
   catalogChangedEventSchema,
 } from './events.js';
 export type { GrantRevokedEvent, SessionEndedEvent, CatalogChangedEvent } from './events.js';
-export { auditEventSchema, auditOutcomeSchema } from './audit.js';
-export type { AuditEvent } from './audit.js';
+export { AUDIT_BATCH_JOB, AUDIT_BATCH_MAX, auditBatchSchema, auditEventSchema, auditOutcomeSchema } from './audit.js';
+export type { AuditBatch, AuditEvent } from './audit.js';
 export {
   sessionIdSchema,
   sessionKindSchema,

@@ -10,7 +10,7 @@ import { seenJobSchema, SessionJobs, upsertJobSchema } from './session-jobs.js';
 
 export interface SessionWorkersOptions {
   concurrency?: number;
-  /** Audit jobs in flight at once (they share INSERTs); default 64. */
+  /** Audit jobs in flight at once (their rows share INSERTs); default 16. */
   auditConcurrency?: number;
   expirySweepEveryMs?: number;
 }
@@ -33,9 +33,16 @@ export class SessionJobsWorker {
 
   async start(options: SessionWorkersOptions = {}): Promise<void> {
     this.workers.push(this.queues.work<unknown>(Queues.sessions, (job) => this.handle(job), { concurrency: options.concurrency ?? 4 }));
-    // Many audit jobs at once, so the writer can put their rows in one INSERT.
-    this.workers.push(this.queues.work<unknown>(Queues.audit, (job) => this.audit.handle(job), { concurrency: options.auditConcurrency ?? 64 }));
+    // Several audit jobs at once, so the writer can put their rows in one INSERT. The gateway sends ~100
+    // records per job, so a few jobs fill an INSERT; single-record jobs (admin actions, revocations) are rare.
+    this.workers.push(this.queues.work<unknown>(Queues.audit, (job) => this.handleAudit(job), { concurrency: options.auditConcurrency ?? 16 }));
     await this.queues.repeat(Queues.sessions, SessionJobs.expirySweep, options.expirySweepEveryMs ?? 60_000);
+  }
+
+  /** A batch's records that can never be written are logged (ids and reasons, no content) and not retried. */
+  async handleAudit(job: Job<unknown>): Promise<void> {
+    const { stored, refused } = await this.audit.handle(job);
+    if (refused.length > 0) this.logger.warn({ job: job.id, stored, refused: refused.slice(0, 20), refusedCount: refused.length }, 'audit records refused');
   }
 
   async handle(job: Job<unknown>): Promise<void> {
