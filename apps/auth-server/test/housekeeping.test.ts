@@ -24,7 +24,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   hot = createTestHotStore();
   queues = createTestQueues();
-  const config = testAuthConfig();
+  const config = testAuthConfig({ AUTH_MAX_TENANT_PROVIDERS: '3' });
   const logger = createTestLogger();
   const infra = testInfra(db, hot, queues, { embeddedDatabase: false });
   app = await createHttpApp(createAppModule({ config, infra, logger }), { name: 'auth-server', http: config.http, logger, readiness: [] });
@@ -78,6 +78,28 @@ describe('the housekeeping sweep (a scheduled job on Queues.auth)', () => {
 });
 
 describe('the provider cache', () => {
+  it('holds at most AUTH_MAX_TENANT_PROVIDERS tenants, and a rebuild reads keys rotated in the meantime', async () => {
+    expect(registry.capacity).toBe(3);
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const { rows } = await db.pg.query<{ id: string }>(`INSERT INTO tenants (id, slug, display_name, updated_at) VALUES (gen_random_uuid(), $1, $1, now()) RETURNING id`, [`cap-${i}`]);
+      ids.push(rows[0]!.id);
+    }
+    const first = await registry.forTenant('cap-0');
+    for (let i = 1; i < 6; i++) {
+      await registry.forTenant(`cap-${i}`);
+      expect(registry.cachedTenants().length).toBeLessThanOrEqual(3);
+    }
+    expect(registry.cachedTenants()).toEqual(['cap-3', 'cap-4', 'cap-5']);
+    // Keys rotated while cap-0 was out of the cache (as another replica would): the rebuilt provider has them.
+    await registry.keys.rotate(ids[0]!, 3600);
+    const rebuilt = await registry.forTenant('cap-0');
+    const active = (await registry.keys.list(ids[0]!)).filter((key) => key.state === 'active').map((key) => key.kid);
+    expect(rebuilt?.signingJwks.slice(0, 2).map((key) => key.kid).sort()).toEqual(active.sort());
+    expect(rebuilt?.signingJwks[0]?.kid).not.toBe(first?.signingJwks[0]?.kid);
+    expect(registry.cachedTenants()).toEqual(['cap-4', 'cap-5', 'cap-0']);
+  });
+
   it('keeps at most its capacity of tenants, least recently used out first, and rebuilds an evicted one', async () => {
     registry.setCapacity(2);
     for (let i = 0; i < 5; i++) await db.pg.query(`INSERT INTO tenants (id, slug, display_name, updated_at) VALUES (gen_random_uuid(), $1, $1, now())`, [`lru-${i}`]);

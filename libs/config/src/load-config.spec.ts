@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './load-config.js';
-import { gatewayConfigSchema, platformConfigSchema } from './schemas.js';
+import { authServerConfigSchema, gatewayConfigSchema, platformConfigSchema } from './schemas.js';
 import { maskSecrets } from './mask.js';
 
 function errorOf(fn: () => unknown): ConfigError {
@@ -62,6 +62,14 @@ describe('loadConfig', () => {
     );
     expect(error.issues.map((i) => i.key)).toEqual(['GATEWAY_RATE_LIMIT_PER_SESSION_PER_MINUTE', 'GATEWAY_RATE_LIMIT_PER_TENANT_PER_MINUTE']);
     expect(error.message).not.toContain(value);
+  });
+
+  it('bounds the auth server provider cache by AUTH_MAX_TENANT_PROVIDERS (default 2,048), refusing nonsense', () => {
+    expect(loadConfig(authServerConfigSchema, {}).maxTenantProviders).toBe(2_048);
+    expect(loadConfig(authServerConfigSchema, { AUTH_MAX_TENANT_PROVIDERS: '5000' }).maxTenantProviders).toBe(5_000);
+    for (const value of ['0', '-1', 'many', '2.5', '5000000']) {
+      expect(errorOf(() => loadConfig(authServerConfigSchema, { AUTH_MAX_TENANT_PROVIDERS: value })).issues.map((i) => i.key)).toEqual(['AUTH_MAX_TENANT_PROVIDERS']);
+    }
   });
 
   it('strips trailing slashes from public URLs', () => {

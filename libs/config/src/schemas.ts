@@ -31,6 +31,15 @@ const authShape = {
   AIRLOCK_DEMO_USER_PASSWORD: secretString(8).optional(),
 };
 
+/** Read by the auth server alone. */
+const authLimitsShape = {
+  /**
+   * Tenants whose oidc-provider instances stay built (least recently used dropped first). Each costs about
+   * 0.1-0.15 MiB; rebuilding one costs a few ms of CPU, so this should cover every tenant active at once.
+   */
+  AUTH_MAX_TENANT_PROVIDERS: positiveInt(2_048, 1_000_000),
+};
+
 const gatewayShape = {
   GATEWAY_PORT: port(3001),
   GATEWAY_PUBLIC_URL: httpUrl.optional(),
@@ -91,7 +100,7 @@ function adminPairCheck(
 }
 
 export const authServerConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...authShape, ...sessionStoreShape, ...gatewayShape })
+  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...sessionStoreShape, ...gatewayShape })
   .superRefine(tlsPairCheck)
   .superRefine(adminPairCheck)
   .transform((env) => ({
@@ -106,6 +115,7 @@ export const authServerConfigSchema = z
         ? { clientId: env.AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID, clientSecret: env.AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET }
         : undefined,
     demoUser: { email: env.AIRLOCK_DEMO_USER_EMAIL, password: env.AIRLOCK_DEMO_USER_PASSWORD },
+    maxTenantProviders: env.AUTH_MAX_TENANT_PROVIDERS,
   }));
 
 export const sessionStoreConfigSchema = z
@@ -139,7 +149,7 @@ export const gatewayConfigSchema = z
 
 /** Everything the three apps need; what the launcher parses when it runs them in one process. */
 export const platformConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...authShape, ...gatewayShape, ...gatewayLimitsShape, ...sessionStoreShape })
+  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...gatewayShape, ...gatewayLimitsShape, ...sessionStoreShape })
   .superRefine(tlsPairCheck)
   .superRefine(adminPairCheck);
 

@@ -36,8 +36,9 @@ import { buildProviderConfiguration, TOKEN_EXCHANGE_GRANT } from './provider-con
 import { registerTokenExchange } from './token-exchange.grant.js';
 import ProviderClass from 'oidc-provider';
 
-/** Enough for every active tenant of a large installation; an evicted one is rebuilt in milliseconds. */
-export const DEFAULT_MAX_PROVIDERS = 256;
+
+/** Remembering that a tenant's keys exist costs a few dozen bytes: many more tenants than providers. */
+const ensuredBound = (maxProviders: number) => Math.max(16 * maxProviders, 65_536);
 
 /** A browser's oidc-provider session, as the login-session bookkeeping needs it. */
 export interface BrowserSession {
@@ -69,12 +70,22 @@ interface BuiltProvider extends TenantProvider {
 /**
  * One oidc-provider instance per tenant, created on first use and cached. A tenant change (settings,
  * registration policy, key rotation) drops the instance on every replica; the next request builds a new
- * one. Building is a tenant row, a key query and a constructor: milliseconds, once per change.
+ * one. Building is a tenant row, a key query and a constructor, then oidc-provider validates its static
+ * clients and imports the keys on first use: 3-5 ms of CPU (measured), once per change or eviction.
  */
 @Injectable()
 export class OidcProviderRegistry extends TenantProviders {
-  /** Instances kept, least recently used evicted first: 1,000 tenants must not mean 1,000 live providers. */
-  private cache = new BoundedCache<string, Promise<BuiltProvider | undefined>>(DEFAULT_MAX_PROVIDERS);
+  /**
+   * Instances kept, least recently used evicted first (AUTH_MAX_TENANT_PROVIDERS): a built provider holds
+   * ~0.1-0.15 MiB, so the bound is what keeps memory in check, and it should cover the tenants active at
+   * once (a provider evicted and rebuilt on every other request costs several times a token's CPU).
+   */
+  private cache: BoundedCache<string, Promise<BuiltProvider | undefined>>;
+  /**
+   * Tenants whose active and next keys this process has made sure of. Such keys only change by rotation,
+   * which ensures them itself, so a rebuild skips that transaction (four round trips and an advisory lock).
+   */
+  private keysEnsured: BoundedCache<string, true>;
   readonly keys: SigningKeyRepository;
   readonly clients: ClientStore;
 
@@ -91,6 +102,8 @@ export class OidcProviderRegistry extends TenantProviders {
     private readonly revocationEffects: GrantRevocationEffects,
   ) {
     super();
+    this.cache = new BoundedCache(config.maxTenantProviders);
+    this.keysEnsured = new BoundedCache(ensuredBound(config.maxTenantProviders));
     this.keys = new SigningKeyRepository(infra.pg, infra.masterKey);
     this.clients = new ClientStore(infra.pg, infra.masterKey);
     tenants.onChange((slug) => this.cache.delete(slug));
@@ -99,6 +112,11 @@ export class OidcProviderRegistry extends TenantProviders {
   /** Sets how many tenants' providers stay cached (drops the current ones). */
   setCapacity(maxProviders: number): void {
     this.cache = new BoundedCache(maxProviders);
+  }
+
+  /** How many tenants' providers stay cached. */
+  get capacity(): number {
+    return this.cache.maxEntries;
   }
 
   /** The tenants whose providers are cached, least recently used first. */
@@ -171,7 +189,10 @@ export class OidcProviderRegistry extends TenantProviders {
   private async build(slug: string): Promise<BuiltProvider | undefined> {
     const tenant = await this.tenants.findBySlug(slug);
     if (!tenant) return undefined;
-    await this.keys.ensure(tenant.id);
+    if (!this.keysEnsured.has(tenant.id)) {
+      await this.keys.ensure(tenant.id);
+      this.keysEnsured.set(tenant.id, true);
+    }
     const jwks = (await this.keys.privateJwks(tenant.id)) as JWK[];
     const { clients, services } = this.staticClients(tenant);
     const configuration = buildProviderConfiguration({
