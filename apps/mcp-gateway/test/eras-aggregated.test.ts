@@ -89,6 +89,56 @@ describe('2026-07-28 clients on the aggregated endpoint', () => {
     }
   });
 
+  it('progress: a progressToken makes the answer SSE, progress of either era first and the response last', { timeout: 60_000 }, async () => {
+    const { client } = await connect();
+    try {
+      for (const name of ['next__test_tool_with_progress', 'legacy__test_tool_with_progress']) {
+        const progress: number[] = [];
+        const result = await client.callTool({ name, arguments: {} }, { onprogress: (update) => void progress.push(update.progress) });
+        expect(result.isError ?? false).toBe(false);
+        expect(progress).toEqual([0, 50, 100]);
+      }
+    } finally {
+      await client.close();
+    }
+    const token = await world.token(world.aggregatedUrl);
+    const response = await fetch(world.aggregatedUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': MODERN,
+        'mcp-method': 'tools/call',
+        'mcp-name': 'next__test_tool_with_progress',
+        authorization: `Bearer ${token}`,
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 5,
+        method: 'tools/call',
+        params: { name: 'next__test_tool_with_progress', arguments: {}, _meta: { ...envelope, progressToken: 'p-1' } },
+      }),
+    });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    expect(response.headers.get('x-accel-buffering')).toBe('no');
+    const messages = (await response.text())
+      .split('\n')
+      .filter((line) => line.startsWith('data:'))
+      .map((line) => JSON.parse(line.slice(5)) as { id?: unknown; method?: string; params?: { progressToken?: unknown; progress?: number }; result?: { resultType?: string } });
+    expect(messages.map((message) => message.method ?? `response ${String(message.id)}`)).toEqual([
+      'notifications/progress',
+      'notifications/progress',
+      'notifications/progress',
+      'response 5',
+    ]);
+    expect(messages.slice(0, 3).map((message) => [message.params?.progressToken, message.params?.progress])).toEqual([
+      ['p-1', 0],
+      ['p-1', 50],
+      ['p-1', 100],
+    ]);
+    expect(messages[3]?.result?.resultType).toBe('complete');
+  });
+
   const envelope = { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} };
   async function post(token: string, name: string) {
     const response = await fetch(world.aggregatedUrl, {
