@@ -14,6 +14,7 @@ import type { SessionDirectory } from './sessions/session-directory.js';
 import { SessionStoreDirectory } from './sessions/session-store-directory.js';
 import { TenantDirectory } from './tenants/tenant-directory.js';
 import { McpEndpointHandler } from './transport/mcp-endpoint.handler.js';
+import { ModernEndpoint } from './eras/modern-endpoint.js';
 import { hostName, loopbackHostNames } from './transport/request-validation.js';
 import { SseEventLog } from './transport/sse-event-log.js';
 import { UpstreamCredentials } from './upstream/upstream-credentials.js';
@@ -89,20 +90,19 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
   await verifier.start();
   const log = new SseEventLog(infra.hot, { maxEvents: tuning.sseMaxEventsPerStream, retentionMs: tuning.sseRetentionMs });
   await log.start();
-  const registry: SessionDirectory =
+  const sessionClient =
     tuning.sessions === 'local'
-      ? new LocalSessionDirectory(infra.hot, { idleTimeoutMs: tuning.sessionIdleTimeoutMs })
-      : new SessionStoreDirectory(
-          createSessionClient({
-            sessionStoreUrl: config.sessionStoreUrl,
-            tokenBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl,
-            masterKey: infra.masterKey,
-            hot: infra.hot,
-            onError: (error) => logger.warn({ err: error }, 'session client error'),
-          }),
-          infra.hot,
-          { idleTimeoutMs: tuning.sessionIdleTimeoutMs },
-        );
+      ? undefined
+      : createSessionClient({
+          sessionStoreUrl: config.sessionStoreUrl,
+          tokenBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl,
+          masterKey: infra.masterKey,
+          hot: infra.hot,
+          onError: (error) => logger.warn({ err: error }, 'session client error'),
+        });
+  const registry: SessionDirectory = sessionClient
+    ? new SessionStoreDirectory(sessionClient, infra.hot, { idleTimeoutMs: tuning.sessionIdleTimeoutMs })
+    : new LocalSessionDirectory(infra.hot, { idleTimeoutMs: tuning.sessionIdleTimeoutMs });
   await registry.start();
   const bus = new ReplicaBus(infra.hot);
   const host = new SessionHost({
@@ -143,6 +143,8 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     log,
     rateLimiter: new RateLimiter(infra.hot, { perSessionPerMinute: tuning.perSessionPerMinute, perTenantPerMinute: tuning.perTenantPerMinute, windowMs: tuning.rateWindowMs }),
     logger: logger.child({ component: 'mcp-endpoint' }),
+    // State handles in the session store (the hot store when sessions are local); retries forwarded to the replica holding the call.
+    modern: new ModernEndpoint({ ...host.upstreamAccess(), isAlive: (id) => bus.isAlive(id), ...(sessionClient ? { stateHandles: sessionClient.stateHandles } : {}) }),
   });
 
   const app = await createHttpApp(gatewayRootModule({ directory, urls: { publicUrl: config.publicUrl, authPublicUrl: config.authPublicUrl } }), {

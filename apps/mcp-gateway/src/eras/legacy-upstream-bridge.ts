@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { stateHandleKey } from '@airlock/contracts';
+import { stateHandleIdSchema } from '@airlock/contracts';
 import type { PendingInput, StateHandle } from '@airlock/contracts';
 import {
   ErrorCodes,
@@ -22,6 +22,10 @@ import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
 import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
 import type { StdioLauncher } from '../upstream/stdio-launcher.js';
 import { UpstreamLink } from '../upstream/upstream-link.js';
+import { ParkedCallForwarding } from './parked-call-forwarding.js';
+import type { ParkedRetry, Progress } from './parked-call-forwarding.js';
+import { LocalParkedCallHandles } from './parked-call-handles.js';
+import type { ParkedCallHandles } from './parked-call-handles.js';
 
 export interface LegacyBridgeDeps {
   credentials: UpstreamCredentials;
@@ -34,6 +38,15 @@ export interface LegacyBridgeDeps {
   handleTtlMs?: number;
   /** An upstream session no new-era request used for this long is closed. */
   sessionIdleMs?: number;
+  /** Where state handles live: the session store in production; the hot store (`gw:state:...`) when omitted. */
+  stateHandles?: ParkedCallHandles;
+  /**
+   * Replica liveness (`ReplicaBus.isAlive`). With it, a retry that reaches a replica other than the one
+   * holding the parked call is forwarded there (`ParkedCallForwarding`); without it, it is refused.
+   */
+  isAlive?: (replicaId: string) => Promise<boolean>;
+  /** Forwarding timings (tests shorten them). */
+  forwarding?: { ackTimeoutMs?: number; livenessEveryMs?: number };
 }
 
 export interface BridgeCaller {
@@ -64,9 +77,20 @@ interface Flight {
   release(): void;
   server: string;
   onProgress: BridgeCaller['onProgress'];
+  /** The upstream session's user token holder: token exchange trades the newest token a retry brought. */
+  token: { current: string };
   handle?: string;
   timer?: NodeJS.Timeout;
 }
+
+type CallerIdentity = Pick<BridgeCaller, 'tenant' | 'subject' | 'clientId'>;
+
+const UNKNOWN_HANDLE: BridgeAnswer = { status: 200, error: { code: ErrorCodes.invalidParams, message: 'Invalid params: requestState is unknown, expired or belongs to another request' } };
+const OWNER_GONE: BridgeAnswer = {
+  status: 200,
+  error: { code: ErrorCodes.invalidParams, message: 'Invalid params: requestState has expired: the gateway replica holding the call stopped; start the call again' },
+};
+const HANDLES_UNAVAILABLE: BridgeAnswer = { status: 503, error: { code: ErrorCodes.internalError, message: 'State handles cannot be reached right now; retry later' } };
 
 interface UpstreamSession {
   link: Promise<UpstreamLink>;
@@ -78,7 +102,6 @@ interface UpstreamSession {
   active: number;
 }
 
-const HANDLE_PREFIX = 'gw:state:';
 const isModernMetaKey = (key: string) => key.startsWith('io.modelcontextprotocol/');
 
 /** The client's params as a 2025-11-25 upstream may see them: no envelope, no MRTR fields. */
@@ -97,8 +120,10 @@ function errorObject(error: unknown): JsonRpcErrorObject {
  * Direction (a): a 2026-07-28 client uses a 2025-11-25 upstream. The gateway keeps one upstream session
  * per (tenant, subject, client, server); when the upstream asks the client something (sampling,
  * elicitation, roots) during a call, the call is parked and the client gets `input_required` with a
- * gateway-minted state handle, stored under `<subject>:<handle>` with a TTL, that its retry redeems.
- * Parked calls live in this process: a retry must reach the replica that minted the handle.
+ * gateway-minted state handle, stored in the session store under `<subject>:<handle>` with a TTL, that its
+ * retry redeems once. Parked calls live in the process that parked them (the handle's `owner`): a retry
+ * validated and consumed on another replica is forwarded to the owner, which resumes the call and
+ * answers back (`ParkedCallForwarding`).
  */
 export class LegacyUpstreamBridge {
   private readonly sessions = new Map<string, UpstreamSession>();
@@ -107,8 +132,14 @@ export class LegacyUpstreamBridge {
   private readonly ttlMs: number;
   private readonly idleMs: number;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly handles: ParkedCallHandles;
+  private readonly forwarding: ParkedCallForwarding | undefined;
 
   constructor(private readonly deps: LegacyBridgeDeps) {
+    this.handles = deps.stateHandles ?? new LocalParkedCallHandles(deps.hot);
+    this.forwarding = deps.isAlive
+      ? new ParkedCallForwarding({ hot: deps.hot, replicaId: deps.replicaId, isAlive: deps.isAlive, logger: deps.logger, ...deps.forwarding })
+      : undefined;
     this.ttlMs = deps.handleTtlMs ?? 5 * 60_000;
     this.idleMs = Math.max(deps.sessionIdleMs ?? 10 * 60_000, this.ttlMs);
     this.sweeper = setInterval(() => void this.closeIdle(this.idleMs), Math.min(this.idleMs, 60_000));
@@ -116,6 +147,9 @@ export class LegacyUpstreamBridge {
   }
 
   async serve(server: UpstreamServerRecord, request: ModernRequest, caller: BridgeCaller): Promise<BridgeAnswer> {
+    // A retry needs no upstream session here: the parked call is in its owner's.
+    const handle = MRTR_METHODS.includes(request.method) && typeof request.params['requestState'] === 'string' ? request.params['requestState'] : undefined;
+    if (handle !== undefined) return this.resume(server, request, caller, handle);
     const session = this.session(server, request, caller);
     session.active++;
     session.lastUsed = Date.now();
@@ -152,8 +186,6 @@ export class LegacyUpstreamBridge {
         return { status: 200, error: modernErrorFromLegacy(errorObject(error), request) };
       }
     }
-    const handle = typeof request.params['requestState'] === 'string' ? request.params['requestState'] : undefined;
-    if (handle !== undefined) return this.resume(server, request, caller, handle);
     return this.start(session, server, request, caller);
   }
 
@@ -234,6 +266,7 @@ export class LegacyUpstreamBridge {
       call: Promise.resolve(undefined as never),
       server: server.name,
       onProgress: undefined,
+      token: this.tokens.get(this.sessionKey(server, caller)) ?? { current: caller.userToken },
     };
     session.current = flight;
     // Progress goes to whichever client request is waiting on this call right now (first or a retry).
@@ -247,38 +280,81 @@ export class LegacyUpstreamBridge {
     return this.settle(flight, request, caller, 1);
   }
 
+  /**
+   * A retry: checked against its handle (subject-bound key; same tenant, client, server, method and
+   * arguments), asked again while answers are missing, else consumed (one retry redeems it) and resumed
+   * here or by the owner replica.
+   */
   private async resume(server: UpstreamServerRecord, request: ModernRequest, caller: BridgeCaller, handle: string): Promise<BridgeAnswer> {
-    const key = HANDLE_PREFIX + stateHandleKey(caller.subject, handle);
-    const raw = await this.deps.hot.get(key);
-    const stored = raw ? (JSON.parse(raw) as StateHandle) : undefined;
-    const flight = this.flights.get(handle);
+    if (!stateHandleIdSchema.safeParse(handle).success) return UNKNOWN_HANDLE;
+    let stored: StateHandle | null;
+    try {
+      stored = await this.handles.get(caller.tenant, caller.subject, handle);
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'state handle lookup failed');
+      return HANDLES_UNAVAILABLE;
+    }
     const matches =
-      stored !== undefined &&
+      stored !== null &&
       stored.tenant === caller.tenant &&
+      stored.subject === caller.subject &&
       stored.clientId === caller.clientId &&
       stored.server === server.name &&
       stored.request.method === request.method &&
       stored.request.digest === (await requestDigest(request.method, request.params));
-    if (!matches || !flight) {
-      return { status: 200, error: { code: ErrorCodes.invalidParams, message: 'Invalid params: requestState is unknown, expired or belongs to another request' } };
-    }
+    if (!stored || !matches) return UNKNOWN_HANDLE;
+    const local = stored.owner === this.deps.replicaId;
+    const reachable = local ? this.flights.has(handle) : this.forwarding !== undefined && (await this.forwarding.isAlive(stored.owner).catch(() => true));
     const { replies, stillPending } = answerUpstreamRequests(stored.pending, request.params['inputResponses']);
-    if (stillPending.length > 0) return { status: 200, result: { ...reaskPending(stillPending, handle) } };
-    await this.deps.hot.del(key);
-    this.flights.delete(handle);
+    if (reachable && stillPending.length > 0) return { status: 200, result: { ...reaskPending(stillPending, handle) } };
+    let consumed: StateHandle | null;
+    try {
+      consumed = await this.handles.consume(caller.tenant, caller.subject, handle);
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'state handle consume failed');
+      return HANDLES_UNAVAILABLE;
+    }
+    // Consumed by a concurrent retry, or expired in between.
+    if (!consumed) return UNKNOWN_HANDLE;
+    if (!reachable) return local ? UNKNOWN_HANDLE : OWNER_GONE;
+    const retry: ParkedRetry = {
+      handle,
+      round: consumed.round,
+      request,
+      caller: { tenant: caller.tenant, subject: caller.subject, clientId: caller.clientId },
+      replies,
+      progress: caller.onProgress !== undefined,
+      // The owner needs the newest user token only to trade it; it is never sent upstream.
+      ...(server.credentialKind === 'token_exchange' ? { bearer: caller.userToken } : {}),
+    };
+    if (local) return this.resumeHere(retry, { signal: caller.signal, onProgress: caller.onProgress, userToken: caller.userToken });
+    const forwarding = this.forwarding!;
+    await forwarding.start((forwarded, context) => this.resumeHere(forwarded, context));
+    const outcome = await forwarding.forward(consumed.owner, retry, { signal: caller.signal, onProgress: caller.onProgress });
+    if (outcome.kind === 'answer') return outcome.answer;
+    return outcome.kind === 'owner-gone' ? OWNER_GONE : UNKNOWN_HANDLE;
+  }
+
+  /** Resumes a call parked in this process with the retry's answers (from this replica or forwarded). */
+  private async resumeHere(retry: ParkedRetry, context: { signal: AbortSignal; onProgress?: ((progress: Progress) => void) | undefined; userToken?: string }): Promise<BridgeAnswer> {
+    const flight = this.flights.get(retry.handle);
+    if (!flight) return UNKNOWN_HANDLE;
+    this.flights.delete(retry.handle);
     clearTimeout(flight.timer);
-    for (const reply of replies) {
+    const token = context.userToken ?? retry.bearer;
+    if (token !== undefined) flight.token.current = token;
+    for (const reply of retry.replies) {
       const parked = flight.parked.get(reply.id);
       flight.parked.delete(reply.id);
       if (parked && 'result' in reply) parked.answer(reply.result as Record<string, unknown>);
     }
-    caller.signal.addEventListener('abort', () => this.abandon(flight), { once: true });
-    flight.onProgress = caller.onProgress;
-    return this.settle(flight, request, caller, stored.round + 1);
+    context.signal.addEventListener('abort', () => this.abandon(flight), { once: true });
+    flight.onProgress = context.onProgress;
+    return this.settle(flight, retry.request, retry.caller, retry.round + 1);
   }
 
   /** Waits for the call to finish or to ask the client something, whichever comes first. */
-  private async settle(flight: Flight, request: ModernRequest, caller: BridgeCaller, round: number): Promise<BridgeAnswer> {
+  private async settle(flight: Flight, request: ModernRequest, caller: CallerIdentity, round: number): Promise<BridgeAnswer> {
     const asked = new Promise<'asked'>((resolve) => {
       flight.wake = () => resolve('asked');
       if (flight.arrived.length > 0) resolve('asked');
@@ -325,7 +401,15 @@ export class LegacyUpstreamBridge {
       createdAt: new Date(now).toISOString(),
       expiresAt: new Date(now + this.ttlMs).toISOString(),
     };
-    await this.deps.hot.set(HANDLE_PREFIX + stateHandleKey(caller.subject, handle), JSON.stringify(record), { ttlMs: this.ttlMs });
+    try {
+      // Listening before the handle exists: a retry may reach another replica at once and be forwarded here.
+      await this.forwarding?.start((retry, context) => this.resumeHere(retry, context));
+      await this.handles.put(record);
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'a parked call could not be stored');
+      this.abandon(flight);
+      return HANDLES_UNAVAILABLE;
+    }
     flight.handle = handle;
     this.flights.set(handle, flight);
     // A client that never retries: the parked upstream call is refused when the handle expires.
@@ -362,6 +446,13 @@ export class LegacyUpstreamBridge {
 
   async close(): Promise<void> {
     clearInterval(this.sweeper);
+    // Parked calls cannot be resumed once this replica stops listening: their retries get OWNER_GONE.
+    await this.forwarding?.close();
+    for (const [handle, flight] of [...this.flights]) {
+      this.flights.delete(handle);
+      clearTimeout(flight.timer);
+      this.abandon(flight);
+    }
     await this.closeIdle(0);
   }
 }
