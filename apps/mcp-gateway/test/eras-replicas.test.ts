@@ -112,6 +112,39 @@ describe('parked calls of bridged upstreams across gateway replicas', () => {
     expect(replayed.error?.code).toBe(-32602);
   });
 
+  it('the forwarded retry carries no user token (the upstream does not use token exchange)', { timeout: 30_000 }, async () => {
+    const url = world.serverUrl('legacy');
+    const alice = await world.token(url);
+    const { requestState, key } = await park(a, alice, 'Token?');
+    // Sessions are local in the gateway's tests, so the handle is in the hot store.
+    const stored = await world.hot.get(`gw:state:${world.tenant}:alice:${requestState}`);
+    const owner = (JSON.parse(stored!) as { owner: string }).owner;
+    const seen: string[] = [];
+    const listener = world.hot.peer();
+    const stop = await listener.subscribe(`gw:parked:${owner}`, (message) => seen.push(message));
+    try {
+      const done = await call(b, alice, 2, params('Token?', { inputResponses: { [key]: { action: 'decline' } }, requestState }));
+      expect(done.result?.resultType).toBe('complete');
+      expect(seen).toHaveLength(1);
+      expect(JSON.parse(seen[0]!)).toMatchObject({ type: 'retry', retry: { handle: requestState, caller: { subject: 'alice' } } });
+      expect(seen[0]).not.toContain(alice);
+      expect(seen[0]).not.toContain('"bearer"');
+    } finally {
+      await stop();
+      await listener.close();
+    }
+  });
+
+  it('two retries of one handle on two replicas at once: exactly one gets the result', { timeout: 30_000 }, async () => {
+    const url = world.serverUrl('legacy');
+    const alice = await world.token(url);
+    const { requestState, key } = await park(a, alice, 'Twice?');
+    const body = params('Twice?', { inputResponses: { [key]: { action: 'decline' } }, requestState });
+    const answers = await Promise.all([call(a, alice, 2, body), call(b, alice, 3, body)]);
+    expect(answers.filter((answer) => answer.result?.resultType === 'complete')).toHaveLength(1);
+    expect(answers.filter((answer) => answer.error?.code === -32602)).toHaveLength(1);
+  });
+
   it('a retry after the owner replica stopped gets a precise -32602, and the handle is consumed', { timeout: 60_000 }, async () => {
     const c = await world.startReplica();
     const url = world.serverUrl('legacy');
