@@ -298,3 +298,34 @@ describe('subscriptions/listen across eras', () => {
     }
   });
 });
+
+describe('subscriptions/listen and gateway shutdown', () => {
+  let world: GatewayWorld;
+  let legacy: LegacyUpstream;
+
+  beforeAll(async () => {
+    world = await startGatewayWorld();
+    legacy = await startLegacyUpstream();
+    await world.addUpstream({ name: 'old', transport: 'http', url: legacy.url });
+  });
+  afterAll(async () => {
+    await world?.close();
+    await legacy?.stop();
+  });
+
+  it('a draining gateway ends the listen stream with the listen response (graceful) and the upstream session', { timeout: 60_000 }, async () => {
+    const url = world.serverUrl('old');
+    const client = new ModernClient({ name: 'eras-listen-test', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } });
+    await client.connect(new ModernHttpTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${await world.token(url)}` } } }));
+    try {
+      const subscription = await client.listen({ resourceSubscriptions: [WATCHED] });
+      await until(() => [...legacy.subscribed.values()].some((uris) => uris.has(WATCHED)), 'the listen session to subscribe');
+      const [session] = [...legacy.subscribed.entries()].filter(([, uris]) => uris.has(WATCHED)).map(([id]) => id);
+      await world.gateway.close();
+      expect(await subscription.closed).toBe('graceful');
+      await until(() => legacy.deleted.has(session!), 'the upstream session to end');
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  });
+});
