@@ -4,6 +4,7 @@ import type { Infra, StartedApp } from '@airlock/platform';
 import { closeHttpApp, createHttpApp, httpLifecycleOf, listenHttpApp, mountRawHandler } from '@airlock/http-server';
 import { createAccessTokenVerifier } from '@airlock/token-verifier';
 import { gatewayRootModule } from './app.module.js';
+import { AuditBatcher } from './audit/audit-batcher.js';
 import { BearerAuth } from './auth/bearer-auth.js';
 import { RateLimiter } from './rate-limit/rate-limiter.js';
 import { ReplicaBus } from './sessions/replica-bus.js';
@@ -46,6 +47,9 @@ export interface GatewayTuning {
   shutdownGraceMs: number;
   /** Resource limits of stdio upstream processes (applied with prlimit where it exists); none when undefined. */
   stdioLimits: StdioLimits | undefined;
+  /** Audit records per queued job at most, and how long a batch waits to fill (see AuditBatcher). */
+  auditBatchMax: number;
+  auditFlushMs: number;
 }
 
 const DEFAULT_TUNING: Omit<GatewayTuning, 'perSessionPerMinute' | 'perTenantPerMinute'> = {
@@ -61,6 +65,8 @@ const DEFAULT_TUNING: Omit<GatewayTuning, 'perSessionPerMinute' | 'perTenantPerM
   shutdownGraceMs: 10_000,
   sessions: 'session-store',
   stdioLimits: { memoryBytes: 4 * 1024 ** 3, openFiles: 1024, cpuSeconds: 3600 },
+  auditBatchMax: 100,
+  auditFlushMs: 50,
 };
 
 export interface StartMcpGatewayOptions {
@@ -105,6 +111,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     : new LocalSessionDirectory(infra.hot, { idleTimeoutMs: tuning.sessionIdleTimeoutMs });
   await registry.start();
   const bus = new ReplicaBus(infra.hot);
+  const audit = new AuditBatcher(infra.queues, logger.child({ component: 'audit' }), { maxRecords: tuning.auditBatchMax, flushMs: tuning.auditFlushMs });
   const host = new SessionHost({
     hot: infra.hot,
     log,
@@ -112,7 +119,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     bus,
     directory,
     credentials: new UpstreamCredentials({ authBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl, masterKey: infra.masterKey }),
-    queues: infra.queues,
+    audit,
     stdio: new StdioLauncher(tuning.stdioLimits),
     masterKey: infra.masterKey,
     logger: logger.child({ component: 'sessions' }),
@@ -168,6 +175,8 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
       // In-flight calls finish and append their answers, which clients fetch from another replica.
       await host.settle(tuning.shutdownGraceMs);
       await host.close();
+      // After the last calls ended: their audit records are held here until this hands them to the queue.
+      await audit.close();
       await log.close();
       await registry.close();
       await directory.close();

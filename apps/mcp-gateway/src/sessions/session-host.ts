@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { HotStore } from '@airlock/redis';
-import type { QueueBackend } from '@airlock/queue';
 import type { Logger } from '@airlock/observability';
-import { Queues } from '@airlock/contracts';
 import type { AuditEvent } from '@airlock/contracts';
 import { ErrorCodes } from '../transport/json-rpc.js';
 import type { JsonRpcMessage } from '../transport/json-rpc.js';
@@ -29,7 +27,8 @@ export interface SessionHostDeps {
   directory: TenantDirectory;
   credentials: UpstreamCredentials;
   stdio: StdioLauncher;
-  queues: QueueBackend;
+  /** Collects tool-call audit records and queues them in batches (AuditBatcher). */
+  audit: { record(event: AuditEvent): void };
   masterKey: Buffer;
   logger: Logger;
   idleTimeoutMs: number;
@@ -189,8 +188,8 @@ export class SessionHost {
       outcome: event.outcome,
       details: { server: event.server, tool: event.tool, latencyMs: event.latencyMs, session: session.id },
     };
-    // Off the request path: the answer never waits for the audit queue.
-    void this.deps.queues.enqueue(Queues.audit, 'mcp.tools.call', record, { jobId: record.id }).catch((error: unknown) => this.deps.logger.error({ err: error }, 'audit enqueue failed'));
+    // Off the request path: held and queued in batches, the answer never waits for it.
+    this.deps.audit.record(record);
   }
 
   /** Delivers client messages to the session's runtime here; a session this replica lost ends cleanly. */
