@@ -329,7 +329,12 @@ export class LegacyUpstreamBridge {
     };
     if (local) return this.resumeHere(retry, { signal: caller.signal, onProgress: caller.onProgress, userToken: caller.userToken });
     const forwarding = this.forwarding!;
-    await forwarding.start((forwarded, context) => this.resumeHere(forwarded, context));
+    try {
+      await forwarding.start((forwarded, context) => this.resumeHere(forwarded, context));
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'parked-call forwarding could not listen');
+      return OWNER_GONE;
+    }
     const outcome = await forwarding.forward(consumed.owner, retry, { signal: caller.signal, onProgress: caller.onProgress });
     if (outcome.kind === 'answer') return outcome.answer;
     return outcome.kind === 'owner-gone' ? OWNER_GONE : UNKNOWN_HANDLE;

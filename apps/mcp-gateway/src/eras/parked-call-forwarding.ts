@@ -91,8 +91,15 @@ export class ParkedCallForwarding {
   start(handler: ParkedRetryHandler): Promise<void> {
     this.handler = handler;
     this.started ??= (async () => {
-      this.unsubscribe.push(await this.options.hot.subscribe(ownerChannel(this.options.replicaId), (raw) => this.fromForwarder(raw)));
-      this.unsubscribe.push(await this.options.hot.subscribe(forwarderChannel(this.options.replicaId), (raw) => this.fromOwner(raw)));
+      try {
+        this.unsubscribe.push(await this.options.hot.subscribe(ownerChannel(this.options.replicaId), (raw) => this.fromForwarder(raw)));
+        this.unsubscribe.push(await this.options.hot.subscribe(forwarderChannel(this.options.replicaId), (raw) => this.fromOwner(raw)));
+      } catch (error) {
+        // The hot store is down: the next park or retry tries again.
+        await Promise.all(this.unsubscribe.splice(0).map((stop) => stop().catch(() => undefined)));
+        this.started = undefined;
+        throw error;
+      }
     })();
     return this.started;
   }
