@@ -103,6 +103,11 @@ try {
     } catch (error) {
       process.stderr.write(`bench: ${scenario.name} FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
       failures.push({ scenario: scenario.name, error: error instanceof Error ? error.message : String(error) });
+      // What the services logged last (warnings and errors at the bench's log level), for the cause.
+      for (const service of platform ? [platform.auth, platform.sessionStore, platform.gateway] : []) {
+        const output = service.output().trim();
+        if (output) process.stderr.write(`--- ${service.name} (last output)\n${output.slice(-3_000)}\n`);
+      }
     }
     process.stderr.write(`bench: ${scenario.name} took ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   }

@@ -52,8 +52,10 @@ export async function tenantsScale(context: ScenarioContext): Promise<BenchRow[]
         },
         context,
       );
+      // Every tenant's provider was built by now (round-robin): what the auth server holds for them.
+      const authRssMiB = (await platform.auth.sample()).rssBytes / 2 ** 20;
       const mcp = await measureToolsCall(mcpUrl, context, async () => ({}), { sessions: MCP_SESSIONS, headers: { authorization: `Bearer ${accessToken}` } });
-      return { oneTenant, spread, mcp };
+      return { oneTenant, spread, mcp, authRssMiB };
     };
 
     const before = await measureAll();
@@ -75,8 +77,17 @@ export async function tenantsScale(context: ScenarioContext): Promise<BenchRow[]
     const after = await measureAll();
 
     const scenario = `${total} tenants configured vs 1 (through the admin API, ${createMs.toFixed(0)} ms per tenant)${context.quick ? ' (quick: 50 tenants)' : ''}`;
-    const row = (what: string, a: typeof before.mcp | typeof before.oneTenant, b: typeof before.mcp | typeof before.oneTenant): BenchRow[] => [
-      { scenario, variant: `${what}, ${beforeCount} tenants`, baseline: '(baseline)', throughput: a.throughput, p50: a.p50, p99: a.p99, ratio: null, extra: { errors: a.errors } },
+    const row = (what: string, a: typeof before.mcp | typeof before.oneTenant, b: typeof before.mcp | typeof before.oneTenant, memory = false): BenchRow[] => [
+      {
+        scenario,
+        variant: `${what}, ${beforeCount} tenants`,
+        baseline: '(baseline)',
+        throughput: a.throughput,
+        p50: a.p50,
+        p99: a.p99,
+        ratio: null,
+        extra: { errors: a.errors, ...(memory ? { authServerRssMiB: before.authRssMiB } : {}) },
+      },
       {
         scenario,
         variant: `${what}, ${total} tenants`,
@@ -86,12 +97,17 @@ export async function tenantsScale(context: ScenarioContext): Promise<BenchRow[]
         p99: b.p99,
         ratio: b.p50 / a.p50,
         ratioOf: 'p50 over baseline p50',
-        extra: { p99Ratio: b.p99 / a.p99, throughputRatio: b.throughput / a.throughput, errors: b.errors },
+        extra: {
+          p99Ratio: b.p99 / a.p99,
+          throughputRatio: b.throughput / a.throughput,
+          errors: b.errors,
+          ...(memory ? { authServerRssMiB: after.authRssMiB, authServerRssKiBPerAddedTenant: ((after.authRssMiB - before.authRssMiB) * 1024) / (total - beforeCount) } : {}),
+        },
       },
     ];
     return [
       ...row('client_credentials on the bench tenant', before.oneTenant, after.oneTenant),
-      ...row('client_credentials round-robin over every tenant', before.spread, after.spread),
+      ...row('client_credentials round-robin over every tenant', before.spread, after.spread, true),
       ...row(`tools/call through the gateway, ${MCP_SESSIONS} sessions`, before.mcp, after.mcp),
     ];
   } finally {
