@@ -64,8 +64,8 @@ describe('loadConfig', () => {
     expect(error.message).not.toContain(value);
   });
 
-  it('bounds the auth server provider cache by AUTH_MAX_TENANT_PROVIDERS (default 2,048), refusing nonsense', () => {
-    expect(loadConfig(authServerConfigSchema, {}).maxTenantProviders).toBe(2_048);
+  it('bounds the auth server provider cache by AUTH_MAX_TENANT_PROVIDERS (default 1,500), refusing nonsense', () => {
+    expect(loadConfig(authServerConfigSchema, {}).maxTenantProviders).toBe(1_500);
     expect(loadConfig(authServerConfigSchema, { AUTH_MAX_TENANT_PROVIDERS: '5000' }).maxTenantProviders).toBe(5_000);
     for (const value of ['0', '-1', 'many', '2.5', '5000000']) {
       expect(errorOf(() => loadConfig(authServerConfigSchema, { AUTH_MAX_TENANT_PROVIDERS: value })).issues.map((i) => i.key)).toEqual(['AUTH_MAX_TENANT_PROVIDERS']);
