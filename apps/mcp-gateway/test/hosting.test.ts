@@ -1,7 +1,13 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { ListPromptsResultSchema, ToolListChangedNotificationSchema, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { Queues } from '@airlock/contracts';
 import type { AuditBatch, AuditEvent } from '@airlock/contracts';
 import { FIXTURE_MAIN, startFixtureProcess, startGatewayWorld } from './support/gateway-harness.js';
@@ -22,12 +28,67 @@ async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
   }
 }
 
+/**
+ * A bare SDK Streamable HTTP server in this process (JSON or SSE answers), whose `hold` tool waits until
+ * it is cancelled and records that it was: what the relay to http upstreams must keep working.
+ */
+async function startSdkUpstream(json: boolean) {
+  const transports = new Map<string, StreamableHTTPServerTransport>();
+  const cancelled: string[] = [];
+  const started: string[] = [];
+  const http = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown) : undefined;
+    const sessionId = req.headers['mcp-session-id'];
+    let transport = typeof sessionId === 'string' ? transports.get(sessionId) : undefined;
+    if (!transport && req.method === 'POST' && isInitializeRequest(body)) {
+      const created = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        enableJsonResponse: json,
+        onsessioninitialized: (id) => void transports.set(id, created),
+      });
+      const server = new McpServer({ name: 'sdk-upstream', version: '1.0.0' });
+      server.registerTool('echo', { inputSchema: { text: z.string() } }, async ({ text }) => ({ content: [{ type: 'text', text }] }));
+      server.registerTool('fail', {}, async () => ({ isError: true, content: [{ type: 'text', text: 'tool failed' }] }));
+      server.registerTool('hold', { inputSchema: { tag: z.string() } }, ({ tag }, extra) => {
+        started.push(tag);
+        return new Promise((resolve) =>
+          extra.signal.addEventListener('abort', () => {
+            cancelled.push(tag);
+            resolve({ content: [{ type: 'text', text: 'cancelled' }] });
+          }),
+        );
+      });
+      await server.connect(created);
+      transport = created;
+    }
+    if (!transport) {
+      res.writeHead(sessionId ? 404 : 400, { 'content-type': 'application/json' }).end('{"jsonrpc":"2.0","error":{"code":-32000,"message":"no session"},"id":null}');
+      return;
+    }
+    await transport.handleRequest(req, res, body);
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`,
+    cancelled,
+    started,
+    close: async () => {
+      await Promise.all([...transports.values()].map((transport) => transport.close()));
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+    },
+  };
+}
+
 describe('hosting upstream servers', () => {
   let world: GatewayWorld;
   let paged: FixtureProcess;
   let fragile: FixtureProcess;
   let webId: string;
   const audited: AuditEvent[] = [];
+  const sdkUpstreams: Array<{ mode: 'json' | 'sse'; upstream: Awaited<ReturnType<typeof startSdkUpstream>> }> = [];
 
   beforeAll(async () => {
     world = await startGatewayWorld();
@@ -46,6 +107,11 @@ describe('hosting upstream servers', () => {
     // Registered up front: the gateway caches a tenant's server list for a few seconds.
     fragile = await startFixtureProcess();
     await world.addUpstream({ name: 'fragile', transport: 'http', url: fragile.url });
+    for (const mode of ['json', 'sse'] as const) {
+      const upstream = await startSdkUpstream(mode === 'json');
+      sdkUpstreams.push({ mode, upstream });
+      await world.addUpstream({ name: `sdk-${mode}`, transport: 'http', url: upstream.url });
+    }
     // The gateway queues its audit records in batches (AuditBatcher).
     world.queues.work<AuditBatch>(Queues.audit, async (job) => void audited.push(...job.data.events));
   });
@@ -53,6 +119,7 @@ describe('hosting upstream servers', () => {
     await world?.close();
     await paged?.stop();
     await fragile?.stop();
+    for (const { upstream } of sdkUpstreams) await upstream.close();
   });
 
   it('forwards pagination: every tool of every server exactly once, across upstream pages and servers', async () => {
@@ -175,5 +242,32 @@ describe('hosting upstream servers', () => {
       await response.body?.cancel();
       return response.status === 404 ? true : undefined;
     });
+  });
+
+  it('relays results, tool errors and JSON-RPC errors of bare SDK upstreams answering JSON or SSE, as sent', async () => {
+    for (const { mode } of sdkUpstreams) {
+      const client = await connect(world, world.serverUrl(`sdk-${mode}`));
+      const results = await Promise.all(Array.from({ length: 20 }, (_, n) => client.callTool({ name: 'echo', arguments: { text: `${mode}-${n}` } })));
+      expect(results.map((result) => (result.content as Array<{ text: string }>)[0]!.text)).toEqual(Array.from({ length: 20 }, (_, n) => `${mode}-${n}`));
+      expect(await client.callTool({ name: 'fail', arguments: {} })).toEqual({ isError: true, content: [{ type: 'text', text: 'tool failed' }] });
+      // A method the upstream does not serve: its JSON-RPC error comes back.
+      await expect(client.request({ method: 'prompts/list', params: {} }, ListPromptsResultSchema)).rejects.toThrow(/-32601/);
+      await client.close();
+    }
+  });
+
+  it('cancels the upstream call (notifications/cancelled) when the client cancels it', async () => {
+    for (const { mode, upstream } of sdkUpstreams) {
+      const client = await connect(world, world.serverUrl(`sdk-${mode}`));
+      const abort = new AbortController();
+      const call = client.callTool({ name: 'hold', arguments: { tag: `${mode}-cancel` } }, undefined, { signal: abort.signal });
+      await until(async () => (upstream.started.includes(`${mode}-cancel`) ? true : undefined));
+      abort.abort('changed my mind');
+      await expect(call).rejects.toThrow();
+      await until(async () => (upstream.cancelled.includes(`${mode}-cancel`) ? true : undefined));
+      // The session still works after the cancelled call.
+      expect(await client.callTool({ name: 'echo', arguments: { text: 'after' } })).toMatchObject({ content: [{ text: 'after' }] });
+      await client.close();
+    }
   });
 });

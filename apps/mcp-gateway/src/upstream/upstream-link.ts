@@ -2,11 +2,14 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, JSONRPCMessageSchema, McpError, ResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { Logger } from '@airlock/observability';
 import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import type { CallerContext, UpstreamCredentials, UpstreamSecrets } from './upstream-credentials.js';
 import type { StdioLauncher } from './stdio-launcher.js';
+import { SseParser, upstreamPool } from './http-relay.js';
+import type { ResponseBody } from './http-relay.js';
 
 export interface UpstreamLinkHandlers {
   /** A request the upstream sends to the client (sampling, elicitation, roots); resolves with its result. */
@@ -32,6 +35,66 @@ export interface ConnectOptions {
 }
 
 const CALL_TIMEOUT_MS = 10 * 60_000;
+/** Reconnection delay when an upstream closed a call's stream without saying `retry` (the SDK's default). */
+const DEFAULT_RESUME_DELAY_MS = 1_000;
+/** Resumptions of one call's stream in a row that fail before the call fails (the SDK's default). */
+const MAX_RESUME_FAILURES = 2;
+
+/**
+ * One validator for every upstream client: the SDK compiles tool output schemas with it, and an Ajv
+ * instance per upstream session cost milliseconds of CPU at every session start.
+ */
+const sharedValidator = new AjvJsonSchemaValidator();
+
+type Progress = { progress: number; total?: number; message?: string };
+type Message = Record<string, unknown>;
+
+/** A request relayed outside the SDK: settled by its response, whichever stream it arrives on. */
+interface RelayedCall {
+  settle(message: Message): void;
+  /** Ends the call with `error` and stops reading its stream, telling the upstream nothing (the session is closing). */
+  drop(error: Error): void;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * What the SDK's zod schemas checked of a response and the relay still checks: JSON-RPC shape, a result
+ * that is an object (with an object `_meta` if any), an error with an integer code and a string message.
+ * Members of the result are not checked: the gateway forwards them as is and the client validates them.
+ */
+function outcomeOf(message: Message): { result: Record<string, unknown> } | { error: Error } {
+  if (message['jsonrpc'] !== '2.0') return { error: new McpError(ErrorCode.InternalError, 'Upstream sent an invalid JSON-RPC response') };
+  const error = message['error'];
+  if (error !== undefined) {
+    if (isObject(error) && Number.isInteger(error['code']) && typeof error['message'] === 'string') {
+      return { error: McpError.fromError(error['code'] as number, error['message'], error['data']) };
+    }
+    return { error: new McpError(ErrorCode.InternalError, 'Upstream sent an invalid JSON-RPC error') };
+  }
+  const result = message['result'];
+  if (!isObject(result) || (result['_meta'] !== undefined && !isObject(result['_meta']))) {
+    return { error: new McpError(ErrorCode.InternalError, 'Upstream sent an invalid result') };
+  }
+  return { result };
+}
+
+/** What a relayed request to an http upstream needs besides the SDK transport's session state. */
+interface HttpTarget {
+  url: URL;
+  /** Path and query of the upstream's MCP endpoint. */
+  path: string;
+  /** The upstream credentials' headers, fetched per request. */
+  headers: () => Promise<Record<string, string>>;
+  onStreamPaused: () => void;
+}
+
+/** A network failure reaching the upstream (what fetch reports as "fetch failed"). */
+class UpstreamUnreachableError extends Error {
+  constructor(cause: unknown) {
+    super('upstream unreachable', { cause });
+  }
+}
 
 /**
  * One upstream MCP session, opened for one downstream session and closed with it. Built on the official
@@ -42,14 +105,20 @@ export class UpstreamLink {
   private gone = false;
   /** Only a link that was up can die: a failed connect is reported by `connect` itself. */
   private up = false;
-  private readonly progress = new Map<string, (progress: { progress: number; total?: number; message?: string }) => void>();
+  private readonly progress = new Map<string, (progress: Progress) => void>();
   private progressCounter = 0;
+  /** Requests relayed straight to an http upstream, by their JSON-RPC id. */
+  private readonly calls = new Map<string, RelayedCall>();
+  private callCounter = 0;
+  /** The SDK client's own message handler: whatever the relay does not handle itself goes there. */
+  private deliver: Transport['onmessage'];
 
   private constructor(
     readonly server: UpstreamServerRecord,
     readonly client: Client,
     private readonly transport: Transport,
     private readonly onGone: () => void,
+    private readonly http?: HttpTarget,
   ) {}
 
   /**
@@ -58,7 +127,7 @@ export class UpstreamLink {
    */
   private noticeFailure(error: unknown): void {
     const lostSession = error instanceof StreamableHTTPError && error.code === 404;
-    const unreachable = error instanceof TypeError && /fetch failed/i.test(error.message);
+    const unreachable = (error instanceof TypeError && /fetch failed/i.test(error.message)) || error instanceof UpstreamUnreachableError;
     if ((lostSession || unreachable) && !this.gone && !this.closedByUs) {
       this.gone = true;
       this.onGone();
@@ -71,11 +140,12 @@ export class UpstreamLink {
     for (const key of ['sampling', 'elicitation', 'roots'] as const) {
       if (options.clientCapabilities[key] !== undefined) capabilities[key] = options.clientCapabilities[key];
     }
-    const client = new Client(options.clientInfo, { capabilities });
+    const client = new Client(options.clientInfo, { capabilities, jsonSchemaValidator: sharedValidator });
     client.fallbackRequestHandler = async (request) => (await options.handlers.onRequest(request.method, request.params as Record<string, unknown> | undefined)) as never;
     client.fallbackNotificationHandler = async (notification) => options.handlers.onNotification(notification.method, notification.params as Record<string, unknown> | undefined);
 
     let transport: Transport;
+    let http: HttpTarget | undefined;
     if (server.transport === 'http') {
       if (!server.url) throw new Error(`upstream ${server.name} has no URL`);
       transport = new StreamableHTTPClientTransport(new URL(server.url), {
@@ -88,6 +158,13 @@ export class UpstreamLink {
           return fetch(url, { ...init, headers });
         },
       });
+      const url = new URL(server.url);
+      http = {
+        url,
+        path: `${url.pathname}${url.search}`,
+        headers: () => options.credentials.headers(server, options.secrets, options.caller),
+        onStreamPaused: () => options.handlers.onStreamPaused(),
+      };
     } else {
       if (!server.command) throw new Error(`upstream ${server.name} has no command`);
       const wait = options.stdio.backoffMs(server.id);
@@ -105,7 +182,7 @@ export class UpstreamLink {
       });
       transport = stdio;
     }
-    const link = new UpstreamLink(server, client, transport, () => options.handlers.onClose());
+    const link = new UpstreamLink(server, client, transport, () => options.handlers.onClose(), http);
     client.onerror = (error) => logger.warn({ upstream: server.name, err: error }, 'upstream protocol error');
     client.onclose = () => {
       if (link.up && !link.closedByUs && !link.gone) {
@@ -115,7 +192,7 @@ export class UpstreamLink {
       }
     };
     await client.connect(transport);
-    link.interceptProgress();
+    link.intercept();
     link.up = true;
     return link;
   }
@@ -123,32 +200,58 @@ export class UpstreamLink {
   /**
    * Progress notifications are taken off the transport before the SDK sees them: the SDK runs
    * notification handlers a microtask late but resolves responses at once, so the last progress of a
-   * call, arriving in the same read as the result, would find its handler already gone.
+   * call, arriving in the same read as the result, would find its handler already gone. Responses to
+   * relayed requests are taken off too (an upstream may answer on another stream, e.g. a resumed one).
    */
-  private interceptProgress(): void {
-    const deliver = this.transport.onmessage;
+  private intercept(): void {
+    this.deliver = this.transport.onmessage?.bind(this.transport);
     this.transport.onmessage = (message, extra) => {
-      if ('method' in message && message.method === 'notifications/progress' && !('id' in message)) {
-        const params = (message.params ?? {}) as { progressToken?: unknown; progress?: number; total?: number; message?: string };
-        const listener = typeof params.progressToken === 'string' ? this.progress.get(params.progressToken) : undefined;
-        if (listener && typeof params.progress === 'number') {
-          listener({
-            progress: params.progress,
-            ...(params.total !== undefined ? { total: params.total } : {}),
-            ...(params.message !== undefined ? { message: params.message } : {}),
-          });
-          return;
-        }
-      }
-      deliver?.(message, extra);
+      if (this.takeOwn(message as unknown as Message)) return;
+      this.deliver?.(message, extra);
     };
+  }
+
+  /** Handles a progress notification or a response of the relay's own; false for anything else. */
+  private takeOwn(message: Message): boolean {
+    if (message['method'] === 'notifications/progress' && !('id' in message)) {
+      const params = (message['params'] ?? {}) as { progressToken?: unknown; progress?: unknown; total?: number; message?: string };
+      const listener = typeof params.progressToken === 'string' ? this.progress.get(params.progressToken) : undefined;
+      if (listener && typeof params.progress === 'number') {
+        listener({
+          progress: params.progress,
+          ...(params.total !== undefined ? { total: params.total } : {}),
+          ...(params.message !== undefined ? { message: params.message } : {}),
+        });
+        return true;
+      }
+      return false;
+    }
+    if (message['method'] === undefined && typeof message['id'] === 'string') {
+      const call = this.calls.get(message['id']);
+      if (call) {
+        call.settle(message);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A message of a relayed call's stream that is not the relay's own: checked, then the SDK client handles it. */
+  private handOver(message: unknown): void {
+    if (isObject(message) && this.takeOwn(message)) return;
+    const parsed = JSONRPCMessageSchema.safeParse(message);
+    if (!parsed.success) {
+      this.client.onerror?.(new Error('upstream sent an invalid JSON-RPC message'));
+      return;
+    }
+    this.deliver?.(parsed.data);
   }
 
   /** Sends a request and returns the upstream's result unchanged; progress is reported through `onprogress`. */
   request(
     method: string,
     params: Record<string, unknown> | undefined,
-    options: { signal?: AbortSignal; onprogress?: (progress: { progress: number; total?: number; message?: string }) => void } = {},
+    options: { signal?: AbortSignal; onprogress?: (progress: Progress) => void } = {},
   ): Promise<Record<string, unknown>> {
     let sent = params;
     let token: string | undefined;
@@ -157,10 +260,12 @@ export class UpstreamLink {
       this.progress.set(token, options.onprogress);
       sent = { ...params, _meta: { ...((params?.['_meta'] as Record<string, unknown> | undefined) ?? {}), progressToken: token } };
     }
-    const pending = this.client.request({ method, ...(sent ? { params: sent } : {}) } as never, ResultSchema, {
-      timeout: CALL_TIMEOUT_MS,
-      ...(options.signal ? { signal: options.signal } : {}),
-    }) as Promise<Record<string, unknown>>;
+    const pending = this.http
+      ? this.relay(this.http, method, sent, options.signal)
+      : (this.client.request({ method, ...(sent ? { params: sent } : {}) } as never, ResultSchema, {
+          timeout: CALL_TIMEOUT_MS,
+          ...(options.signal ? { signal: options.signal } : {}),
+        }) as Promise<Record<string, unknown>>);
     return pending
       .catch((error: unknown) => {
         this.noticeFailure(error);
@@ -169,6 +274,159 @@ export class UpstreamLink {
       .finally(() => {
         if (token) this.progress.delete(token);
       });
+  }
+
+  /**
+   * The hot path to an http upstream: one POST on the shared pool, the answer read as JSON or SSE,
+   * without the SDK's per-request machinery (schema parsing of results, abort controller chains, WHATWG
+   * fetch). The SDK client still did initialize and still handles what the upstream sends besides the
+   * answer (its requests, notifications), and it answers those itself.
+   */
+  private relay(
+    http: HttpTarget,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Record<string, unknown>> {
+    if (this.closedByUs || this.gone) return Promise.reject(new McpError(ErrorCode.ConnectionClosed, 'Connection closed'));
+    if (signal?.aborted) return Promise.reject(new McpError(ErrorCode.RequestTimeout, String(signal.reason)));
+    const id = `airlock-${++this.callCounter}`;
+    const body = JSON.stringify({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) });
+    return new Promise<Record<string, unknown>>((resolve, reject) => {
+      let done = false;
+      let reading: ResponseBody | undefined;
+      const finish = () => {
+        done = true;
+        this.calls.delete(id);
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const fail = (error: unknown) => {
+        if (done) return;
+        finish();
+        reject(error);
+      };
+      /** The call ends without an answer: tell the upstream and stop reading (the SDK does the same on abort and timeout). */
+      const cancel = (error: McpError, reason: unknown) => {
+        if (done) return;
+        fail(error);
+        reading?.destroy();
+        this.transport
+          .send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: String(reason) } })
+          .catch((sendError: unknown) => this.client.onerror?.(new Error(`Failed to send cancellation: ${String(sendError)}`)));
+      };
+      const onAbort = () => cancel(new McpError(ErrorCode.RequestTimeout, String(signal?.reason)), signal?.reason);
+      const timer = setTimeout(() => cancel(McpError.fromError(ErrorCode.RequestTimeout, 'Request timed out', { timeout: CALL_TIMEOUT_MS }), 'Request timed out'), CALL_TIMEOUT_MS);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.calls.set(id, {
+        settle: (message) => {
+          if (done) return;
+          finish();
+          const outcome = outcomeOf(message);
+          if ('error' in outcome) reject(outcome.error);
+          else resolve(outcome.result);
+        },
+        drop: (error) => {
+          fail(error);
+          reading?.destroy();
+        },
+      });
+      const isDone = () => done;
+      const track = (current: ResponseBody | undefined) => {
+        reading = current;
+      };
+      this.exchange(http, body, isDone, track).then(
+        () => fail(new McpError(ErrorCode.ConnectionClosed, 'Upstream closed the stream without answering')),
+        fail,
+      );
+    });
+  }
+
+  /** Sends the POST and reads its answer, resuming a stream the upstream closed early (SEP-1699); resolves at its end. */
+  private async exchange(http: HttpTarget, body: string, isDone: () => boolean, track: (body: ResponseBody | undefined) => void): Promise<void> {
+    const transport = this.transport as StreamableHTTPClientTransport;
+    const headers = async (extra: Record<string, string>) => {
+      const sessionId = transport.sessionId;
+      const version = transport.protocolVersion;
+      return {
+        ...extra,
+        ...(sessionId ? { 'mcp-session-id': sessionId } : {}),
+        ...(version ? { 'mcp-protocol-version': version } : {}),
+        // Per request, so expiring upstream tokens are renewed mid-session; never the user's token.
+        ...(await http.headers()),
+      };
+    };
+    const pool = upstreamPool(http.url);
+    const sse = new SseParser();
+    let lastEventId: string | undefined;
+    let failures = 0;
+    let response = await pool
+      .request({ path: http.path, method: 'POST', headers: await headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }), body })
+      .catch((error: unknown) => {
+        throw new UpstreamUnreachableError(error);
+      });
+    for (;;) {
+      if (isDone()) {
+        // Cancelled while the headers were on their way.
+        response.body.destroy();
+        return;
+      }
+      const type = String(response.headers['content-type'] ?? '');
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        const text = await response.body.text().catch(() => '');
+        throw new StreamableHTTPError(response.statusCode, `Error POSTing to endpoint: ${text.slice(0, 500)}`);
+      }
+      if (type.includes('application/json')) {
+        const text = await response.body.text();
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          throw new McpError(ErrorCode.ParseError, 'Upstream sent invalid JSON');
+        }
+        for (const message of Array.isArray(parsed) ? parsed : [parsed]) this.handOver(message);
+        return;
+      }
+      if (!type.includes('text/event-stream')) {
+        await response.body.dump().catch(() => undefined);
+        throw new McpError(ErrorCode.InternalError, `Unexpected content type from upstream: ${type}`);
+      }
+      track(response.body);
+      response.body.setEncoding('utf8');
+      try {
+        for await (const chunk of response.body as AsyncIterable<string>) {
+          sse.push(chunk, (event) => {
+            if (event.id !== undefined) lastEventId = event.id;
+            if (event.data === '' || (event.event !== undefined && event.event !== 'message')) return;
+            let message: unknown;
+            try {
+              message = JSON.parse(event.data);
+            } catch {
+              this.client.onerror?.(new Error('upstream sent an SSE event that is not JSON'));
+              return;
+            }
+            this.handOver(message);
+          });
+        }
+        failures = 0;
+      } catch (error) {
+        if (isDone()) return;
+        failures += 1;
+        if (lastEventId === undefined || failures > MAX_RESUME_FAILURES) throw new UpstreamUnreachableError(error);
+      } finally {
+        track(undefined);
+      }
+      if (isDone() || lastEventId === undefined) return;
+      // The upstream closed the stream before answering and said where to resume: GET with Last-Event-ID.
+      http.onStreamPaused();
+      await new Promise((resolve) => setTimeout(resolve, sse.retryMs ?? DEFAULT_RESUME_DELAY_MS));
+      if (isDone()) return;
+      response = await pool
+        .request({ path: http.path, method: 'GET', headers: await headers({ accept: 'text/event-stream', 'last-event-id': lastEventId }) })
+        .catch((error: unknown) => {
+          throw new UpstreamUnreachableError(error);
+        });
+    }
   }
 
   notify(method: string, params?: Record<string, unknown>): Promise<void> {
@@ -181,6 +439,7 @@ export class UpstreamLink {
 
   async close(): Promise<void> {
     this.closedByUs = true;
+    for (const call of [...this.calls.values()]) call.drop(new McpError(ErrorCode.ConnectionClosed, 'Connection closed'));
     // Streamable HTTP: DELETE the upstream session so the upstream frees it now, not at its idle timeout.
     if (this.transport instanceof StreamableHTTPClientTransport) await this.transport.terminateSession().catch(() => undefined);
     await this.client.close().catch(() => undefined);

@@ -1,0 +1,120 @@
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+
+/**
+ * The connection pools to http upstreams: one per origin, shared by every upstream session of this
+ * process (keep-alive, one request at a time per connection). Connections are not capped: a call whose
+ * SSE answer stays open (progress, elicitation) holds its connection, and a cap would queue other
+ * sessions' calls behind it.
+ */
+const pools = new Map<string, Pool>();
+
+/** Long enough for the longest call; the call's own timer ends it earlier when it must. */
+const HEADERS_TIMEOUT_MS = 10 * 60_000;
+
+export function upstreamPool(url: URL): Pool {
+  let pool = pools.get(url.origin);
+  if (!pool) {
+    pool = new Pool(url.origin, {
+      pipelining: 1,
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      // An SSE answer may be silent for minutes (a call waiting on an elicitation): no idle limit on bodies.
+      bodyTimeout: 0,
+    });
+    pools.set(url.origin, pool);
+  }
+  return pool;
+}
+
+/** Closes every pool (process shutdown, tests). */
+export async function closeUpstreamPools(): Promise<void> {
+  const open = [...pools.values()];
+  pools.clear();
+  await Promise.all(open.map((pool) => pool.close().catch(() => undefined)));
+}
+
+export type ResponseBody = Dispatcher.ResponseData['body'];
+
+export interface SseEvent {
+  id?: string;
+  data: string;
+  event?: string;
+}
+
+/**
+ * Server-sent events (WHATWG "event stream interpretation"), fed text as it arrives. Lines end in CRLF,
+ * LF or CR; an event is dispatched at a blank line; `retry` is reported separately.
+ */
+export class SseParser {
+  private buffer = '';
+  private data: string[] = [];
+  private id: string | undefined;
+  private event: string | undefined;
+  /** A CR ended the last chunk: an LF starting the next one belongs to it. */
+  private pendingCr = false;
+  retryMs: number | undefined;
+
+  push(text: string, onEvent: (event: SseEvent) => void): void {
+    if (this.pendingCr && text.startsWith('\n')) text = text.slice(1);
+    this.pendingCr = false;
+    this.buffer += text;
+    let start = 0;
+    for (;;) {
+      const lf = this.buffer.indexOf('\n', start);
+      const cr = this.buffer.indexOf('\r', start);
+      let end: number;
+      let next: number;
+      if (cr >= 0 && (lf < 0 || cr < lf)) {
+        end = cr;
+        if (cr + 1 === this.buffer.length) {
+          // CR at the end of the chunk: the line is complete, an LF may follow in the next chunk.
+          this.pendingCr = true;
+          next = cr + 1;
+        } else next = this.buffer[cr + 1] === '\n' ? cr + 2 : cr + 1;
+      } else if (lf >= 0) {
+        end = lf;
+        next = lf + 1;
+      } else break;
+      this.line(this.buffer.slice(start, end), onEvent);
+      start = next;
+    }
+    this.buffer = start === 0 ? this.buffer : this.buffer.slice(start);
+  }
+
+  private line(line: string, onEvent: (event: SseEvent) => void): void {
+    if (line === '') {
+      if (this.data.length > 0) {
+        const event: SseEvent = { data: this.data.join('\n') };
+        if (this.id !== undefined) event.id = this.id;
+        if (this.event !== undefined) event.event = this.event;
+        this.data = [];
+        this.event = undefined;
+        onEvent(event);
+      } else {
+        // An event without data (the priming event) still moves the last event id.
+        if (this.id !== undefined) onEvent({ id: this.id, data: '' });
+        this.event = undefined;
+      }
+      return;
+    }
+    if (line.startsWith(':')) return;
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? '' : line.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    switch (field) {
+      case 'data':
+        this.data.push(value);
+        break;
+      case 'id':
+        if (!value.includes('\0')) this.id = value;
+        break;
+      case 'event':
+        this.event = value;
+        break;
+      case 'retry':
+        if (/^\d+$/.test(value)) this.retryMs = Number(value);
+        break;
+    }
+  }
+}
