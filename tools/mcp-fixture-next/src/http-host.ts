@@ -1,6 +1,5 @@
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isLoopbackBind, jsonRpcError, listenFixture, readBody } from '@airlock/mcp-fixture/kit';
 import {
   createMcpHandler,
   hostHeaderValidationResponse,
@@ -23,19 +22,6 @@ export interface NextFixtureHttpOptions extends NextFixtureOptions {
 export interface NextFixtureHttpHandle {
   url: string;
   close(): Promise<void>;
-}
-
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
-
-async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return 'too-large';
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function toWebRequest(req: IncomingMessage, body: Buffer | undefined, signal: AbortSignal): Request {
@@ -74,7 +60,7 @@ async function writeWebResponse(response: Response, res: ServerResponse): Promis
 export async function startNextFixtureHttp(options: NextFixtureHttpOptions): Promise<NextFixtureHttpHandle> {
   const path = options.path ?? '/mcp';
   const host = options.host ?? '127.0.0.1';
-  const loopbackBind = host === '127.0.0.1' || host === 'localhost' || host === '::1';
+  const loopbackBind = isLoopbackBind(host);
   const state = createFixtureState(options);
   const handler = createMcpHandler(() => createNextFixtureServer(state, options), { legacy: options.legacy ?? 'stateless' });
   state.notifier = { toolsChanged: () => handler.notify.toolsChanged(), promptsChanged: () => handler.notify.promptsChanged() };
@@ -85,10 +71,7 @@ export async function startNextFixtureHttp(options: NextFixtureHttpOptions): Pro
       return;
     }
     const body = req.method === 'POST' ? await readBody(req) : undefined;
-    if (body === 'too-large') {
-      res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32600, message: 'Request body too large' }, id: null }));
-      return;
-    }
+    if (body === 'too-large') return jsonRpcError(res, 413, -32600, 'Request body too large');
     const aborted = new AbortController();
     res.once('close', () => {
       if (!res.writableFinished) aborted.abort();
@@ -100,24 +83,6 @@ export async function startNextFixtureHttp(options: NextFixtureHttpOptions): Pro
     await writeWebResponse(rejected ?? (await handler.fetch(request)), res);
   };
 
-  const server: HttpServer = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null }));
-      else res.destroy();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const printableHost = host.includes(':') ? `[${host}]` : host;
-  return {
-    url: `http://${printableHost}:${port}${path}`,
-    close: async () => {
-      await handler.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const listening = await listenFixture({ port: options.port, host, path }, handle);
+  return { url: listening.url, close: () => listening.close(() => handler.close()) };
 }

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { createFixtureServer } from './fixture-server.js';
 import type { FixtureOptions } from './fixture-server.js';
+import { isLoopbackBind, jsonRpcError, listenFixture, readBody } from './kit/node-http.js';
 import { MemoryEventStore } from './memory-event-store.js';
 
 export interface FixtureHttpOptions extends FixtureOptions {
@@ -23,7 +22,6 @@ export interface FixtureHttpHandle {
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 function hostname(hostHeader: string): string {
   // `[::1]:3000` keeps its brackets; `localhost:3000` loses the port.
@@ -39,20 +37,11 @@ function loopbackRequest(req: IncomingMessage): boolean {
   return URL.canParse(origin) && LOOPBACK_HOSTS.has(new URL(origin).hostname.toLowerCase());
 }
 
-function jsonRpcError(res: ServerResponse, status: number, code: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
-}
-
 async function readJson(req: IncomingMessage): Promise<{ ok: true; body: unknown } | { ok: false; status: number; code: number; message: string }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return { ok: false, status: 413, code: -32600, message: 'Request body too large' };
-    chunks.push(chunk as Buffer);
-  }
+  const body = await readBody(req);
+  if (body === 'too-large') return { ok: false, status: 413, code: -32600, message: 'Request body too large' };
   try {
-    return { ok: true, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+    return { ok: true, body: JSON.parse(body.toString('utf8')) };
   } catch {
     return { ok: false, status: 400, code: -32700, message: 'Parse error' };
   }
@@ -65,7 +54,7 @@ async function readJson(req: IncomingMessage): Promise<{ ok: true; body: unknown
 export async function startFixtureHttp(options: FixtureHttpOptions): Promise<FixtureHttpHandle> {
   const path = options.path ?? '/mcp';
   const host = options.host ?? '127.0.0.1';
-  const loopbackBind = host === '127.0.0.1' || host === 'localhost' || host === '::1';
+  const loopbackBind = isLoopbackBind(host);
   const transports = new Map<string, StreamableHTTPServerTransport>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -103,25 +92,10 @@ export async function startFixtureHttp(options: FixtureHttpOptions): Promise<Fix
     res.writeHead(405, { allow: 'GET, POST, DELETE' }).end();
   };
 
-  const server: HttpServer = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) jsonRpcError(res, 500, -32603, 'Internal error');
-      else res.destroy();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const printableHost = host.includes(':') ? `[${host}]` : host;
+  const listening = await listenFixture({ port: options.port, host, path }, handle);
   return {
-    url: `http://${printableHost}:${port}${path}`,
+    url: listening.url,
     sessionCount: () => transports.size,
-    close: async () => {
-      await Promise.all([...transports.values()].map((transport) => transport.close().catch(() => undefined)));
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => listening.close(async () => void (await Promise.all([...transports.values()].map((transport) => transport.close().catch(() => undefined))))),
   };
 }
