@@ -42,8 +42,18 @@ export interface HotStore {
 
   // Append-only streams, for resumable SSE. Ids are `<ms>-<seq>` strings that sort in append order
   // numerically (use compareStreamIds, not string comparison); a malformed id is a RangeError.
-  /** XADD with MAXLEN ~ `maxLen`, refreshing the stream's TTL; returns the entry id. */
-  xadd(stream: string, data: string, options: { maxLen: number; ttlMs: number }): Promise<string>;
+  /**
+   * XADD with MAXLEN ~ `maxLen`, refreshing the stream's TTL; returns the entry id. `id` (optional) is an
+   * explicit entry id, which must be greater than the stream's last one (else the call rejects): a single
+   * writer that needs the id before the reply (to pipeline) picks it itself.
+   */
+  xadd(stream: string, data: string, options: { maxLen: number; ttlMs: number; id?: string }): Promise<string>;
+  /**
+   * Several entries with explicit ids (increasing, each greater than the stream's last) appended to one
+   * stream in one round trip (one MULTI on Redis), then the TTL refreshed. Rejects when any entry was
+   * refused (as in a MULTI, the others are still appended).
+   */
+  xaddMany(stream: string, entries: Array<{ id: string; data: string }>, options: { maxLen: number; ttlMs: number }): Promise<void>;
   /** Entries strictly after `afterId` ('0' for all), oldest first, at most `count`. */
   xrangeAfter(stream: string, afterId: string, count: number): Promise<Array<{ id: string; data: string }>>;
 

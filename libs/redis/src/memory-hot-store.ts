@@ -303,15 +303,21 @@ class MemoryHotStore implements HotStore {
     return this.op(() => [...(this.hub.typed(this.key(key), 'set')?.members ?? [])]);
   }
 
-  xadd(stream: string, data: string, options: { maxLen: number; ttlMs: number }): Promise<string> {
+  xadd(stream: string, data: string, options: { maxLen: number; ttlMs: number; id?: string }): Promise<string> {
+    const explicit = options.id === undefined ? undefined : parseStreamId(options.id);
+    if (explicit === null) return Promise.reject(invalidStreamIdError(options.id!));
     return this.op(() => {
       const k = this.key(stream);
       const expiresAt = this.expiry(options.ttlMs);
       let entry = this.hub.typed(k, 'stream');
+      if (explicit && entry && (explicit.ms < entry.last.ms || (explicit.ms === entry.last.ms && explicit.seq <= entry.last.seq))) {
+        throw new Error('ERR The ID specified in XADD is equal or smaller than the target stream top item');
+      }
+      if (explicit && explicit.ms === 0 && explicit.seq === 0) throw new Error('ERR The ID specified in XADD must be greater than 0-0');
       if (!entry) this.hub.put(k, (entry = { type: 'stream', entries: [], last: { ms: 0, seq: 0 } }));
       // Same id scheme as Redis: milliseconds, then a sequence within the millisecond; never goes back.
       const now = this.hub.time();
-      const id = now > entry.last.ms ? { ms: now, seq: 0 } : { ms: entry.last.ms, seq: entry.last.seq + 1 };
+      const id = explicit ?? (now > entry.last.ms ? { ms: now, seq: 0 } : { ms: entry.last.ms, seq: entry.last.seq + 1 });
       entry.last = id;
       const text = `${id.ms}-${id.seq}`;
       entry.entries.push({ id: text, ms: id.ms, seq: id.seq, data });
@@ -320,6 +326,15 @@ class MemoryHotStore implements HotStore {
       entry.expiresAt = expiresAt;
       return text;
     });
+  }
+
+  async xaddMany(stream: string, entries: Array<{ id: string; data: string }>, options: { maxLen: number; ttlMs: number }): Promise<void> {
+    const bad = entries.find((entry) => parseStreamId(entry.id) === null);
+    if (bad) throw invalidStreamIdError(bad.id);
+    // As one MULTI on Redis: every entry is tried, and the call fails when any was refused.
+    const results = await Promise.allSettled(entries.map((entry) => this.xadd(stream, entry.data, { ...options, id: entry.id })));
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   xrangeAfter(stream: string, afterId: string, count: number): Promise<Array<{ id: string; data: string }>> {

@@ -244,14 +244,26 @@ class RedisHotStore implements HotStore {
     return this.run(this.client, () => this.client.smembers(this.key(key)));
   }
 
-  async xadd(stream: string, data: string, options: { maxLen: number; ttlMs: number }): Promise<string> {
+  async xadd(stream: string, data: string, options: { maxLen: number; ttlMs: number; id?: string }): Promise<string> {
+    if (options.id !== undefined && !isStreamId(options.id)) throw invalidStreamIdError(options.id);
     const k = this.key(stream);
     const multi = this.client
       .multi()
-      .xadd(k, 'MAXLEN', '~', Math.max(1, Math.floor(options.maxLen)), '*', DATA_FIELD, data)
+      .xadd(k, 'MAXLEN', '~', Math.max(1, Math.floor(options.maxLen)), options.id ?? '*', DATA_FIELD, data)
       .pexpire(k, positiveTtl(options.ttlMs));
     const [id] = await this.run(this.client, async () => RedisHotStore.results(await multi.exec()));
     return id as string;
+  }
+
+  async xaddMany(stream: string, entries: Array<{ id: string; data: string }>, options: { maxLen: number; ttlMs: number }): Promise<void> {
+    if (entries.length === 0) return;
+    for (const entry of entries) if (!isStreamId(entry.id)) throw invalidStreamIdError(entry.id);
+    const k = this.key(stream);
+    const maxLen = Math.max(1, Math.floor(options.maxLen));
+    const multi = this.client.multi();
+    for (const entry of entries) multi.xadd(k, 'MAXLEN', '~', maxLen, entry.id, DATA_FIELD, entry.data);
+    multi.pexpire(k, positiveTtl(options.ttlMs));
+    await this.run(this.client, async () => RedisHotStore.results(await multi.exec()));
   }
 
   async xrangeAfter(stream: string, afterId: string, count: number): Promise<Array<{ id: string; data: string }>> {

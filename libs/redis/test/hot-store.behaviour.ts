@@ -204,6 +204,35 @@ export function describeHotStoreBehaviour(name: string, backend: HotStoreBackend
       expect(all.map((e) => e.data)).toEqual(ids.map((_, i) => `e${i}`));
     });
 
+    it('appends with an explicit id only when it is greater than the last one', async () => {
+      const s = fresh();
+      expect(await s.xadd('events', 'a', { maxLen: 100, ttlMs: 10_000, id: '1000-0' })).toBe('1000-0');
+      // Issued without awaiting in between: applied in issue order (one writer pipelining its appends).
+      const pipelined = await Promise.all([
+        s.xadd('events', 'b', { maxLen: 100, ttlMs: 10_000, id: '1000-1' }),
+        s.xadd('events', 'c', { maxLen: 100, ttlMs: 10_000, id: '1001-0' }),
+      ]);
+      expect(pipelined).toEqual(['1000-1', '1001-0']);
+      await expect(s.xadd('events', 'stale', { maxLen: 100, ttlMs: 10_000, id: '1000-5' })).rejects.toThrow();
+      await expect(s.xadd('events', 'bad', { maxLen: 100, ttlMs: 10_000, id: 'nope' })).rejects.toThrow(RangeError);
+      // An automatic id after explicit ones still sorts after them.
+      const auto = await s.xadd('events', 'd', { maxLen: 100, ttlMs: 10_000 });
+      expect(compareStreamIds('1001-0', auto)).toBeLessThan(0);
+      expect((await s.xrangeAfter('events', '0', 10)).map((e) => e.data)).toEqual(['a', 'b', 'c', 'd']);
+    });
+
+    it('appends several entries with explicit ids in one call', async () => {
+      const s = fresh();
+      await s.xaddMany('events', [], { maxLen: 100, ttlMs: 10_000 });
+      expect(await s.pttl('events')).toBe(-2);
+      await s.xaddMany('events', [{ id: '2000-0', data: 'a' }, { id: '2000-1', data: 'b' }, { id: '2001-0', data: 'c' }], { maxLen: 100, ttlMs: 10_000 });
+      expect(await s.xrangeAfter('events', '2000-0', 10)).toEqual([{ id: '2000-1', data: 'b' }, { id: '2001-0', data: 'c' }]);
+      expect(await s.pttl('events')).toBeGreaterThan(9_000);
+      await expect(s.xaddMany('events', [{ id: '1999-0', data: 'stale' }], { maxLen: 100, ttlMs: 10_000 })).rejects.toThrow();
+      await expect(s.xaddMany('events', [{ id: 'x', data: 'bad' }], { maxLen: 100, ttlMs: 10_000 })).rejects.toThrow(RangeError);
+      expect((await s.xrangeAfter('events', '0', 10)).map((e) => e.data)).toEqual(['a', 'b', 'c']);
+    });
+
     it('xrangeAfter is exclusive of the given id and honours count', async () => {
       const s = fresh();
       const ids: string[] = [];

@@ -227,6 +227,11 @@ export class SessionHost {
   async settle(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while ([...this.runtimes.values()].some((runtime) => runtime.busy) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    // Appends pipelined behind answers written straight to a client are confirmed before the store closes.
+    let timer: NodeJS.Timeout | undefined;
+    const left = Math.max(0, deadline - Date.now());
+    await Promise.race([this.deps.log.settled(), new Promise((resolve) => (timer = setTimeout(resolve, left)))]);
+    clearTimeout(timer);
   }
 
   async close(): Promise<void> {

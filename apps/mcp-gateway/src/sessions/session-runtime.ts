@@ -76,9 +76,12 @@ export class SessionRuntime {
     this.servers = [...links.keys()].sort();
   }
 
+  /** Requests whose answer is not yet handed to the output (the upstream call, then the append). */
+  private answering = 0;
+
   /** True while a client request is still being answered (graceful shutdown waits for these). */
   get busy(): boolean {
-    return this.inflight.size > 0;
+    return this.inflight.size > 0 || this.answering > 0;
   }
 
   /** The initialize result for this session's endpoint. */
@@ -129,6 +132,15 @@ export class SessionRuntime {
   }
 
   private async answer(request: JsonRpcRequest, streamId: string | undefined): Promise<void> {
+    this.answering += 1;
+    try {
+      await this.answerOnce(request, streamId);
+    } finally {
+      this.answering -= 1;
+    }
+  }
+
+  private async answerOnce(request: JsonRpcRequest, streamId: string | undefined): Promise<void> {
     const abort = new AbortController();
     this.inflight.set(request.id, { abort, ...(streamId ? { streamId } : {}) });
     let reply: JsonRpcMessage;

@@ -20,11 +20,12 @@ import {
   checkGetAccept,
   checkHostAndOrigin,
   checkPostAccept,
+  messagesOf,
   parseMessages,
   requestProtocolVersion,
 } from './request-validation.js';
 import { SseEventLog } from './sse-event-log.js';
-import { pumpStream } from './sse-stream-pump.js';
+import { DirectStreamTimers, directStream, pumpStream } from './sse-stream-pump.js';
 import type { Pump, RawResponse } from './sse-stream-pump.js';
 
 type RawRequest = IncomingMessage | Http2ServerRequest;
@@ -40,7 +41,12 @@ export interface EndpointOptions {
   bodyLimitBytes: number;
   retryMs: number;
   keepAliveMs: number;
+  /** How long a POST's priming event waits for the answer to leave with it (home replica only). */
+  primingDelayMs?: number;
 }
+
+/** Long enough for a quick upstream to answer (one write instead of two), short beside any resume. */
+const PRIMING_DELAY_MS = 20;
 
 export interface EndpointDeps {
   options: EndpointOptions;
@@ -117,9 +123,11 @@ export class McpEndpointHandler {
   private draining = false;
 
   private readonly modern: ModernEndpoint;
+  private readonly timers: DirectStreamTimers;
 
   constructor(private readonly deps: EndpointDeps) {
     this.modern = deps.modern ?? new ModernEndpoint(deps.host.upstreamAccess());
+    this.timers = new DirectStreamTimers({ keepAliveMs: deps.options.keepAliveMs, primingDelayMs: deps.options.primingDelayMs ?? PRIMING_DELAY_MS });
   }
 
   readonly handle = async (request: RawRequest, response: RawResponse): Promise<void> => {
@@ -156,7 +164,10 @@ export class McpEndpointHandler {
     const route = parseRoute(rawUrl);
     if (!route) throw new McpRequestError(404, ErrorCodes.serverError, 'Not Found');
     const tenant = await this.deps.directory.tenant(route.tenant);
-    const origins = new Set([...this.deps.options.allowedOrigins, ...(tenant?.allowedOrigins ?? [])]);
+    const gatewayOrigins = this.deps.options.allowedOrigins;
+    const tenantOrigins = tenant?.allowedOrigins ?? [];
+    // Read only when the request has an Origin (browsers); no per-request set of both lists.
+    const origins: Pick<ReadonlySet<string>, 'has'> = { has: (origin) => gatewayOrigins.has(origin) || tenantOrigins.includes(origin) };
     checkHostAndOrigin(request.headers, { allowedHosts: this.deps.options.allowedHosts, allowedOrigins: origins, loopbackOrigins: this.deps.options.loopbackBind });
     if (!tenant) throw new McpRequestError(404, ErrorCodes.serverError, 'Not Found');
     let server: UpstreamServerRecord | undefined;
@@ -242,7 +253,8 @@ export class McpEndpointHandler {
     // The body decides the era (a 2026-07-28 request carries its revision in `_meta`), so it is read before
     // the legacy protocol-version check, which would refuse the new revision with a 400.
     const body = await readBody(request, this.deps.options.bodyLimitBytes);
-    if (detectEra({ httpMethod: 'POST', header: (name) => headerOf(request, name), body: parseLoosely(body) }) === 'modern') {
+    const parsed = parseLoosely(body);
+    if (detectEra({ httpMethod: 'POST', header: (name) => headerOf(request, name), body: parsed }) === 'modern') {
       const closed = new AbortController();
       response.once('close', () => {
         if (!response.writableFinished) closed.abort();
@@ -268,7 +280,8 @@ export class McpEndpointHandler {
     const sessionHeader = request.headers['mcp-session-id'];
     const initialize = typeof sessionHeader !== 'string';
     // Batches are judged by the revision the request speaks; an initialize can never be batched.
-    const { messages, batch } = parseMessages(body, initialize ? headerVersion.version : headerVersion.version);
+    // Parsed once: a body that is not JSON is parsed again only to be refused (-32700).
+    const { messages, batch } = parsed === undefined ? parseMessages(body, headerVersion.version) : messagesOf(parsed, headerVersion.version);
     const initRequest = messages.find((message): message is JsonRpcRequest => isRequest(message) && message.method === 'initialize');
     if (initRequest) {
       if (batch) throw new McpRequestError(400, ErrorCodes.invalidRequest, 'Invalid Request: initialize cannot be part of a batch');
@@ -287,6 +300,7 @@ export class McpEndpointHandler {
     await this.checkToolScopes(messages, route, tenant, resource, auth);
 
     const requests = messages.filter(isRequest);
+    if (session.home === this.deps.bus.replicaId) return this.postHere(response, session, auth, messages, requests.length > 0);
     const forward = async (streamId: string | undefined) => {
       const exchanges = (await this.deps.directory.upstreamServers(tenant.id)).some((server) => server.credentialKind === 'token_exchange');
       const forwarded = {
@@ -309,6 +323,42 @@ export class McpEndpointHandler {
     if (supportsPrimingEvents(session.protocolVersion)) await this.deps.log.append(session.id, streamId, { kind: 'priming' });
     this.pump(response, session, streamId, '0');
     void forward(streamId).catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not deliver a request to its session'));
+  }
+
+  /**
+   * A POST on the session's home replica: the runtime's output is written straight to this response as
+   * it is produced, and appended to the event log behind it (for a resume on any replica).
+   */
+  private async postHere(response: RawResponse, session: GatewaySession, auth: AuthOutcome, messages: JsonRpcMessage[], hasRequests: boolean): Promise<void> {
+    // The newest token of the session: what token exchange trades; it stays in this process.
+    this.deps.host.rememberUserToken(session.id, this.bearerOf(auth));
+    const grantedScopes = [...auth.scopes];
+    if (!hasRequests) {
+      await this.deps.host.deliver({ tenant: session.tenant, sessionId: session.id, messages, grantedScopes });
+      node(response).writeHead(202).end();
+      return;
+    }
+    const streamId = SseEventLog.newStreamId();
+    const pump = directStream(
+      response,
+      { 'mcp-session-id': session.id },
+      {
+        log: this.deps.log,
+        sessionId: session.id,
+        streamId,
+        retryMs: this.deps.options.retryMs,
+        timers: this.timers,
+        onStop: () => this.pumps.delete(pump),
+        onAppendError: (error) => this.deps.logger.error({ err: error, session: session.id }, 'could not append an event to the log'),
+      },
+    );
+    this.pumps.add(pump);
+    if (supportsPrimingEvents(session.protocolVersion)) {
+      this.deps.log.append(session.id, streamId, { kind: 'priming' }).catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not append an event to the log'));
+    }
+    void this.deps.host
+      .deliver({ tenant: session.tenant, sessionId: session.id, messages, grantedScopes, streamId })
+      .catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not deliver a request to its session'));
   }
 
   private pump(response: RawResponse, session: GatewaySession, streamId: string, after: string, resumed = false): void {

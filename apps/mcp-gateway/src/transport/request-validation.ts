@@ -59,6 +59,11 @@ export function parseMessages(body: Buffer, protocolVersion: string): { messages
   } catch {
     throw new McpRequestError(400, ErrorCodes.parseError, 'Parse error: the body is not valid JSON');
   }
+  return messagesOf(parsed, protocolVersion);
+}
+
+/** `parseMessages` for a body already parsed as JSON. */
+export function messagesOf(parsed: unknown, protocolVersion: string): { messages: JsonRpcMessage[]; batch: boolean } {
   if (Array.isArray(parsed)) {
     if (!allowsBatches(protocolVersion)) throw new McpRequestError(400, ErrorCodes.invalidRequest, `Invalid Request: JSON-RPC batches are not supported in ${protocolVersion}`);
     if (parsed.length === 0) throw new McpRequestError(400, ErrorCodes.invalidRequest, 'Invalid Request: empty batch');
@@ -81,7 +86,7 @@ export function hostName(hostHeader: string): string {
  */
 export function checkHostAndOrigin(
   headers: Headers,
-  policy: { allowedHosts: ReadonlySet<string>; allowedOrigins: ReadonlySet<string>; loopbackOrigins?: boolean },
+  policy: { allowedHosts: ReadonlySet<string>; allowedOrigins: Pick<ReadonlySet<string>, 'has'>; loopbackOrigins?: boolean },
 ): void {
   const host = header(headers, 'host') ?? header(headers, ':authority');
   if (host === undefined || !policy.allowedHosts.has(hostName(host))) throw new McpRequestError(403, ErrorCodes.serverError, 'Forbidden: Host is not allowed');

@@ -52,7 +52,12 @@ export function pumpStream(response: RawResponse, extraHeaders: Record<string, s
   const write = (chunk: string) => {
     if (!stopped) (response as ServerResponse).write(chunk);
   };
-  const keepAlive = setInterval(() => write(': keep-alive\n\n'), options.keepAliveMs);
+  const keepAlive = setInterval(() => {
+    write(': keep-alive\n\n');
+    // Wake-ups are pub/sub (at most once): a lost one is made up for here, at the latest.
+    dirty = true;
+    wake?.();
+  }, options.keepAliveMs);
   keepAlive.unref();
 
   let resolveDone!: () => void;
@@ -109,6 +114,152 @@ export function pumpStream(response: RawResponse, extraHeaders: Record<string, s
       write(`retry: ${retryMs}\n\n`);
       if (!stopped) response.end();
       stop();
+    },
+    done,
+  };
+}
+
+/**
+ * The timers of every direct stream of one endpoint: one interval for all keep-alive comments, and one
+ * timeout per window for the delayed priming events (a timer per short-lived stream costs more than the
+ * stream's own work).
+ */
+export class DirectStreamTimers {
+  private readonly beats = new Set<() => void>();
+  private beating: NodeJS.Timeout | undefined;
+  private readonly due = new Set<() => void>();
+  private waiting: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: { keepAliveMs: number; primingDelayMs: number }) {}
+
+  keepAlive(beat: () => void): () => void {
+    this.beats.add(beat);
+    if (!this.beating) {
+      this.beating = setInterval(() => {
+        for (const each of this.beats) each();
+      }, this.options.keepAliveMs);
+      this.beating.unref();
+    }
+    return () => this.beats.delete(beat);
+  }
+
+  /** Runs `flush` once the priming delay has passed (unless cancelled). */
+  later(flush: () => void): void {
+    this.due.add(flush);
+    this.waiting ??= setTimeout(() => {
+      this.waiting = undefined;
+      const now = [...this.due];
+      this.due.clear();
+      for (const each of now) each();
+    }, this.options.primingDelayMs);
+  }
+
+  cancel(flush: () => void): void {
+    this.due.delete(flush);
+  }
+}
+
+export interface DirectStreamOptions {
+  log: SseEventLog;
+  sessionId: string;
+  streamId: string;
+  retryMs: number;
+  timers: DirectStreamTimers;
+  onStop?: () => void;
+  onAppendError(error: unknown): void;
+}
+
+/**
+ * The fast path of `pumpStream` for a new stream whose entries are all appended in this process (a POST
+ * on the session's home): each entry is written to the response as it is appended, with no wake-up and no
+ * read-back; its log append is sent right before (one MULTI for what is written together). The priming
+ * event waits a moment (`primingDelayMs`) for company: a quick answer leaves with it, the headers and the
+ * end of the stream in one write. Once the client is gone, or the stream is closed for a retry or paused,
+ * the stream is detached and later entries take the shared path, so a resume on any replica sees them.
+ */
+export function directStream(response: RawResponse, extraHeaders: Record<string, string>, options: DirectStreamOptions): Pump {
+  const raw = response as ServerResponse;
+  const chunks: string[] = [];
+  let detached = false;
+  let closing = false;
+  let soonScheduled = false;
+  let delayed = false;
+  raw.writeHead(200, { ...SSE_HEADERS, ...extraHeaders });
+  const flush = () => {
+    soonScheduled = false;
+    if (delayed) {
+      delayed = false;
+      options.timers.cancel(flush);
+    }
+    // The log first: a client must never hold an event id the log has not been sent.
+    attached.flush();
+    if (raw.writableEnded || raw.destroyed) {
+      chunks.length = 0;
+      return;
+    }
+    const data = chunks.join('');
+    chunks.length = 0;
+    if (closing) raw.end(data);
+    else if (data !== '') raw.write(data);
+    else if (!raw.headersSent) raw.flushHeaders();
+  };
+  const soon = () => {
+    if (soonScheduled) return;
+    soonScheduled = true;
+    process.nextTick(flush);
+  };
+  const later = () => {
+    if (soonScheduled || delayed) return;
+    delayed = true;
+    options.timers.later(flush);
+  };
+  // The headers leave with the priming event (or alone, for revisions without one).
+  later();
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  const removeBeat = options.timers.keepAlive(() => {
+    if (detached) return;
+    chunks.push(': keep-alive\n\n');
+    soon();
+  });
+  // Ended: the end marker went out, nobody can be waiting for more of this stream.
+  const stop = (ended: boolean) => {
+    if (detached) return;
+    detached = true;
+    removeBeat();
+    attached.detach(!ended);
+    options.onStop?.();
+    resolveDone();
+  };
+  const attached = options.log.attach(options.sessionId, options.streamId, {
+    deliver(eventId, entry, messageJson) {
+      if (detached) return;
+      if (entry.kind === 'message') {
+        chunks.push(`id: ${eventId}\nevent: message\ndata: ${messageJson ?? JSON.stringify(entry.message)}\n\n`);
+        soon();
+      } else if (entry.kind === 'priming') {
+        chunks.push(`id: ${eventId}\nretry: ${options.retryMs}\ndata: \n\n`);
+        later();
+      } else {
+        // The response ends with what was written before it (pause: the client resumes with Last-Event-ID).
+        closing = true;
+        soon();
+        stop(entry.kind === 'end');
+      }
+    },
+    onAppendError: options.onAppendError,
+  });
+  response.once('close', () => {
+    stop(false);
+    if (delayed) options.timers.cancel(flush);
+  });
+  return {
+    closeForRetry(retryMs: number) {
+      if (detached) return;
+      chunks.push(`retry: ${retryMs}\n\n`);
+      closing = true;
+      stop(false);
+      flush();
     },
     done,
   };
