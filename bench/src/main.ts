@@ -1,10 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './harness/free-port.js';
 import { startPlatform } from './harness/platform.js';
-import { environment, toMarkdown, type BenchResult, type BenchRow } from './harness/report.js';
+import { environment, mergeResults, toMarkdown, type BenchResult, type BenchRow } from './harness/report.js';
 import { mcpToolsCall } from './scenarios/mcp-tools-call.js';
 import { manyStreams } from './scenarios/many-streams.js';
 import { jwtVerification } from './scenarios/jwt-verify.js';
@@ -13,7 +13,7 @@ import { tenantsScale } from './scenarios/tenants-scale.js';
 import { tokenEndpoint } from './scenarios/token-endpoint.js';
 import type { BenchPlatform, Scenario, ScenarioContext } from './scenarios/scenario.js';
 
-// `npm run bench [-- --quick] [-- --only <name>] [-- --node-options "<flags>"]`: runs every scenario
+// `npm run bench [-- --quick] [-- --only <name> [--merge]] [-- --node-options "<flags>"]`: runs every scenario
 // against its baseline in this same run and writes bench/results/latest.{json,md} (quick runs:
 // quick.{json,md}, not committed). Speeds are never asserted; ratios against the same run's baselines are
 // what we track. `--node-options` (or BENCH_SERVICE_NODE_OPTIONS) becomes NODE_OPTIONS of the three
@@ -42,13 +42,16 @@ const valueOf = (flag: string) => {
   if (value === undefined || (value.startsWith('--') && flag !== '--node-options')) throw new Error(`bench: ${flag} needs a value`);
   return value;
 };
-const only = valueOf('--only');
-if (only !== undefined && !scenarios.some((scenario) => scenario.name === only)) {
-  process.stderr.write(`bench: unknown scenario ${only}; one of ${scenarios.map((scenario) => scenario.name).join(', ')}\n`);
+const only = valueOf('--only')?.split(',');
+const unknown = only?.filter((name) => !scenarios.some((scenario) => scenario.name === name)) ?? [];
+if (unknown.length > 0) {
+  process.stderr.write(`bench: unknown scenario ${unknown.join(', ')}; one of ${scenarios.map((scenario) => scenario.name).join(', ')}\n`);
   process.exit(2);
 }
+// With --only: keep the other scenarios' rows of the last result of the same mode (each part says its commit).
+const merge = args.includes('--merge');
 const serviceNodeOptions = valueOf('--node-options') ?? (process.env['BENCH_SERVICE_NODE_OPTIONS'] || undefined);
-const selected = scenarios.filter((scenario) => !only || scenario.name === only);
+const selected = scenarios.filter((scenario) => !only || only.includes(scenario.name));
 const context: ScenarioContext = quick ? { warmupMs: 500, roundMs: 1_500, rounds: 1, quick } : { warmupMs: 3_000, roundMs: 8_000, rounds: 3, quick };
 
 const startedAt = new Date().toISOString();
@@ -99,7 +102,7 @@ try {
     process.stderr.write(`bench: ${scenario.name}\n`);
     const started = performance.now();
     try {
-      rows.push(...(await scenario.run(context)));
+      rows.push(...(await scenario.run(context)).map((row) => ({ ...row, suite: scenario.name })));
     } catch (error) {
       process.stderr.write(`bench: ${scenario.name} FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
       failures.push({ scenario: scenario.name, error: error instanceof Error ? error.message : String(error) });
@@ -114,7 +117,7 @@ try {
 } finally {
   await platform?.close();
 }
-const result: BenchResult = {
+const measured: BenchResult = {
   startedAt,
   finishedAt: new Date().toISOString(),
   ...environment(),
@@ -127,6 +130,17 @@ const result: BenchResult = {
 const outDir = fileURLToPath(new URL('../results', import.meta.url));
 mkdirSync(outDir, { recursive: true });
 const stem = quick ? 'quick' : 'latest';
+const previousPath = join(outDir, `${stem}.json`);
+const previous = merge && existsSync(previousPath) ? (JSON.parse(readFileSync(previousPath, 'utf8')) as BenchResult) : undefined;
+const result =
+  previous && previous.mode === measured.mode
+    ? mergeResults(
+        previous,
+        measured,
+        selected.map((scenario) => scenario.name),
+        scenarios.map((scenario) => scenario.name),
+      )
+    : measured;
 writeFileSync(join(outDir, `${stem}.json`), `${JSON.stringify(result, null, 2)}\n`);
 writeFileSync(join(outDir, `${stem}.md`), toMarkdown(result));
 process.stdout.write(toMarkdown(result));

@@ -15,6 +15,17 @@ export interface BenchRow {
   ratio: number | null;
   ratioOf?: string;
   extra?: Record<string, number | string>;
+  /** The scenario (`--only` name) that measured it. */
+  suite?: string;
+}
+
+/** One run that contributed rows to a merged result (`--merge`). */
+export interface BenchPart {
+  suites: string[];
+  startedAt: string;
+  finishedAt: string;
+  commit: string;
+  loadAverage: { atStart: number[]; atEnd: number[] };
 }
 
 export interface BenchResult {
@@ -29,6 +40,32 @@ export interface BenchResult {
   rows: BenchRow[];
   /** Scenarios that threw: their rows are missing. */
   failures: Array<{ scenario: string; error: string }>;
+  /** Present when runs of different scenarios were merged (`--only X --merge`): which run measured what. */
+  parts?: BenchPart[];
+}
+
+/**
+ * `previous` with the rows of `result`'s scenarios replaced by `result`'s: scenarios run one at a time
+ * (when a full run does not fit) still make one table, and each part says its commit and load.
+ */
+export function mergeResults(previous: BenchResult, result: BenchResult, suites: string[], order: string[]): BenchResult {
+  const part = (r: BenchResult, names: string[]): BenchPart => ({ suites: names, startedAt: r.startedAt, finishedAt: r.finishedAt, commit: r.commit, loadAverage: r.loadAverage });
+  const previousParts = previous.parts ?? [part(previous, [...new Set(previous.rows.flatMap((row) => (row.suite ? [row.suite] : [])))])];
+  const parts = [
+    ...previousParts.map((p) => ({ ...p, suites: p.suites.filter((name) => !suites.includes(name)) })).filter((p) => p.suites.length > 0),
+    part(result, suites),
+  ];
+  const rank = (row: BenchRow) => order.indexOf(row.suite ?? '');
+  const rows = [...previous.rows.filter((row) => row.suite && !suites.includes(row.suite)), ...result.rows].sort((a, b) => rank(a) - rank(b));
+  const commits = [...new Set(parts.map((p) => p.commit))];
+  return {
+    ...result,
+    startedAt: parts.map((p) => p.startedAt).sort()[0] ?? result.startedAt,
+    commit: commits.join(' + '),
+    rows,
+    failures: [...previous.failures.filter((failure) => !suites.includes(failure.scenario)), ...result.failures],
+    parts,
+  };
 }
 
 export function environment() {
@@ -51,6 +88,12 @@ export function toMarkdown(result: BenchResult): string {
   const lines = [
     `Measured ${result.finishedAt.slice(0, 10)} on ${result.machine.cpus} × ${result.machine.cpuModel}, Node ${result.node}, commit ${result.commit}, ${result.mode} mode; ` +
       `load average ${result.loadAverage.atStart.join(' / ')} at start, ${result.loadAverage.atEnd.join(' / ')} at end (1 / 5 / 15 min).`,
+    ...(result.parts && result.parts.length > 1
+      ? result.parts.map(
+          (part) =>
+            `- ${part.suites.join(', ')}: commit ${part.commit}, ${part.startedAt.slice(11, 16)}-${part.finishedAt.slice(11, 16)} UTC, load average ${part.loadAverage.atStart.join(' / ')} at start, ${part.loadAverage.atEnd.join(' / ')} at end`,
+        )
+      : []),
     '',
     '| scenario | variant | baseline | ops/s | p50 ms | p99 ms | ratio | details |',
     '| --- | --- | --- | ---: | ---: | ---: | ---: | --- |',
