@@ -33,7 +33,64 @@ export async function closeUpstreamPools(): Promise<void> {
   await Promise.all(open.map((pool) => pool.close().catch(() => undefined)));
 }
 
-export type ResponseBody = Dispatcher.ResponseData['body'];
+/** What reads one response: told its status and content type, then given its body as it arrives. */
+export interface ResponseSink {
+  start(status: number, contentType: string): void;
+  data(chunk: Buffer): void;
+}
+
+export interface Exchange {
+  /** Settles when the response has ended (or failed: network error, abort). */
+  done: Promise<void>;
+  /** Stops the exchange (closes its connection if the response is still coming). */
+  abort(): void;
+}
+
+/**
+ * One request on `pool`, its response given to `sink` straight from undici's parser: no stream objects,
+ * no async iteration, no promise per chunk. A sink that throws ends the exchange with that error.
+ */
+export function startExchange(pool: Pool, request: { path: string; method: 'POST' | 'GET'; headers: Record<string, string>; body?: string }, sink: ResponseSink): Exchange {
+  let controller: Dispatcher.DispatchController | undefined;
+  let aborted: Error | undefined;
+  let settle!: { resolve: () => void; reject: (error: Error) => void };
+  const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+  const handler: Dispatcher.DispatchHandler = {
+    onRequestStart(started) {
+      controller = started;
+      if (aborted) started.abort(aborted);
+    },
+    onResponseStart(current, status, headers) {
+      try {
+        sink.start(status, String(headers['content-type'] ?? ''));
+      } catch (error) {
+        current.abort(error as Error);
+      }
+    },
+    onResponseData(current, chunk) {
+      try {
+        sink.data(chunk);
+      } catch (error) {
+        current.abort(error as Error);
+      }
+    },
+    onResponseEnd() {
+      settle.resolve();
+    },
+    onResponseError(_current, error) {
+      settle.reject(error);
+    },
+  };
+  pool.dispatch({ origin: undefined, path: request.path, method: request.method, headers: request.headers, ...(request.body !== undefined ? { body: request.body } : {}) }, handler);
+  return {
+    done,
+    abort() {
+      if (aborted) return;
+      aborted = new Error('exchange aborted');
+      controller?.abort(aborted);
+    },
+  };
+}
 
 export interface SseEvent {
   id?: string;

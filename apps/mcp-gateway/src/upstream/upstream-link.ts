@@ -8,8 +8,8 @@ import type { Logger } from '@airlock/observability';
 import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import type { CallerContext, UpstreamCredentials, UpstreamSecrets } from './upstream-credentials.js';
 import type { StdioLauncher } from './stdio-launcher.js';
-import { SseParser, upstreamPool } from './http-relay.js';
-import type { ResponseBody } from './http-relay.js';
+import { SseParser, startExchange, upstreamPool } from './http-relay.js';
+import type { Exchange } from './http-relay.js';
 
 export interface UpstreamLinkHandlers {
   /** A request the upstream sends to the client (sampling, elicitation, roots); resolves with its result. */
@@ -294,7 +294,7 @@ export class UpstreamLink {
     const body = JSON.stringify({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) });
     return new Promise<Record<string, unknown>>((resolve, reject) => {
       let done = false;
-      let reading: ResponseBody | undefined;
+      let reading: Exchange | undefined;
       const finish = () => {
         done = true;
         this.calls.delete(id);
@@ -310,7 +310,7 @@ export class UpstreamLink {
       const cancel = (error: McpError, reason: unknown) => {
         if (done) return;
         fail(error);
-        reading?.destroy();
+        reading?.abort();
         this.transport
           .send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: String(reason) } })
           .catch((sendError: unknown) => this.client.onerror?.(new Error(`Failed to send cancellation: ${String(sendError)}`)));
@@ -328,22 +328,22 @@ export class UpstreamLink {
         },
         drop: (error) => {
           fail(error);
-          reading?.destroy();
+          reading?.abort();
         },
       });
       const isDone = () => done;
-      const track = (current: ResponseBody | undefined) => {
+      const track = (current: Exchange | undefined) => {
         reading = current;
       };
-      this.exchange(http, body, isDone, track).then(
-        () => fail(new McpError(ErrorCode.ConnectionClosed, 'Upstream closed the stream without answering')),
-        fail,
-      );
+      this.exchange(http, body, isDone, track).then(() => {
+        // Checked first: an error (its stack) costs more than the rest of a call's bookkeeping.
+        if (!done) fail(new McpError(ErrorCode.ConnectionClosed, 'Upstream closed the stream without answering'));
+      }, fail);
     });
   }
 
   /** Sends the POST and reads its answer, resuming a stream the upstream closed early (SEP-1699); resolves at its end. */
-  private async exchange(http: HttpTarget, body: string, isDone: () => boolean, track: (body: ResponseBody | undefined) => void): Promise<void> {
+  private async exchange(http: HttpTarget, body: string, isDone: () => boolean, track: (current: Exchange | undefined) => void): Promise<void> {
     const transport = this.transport as StreamableHTTPClientTransport;
     const headers = async (extra: Record<string, string>) => {
       const sessionId = transport.sessionId;
@@ -360,72 +360,79 @@ export class UpstreamLink {
     const sse = new SseParser();
     let lastEventId: string | undefined;
     let failures = 0;
-    let response = await pool
-      .request({ path: http.path, method: 'POST', headers: await headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }), body })
-      .catch((error: unknown) => {
-        throw new UpstreamUnreachableError(error);
-      });
+    let request: Parameters<typeof startExchange>[1] = {
+      path: http.path,
+      method: 'POST',
+      headers: await headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }),
+      body,
+    };
     for (;;) {
-      if (isDone()) {
-        // Cancelled while the headers were on their way.
-        response.body.destroy();
-        return;
+      let status = 0;
+      let kind = 'other' as 'json' | 'sse' | 'other';
+      let contentType = '';
+      const chunks: Buffer[] = [];
+      const decoder = new TextDecoder();
+      const onEvent = (event: { id?: string; data: string; event?: string }) => {
+        if (event.id !== undefined) lastEventId = event.id;
+        if (event.data === '' || (event.event !== undefined && event.event !== 'message')) return;
+        let message: unknown;
+        try {
+          message = JSON.parse(event.data);
+        } catch {
+          this.client.onerror?.(new Error('upstream sent an SSE event that is not JSON'));
+          return;
+        }
+        this.handOver(message);
+      };
+      const current = startExchange(pool, request, {
+        start: (code, type) => {
+          status = code;
+          contentType = type;
+          if (code >= 200 && code < 300) kind = type.includes('text/event-stream') ? 'sse' : type.includes('application/json') ? 'json' : 'other';
+        },
+        data: (chunk) => {
+          // Messages of an SSE answer are handled as they arrive; anything else is read whole.
+          if (kind === 'sse') sse.push(decoder.decode(chunk, { stream: true }), onEvent);
+          else chunks.push(chunk);
+        },
+      });
+      track(current);
+      let streamError: unknown;
+      try {
+        await current.done;
+      } catch (error) {
+        if (isDone()) return;
+        if (status === 0) throw new UpstreamUnreachableError(error);
+        streamError = error;
+      } finally {
+        track(undefined);
       }
-      const type = String(response.headers['content-type'] ?? '');
-      if (response.statusCode < 200 || response.statusCode >= 300) {
-        const text = await response.body.text().catch(() => '');
-        throw new StreamableHTTPError(response.statusCode, `Error POSTing to endpoint: ${text.slice(0, 500)}`);
+      if (isDone()) return;
+      if (status < 200 || status >= 300) {
+        throw new StreamableHTTPError(status, `Error POSTing to endpoint: ${Buffer.concat(chunks).toString('utf8').slice(0, 500)}`);
       }
-      if (type.includes('application/json')) {
-        const text = await response.body.text();
+      if (kind === 'json') {
+        if (streamError !== undefined) throw new UpstreamUnreachableError(streamError);
         let parsed: unknown;
         try {
-          parsed = JSON.parse(text);
+          parsed = JSON.parse(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
         } catch {
           throw new McpError(ErrorCode.ParseError, 'Upstream sent invalid JSON');
         }
         for (const message of Array.isArray(parsed) ? parsed : [parsed]) this.handOver(message);
         return;
       }
-      if (!type.includes('text/event-stream')) {
-        await response.body.dump().catch(() => undefined);
-        throw new McpError(ErrorCode.InternalError, `Unexpected content type from upstream: ${type}`);
-      }
-      track(response.body);
-      response.body.setEncoding('utf8');
-      try {
-        for await (const chunk of response.body as AsyncIterable<string>) {
-          sse.push(chunk, (event) => {
-            if (event.id !== undefined) lastEventId = event.id;
-            if (event.data === '' || (event.event !== undefined && event.event !== 'message')) return;
-            let message: unknown;
-            try {
-              message = JSON.parse(event.data);
-            } catch {
-              this.client.onerror?.(new Error('upstream sent an SSE event that is not JSON'));
-              return;
-            }
-            this.handOver(message);
-          });
-        }
-        failures = 0;
-      } catch (error) {
-        if (isDone()) return;
+      if (kind === 'other') throw new McpError(ErrorCode.InternalError, `Unexpected content type from upstream: ${contentType}`);
+      if (streamError !== undefined) {
         failures += 1;
-        if (lastEventId === undefined || failures > MAX_RESUME_FAILURES) throw new UpstreamUnreachableError(error);
-      } finally {
-        track(undefined);
-      }
+        if (lastEventId === undefined || failures > MAX_RESUME_FAILURES) throw new UpstreamUnreachableError(streamError);
+      } else failures = 0;
       if (isDone() || lastEventId === undefined) return;
       // The upstream closed the stream before answering and said where to resume: GET with Last-Event-ID.
       http.onStreamPaused();
       await new Promise((resolve) => setTimeout(resolve, sse.retryMs ?? DEFAULT_RESUME_DELAY_MS));
       if (isDone()) return;
-      response = await pool
-        .request({ path: http.path, method: 'GET', headers: await headers({ accept: 'text/event-stream', 'last-event-id': lastEventId }) })
-        .catch((error: unknown) => {
-          throw new UpstreamUnreachableError(error);
-        });
+      request = { path: http.path, method: 'GET', headers: await headers({ accept: 'text/event-stream', 'last-event-id': lastEventId }) };
     }
   }
 
