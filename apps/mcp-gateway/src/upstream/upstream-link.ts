@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -10,6 +11,7 @@ import type { CallerContext, UpstreamCredentials, UpstreamSecrets } from './upst
 import type { StdioLauncher } from './stdio-launcher.js';
 import { SseParser, startExchange, upstreamPool } from './http-relay.js';
 import type { Exchange } from './http-relay.js';
+import type { Pool } from 'undici';
 
 export interface UpstreamLinkHandlers {
   /** A request the upstream sends to the client (sampling, elicitation, roots); resolves with its result. */
@@ -82,6 +84,8 @@ function outcomeOf(message: Message): { result: Record<string, unknown> } | { er
 /** What a relayed request to an http upstream needs besides the SDK transport's session state. */
 interface HttpTarget {
   url: URL;
+  /** The shared connection pool of the upstream's origin. */
+  pool: Pool;
   /** Path and query of the upstream's MCP endpoint. */
   path: string;
   /** The upstream credentials' headers, fetched per request. */
@@ -161,6 +165,7 @@ export class UpstreamLink {
       const url = new URL(server.url);
       http = {
         url,
+        pool: upstreamPool(url),
         path: `${url.pathname}${url.search}`,
         headers: () => options.credentials.headers(server, options.secrets, options.caller),
         onStreamPaused: () => options.handlers.onStreamPaused(),
@@ -356,7 +361,7 @@ export class UpstreamLink {
         ...(await http.headers()),
       };
     };
-    const pool = upstreamPool(http.url);
+    const pool = http.pool;
     const sse = new SseParser();
     let lastEventId: string | undefined;
     let failures = 0;
@@ -371,7 +376,7 @@ export class UpstreamLink {
       let kind = 'other' as 'json' | 'sse' | 'other';
       let contentType = '';
       const chunks: Buffer[] = [];
-      const decoder = new TextDecoder();
+      let decoder: StringDecoder | undefined;
       const onEvent = (event: { id?: string; data: string; event?: string }) => {
         if (event.id !== undefined) lastEventId = event.id;
         if (event.data === '' || (event.event !== undefined && event.event !== 'message')) return;
@@ -392,7 +397,7 @@ export class UpstreamLink {
         },
         data: (chunk) => {
           // Messages of an SSE answer are handled as they arrive; anything else is read whole.
-          if (kind === 'sse') sse.push(decoder.decode(chunk, { stream: true }), onEvent);
+          if (kind === 'sse') sse.push((decoder ??= new StringDecoder('utf8')).write(chunk), onEvent);
           else chunks.push(chunk);
         },
       });
