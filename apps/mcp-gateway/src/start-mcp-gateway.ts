@@ -151,7 +151,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     rateLimiter: new RateLimiter(infra.hot, { perSessionPerMinute: tuning.perSessionPerMinute, perTenantPerMinute: tuning.perTenantPerMinute, windowMs: tuning.rateWindowMs }),
     logger: logger.child({ component: 'mcp-endpoint' }),
     // State handles in the session store (the hot store when sessions are local); retries forwarded to the replica holding the call.
-    modern: new ModernEndpoint({ ...host.upstreamAccess(), isAlive: (id) => bus.isAlive(id), ...(sessionClient ? { stateHandles: sessionClient.stateHandles } : {}) }),
+    modern: new ModernEndpoint({ ...host.upstreamAccess(), audit, isAlive: (id) => bus.isAlive(id), ...(sessionClient ? { stateHandles: sessionClient.stateHandles } : {}) }),
   });
 
   const app = await createHttpApp(gatewayRootModule({ directory, urls: { publicUrl: config.publicUrl, authPublicUrl: config.authPublicUrl } }), {

@@ -3,6 +3,8 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpTransport } from '@modelcontextprotocol/client';
+import { auditBatchSchema, Queues } from '@airlock/contracts';
+import type { AuditEvent } from '@airlock/contracts';
 import { startFixtureProcess, startGatewayWorld } from './support/gateway-harness.js';
 import type { FixtureProcess, GatewayWorld } from './support/gateway-harness.js';
 
@@ -38,9 +40,11 @@ describe('2026-07-28 clients on the aggregated endpoint', () => {
   let world: GatewayWorld;
   let next: { url: string; stop(): Promise<void> };
   let legacy: FixtureProcess;
+  const audited: AuditEvent[] = [];
 
   beforeAll(async () => {
     world = await startGatewayWorld();
+    world.queues.work<unknown>(Queues.audit, async (job) => void audited.push(...auditBatchSchema.parse(job.data).events));
     next = await startNextFixture();
     legacy = await startFixtureProcess();
     const nextId = await world.addUpstream({ name: 'next', transport: 'http', url: next.url });
@@ -196,5 +200,32 @@ describe('2026-07-28 clients on the aggregated endpoint', () => {
     const allowed = await post(await world.token(world.aggregatedUrl, { scope: 'mcp tools:echo' }), 'next__echo');
     expect(allowed.response.status).toBe(200);
     expect(allowed.json.result?.['resultType']).toBe('complete');
+  });
+
+  it('audits every finished tool call once, on both endpoints and both upstream eras (an input_required round is not a call)', { timeout: 60_000 }, async () => {
+    const subject = 'auditor';
+    const token = await world.token(world.aggregatedUrl, { scope: 'mcp tools:echo', subject });
+    const client = new ModernClient({ name: 'eras-audit-test', version: '1.0.0' }, { capabilities: { elicitation: {} }, versionNegotiation: { mode: { pin: MODERN } } });
+    client.setRequestHandler('elicitation/create', async () => ({ action: 'decline' }) as never);
+    await client.connect(new ModernHttpTransport(new URL(world.aggregatedUrl), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    const direct = new ModernClient({ name: 'eras-audit-test', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } });
+    const nextToken = await world.token(world.serverUrl('next'), { scope: 'mcp tools:echo', subject });
+    await direct.connect(new ModernHttpTransport(new URL(world.serverUrl('next')), { requestInit: { headers: { authorization: `Bearer ${nextToken}` } } }));
+    try {
+      await client.callTool({ name: 'next__echo', arguments: { text: 'a' } });
+      await client.callTool({ name: 'legacy__test_simple_text', arguments: {} });
+      await client.callTool({ name: 'legacy__test_elicitation', arguments: { message: 'Who?' } });
+      await direct.callTool({ name: 'echo', arguments: { text: 'b' } });
+    } finally {
+      await client.close();
+      await direct.close();
+    }
+    const mine = () => audited.filter((event) => event.actor.subject === subject);
+    await expect.poll(() => mine().length, { timeout: 10_000 }).toBe(4);
+    expect(mine().map((event) => event.target).sort()).toEqual(['legacy/test_elicitation', 'legacy/test_simple_text', 'next/echo', 'next/echo']);
+    for (const event of mine()) {
+      expect(event).toMatchObject({ tenant: world.tenant, action: 'mcp.tools.call', outcome: 'success', details: { protocolVersion: MODERN } });
+      expect(event.actor.clientId).toBeTruthy();
+    }
   });
 });

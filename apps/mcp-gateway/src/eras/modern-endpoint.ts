@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import {
@@ -12,6 +13,7 @@ import {
   validateModernRequest,
 } from '@airlock/mcp-protocol';
 import type { JsonRpcErrorObject, JsonRpcId, ModernRequest, SubscriptionFilter } from '@airlock/mcp-protocol';
+import type { AuditEvent } from '@airlock/contracts';
 import type { Logger } from '@airlock/observability';
 import type { AuthOutcome } from '../auth/bearer-auth.js';
 import type { TenantRecord, UpstreamServerRecord } from '../tenants/tenant-directory.js';
@@ -53,6 +55,8 @@ export interface ModernEndpointDeps extends LegacyBridgeDeps {
   fetchImpl?: typeof fetch;
   /** Open `subscriptions/listen` streams this process serves at most (each holds upstream connections). */
   maxListenStreams?: number;
+  /** Where tool calls are audited (the gateway's AuditBatcher), as on the 2025-11-25 path. */
+  audit?: { record(event: AuditEvent): void };
 }
 
 type Progress = { progress: number; total?: number; message?: string };
@@ -99,6 +103,13 @@ function progressResponder(call: ModernCall, request: ModernRequest) {
       response.end();
     },
   };
+}
+
+/** A finished tool call's outcome; an `input_required` round is not an outcome yet (its retry is audited). */
+function toolCallOutcome(answer: BridgeAnswer): AuditEvent['outcome'] | undefined {
+  if ('error' in answer) return 'failure';
+  if (answer.result['resultType'] === 'input_required') return undefined;
+  return answer.result['isError'] === true ? 'failure' : 'success';
 }
 
 /** An upstream speaks 2026-07-28 when its record says so (`upstream_servers.protocol_version`). */
@@ -172,7 +183,8 @@ export class ModernEndpoint {
       );
       return progress.finish(id, answer);
     }
-    if (isModernUpstream(call.server)) return this.forward(call, call.server, id);
+    const started = Date.now();
+    if (isModernUpstream(call.server)) return this.forward(call, call.server, id, request, started);
     const claims = call.auth.claims;
     let answer: BridgeAnswer;
     try {
@@ -188,7 +200,23 @@ export class ModernEndpoint {
       this.deps.logger.warn({ err: error, server: call.server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
       answer = { status: 502, error: { code: ErrorCodes.internalError, message: 'The upstream server is unavailable' } };
     }
+    this.auditToolCall(call, call.server.name, request, started, toolCallOutcome(answer));
     progress.finish(id, answer);
+  }
+
+  private auditToolCall(call: ModernCall, server: string, request: ModernRequest, started: number, outcome: AuditEvent['outcome'] | undefined, details: Record<string, unknown> = {}): void {
+    if (request.method !== 'tools/call' || outcome === undefined || !this.deps.audit) return;
+    const tool = String(request.params['name']);
+    this.deps.audit.record({
+      id: randomUUID(),
+      tenant: call.tenant.slug,
+      occurredAt: new Date().toISOString(),
+      actor: { subject: call.auth.claims.sub, clientId: call.auth.claims.client_id },
+      action: 'mcp.tools.call',
+      target: `${server}/${tool}`,
+      outcome,
+      details: { server, tool, latencyMs: Date.now() - started, protocolVersion: request.protocolVersion, ...details },
+    });
   }
 
   /**
@@ -258,6 +286,13 @@ export class ModernEndpoint {
    * included); progress the upstream reports on the way goes to `onProgress`.
    */
   private async ask(call: ModernCall, server: UpstreamServerRecord, request: ModernRequest, onProgress?: (progress: Progress) => void): Promise<BridgeAnswer> {
+    const started = Date.now();
+    const answer = await this.askUpstream(call, server, request, onProgress);
+    this.auditToolCall(call, server.name, request, started, toolCallOutcome(answer));
+    return answer;
+  }
+
+  private async askUpstream(call: ModernCall, server: UpstreamServerRecord, request: ModernRequest, onProgress?: (progress: Progress) => void): Promise<BridgeAnswer> {
     const claims = call.auth.claims;
     if (!isModernUpstream(server)) {
       try {
@@ -326,7 +361,14 @@ export class ModernEndpoint {
     return unavailable;
   }
 
-  private async forward(call: ModernCall, server: UpstreamServerRecord, id: string | number | null): Promise<void> {
+  /**
+   * Relays the upstream's answer byte for byte. A tools/call is audited by HTTP status when the answer has
+   * been relayed: the body is not read here, so a result with `isError` counts as delivered, not as failed.
+   */
+  private async forward(call: ModernCall, server: UpstreamServerRecord, id: string | number | null, request?: ModernRequest, started = Date.now()): Promise<void> {
+    const audit = (outcome: AuditEvent['outcome'], details: Record<string, unknown> = {}) => {
+      if (request) this.auditToolCall(call, server.name, request, started, outcome, details);
+    };
     const { response } = call;
     const secrets = openUpstreamSecrets(this.deps.masterKey, server);
     const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, userToken: () => call.auth.token });
@@ -339,6 +381,7 @@ export class ModernEndpoint {
     try {
       upstream = await this.fetchImpl(server.url!, { method: 'POST', headers: { ...headers, ...credentialHeaders }, body: new Uint8Array(call.body), signal: call.closed });
     } catch (error) {
+      audit('failure', { cancelled: call.closed.aborted });
       if (call.closed.aborted) return;
       this.deps.logger.warn({ err: error, server: server.name }, '2026-07-28 upstream unreachable');
       return sendJson(response, 502, jsonRpcError(id, ErrorCodes.internalError, 'The upstream server is unavailable'));
@@ -346,6 +389,7 @@ export class ModernEndpoint {
     // The upstream's own 401/403 concern the gateway's credentials, not the client's token: never pass them on as such.
     if (upstream.status === 401 || upstream.status === 403) {
       await upstream.body?.cancel();
+      audit('failure', { upstreamStatus: upstream.status });
       this.deps.logger.warn({ server: server.name, status: upstream.status }, '2026-07-28 upstream refused the gateway credentials');
       return sendJson(response, 502, jsonRpcError(id, ErrorCodes.internalError, 'The upstream server refused the gateway'));
     }
@@ -353,12 +397,18 @@ export class ModernEndpoint {
     const contentType = upstream.headers.get('content-type');
     if (contentType) out['content-type'] = contentType;
     node(response).writeHead(upstream.status, out);
+    const relayed = upstream.status < 400 ? 'success' : 'failure';
     if (!upstream.body) {
       response.end();
+      audit(relayed, { upstreamStatus: upstream.status });
       return;
     }
     const stream = Readable.fromWeb(upstream.body as import('node:stream/web').ReadableStream<Uint8Array>);
-    stream.on('error', () => response.end());
+    stream.on('error', () => {
+      audit('failure', { upstreamStatus: upstream.status, cancelled: call.closed.aborted });
+      response.end();
+    });
+    stream.on('end', () => audit(relayed, { upstreamStatus: upstream.status }));
     stream.pipe(node(response));
   }
 }
