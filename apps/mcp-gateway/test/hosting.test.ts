@@ -74,6 +74,8 @@ async function startSdkUpstream(json: boolean) {
     url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`,
     cancelled,
     started,
+    /** Forgets every session, as a restarted server would: their next requests get 404. */
+    forgetSessions: () => transports.clear(),
     close: async () => {
       await Promise.all([...transports.values()].map((transport) => transport.close()));
       http.closeAllConnections();
@@ -269,5 +271,29 @@ describe('hosting upstream servers', () => {
       expect(await client.callTool({ name: 'echo', arguments: { text: 'after' } })).toMatchObject({ content: [{ text: 'after' }] });
       await client.close();
     }
+  });
+
+  it('ends the downstream session when an http upstream answers 404 for its session (restarted upstream)', async () => {
+    const { upstream } = sdkUpstreams.find((entry) => entry.mode === 'json')!;
+    const url = world.serverUrl('sdk-json');
+    const token = await world.token(url);
+    const sessionId = await openSession(url, token);
+    const headers = { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
+    const call = (id: number) => post(url, JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x' } } }), headers);
+    const before = await call(1);
+    expect(before.status).toBe(200);
+    await before.text();
+    upstream.forgetSessions();
+    const failed = await call(2);
+    await failed.text();
+    await until(async () => {
+      const response = await post(url, JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'ping' }), headers);
+      await response.body?.cancel();
+      return response.status === 404 ? true : undefined;
+    });
+    // A new session opens a new upstream session and works.
+    const fresh = await connect(world, url);
+    expect(await fresh.callTool({ name: 'echo', arguments: { text: 'again' } })).toMatchObject({ content: [{ text: 'again' }] });
+    await fresh.close();
   });
 });
