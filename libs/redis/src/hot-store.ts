@@ -26,8 +26,11 @@ export interface HotStore {
   pttl(key: string): Promise<number>;
   /** Atomic INCR; the TTL is set when the key is created (fixed-window counters for rate limits). */
   incr(key: string, ttlMs: number): Promise<number>;
-  /** Many `incr` in one round trip (several rate-limit windows per request); counts in entry order. */
-  incrMany(entries: Array<{ key: string; ttlMs: number }>): Promise<number[]>;
+  /**
+   * Many `incr` in one round trip (several rate-limit windows per request); counts in entry order. `by`
+   * (default 1, a positive integer) adds more than one at once (INCRBY).
+   */
+  incrMany(entries: Array<{ key: string; ttlMs: number; by?: number }>): Promise<number[]>;
   /** Many SET-with-TTL in one round trip (batched touches). */
   setMany(entries: Array<{ key: string; value: string; ttlMs?: number }>): Promise<void>;
   /** Many EXPIRE in one round trip (batched touches). */

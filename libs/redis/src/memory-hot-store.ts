@@ -224,23 +224,26 @@ class MemoryHotStore implements HotStore {
     return this.op(() => this.incrNow(key, this.expiry(ttlMs)));
   }
 
-  incrMany(entries: Array<{ key: string; ttlMs: number }>): Promise<number[]> {
+  incrMany(entries: Array<{ key: string; ttlMs: number; by?: number }>): Promise<number[]> {
+    for (const entry of entries) {
+      if (entry.by !== undefined && (!Number.isSafeInteger(entry.by) || entry.by < 1)) return Promise.reject(new RangeError(`invalid increment: ${String(entry.by)}`));
+    }
     return this.op(() => {
       // Validate every TTL first so a bad entry changes nothing (Redis refuses the whole MULTI too).
       const expiries = entries.map((entry) => this.expiry(entry.ttlMs));
-      return entries.map((entry, i) => this.incrNow(entry.key, expiries[i] as number));
+      return entries.map((entry, i) => this.incrNow(entry.key, expiries[i] as number, entry.by ?? 1));
     });
   }
 
-  private incrNow(key: string, expiresAt: number): number {
+  private incrNow(key: string, expiresAt: number, by = 1): number {
     const k = this.key(key);
     const entry = this.hub.typed(k, 'string');
     if (!entry) {
-      this.hub.put(k, { type: 'string', value: '1', expiresAt });
-      return 1;
+      this.hub.put(k, { type: 'string', value: String(by), expiresAt });
+      return by;
     }
     if (!/^-?\d+$/.test(entry.value) || !Number.isSafeInteger(Number(entry.value))) throw new Error('ERR value is not an integer or out of range');
-    const next = Number(entry.value) + 1;
+    const next = Number(entry.value) + by;
     entry.value = String(next);
     entry.expiresAt ??= expiresAt;
     return next;

@@ -21,6 +21,12 @@ export interface RedisHotStoreOptions {
 const DATA_FIELD = 'd';
 const SCAN_COUNT = 500;
 
+function positiveIncrement(by: number | undefined): number {
+  if (by === undefined) return 1;
+  if (!Number.isSafeInteger(by) || by < 1) throw new RangeError(`invalid increment: ${String(by)}`);
+  return by;
+}
+
 /**
  * The hot store on Redis (7.0 or later: GETDEL, XRANGE exclusive ranges, PEXPIRE NX). Fails fast while
  * Redis is unreachable (no offline queue, no command retries after a dropped connection: a retried INCR or
@@ -187,12 +193,13 @@ class RedisHotStore implements HotStore {
     return count as number;
   }
 
-  async incrMany(entries: Array<{ key: string; ttlMs: number }>): Promise<number[]> {
+  async incrMany(entries: Array<{ key: string; ttlMs: number; by?: number }>): Promise<number[]> {
     if (entries.length === 0) return [];
     const multi = this.client.multi();
     for (const entry of entries) {
       const k = this.key(entry.key);
-      multi.incr(k).pexpire(k, positiveTtl(entry.ttlMs), 'NX');
+      const by = positiveIncrement(entry.by);
+      (by === 1 ? multi.incr(k) : multi.incrby(k, by)).pexpire(k, positiveTtl(entry.ttlMs), 'NX');
     }
     const results = await this.run(this.client, async () => RedisHotStore.results(await multi.exec()));
     return entries.map((_, i) => results[i * 2] as number);

@@ -129,6 +129,16 @@ export function describeHotStoreBehaviour(name: string, backend: HotStoreBackend
       expect(await s.pttl('window')).toBeGreaterThan(150);
     });
 
+    it('incrMany adds `by` at once (leases of several units), the TTL still set only on creation', async () => {
+      const s = fresh();
+      expect(await s.incrMany([{ key: 'lease', ttlMs: 100_000, by: 10 }, { key: 'one', ttlMs: 100_000 }])).toEqual([10, 1]);
+      expect(await s.incrMany([{ key: 'lease', ttlMs: 50, by: 5 }])).toEqual([15]);
+      expect(await s.pttl('lease')).toBeGreaterThan(50);
+      await expect(s.incrMany([{ key: 'lease', ttlMs: 100_000, by: 0 }])).rejects.toThrow(RangeError);
+      await expect(s.incrMany([{ key: 'lease', ttlMs: 100_000, by: 1.5 }])).rejects.toThrow(RangeError);
+      expect(await s.get('lease')).toBe('15');
+    });
+
     it('incrMany counts several windows in one call, each with its own TTL set only on creation', async () => {
       const s = fresh();
       expect(await s.incrMany([])).toEqual([]);

@@ -45,8 +45,11 @@ export interface EndpointOptions {
   primingDelayMs?: number;
 }
 
-/** Long enough for a quick upstream to answer (one write instead of two), short beside any resume. */
-const PRIMING_DELAY_MS = 20;
+/**
+ * Long enough for most answers, even under load (then the priming event, the answer and the end of the
+ * stream are one Redis write and one HTTP write instead of two each), short beside any reconnection.
+ */
+const PRIMING_DELAY_MS = 100;
 
 export interface EndpointDeps {
   options: EndpointOptions;

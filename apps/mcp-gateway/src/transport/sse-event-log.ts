@@ -19,6 +19,9 @@ export interface SseEventLogOptions {
 
 const WAKE_CHANNEL = 'gw:sse-wake';
 
+const STREAM_PREFIX = randomBytes(6).toString('hex');
+let streamCounter = 0;
+
 /** A stream attached to a local sink. */
 export interface AttachedStream {
   /** Sends the entries appended so far to the log; the sink calls it right before it writes them out. */
@@ -62,8 +65,13 @@ export class SseEventLog {
     private readonly options: SseEventLogOptions,
   ) {}
 
+  /**
+   * 24 hex digits: a random prefix per process and a counter. Unique, not secret: a stream is only ever
+   * looked up inside the key space of the session that asks, whose id is the secret.
+   */
   static newStreamId(): string {
-    return randomBytes(12).toString('hex');
+    streamCounter += 1;
+    return STREAM_PREFIX + streamCounter.toString(16).padStart(12, '0');
   }
 
   async start(): Promise<void> {
