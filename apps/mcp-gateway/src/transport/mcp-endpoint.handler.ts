@@ -323,8 +323,8 @@ export class McpEndpointHandler {
       return;
     }
     const streamId = SseEventLog.newStreamId();
-    if (supportsPrimingEvents(session.protocolVersion)) await this.deps.log.append(session.id, streamId, { kind: 'priming' });
-    this.pump(response, session, streamId, '0');
+    const priming = supportsPrimingEvents(session.protocolVersion) ? await this.deps.log.append(session.id, streamId, { kind: 'priming' }) : undefined;
+    this.pump(response, session, streamId, '0', false, priming);
     void forward(streamId).catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not deliver a request to its session'));
   }
 
@@ -364,7 +364,7 @@ export class McpEndpointHandler {
       .catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not deliver a request to its session'));
   }
 
-  private pump(response: RawResponse, session: GatewaySession, streamId: string, after: string, resumed = false): void {
+  private pump(response: RawResponse, session: GatewaySession, streamId: string, after: string, resumed = false, primingEventId?: string): void {
     const pump = pumpStream(
       response,
       { 'mcp-session-id': session.id },
@@ -377,6 +377,7 @@ export class McpEndpointHandler {
         retryMs: this.deps.options.retryMs,
         keepAliveMs: this.deps.options.keepAliveMs,
         onStop: () => this.pumps.delete(pump),
+        primingEventId,
       },
     );
     this.pumps.add(pump);
@@ -444,8 +445,8 @@ export class McpEndpointHandler {
     }
     const streamId = SseEventLog.newStreamId();
     await this.deps.host.setStandaloneStream(session.id, streamId);
-    if (supportsPrimingEvents(session.protocolVersion)) await this.deps.log.append(session.id, streamId, { kind: 'priming' });
-    this.pump(response, session, streamId, '0');
+    const priming = supportsPrimingEvents(session.protocolVersion) ? await this.deps.log.append(session.id, streamId, { kind: 'priming' }) : undefined;
+    this.pump(response, session, streamId, '0', false, priming);
   }
 
   /** Graceful shutdown: refuse new requests, tell every open stream when to come back, and close it. */

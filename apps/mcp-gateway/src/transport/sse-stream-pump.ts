@@ -17,6 +17,11 @@ export interface PumpOptions {
   keepAliveMs: number;
   /** Called when the pump stops for any reason (client gone, end of stream, shutdown). */
   onStop?: () => void;
+  /**
+   * The wire id of the new stream's priming event (already in the log): sent by `closeForRetry` when the
+   * pump has not written it yet, since a client holding no event id cannot resume and would wait forever.
+   */
+  primingEventId?: string | undefined;
 }
 
 export interface Pump {
@@ -49,6 +54,7 @@ export function pumpStream(response: RawResponse, extraHeaders: Record<string, s
   });
   (response as ServerResponse).writeHead(200, { ...SSE_HEADERS, ...extraHeaders });
   (response as ServerResponse).flushHeaders?.();
+  let wroteEvent = false;
   const write = (chunk: string) => {
     if (!stopped) (response as ServerResponse).write(chunk);
   };
@@ -89,6 +95,7 @@ export function pumpStream(response: RawResponse, extraHeaders: Record<string, s
         if (rows.length === 100) dirty = true;
         for (const row of rows) {
           cursor = row.entryId;
+          wroteEvent = true;
           if (row.entry.kind === 'priming') write(`id: ${row.eventId}\nretry: ${options.retryMs}\ndata: \n\n`);
           else if (row.entry.kind === 'message') write(`id: ${row.eventId}\nevent: message\ndata: ${JSON.stringify(row.entry.message)}\n\n`);
           else if (row.entry.kind === 'pause') {
@@ -111,6 +118,8 @@ export function pumpStream(response: RawResponse, extraHeaders: Record<string, s
 
   return {
     closeForRetry(retryMs: number) {
+      // Shut down before the first read came back: the client still gets an id to resume from.
+      if (!wroteEvent && options.primingEventId) write(`id: ${options.primingEventId}\nretry: ${retryMs}\ndata: \n\n`);
       write(`retry: ${retryMs}\n\n`);
       if (!stopped) response.end();
       stop();
