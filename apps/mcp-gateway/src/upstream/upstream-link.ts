@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -362,6 +363,9 @@ export class UpstreamLink {
       };
     };
     const pool = http.pool;
+    // SSE messages are handled in undici's socket callbacks, whose async context is not the call's: the
+    // SDK client must handle the upstream's requests in the call's context (RelatedStreams reads it).
+    const inCallContext = AsyncLocalStorage.snapshot();
     const sse = new SseParser();
     let lastEventId: string | undefined;
     let failures = 0;
@@ -387,7 +391,7 @@ export class UpstreamLink {
           this.client.onerror?.(new Error('upstream sent an SSE event that is not JSON'));
           return;
         }
-        this.handOver(message);
+        if (!isObject(message) || !this.takeOwn(message)) inCallContext(() => this.handOver(message));
       };
       const current = startExchange(pool, request, {
         start: (code, type) => {
