@@ -12,7 +12,7 @@ import { Queues } from '@airlock/contracts';
 import type { AuditBatch, AuditEvent } from '@airlock/contracts';
 import { FIXTURE_MAIN, startFixtureProcess, startGatewayWorld } from './support/gateway-harness.js';
 import type { FixtureProcess, GatewayWorld } from './support/gateway-harness.js';
-import { openSession, post } from './support/raw-mcp.js';
+import { jsonRpcResult, openSession, post, readEvents } from './support/raw-mcp.js';
 
 async function connect(world: GatewayWorld, url: string): Promise<Client> {
   const client = new Client({ name: 'hosting', version: '1.0.0' });
@@ -295,5 +295,39 @@ describe('hosting upstream servers', () => {
     const fresh = await connect(world, url);
     expect(await fresh.callTool({ name: 'echo', arguments: { text: 'again' } })).toMatchObject({ content: [{ text: 'again' }] });
     await fresh.close();
+  });
+
+  it('sends each sampling request of concurrent calls to an http upstream on the stream of the call it belongs to', async () => {
+    const url = world.serverUrl('web');
+    const token = await world.token(url);
+    const init = await post(
+      url,
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: { sampling: {} }, clientInfo: { name: 'raw', version: '1' } } }),
+      { authorization: `Bearer ${token}` },
+    );
+    const sessionId = init.headers.get('mcp-session-id')!;
+    await init.text();
+    const headers = { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
+    await (await post(url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), headers)).text();
+    const prompts = await Promise.all(
+      [0, 1, 2].map(async (n) => {
+        const id = 10 + n;
+        const response = await post(url, JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'test_sampling', arguments: { prompt: `p${n}` } } }), headers);
+        const seen: string[] = [];
+        const events = await readEvents(response, (events) => {
+          const last = events[events.length - 1];
+          const message = last?.data ? (JSON.parse(last.data) as { id?: string | number; method?: string; params?: { messages: Array<{ content: { text: string } }> } }) : undefined;
+          if (message?.method === 'sampling/createMessage') {
+            seen.push(message.params!.messages[0]!.content.text);
+            const answer = { jsonrpc: '2.0', id: message.id, result: { role: 'assistant', model: 'm', content: { type: 'text', text: `answer ${n}` } } };
+            void post(url, JSON.stringify(answer), headers).then((posted) => posted.text());
+          }
+          return jsonRpcResult(events, id) !== undefined;
+        });
+        expect(jsonRpcResult(events, id)).toMatchObject({ result: { content: [{ text: `LLM response: answer ${n}` }] } });
+        return seen;
+      }),
+    );
+    expect(prompts).toEqual([['p0'], ['p1'], ['p2']]);
   });
 });
