@@ -55,6 +55,8 @@ const selected = scenarios.filter((scenario) => !only || only.includes(scenario.
 const context: ScenarioContext = quick ? { warmupMs: 500, roundMs: 1_500, rounds: 1, quick } : { warmupMs: 3_000, roundMs: 8_000, rounds: 3, quick };
 
 const startedAt = new Date().toISOString();
+// Commit and working tree as the services start (they run what `npm run bench` just built).
+const measuredEnvironment = environment();
 const loadAtStart = loadavg();
 let platform: BenchPlatform | undefined;
 if (selected.some((scenario) => scenario.name !== 'jwt-verify' && scenario.name !== 'session-resolution')) {
@@ -120,7 +122,7 @@ try {
 const measured: BenchResult = {
   startedAt,
   finishedAt: new Date().toISOString(),
-  ...environment(),
+  ...measuredEnvironment,
   loadAverage: { atStart: loadAtStart.map((value) => Math.round(value * 100) / 100), atEnd: loadavg().map((value) => Math.round(value * 100) / 100) },
   mode: quick ? 'quick' : 'full',
   rows,

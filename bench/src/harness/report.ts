@@ -25,6 +25,7 @@ export interface BenchPart {
   startedAt: string;
   finishedAt: string;
   commit: string;
+  uncommitted?: string[];
   loadAverage: { atStart: number[]; atEnd: number[] };
 }
 
@@ -32,6 +33,8 @@ export interface BenchResult {
   startedAt: string;
   finishedAt: string;
   commit: string;
+  /** Source files that differed from `commit` when the run started (the services run what was built from the working tree). */
+  uncommitted?: string[];
   node: string;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; os: string };
   /** 1, 5 and 15 minute load averages: the machine is shared, so say how busy it was. */
@@ -49,7 +52,14 @@ export interface BenchResult {
  * (when a full run does not fit) still make one table, and each part says its commit and load.
  */
 export function mergeResults(previous: BenchResult, result: BenchResult, suites: string[], order: string[]): BenchResult {
-  const part = (r: BenchResult, names: string[]): BenchPart => ({ suites: names, startedAt: r.startedAt, finishedAt: r.finishedAt, commit: r.commit, loadAverage: r.loadAverage });
+  const part = (r: BenchResult, names: string[]): BenchPart => ({
+    suites: names,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    commit: r.commit,
+    ...(r.uncommitted ? { uncommitted: r.uncommitted } : {}),
+    loadAverage: r.loadAverage,
+  });
   const previousParts = previous.parts ?? [part(previous, [...new Set(previous.rows.flatMap((row) => (row.suite ? [row.suite] : [])))])];
   const parts = [
     ...previousParts.map((p) => ({ ...p, suites: p.suites.filter((name) => !suites.includes(name)) })).filter((p) => p.suites.length > 0),
@@ -62,6 +72,7 @@ export function mergeResults(previous: BenchResult, result: BenchResult, suites:
     ...result,
     startedAt: parts.map((p) => p.startedAt).sort()[0] ?? result.startedAt,
     commit: commits.join(' + '),
+    uncommitted: [...new Set(parts.flatMap((p) => p.uncommitted ?? []))],
     rows,
     failures: [...previous.failures.filter((failure) => !suites.includes(failure.scenario)), ...result.failures],
     parts,
@@ -70,13 +81,19 @@ export function mergeResults(previous: BenchResult, result: BenchResult, suites:
 
 export function environment() {
   let commit = 'unknown';
+  let uncommitted: string[] = [];
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    uncommitted = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'apps', 'libs', 'tools', 'bench/src'], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => line.slice(3).trim())
+      .filter(Boolean);
   } catch {
     // Not a checkout (e.g. a Docker image): the commit stays unknown.
   }
   return {
     commit,
+    uncommitted,
     node: process.version,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), os: `${platform()} ${release()}` },
   };
@@ -87,11 +104,12 @@ const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value
 export function toMarkdown(result: BenchResult): string {
   const lines = [
     `Measured ${result.finishedAt.slice(0, 10)} on ${result.machine.cpus} × ${result.machine.cpuModel}, Node ${result.node}, commit ${result.commit}, ${result.mode} mode; ` +
-      `load average ${result.loadAverage.atStart.join(' / ')} at start, ${result.loadAverage.atEnd.join(' / ')} at end (1 / 5 / 15 min).`,
+      `load average ${result.loadAverage.atStart.join(' / ')} at start, ${result.loadAverage.atEnd.join(' / ')} at end (1 / 5 / 15 min).` +
+      (result.uncommitted && result.uncommitted.length > 0 ? ` Uncommitted changes in the working tree the services were built from: ${result.uncommitted.join(', ')}.` : ''),
     ...(result.parts && result.parts.length > 1
       ? result.parts.map(
           (part) =>
-            `- ${part.suites.join(', ')}: commit ${part.commit}, ${part.startedAt.slice(11, 16)}-${part.finishedAt.slice(11, 16)} UTC, load average ${part.loadAverage.atStart.join(' / ')} at start, ${part.loadAverage.atEnd.join(' / ')} at end`,
+            `- ${part.suites.join(', ')}: commit ${part.commit}${part.uncommitted?.length ? ` (+ uncommitted: ${part.uncommitted.join(', ')})` : ''}, ${part.startedAt.slice(11, 16)}-${part.finishedAt.slice(11, 16)} UTC, load average ${part.loadAverage.atStart.join(' / ')} at start, ${part.loadAverage.atEnd.join(' / ')} at end`,
         )
       : []),
     '',
