@@ -119,7 +119,8 @@ export function toMarkdown(result: BenchResult): string {
   for (const row of result.rows) {
     const ratio = row.ratio === null ? '' : `${fixed(row.ratio, 2)}${row.ratioOf ? ` (${row.ratioOf})` : ''}`;
     const details = Object.entries(row.extra ?? {})
-      .map(([key, value]) => `${key} ${typeof value === 'number' ? fixed(value, Math.abs(value) >= 100 ? 0 : 2) : value}`)
+      // A NaN written to JSON comes back as null (a merged older part).
+      .map(([key, value]) => `${key} ${typeof value === 'number' ? fixed(value, Math.abs(value) >= 100 ? 0 : 2) : (value ?? 'n/a')}`)
       .join(', ');
     lines.push(`| ${row.scenario} | ${row.variant} | ${row.baseline} | ${fixed(row.throughput, 0)} | ${fixed(row.p50, 3)} | ${fixed(row.p99, 3)} | ${ratio} | ${details} |`);
   }
