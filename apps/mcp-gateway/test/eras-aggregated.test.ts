@@ -1,40 +1,15 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpTransport } from '@modelcontextprotocol/client';
 import { auditBatchSchema, Queues } from '@airlock/contracts';
 import type { AuditEvent } from '@airlock/contracts';
 import { startFixtureProcess, startGatewayWorld } from './support/gateway-harness.js';
+import { startNextFixture } from './support/next-fixture.js';
 import type { FixtureProcess, GatewayWorld } from './support/gateway-harness.js';
 
 // Protocol revision 2026-07-28 on the aggregated endpoint `/t/<tenant>/mcp`: names namespaced as on the
 // 2025-11-25 path, each call routed to its upstream (a 2026-07-28 one directly, a 2025-11-25 one bridged).
 
 const MODERN = '2026-07-28';
-const NEXT_MAIN = fileURLToPath(new URL('../../../tools/mcp-fixture-next/dist/main.js', import.meta.url));
-
-async function startNextFixture(): Promise<{ url: string; stop(): Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, [NEXT_MAIN, '--http', '--port', '0', '--modern-only'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      err += chunk.toString('utf8');
-      const match = /listening on (\S+)/.exec(err);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', () => reject(new Error(`mcp-fixture-next exited: ${err}`)));
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 describe('2026-07-28 clients on the aggregated endpoint', () => {
   let world: GatewayWorld;

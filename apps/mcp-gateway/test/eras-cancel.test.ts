@@ -1,15 +1,13 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startGatewayWorld } from './support/gateway-harness.js';
+import { startNextFixture } from './support/next-fixture.js';
 import type { GatewayWorld } from './support/gateway-harness.js';
 
 // 2026-07-28, Streamable HTTP "Cancellation": a client closing the response stream cancels the request.
@@ -18,7 +16,6 @@ import type { GatewayWorld } from './support/gateway-harness.js';
 // bridged session (an SDK 1.x server started here records its handler's abort signal).
 
 const MODERN = '2026-07-28';
-const NEXT_MAIN = fileURLToPath(new URL('../../../tools/mcp-fixture-next/dist/main.js', import.meta.url));
 const envelope = { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} };
 
 interface Waits {
@@ -71,28 +68,6 @@ async function startLegacyUpstream(): Promise<{ url: string; waits: Waits; stop(
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
-  };
-}
-
-async function startNextFixture(): Promise<{ url: string; stop(): Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, [NEXT_MAIN, '--http', '--port', '0', '--modern-only'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      err += chunk.toString('utf8');
-      const match = /listening on (\S+)/.exec(err);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', () => reject(new Error(`mcp-fixture-next exited: ${err}`)));
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
   };
 }
 

@@ -1,16 +1,14 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpTransport } from '@modelcontextprotocol/client';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CallToolRequestSchema, ListResourcesRequestSchema, ListToolsRequestSchema, ReadResourceRequestSchema, SubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { freePort, startGatewayWorld } from './support/gateway-harness.js';
+import { startNextFixture } from './support/next-fixture.js';
 import type { GatewayWorld } from './support/gateway-harness.js';
 
 // `subscriptions/listen` (2026-07-28) through the gateway: on the per-server endpoint of a 2025-11-25
@@ -19,7 +17,6 @@ import type { GatewayWorld } from './support/gateway-harness.js';
 // changes to every session (the project fixture keeps its tool list per session) and reports what it saw.
 
 const MODERN = '2026-07-28';
-const NEXT_MAIN = fileURLToPath(new URL('../../../tools/mcp-fixture-next/dist/main.js', import.meta.url));
 const WATCHED = 'test://watched';
 
 interface LegacyUpstream {
@@ -95,28 +92,6 @@ async function startLegacyUpstream(): Promise<LegacyUpstream> {
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
-  };
-}
-
-async function startNextFixture(): Promise<{ url: string; stop(): Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, [NEXT_MAIN, '--http', '--port', '0', '--modern-only'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      err += chunk.toString('utf8');
-      const match = /listening on (\S+)/.exec(err);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', () => reject(new Error(`mcp-fixture-next exited: ${err}`)));
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
   };
 }
 

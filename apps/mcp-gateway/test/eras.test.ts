@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpTransport } from '@modelcontextprotocol/client';
@@ -7,6 +6,8 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyHttpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startFixtureProcess, startGatewayWorld, startTokenProxy } from './support/gateway-harness.js';
+import { startNextFixture } from './support/next-fixture.js';
+import type { NextFixture } from './support/next-fixture.js';
 import type { FixtureProcess, GatewayWorld } from './support/gateway-harness.js';
 
 // Protocol revision 2026-07-28 on the gateway's endpoints: the conformance 0.2 alpha line with
@@ -15,41 +16,12 @@ import type { FixtureProcess, GatewayWorld } from './support/gateway-harness.js'
 
 const NEXT = new URL('../../../tools/mcp-fixture-next/', import.meta.url);
 const baseline = fileURLToPath(new URL('conformance/expected-failures.2026-07-28.yaml', NEXT));
-const NEXT_MAIN = fileURLToPath(new URL('dist/main.js', NEXT));
 const NEXT_RUNNER = pathToFileURL(fileURLToPath(new URL('dist/conformance-runner.js', NEXT))).href;
 
 interface RequirementsSummary {
   scoredPassed: number;
   scenariosPassing: string[];
   scenarios: Array<{ scenario: string; scored: boolean; failed: number; failures: Array<{ id: string; message: string }> }>;
-}
-
-interface NextFixture {
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** The 2026-07-28 fixture as its own process (a tool: spawned, not imported). */
-async function startNextFixture(args: string[] = ['--modern-only']): Promise<NextFixture> {
-  const child: ChildProcess = spawn(process.execPath, [NEXT_MAIN, '--http', '--port', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      err += chunk.toString('utf8');
-      const match = /listening on (\S+)/.exec(err);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', () => reject(new Error(`mcp-fixture-next exited: ${err}`)));
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 /** The fixture-next conformance runner (`--requirements 2026-07-28`, scored scenarios) in a child process. */
