@@ -80,7 +80,11 @@ describe('MCP conformance through the gateway, same result as against the fixtur
           expect(summary.scenarios.map((s) => s.scenario).sort()).toEqual(reference.scenarios.map((s) => s.scenario).sort());
           // A stdio upstream has no stream to close mid-call, so SEP-1699's "server closed the stream and
           // the client resumed" check is not exercised through it (it is an INFO there, not a failure).
-          expect(worseThan(summary, reference, server === 'local' ? ['server-sse-polling'] : [])).toEqual([]);
+          // The gateway answers a quick lone request as one JSON body, which the multiple-streams scenario
+          // scores as INFO ("SSE streams optional") where the SSE-mode fixture scores a pass; it must still
+          // not fail, and streams of slower calls are checked by the polling scenario.
+          const exempt = ['server-sse-multiple-streams', ...(server === 'local' ? ['server-sse-polling'] : [])];
+          expect(worseThan(summary, reference, exempt)).toEqual([]);
         }
       });
     }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixtureProcess, startGatewayWorld } from './support/gateway-harness.js';
 import type { FixtureProcess, GatewayWorld } from './support/gateway-harness.js';
-import { jsonRpcResult, openSession, post, readEvents } from './support/raw-mcp.js';
+import { answerOf, openSession, post } from './support/raw-mcp.js';
 
 // A session nobody uses expires; its upstream session must not outlive it. The idle timeout leaves room
 // for a loaded CI machine between opening the session and the first call (400 ms did not).
@@ -25,7 +25,7 @@ describe('idle sessions', () => {
     const sessionId = await openSession(url, token);
     const headers = { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
     const whoami = await post(url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } }), headers);
-    const result = jsonRpcResult(await readEvents(whoami, (events) => jsonRpcResult(events, 1) !== undefined), 1) as { result: { content: Array<{ text: string }> } };
+    const result = (await answerOf(whoami, 1)) as { result: { content: Array<{ text: string }> } };
     const upstreamSession = (JSON.parse(result.result.content[0]!.text) as { sessionId: string }).sessionId;
     const upstreamStatus = async () => {
       const response = await post(fixture.url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }), { 'mcp-session-id': upstreamSession, 'mcp-protocol-version': '2025-11-25' });

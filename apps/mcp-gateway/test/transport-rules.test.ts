@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRANT_REVOKED_CHANNEL, revokedGrantKey, wellKnownUrl } from '@airlock/contracts';
 import { startFixtureProcess, startGatewayWorld } from './support/gateway-harness.js';
 import type { FixtureProcess, GatewayWorld } from './support/gateway-harness.js';
-import { ACCEPT_BOTH, initializeBody, jsonRpcResult, openSession, post, readEvents } from './support/raw-mcp.js';
+import { ACCEPT_BOTH, answerOf, initializeBody, jsonRpcResult, openSession, post, readEvents } from './support/raw-mcp.js';
 
 // One negative test per rule of the transport and of authorisation, each checked at the HTTP level.
 
@@ -133,16 +133,25 @@ describe('gateway transport and authorisation rules', () => {
     expect((await fetch(url, { method: 'PUT', headers: headers() })).status).toBe(405);
   });
 
-  it('accepts notifications with 202 and answers an unknown method with -32601 on the stream', async () => {
+  it('accepts notifications with 202 and answers a quick lone request (-32601 for an unknown method) as one JSON body', async () => {
     expect((await post(url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' }), headers())).status).toBe(202);
     const response = await post(url, JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'no/such' }), headers());
     expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(response.headers.get('mcp-session-id')).toBe(sessionId);
+    expect(await response.json()).toMatchObject({ jsonrpc: '2.0', id: 8, error: { code: -32601 } });
+  });
+
+  it('answers a call slower than the priming delay on an SSE stream that starts with a priming event', async () => {
+    const scoped = await world.token(url, { scope: 'mcp tools:slow' });
+    const response = await post(url, call(81, 'slow', { ms: 300 }), { ...headers(), authorization: `Bearer ${scoped}` });
+    expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/event-stream');
-    const events = await readEvents(response, (seen) => jsonRpcResult(seen, 8) !== undefined);
+    const events = await readEvents(response, (seen) => jsonRpcResult(seen, 81) !== undefined);
     expect(events[0]).toMatchObject({ data: '' });
     expect(events[0]!.id).toBeDefined();
     expect(events[0]!.retry).toBeGreaterThan(0);
-    expect(jsonRpcResult(events, 8)).toMatchObject({ error: { code: -32601 } });
+    expect(jsonRpcResult(events, 81)).toMatchObject({ result: { content: [{ text: 'slow done' }] } });
   });
 
   it('refuses a tool that needs more scope with 403 insufficient_scope naming the scope', async () => {
@@ -154,11 +163,13 @@ describe('gateway transport and authorisation rules', () => {
     const scoped = await world.token(url, { scope: 'mcp tools:slow' });
     const allowed = await post(url, call(9, 'slow', { ms: 1 }), { ...headers(), authorization: `Bearer ${scoped}` });
     expect(allowed.status).toBe(200);
-    expect(jsonRpcResult(await readEvents(allowed, (seen) => jsonRpcResult(seen, 9) !== undefined), 9)).toMatchObject({ result: { content: [{ text: 'slow done' }] } });
+    expect(await answerOf(allowed, 9)).toMatchObject({ result: { content: [{ text: 'slow done' }] } });
   });
 
   it('replays nothing for a forged or foreign Last-Event-ID', async () => {
-    const response = await post(url, call(10, 'echo', { text: 'secret' }), headers());
+    // Slower than the priming delay: an SSE stream with event ids.
+    const scoped = await world.token(url, { scope: 'mcp tools:slow' });
+    const response = await post(url, call(10, 'slow', { ms: 300 }), { ...headers(), authorization: `Bearer ${scoped}` });
     const events = await readEvents(response, (seen) => jsonRpcResult(seen, 10) !== undefined);
     const foreignId = events[0]!.id!;
     const otherSession = await openSession(url, token);

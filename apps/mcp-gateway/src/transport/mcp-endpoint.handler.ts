@@ -88,17 +88,25 @@ function sendJson(response: RawResponse, status: number, body: unknown, headers:
   response.end(JSON.stringify(body));
 }
 
-async function readBody(request: RawRequest, limit: number): Promise<Buffer> {
+/** The whole body, refused with 413 past `limit` (listeners, not an async iterator: this runs per call). */
+function readBody(request: RawRequest, limit: number): Promise<Buffer> {
   const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw new McpRequestError(413, ErrorCodes.invalidRequest, 'Payload Too Large');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new McpRequestError(413, ErrorCodes.invalidRequest, 'Payload Too Large');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new McpRequestError(413, ErrorCodes.invalidRequest, 'Payload Too Large'));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      request.off('data', onData);
+      request.resume();
+      reject(new McpRequestError(413, ErrorCodes.invalidRequest, 'Payload Too Large'));
+    };
+    request.on('data', onData);
+    request.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    request.once('error', reject);
+    request.once('aborted', () => reject(new Error('request aborted')));
+  });
 }
 
 function headerOf(request: RawRequest, name: string): string | undefined {
@@ -303,7 +311,7 @@ export class McpEndpointHandler {
     await this.checkToolScopes(messages, route, tenant, resource, auth);
 
     const requests = messages.filter(isRequest);
-    if (session.home === this.deps.bus.replicaId) return this.postHere(response, session, auth, messages, requests.length > 0);
+    if (session.home === this.deps.bus.replicaId) return this.postHere(response, session, auth, messages, requests.length);
     const forward = async (streamId: string | undefined) => {
       const exchanges = (await this.deps.directory.upstreamServers(tenant.id)).some((server) => server.credentialKind === 'token_exchange');
       const forwarded = {
@@ -330,13 +338,14 @@ export class McpEndpointHandler {
 
   /**
    * A POST on the session's home replica: the runtime's output is written straight to this response as
-   * it is produced, and appended to the event log behind it (for a resume on any replica).
+   * it is produced, and appended to the event log behind it (for a resume on any replica); a quick lone
+   * answer is one JSON body instead (see `directStream`).
    */
-  private async postHere(response: RawResponse, session: GatewaySession, auth: AuthOutcome, messages: JsonRpcMessage[], hasRequests: boolean): Promise<void> {
+  private async postHere(response: RawResponse, session: GatewaySession, auth: AuthOutcome, messages: JsonRpcMessage[], requestCount: number): Promise<void> {
     // The newest token of the session: what token exchange trades; it stays in this process.
     this.deps.host.rememberUserToken(session.id, this.bearerOf(auth));
     const grantedScopes = [...auth.scopes];
-    if (!hasRequests) {
+    if (requestCount === 0) {
       await this.deps.host.deliver({ tenant: session.tenant, sessionId: session.id, messages, grantedScopes });
       node(response).writeHead(202).end();
       return;
@@ -351,6 +360,7 @@ export class McpEndpointHandler {
         streamId,
         retryMs: this.deps.options.retryMs,
         timers: this.timers,
+        answerAsJson: requestCount === 1,
         onStop: () => this.pumps.delete(pump),
         onAppendError: (error) => this.deps.logger.error({ err: error, session: session.id }, 'could not append an event to the log'),
       },

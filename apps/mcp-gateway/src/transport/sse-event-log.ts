@@ -28,7 +28,15 @@ export interface AttachedStream {
   flush(): void;
   /** Back to the shared path (see `attach`). */
   detach(wake: boolean): void;
+  /**
+   * The stream was answered without event ids (one JSON body): what is pending and what is appended
+   * until its end marker is dropped, never sent to the log.
+   */
+  forget(): void;
 }
+
+/** The sink of a stream answered without event ids: its remaining entries go nowhere. */
+const FORGOTTEN: LocalSink = { deliver: () => undefined, onAppendError: () => undefined };
 
 /**
  * The HTTP response waiting for a stream on this replica (the fast path of a POST on the session's home):
@@ -98,6 +106,10 @@ export class SseEventLog {
     const sink = this.sinks.get(key);
     if (!sink) return this.appendShared(key, streamId, entry);
     const entryId = this.nextEntryId();
+    if (sink === FORGOTTEN) {
+      if (entry.kind === 'end' || entry.kind === 'pause') this.sinks.delete(key);
+      return Promise.resolve(`${streamId}_${entryId}`);
+    }
     const messageJson = entry.kind === 'message' ? JSON.stringify(entry.message) : undefined;
     const data = messageJson === undefined ? JSON.stringify(entry) : `{"kind":"message","message":${messageJson}}`;
     let batch = this.batches.get(key);
@@ -178,6 +190,10 @@ export class SseEventLog {
         if (this.sinks.get(key) !== sink) return;
         this.sinks.delete(key);
         if (wake) this.confirm(this.hot.publish(WAKE_CHANNEL, key), sink);
+      },
+      forget: () => {
+        this.batches.delete(key);
+        if (this.sinks.get(key) === sink) this.sinks.set(key, FORGOTTEN);
       },
     };
   }

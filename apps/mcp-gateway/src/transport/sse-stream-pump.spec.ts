@@ -16,7 +16,8 @@ function fakeResponse(trail: string[]) {
       return ended;
     },
     destroyed: false,
-    writeHead() {
+    writeHead(_status: number, headers: Record<string, string>) {
+      trail.push(`http:type ${headers['content-type']}`);
       return response;
     },
     flushHeaders() {
@@ -60,7 +61,7 @@ describe('directStream (fast path on the home replica)', () => {
     const log = new SseEventLog(recordingStore(hot, trail), { maxEvents: 100, retentionMs: 60_000 });
     const timers = new DirectStreamTimers({ keepAliveMs: 60_000, primingDelayMs: 50 });
     const response = fakeResponse(trail);
-    const pump = directStream(response, {}, { log, sessionId: 's', streamId: 'a'.repeat(24), retryMs: 10, timers, onAppendError: () => undefined });
+    const pump = directStream(response, {}, { log, sessionId: 's', streamId: 'a'.repeat(24), retryMs: 10, timers, answerAsJson: false, onAppendError: () => undefined });
     const primingId = await log.append('s', 'a'.repeat(24), { kind: 'priming' });
     await log.append('s', 'a'.repeat(24), { kind: 'message', message: { jsonrpc: '2.0', id: 1, result: { ok: true } } });
     await log.append('s', 'a'.repeat(24), { kind: 'end' });
@@ -69,7 +70,8 @@ describe('directStream (fast path on the home replica)', () => {
     // One MULTI, then one write of everything, then nothing more (no wake-up, no read-back).
     expect(trail[0]).toBe('redis:xaddMany');
     expect(trail.filter((step) => step.startsWith('redis:'))).toEqual(['redis:xaddMany']);
-    const body = trail.filter((step) => step.startsWith('http:') && step !== 'http:end').join('');
+    const body = trail.filter((step) => step.startsWith('http:') && step !== 'http:end' && !step.startsWith('http:type')).join('');
+    expect(trail).toContain('http:type text/event-stream');
     expect(body).toContain(`id: ${primingId}\nretry: 10\ndata: \n\n`);
     expect(body).toContain('"result":{"ok":true}');
     expect(trail.at(-1)).toBe('http:end');
@@ -85,13 +87,70 @@ describe('directStream (fast path on the home replica)', () => {
     const hot = createMemoryHotStore();
     const log = new SseEventLog(recordingStore(hot, trail), { maxEvents: 100, retentionMs: 60_000 });
     const timers = new DirectStreamTimers({ keepAliveMs: 60_000, primingDelayMs: 10_000 });
-    const pump = directStream(fakeResponse(trail), {}, { log, sessionId: 's', streamId: 'b'.repeat(24), retryMs: 10, timers, onAppendError: () => undefined });
+    const pump = directStream(fakeResponse(trail), {}, { log, sessionId: 's', streamId: 'b'.repeat(24), retryMs: 10, timers, answerAsJson: false, onAppendError: () => undefined });
     const primingId = await log.append('s', 'b'.repeat(24), { kind: 'priming' });
     pump.closeForRetry(7);
-    expect(trail.slice(0, 3)).toEqual(['redis:xaddMany', 'redis:publish', `http:id: ${primingId}\nretry: 10\ndata: \n\nretry: 7\n\n`]);
+    expect(trail.slice(0, 4)).toEqual(['redis:xaddMany', 'redis:publish', 'http:type text/event-stream', `http:id: ${primingId}\nretry: 10\ndata: \n\nretry: 7\n\n`]);
     // Later entries take the shared path (append, then wake-up).
     await log.append('s', 'b'.repeat(24), { kind: 'end' });
     expect(trail.slice(-2)).toEqual(['redis:xadd', 'redis:publish']);
+    await hot.close();
+  });
+});
+
+describe('directStream answering a lone request', () => {
+  const start = (trail: string[], hot: HotStore, streamId: string, primingDelayMs = 50) => {
+    const log = new SseEventLog(recordingStore(hot, trail), { maxEvents: 100, retentionMs: 60_000 });
+    const timers = new DirectStreamTimers({ keepAliveMs: 60_000, primingDelayMs });
+    const pump = directStream(fakeResponse(trail), {}, { log, sessionId: 's', streamId, retryMs: 10, timers, answerAsJson: true, onAppendError: () => undefined });
+    return { log, pump };
+  };
+
+  it('a quick answer is one JSON body and nothing of the stream reaches the log', async () => {
+    const trail: string[] = [];
+    const hot = createMemoryHotStore();
+    const { log, pump } = start(trail, hot, 'd'.repeat(24));
+    await log.append('s', 'd'.repeat(24), { kind: 'priming' });
+    await log.append('s', 'd'.repeat(24), { kind: 'message', message: { jsonrpc: '2.0', id: 1, result: { ok: true } } });
+    await log.append('s', 'd'.repeat(24), { kind: 'end' });
+    await pump.done;
+    await sleep(80);
+    expect(trail).toEqual(['http:type application/json', 'http:{"jsonrpc":"2.0","id":1,"result":{"ok":true}}', 'http:end']);
+    expect(await log.exists('s', 'd'.repeat(24))).toBe(false);
+    // The stream is forgotten once ended: a later stream with the same key takes the shared path again.
+    await log.append('s', 'd'.repeat(24), { kind: 'end' });
+    expect(trail.at(-2)).toBe('redis:xadd');
+    await hot.close();
+  });
+
+  it('a notification before the answer makes it an SSE stream, logged for a resume', async () => {
+    const trail: string[] = [];
+    const hot = createMemoryHotStore();
+    const { log, pump } = start(trail, hot, 'e'.repeat(24));
+    await log.append('s', 'e'.repeat(24), { kind: 'priming' });
+    await log.append('s', 'e'.repeat(24), { kind: 'message', message: { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 1, progress: 1 } } });
+    await log.append('s', 'e'.repeat(24), { kind: 'message', message: { jsonrpc: '2.0', id: 1, result: {} } });
+    await log.append('s', 'e'.repeat(24), { kind: 'end' });
+    await pump.done;
+    await sleep(5);
+    expect(trail.filter((step) => step.startsWith('http:type'))).toEqual(['http:type text/event-stream']);
+    expect(trail.join('')).toContain('notifications/progress');
+    expect((await log.readAfter('s', 'e'.repeat(24), '0')).map((row) => row.entry.kind)).toEqual(['priming', 'message', 'message', 'end']);
+    await hot.close();
+  });
+
+  it('an answer later than the priming delay comes as an SSE event after the priming event', async () => {
+    const trail: string[] = [];
+    const hot = createMemoryHotStore();
+    const { log, pump } = start(trail, hot, 'f'.repeat(24), 10);
+    const primingId = await log.append('s', 'f'.repeat(24), { kind: 'priming' });
+    await sleep(40);
+    expect(trail).toEqual(['http:type text/event-stream', 'redis:xaddMany', `http:id: ${primingId}\nretry: 10\ndata: \n\n`]);
+    await log.append('s', 'f'.repeat(24), { kind: 'message', message: { jsonrpc: '2.0', id: 1, result: {} } });
+    await log.append('s', 'f'.repeat(24), { kind: 'end' });
+    await pump.done;
+    await sleep(5);
+    expect(trail.join('')).toContain('"result":{}');
     await hot.close();
   });
 });

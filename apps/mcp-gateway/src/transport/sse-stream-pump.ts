@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
+import type { JsonRpcMessage } from './json-rpc.js';
 import { SseEventLog } from './sse-event-log.js';
 
 export type RawResponse = ServerResponse | Http2ServerResponse;
@@ -174,17 +175,27 @@ export interface DirectStreamOptions {
   streamId: string;
   retryMs: number;
   timers: DirectStreamTimers;
+  /**
+   * The POST holds exactly one request: an answer that comes before anything else (and before the priming
+   * delay) is sent as one JSON body, and never logged.
+   */
+  answerAsJson: boolean;
   onStop?: () => void;
   onAppendError(error: unknown): void;
 }
 
+const isResponse = (message: JsonRpcMessage) => !('method' in message);
+
 /**
  * The fast path of `pumpStream` for a new stream whose entries are all appended in this process (a POST
  * on the session's home): each entry is written to the response as it is appended, with no wake-up and no
- * read-back; its log append is sent right before (one MULTI for what is written together). The priming
- * event waits a moment (`primingDelayMs`) for company: a quick answer leaves with it, the headers and the
- * end of the stream in one write. Once the client is gone, or the stream is closed for a retry or paused,
- * the stream is detached and later entries take the shared path, so a resume on any replica sees them.
+ * read-back; its log append is sent right before (one MULTI for what is written together). The response
+ * type is chosen late: a quick answer to a single request, with nothing before it, leaves as
+ * `application/json` and never reaches the log (the client holds no event id, so there is nothing to
+ * resume; Redis is spared a write per call). Otherwise the priming event waits a moment
+ * (`primingDelayMs`) for company, then the stream is SSE. Once the client is gone, or the stream is closed
+ * for a retry or paused, the stream is detached and later entries take the shared path, so a resume on any
+ * replica sees them.
  */
 export function directStream(response: RawResponse, extraHeaders: Record<string, string>, options: DirectStreamOptions): Pump {
   const raw = response as ServerResponse;
@@ -193,12 +204,20 @@ export function directStream(response: RawResponse, extraHeaders: Record<string,
   let closing = false;
   let soonScheduled = false;
   let delayed = false;
-  raw.writeHead(200, { ...SSE_HEADERS, ...extraHeaders });
+  /** No headers written yet. */
+  let undecided = true;
+  /** Nothing but the priming event so far: the answer may still go out as JSON. */
+  let jsonPossible = options.answerAsJson;
   const flush = () => {
     soonScheduled = false;
     if (delayed) {
       delayed = false;
       options.timers.cancel(flush);
+    }
+    if (undecided) {
+      undecided = false;
+      jsonPossible = false;
+      raw.writeHead(200, { ...SSE_HEADERS, ...extraHeaders });
     }
     // The log first: a client must never hold an event id the log has not been sent.
     attached.flush();
@@ -227,7 +246,8 @@ export function directStream(response: RawResponse, extraHeaders: Record<string,
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
   const removeBeat = options.timers.keepAlive(() => {
-    if (detached) return;
+    // Before the first write a comment would force the SSE type for nothing.
+    if (detached || undecided) return;
     chunks.push(': keep-alive\n\n');
     soon();
   });
@@ -240,11 +260,28 @@ export function directStream(response: RawResponse, extraHeaders: Record<string,
     options.onStop?.();
     resolveDone();
   };
+  const answerAsJson = (messageJson: string) => {
+    undecided = false;
+    jsonPossible = false;
+    detached = true;
+    if (delayed) options.timers.cancel(flush);
+    removeBeat();
+    attached.forget();
+    if (!raw.writableEnded && !raw.destroyed) {
+      raw.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...extraHeaders });
+      raw.end(messageJson);
+    }
+    options.onStop?.();
+    resolveDone();
+  };
   const attached = options.log.attach(options.sessionId, options.streamId, {
     deliver(eventId, entry, messageJson) {
       if (detached) return;
       if (entry.kind === 'message') {
-        chunks.push(`id: ${eventId}\nevent: message\ndata: ${messageJson ?? JSON.stringify(entry.message)}\n\n`);
+        const json = messageJson ?? JSON.stringify(entry.message);
+        if (jsonPossible && isResponse(entry.message)) return answerAsJson(json);
+        jsonPossible = false;
+        chunks.push(`id: ${eventId}\nevent: message\ndata: ${json}\n\n`);
         soon();
       } else if (entry.kind === 'priming') {
         chunks.push(`id: ${eventId}\nretry: ${options.retryMs}\ndata: \n\n`);

@@ -72,3 +72,9 @@ export async function readEvents(response: Response, until: (events: SseEvent[])
 
 export const jsonRpcResult = (events: SseEvent[], id: number | string) =>
   events.map((event) => (event.data ? (JSON.parse(event.data) as { id?: unknown; result?: unknown; error?: unknown }) : undefined)).find((message) => message?.id === id);
+
+/** The answer to request `id`, whichever response type the gateway chose (a quick lone answer is plain JSON). */
+export async function answerOf(response: Response, id: number | string) {
+  if (response.headers.get('content-type')?.startsWith('application/json')) return (await response.json()) as { id?: unknown; result?: unknown; error?: unknown };
+  return jsonRpcResult(await readEvents(response, (seen) => jsonRpcResult(seen, id) !== undefined), id);
+}
