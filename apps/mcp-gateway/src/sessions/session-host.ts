@@ -18,6 +18,7 @@ import type { ForwardedMessage, ReplicaBus } from './replica-bus.js';
 import type { GatewaySession, SessionDirectory } from './session-directory.js';
 import { SessionRuntime } from './session-runtime.js';
 import type { RuntimeOutput } from './session-runtime.js';
+import { serialSteps } from './serial-steps.js';
 
 export interface SessionHostDeps {
   hot: HotStore;
@@ -94,20 +95,23 @@ export class SessionHost {
    * relayed a moment before the result must not land after the stream's end marker.
    */
   private output(sessionId: string): RuntimeOutput {
-    let tail: Promise<unknown> = Promise.resolve();
-    const serial = (work: () => Promise<unknown>): Promise<void> => {
-      const next = tail.then(work);
-      tail = next.catch(() => undefined);
-      return next.then(() => undefined);
-    };
+    const { log } = this.deps;
+    const serial = serialSteps();
+    const target = async (streamId: string | undefined) => streamId ?? (await this.standaloneStreamId(sessionId, true))!;
     return {
       emit: (streamId, message) =>
+        serial(
+          streamId === undefined
+            ? async () => log.append(sessionId, await target(undefined), { kind: 'message', message })
+            : () => log.append(sessionId, streamId, { kind: 'message', message }),
+        ),
+      answer: (streamId, reply, end) =>
         serial(async () => {
-          const target = streamId ?? (await this.standaloneStreamId(sessionId, true))!;
-          await this.deps.log.append(sessionId, target, { kind: 'message', message });
+          if (reply) await log.append(sessionId, await target(streamId), { kind: 'message', message: reply });
+          if (end && streamId !== undefined) await log.append(sessionId, streamId, { kind: 'end' });
         }),
-      endStream: (streamId) => serial(() => this.deps.log.append(sessionId, streamId, { kind: 'end' })),
-      pauseStream: (streamId) => serial(() => this.deps.log.append(sessionId, streamId, { kind: 'pause' })),
+      endStream: (streamId) => serial(() => log.append(sessionId, streamId, { kind: 'end' })),
+      pauseStream: (streamId) => serial(() => log.append(sessionId, streamId, { kind: 'pause' })),
     };
   }
 

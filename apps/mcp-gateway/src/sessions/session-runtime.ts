@@ -8,10 +8,17 @@ import { decodeCursor, encodeCursor, namespacedName, namespacedUri, splitName, s
 import type { UpstreamConnection as UpstreamLink } from '../eras/modern-upstream-link.js';
 import type { GatewaySession } from './session-directory.js';
 import { RelatedStreams } from '../upstream/related-stream.js';
+import { CallCancel } from '../upstream/call-cancel.js';
+import { UpstreamLink as RelayLink } from '../upstream/upstream-link.js';
 
 /** Where the runtime's output goes: a request's stream, or the session's standalone (GET) stream. */
 export interface RuntimeOutput {
   emit(streamId: string | undefined, message: JsonRpcMessage): Promise<void>;
+  /**
+   * The answer to a request (none when it was cancelled), then the end of its stream when `end` (its
+   * last request): one step of the output's order instead of two.
+   */
+  answer(streamId: string | undefined, reply: JsonRpcMessage | undefined, end: boolean): Promise<void>;
   endStream(streamId: string): Promise<void>;
   pauseStream(streamId: string): Promise<void>;
 }
@@ -59,8 +66,9 @@ function toErrorObject(error: unknown): { code: number; message: string; data?: 
  * `output`, i.e. the hot-store event log, never straight to a socket.
  */
 export class SessionRuntime {
+  /** Requests of a stream not answered yet, for streams that carry more than one (a batch). */
   private readonly streamPending = new Map<string, number>();
-  private readonly inflight = new Map<JsonRpcId, { abort: AbortController; server?: string; streamId?: string }>();
+  private readonly inflight = new Map<JsonRpcId, CallCancel>();
   /** Streams with a request in flight at each upstream, newest last: where that upstream's requests go. */
   private readonly serverStreams = new Map<string, string[]>();
   /** The downstream stream of the upstream call an upstream's own request belongs to (http upstreams). */
@@ -113,53 +121,60 @@ export class SessionRuntime {
 
   /** Handles messages from the client; answers to requests are appended to `streamId`. */
   async handle(messages: JsonRpcMessage[], streamId: string | undefined): Promise<void> {
-    const requests = messages.filter(isRequest);
-    if (streamId && requests.length > 0) this.streamPending.set(streamId, (this.streamPending.get(streamId) ?? 0) + requests.length);
-    await Promise.all(
-      messages.map(async (message) => {
-        if (isRequest(message)) return this.answer(message, streamId);
-        if (isResponse(message)) {
-          const pending = this.clientRequests.get(String(message.id));
-          if (!pending) return;
-          this.clientRequests.delete(String(message.id));
-          if (message.error) pending.reject(new McpError(message.error.code, message.error.message, message.error.data));
-          else pending.resolve(message.result ?? {});
-          return;
-        }
-        if (isNotification(message)) return this.onClientNotification(message.method, message.params);
-      }),
-    );
+    let requests = 0;
+    for (const message of messages) if (isRequest(message)) requests += 1;
+    // A stream with one request ends with its answer: only batches are counted.
+    if (streamId && requests > 1) this.streamPending.set(streamId, requests);
+    // One message (nearly always): no array of promises.
+    if (messages.length === 1) return this.take(messages[0]!, streamId);
+    await Promise.all(messages.map((message) => this.take(message, streamId)));
+  }
+
+  private take(message: JsonRpcMessage, streamId: string | undefined): Promise<void> {
+    if (isRequest(message)) return this.answer(message, streamId);
+    if (isResponse(message)) {
+      const pending = this.clientRequests.get(String(message.id));
+      if (pending) {
+        this.clientRequests.delete(String(message.id));
+        if (message.error) pending.reject(new McpError(message.error.code, message.error.message, message.error.data));
+        else pending.resolve(message.result ?? {});
+      }
+      return Promise.resolve();
+    }
+    if (isNotification(message)) return this.onClientNotification(message.method, message.params);
+    return Promise.resolve();
   }
 
   private async answer(request: JsonRpcRequest, streamId: string | undefined): Promise<void> {
     this.answering += 1;
     try {
-      await this.answerOnce(request, streamId);
+      const cancel = new CallCancel();
+      this.inflight.set(request.id, cancel);
+      let reply: JsonRpcMessage;
+      try {
+        reply = { jsonrpc: '2.0', id: request.id, result: await this.route(request, cancel, streamId) };
+      } catch (error) {
+        reply = { jsonrpc: '2.0', id: request.id, error: toErrorObject(error) };
+      } finally {
+        this.inflight.delete(request.id);
+      }
+      // A cancelled request gets no response (the client said it no longer wants one).
+      await this.hooks.output.answer(streamId, cancel.aborted ? undefined : reply, streamId !== undefined && this.lastOfStream(streamId));
     } finally {
       this.answering -= 1;
     }
   }
 
-  private async answerOnce(request: JsonRpcRequest, streamId: string | undefined): Promise<void> {
-    const abort = new AbortController();
-    this.inflight.set(request.id, { abort, ...(streamId ? { streamId } : {}) });
-    let reply: JsonRpcMessage;
-    try {
-      reply = { jsonrpc: '2.0', id: request.id, result: await this.route(request, abort.signal, streamId) };
-    } catch (error) {
-      reply = { jsonrpc: '2.0', id: request.id, error: toErrorObject(error) };
-    } finally {
-      this.inflight.delete(request.id);
+  /** Counts an answered request of `streamId`; true when it was the stream's last. */
+  private lastOfStream(streamId: string): boolean {
+    const pending = this.streamPending.get(streamId);
+    if (pending === undefined) return true;
+    if (pending > 1) {
+      this.streamPending.set(streamId, pending - 1);
+      return false;
     }
-    // A cancelled request gets no response (the client said it no longer wants one).
-    if (!abort.signal.aborted) await this.hooks.output.emit(streamId, reply);
-    if (streamId) {
-      const left = (this.streamPending.get(streamId) ?? 1) - 1;
-      if (left <= 0) {
-        this.streamPending.delete(streamId);
-        await this.hooks.output.endStream(streamId);
-      } else this.streamPending.set(streamId, left);
-    }
+    this.streamPending.delete(streamId);
+    return true;
   }
 
   private link(server: string): UpstreamLink {
@@ -168,13 +183,29 @@ export class SessionRuntime {
     return link;
   }
 
-  /** Runs `call` against `server`, remembering the stream so the upstream's own requests find the client. */
-  private async track<T>(server: string, streamId: string | undefined, call: () => Promise<T>): Promise<T> {
-    const streams = this.serverStreams.get(server) ?? [];
+  /**
+   * Sends a request to `server`, remembering the stream so the upstream's own requests find the client.
+   * The relay to http upstreams is told the stream; other links run in its async context (RelatedStreams).
+   */
+  private async call(
+    server: string,
+    link: UpstreamLink,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    cancel: CallCancel,
+    streamId: string | undefined,
+    onprogress?: (progress: { progress: number; total?: number; message?: string }) => void,
+  ): Promise<Record<string, unknown>> {
+    let streams = this.serverStreams.get(server);
+    if (!streams) {
+      streams = [];
+      this.serverStreams.set(server, streams);
+    }
     if (streamId) streams.push(streamId);
-    this.serverStreams.set(server, streams);
     try {
-      return await (streamId ? this.related.run(streamId, call) : call());
+      if (link instanceof RelayLink) return await link.request(method, params, { cancel, relatedStream: streamId, onprogress });
+      const options = { signal: cancel.signal, ...(onprogress ? { onprogress } : {}) };
+      return await (streamId ? this.related.run(streamId, () => link.request(method, params, options)) : link.request(method, params, options));
     } finally {
       if (streamId) streams.splice(streams.lastIndexOf(streamId), 1);
     }
@@ -188,7 +219,7 @@ export class SessionRuntime {
       void this.hooks.output.emit(streamId, { jsonrpc: '2.0', method: 'notifications/progress', params: { ...progress, progressToken: token } });
   }
 
-  private async route(request: JsonRpcRequest, signal: AbortSignal, streamId: string | undefined): Promise<Record<string, unknown>> {
+  private async route(request: JsonRpcRequest, cancel: CallCancel, streamId: string | undefined): Promise<Record<string, unknown>> {
     const { method } = request;
     const params = request.params;
     if (method === 'ping') return {};
@@ -199,10 +230,13 @@ export class SessionRuntime {
       const link = this.link(server);
       const onprogress = this.progressRelay(request, streamId);
       const started = Date.now();
-      const result = await this.track(server, streamId, () => link.request(method, params, { signal, ...(onprogress ? { onprogress } : {}) })).catch((error: unknown) => {
+      let result: Record<string, unknown>;
+      try {
+        result = await this.call(server, link, method, params, cancel, streamId, onprogress);
+      } catch (error) {
         if (method === 'tools/call') this.hooks.onToolCall({ server, tool: String(params?.['name']), outcome: 'failure', latencyMs: Date.now() - started });
         throw error;
-      });
+      }
       if (method === 'tools/list' && Array.isArray(result['tools'])) this.hooks.onToolsListed(link, result['tools'] as Array<Record<string, unknown>>);
       if (method === 'tools/call') {
         this.hooks.onToolCall({ server, tool: String(params?.['name']), outcome: result['isError'] === true ? 'failure' : 'success', latencyMs: Date.now() - started });
@@ -221,9 +255,7 @@ export class SessionRuntime {
         const onprogress = this.progressRelay(request, streamId);
         const started = Date.now();
         try {
-          const result = await this.track(target.server, streamId, () =>
-            link.request(method, { ...params, name: target.name }, { signal, ...(onprogress ? { onprogress } : {}) }),
-          );
+          const result = await this.call(target.server, link, method, { ...params, name: target.name }, cancel, streamId, onprogress);
           this.hooks.onToolCall({ server: target.server, tool: target.name, outcome: result['isError'] === true ? 'failure' : 'success', latencyMs: Date.now() - started });
           return result;
         } catch (error) {
@@ -234,14 +266,14 @@ export class SessionRuntime {
       case 'prompts/get': {
         const target = splitName(String(params?.['name'] ?? ''));
         if (!target) throw new McpRequestError(200, ErrorCodes.invalidParams, `Unknown prompt: ${String(params?.['name'])}`);
-        return this.track(target.server, streamId, () => this.link(target.server).request(method, { ...params, name: target.name }, { signal }));
+        return this.call(target.server, this.link(target.server), method, { ...params, name: target.name }, cancel, streamId);
       }
       case 'resources/read':
       case 'resources/subscribe':
       case 'resources/unsubscribe': {
         const target = splitUri(String(params?.['uri'] ?? ''));
         if (!target) throw new McpRequestError(200, ErrorCodes.resourceNotFound, 'Resource not found', { uri: params?.['uri'] });
-        const result = await this.link(target.server).request(method, { ...params, uri: target.uri }, { signal });
+        const result = await this.link(target.server).request(method, { ...params, uri: target.uri }, { signal: cancel.signal });
         if (method === 'resources/read' && Array.isArray(result['contents'])) {
           return { ...result, contents: (result['contents'] as Array<Record<string, unknown>>).map((c) => ({ ...c, uri: namespacedUri(target.server, String(c['uri'])) })) };
         }
@@ -252,11 +284,11 @@ export class SessionRuntime {
         const target = ref['type'] === 'ref/prompt' ? splitName(String(ref['name'] ?? '')) : splitUri(String(ref['uri'] ?? ''));
         if (!target) throw new McpRequestError(200, ErrorCodes.invalidParams, 'Unknown completion reference');
         const upstreamRef = ref['type'] === 'ref/prompt' ? { ...ref, name: (target as { name: string }).name } : { ...ref, uri: (target as { uri: string }).uri };
-        return this.link(target.server).request(method, { ...params, ref: upstreamRef }, { signal });
+        return this.link(target.server).request(method, { ...params, ref: upstreamRef }, { signal: cancel.signal });
       }
       case 'logging/setLevel':
         await Promise.all(
-          [...this.links.values()].filter((link) => link.capabilities()['logging'] !== undefined).map((link) => link.request(method, params, { signal })),
+          [...this.links.values()].filter((link) => link.capabilities()['logging'] !== undefined).map((link) => link.request(method, params, { signal: cancel.signal })),
         );
         return {};
     }
@@ -290,7 +322,7 @@ export class SessionRuntime {
     if (method === 'notifications/initialized') return;
     if (method === 'notifications/cancelled') {
       const id = params?.['requestId'];
-      if (typeof id === 'string' || typeof id === 'number') this.inflight.get(id)?.abort.abort(params?.['reason']);
+      if (typeof id === 'string' || typeof id === 'number') this.inflight.get(id)?.abort(params?.['reason']);
       return;
     }
     if (method === 'notifications/roots/list_changed') {
@@ -331,7 +363,7 @@ export class SessionRuntime {
   }
 
   async close(): Promise<void> {
-    for (const { abort } of this.inflight.values()) abort.abort('session ended');
+    for (const cancel of this.inflight.values()) cancel.abort('session ended');
     for (const pending of this.clientRequests.values()) pending.reject(new McpError(ErrorCodes.sessionNotFound, 'Session ended'));
     this.clientRequests.clear();
     await Promise.all([...this.links.values()].map((link) => link.close()));

@@ -49,6 +49,16 @@ export class UpstreamCredentials {
     private readonly fetchImpl: typeof fetch = fetch,
   ) {}
 
+  /**
+   * The headers of a server whose credentials never change (none, a static header), so a relay can build
+   * its request headers once; undefined when they must be asked for per request (`headers`).
+   */
+  fixedHeaders(server: UpstreamServerRecord, secrets: UpstreamSecrets): Record<string, string> | undefined {
+    if (server.credentialKind === 'none') return {};
+    if (server.credentialKind === 'static_header' && secrets.header) return { [secrets.header.name]: secrets.header.value };
+    return undefined;
+  }
+
   async headers(server: UpstreamServerRecord, secrets: UpstreamSecrets, caller: CallerContext): Promise<Record<string, string>> {
     switch (server.credentialKind) {
       case 'none':

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -11,7 +10,10 @@ import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import type { CallerContext, UpstreamCredentials, UpstreamSecrets } from './upstream-credentials.js';
 import type { StdioLauncher } from './stdio-launcher.js';
 import { SseParser, startExchange, upstreamPool } from './http-relay.js';
-import type { Exchange } from './http-relay.js';
+import type { Exchange, ResponseSink, SseEvent } from './http-relay.js';
+import type { CallCancel } from './call-cancel.js';
+import { CallDeadlines } from './call-deadlines.js';
+import { withRelatedStream } from './related-stream.js';
 import type { Pool } from 'undici';
 
 export interface UpstreamLinkHandlers {
@@ -52,11 +54,134 @@ const sharedValidator = new AjvJsonSchemaValidator();
 type Progress = { progress: number; total?: number; message?: string };
 type Message = Record<string, unknown>;
 
+export interface RequestOptions {
+  signal?: AbortSignal | undefined;
+  /** Like `signal`, cheaper: what the session runtime passes (no AbortController per call). */
+  cancel?: CallCancel | undefined;
+  /**
+   * The downstream stream of the call: an upstream's own request or notification on the call's stream
+   * reaches the SDK client's handlers with it as `RelatedStreams.current()` (http upstreams).
+   */
+  relatedStream?: string | undefined;
+  onprogress?: ((progress: Progress) => void) | undefined;
+}
+
 /** A request relayed outside the SDK: settled by its response, whichever stream it arrives on. */
 interface RelayedCall {
   settle(message: Message): void;
   /** Ends the call with `error` and stops reading its stream, telling the upstream nothing (the session is closing). */
   drop(error: Error): void;
+}
+
+/** What a relayed call tells its link: it ended (forget it), or it was cancelled (tell the upstream). */
+interface CallEnds {
+  ended(call: HttpCall): void;
+  cancelled(call: HttpCall, reason: unknown): void;
+}
+
+/** Every relayed call's timeout, checked by one timer for the process (see CallDeadlines). */
+const deadlines = new CallDeadlines(CALL_TIMEOUT_MS, 5_000);
+
+/**
+ * One request relayed to an http upstream: its promise, its cancellation and its timeout in one object
+ * (no closures, timer or abort listener object per call).
+ */
+class HttpCall implements RelayedCall {
+  done = false;
+  /** The exchange reading the call's answer now, if any (stopped when the call ends early). */
+  reading: Exchange | undefined = undefined;
+  readonly answer: Promise<Record<string, unknown>>;
+  private resolve!: (result: Record<string, unknown>) => void;
+  private reject!: (error: unknown) => void;
+  private readonly onSignal: (() => void) | undefined;
+
+  constructor(
+    readonly id: string,
+    private readonly link: CallEnds,
+    readonly options: RequestOptions,
+  ) {
+    this.answer = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    deadlines.add(this);
+    const { signal, cancel } = options;
+    if (cancel) cancel.onAbort((reason) => this.cancel(new McpError(ErrorCode.RequestTimeout, String(reason)), reason));
+    if (signal) {
+      this.onSignal = () => this.cancel(new McpError(ErrorCode.RequestTimeout, String(signal.reason)), signal.reason);
+      signal.addEventListener('abort', this.onSignal, { once: true });
+    }
+  }
+
+  private finish(): void {
+    this.done = true;
+    this.link.ended(this);
+    deadlines.delete(this);
+    this.options.cancel?.onAbort(undefined);
+    if (this.onSignal) this.options.signal?.removeEventListener('abort', this.onSignal);
+  }
+
+  fail(error: unknown): void {
+    if (this.done) return;
+    this.finish();
+    this.reject(error);
+  }
+
+  /** `fail` as a function of its own, for the exchange's rejection. */
+  readonly failed = (error: unknown): void => this.fail(error);
+
+  settle(message: Message): void {
+    if (this.done) return;
+    this.finish();
+    const outcome = outcomeOf(message);
+    if ('error' in outcome) this.reject(outcome.error);
+    else this.resolve(outcome.result);
+  }
+
+  drop(error: Error): void {
+    this.fail(error);
+    this.reading?.abort();
+  }
+
+  /** The call ends without an answer: tell the upstream and stop reading (the SDK does the same on abort and timeout). */
+  private cancel(error: McpError, reason: unknown): void {
+    if (this.done) return;
+    this.fail(error);
+    this.reading?.abort();
+    this.link.cancelled(this, reason);
+  }
+
+  expire(): void {
+    this.cancel(McpError.fromError(ErrorCode.RequestTimeout, 'Request timed out', { timeout: CALL_TIMEOUT_MS }), 'Request timed out');
+  }
+}
+
+/** The headers a relayed call's POST starts from. */
+const POST_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' });
+
+/** Reads one response of a relayed call: anything but SSE is read whole, SSE handled event by event as it arrives. */
+class AnswerReader implements ResponseSink {
+  status = 0;
+  kind: 'json' | 'sse' | 'other' = 'other';
+  contentType = '';
+  readonly chunks: Buffer[] = [];
+  private decoder: StringDecoder | undefined;
+
+  constructor(
+    private readonly onEvent: (event: SseEvent) => void,
+    private readonly parser: () => SseParser,
+  ) {}
+
+  start(status: number, contentType: string): void {
+    this.status = status;
+    this.contentType = contentType;
+    if (status >= 200 && status < 300) this.kind = contentType.includes('text/event-stream') ? 'sse' : contentType.includes('application/json') ? 'json' : 'other';
+  }
+
+  data(chunk: Buffer): void {
+    if (this.kind === 'sse') this.parser().push((this.decoder ??= new StringDecoder('utf8')).write(chunk), this.onEvent);
+    else this.chunks.push(chunk);
+  }
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -91,6 +216,8 @@ interface HttpTarget {
   path: string;
   /** The upstream credentials' headers, fetched per request. */
   headers: () => Promise<Record<string, string>>;
+  /** The credentials' headers when they never change (none, static header): no per-request lookup. */
+  fixedHeaders: Record<string, string> | undefined;
   onStreamPaused: () => void;
 }
 
@@ -117,6 +244,8 @@ export class UpstreamLink {
   private callCounter = 0;
   /** The SDK client's own message handler: whatever the relay does not handle itself goes there. */
   private deliver: Transport['onmessage'];
+  /** The POST headers of relayed calls, while the upstream session id and protocol version are these. */
+  private postHeaders: { sessionId: string | undefined; version: string | undefined; headers: Record<string, string> } | undefined;
 
   private constructor(
     readonly server: UpstreamServerRecord,
@@ -169,6 +298,7 @@ export class UpstreamLink {
         pool: upstreamPool(url),
         path: `${url.pathname}${url.search}`,
         headers: () => options.credentials.headers(server, options.secrets, options.caller),
+        fixedHeaders: options.credentials.fixedHeaders(server, options.secrets),
         onStreamPaused: () => options.handlers.onStreamPaused(),
       };
     } else {
@@ -243,8 +373,7 @@ export class UpstreamLink {
   }
 
   /** A message of a relayed call's stream that is not the relay's own: checked, then the SDK client handles it. */
-  private handOver(message: unknown): void {
-    if (isObject(message) && this.takeOwn(message)) return;
+  private toClient(message: unknown): void {
     const parsed = JSONRPCMessageSchema.safeParse(message);
     if (!parsed.success) {
       this.client.onerror?.(new Error('upstream sent an invalid JSON-RPC message'));
@@ -254,11 +383,7 @@ export class UpstreamLink {
   }
 
   /** Sends a request and returns the upstream's result unchanged; progress is reported through `onprogress`. */
-  request(
-    method: string,
-    params: Record<string, unknown> | undefined,
-    options: { signal?: AbortSignal; onprogress?: (progress: Progress) => void } = {},
-  ): Promise<Record<string, unknown>> {
+  request(method: string, params: Record<string, unknown> | undefined, options: RequestOptions = {}): Promise<Record<string, unknown>> {
     let sent = params;
     let token: string | undefined;
     if (options.onprogress) {
@@ -266,21 +391,34 @@ export class UpstreamLink {
       this.progress.set(token, options.onprogress);
       sent = { ...params, _meta: { ...((params?.['_meta'] as Record<string, unknown> | undefined) ?? {}), progressToken: token } };
     }
-    const pending = this.http
-      ? this.relay(this.http, method, sent, options.signal)
-      : (this.client.request({ method, ...(sent ? { params: sent } : {}) } as never, ResultSchema, {
-          timeout: CALL_TIMEOUT_MS,
-          ...(options.signal ? { signal: options.signal } : {}),
-        }) as Promise<Record<string, unknown>>);
-    return pending
-      .catch((error: unknown) => {
-        this.noticeFailure(error);
-        throw error;
-      })
-      .finally(() => {
-        if (token) this.progress.delete(token);
-      });
+    let pending: Promise<Record<string, unknown>>;
+    if (this.http) pending = this.relay(this.http, method, sent, options);
+    else {
+      const signal = options.signal ?? options.cancel?.signal;
+      pending = this.client.request({ method, ...(sent ? { params: sent } : {}) } as never, ResultSchema, {
+        timeout: CALL_TIMEOUT_MS,
+        ...(signal ? { signal } : {}),
+      }) as Promise<Record<string, unknown>>;
+    }
+    if (token === undefined) return pending.catch(this.failed);
+    const listening = token;
+    return pending.then(
+      (result) => {
+        this.progress.delete(listening);
+        return result;
+      },
+      (error: unknown) => {
+        this.progress.delete(listening);
+        return this.failed(error);
+      },
+    );
   }
+
+  /** A request failed: the link may have lost its upstream (see `noticeFailure`). One function per link, not per call. */
+  private readonly failed = (error: unknown): never => {
+    this.noticeFailure(error);
+    throw error;
+  };
 
   /**
    * The hot path to an http upstream: one POST on the shared pool, the answer read as JSON or SSE,
@@ -288,100 +426,73 @@ export class UpstreamLink {
    * fetch). The SDK client still did initialize and still handles what the upstream sends besides the
    * answer (its requests, notifications), and it answers those itself.
    */
-  private relay(
-    http: HttpTarget,
-    method: string,
-    params: Record<string, unknown> | undefined,
-    signal: AbortSignal | undefined,
-  ): Promise<Record<string, unknown>> {
+  private relay(http: HttpTarget, method: string, params: Record<string, unknown> | undefined, options: RequestOptions): Promise<Record<string, unknown>> {
     if (this.closedByUs || this.gone) return Promise.reject(new McpError(ErrorCode.ConnectionClosed, 'Connection closed'));
+    const { signal, cancel } = options;
     if (signal?.aborted) return Promise.reject(new McpError(ErrorCode.RequestTimeout, String(signal.reason)));
+    if (cancel?.aborted) return Promise.reject(new McpError(ErrorCode.RequestTimeout, String(cancel.reason)));
     const id = `airlock-${++this.callCounter}`;
     const body = JSON.stringify({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) });
-    return new Promise<Record<string, unknown>>((resolve, reject) => {
-      let done = false;
-      let reading: Exchange | undefined;
-      const finish = () => {
-        done = true;
-        this.calls.delete(id);
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const fail = (error: unknown) => {
-        if (done) return;
-        finish();
-        reject(error);
-      };
-      /** The call ends without an answer: tell the upstream and stop reading (the SDK does the same on abort and timeout). */
-      const cancel = (error: McpError, reason: unknown) => {
-        if (done) return;
-        fail(error);
-        reading?.abort();
-        this.transport
-          .send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: String(reason) } })
-          .catch((sendError: unknown) => this.client.onerror?.(new Error(`Failed to send cancellation: ${String(sendError)}`)));
-      };
-      const onAbort = () => cancel(new McpError(ErrorCode.RequestTimeout, String(signal?.reason)), signal?.reason);
-      const timer = setTimeout(() => cancel(McpError.fromError(ErrorCode.RequestTimeout, 'Request timed out', { timeout: CALL_TIMEOUT_MS }), 'Request timed out'), CALL_TIMEOUT_MS);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.calls.set(id, {
-        settle: (message) => {
-          if (done) return;
-          finish();
-          const outcome = outcomeOf(message);
-          if ('error' in outcome) reject(outcome.error);
-          else resolve(outcome.result);
-        },
-        drop: (error) => {
-          fail(error);
-          reading?.abort();
-        },
-      });
-      const isDone = () => done;
-      const track = (current: Exchange | undefined) => {
-        reading = current;
-      };
-      this.exchange(http, body, isDone, track).then(() => {
-        // Checked first: an error (its stack) costs more than the rest of a call's bookkeeping.
-        if (!done) fail(new McpError(ErrorCode.ConnectionClosed, 'Upstream closed the stream without answering'));
-      }, fail);
+    const call = new HttpCall(id, this.callEnds, options);
+    this.calls.set(id, call);
+    this.exchange(http, body, call).then(() => {
+      // Checked first: an error (its stack) costs more than the rest of a call's bookkeeping.
+      if (!call.done) call.fail(new McpError(ErrorCode.ConnectionClosed, 'Upstream closed the stream without answering'));
+    }, call.failed);
+    return call.answer;
+  }
+
+  /** What every relayed call of this link reports to it: made once per link. */
+  private readonly callEnds: CallEnds = {
+    ended: (call) => this.calls.delete(call.id),
+    cancelled: (call, reason) =>
+      this.transport
+        .send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: call.id, reason: String(reason) } })
+        .catch((sendError: unknown) => this.client.onerror?.(new Error(`Failed to send cancellation: ${String(sendError)}`))),
+  };
+
+  /**
+   * The headers of a relayed request. With credentials that never change they are built once and reused
+   * while the upstream session id and protocol version stay the same (undici only reads them).
+   */
+  private requestHeaders(http: HttpTarget, extra: Readonly<Record<string, string>>): Record<string, string> | Promise<Record<string, string>> {
+    const transport = this.transport as StreamableHTTPClientTransport;
+    const sessionId = transport.sessionId;
+    const version = transport.protocolVersion;
+    const build = (credentials: Record<string, string>) => ({
+      ...extra,
+      ...(sessionId ? { 'mcp-session-id': sessionId } : {}),
+      ...(version ? { 'mcp-protocol-version': version } : {}),
+      // Never the user's token: the upstream's own credentials.
+      ...credentials,
     });
+    if (!http.fixedHeaders) return http.headers().then(build);
+    if (extra !== POST_HEADERS) return build(http.fixedHeaders);
+    const cached = this.postHeaders;
+    if (cached && cached.sessionId === sessionId && cached.version === version) return cached.headers;
+    const headers = Object.freeze(build(http.fixedHeaders));
+    this.postHeaders = { sessionId, version, headers };
+    return headers;
   }
 
   /** Sends the POST and reads its answer, resuming a stream the upstream closed early (SEP-1699); resolves at its end. */
-  private async exchange(http: HttpTarget, body: string, isDone: () => boolean, track: (current: Exchange | undefined) => void): Promise<void> {
-    const transport = this.transport as StreamableHTTPClientTransport;
-    const headers = async (extra: Record<string, string>) => {
-      const sessionId = transport.sessionId;
-      const version = transport.protocolVersion;
-      return {
-        ...extra,
-        ...(sessionId ? { 'mcp-session-id': sessionId } : {}),
-        ...(version ? { 'mcp-protocol-version': version } : {}),
-        // Per request, so expiring upstream tokens are renewed mid-session; never the user's token.
-        ...(await http.headers()),
-      };
-    };
+  private async exchange(http: HttpTarget, body: string, call: HttpCall): Promise<void> {
     const pool = http.pool;
-    // SSE messages are handled in undici's socket callbacks, whose async context is not the call's: the
-    // SDK client must handle the upstream's requests in the call's context (RelatedStreams reads it).
-    const inCallContext = AsyncLocalStorage.snapshot();
-    const sse = new SseParser();
+    // SSE messages are handled in undici's socket callbacks, whose async context is not the call's: a
+    // message handed to the SDK client is handled with the call's downstream stream as its related stream.
+    const related = call.options.relatedStream;
+    const handOver = (message: unknown) => {
+      if (isObject(message) && this.takeOwn(message)) return;
+      if (related === undefined) this.toClient(message);
+      else withRelatedStream(related, () => this.toClient(message));
+    };
+    let sse: SseParser | undefined;
     let lastEventId: string | undefined;
     let failures = 0;
-    let request: Parameters<typeof startExchange>[1] = {
-      path: http.path,
-      method: 'POST',
-      headers: await headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }),
-      body,
-    };
+    const headers = this.requestHeaders(http, POST_HEADERS);
+    let request: Parameters<typeof startExchange>[1] = { path: http.path, method: 'POST', headers: headers instanceof Promise ? await headers : headers, body };
     for (;;) {
-      let status = 0;
-      let kind = 'other' as 'json' | 'sse' | 'other';
-      let contentType = '';
-      const chunks: Buffer[] = [];
-      let decoder: StringDecoder | undefined;
-      const onEvent = (event: { id?: string; data: string; event?: string }) => {
+      const reader = new AnswerReader((event) => {
         if (event.id !== undefined) lastEventId = event.id;
         if (event.data === '' || (event.event !== undefined && event.event !== 'message')) return;
         let message: unknown;
@@ -391,32 +502,22 @@ export class UpstreamLink {
           this.client.onerror?.(new Error('upstream sent an SSE event that is not JSON'));
           return;
         }
-        if (!isObject(message) || !this.takeOwn(message)) inCallContext(() => this.handOver(message));
-      };
-      const current = startExchange(pool, request, {
-        start: (code, type) => {
-          status = code;
-          contentType = type;
-          if (code >= 200 && code < 300) kind = type.includes('text/event-stream') ? 'sse' : type.includes('application/json') ? 'json' : 'other';
-        },
-        data: (chunk) => {
-          // Messages of an SSE answer are handled as they arrive; anything else is read whole.
-          if (kind === 'sse') sse.push((decoder ??= new StringDecoder('utf8')).write(chunk), onEvent);
-          else chunks.push(chunk);
-        },
-      });
-      track(current);
+        handOver(message);
+      }, () => (sse ??= new SseParser()));
+      const current = startExchange(pool, request, reader);
+      call.reading = current;
       let streamError: unknown;
       try {
         await current.done;
       } catch (error) {
-        if (isDone()) return;
-        if (status === 0) throw new UpstreamUnreachableError(error);
+        if (call.done) return;
+        if (reader.status === 0) throw new UpstreamUnreachableError(error);
         streamError = error;
       } finally {
-        track(undefined);
+        call.reading = undefined;
       }
-      if (isDone()) return;
+      if (call.done) return;
+      const { status, kind, chunks } = reader;
       if (status < 200 || status >= 300) {
         throw new StreamableHTTPError(status, `Error POSTing to endpoint: ${Buffer.concat(chunks).toString('utf8').slice(0, 500)}`);
       }
@@ -428,20 +529,22 @@ export class UpstreamLink {
         } catch {
           throw new McpError(ErrorCode.ParseError, 'Upstream sent invalid JSON');
         }
-        for (const message of Array.isArray(parsed) ? parsed : [parsed]) this.handOver(message);
+        if (Array.isArray(parsed)) for (const message of parsed) handOver(message);
+        else handOver(parsed);
         return;
       }
-      if (kind === 'other') throw new McpError(ErrorCode.InternalError, `Unexpected content type from upstream: ${contentType}`);
+      if (kind === 'other') throw new McpError(ErrorCode.InternalError, `Unexpected content type from upstream: ${reader.contentType}`);
       if (streamError !== undefined) {
         failures += 1;
         if (lastEventId === undefined || failures > MAX_RESUME_FAILURES) throw new UpstreamUnreachableError(streamError);
       } else failures = 0;
-      if (isDone() || lastEventId === undefined) return;
+      if (call.done || lastEventId === undefined) return;
       // The upstream closed the stream before answering and said where to resume: GET with Last-Event-ID.
       http.onStreamPaused();
-      await new Promise((resolve) => setTimeout(resolve, sse.retryMs ?? DEFAULT_RESUME_DELAY_MS));
-      if (isDone()) return;
-      request = { path: http.path, method: 'GET', headers: await headers({ accept: 'text/event-stream', 'last-event-id': lastEventId }) };
+      await new Promise((resolve) => setTimeout(resolve, sse?.retryMs ?? DEFAULT_RESUME_DELAY_MS));
+      if (call.done) return;
+      const resumeHeaders = this.requestHeaders(http, { accept: 'text/event-stream', 'last-event-id': lastEventId });
+      request = { path: http.path, method: 'GET', headers: resumeHeaders instanceof Promise ? await resumeHeaders : resumeHeaders };
     }
   }
 
