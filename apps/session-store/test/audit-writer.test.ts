@@ -8,6 +8,9 @@ import { TenantDirectory } from '../src/tenants/tenant-directory.js';
 
 type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
 
+/** A query's SQL, whether passed as text or as a (prepared) query config. */
+const sqlOf = (query: unknown): string => (typeof query === 'string' ? query : String((query as { text?: unknown }).text));
+
 describe('AuditWriter', () => {
   let db: TestDatabase;
   const slug = `audit-${randomUUID().slice(0, 8)}`;
@@ -38,7 +41,7 @@ describe('AuditWriter', () => {
     let inserts = 0;
     const counting = {
       query: (...args: Parameters<TestDatabase['pg']['query']>) => {
-        if (String(args[0]).startsWith('INSERT INTO audit_events')) inserts++;
+        if (sqlOf(args[0]).startsWith('INSERT INTO audit_events')) inserts++;
         return db.pg.query(...args);
       },
     } as unknown as TestDatabase['pg'];
@@ -72,7 +75,7 @@ describe('AuditWriter', () => {
     let inserts = 0;
     const counting = {
       query: (...args: Parameters<TestDatabase['pg']['query']>) => {
-        if (String(args[0]).startsWith('INSERT INTO audit_events')) inserts++;
+        if (sqlOf(args[0]).startsWith('INSERT INTO audit_events')) inserts++;
         return db.pg.query(...args);
       },
     } as unknown as TestDatabase['pg'];
@@ -115,7 +118,7 @@ describe('AuditWriter', () => {
     let down = true;
     const flaky = {
       query: (...args: Parameters<TestDatabase['pg']['query']>) => {
-        if (down && String(args[0]).startsWith('INSERT INTO audit_events')) return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+        if (down && sqlOf(args[0]).startsWith('INSERT INTO audit_events')) return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
         return db.pg.query(...args);
       },
     } as unknown as TestDatabase['pg'];

@@ -6,19 +6,34 @@ import type { Job } from '@airlock/queue';
 import { UnknownTenantError } from '../tenants/tenant-directory.js';
 import type { TenantDirectory } from '../tenants/tenant-directory.js';
 
-const COLUMNS = 10;
+/** A batch job's envelope; its records are checked one by one (only when the batch as a whole fails) so a malformed one does not sink the rest. */
+const batchEnvelopeSchema = z.object({ events: z.array(z.unknown()).min(1).max(AUDIT_BATCH_MAX) });
 
-/** A batch job's envelope; its records are checked one by one so a malformed one does not sink the rest. */
-const batchEnvelopeSchema = auditBatchSchema.extend({ events: z.array(z.unknown()).min(1).max(AUDIT_BATCH_MAX) });
+/**
+ * One statement for any number of rows: the rows travel as one JSON array of arrays (a single parameter,
+ * serialized natively, details embedded as objects rather than re-encoded strings), and the statement is
+ * prepared once per connection. A VALUES list of 10 placeholders per row made Postgres parse and plan a new
+ * statement of up to a thousand parameters for every INSERT and pg serialize each parameter on its own.
+ */
+const INSERT = {
+  name: 'audit-events-insert-v1',
+  text: `INSERT INTO audit_events (id, tenant_id, occurred_at, actor_subject, actor_client_id, action, target, outcome, request_id, details)
+SELECT r->>0, (r->>1)::uuid, (r->>2)::timestamptz, r->>3, r->>4, r->>5, r->>6, (r->>7)::"AuditOutcome", r->>8, r->9
+FROM jsonb_array_elements($1::jsonb) AS r
+ON CONFLICT (id) DO NOTHING`,
+} as const;
 
-interface PendingRow {
-  values: unknown[];
-  resolve: () => void;
-  reject: (error: unknown) => void;
+/** [id, tenantId, occurredAt, subject, clientId, action, target, outcome, requestId, details]: the statement's order. */
+type Row = [string, string, string, string | null, string | null, string, string | null, string, string | null, Record<string, unknown>];
+
+/** A job's rows (or a chunk of them): settled together, with the error of each row that could not be written. */
+interface PendingGroup {
+  rows: Row[];
+  settle: (errors: ReadonlyMap<number, unknown>) => void;
 }
 
 export interface AuditWriterOptions {
-  /** Rows per INSERT at most. */
+  /** Rows per INSERT at most (a job's rows may be split across INSERTs, jobs handled at once share them). */
   maxBatch?: number;
   /** How long a row waits for others to share its INSERT (the worker runs many jobs at once). */
   windowMs?: number;
@@ -49,103 +64,141 @@ export interface AuditJobOutcome {
  * record that is malformed, of an unknown tenant or refused by Postgres fails its job too (as before
  * batches). In a batch such a record is refused: the others are written, the job completes and the
  * refusals are returned for the log, since retrying a batch cannot fix a record.
+ *
+ * Cost per record is what matters (the gateway sends one per tool call): a well-formed batch is checked by
+ * one schema parse, its rows queued as one group (one promise per job, not per row), written by one
+ * prepared statement.
  */
 export class AuditWriter {
-  private pending: PendingRow[] = [];
+  private pending: PendingGroup[] = [];
+  private pendingRows = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly maxBatch: number;
   private readonly windowMs: number;
 
   constructor(
-    private readonly pg: Pool,
+    private readonly pg: Pick<Pool, 'query'>,
     private readonly tenants: TenantDirectory,
     options: AuditWriterOptions = {},
   ) {
-    this.maxBatch = options.maxBatch ?? 100;
+    this.maxBatch = options.maxBatch ?? 500;
     this.windowMs = options.windowMs ?? 5;
   }
 
   async handle(job: Job<unknown>): Promise<AuditJobOutcome> {
     if (!isBatch(job.data)) {
-      await this.write(auditEventSchema.parse(job.data));
+      const event = auditEventSchema.parse(job.data);
+      const errors = await this.queue([rowOf(event, await this.tenants.idOf(event.tenant))]);
+      if (errors.size > 0) throw errors.values().next().value;
       return { stored: 1, refused: [] };
     }
-    const { events } = batchEnvelopeSchema.parse(job.data);
-    const parsed = events.map((raw) => auditEventSchema.safeParse(raw));
-    const tenantIds = new Map<string, Promise<string>>();
-    for (const result of parsed) if (result.success && !tenantIds.has(result.data.tenant)) tenantIds.set(result.data.tenant, this.tenants.idOf(result.data.tenant));
-    // Tenants first, once each: then the batch's rows are queued in one go and share INSERTs.
-    await Promise.allSettled(tenantIds.values());
-    const settled = await Promise.allSettled(
-      parsed.map(async (result) => {
-        if (!result.success) throw new MalformedRecordError(result.error);
-        const tenantId = await (tenantIds.get(result.data.tenant) as Promise<string>);
-        return this.queueRow(rowOf(result.data, tenantId));
-      }),
-    );
+    const whole = auditBatchSchema.safeParse(job.data);
+    // The usual case in one parse; a batch with a bad record is taken apart to find it.
+    const records: Array<AuditEvent | MalformedRecordError> = whole.success
+      ? whole.data.events
+      : batchEnvelopeSchema.parse(job.data).events.map((raw) => {
+          const result = auditEventSchema.safeParse(raw);
+          return result.success ? result.data : new MalformedRecordError(result.error);
+        });
+    const failures = new Map<number, unknown>();
+    // Resolved once per tenant and batch (and cached across batches): usually one tenant, already known.
+    const tenantIds = new Map<string, string>();
+    const tenantErrors = new Map<string, unknown>();
+    for (const record of records) {
+      if (record instanceof MalformedRecordError || tenantIds.has(record.tenant) || tenantErrors.has(record.tenant)) continue;
+      await this.tenants.idOf(record.tenant).then(
+        (id) => void tenantIds.set(record.tenant, id),
+        (error: unknown) => void tenantErrors.set(record.tenant, error),
+      );
+    }
+    const rows: Row[] = [];
+    const positions: number[] = [];
+    records.forEach((record, index) => {
+      if (record instanceof MalformedRecordError) return void failures.set(index, record);
+      const tenantId = tenantIds.get(record.tenant);
+      if (tenantId === undefined) return void failures.set(index, tenantErrors.get(record.tenant));
+      rows.push(rowOf(record, tenantId));
+      positions.push(index);
+    });
+    if (rows.length > 0) for (const [at, error] of await this.queue(rows)) failures.set(positions[at] as number, error);
+
     const refused: AuditRefusal[] = [];
     let retry: unknown;
-    settled.forEach((result, index) => {
-      if (result.status === 'fulfilled') return;
-      const reason = permanentReason(result.reason);
-      if (reason === undefined) retry ??= result.reason;
-      else refused.push({ index, id: idOf(events[index]), reason });
-    });
+    for (const [index, error] of [...failures].sort((a, b) => a[0] - b[0])) {
+      const reason = permanentReason(error);
+      if (reason === undefined) retry ??= error;
+      else refused.push({ index, id: idOf((job.data as { events: unknown[] }).events[index]), reason });
+    }
     // The rows already written are written again, as no-ops, by the retry.
     if (retry !== undefined) throw retry;
-    return { stored: events.length - refused.length, refused };
+    return { stored: records.length - refused.length, refused };
   }
 
-  private async write(event: AuditEvent): Promise<void> {
-    return this.queueRow(rowOf(event, await this.tenants.idOf(event.tenant)));
-  }
-
-  /** Resolves once the row is in a committed INSERT. */
-  private queueRow(values: unknown[]): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.pending.push({ values, resolve, reject });
-      if (this.pending.length >= this.maxBatch) void this.flush();
-      else this.timer ??= setTimeout(() => void this.flush(), this.windowMs);
-    });
+  /** Resolves once every row is in a committed INSERT or known not to be; maps row position to its error. */
+  private async queue(rows: Row[]): Promise<Map<number, unknown>> {
+    const errors = new Map<number, unknown>();
+    const chunks: Array<Promise<void>> = [];
+    for (let start = 0; start < rows.length; start += this.maxBatch) {
+      const chunk = rows.length <= this.maxBatch ? rows : rows.slice(start, start + this.maxBatch);
+      chunks.push(
+        new Promise<void>((resolve) => {
+          this.pending.push({
+            rows: chunk,
+            settle: (chunkErrors) => {
+              for (const [at, error] of chunkErrors) errors.set(start + at, error);
+              resolve();
+            },
+          });
+        }),
+      );
+      this.pendingRows += chunk.length;
+    }
+    if (this.pendingRows >= this.maxBatch) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), this.windowMs);
+    await Promise.all(chunks);
+    return errors;
   }
 
   private async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const batch = this.pending.splice(0, this.maxBatch);
+    const groups: PendingGroup[] = [];
+    let count = 0;
+    while (this.pending.length > 0 && (groups.length === 0 || count + (this.pending[0] as PendingGroup).rows.length <= this.maxBatch)) {
+      const group = this.pending.shift() as PendingGroup;
+      groups.push(group);
+      count += group.rows.length;
+    }
+    this.pendingRows -= count;
     if (this.pending.length > 0) this.timer = setTimeout(() => void this.flush(), 0);
-    if (batch.length === 0) return;
+    if (groups.length === 0) return;
+    const none = new Map<number, unknown>();
     try {
-      await this.insert(batch);
-      for (const row of batch) row.resolve();
+      await this.insert(groups.length === 1 ? (groups[0] as PendingGroup).rows : groups.flatMap((group) => group.rows));
+      for (const group of groups) group.settle(none);
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]?.reject(error);
+      if (count === 1 || permanentReason(error) === undefined) {
+        // Postgres unreachable (or one row): every row fails alike, their jobs are retried.
+        for (const group of groups) group.settle(new Map(group.rows.map((_, at) => [at, error])));
         return;
       }
       // One bad row must not fail (and retry forever) the rows that happened to share its INSERT.
       await Promise.all(
-        batch.map((row) =>
-          this.insert([row]).then(
-            () => row.resolve(),
-            (rowError: unknown) => row.reject(rowError),
-          ),
-        ),
+        groups.map(async (group) => {
+          const errors = new Map<number, unknown>();
+          await Promise.all(group.rows.map((row, at) => this.insert([row]).catch((rowError: unknown) => void errors.set(at, rowError))));
+          group.settle(errors);
+        }),
       );
     }
   }
 
-  private async insert(rows: PendingRow[]): Promise<void> {
-    const tuples = rows.map((_, r) => `(${Array.from({ length: COLUMNS }, (_, c) => `$${r * COLUMNS + c + 1}`).join(', ')})`);
-    await this.pg.query(
-      `INSERT INTO audit_events (id, tenant_id, occurred_at, actor_subject, actor_client_id, action, target, outcome, request_id, details)
-       VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING`,
-      rows.flatMap((row) => row.values),
-    );
+  private async insert(rows: Row[]): Promise<void> {
+    await this.pg.query({ ...INSERT, values: [JSON.stringify(rows)] });
   }
 }
 
-const rowOf = (event: AuditEvent, tenantId: string): unknown[] => [
+const rowOf = (event: AuditEvent, tenantId: string): Row => [
   event.id,
   tenantId,
   event.occurredAt,
@@ -155,7 +208,7 @@ const rowOf = (event: AuditEvent, tenantId: string): unknown[] => [
   event.target ?? null,
   event.outcome,
   event.requestId ?? null,
-  JSON.stringify(event.details),
+  event.details,
 ];
 
 class MalformedRecordError extends Error {
