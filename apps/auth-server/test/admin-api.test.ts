@@ -105,6 +105,29 @@ describe('tenants', () => {
     expect((await audited('admin.tenant.create', 'acme')).actor.clientId).toBe('test-admin');
   });
 
+  it('creates a tenant all or nothing: when its keys cannot be made, no tenant is left and a retry succeeds', async () => {
+    // A real fault in the database: inserting signing keys of this one tenant fails.
+    await server.infra.pg.query(`CREATE OR REPLACE FUNCTION refuse_doomed_keys() RETURNS trigger AS $$
+      BEGIN
+        IF (SELECT slug FROM tenants WHERE id = NEW.tenant_id) = 'doomed' THEN RAISE EXCEPTION 'no keys for doomed'; END IF;
+        RETURN NEW;
+      END $$ LANGUAGE plpgsql`);
+    await server.infra.pg.query('CREATE TRIGGER refuse_doomed_keys BEFORE INSERT ON signing_keys FOR EACH ROW EXECUTE FUNCTION refuse_doomed_keys()');
+    try {
+      const failed = await api('POST', '/tenants', { slug: 'doomed', displayName: 'Doomed' });
+      expect(failed.status).toBe(500);
+      expect(JSON.stringify(failed.json)).not.toMatch(/no keys for doomed|stack|at \//);
+      expect((await api('GET', '/tenants/doomed')).status).toBe(404);
+      expect((await server.infra.pg.query("SELECT 1 FROM tenants WHERE slug = 'doomed'")).rowCount).toBe(0);
+    } finally {
+      await server.infra.pg.query('DROP TRIGGER refuse_doomed_keys ON signing_keys');
+      await server.infra.pg.query('DROP FUNCTION refuse_doomed_keys()');
+    }
+    const retried = await api('POST', '/tenants', { slug: 'doomed', displayName: 'Doomed' });
+    expect(retried.status, JSON.stringify(retried.json)).toBe(201);
+    expect((await fetch(`${server.url}/.well-known/oauth-authorization-server/t/doomed`)).status).toBe(200);
+  });
+
   it('lists tenants page by page, without the platform tenant', async () => {
     for (const slug of ['t-one', 't-two', 't-three']) expect((await api('POST', '/tenants', { slug, displayName: slug })).status).toBe(201);
     const seen: string[] = [];

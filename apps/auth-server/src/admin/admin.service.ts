@@ -86,13 +86,20 @@ export class AdminService {
 
   async createTenant(input: CreateTenantRequest) {
     if (input.slug === ADMIN_TENANT_SLUG) throw new AdminError('invalid_request', `the tenant slug ${ADMIN_TENANT_SLUG} is reserved`);
+    let created;
     try {
-      const created = await this.repository.createTenant(input);
+      created = await this.repository.createTenant(input);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AdminError('conflict', `a tenant ${input.slug} already exists`);
+      throw error;
+    }
+    try {
       await this.keys.ensure(created.id);
       await this.tenants.changed(created.slug);
       return created;
     } catch (error) {
-      if (isUniqueViolation(error)) throw new AdminError('conflict', `a tenant ${input.slug} already exists`);
+      // All or nothing: a tenant without keys would answer 409 to the admin's retry and could never sign.
+      await this.repository.deleteTenant(created.slug).catch((cleanup: unknown) => this.logger.error({ err: cleanup, tenant: created.slug }, 'could not remove a half-created tenant'));
       throw error;
     }
   }
