@@ -114,6 +114,25 @@ describe('AuditWriter', () => {
     expect(await countOf([noOutcome.id, badTime.id, otherTenant.id])).toBe(0);
   });
 
+  it('takes records of the exact shape as they are and lets the schema settle the rest (defaults, extra keys, nulls)', async () => {
+    const writer = new AuditWriter(db.pg, new TenantDirectory(db.pg), { windowMs: 5 });
+    const { details: _omitted, ...noDetails } = event();
+    const extra = { ...event(), unknownKey: 1, actor: { subject: 'bob', extra: true } };
+    const nullTarget = { ...event(), target: null };
+    const arrayDetails = { ...event(), details: [1, 2] };
+    const outcome = await writer.handle(batchJob([noDetails, extra, nullTarget, arrayDetails]));
+    expect(outcome.stored).toBe(2);
+    expect(outcome.refused.map((r) => [r.index, r.reason.split(' ').slice(0, 2).join(' ')])).toEqual([
+      [2, 'malformed: target'],
+      [3, 'malformed: details'],
+    ]);
+    const rows = (await db.pg.query('SELECT id, actor_subject, details FROM audit_events WHERE id = ANY($1) ORDER BY actor_subject', [[noDetails.id, extra.id]])).rows;
+    expect(rows).toEqual([
+      { id: noDetails.id, actor_subject: 'alice', details: {} },
+      { id: extra.id, actor_subject: 'bob', details: { latencyMs: 3 } },
+    ]);
+  });
+
   it('fails the whole batch job while Postgres is unreachable, and its retry writes every record once', async () => {
     let down = true;
     const flaky = {
