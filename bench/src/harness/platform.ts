@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { serverMcpUrl } from '@airlock/contracts';
 import { migrate } from '@airlock/db';
@@ -13,8 +14,9 @@ import { startServiceProcess, type ServiceProcess } from './service-process.js';
 // The whole platform for a benchmark: its own Postgres database on DATABASE_URL's server (created,
 // migrated, dropped at the end), the three services as separate processes (so each one's CPU time is
 // its own), and a fresh tenant set up the way an operator and a user would: through the admin API and
-// the login and consent forms. The services take no Redis key prefix, so the run uses a fresh tenant
-// slug and flushes nothing.
+// the login and consent forms. The services take no Redis key prefix: the run uses a fresh tenant slug
+// and a Redis logical database no other client is using (BullMQ queues are per database: two runs on one
+// database took each other's audit jobs and refused them, unknown tenant), and flushes nothing.
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const entries = {
@@ -54,6 +56,8 @@ export interface Platform {
   auth: ServiceProcess;
   sessionStore: ServiceProcess;
   gateway: ServiceProcess;
+  /** Redis's own CPU time so far (INFO cpu, user + sys): the whole server's, so other clients count too. */
+  redisCpuMicros(): Promise<number>;
   /** Pre-registered confidential client_credentials client of the bench tenant. */
   serviceClient: { clientId: string; clientSecret: string };
   /** Pre-registered public client (authorization code + PKCE, rotating refresh tokens). */
@@ -81,8 +85,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const databaseUrl = databaseUrlFor(options.databaseUrl, dbName);
   const dataDir = mkdtempSync(join(tmpdir(), 'airlock-bench-'));
   const processes: ServiceProcess[] = [];
+  const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  const redisUrl = await unusedRedisDatabase(redis, options.redisUrl);
   const cleanup = async () => {
     for (const child of processes.reverse()) await child.stop().catch(() => undefined);
+    redis.disconnect();
     await maintenance.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch((error: unknown) => process.stderr.write(`bench: could not drop ${dbName}: ${String(error)}\n`));
     await maintenance.end();
     rmSync(dataDir, { recursive: true, force: true });
@@ -100,7 +108,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       LOG_LEVEL: 'warn',
       AIRLOCK_DATA_DIR: dataDir,
       DATABASE_URL: databaseUrl,
-      REDIS_URL: options.redisUrl,
+      REDIS_URL: redisUrl,
       AIRLOCK_MASTER_KEY: masterKey.toString('base64'),
       HOST: '127.0.0.1',
       AUTH_PORT: String(authPort),
@@ -187,6 +195,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       auth,
       sessionStore,
       gateway,
+      async redisCpuMicros() {
+        const info = await redis.info('cpu');
+        const seconds = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+        return Math.round((seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6);
+      },
       serviceClient: { clientId: String(service['client_id']), clientSecret: String(service['client_secret']) },
       userClientId,
       admin,
@@ -222,4 +235,15 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     if (outputs) process.stderr.write(`${outputs}\n`);
     throw error;
   }
+}
+
+/** `url` on a logical database (1-15) that no connected client has selected, or `url` as given when it names one. */
+async function unusedRedisDatabase(redis: Redis, url: string): Promise<string> {
+  const parsed = new URL(url);
+  if (parsed.pathname.length > 1) return url;
+  const inUse = new Set([...String(await redis.client('LIST')).matchAll(/ db=(\d+)/g)].map((match) => Number(match[1])));
+  const free = Array.from({ length: 15 }, (_, index) => index + 1).filter((db) => !inUse.has(db));
+  if (free.length === 0) return url;
+  parsed.pathname = `/${free[Math.floor(Math.random() * free.length)]}`;
+  return parsed.href;
 }

@@ -80,8 +80,10 @@ export async function mcpToolsCall(context: ScenarioContext): Promise<BenchRow[]
         ratio: null,
         extra: { serverCpuMicrosPerCall: round1(direct.cpuMicrosPerCall['server']), errors: direct.errors },
       });
+      // Redis's CPU is the whole server's (anything else using it counts too): a ceiling, read around the same rounds.
+      const redisCpu = async (): Promise<Record<string, number>> => (context.platform ? { redis: await context.platform.redisCpuMicros() } : {});
       const viaGateway = await context.gateway?.measureToolsCall?.(url, mode, async (gatewayUrl, headers, cpu) =>
-        measureToolsCall(gatewayUrl, context, async () => ({ ...(await cpu()), ...(await serverCpu()) }), { headers }),
+        measureToolsCall(gatewayUrl, context, async () => ({ ...(await cpu()), ...(await serverCpu()), ...(await redisCpu()) }), { headers }),
       );
       if (viaGateway) {
         const perCall = viaGateway.cpuMicrosPerCall;
@@ -103,6 +105,7 @@ export async function mcpToolsCall(context: ScenarioContext): Promise<BenchRow[]
             serverCpuMicrosPerCall: round1(perCall['server']),
             sessionStoreCpuMicrosPerCall: round1(perCall['sessionStore']),
             authServerCpuMicrosPerCall: round1(perCall['auth']),
+            redisCpuMicrosPerCall: round1(perCall['redis']),
             errors: viaGateway.errors,
           },
         });
