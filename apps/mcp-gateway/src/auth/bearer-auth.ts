@@ -30,19 +30,19 @@ export class BearerAuth {
   constructor(private readonly verifier: AccessTokenVerifier) {}
 
   async authenticate(options: { rawUrl: string; authorization: string | string[] | undefined; tenant: string; resource: string; requiredScopes?: string[] }): Promise<AuthOutcome> {
-    const resourceMetadata = wellKnownUrl(options.resource, 'oauth-protected-resource');
-    const challengeOptions = { resourceMetadata, scope: [Scopes.mcp] };
+    // Only a refusal needs the challenge: built then, not for every accepted request.
+    const challengeOptions = () => ({ resourceMetadata: wellKnownUrl(options.resource, 'oauth-protected-resource'), scope: [Scopes.mcp] });
     try {
       assertNoAccessTokenInQuery(options.rawUrl);
       const token = bearerFromAuthorizationHeader(options.authorization);
-      if (token === undefined) throw new AuthRefusal(401, challengeForTokenError(undefined, challengeOptions), 'invalid_token', 'an access token is required');
+      if (token === undefined) throw new AuthRefusal(401, challengeForTokenError(undefined, challengeOptions()), 'invalid_token', 'an access token is required');
       const claims = await this.verifier.verify(token, { tenant: options.tenant, audience: options.resource, requiredScopes: options.requiredScopes ?? [] });
       return { token, claims, scopes: parseScope(claims.scope) };
     } catch (error) {
       if (error instanceof AuthRefusal) throw error;
       if (error instanceof TokenError) {
         const status = error.status;
-        throw new AuthRefusal(status, status === 503 ? undefined : challengeForTokenError(error, challengeOptions), error.code, error.description);
+        throw new AuthRefusal(status, status === 503 ? undefined : challengeForTokenError(error, challengeOptions()), error.code, error.description);
       }
       throw error;
     }

@@ -75,6 +75,11 @@ export class SessionStoreDirectory implements SessionDirectory {
     for (const [key, at] of this.refreshedAt) if (now - at >= this.refreshMs) this.refreshedAt.delete(key);
   }
 
+  private cachedMeta(tenant: string, id: string): GatewayMeta | undefined {
+    const cached = this.metaCache.get(id);
+    return cached && cached.tenant === tenant && cached.until > Date.now() ? cached.meta : undefined;
+  }
+
   private async meta(tenant: string, id: string): Promise<GatewayMeta | undefined> {
     const now = Date.now();
     const cached = this.metaCache.get(id);
@@ -108,7 +113,11 @@ export class SessionStoreDirectory implements SessionDirectory {
   }
 
   async find(tenant: string, id: string): Promise<GatewaySession | undefined> {
-    const [session, meta] = await Promise.all([this.client.get(tenant, id), this.meta(tenant, id)]);
+    // The meta is nearly always in memory: then only the store is asked (no second promise, no array).
+    let meta = this.cachedMeta(tenant, id);
+    let session: Awaited<ReturnType<SessionClient['get']>>;
+    if (meta) session = await this.client.get(tenant, id);
+    else [session, meta] = await Promise.all([this.client.get(tenant, id), this.meta(tenant, id)]);
     if (!session || session.kind !== 'mcp' || session.state !== 'active' || !meta) return undefined;
     return {
       id: session.id,
