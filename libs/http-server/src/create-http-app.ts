@@ -7,6 +7,7 @@ import { LogController, type FastifyInstance, type FastifyServerOptions } from '
 import type { HttpConfig } from '@airlock/config';
 import { REQUEST_ID_HEADER, resolveRequestId, type Logger } from '@airlock/observability';
 import { HttpExceptionFilter } from './exception-filter.js';
+import { FastLane } from './fast-lane.js';
 import { HttpLifecycle } from './http-lifecycle.js';
 import { PinoNestLogger } from './nest-logger.js';
 import { runReadiness, type ReadinessCheck } from './readiness.js';
@@ -28,6 +29,8 @@ interface AppState {
   protocol: HttpProtocol;
   lifecycle: HttpLifecycle;
   sockets: Set<Socket>;
+  logger: Logger;
+  fastLane: FastLane;
 }
 
 const states = new WeakMap<NestFastifyApplication, AppState>();
@@ -83,6 +86,8 @@ export async function createHttpApp(rootModule: Type<unknown>, options: CreateHt
   };
   const adapter = new FastifyAdapter(fastifyOptions as ConstructorParameters<typeof FastifyAdapter>[0]);
   const fastify = adapter.getInstance() as unknown as FastifyInstance;
+  // Before any route exists: it records them all (see FastLane).
+  const fastLane = new FastLane(fastify, logger);
 
   const sockets = new Set<Socket>();
   (fastify.server as unknown as Server).on('connection', (socket: Socket) => {
@@ -133,7 +138,7 @@ export async function createHttpApp(rootModule: Type<unknown>, options: CreateHt
     abortOnError: false,
   });
   app.useGlobalFilters(new HttpExceptionFilter(logger));
-  states.set(app, { protocol, lifecycle, sockets });
+  states.set(app, { protocol, lifecycle, sockets, logger, fastLane });
   return app;
 }
 
@@ -150,6 +155,12 @@ export async function listenHttpApp(app: NestFastifyApplication, options: { port
 
 export function httpLifecycleOf(app: NestFastifyApplication): HttpLifecycle {
   return stateOf(app).lifecycle;
+}
+
+/** What raw mounts need of their app (not exported from the package). */
+export function rawMountContextOf(app: NestFastifyApplication): { logger: Logger; fastLane: FastLane } {
+  const { logger, fastLane } = stateOf(app);
+  return { logger, fastLane };
 }
 
 export function httpProtocolOf(app: NestFastifyApplication): HttpProtocol {
