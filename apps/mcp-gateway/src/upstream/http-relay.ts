@@ -51,45 +51,65 @@ export interface Exchange {
  * no async iteration, no promise per chunk. A sink that throws ends the exchange with that error.
  */
 export function startExchange(pool: Pool, request: { path: string; method: 'POST' | 'GET'; headers: Record<string, string>; body?: string }, sink: ResponseSink): Exchange {
-  let controller: Dispatcher.DispatchController | undefined;
-  let aborted: Error | undefined;
-  let settle!: { resolve: () => void; reject: (error: Error) => void };
-  const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-  const handler: Dispatcher.DispatchHandler = {
-    onRequestStart(started) {
-      controller = started;
-      if (aborted) started.abort(aborted);
-    },
-    onResponseStart(current, status, headers) {
-      try {
-        sink.start(status, String(headers['content-type'] ?? ''));
-      } catch (error) {
-        current.abort(error as Error);
-      }
-    },
-    onResponseData(current, chunk) {
-      try {
-        sink.data(chunk);
-      } catch (error) {
-        current.abort(error as Error);
-      }
-    },
-    onResponseEnd() {
-      settle.resolve();
-    },
-    onResponseError(_current, error) {
-      settle.reject(error);
-    },
-  };
-  pool.dispatch({ origin: undefined, path: request.path, method: request.method, headers: request.headers, ...(request.body !== undefined ? { body: request.body } : {}) }, handler);
-  return {
-    done,
-    abort() {
-      if (aborted) return;
-      aborted = new Error('exchange aborted');
-      controller?.abort(aborted);
-    },
-  };
+  const exchange = new DispatchedExchange(sink);
+  pool.dispatch(
+    request.body === undefined
+      ? { origin: undefined, path: request.path, method: request.method, headers: request.headers }
+      : { origin: undefined, path: request.path, method: request.method, headers: request.headers, body: request.body },
+    exchange,
+  );
+  return exchange;
+}
+
+/** undici's handler and the caller's Exchange in one object (its methods on the prototype, no closures per request). */
+class DispatchedExchange implements Dispatcher.DispatchHandler, Exchange {
+  readonly done: Promise<void>;
+  private resolve!: () => void;
+  private reject!: (error: Error) => void;
+  private controller: Dispatcher.DispatchController | undefined;
+  private aborted: Error | undefined;
+
+  constructor(private readonly sink: ResponseSink) {
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.aborted) controller.abort(this.aborted);
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
+    try {
+      this.sink.start(status, String(headers['content-type'] ?? ''));
+    } catch (error) {
+      controller.abort(error as Error);
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    try {
+      this.sink.data(chunk);
+    } catch (error) {
+      controller.abort(error as Error);
+    }
+  }
+
+  onResponseEnd(): void {
+    this.resolve();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.reject(error);
+  }
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = new Error('exchange aborted');
+    this.controller?.abort(this.aborted);
+  }
 }
 
 export interface SseEvent {
