@@ -110,9 +110,35 @@ export async function mcpToolsCall(context: ScenarioContext): Promise<BenchRow[]
           },
         });
       }
+      // At 50 sessions the cores are saturated, so the added p50 there is queueing behind the gateway's CPU;
+      // one session calling back to back shows the latency the gateway itself adds.
+      if (mode === 'json') rows.push(...(await unsaturatedLatency(url, context, serverCpu)));
     } finally {
       await target.stop();
     }
+  }
+  return rows;
+}
+
+async function unsaturatedLatency(url: string, context: ScenarioContext, serverCpu: CpuReader): Promise<BenchRow[]> {
+  const scenario = 'tools/call, 1 session (no queueing)';
+  const direct = await measureToolsCall(url, context, serverCpu, { sessions: 1 });
+  const rows: BenchRow[] = [
+    { scenario, variant: 'bare SDK server, json', baseline: '(baseline)', throughput: direct.throughput, p50: direct.p50, p99: direct.p99, ratio: null, extra: { errors: direct.errors } },
+  ];
+  const through = await context.gateway?.measureToolsCall?.(url, 'json', (gatewayUrl, headers, cpu) => measureToolsCall(gatewayUrl, context, cpu, { headers, sessions: 1 }));
+  if (through) {
+    rows.push({
+      scenario,
+      variant: 'through the gateway, upstream json',
+      baseline: 'bare SDK server, json',
+      throughput: through.throughput,
+      p50: through.p50,
+      p99: through.p99,
+      ratio: through.p50 / direct.p50,
+      ratioOf: 'p50 over baseline p50',
+      extra: { addedP50Ms: through.p50 - direct.p50, addedP99Ms: through.p99 - direct.p99, gatewayCpuMicrosPerCall: round1(through.cpuMicrosPerCall['gateway']), errors: through.errors },
+    });
   }
   return rows;
 }
