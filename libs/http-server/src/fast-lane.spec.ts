@@ -4,9 +4,9 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixtureController, DrainProbe } from '../test/fixture-app.js';
-import { captureLogger, h2Connect, h2Request } from '../test/helpers.js';
+import { captureLogger, h2Connect, h2Request, readAll } from '../test/helpers.js';
 import { createHttpApp, listenHttpApp } from './create-http-app.js';
-import { mountRawHandler, type RawRequest } from './raw-handler.js';
+import { mountRawHandler } from './raw-handler.js';
 
 const http = { host: '127.0.0.1', tls: undefined, h2c: false };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -22,16 +22,6 @@ class TenantPagesController {
 
 @Module({ controllers: [FixtureController, TenantPagesController], providers: [DrainProbe] })
 class LaneFixtureModule {}
-
-function readAll(request: RawRequest): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (body += chunk));
-    request.on('end', () => resolve(body));
-    request.on('error', reject);
-  });
-}
 
 /** Counts the requests that went through Fastify's lifecycle at all. */
 function countFastifyRequests(app: NestFastifyApplication): { count: number } {

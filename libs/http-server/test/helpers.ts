@@ -4,6 +4,7 @@ import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@airlock/observability';
+import type { RawRequest } from '../src/raw-handler.js';
 import { createTestLogger } from '@airlock/testing';
 import type { TestLogRecord } from '@airlock/testing';
 
@@ -58,5 +59,16 @@ export function h2Connect(url: string, ca?: Buffer): Promise<http2.ClientHttp2Se
     const session = http2.connect(url, ca ? { ca } : {});
     session.once('connect', () => resolve(session));
     session.once('error', reject);
+  });
+}
+
+/** A raw handler's request body as text. */
+export function readAll(request: RawRequest): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => (body += chunk));
+    request.on('end', () => resolve(body));
+    request.on('error', reject);
   });
 }

@@ -1,22 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeHttpApp, createHttpApp, httpLifecycleOf, listenHttpApp, mountRawHandler, type ReadinessCheck, type RawRequest } from '../src/index.js';
+import { closeHttpApp, createHttpApp, httpLifecycleOf, listenHttpApp, mountRawHandler, type ReadinessCheck } from '../src/index.js';
 import { DrainProbe, FixtureModule } from './fixture-app.js';
-import { captureLogger } from './helpers.js';
+import { captureLogger, readAll } from './helpers.js';
 
 const http = { host: '127.0.0.1', tls: undefined, h2c: false };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function readAll(request: RawRequest): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (body += chunk));
-    request.on('end', () => resolve(body));
-    request.on('error', reject);
-  });
-}
 
 describe('createHttpApp over HTTP/1.1', () => {
   const captured = captureLogger();
