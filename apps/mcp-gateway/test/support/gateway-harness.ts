@@ -39,7 +39,12 @@ export interface FixtureProcess {
 }
 
 export async function startFixtureProcess(args: string[] = []): Promise<FixtureProcess> {
-  const child = spawn(process.execPath, [FIXTURE_MAIN, '--http', '--port', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return spawnFixture(FIXTURE_MAIN, args);
+}
+
+/** A fixture server's built entry (a tool: spawned, not imported) over HTTP on a free port; resolves once it listens. */
+export async function spawnFixture(main: string, args: string[]): Promise<FixtureProcess> {
+  const child = spawn(process.execPath, [main, '--http', '--port', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   const url = await new Promise<string>((resolve, reject) => {
     let seen = '';
     child.stderr!.on('data', (chunk: Buffer) => {
@@ -47,7 +52,7 @@ export async function startFixtureProcess(args: string[] = []): Promise<FixtureP
       const match = /listening on (\S+)/.exec(seen);
       if (match) resolve(match[1]!);
     });
-    child.once('exit', (code) => reject(new Error(`fixture exited with ${code}: ${seen}`)));
+    child.once('exit', (code) => reject(new Error(`fixture ${main} exited with ${code}: ${seen}`)));
   });
   return {
     url,
