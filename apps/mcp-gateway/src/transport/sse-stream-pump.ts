@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
-import type { JsonRpcMessage } from './json-rpc.js';
+import { isResponse } from './json-rpc.js';
 import { SseEventLog } from './sse-event-log.js';
 
 export type RawResponse = ServerResponse | Http2ServerResponse;
@@ -184,8 +184,6 @@ export interface DirectStreamOptions {
   onAppendError(error: unknown): void;
 }
 
-const isResponse = (message: JsonRpcMessage) => !('method' in message);
-
 /**
  * The fast path of `pumpStream` for a new stream whose entries are all appended in this process (a POST
  * on the session's home): each entry is written to the response as it is appended, with no wake-up and no
@@ -263,16 +261,14 @@ export function directStream(response: RawResponse, extraHeaders: Record<string,
   const answerAsJson = (messageJson: string) => {
     undecided = false;
     jsonPossible = false;
-    detached = true;
     if (delayed) options.timers.cancel(flush);
-    removeBeat();
+    // Forgotten first, so stopping sends nothing of the stream to the log.
     attached.forget();
+    stop(true);
     if (!raw.writableEnded && !raw.destroyed) {
       raw.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...extraHeaders });
       raw.end(messageJson);
     }
-    options.onStop?.();
-    resolveDone();
   };
   const attached = options.log.attach(options.sessionId, options.streamId, {
     deliver(eventId, entry, messageJson) {
