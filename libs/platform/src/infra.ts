@@ -7,8 +7,9 @@ import type { PrismaClient } from '@airlock/db';
 import { createMemoryHotStore, createRedisHotStore } from '@airlock/redis';
 import type { HotStore } from '@airlock/redis';
 import { createBullMqBackend, createMemoryQueueBackend } from '@airlock/queue';
-import type { QueueBackend } from '@airlock/queue';
+import type { JobFailure, QueueBackend } from '@airlock/queue';
 import type { ReadinessCheck } from '@airlock/http-server';
+import { createFailedJobs } from './failed-jobs.js';
 import { infraLogHooks } from './infra-log-hooks.js';
 import { resolveMasterKey } from './master-key.js';
 
@@ -63,7 +64,16 @@ export async function createInfra({ runtime, logger, migrate: runMigrations = fa
     const hooks = infraLogHooks(logger);
     const hot = runtime.redisUrl ? createRedisHotStore({ url: runtime.redisUrl, onConnectionError: hooks.onHotStoreError }) : createMemoryHotStore();
     closers.push(() => hot.close());
-    const queues = runtime.redisUrl ? createBullMqBackend({ url: runtime.redisUrl, ...hooks.queues }) : createMemoryQueueBackend(hooks.queues);
+    // Jobs dropped after their last attempt turn /readyz `degraded` (and are logged at error by the hooks).
+    const failedJobs = createFailedJobs();
+    const queueHooks = {
+      ...hooks.queues,
+      onJobFailed: (failure: JobFailure) => {
+        failedJobs.record(failure);
+        hooks.queues.onJobFailed(failure);
+      },
+    };
+    const queues = runtime.redisUrl ? createBullMqBackend({ url: runtime.redisUrl, ...queueHooks }) : createMemoryQueueBackend(queueHooks);
     closers.push(() => queues.close());
 
     const masterKey = resolveMasterKey({ configured: runtime.masterKey, dataDir, production: runtime.env === 'production' });
@@ -71,7 +81,13 @@ export async function createInfra({ runtime, logger, migrate: runMigrations = fa
     const readiness: ReadinessCheck[] = [
       { name: 'postgres', check: async () => void (await pg.query('SELECT 1')) },
       { name: runtime.redisUrl ? 'redis' : 'hot-store', check: () => hot.ping() },
-      { name: 'queues', check: () => queues.ping() },
+      {
+        name: 'queues',
+        check: async () => {
+          await queues.ping();
+          return failedJobs.degraded();
+        },
+      },
     ];
     return {
       databaseUrl,
