@@ -93,3 +93,39 @@ describe('audit records survive a restart', () => {
     }
   });
 });
+
+describe('an audit job dropped after its last attempt', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'airlock-audit-dropped-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('turns /readyz degraded (still 200) with the count per queue, and is logged at error without the record', async () => {
+    const runtime = { env: 'development' as const, logLevel: 'info' as const, dataDir, databaseUrl: undefined, redisUrl: undefined, masterKey: undefined };
+    const logger = createTestLogger({ level: 'info' });
+    const infra = await createInfra({ runtime, logger, migrate: true });
+    const store = await startSessionStore({ config, infra, logger, tuning: { expirySweepEveryMs: 3_600_000 } });
+    try {
+      const before = await fetch(`${store.url}/readyz`);
+      expect(before.status).toBe(200);
+      expect(await before.json()).toMatchObject({ status: 'ready' });
+
+      // No such tenant: the writer fails the job, and with one attempt it is dropped.
+      const event = { ...auditEvent('no-such-tenant'), details: { secretish: 'sk-do-not-log' } };
+      await infra.queues.enqueue(Queues.audit, 'audit.record', event, { jobId: event.id, attempts: 1 });
+      await infra.queues.drain(Queues.audit, 20_000);
+
+      const after = await fetch(`${store.url}/readyz`);
+      expect(after.status).toBe(200);
+      expect(await after.json()).toMatchObject({
+        status: 'degraded',
+        checks: { queues: 'degraded', postgres: 'ok' },
+        details: { queues: { failedJobs: { audit: { count: 1, jobs: { 'audit.record': 1 } } } } },
+      });
+      const errors = logger.records.filter((record) => record.level === 'error' || Number(record.level) >= 50);
+      expect(errors).toEqual([expect.objectContaining({ queue: 'audit', job: 'audit.record', jobId: event.id })]);
+      expect(JSON.stringify(logger.records)).not.toContain('sk-do-not-log');
+    } finally {
+      await store.close();
+      await infra.close();
+    }
+  });
+});
