@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
 import type { Logger } from '@airlock/observability';
 import type { RuntimeConfig } from '@airlock/config';
-import { createPgPool, createPrismaClient, migrate, startEmbeddedPostgres } from '@airlock/db';
+import { createPgPool, createPrismaClient, databaseUnavailable, migrate, startEmbeddedPostgres } from '@airlock/db';
 import type { PrismaClient } from '@airlock/db';
 import { createMemoryHotStore, createRedisHotStore } from '@airlock/redis';
 import type { HotStore } from '@airlock/redis';
@@ -55,6 +55,7 @@ export async function createInfra({ runtime, logger, migrate: runMigrations = fa
       const applied = await migrate({ databaseUrl, logger });
       if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
     }
+    const dbUrl = databaseUrl;
     const pg = createPgPool(databaseUrl);
     closers.push(() => pg.end());
     const prisma = createPrismaClient(databaseUrl);
@@ -79,7 +80,11 @@ export async function createInfra({ runtime, logger, migrate: runMigrations = fa
     const masterKey = resolveMasterKey({ configured: runtime.masterKey, dataDir, production: runtime.env === 'production' });
 
     const readiness: ReadinessCheck[] = [
-      { name: 'postgres', check: async () => void (await pg.query('SELECT 1')) },
+      {
+        name: 'postgres',
+        // Named (host:port/db, no credentials) in the log line of a failed check, not a bare ECONNREFUSED.
+        check: async () => void (await pg.query('SELECT 1').catch((error: unknown) => Promise.reject(databaseUnavailable(dbUrl, error)))),
+      },
       { name: runtime.redisUrl ? 'redis' : 'hot-store', check: () => hot.ping() },
       {
         name: 'queues',
