@@ -76,6 +76,8 @@ describe('audit records survive a restart', () => {
     }
   });
 
+  // A guard for the fix on a real server (each connection its own session, so named statements did work
+  // there): the writer must keep working when every query gets a new connection.
   it('Postgres with a pool that opens a new connection for every query: every record is stored', async () => {
     const db = await createTestDatabase();
     const pool = new pg.Pool({ connectionString: db.url, max: 4, maxUses: 1 });
