@@ -30,8 +30,10 @@ export interface EmbeddedPostgres {
  *   rolled back.
  * - Session state is shared: `SET` (non-local), temp tables, named prepared statements, LISTEN and
  *   advisory locks are common to all connections (two connections both "get" one advisory lock).
- *   Airlock's code uses none of these across connections; the migration runner re-checks inside each
- *   migration's transaction, so two runners on one embedded server stay correct.
+ *   Airlock's code must use none of them: in particular no named prepared statements (pg prepares a
+ *   name once per connection, so a second or recycled connection fails with 42P05 "already exists").
+ *   The migration runner re-checks inside each migration's transaction, so two runners on one embedded
+ *   server stay correct.
  * - A connection that waits on another connection while holding a transaction deadlocks (it would
  *   merely block on a real server). Keep work inside a transaction on the transaction's connection.
  * Throughput is that of one session whatever the pool size, so pools stay small.

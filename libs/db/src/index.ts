@@ -1,3 +1,4 @@
+export { databaseEndpoint, databaseUnavailable, DatabaseUnavailableError } from './database-errors.js';
 export { createPgPool } from './pg-pool.js';
 export type { PgPoolOptions } from './pg-pool.js';
 export { createPrismaClient } from './prisma-client.js';

@@ -123,7 +123,10 @@ export async function createHttpApp(rootModule: Type<unknown>, options: CreateHt
     void reply.header('cache-control', 'no-store');
     if (lifecycle.draining) return reply.code(503).send({ status: 'draining' });
     const report = await runReadiness(options.readiness, { timeoutMs: options.readinessTimeoutMs ?? 2000, logger });
-    return reply.code(report.ready ? 200 : 503).send({ status: report.ready ? 'ready' : 'not_ready', checks: report.checks });
+    if (!report.ready) return reply.code(503).send({ status: 'not_ready', checks: report.checks });
+    // Degraded stays 200: the service works, restarting it would not recover what was lost.
+    if (report.degraded) return reply.code(200).send({ status: 'degraded', checks: report.checks, details: report.details });
+    return reply.code(200).send({ status: 'ready', checks: report.checks });
   });
 
   const lifecycleModule: DynamicModule = {

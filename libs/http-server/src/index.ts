@@ -6,4 +6,4 @@ export type { DrainHook } from './http-lifecycle.js';
 export { mountRawHandler } from './raw-handler.js';
 export type { RawHandler, RawMount, RawRequest, RawResponse } from './raw-handler.js';
 export { runReadiness } from './readiness.js';
-export type { CheckOutcome, ReadinessCheck, ReadinessReport } from './readiness.js';
+export type { CheckOutcome, DegradedDetail, ReadinessCheck, ReadinessReport } from './readiness.js';

@@ -1,17 +1,31 @@
 import type { Logger } from '@airlock/observability';
 
+/**
+ * What a check resolves with when its dependency answers but work was lost (e.g. jobs dropped after their
+ * last attempt). The service stays ready (restarting it would not bring the work back, and killing the pod
+ * would lose more); operators see it in /readyz and the log. Counts and names only: the detail goes to the
+ * client.
+ */
+export interface DegradedDetail {
+  degraded: Record<string, unknown>;
+}
+
 /** A dependency the service needs to do useful work (database, hot store, an upstream). */
 export interface ReadinessCheck {
   name: string;
-  /** Resolves when the dependency answers; throws (or hangs past the timeout) when it does not. */
-  check(): Promise<void>;
+  /** Resolves when the dependency answers (with a detail when degraded); throws (or hangs past the timeout) when it does not. */
+  check(): Promise<void | DegradedDetail>;
 }
 
-export type CheckOutcome = 'ok' | 'failed' | 'timeout';
+export type CheckOutcome = 'ok' | 'degraded' | 'failed' | 'timeout';
 
 export interface ReadinessReport {
+  /** Every check ok or degraded. */
   ready: boolean;
+  /** Some check degraded (then `details` says what). */
+  degraded: boolean;
   checks: Record<string, CheckOutcome>;
+  details: Record<string, Record<string, unknown>>;
 }
 
 class CheckTimeout extends Error {}
@@ -21,6 +35,7 @@ class CheckTimeout extends Error {}
  * text (which may hold a connection string) goes to the log, never to the client.
  */
 export async function runReadiness(checks: readonly ReadinessCheck[], options: { timeoutMs: number; logger: Logger }): Promise<ReadinessReport> {
+  const details: Record<string, Record<string, unknown>> = {};
   const outcomes = await Promise.all(
     checks.map(async (check): Promise<[string, CheckOutcome]> => {
       let timer: NodeJS.Timeout | undefined;
@@ -28,8 +43,10 @@ export async function runReadiness(checks: readonly ReadinessCheck[], options: {
         timer = setTimeout(() => reject(new CheckTimeout()), options.timeoutMs);
       });
       try {
-        await Promise.race([check.check(), timeout]);
-        return [check.name, 'ok'];
+        const result = await Promise.race([check.check(), timeout]);
+        if (!result) return [check.name, 'ok'];
+        details[check.name] = result.degraded;
+        return [check.name, 'degraded'];
       } catch (error) {
         const outcome: CheckOutcome = error instanceof CheckTimeout ? 'timeout' : 'failed';
         options.logger.warn({ check: check.name, outcome, err: error instanceof CheckTimeout ? undefined : error }, 'readiness check did not pass');
@@ -39,5 +56,10 @@ export async function runReadiness(checks: readonly ReadinessCheck[], options: {
       }
     }),
   );
-  return { ready: outcomes.every(([, outcome]) => outcome === 'ok'), checks: Object.fromEntries(outcomes) };
+  return {
+    ready: outcomes.every(([, outcome]) => outcome === 'ok' || outcome === 'degraded'),
+    degraded: outcomes.some(([, outcome]) => outcome === 'degraded'),
+    checks: Object.fromEntries(outcomes),
+    details,
+  };
 }

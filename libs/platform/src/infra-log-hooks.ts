@@ -21,6 +21,8 @@ export function infraLogHooks(logger: Logger, options: { everyMs?: number; now?:
     onHotStoreError: (error) => throttle('hot-store', (suppressed) => logger.warn({ failure: summary(error), suppressed }, 'hot store connection error; reconnecting')),
     queues: {
       onError: (error) => throttle('queues', (suppressed) => logger.warn({ failure: summary(error), suppressed }, 'queue connection error; reconnecting')),
+      // Not throttled: once per queue at close, and each is lost work.
+      onJobsDiscarded: ({ queue, count, names }) => logger.error({ queue, count, jobs: names }, 'queue closed with jobs not run; they are lost'),
       onJobFailed: (failure: JobFailure) => {
         const { queue, name, id, attempt, final } = failure;
         throttle(`job:${queue}:${name}:${final ? 'final' : 'retry'}`, (suppressed) => {

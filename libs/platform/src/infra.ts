@@ -2,13 +2,14 @@ import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
 import type { Logger } from '@airlock/observability';
 import type { RuntimeConfig } from '@airlock/config';
-import { createPgPool, createPrismaClient, migrate, startEmbeddedPostgres } from '@airlock/db';
+import { createPgPool, createPrismaClient, databaseUnavailable, migrate, startEmbeddedPostgres } from '@airlock/db';
 import type { PrismaClient } from '@airlock/db';
 import { createMemoryHotStore, createRedisHotStore } from '@airlock/redis';
 import type { HotStore } from '@airlock/redis';
 import { createBullMqBackend, createMemoryQueueBackend } from '@airlock/queue';
-import type { QueueBackend } from '@airlock/queue';
+import type { JobFailure, QueueBackend } from '@airlock/queue';
 import type { ReadinessCheck } from '@airlock/http-server';
+import { createFailedJobs } from './failed-jobs.js';
 import { infraLogHooks } from './infra-log-hooks.js';
 import { resolveMasterKey } from './master-key.js';
 
@@ -54,6 +55,7 @@ export async function createInfra({ runtime, logger, migrate: runMigrations = fa
       const applied = await migrate({ databaseUrl, logger });
       if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
     }
+    const dbUrl = databaseUrl;
     const pg = createPgPool(databaseUrl);
     closers.push(() => pg.end());
     const prisma = createPrismaClient(databaseUrl);
@@ -63,15 +65,34 @@ export async function createInfra({ runtime, logger, migrate: runMigrations = fa
     const hooks = infraLogHooks(logger);
     const hot = runtime.redisUrl ? createRedisHotStore({ url: runtime.redisUrl, onConnectionError: hooks.onHotStoreError }) : createMemoryHotStore();
     closers.push(() => hot.close());
-    const queues = runtime.redisUrl ? createBullMqBackend({ url: runtime.redisUrl, ...hooks.queues }) : createMemoryQueueBackend(hooks.queues);
+    // Jobs dropped after their last attempt turn /readyz `degraded` (and are logged at error by the hooks).
+    const failedJobs = createFailedJobs();
+    const queueHooks = {
+      ...hooks.queues,
+      onJobFailed: (failure: JobFailure) => {
+        failedJobs.record(failure);
+        hooks.queues.onJobFailed(failure);
+      },
+    };
+    const queues = runtime.redisUrl ? createBullMqBackend({ url: runtime.redisUrl, ...queueHooks }) : createMemoryQueueBackend(queueHooks);
     closers.push(() => queues.close());
 
     const masterKey = resolveMasterKey({ configured: runtime.masterKey, dataDir, production: runtime.env === 'production' });
 
     const readiness: ReadinessCheck[] = [
-      { name: 'postgres', check: async () => void (await pg.query('SELECT 1')) },
+      {
+        name: 'postgres',
+        // Named (host:port/db, no credentials) in the log line of a failed check, not a bare ECONNREFUSED.
+        check: async () => void (await pg.query('SELECT 1').catch((error: unknown) => Promise.reject(databaseUnavailable(dbUrl, error)))),
+      },
       { name: runtime.redisUrl ? 'redis' : 'hot-store', check: () => hot.ping() },
-      { name: 'queues', check: () => queues.ping() },
+      {
+        name: 'queues',
+        check: async () => {
+          await queues.ping();
+          return failedJobs.degraded();
+        },
+      },
     ];
     return {
       databaseUrl,

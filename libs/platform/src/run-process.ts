@@ -1,4 +1,5 @@
 import { ConfigError } from '@airlock/config';
+import { DatabaseUnavailableError } from '@airlock/db';
 import type { Logger } from '@airlock/observability';
 import { MasterKeyError } from './master-key.js';
 
@@ -76,7 +77,7 @@ export async function runProcess({ logger, start, shutdownLimitMs = 20_000 }: Ru
 
 /** The one line an operator needs for a start that failed through their own setup, else undefined. */
 export function plainStartupFailure(error: unknown): string | undefined {
-  if (error instanceof ConfigError || error instanceof MasterKeyError) return error.message;
+  if (error instanceof ConfigError || error instanceof MasterKeyError || error instanceof DatabaseUnavailableError) return error.message;
   const failure = error as { code?: unknown; port?: unknown; address?: unknown } | undefined;
   if (failure?.code === 'EADDRINUSE') return `Cannot listen on ${String(failure.address)}:${String(failure.port)}: the port is already in use`;
   return undefined;

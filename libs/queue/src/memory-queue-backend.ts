@@ -43,9 +43,14 @@ interface QueueState {
  * Background jobs in process, for the embedded default: the same semantics as the BullMQ backend (dedupe by
  * job id, retries with exponential backoff, delays, one schedule per name, drain), but nothing survives
  * the process. Timers are unref'd: queued work never keeps the process alive by itself.
+ *
+ * Closing loses nothing silently: where BullMQ leaves waiting jobs in Redis for the next start, here the
+ * last worker of a queue (and the backend, while workers are attached) first runs the jobs already waiting,
+ * within the close timeout; what is still not run then (delayed jobs, retries in backoff, jobs of a queue
+ * without workers) is reported through `onJobsDiscarded`, and a try failing after close is final.
  */
 export interface MemoryQueueBackendOptions extends QueueBackendHooks {
-  /** How long closing a worker waits for the jobs in hand before letting go of them. Default 10 s. */
+  /** How long closing a worker waits for the jobs in hand (and closing runs the waiting ones) before letting go of them. Default 10 s. */
   closeTimeoutMs?: number;
 }
 
@@ -61,10 +66,22 @@ class MemoryQueueBackend implements QueueBackend {
   constructor(private readonly hooks: MemoryQueueBackendOptions) {}
 
   /** Resolves when the worker has no job in hand, or after the close timeout (a hung job must not block shutdown). */
-  private whenIdle(worker: MemoryWorker): Promise<void> {
+  private whenIdle(worker: MemoryWorker, deadline = this.closeDeadline()): Promise<void> {
     if (worker.active === 0) return Promise.resolve();
     const idle = new Promise<void>((resolve) => worker.idle.push(resolve));
-    return Promise.race([idle, sleep(this.hooks.closeTimeoutMs ?? 10_000, undefined, { ref: false })]);
+    return Promise.race([idle, sleep(Math.max(0, deadline - Date.now()), undefined, { ref: false })]);
+  }
+
+  /**
+   * Resolves once `queue` has no waiting job and its workers none in hand, or at `deadline`. Polls on a
+   * ref'd timer: shutdown must not end (and skip closing the database) while jobs still run.
+   */
+  private async runWaiting(state: QueueState, deadline: number): Promise<void> {
+    while ((state.waiting.length > 0 || state.workers.some((w) => w.active > 0)) && Date.now() < deadline) await sleep(5);
+  }
+
+  private closeDeadline(): number {
+    return Date.now() + (this.hooks.closeTimeoutMs ?? 10_000);
   }
 
   private state(queue: string): QueueState {
@@ -136,9 +153,10 @@ class MemoryQueueBackend implements QueueBackend {
       .then(
         () => state.jobs.delete(job.id),
         (thrown: unknown) => {
-          const final = job.started >= job.attempts;
+          // Once the backend is closed, no later try will come.
+          const final = job.started >= job.attempts || this.closed;
           this.hooks.onJobFailed?.({ queue, id: job.id, name: job.name, attempt: job.started, final, error: asError(thrown) });
-          if (final || this.closed) state.jobs.delete(job.id);
+          if (final) state.jobs.delete(job.id);
           else this.delay(queue, job, retryDelayMs(job.backoffMs, job.started));
         },
       )
@@ -157,10 +175,13 @@ class MemoryQueueBackend implements QueueBackend {
     setImmediate(() => this.pump(queue));
     return {
       close: async () => {
+        const deadline = this.closeDeadline();
+        // The last worker runs what is waiting: in process, no one would later.
+        if (state.workers.length === 1 && state.workers[0] === worker) await this.runWaiting(state, deadline);
         worker.closing = true;
         state.workers = state.workers.filter((w) => w !== worker);
         // Like BullMQ's Worker.close(): let the jobs in hand finish.
-        await this.whenIdle(worker);
+        await this.whenIdle(worker, deadline);
       },
     };
   }
@@ -206,16 +227,27 @@ class MemoryQueueBackend implements QueueBackend {
     this.closed = true;
     for (const schedule of this.schedules.values()) if (schedule.timer) clearTimeout(schedule.timer);
     this.schedules.clear();
+    // Workers still attached run what is waiting first (new jobs are refused from here on).
+    const deadline = this.closeDeadline();
+    await Promise.all([...this.queues.values()].filter((state) => state.workers.length > 0).map((state) => this.runWaiting(state, deadline)));
     const closing: Array<Promise<void>> = [];
-    for (const state of this.queues.values()) {
+    for (const [queue, state] of this.queues) {
+      const names: Record<string, number> = {};
+      let count = 0;
       for (const job of state.jobs.values()) {
         if (job.timer) clearTimeout(job.timer);
-        if (job.state !== 'active') state.jobs.delete(job.id);
+        if (job.state === 'active') continue;
+        state.jobs.delete(job.id);
+        // A scheduled run is recreated by the next start's schedule: not lost.
+        if (job.schedule) continue;
+        names[job.name] = (names[job.name] ?? 0) + 1;
+        count += 1;
       }
+      if (count > 0) this.hooks.onJobsDiscarded?.({ queue, count, names });
       state.waiting.length = 0;
       for (const worker of state.workers) {
         worker.closing = true;
-        closing.push(this.whenIdle(worker));
+        closing.push(this.whenIdle(worker, deadline));
       }
       state.workers = [];
     }

@@ -36,9 +36,19 @@ export interface JobFailure {
   error: Error;
 }
 
-/** What a backend reports to its owner (for logging); both are optional. */
+/** Jobs a backend let go of without running them (the in-process one, on close: nothing survives it). */
+export interface DiscardedJobs {
+  queue: string;
+  count: number;
+  /** Job names with how many of each (names only: job data may hold anything). */
+  names: Record<string, number>;
+}
+
+/** What a backend reports to its owner (for logging); all are optional. */
 export interface QueueBackendHooks {
   onJobFailed?: (failure: JobFailure) => void;
+  /** Jobs dropped unrun at close, once per queue (only the in-process backend drops any). */
+  onJobsDiscarded?: (discarded: DiscardedJobs) => void;
   /** Connection and internal errors (the backend keeps going and reconnects by itself). */
   onError?: (error: Error) => void;
 }

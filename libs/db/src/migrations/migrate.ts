@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { databaseUnavailable } from '../database-errors.js';
 import { defaultMigrationsDir } from '../paths.js';
 import { checksumMatches, readMigrationFiles } from './migration-files.js';
 import type { MigrationFile } from './migration-files.js';
@@ -63,7 +64,9 @@ export async function migrate(options: MigrateOptions): Promise<string[]> {
   // A dropped connection also fails the pending query, which is what reports it; without a listener the
   // 'error' event would crash the process instead.
   client.on('error', () => undefined);
-  await client.connect();
+  await client.connect().catch((error: unknown) => {
+    throw databaseUnavailable(databaseUrl, error);
+  });
   try {
     await acquireLock(client, options.lockTimeoutMs ?? 600_000, logger);
     try {
