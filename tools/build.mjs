@@ -53,10 +53,14 @@ async function buildPackage(dir) {
   return jobs.length;
 }
 
+// `node tools/build.mjs tools/bridge`: only the packages named (the bridge's bin builds itself this way,
+// without the Prisma client or the rest of the platform).
+const named = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const dirs = named.length > 0 ? named.map((dir) => join(root, dir)) : packageDirs();
 if (process.argv.includes('--clean')) {
-  for (const dir of packageDirs()) rmSync(join(dir, 'dist'), { recursive: true, force: true });
+  for (const dir of dirs) rmSync(join(dir, 'dist'), { recursive: true, force: true });
 }
-await generatePrismaClient({ onlyIfStale: true });
+if (named.length === 0) await generatePrismaClient({ onlyIfStale: true });
 let compiled = 0;
-for (const dir of packageDirs()) compiled += await buildPackage(dir);
+for (const dir of dirs) compiled += await buildPackage(dir);
 if (process.env.AIRLOCK_BUILD_VERBOSE) console.log(`compiled ${compiled} files`);

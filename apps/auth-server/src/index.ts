@@ -4,6 +4,7 @@ import type { Logger } from '@airlock/observability';
 import type { Infra, StartedApp } from '@airlock/platform';
 import { createAppModule } from './app.module.js';
 import { BootstrapService } from './bootstrap/bootstrap.service.js';
+import type { DemoUpstream } from './bootstrap/demo-upstreams.js';
 import { mountOidc } from './oidc/oidc-mount.js';
 import { OidcProviderRegistry } from './oidc/tenant-providers.service.js';
 
@@ -11,10 +12,12 @@ export interface StartAuthServerOptions {
   config: AuthServerConfig;
   infra: Infra;
   logger: Logger;
+  /** The demo tenant's MCP servers, seeded in embedded mode (the launcher runs them). */
+  demoUpstreams?: readonly DemoUpstream[];
 }
 
 /** Starts the auth server on its port with the shared infra; the launcher and main.ts both call this. */
-export async function startAuthServer({ config, infra, logger }: StartAuthServerOptions): Promise<StartedApp> {
+export async function startAuthServer({ config, infra, logger, demoUpstreams }: StartAuthServerOptions): Promise<StartedApp> {
   const app = await createHttpApp(createAppModule({ config, infra, logger }), {
     name: 'auth-server',
     http: config.http,
@@ -22,7 +25,7 @@ export async function startAuthServer({ config, infra, logger }: StartAuthServer
     readiness: infra.readiness,
   });
   try {
-    const banner = await app.get(BootstrapService).run();
+    const banner = await app.get(BootstrapService).run(demoUpstreams);
     mountOidc(app, app.get(OidcProviderRegistry));
     const url = await listenHttpApp(app, { port: config.port, host: config.http.host });
     return {
@@ -39,3 +42,4 @@ export async function startAuthServer({ config, infra, logger }: StartAuthServer
 
 export { createAppModule } from './app.module.js';
 export type { AppDeps } from './app.module.js';
+export type { DemoUpstream } from './bootstrap/demo-upstreams.js';

@@ -29,6 +29,8 @@ const authShape = {
   AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET: secretString(24).optional(),
   AIRLOCK_DEMO_USER_EMAIL: z.email({ error: 'must be an email address' }).default('demo@airlock.local'),
   AIRLOCK_DEMO_USER_PASSWORD: secretString(8).optional(),
+  /** Where `npm start` runs the demo tenant's `notes` MCP server (loopback only; embedded mode). */
+  AIRLOCK_DEMO_SERVER_PORT: port(3003),
 };
 
 /** Read by the auth server alone. */
@@ -116,6 +118,7 @@ export const authServerConfigSchema = z
         ? { clientId: env.AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID, clientSecret: env.AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET }
         : undefined,
     demoUser: { email: env.AIRLOCK_DEMO_USER_EMAIL, password: env.AIRLOCK_DEMO_USER_PASSWORD },
+    demoServerPort: env.AIRLOCK_DEMO_SERVER_PORT,
     maxTenantProviders: env.AUTH_MAX_TENANT_PROVIDERS,
   }));
 

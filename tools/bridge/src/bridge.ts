@@ -57,13 +57,16 @@ export async function runBridge(options: BridgeOptions): Promise<RunningBridge> 
 
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
-  const close = async () => {
-    await remote.terminateSession().catch(() => undefined);
-    await remote.close().catch(() => undefined);
-    await local.close().catch(() => undefined);
-    await receiver.close();
-    resolveClosed();
-  };
+  // Once: closing the local side fires its onclose, which lands here again.
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await remote.terminateSession().catch(() => undefined);
+      await remote.close().catch(() => undefined);
+      await local.close().catch(() => undefined);
+      await receiver.close();
+      resolveClosed();
+    })());
   local.onmessage = forward;
   remote.onmessage = (message) => void local.send(message);
   remote.onerror = (error) => options.log(`Airlock: ${error.message}`);

@@ -1,6 +1,18 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/**
+ * The redirect URI is part of the client registration, so the port stays the same from run to run: a
+ * random one would register a new client, and ask the user to sign in again, on every start.
+ */
+export const DEFAULT_LOOPBACK_PORT = 47301;
+
+export class LoopbackPortBusyError extends Error {
+  constructor(readonly port: number) {
+    super(`cannot listen on 127.0.0.1:${port} for the sign-in redirect: the port is in use (another bridge?); choose another with --loopback-port`);
+  }
+}
+
 export interface LoopbackReceiver {
   redirectUrl: string;
   /** The next authorization code delivered to the redirect URI (state checked by the caller's flow). */
@@ -25,7 +37,10 @@ export async function startLoopbackReceiver(port = 0): Promise<LoopbackReceiver>
     else waiting?.reject(new Error(`authorization failed: ${error ?? 'no code'}`));
     waiting = undefined;
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new LoopbackPortBusyError(port) : error));
+    server.listen(port, '127.0.0.1', resolve);
+  });
   const { port: bound } = server.address() as AddressInfo;
   return {
     redirectUrl: `http://127.0.0.1:${bound}/callback`,

@@ -129,7 +129,7 @@ describe('full stack: SDK client OAuth through the auth server, gateway, session
   it('serves a local stdio client through the bridge CLI, which signs in with a loopback redirect and keeps tokens 0600', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'airlock-bridge-'));
     const tokenFile = join(dir, 'tokens.json');
-    const transport = new StdioClientTransport({ command: process.execPath, args: [BRIDGE_MAIN, 'connect', stack.serverUrl('web'), '--token-file', tokenFile], stderr: 'pipe' });
+    const transport = new StdioClientTransport({ command: process.execPath, args: [BRIDGE_MAIN, 'connect', stack.serverUrl('web'), '--token-file', tokenFile, '--loopback-port', '0'], stderr: 'pipe' });
     const signedIn = new Promise<void>((resolve, reject) => {
       let seen = '';
       transport.stderr!.on('data', (chunk: Buffer) => {

@@ -1,1 +1,2 @@
-export { formatBanner } from './banner.js';
+export { formatBanner, formatGuide } from './banner.js';
+export type { DemoGuide } from './banner.js';

@@ -102,7 +102,7 @@ describe('launcher when a port is taken', () => {
     try {
       const child = spawn(process.execPath, [launcher], {
         cwd: root,
-        env: cleanEnv({ AIRLOCK_DATA_DIR: dataDir, AUTH_PORT: '0', SESSION_STORE_PORT: String(port), GATEWAY_PORT: '0', LOG_LEVEL: 'warn' }),
+        env: cleanEnv({ AIRLOCK_DATA_DIR: dataDir, AUTH_PORT: '0', SESSION_STORE_PORT: String(port), GATEWAY_PORT: '0', AIRLOCK_DEMO_SERVER_PORT: '0', LOG_LEVEL: 'warn' }),
       });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

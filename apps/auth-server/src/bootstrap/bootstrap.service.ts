@@ -8,6 +8,7 @@ import { OidcProviderRegistry } from '../oidc/tenant-providers.service.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import { TenantDirectory } from '../tenants/tenant-directory.service.js';
 import { UsersService } from '../users/users.service.js';
+import { seedDemoUpstreams, type DemoUpstream } from './demo-upstreams.js';
 
 export const DEMO_TENANT_SLUG = 'demo';
 export const GENERATED_ADMIN_CLIENT_ID = 'airlock-admin';
@@ -19,7 +20,8 @@ function derived(masterKey: Buffer, purpose: string, length: number): string {
 
 /**
  * What must exist before the first request: the `demo` tenant, the platform's `admin` tenant with the
- * bootstrap admin client, signing keys, and in embedded mode a demo user. Idempotent; returns banner
+ * bootstrap admin client, signing keys, and in embedded mode a demo user and the demo MCP servers the
+ * launcher runs (`demoUpstreams`). Idempotent; returns banner
  * lines. Generated credentials are derived from the master key, so a restart prints the same ones.
  */
 @Injectable()
@@ -33,7 +35,7 @@ export class BootstrapService {
     private readonly users: UsersService,
   ) {}
 
-  async run(): Promise<string[]> {
+  async run(demoUpstreams: readonly DemoUpstream[] = []): Promise<string[]> {
     const banner: string[] = [];
     const embedded = this.infra.embedded.database;
 
@@ -68,7 +70,10 @@ export class BootstrapService {
           if (again.rowCount === 0) throw error;
         }
       }
-      banner.push(`demo user        ${email} / ${password} (tenant ${DEMO_TENANT_SLUG})`);
+      // Only a generated password is printed: one the operator chose stays out of logs and terminals.
+      const shown = this.config.demoUser.password ? '(password from AIRLOCK_DEMO_USER_PASSWORD)' : `/ ${password}`;
+      banner.push(`demo user        ${email} ${shown} (tenant ${DEMO_TENANT_SLUG})`);
+      await seedDemoUpstreams(this.infra.pg, demo.id, demoUpstreams);
     }
     return banner;
   }
