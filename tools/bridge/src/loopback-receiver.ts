@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * The redirect URI is part of the client registration, so the port stays the same from run to run: a
- * random one would register a new client, and ask the user to sign in again, on every start.
+ * random one would register a new client, and ask the user to sign in again, on every start. Below 32768
+ * so the kernel never hands it out as an ephemeral port to some other program.
  */
- * Below 32768 so the kernel never hands it out as an ephemeral port to some other program.
 export const DEFAULT_LOOPBACK_PORT = 17301;
 
 export class LoopbackPortBusyError extends Error {
