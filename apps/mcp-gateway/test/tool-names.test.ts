@@ -33,7 +33,7 @@ describe('tool names are matched exactly against the upstream tool list', () => 
     await vault?.stop();
   });
 
-  const textOf = (result: { content?: unknown }) => String((result.content as Array<{ text?: unknown }> | undefined)?.[0]?.text);
+  const textOf = (result: Record<string, unknown>) => String((result['content'] as Array<{ text?: unknown }> | undefined)?.[0]?.text);
 
   async function legacyClient(url: string, scope: string): Promise<Caller> {
     const client = new Client({ name: 'tool-names', version: '1.0.0' });

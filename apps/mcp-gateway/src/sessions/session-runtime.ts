@@ -4,7 +4,7 @@ import type { Logger } from '@airlock/observability';
 import { ErrorCodes, McpRequestError, isNotification, isRequest, isResponse } from '../transport/json-rpc.js';
 import type { JsonRpcId, JsonRpcMessage, JsonRpcRequest } from '../transport/json-rpc.js';
 import { LATEST_PROTOCOL_VERSION } from '../transport/protocol-versions.js';
-import { namespacedName, namespacedUri, splitName, splitUri } from '../upstream/namespacing.js';
+import { namespacedUri, splitName, splitUri } from '../upstream/namespacing.js';
 import { AGGREGATED_LISTS, aggregateList, upstreamPage } from '../upstream/aggregated-list.js';
 import type { AggregatedListKind } from '../upstream/aggregated-list.js';
 import { UpstreamToolList } from '../upstream/upstream-tool-list.js';
