@@ -50,6 +50,8 @@ export interface GatewayTuning {
   /** Audit records per queued job at most, and how long a batch waits to fill (see AuditBatcher). */
   auditBatchMax: number;
   auditFlushMs: number;
+  /** Items of one aggregated list page (tools, prompts, resources, templates) before it paginates. */
+  aggregateListMaxItems: number;
 }
 
 const DEFAULT_TUNING: Omit<GatewayTuning, 'perSessionPerMinute' | 'perTenantPerMinute'> = {
@@ -67,6 +69,7 @@ const DEFAULT_TUNING: Omit<GatewayTuning, 'perSessionPerMinute' | 'perTenantPerM
   stdioLimits: { memoryBytes: 4 * 1024 ** 3, openFiles: 1024, cpuSeconds: 3600 },
   auditBatchMax: 100,
   auditFlushMs: 50,
+  aggregateListMaxItems: 1_000,
 };
 
 export interface StartMcpGatewayOptions {
@@ -125,6 +128,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     logger: logger.child({ component: 'sessions' }),
     idleTimeoutMs: tuning.sessionIdleTimeoutMs,
     sweepMs: tuning.sessionSweepMs,
+    aggregateListMaxItems: tuning.aggregateListMaxItems,
   });
   await host.start();
 
@@ -151,7 +155,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     rateLimiter: new RateLimiter(infra.hot, { perSessionPerMinute: tuning.perSessionPerMinute, perTenantPerMinute: tuning.perTenantPerMinute, windowMs: tuning.rateWindowMs }),
     logger: logger.child({ component: 'mcp-endpoint' }),
     // State handles in the session store (the hot store when sessions are local); retries forwarded to the replica holding the call.
-    modern: new ModernEndpoint({ ...host.upstreamAccess(), audit, isAlive: (id) => bus.isAlive(id), ...(sessionClient ? { stateHandles: sessionClient.stateHandles } : {}) }),
+    modern: new ModernEndpoint({ ...host.upstreamAccess(), audit, aggregateListMaxItems: tuning.aggregateListMaxItems, isAlive: (id) => bus.isAlive(id), ...(sessionClient ? { stateHandles: sessionClient.stateHandles } : {}) }),
   });
 
   const app = await createHttpApp(gatewayRootModule({ directory, urls: { publicUrl: config.publicUrl, authPublicUrl: config.authPublicUrl } }), {

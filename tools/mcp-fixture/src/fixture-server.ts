@@ -28,7 +28,21 @@ export interface FixtureOptions {
   name?: string;
   /** Splits every list into pages of this size (exercises cursor forwarding); unpaginated when absent. */
   pageSize?: number;
+  /**
+   * Behaves like an upstream that normalises tool names: a call's name is trimmed and lower-cased before
+   * it is looked up (`SECRET_OP` and ` secret_op` run `secret_op`), and `secret_op` (a tool tests give a
+   * scope) and `secret_op_runs` (how often it ran in this process) are listed.
+   */
+  normaliseToolNames?: boolean;
 }
+
+/** Runs of `secret_op` in this process (over HTTP every session's server shares it): what reached the upstream. */
+let secretOpRuns = 0;
+
+const SECRET_TOOLS: readonly Tool[] = [
+  { name: 'secret_op', description: 'A tool gateway tests protect with a scope', inputSchema: { type: 'object', properties: {} } },
+  { name: 'secret_op_runs', description: 'How many times secret_op ran in this fixture process', inputSchema: { type: 'object', properties: {} } },
+];
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -83,8 +97,11 @@ export function createFixtureServer(options: FixtureOptions = {}): Server {
     return {};
   });
 
-  const visibleTools = (): Tool[] =>
-    extraToolEnabled ? [...TOOLS, { name: 'extra_tool', description: 'Appears after toggle_extra_tool', inputSchema: { type: 'object' } }] : [...TOOLS];
+  const visibleTools = (): Tool[] => [
+    ...TOOLS,
+    ...(options.normaliseToolNames ? SECRET_TOOLS : []),
+    ...(extraToolEnabled ? [{ name: 'extra_tool', description: 'Appears after toggle_extra_tool', inputSchema: { type: 'object' as const } }] : []),
+  ];
 
   server.setRequestHandler(ListToolsRequestSchema, async (request) => {
     const { page, nextCursor } = paginate(visibleTools(), request.params?.cursor, options.pageSize);
@@ -98,7 +115,15 @@ export function createFixtureServer(options: FixtureOptions = {}): Server {
       if (typeof value !== 'string') throw new McpError(ErrorCode.InvalidParams, `Argument "${key}" must be a string`);
       return value;
     };
-    switch (request.params.name) {
+    const name = options.normaliseToolNames ? request.params.name.trim().toLowerCase() : request.params.name;
+    switch (name) {
+      case 'secret_op':
+        if (!options.normaliseToolNames) break;
+        secretOpRuns += 1;
+        return text('secret done');
+      case 'secret_op_runs':
+        if (!options.normaliseToolNames) break;
+        return text(String(secretOpRuns));
       case 'test_simple_text':
         return text('This is a simple text response for testing.');
       case 'test_image_content':

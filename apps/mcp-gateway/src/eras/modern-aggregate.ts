@@ -1,18 +1,12 @@
 import { ErrorCodes, MetaKeys, SUPPORTED_PROTOCOL_VERSIONS, modernResultFromLegacy } from '@airlock/mcp-protocol';
 import type { ModernRequest } from '@airlock/mcp-protocol';
 import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
-import { aggregatable, decodeCursor, encodeCursor, namespacedName, namespacedUri, splitName, splitUri } from '../upstream/namespacing.js';
+import { aggregatable, namespacedUri, splitName, splitUri } from '../upstream/namespacing.js';
+import { AGGREGATED_LISTS, aggregateList, upstreamPage } from '../upstream/aggregated-list.js';
 import type { BridgeAnswer } from './legacy-upstream-bridge.js';
 
 /** One request to one upstream, whatever its era, answered as one JSON-RPC result or error. */
 export type AskUpstream = (server: UpstreamServerRecord, request: ModernRequest) => Promise<BridgeAnswer>;
-
-const LISTS: Record<string, { key: string; rename: (server: string, item: Record<string, unknown>) => Record<string, unknown> }> = {
-  'tools/list': { key: 'tools', rename: (server, item) => ({ ...item, name: namespacedName(server, String(item['name'])) }) },
-  'prompts/list': { key: 'prompts', rename: (server, item) => ({ ...item, name: namespacedName(server, String(item['name'])) }) },
-  'resources/list': { key: 'resources', rename: (server, item) => ({ ...item, uri: namespacedUri(server, String(item['uri'])) }) },
-  'resources/templates/list': { key: 'resourceTemplates', rename: (server, item) => ({ ...item, uriTemplate: namespacedUri(server, String(item['uriTemplate'])) }) },
-};
 
 const invalid = (message: string): BridgeAnswer => ({ status: 200, error: { code: ErrorCodes.invalidParams, message } });
 const records = (value: unknown): Record<string, unknown>[] => (Array.isArray(value) ? value.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null) : []);
@@ -20,10 +14,16 @@ const records = (value: unknown): Record<string, unknown>[] => (Array.isArray(va
 /**
  * The 2026-07-28 side of the aggregated endpoint `/t/<tenant>/mcp`: the same namespacing as the 2025 path
  * (`<server>__<name>`, `<server>+<uri>`), each request routed to one upstream through the per-server
- * machinery (`ask`). Lists are paged one upstream at a time: the opaque cursor names the upstream and its
- * own cursor; an upstream that fails its list contributes an empty page rather than hiding the others.
+ * machinery (`ask`). Lists hold every upstream's items up to `listMaxItems` a page (aggregated-list.ts);
+ * an upstream that fails its list contributes nothing rather than hiding the others.
  */
-export async function serveAggregated(allServers: UpstreamServerRecord[], request: ModernRequest, ask: AskUpstream, onListFailure: (server: string) => void): Promise<BridgeAnswer> {
+export async function serveAggregated(
+  allServers: UpstreamServerRecord[],
+  request: ModernRequest,
+  ask: AskUpstream,
+  onListFailure: (server: string) => void,
+  listMaxItems: number,
+): Promise<BridgeAnswer> {
   const servers = allServers.filter((server) => aggregatable(server.name));
   const byName = (name: string) => servers.find((server) => server.name === name);
   const params = request.params;
@@ -54,26 +54,18 @@ export async function serveAggregated(allServers: UpstreamServerRecord[], reques
     };
   }
 
-  const list = LISTS[request.method];
+  const list = AGGREGATED_LISTS[request.method];
   if (list) {
-    let index = 0;
-    let upstreamCursor: string | undefined;
-    if (typeof params['cursor'] === 'string') {
-      const decoded = decodeCursor(params['cursor']);
-      if (!decoded || decoded.serverIndex >= servers.length) return invalid('Invalid cursor');
-      index = decoded.serverIndex;
-      upstreamCursor = decoded.upstreamCursor;
-    }
-    const server = servers[index];
-    if (!server) return { status: 200, result: modernResultFromLegacy(request.method, { [list.key]: [] }) };
-    const { cursor: _cursor, ...rest } = params;
-    const answer = await ask(server, { ...request, params: upstreamCursor ? { ...rest, cursor: upstreamCursor } : rest }).catch(() => undefined);
-    const result = answer && 'result' in answer ? answer.result : undefined;
-    if (!result) onListFailure(server.name);
-    const items = records(result?.[list.key]).map((item) => list.rename(server.name, item));
-    const next =
-      typeof result?.['nextCursor'] === 'string' ? encodeCursor(index, result['nextCursor']) : index + 1 < servers.length ? encodeCursor(index + 1, undefined) : undefined;
-    return { status: 200, result: modernResultFromLegacy(request.method, { [list.key]: items, ...(next ? { nextCursor: next } : {}) }) };
+    const { cursor, ...rest } = params;
+    const page = await aggregateList(list, servers.map((server) => server.name), cursor, listMaxItems, async (name, upstreamCursor) => {
+      const server = byName(name)!;
+      const answer = await ask(server, { ...request, params: upstreamCursor ? { ...rest, cursor: upstreamCursor } : rest }).catch(() => undefined);
+      if (answer && 'result' in answer) return upstreamPage(list, answer.result);
+      onListFailure(name);
+      return undefined;
+    });
+    if (page === 'invalid-cursor') return invalid('Invalid cursor');
+    return { status: 200, result: modernResultFromLegacy(request.method, { [list.field]: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) }) };
   }
 
   if (request.method === 'tools/call' || request.method === 'prompts/get') {

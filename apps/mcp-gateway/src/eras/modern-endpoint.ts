@@ -23,6 +23,10 @@ import { LegacyUpstreamBridge } from './legacy-upstream-bridge.js';
 import type { BridgeAnswer, LegacyBridgeDeps } from './legacy-upstream-bridge.js';
 import type { RawResponse } from '../transport/sse-stream-pump.js';
 import { serveAggregated } from './modern-aggregate.js';
+import { DEFAULT_AGGREGATE_LIST_MAX_ITEMS } from '../upstream/aggregated-list.js';
+import { namespacedName } from '../upstream/namespacing.js';
+import { UpstreamToolList } from '../upstream/upstream-tool-list.js';
+import { McpRequestError } from '../transport/json-rpc.js';
 import { openAggregatedListen } from './subscriptions-aggregate.js';
 import { openLegacyListen } from './subscriptions-legacy.js';
 import { openModernListen } from './subscriptions-modern.js';
@@ -57,6 +61,8 @@ export interface ModernEndpointDeps extends LegacyBridgeDeps {
   maxListenStreams?: number;
   /** Where tool calls are audited (the gateway's AuditBatcher), as on the 2025-11-25 path. */
   audit?: { record(event: AuditEvent): void };
+  /** Items of one aggregated list page before it paginates (see aggregated-list.ts). */
+  aggregateListMaxItems?: number;
 }
 
 type Progress = { progress: number; total?: number; message?: string };
@@ -178,11 +184,17 @@ export class ModernEndpoint {
     if (request.method === 'subscriptions/listen' && !(call.server && isModernUpstream(call.server))) return this.listen(call, request);
     const progress = progressResponder(call, request);
     if (!call.server) {
-      const answer = await serveAggregated(await call.servers(), request, (server, sub) => this.ask(call, server, sub, progress.onProgress), (server) =>
-        this.deps.logger.warn({ server }, 'an upstream failed its list on the aggregated endpoint'),
+      const answer = await serveAggregated(
+        await call.servers(),
+        request,
+        (server, sub) => this.ask(call, server, sub, progress.onProgress),
+        (server) => this.deps.logger.warn({ server }, 'an upstream failed its list on the aggregated endpoint'),
+        this.deps.aggregateListMaxItems ?? DEFAULT_AGGREGATE_LIST_MAX_ITEMS,
       );
       return progress.finish(id, answer);
     }
+    const refused = await this.refuseUnlistedTool(call, call.server, request, String(request.params['name']));
+    if (refused) return progress.finish(id, refused);
     const started = Date.now();
     if (isModernUpstream(call.server)) return this.forward(call, call.server, id, request, started);
     const claims = call.auth.claims;
@@ -286,10 +298,37 @@ export class ModernEndpoint {
    * included); progress the upstream reports on the way goes to `onProgress`.
    */
   private async ask(call: ModernCall, server: UpstreamServerRecord, request: ModernRequest, onProgress?: (progress: Progress) => void): Promise<BridgeAnswer> {
+    const refused = await this.refuseUnlistedTool(call, server, request, namespacedName(server.name, String(request.params['name'])));
+    if (refused) return refused;
     const started = Date.now();
     const answer = await this.askUpstream(call, server, request, onProgress);
     this.auditToolCall(call, server.name, request, started, toolCallOutcome(answer));
     return answer;
+  }
+
+  /**
+   * A tools/call whose name the upstream did not list exactly is refused here, before it reaches the
+   * upstream (UpstreamToolList; `shown` is the name as the client sent it). A stateless request has no
+   * upstream link to cache the list on, so it is read for each call: always the upstream's latest.
+   */
+  private async refuseUnlistedTool(call: ModernCall, server: UpstreamServerRecord, request: ModernRequest, shown: string): Promise<BridgeAnswer | undefined> {
+    if (request.method !== 'tools/call') return undefined;
+    const { name: _name, ...bare } = request;
+    // The envelope (`_meta`) stays, so the upstream sees the same client; nothing of the call itself goes with the list.
+    const { progressToken: _progressToken, ...meta } = (request.params['_meta'] ?? {}) as Record<string, unknown>;
+    const tools = new UpstreamToolList(async (cursor) => {
+      const answer = await this.askUpstream(call, server, { ...bare, method: 'tools/list', params: { _meta: meta, ...(cursor ? { cursor } : {}) } });
+      if ('error' in answer) throw Object.assign(new Error('the upstream failed tools/list'), { answer });
+      return answer.result;
+    });
+    try {
+      await tools.require(String(request.params['name']), shown);
+      return undefined;
+    } catch (error) {
+      if (error instanceof McpRequestError) return { status: 200, error: { code: error.code, message: error.message } };
+      const failed = (error as { answer?: BridgeAnswer }).answer;
+      return failed ?? { status: 502, error: { code: ErrorCodes.internalError, message: 'The upstream server is unavailable' } };
+    }
   }
 
   private async askUpstream(call: ModernCall, server: UpstreamServerRecord, request: ModernRequest, onProgress?: (progress: Progress) => void): Promise<BridgeAnswer> {

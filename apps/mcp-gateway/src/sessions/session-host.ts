@@ -19,6 +19,7 @@ import type { GatewaySession, SessionDirectory } from './session-directory.js';
 import { SessionRuntime } from './session-runtime.js';
 import type { RuntimeOutput } from './session-runtime.js';
 import { serialSteps } from './serial-steps.js';
+import { DEFAULT_AGGREGATE_LIST_MAX_ITEMS } from '../upstream/aggregated-list.js';
 
 export interface SessionHostDeps {
   hot: HotStore;
@@ -34,6 +35,8 @@ export interface SessionHostDeps {
   logger: Logger;
   idleTimeoutMs: number;
   sweepMs: number;
+  /** Items of one aggregated list page before it paginates (see aggregated-list.ts). */
+  aggregateListMaxItems?: number;
 }
 
 /**
@@ -175,6 +178,7 @@ export class SessionHost {
           )
           .catch((error: unknown) => logger.warn({ err: error }, 'could not record the tool catalogue')),
       onToolCall: (event) => this.audit(session, event),
+      aggregateListMaxItems: this.deps.aggregateListMaxItems ?? DEFAULT_AGGREGATE_LIST_MAX_ITEMS,
     });
     ref.runtime = runtime;
     this.runtimes.set(session.id, runtime);

@@ -4,7 +4,10 @@ import type { Logger } from '@airlock/observability';
 import { ErrorCodes, McpRequestError, isNotification, isRequest, isResponse } from '../transport/json-rpc.js';
 import type { JsonRpcId, JsonRpcMessage, JsonRpcRequest } from '../transport/json-rpc.js';
 import { LATEST_PROTOCOL_VERSION } from '../transport/protocol-versions.js';
-import { decodeCursor, encodeCursor, namespacedName, namespacedUri, splitName, splitUri } from '../upstream/namespacing.js';
+import { namespacedUri, splitName, splitUri } from '../upstream/namespacing.js';
+import { AGGREGATED_LISTS, aggregateList, upstreamPage } from '../upstream/aggregated-list.js';
+import type { AggregatedListKind } from '../upstream/aggregated-list.js';
+import { UpstreamToolList } from '../upstream/upstream-tool-list.js';
 import type { UpstreamConnection as UpstreamLink } from '../eras/modern-upstream-link.js';
 import type { GatewaySession } from './session-directory.js';
 import { RelatedStreams } from '../upstream/related-stream.js';
@@ -28,20 +31,9 @@ export interface RuntimeHooks {
   logger: Logger;
   onToolsListed(link: UpstreamLink, tools: Array<Record<string, unknown>>): void;
   onToolCall(event: { server: string; tool: string; outcome: 'success' | 'failure'; latencyMs: number }): void;
+  /** Items of one aggregated list page before it paginates. */
+  aggregateListMaxItems: number;
 }
-
-type ListKind = { method: string; field: string; rename: (server: string, item: Record<string, unknown>) => Record<string, unknown> };
-
-const LISTS: Record<string, ListKind> = {
-  'tools/list': { method: 'tools/list', field: 'tools', rename: (s, item) => ({ ...item, name: namespacedName(s, String(item['name'])) }) },
-  'prompts/list': { method: 'prompts/list', field: 'prompts', rename: (s, item) => ({ ...item, name: namespacedName(s, String(item['name'])) }) },
-  'resources/list': { method: 'resources/list', field: 'resources', rename: (s, item) => ({ ...item, uri: namespacedUri(s, String(item['uri'])) }) },
-  'resources/templates/list': {
-    method: 'resources/templates/list',
-    field: 'resourceTemplates',
-    rename: (s, item) => ({ ...item, uriTemplate: namespacedUri(s, String(item['uriTemplate'])) }),
-  },
-};
 
 const CAPABILITY_OF: Record<string, string> = {
   'tools/list': 'tools',
@@ -75,6 +67,8 @@ export class SessionRuntime {
   private readonly related = new RelatedStreams();
   private readonly clientRequests = new Map<string, { resolve: (result: Record<string, unknown>) => void; reject: (error: unknown) => void }>();
   private readonly servers: string[];
+  /** Each upstream's latest tool list: the only names a tools/call may use (see UpstreamToolList). */
+  private readonly toolLists = new Map<string, UpstreamToolList>();
 
   constructor(
     readonly session: GatewaySession,
@@ -229,6 +223,7 @@ export class SessionRuntime {
       const server = this.session.target.server;
       const link = this.link(server);
       const onprogress = this.progressRelay(request, streamId);
+      if (method === 'tools/call') await this.toolList(server, link).require(String(params?.['name']));
       const started = Date.now();
       let result: Record<string, unknown>;
       try {
@@ -244,7 +239,7 @@ export class SessionRuntime {
       return result;
     }
 
-    const list = LISTS[method];
+    const list = AGGREGATED_LISTS[method];
     if (list) return this.aggregateList(list, CAPABILITY_OF[method]!, params?.['cursor']);
 
     switch (method) {
@@ -252,6 +247,7 @@ export class SessionRuntime {
         const target = splitName(String(params?.['name'] ?? ''));
         if (!target) throw new McpRequestError(200, ErrorCodes.invalidParams, `Unknown tool: ${String(params?.['name'])}`);
         const link = this.link(target.server);
+        await this.toolList(target.server, link).require(target.name, String(params?.['name']));
         const onprogress = this.progressRelay(request, streamId);
         const started = Date.now();
         try {
@@ -295,27 +291,31 @@ export class SessionRuntime {
     throw new McpRequestError(200, ErrorCodes.methodNotFound, `Method not found: ${method}`);
   }
 
-  private async aggregateList(list: ListKind, capability: string, cursor: unknown): Promise<Record<string, unknown>> {
-    const servers = this.servers.filter((name) => this.links.get(name)!.capabilities()[capability] !== undefined);
-    let position = { serverIndex: 0, upstreamCursor: undefined as string | undefined };
-    if (cursor !== undefined) {
-      const decoded = typeof cursor === 'string' ? decodeCursor(cursor) : undefined;
-      if (!decoded || decoded.serverIndex >= servers.length) throw new McpRequestError(200, ErrorCodes.invalidParams, 'Invalid cursor');
-      position = decoded;
+  private toolList(server: string, link: UpstreamLink): UpstreamToolList {
+    let list = this.toolLists.get(server);
+    if (!list) {
+      list = new UpstreamToolList((cursor) => link.request('tools/list', cursor ? { cursor } : undefined));
+      this.toolLists.set(server, list);
     }
-    const server = servers[position.serverIndex];
-    if (server === undefined) return { [list.field]: [] };
-    const link = this.link(server);
-    const result = await link.request(list.method, position.upstreamCursor ? { cursor: position.upstreamCursor } : undefined);
-    const items = Array.isArray(result[list.field]) ? (result[list.field] as Array<Record<string, unknown>>) : [];
-    if (list.method === 'tools/list') this.hooks.onToolsListed(link, items);
-    const upstreamNext = typeof result['nextCursor'] === 'string' ? result['nextCursor'] : undefined;
-    const next = upstreamNext
-      ? encodeCursor(position.serverIndex, upstreamNext)
-      : position.serverIndex + 1 < servers.length
-        ? encodeCursor(position.serverIndex + 1, undefined)
-        : undefined;
-    return { [list.field]: items.map((item) => list.rename(server, item)), ...(next ? { nextCursor: next } : {}) };
+    return list;
+  }
+
+  private async aggregateList(list: AggregatedListKind, capability: string, cursor: unknown): Promise<Record<string, unknown>> {
+    const servers = this.servers.filter((name) => this.links.get(name)!.capabilities()[capability] !== undefined);
+    const page = await aggregateList(list, servers, cursor, this.hooks.aggregateListMaxItems, async (server, upstreamCursor) => {
+      const link = this.link(server);
+      try {
+        const answer = upstreamPage(list, await link.request(list.method, upstreamCursor ? { cursor: upstreamCursor } : undefined));
+        if (list.method === 'tools/list') this.hooks.onToolsListed(link, answer.items);
+        return answer;
+      } catch (error) {
+        // One upstream failing its list hides only its own items.
+        this.hooks.logger.warn({ err: error, upstream: server }, 'an upstream failed its list on the aggregated endpoint');
+        return undefined;
+      }
+    });
+    if (page === 'invalid-cursor') throw new McpRequestError(200, ErrorCodes.invalidParams, 'Invalid cursor');
+    return { [list.field]: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   }
 
   private async onClientNotification(method: string, params: Record<string, unknown> | undefined): Promise<void> {
@@ -347,6 +347,7 @@ export class SessionRuntime {
     const streams = this.serverStreams.get(server) ?? [];
     const streamId = this.related.current() ?? streams[streams.length - 1];
     let relayed = params;
+    if (method === 'notifications/tools/list_changed') this.toolLists.get(server)?.invalidate();
     if (this.session.target.kind === 'aggregated' && method === 'notifications/resources/updated' && typeof params?.['uri'] === 'string') {
       relayed = { ...params, uri: namespacedUri(server, params['uri']) };
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregatable, decodeCursor, encodeCursor, namespacedName, namespacedUri, splitName, splitUri } from './namespacing.js';
+import { aggregatable, namespacedName, namespacedUri, splitName, splitUri } from './namespacing.js';
 
 describe('aggregate namespacing', () => {
   it('round-trips tool names and resource URIs, including names that contain the separator', () => {
@@ -18,10 +18,4 @@ describe('aggregate namespacing', () => {
     expect(splitUri('test://static-text')).toBeUndefined();
   });
 
-  it('encodes list cursors opaquely and rejects tampered ones', () => {
-    expect(decodeCursor(encodeCursor(2, 'abc'))).toEqual({ serverIndex: 2, upstreamCursor: 'abc' });
-    expect(decodeCursor(encodeCursor(0, undefined))).toEqual({ serverIndex: 0, upstreamCursor: undefined });
-    expect(decodeCursor('not-a-cursor')).toBeUndefined();
-    expect(decodeCursor(Buffer.from('{"s":-1,"c":null}').toString('base64url'))).toBeUndefined();
-  });
 });

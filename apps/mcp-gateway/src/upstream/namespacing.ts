@@ -25,19 +25,3 @@ export function splitUri(value: string): { server: string; uri: string } | undef
   const server = value.slice(0, at);
   return aggregatable(server) ? { server, uri: value.slice(at + 1) } : undefined;
 }
-
-/** Aggregated list cursor: which server the page comes from and that server's own cursor. */
-export function encodeCursor(serverIndex: number, upstreamCursor: string | undefined): string {
-  return Buffer.from(JSON.stringify({ s: serverIndex, c: upstreamCursor ?? null }), 'utf8').toString('base64url');
-}
-
-export function decodeCursor(cursor: string): { serverIndex: number; upstreamCursor: string | undefined } | undefined {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { s?: unknown; c?: unknown };
-    if (typeof parsed.s !== 'number' || !Number.isInteger(parsed.s) || parsed.s < 0) return undefined;
-    if (parsed.c !== null && typeof parsed.c !== 'string') return undefined;
-    return { serverIndex: parsed.s, upstreamCursor: parsed.c ?? undefined };
-  } catch {
-    return undefined;
-  }
-}
