@@ -236,6 +236,8 @@ export class AdminService {
       client_id_issued_at: Math.floor(Date.now() / 1000),
       response_types: input.grant_types.includes('authorization_code') ? ['code'] : [],
     };
+    // A client_credentials-only client has no redirect URIs (an empty list would be refused as malformed).
+    if (!input.grant_types.includes('authorization_code') && input.redirect_uris.length === 0) delete metadata['redirect_uris'];
     if (input.token_endpoint_auth_method !== 'none') metadata['client_secret'] = randomBytes(32).toString('base64url');
     try {
       await this.registrationGate.validate(tenant, metadata, 'admin');
