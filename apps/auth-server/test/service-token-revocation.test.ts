@@ -138,7 +138,7 @@ describe('client_credentials tokens for an MCP endpoint', () => {
 
 describe('admin API request errors use the documented { error, error_description } shape', () => {
   it('answers a junk cursor with 400 invalid_request', async () => {
-    for (const cursor of ['%25%25%25', 'bm90LWEtY3Vyc29y-', Buffer.from([0xff, 0xfe, 0x00]).toString('base64url'), '!!!']) {
+    for (const cursor of ['%%%', '%25%25%25', 'bm90LWEtY3Vyc29y-', Buffer.from([0xff, 0xfe, 0x00]).toString('base64url'), '!!!']) {
       for (const path of ['/tenants', '/tenants/demo/clients', '/tenants/demo/users', '/tenants/demo/servers']) {
         const answer = await api('GET', `${path}?cursor=${cursor}`);
         expect(answer.status, `${path} ${cursor}`).toBe(400);
