@@ -92,6 +92,13 @@ describe('client_credentials tokens for an MCP endpoint', () => {
     const claims = decodeJwt(String(issued.json['access_token']));
     expect(claims['scope']).toBe('mcp');
     expect(claims['grant_id']).toBe(`cc.${String(claims.jti)}`);
+    // Without `resource`: the tenant's default resource, its aggregated MCP endpoint, with `mcp` too.
+    const implicit = await postForm(`${server.url}/t/demo/token`, { grant_type: 'client_credentials' }, client);
+    expect(implicit.status, JSON.stringify(implicit.json)).toBe(200);
+    expect(decodeJwt(String(implicit.json['access_token']))).toMatchObject({ aud: mcpResource(), scope: 'mcp' });
+    // An explicit scope is kept as asked.
+    const asked = await postForm(`${server.url}/t/demo/token`, { grant_type: 'client_credentials', resource: mcpResource(), scope: 'mcp' }, client);
+    expect(asked.json['scope']).toBe('mcp');
   });
 
   it('deleting the client revokes its tokens (introspection inactive, epoch published, sessions job queued)', async () => {

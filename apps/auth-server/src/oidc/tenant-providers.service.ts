@@ -211,7 +211,7 @@ export class OidcProviderRegistry extends TenantProviders {
     const provider: Provider = new ProviderClass(tenant.issuer, configuration);
     const current = () => tenant;
     provider.use(defaultScopeMiddleware(this.resources, current));
-    provider.use(clientCredentialsScopeMiddleware(this.resources, current));
+    provider.use(clientCredentialsScopeMiddleware(this.resources, current, (clientId) => services.has(clientId)));
     provider.use(registrationScopeMiddleware(new Set(configuration.scopes ?? [])));
     provider.use(registrationAdmissionMiddleware(this.registrationGate, current));
     const publicJwks = publicJwksOf(jwks);
