@@ -2,6 +2,7 @@ import type { AuthServerConfig } from '@airlock/config';
 import { closeHttpApp, createHttpApp, listenHttpApp } from '@airlock/http-server';
 import type { Logger } from '@airlock/observability';
 import type { Infra, StartedApp } from '@airlock/platform';
+import { AdminErrorShapeFilter } from './admin/admin-error.filter.js';
 import { createAppModule } from './app.module.js';
 import { BootstrapService } from './bootstrap/bootstrap.service.js';
 import type { DemoUpstream } from './bootstrap/demo-upstreams.js';
@@ -24,6 +25,8 @@ export async function startAuthServer({ config, infra, logger, demoUpstreams }: 
     logger,
     readiness: infra.readiness,
   });
+  // Registered after the shared filter, so it is asked first (Nest tries the last global filter first).
+  app.useGlobalFilters(new AdminErrorShapeFilter(logger));
   try {
     const banner = await app.get(BootstrapService).run(demoUpstreams);
     mountOidc(app, app.get(OidcProviderRegistry));

@@ -70,6 +70,10 @@ export const createClientRequestSchema = z
   .strict();
 export type CreateClientRequest = z.infer<typeof createClientRequestSchema>;
 
+/** PATCH of a pre-registered client: disabling one revokes every token it holds and refuses it new ones. */
+export const updateClientRequestSchema = z.object({ disabled: z.boolean() }).strict();
+export type UpdateClientRequest = z.infer<typeof updateClientRequestSchema>;
+
 export const upstreamTransportSchema = z.enum(['http', 'stdio']);
 export const upstreamCredentialKindSchema = z.enum(['none', 'static_header', 'client_credentials', 'token_exchange']);
 /** `<name>` in `/t/<tenant>/servers/<name>/mcp` and its tools' namespace. */

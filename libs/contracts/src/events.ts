@@ -21,6 +21,32 @@ export function revokedGrantKey(tenant: string, grantId: string): string {
 }
 export const REVOKED_GRANT_KEY_PATTERN = 'revoked-grant:*';
 
+/**
+ * Published on GRANT_REVOKED_CHANNEL too (one revocation feed, one subscription per replica) when every
+ * token a client holds is revoked at once: the client was deleted or disabled, or an admin revoked it.
+ * Tokens of the client issued at or before `revokedBefore` (their `iat`) are refused; client_credentials
+ * tokens have no grant of their own to revoke, so this is how they die with their client.
+ */
+export const clientRevokedEventSchema = z.object({
+  tenant: z.string(),
+  clientId: z.string(),
+  reason: z.enum(['client_deleted', 'client_disabled', 'admin_revoked', 'tenant_deleted']),
+  /** Epoch seconds: tokens with `iat` <= this are revoked. */
+  revokedBefore: z.number(),
+  /** Epoch seconds after which no token issued before `revokedBefore` can still be valid; the record may go then. */
+  notAfter: z.number(),
+});
+export type ClientRevokedEvent = z.infer<typeof clientRevokedEventSchema>;
+
+/** Hot-store key holding a client's revocation epoch (a ClientRevokedEvent as JSON), kept until `notAfter`. */
+export function revokedClientKey(tenant: string, clientId: string): string {
+  return `revoked-client:${tenant}:${clientId}`;
+}
+export const REVOKED_CLIENT_KEY_PATTERN = 'revoked-client:*';
+
+/** The grant id a client_credentials token carries (it has no oidc-provider Grant): revocable like any grant. */
+export const CLIENT_CREDENTIALS_GRANT_PREFIX = 'cc.';
+
 /** Published by the session store whenever a session stops being usable. */
 export const SESSION_EVENTS_CHANNEL = 'airlock:events:session';
 

@@ -17,6 +17,10 @@ export {
   grantRevokedEventSchema,
   revokedGrantKey,
   REVOKED_GRANT_KEY_PATTERN,
+  clientRevokedEventSchema,
+  revokedClientKey,
+  REVOKED_CLIENT_KEY_PATTERN,
+  CLIENT_CREDENTIALS_GRANT_PREFIX,
   SESSION_EVENTS_CHANNEL,
   sessionEndedEventSchema,
   Queues,
@@ -24,7 +28,7 @@ export {
   CATALOG_CHANGED_CHANNEL,
   catalogChangedEventSchema,
 } from './events.js';
-export type { GrantRevokedEvent, SessionEndedEvent, CatalogChangedEvent } from './events.js';
+export type { ClientRevokedEvent, GrantRevokedEvent, SessionEndedEvent, CatalogChangedEvent } from './events.js';
 export { AUDIT_BATCH_JOB, AUDIT_BATCH_MAX, auditBatchSchema, auditEventSchema, auditOutcomeSchema } from './audit.js';
 export type { AuditBatch, AuditEvent } from './audit.js';
 export {
@@ -62,6 +66,7 @@ export {
   createUserRequestSchema,
   updateUserRequestSchema,
   createClientRequestSchema,
+  updateClientRequestSchema,
   upstreamTransportSchema,
   upstreamCredentialKindSchema,
   upstreamServerNameSchema,
@@ -80,6 +85,7 @@ export type {
   CreateUserRequest,
   UpdateUserRequest,
   CreateClientRequest,
+  UpdateClientRequest,
   CreateUpstreamServerRequest,
   UpdateUpstreamServerRequest,
   PutToolsRequest,

@@ -41,6 +41,8 @@ export const createSessionRequestSchema = z.object({
   subject: z.string().min(1),
   clientId: z.string().min(1),
   grantId: z.string().optional(),
+  /** `iat` of the access token the session is opened with: refused if its client was revoked since (epoch seconds). */
+  tokenIssuedAt: z.number().int().optional(),
   protocolVersion: z.string().optional(),
   clientInfo: z.record(z.string(), z.unknown()).optional(),
   capabilities: z.record(z.string(), z.unknown()).optional(),

@@ -102,6 +102,7 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       registrationAccessTokenHash: 'a'.repeat(64),
       fetchedAt: at('2026-03-01T10:00:00.000Z'),
       staleAt: at('2026-03-01T11:00:00.000Z'),
+      disabledAt: at('2026-03-01T12:00:00.000Z'),
       createdAt: at('2026-03-01T09:00:00.000Z'),
       updatedAt: at('2026-03-01T09:30:00.000Z'),
     };
@@ -115,8 +116,9 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       registrationAccessTokenHash: null,
       fetchedAt: null,
       staleAt: null,
+      disabledAt: null,
     });
-    await expectShape('oauth_clients', read, ['registration_access_token_hash', 'fetched_at', 'stale_at']);
+    await expectShape('oauth_clients', read, ['registration_access_token_hash', 'fetched_at', 'stale_at', 'disabled_at']);
   });
 
   it('Consent', async () => {

@@ -48,6 +48,8 @@ export interface AccessTokenVerifier {
   start(): Promise<void>;
   verify(token: string, options: VerifyOptions): Promise<AccessTokenClaims>;
   isGrantRevoked(tenant: string, grantId: string): boolean;
+  /** True when the client's tokens issued at `issuedAt` or before are revoked (the client was deleted or disabled). */
+  isClientTokenRevoked(tenant: string, clientId: string, issuedAt: number): boolean;
   close(): Promise<void>;
 }
 
@@ -131,6 +133,8 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     const hit = verified.get(token);
     const claims = hit && hit.tenant === tenant && hit.audience === audience && Date.now() < hit.until ? hit.claims : await verifySigned(token, tenant, audience);
     if (claims.grant_id && revoked.has(tenant, claims.grant_id)) throw new TokenError('invalid_token', 'the access token has been revoked');
+    // A deleted or disabled client's tokens (client_credentials ones have no other grant to revoke).
+    if (revoked.isClientTokenRevoked(tenant, claims.client_id, claims.iat)) throw new TokenError('invalid_token', 'the access token has been revoked');
     const required = verifyOptions.requiredScopes ?? [];
     if (required.length > 0) {
       const granted = parseScope(claims.scope);
@@ -181,6 +185,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     start: () => revoked.start(),
     verify,
     isGrantRevoked: (tenant, grantId) => revoked.has(tenant, grantId),
+    isClientTokenRevoked: (tenant, clientId, issuedAt) => revoked.isClientTokenRevoked(tenant, clientId, issuedAt),
     close: () => {
       verified.clear();
       return revoked.close();

@@ -1,4 +1,4 @@
-import { GRANT_REVOKED_CHANNEL, grantRevokedEventSchema, REVOKED_GRANT_KEY_PATTERN } from '@airlock/contracts';
+import { clientRevokedEventSchema, GRANT_REVOKED_CHANNEL, grantRevokedEventSchema, REVOKED_CLIENT_KEY_PATTERN, REVOKED_GRANT_KEY_PATTERN } from '@airlock/contracts';
 import type { HotStore } from '@airlock/redis';
 
 const KEY_PREFIX = REVOKED_GRANT_KEY_PATTERN.replace(/\*$/, '');
@@ -20,9 +20,14 @@ export interface RevokedGrantSetOptions {
  * by `GRANT_REVOKED_CHANNEL` (within a second on every replica) and by rescanning the
  * `revokedGrantKey` markers at start and periodically; an entry goes after its `notAfter`, when no token of
  * the grant can be valid any more.
+ *
+ * The same feed carries client revocations (ClientRevokedEvent, `revokedClientKey` markers): a client's
+ * revocation epoch, before which (by `iat`) every token of the client is refused.
  */
 export class RevokedGrantSet {
   private readonly entries = new Map<string, number>();
+  /** (tenant, client) -> { revokedBefore, notAfter }. */
+  private readonly clients = new Map<string, { revokedBefore: number; notAfter: number }>();
   private readonly nowSeconds: () => number;
   private unsubscribe: (() => Promise<void>) | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -106,7 +111,41 @@ export class RevokedGrantSet {
     return this.entries.size;
   }
 
+  /** True when the client's tokens issued at `issuedAt` (epoch seconds, the token's `iat`) or before are revoked. */
+  isClientTokenRevoked(tenant: string, clientId: string, issuedAt: number): boolean {
+    const key = entryKey(tenant, clientId);
+    const entry = this.clients.get(key);
+    if (!entry) return false;
+    if (entry.notAfter < this.nowSeconds()) {
+      this.clients.delete(key);
+      return false;
+    }
+    return issuedAt <= entry.revokedBefore;
+  }
+
+  /** Keeps the latest epoch: a later revocation covers everything an earlier one did. */
+  addClient(tenant: string, clientId: string, revokedBefore: number, notAfter: number): void {
+    const key = entryKey(tenant, clientId);
+    const existing = this.clients.get(key);
+    this.clients.set(key, { revokedBefore: Math.max(revokedBefore, existing?.revokedBefore ?? 0), notAfter: Math.max(notAfter, existing?.notAfter ?? 0) });
+  }
+
   async resync(): Promise<void> {
+    await Promise.all([this.resyncGrants(), this.resyncClients()]);
+  }
+
+  private async resyncClients(): Promise<void> {
+    const keys = await this.options.hot.scan(REVOKED_CLIENT_KEY_PATTERN);
+    const values = keys.length > 0 ? await this.options.hot.mget(keys) : [];
+    for (const value of values) {
+      const event = parseClientEvent(value ?? null);
+      if (event) this.addClient(event.tenant, event.clientId, event.revokedBefore, event.notAfter);
+    }
+    const now = this.nowSeconds();
+    for (const [key, entry] of this.clients) if (entry.notAfter < now) this.clients.delete(key);
+  }
+
+  private async resyncGrants(): Promise<void> {
     const keys = await this.options.hot.scan(REVOKED_GRANT_KEY_PATTERN);
     const values = keys.length > 0 ? await this.options.hot.mget(keys) : [];
     const now = this.nowSeconds();
@@ -136,7 +175,9 @@ export class RevokedGrantSet {
 
   private onMessage(message: string): void {
     const event = parseEvent(message);
-    if (event) this.add(event.tenant, event.grantId, event.notAfter);
+    if (event) return this.add(event.tenant, event.grantId, event.notAfter);
+    const client = parseClientEvent(message);
+    if (client) this.addClient(client.tenant, client.clientId, client.revokedBefore, client.notAfter);
   }
 }
 
@@ -155,6 +196,16 @@ function parseEvent(raw: string | null) {
   if (!raw) return undefined;
   try {
     const result = grantRevokedEventSchema.safeParse(JSON.parse(raw));
+    return result.success ? result.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseClientEvent(raw: string | null) {
+  if (!raw) return undefined;
+  try {
+    const result = clientRevokedEventSchema.safeParse(JSON.parse(raw));
     return result.success ? result.data : undefined;
   } catch {
     return undefined;

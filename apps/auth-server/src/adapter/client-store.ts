@@ -32,7 +32,8 @@ export class ClientStore {
 
   async find(tenantId: string, clientId: string): Promise<Record<string, unknown> | undefined> {
     const { rows } = await this.pg.query<{ metadata: Record<string, unknown> }>(
-      'SELECT metadata FROM oauth_clients WHERE tenant_id = $1 AND client_id = $2',
+      // A disabled client does not exist for oidc-provider: no tokens, no authorization (invalid_client).
+      'SELECT metadata FROM oauth_clients WHERE tenant_id = $1 AND client_id = $2 AND disabled_at IS NULL',
       [tenantId, clientId],
     );
     const metadata = rows[0]?.metadata;

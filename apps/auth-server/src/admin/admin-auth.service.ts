@@ -2,9 +2,11 @@ import { HttpException, Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { AuthServerConfig } from '@airlock/config';
-import { ACCESS_TOKEN_JWT_TYPE, issuerUrl, parseScope, Scopes } from '@airlock/contracts';
+import { ACCESS_TOKEN_JWT_TYPE, issuerUrl, parseScope, revokedGrantKey, Scopes } from '@airlock/contracts';
+import type { Infra } from '@airlock/platform';
 import { assertNoAccessTokenInQuery, bearerFromAuthorizationHeader, challengeForTokenError, TokenError } from '@airlock/token-verifier';
-import { AUTH_CONFIG } from '../oidc/ports.js';
+import { isClientTokenRevoked } from '../oidc/client-revocation.service.js';
+import { AUTH_CONFIG, INFRA } from '../oidc/ports.js';
 import { adminApiAudience } from '../oidc/resource-catalog.service.js';
 import { OidcProviderRegistry } from '../oidc/tenant-providers.service.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
@@ -20,13 +22,15 @@ export interface AdminCaller {
  * Bearer authentication for `/admin/v1` (RFC 6750): an RFC 9068 access token from the `admin` tenant's
  * issuer, for the admin API audience, with the `admin` scope. Verified locally against the admin tenant's
  * keys. A missing or bad token is 401 with a `WWW-Authenticate` challenge; a good token without the scope
- * is 403 `insufficient_scope`.
+ * is 403 `insufficient_scope`. A revoked token (RFC 7009, its grant marked revoked) or one of a revoked
+ * client is 401 at once: two hot-store reads per call, so there is no propagation delay here.
  */
 @Injectable()
 export class AdminAuth {
   constructor(
     private readonly registry: OidcProviderRegistry,
     @Inject(AUTH_CONFIG) private readonly config: AuthServerConfig,
+    @Inject(INFRA) private readonly infra: Infra,
   ) {}
 
   async authenticate(request: FastifyRequest, reply: FastifyReply): Promise<AdminCaller> {
@@ -35,6 +39,7 @@ export class AdminAuth {
       const token = bearerFromAuthorizationHeader(request.headers.authorization);
       if (!token) throw new TokenError('invalid_token', 'an access token is required');
       const claims = await this.verify(token);
+      await this.assertNotRevoked(claims);
       if (!parseScope(typeof claims['scope'] === 'string' ? claims['scope'] : undefined).has(Scopes.admin)) {
         throw new TokenError('insufficient_scope', 'the admin API needs the admin scope', { requiredScopes: [Scopes.admin] });
       }
@@ -45,6 +50,16 @@ export class AdminAuth {
       void reply.header('www-authenticate', challengeForTokenError(hadToken ? error : undefined, { scope: [Scopes.admin] }));
       throw new HttpException({ error: error.code, error_description: error.description }, error.status);
     }
+  }
+
+  private async assertNotRevoked(claims: JWTPayload): Promise<void> {
+    const grantId = claims['grant_id'];
+    const clientId = claims['client_id'];
+    const [grantRevoked, clientRevoked] = await Promise.all([
+      typeof grantId === 'string' ? this.infra.hot.get(revokedGrantKey(ADMIN_TENANT_SLUG, grantId)).then((marker) => marker !== null) : false,
+      typeof clientId === 'string' ? isClientTokenRevoked(this.infra.hot, ADMIN_TENANT_SLUG, clientId, claims.iat ?? 0) : false,
+    ]);
+    if (grantRevoked || clientRevoked) throw new TokenError('invalid_token', 'the access token has been revoked');
   }
 
   private async verify(token: string): Promise<JWTPayload> {

@@ -12,6 +12,7 @@ import {
   setRegistrationPolicyRequestSchema,
   setToolScopesRequestSchema,
   tenantSlugSchema,
+  updateClientRequestSchema,
   updateTenantRequestSchema,
   updateUpstreamServerRequestSchema,
   updateUserRequestSchema,
@@ -190,6 +191,15 @@ export class AdminController {
   async getClient(@Param('tenant') tenant: string, @Param('clientId') clientId: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.caller(req, reply);
     return this.admin.getClient(slugOf(tenant), clientId);
+  }
+
+  @Patch('tenants/:tenant/clients/:clientId')
+  async updateClient(@Param('tenant') tenant: string, @Param('clientId') clientId: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const caller = await this.caller(req, reply);
+    const patch = parse(updateClientRequestSchema, body);
+    const updated = await this.admin.updateClient(slugOf(tenant), clientId, patch);
+    await this.audit.record(caller, tenant, 'admin.client.update', clientId, { disabled: patch.disabled });
+    return updated;
   }
 
   @Delete('tenants/:tenant/clients/:clientId')

@@ -3,6 +3,7 @@ import type { Infra } from '@airlock/platform';
 import type { RegistrationPolicy } from '@airlock/contracts';
 import { inTransaction } from '../database/transaction.js';
 import { INFRA } from '../oidc/ports.js';
+import { AdminError } from './admin.errors.js';
 
 // The admin API's reads and writes, in plain pg. Lists are keyset-paginated on a unique text column
 // (slug, email, client id, name): the cursor is that value of the last item, base64url-encoded.
@@ -34,6 +35,7 @@ export interface ClientRow {
   clientId: string;
   kind: string;
   metadata: Record<string, unknown>;
+  disabled: boolean;
   createdAt: Date;
 }
 
@@ -60,7 +62,15 @@ export interface ToolView {
 }
 
 const encodeCursor = (value: string) => Buffer.from(value, 'utf8').toString('base64url');
-const decodeCursor = (cursor: string | undefined) => (cursor ? Buffer.from(cursor, 'base64url').toString('utf8') : undefined);
+/** A cursor this API did not hand out (not canonical base64url of UTF-8 text without NUL) is the client's error, not a 500. */
+function decodeCursor(cursor: string | undefined): string | undefined {
+  if (!cursor) return undefined;
+  const value = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : undefined;
+  if (value === undefined || value.includes('\u0000') || value.includes('\ufffd') || encodeCursor(value) !== cursor) {
+    throw new AdminError('invalid_request', 'cursor: not a cursor this API returned');
+  }
+  return value;
+}
 
 function page<T>(rows: T[], limit: number, key: (row: T) => string): Page<T> {
   const items = rows.slice(0, limit);
@@ -183,7 +193,7 @@ export class AdminRepository {
 
   async listClients(tenantId: string, limit: number, cursor: string | undefined): Promise<Page<ClientRow>> {
     const { rows } = await this.pg.query<ClientRow>(
-      `SELECT client_id AS "clientId", kind, metadata, created_at AS "createdAt" FROM oauth_clients
+      `SELECT client_id AS "clientId", kind, metadata, disabled_at IS NOT NULL AS disabled, created_at AS "createdAt" FROM oauth_clients
        WHERE tenant_id = $1 AND client_id > $2 ORDER BY client_id LIMIT $3`,
       [tenantId, decodeCursor(cursor) ?? '', limit + 1],
     );
@@ -192,7 +202,7 @@ export class AdminRepository {
 
   async findClient(tenantId: string, clientId: string): Promise<ClientRow | undefined> {
     const { rows } = await this.pg.query<ClientRow>(
-      `SELECT client_id AS "clientId", kind, metadata, created_at AS "createdAt" FROM oauth_clients WHERE tenant_id = $1 AND client_id = $2`,
+      `SELECT client_id AS "clientId", kind, metadata, disabled_at IS NOT NULL AS disabled, created_at AS "createdAt" FROM oauth_clients WHERE tenant_id = $1 AND client_id = $2`,
       [tenantId, clientId],
     );
     return rows[0];
@@ -203,6 +213,14 @@ export class AdminRepository {
     const result = await this.pg.query(
       `INSERT INTO oauth_clients (tenant_id, client_id, kind, metadata, updated_at) VALUES ($1, $2, 'admin', $3, now()) ON CONFLICT DO NOTHING`,
       [tenantId, clientId, JSON.stringify(metadata)],
+    );
+    return result.rowCount === 1;
+  }
+
+  async setClientDisabled(tenantId: string, clientId: string, disabled: boolean): Promise<boolean> {
+    const result = await this.pg.query(
+      `UPDATE oauth_clients SET disabled_at = CASE WHEN $3 THEN coalesce(disabled_at, now()) ELSE NULL END, updated_at = now() WHERE tenant_id = $1 AND client_id = $2`,
+      [tenantId, clientId, disabled],
     );
     return result.rowCount === 1;
   }

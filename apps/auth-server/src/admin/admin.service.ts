@@ -8,6 +8,7 @@ import type {
   CreateUserRequest,
   PutToolsRequest,
   RegistrationPolicy,
+  UpdateClientRequest,
   UpdateTenantRequest,
   UpdateUpstreamServerRequest,
   UpdateUserRequest,
@@ -19,6 +20,7 @@ import { sealClientMetadata } from '../adapter/client-store.js';
 import { SigningKeyRepository } from '../keys/signing-key.repository.js';
 import { LoginSessions } from '../login-sessions/login-sessions.service.js';
 import { AUTH_SERVER_CLIENT_ID } from '../login-sessions/session-store.client.js';
+import { ClientRevocationEffects } from '../oidc/client-revocation.service.js';
 import { GrantRevocationEffects } from '../oidc/grant-revocation.service.js';
 import { ClientMetadataError, GrantRevoker, INFRA, LOGGER, RegistrationPolicyGate, type GrantRevocationReason, type TenantRecord } from '../oidc/ports.js';
 import { DatabaseResourceCatalog } from '../oidc/resource-catalog.service.js';
@@ -37,7 +39,7 @@ const CLOCK_SKEW_SECONDS = 60;
 /** Client metadata as the admin API shows it: never a secret. */
 export function clientView(row: ClientRow): Record<string, unknown> {
   const metadata = Object.fromEntries(Object.entries(row.metadata).filter(([key]) => key !== 'client_secret' && key !== 'registration_access_token'));
-  return { ...metadata, client_id: row.clientId, kind: row.kind, created_at: row.createdAt };
+  return { ...metadata, client_id: row.clientId, kind: row.kind, disabled: row.disabled, created_at: row.createdAt };
 }
 
 
@@ -60,6 +62,7 @@ export class AdminService {
     private readonly registrationGate: RegistrationPolicyGate,
     private readonly catalog: DatabaseResourceCatalog,
     private readonly revocationEffects: GrantRevocationEffects,
+    private readonly clientRevocation: ClientRevocationEffects,
     private readonly logins: LoginSessions,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
@@ -233,6 +236,8 @@ export class AdminService {
       client_id_issued_at: Math.floor(Date.now() / 1000),
       response_types: input.grant_types.includes('authorization_code') ? ['code'] : [],
     };
+    // A client_credentials-only client has no redirect URIs (an empty list would be refused as malformed).
+    if (!input.grant_types.includes('authorization_code') && input.redirect_uris.length === 0) delete metadata['redirect_uris'];
     if (input.token_endpoint_auth_method !== 'none') metadata['client_secret'] = randomBytes(32).toString('base64url');
     try {
       await this.registrationGate.validate(tenant, metadata, 'admin');
@@ -258,6 +263,19 @@ export class AdminService {
     if (!(await this.repository.findClient(tenant.id, clientId))) throw notFound('client');
     await this.revokeGrants(tenant, { clientId }, 'client_deleted');
     await this.repository.deleteClient(tenant.id, clientId);
+    // After the row is gone (no new tokens): every token it still holds, client_credentials ones included.
+    await this.clientRevocation.apply(tenant, clientId, 'client_deleted');
+  }
+
+  /** Disabling refuses the client new tokens (it stops existing for oidc-provider) and revokes those it holds. */
+  async updateClient(slug: string, clientId: string, patch: UpdateClientRequest): Promise<Record<string, unknown>> {
+    const tenant = await this.tenant(slug);
+    if (!(await this.repository.setClientDisabled(tenant.id, clientId, patch.disabled))) throw notFound('client');
+    if (patch.disabled) {
+      await this.revokeGrants(tenant, { clientId }, 'admin_revoked');
+      await this.clientRevocation.apply(tenant, clientId, 'client_disabled');
+    }
+    return this.getClient(slug, clientId);
   }
 
   // Upstream servers and tools -----------------------------------------------------------------------

@@ -1,8 +1,9 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type Provider from 'oidc-provider';
-import { ACCESS_TOKEN_JWT_TYPE, revokedGrantKey } from '@airlock/contracts';
+import { ACCESS_TOKEN_JWT_TYPE, CLIENT_CREDENTIALS_GRANT_PREFIX, revokedGrantKey } from '@airlock/contracts';
 import type { HotStore } from '@airlock/redis';
+import { isClientTokenRevoked } from './client-revocation.service.js';
 import type { TenantRecord } from './ports.js';
 
 export interface JwtTokenEndpointsDeps {
@@ -49,7 +50,14 @@ export function jwtTokenEndpointsMiddleware(deps: JwtTokenEndpointsDeps) {
       return undefined;
     }
     const grantId = claims['grant_id'];
-    if (typeof grantId === 'string') {
+    const clientId = claims['client_id'];
+    // A deleted or disabled client's tokens die with it, client_credentials ones included.
+    if (typeof clientId === 'string' && typeof claims.iat === 'number' && (await isClientTokenRevoked(deps.hot, deps.tenant.slug, clientId, claims.iat))) return undefined;
+    // A client_credentials token's grant id is its own (`cc.<jti>`): there is no Grant, only the revoked marker.
+    const ownGrant = typeof grantId === 'string' && grantId === `${CLIENT_CREDENTIALS_GRANT_PREFIX}${String(claims.jti)}` && claims['act'] === undefined;
+    if (ownGrant) {
+      if (await deps.hot.get(revokedGrantKey(deps.tenant.slug, grantId))) return undefined;
+    } else if (typeof grantId === 'string') {
       // Replay, reuse and user revocation all destroy the grant: its JWTs die with it.
       const grant = await deps.provider.Grant.find(grantId);
       // An exchanged token (RFC 8693, `act` = the gateway) names the gateway as client, not the grant's.

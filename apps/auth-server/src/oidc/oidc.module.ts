@@ -5,6 +5,7 @@ import { ClientMetadataModule } from '../client-metadata/client-metadata.module.
 import { RegistrationPolicyModule } from '../registration-policy/registration-policy.module.js';
 import { TenantDirectory } from '../tenants/tenant-directory.service.js';
 import { UsersModule } from '../users/users.module.js';
+import { ClientRevocationEffects } from './client-revocation.service.js';
 import { GrantRevocationEffects } from './grant-revocation.service.js';
 import { ProviderGrantRevoker } from './grant-revoker.service.js';
 import { GrantRevoker, ResourceCatalog, TenantProviders } from './ports.js';
@@ -18,6 +19,7 @@ import { OidcProviderRegistry } from './tenant-providers.service.js';
     DatabaseResourceCatalog,
     { provide: ResourceCatalog, useExisting: DatabaseResourceCatalog },
     GrantRevocationEffects,
+    ClientRevocationEffects,
     OidcProviderRegistry,
     { provide: TenantProviders, useExisting: OidcProviderRegistry },
     ProviderGrantRevoker,
@@ -25,6 +27,6 @@ import { OidcProviderRegistry } from './tenant-providers.service.js';
     AuthJobRunner,
     ArtifactSweep,
   ],
-  exports: [AuthJobRunner, ArtifactSweep, TenantDirectory, TenantProviders, OidcProviderRegistry, ResourceCatalog, DatabaseResourceCatalog, GrantRevoker, GrantRevocationEffects],
+  exports: [AuthJobRunner, ArtifactSweep, TenantDirectory, TenantProviders, OidcProviderRegistry, ResourceCatalog, DatabaseResourceCatalog, GrantRevoker, GrantRevocationEffects, ClientRevocationEffects],
 })
 export class OidcModule {}

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC, type ClientMetadata, type JWK } from 'oidc-provider';
-import { Scopes } from '@airlock/contracts';
+import { CLIENT_CREDENTIALS_GRANT_PREFIX, Scopes } from '@airlock/contracts';
 import type { AdapterFactory } from 'oidc-provider';
 import { loggedOutPage, logoutPage } from '../interactions/logout-views.js';
 import { PAGE_HEADERS } from '../interactions/page-headers.js';
@@ -99,8 +99,13 @@ export function buildProviderConfiguration(deps: ProviderConfigDeps): Configurat
     issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.kind === 'AuthorizationCode',
     expiresWithSession: async () => false,
     // Keeps what the token already carries (token exchange sets `act`); oidc-provider replaces `extra` with this.
-    extraTokenClaims: async (_ctx, token) =>
-      token.kind === 'AccessToken' && token.grantId ? { ...(token.extra ?? {}), grant_id: token.grantId } : undefined,
+    // A client_credentials token has no Grant: `cc.<jti>` gives it a grant id of its own, so revoking it
+    // (RFC 7009) takes the same path to every resource server as revoking a user's grant.
+    extraTokenClaims: async (_ctx, token) => {
+      if (token.kind === 'AccessToken' && token.grantId) return { ...(token.extra ?? {}), grant_id: token.grantId };
+      if (token.kind === 'ClientCredentials' && token.jti) return { ...(token.extra ?? {}), grant_id: `${CLIENT_CREDENTIALS_GRANT_PREFIX}${token.jti}` };
+      return undefined;
+    },
     clientBasedCORS: (_ctx, origin, client) =>
       origin !== 'null' && client.clientAuthMethod === 'none' && (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin),
     allowOmittingSingleRegisteredRedirectUri: false,

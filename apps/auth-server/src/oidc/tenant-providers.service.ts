@@ -14,6 +14,7 @@ import { registrationAdmissionMiddleware, registrationMetadataValidator, REGISTR
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import { BoundedCache } from '../tenants/bounded-cache.js';
 import { TenantDirectory } from '../tenants/tenant-directory.service.js';
+import { clientCredentialsScopeMiddleware } from './client-credentials-scope.middleware.js';
 import { defaultScopeMiddleware } from './default-scope.middleware.js';
 import { registrationScopeMiddleware } from './registration-scope.middleware.js';
 import { jwtTokenEndpointsMiddleware, publicJwksOf } from './jwt-token-endpoints.middleware.js';
@@ -210,6 +211,7 @@ export class OidcProviderRegistry extends TenantProviders {
     const provider: Provider = new ProviderClass(tenant.issuer, configuration);
     const current = () => tenant;
     provider.use(defaultScopeMiddleware(this.resources, current));
+    provider.use(clientCredentialsScopeMiddleware(this.resources, current, (clientId) => services.has(clientId)));
     provider.use(registrationScopeMiddleware(new Set(configuration.scopes ?? [])));
     provider.use(registrationAdmissionMiddleware(this.registrationGate, current));
     const publicJwks = publicJwksOf(jwks);

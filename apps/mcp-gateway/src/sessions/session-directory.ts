@@ -16,7 +16,11 @@ export interface GatewaySession {
   createdAt: string;
 }
 
-export type NewGatewaySession = Omit<GatewaySession, 'id' | 'createdAt'> & { upstreams: string[] };
+export type NewGatewaySession = Omit<GatewaySession, 'id' | 'createdAt'> & {
+  upstreams: string[];
+  /** The access token's `iat`: the session store refuses a session whose client was revoked after it. */
+  tokenIssuedAt?: number | undefined;
+};
 
 /**
  * Where MCP sessions live. Production: the session store (through libs/session-client), so sessions

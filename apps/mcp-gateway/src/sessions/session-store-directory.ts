@@ -101,6 +101,7 @@ export class SessionStoreDirectory implements SessionDirectory {
       subject: fields.subject,
       clientId: fields.clientId,
       ...(fields.grantId ? { grantId: fields.grantId } : {}),
+      ...(fields.tokenIssuedAt !== undefined ? { tokenIssuedAt: fields.tokenIssuedAt } : {}),
       protocolVersion: fields.protocolVersion,
       capabilities: fields.clientCapabilities,
       ...(fields.clientInfo ? { clientInfo: fields.clientInfo } : {}),

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
-import { aggregatedMcpUrl, serverMcpUrl, tenantSlugSchema } from '@airlock/contracts';
+import { aggregatedMcpUrl, Scopes, serverMcpUrl, tenantSlugSchema } from '@airlock/contracts';
 import { detectEra, isModernRevision } from '@airlock/mcp-protocol';
 import type { Logger } from '@airlock/observability';
 import { AuthRefusal, BearerAuth } from '../auth/bearer-auth.js';
@@ -266,6 +266,8 @@ export class McpEndpointHandler {
     const body = await readBody(request, this.deps.options.bodyLimitBytes);
     const parsed = parseLoosely(body);
     if (detectEra({ httpMethod: 'POST', header: (name) => headerOf(request, name), body: parsed }) === 'modern') {
+      // 2026-07-28 has no initialize: every request is the first, and each needs the `mcp` scope.
+      requireMcpScope(resource, auth);
       const closed = new AbortController();
       response.once('close', () => {
         if (!response.writableFinished) closed.abort();
@@ -297,6 +299,7 @@ export class McpEndpointHandler {
     if (initRequest) {
       if (batch) throw new McpRequestError(400, ErrorCodes.invalidRequest, 'Invalid Request: initialize cannot be part of a batch');
       if (!initialize) throw new McpRequestError(400, ErrorCodes.invalidRequest, 'Invalid Request: the session is already initialized');
+      requireMcpScope(resource, auth);
       await this.rateLimit(route.tenant, undefined);
       return this.initialize(response, route, tenant, auth, initRequest);
     }
@@ -420,6 +423,7 @@ export class McpEndpointHandler {
       subject: auth.claims.sub,
       clientId: auth.claims.client_id,
       grantId: auth.claims.grant_id,
+      tokenIssuedAt: auth.claims.iat,
       target: route.target,
       protocolVersion,
       clientCapabilities: (params['capabilities'] ?? {}) as Record<string, unknown>,
@@ -465,4 +469,12 @@ export class McpEndpointHandler {
     void this.modern.close().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'closing bridged upstream sessions failed'));
     for (const pump of [...this.pumps]) pump.closeForRetry(this.deps.options.retryMs);
   }
+}
+
+/**
+ * Opening a session (and every 2026-07-28 request) needs the `mcp` scope: a token granted only other
+ * scopes (a client_credentials token that asked for none, say) is 403 insufficient_scope (RFC 6750 3.1).
+ */
+function requireMcpScope(resource: string, auth: AuthOutcome): void {
+  if (!auth.scopes.has(Scopes.mcp)) throw BearerAuth.insufficientScope(resource, [Scopes.mcp]);
 }

@@ -8,6 +8,8 @@ export const SessionJobs = {
   /** Batched last-seen stamps. */
   seen: 'session.seen',
   grantRevoked: 'grant.revoked',
+  /** Enqueued by the auth server when a client is deleted or disabled (data: ClientRevokedEvent). */
+  clientRevoked: 'client.revoked',
   expirySweep: 'sessions.expiry-sweep',
 } as const;
 

@@ -1,4 +1,4 @@
-import { grantRevokedEventSchema, Queues } from '@airlock/contracts';
+import { clientRevokedEventSchema, grantRevokedEventSchema, Queues } from '@airlock/contracts';
 import type { Job, QueueBackend, QueueWorker } from '@airlock/queue';
 import type { Logger } from '@airlock/observability';
 import type { AuditWriter } from '../audit/audit.writer.js';
@@ -79,6 +79,21 @@ export class SessionJobsWorker {
           endedAt,
         );
         this.logger.info({ tenant: event.tenant, revoked, durableOnly: durableOnly.length }, 'sessions of a revoked grant ended');
+        return;
+      }
+      case SessionJobs.clientRevoked: {
+        const event = clientRevokedEventSchema.parse(job.data);
+        const reason = `client_revoked:${event.reason}`;
+        const revoked = await this.sessions.revokeBy(event.tenant, 'client', event.clientId, reason, {});
+        const endedAt = new Date().toISOString();
+        const durableOnly = await this.durable.endByClient(event.tenant, event.clientId, reason, endedAt);
+        await this.sessions.auditRevocations(
+          durableOnly.map((session) => ({ ...session, tenant: event.tenant })),
+          reason,
+          {},
+          endedAt,
+        );
+        this.logger.info({ tenant: event.tenant, revoked, durableOnly: durableOnly.length }, 'sessions of a revoked client ended');
         return;
       }
       case SessionJobs.expirySweep:

@@ -102,6 +102,17 @@ export class SessionDurableRepository {
     );
   }
 
+  /** Ends every still-active durable session of a client (some may have no live record any more). */
+  async endByClient(tenant: string, clientId: string, reason: string, endedAt: string): Promise<Array<Pick<Session, 'id' | 'subject' | 'clientId' | 'grantId'>>> {
+    const tenantId = await this.tenants.idOf(tenant);
+    const { rows } = await this.pg.query<{ id: string; subject: string; client_id: string; grant_id: string | null }>(
+      `UPDATE sessions SET state = 'revoked', ended_reason = $3, ended_at = $4
+       WHERE tenant_id = $1 AND client_id = $2 AND state = 'active' RETURNING id, subject, client_id, grant_id`,
+      [tenantId, clientId, reason, endedAt],
+    );
+    return rows.map((row) => ({ id: row.id, subject: row.subject, clientId: row.client_id, ...(row.grant_id ? { grantId: row.grant_id } : {}) }));
+  }
+
   /** Ends every still-active durable session of a grant (some may have no live record any more). */
   async endByGrant(tenant: string, grantId: string, reason: string, endedAt: string): Promise<Array<Pick<Session, 'id' | 'subject' | 'clientId'>>> {
     const tenantId = await this.tenants.idOf(tenant);

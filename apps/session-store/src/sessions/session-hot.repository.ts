@@ -1,4 +1,4 @@
-import { revokedGrantKey } from '@airlock/contracts';
+import { clientRevokedEventSchema, revokedClientKey, revokedGrantKey } from '@airlock/contracts';
 import type { Session } from '@airlock/contracts';
 import type { HotStore } from '@airlock/redis';
 import { parseHotSession as parse, serializeHotSession } from '@airlock/session-client';
@@ -54,6 +54,22 @@ export class SessionHotRepository {
   /** The auth server's marker for a revoked grant (kept until the grant's last token expires). */
   async isGrantRevoked(tenant: string, grantId: string): Promise<boolean> {
     return (await this.hot.get(revokedGrantKey(tenant, grantId))) !== null;
+  }
+
+  /**
+   * Whether the client was revoked (deleted, disabled) at or after `tokenIssuedAt`; without it, whether it
+   * was revoked at all within its tokens' lifetime (the marker lives that long).
+   */
+  async isClientRevoked(tenant: string, clientId: string, tokenIssuedAt: number | undefined): Promise<boolean> {
+    const raw = await this.hot.get(revokedClientKey(tenant, clientId));
+    if (raw === null) return false;
+    if (tokenIssuedAt === undefined) return true;
+    try {
+      const event = clientRevokedEventSchema.safeParse(JSON.parse(raw));
+      return !event.success || tokenIssuedAt <= event.data.revokedBefore;
+    } catch {
+      return true;
+    }
   }
 
   async members(tenant: string, kind: SessionIndexKind, value: string): Promise<string[]> {

@@ -84,6 +84,9 @@ export class SessionsService {
       if (request.grantId && (await this.deps.hot.isGrantRevoked(tenant, request.grantId))) {
         throw new SessionsError('invalid_request', 'the grant of this session has been revoked');
       }
+      if (await this.deps.hot.isClientRevoked(tenant, request.clientId, request.tokenIssuedAt)) {
+        throw new SessionsError('invalid_request', 'the client of this session has been revoked');
+      }
       await this.deps.hot.put(hot, hotTtlMs(session, now));
     });
     try {
