@@ -1,26 +1,13 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { LookupFunction } from 'node:net';
 import { Agent, request } from 'undici';
+import { HostResolver, isForbiddenAddress, isLoopbackAddress } from '@airlock/egress';
+import type { ResolvedAddress } from '@airlock/egress';
 import { isLoopbackHostname } from '../registration-policy/redirect-uri-rules.js';
-import { isForbiddenAddress, isLoopbackAddress } from './address-policy.js';
 
-export interface ResolvedAddress {
-  address: string;
-  family: 4 | 6;
-}
-
-/** DNS, behind a seam so tests can answer for names they do not own. */
-export abstract class HostResolver {
-  abstract resolve(hostname: string): Promise<ResolvedAddress[]>;
-}
-
-export class SystemHostResolver extends HostResolver {
-  override async resolve(hostname: string): Promise<ResolvedAddress[]> {
-    const results = await dnsLookup(hostname, { all: true, verbatim: true });
-    return results.map((r) => ({ address: r.address, family: r.family === 6 ? 6 : 4 }));
-  }
-}
+// The address classification and DNS seam live in @airlock/egress, shared with the upstream policy.
+export { HostResolver, SystemHostResolver } from '@airlock/egress';
+export type { ResolvedAddress } from '@airlock/egress';
 
 export interface SafeFetchOptions {
   maxBytes: number;

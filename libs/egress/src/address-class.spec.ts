@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isForbiddenAddress } from './address-policy.js';
+import { isForbiddenAddress } from './address-class.js';
 
 describe('isForbiddenAddress', () => {
   it.each([
