@@ -93,11 +93,19 @@ export class EgressPolicy {
     this.ownByName = settings.ownServices.map(parseHostPort);
   }
 
-  /** Vets a URL now (registration): its name, then every address its host resolves to. */
+  /**
+   * Vets a URL now (registration): its name, then every address its host resolves to. A name that does
+   * not resolve here passes: the gateway may see other DNS than the auth server, and it checks again on
+   * every connection, where an unresolvable name is refused.
+   */
   async checkUrl(raw: string): Promise<void> {
     const url = URL.parse(raw);
     if (!url || !/^https?:$/.test(url.protocol)) throw new EgressRefusedError('bad_url', 'not an http(s) URL');
-    await this.vet(url.hostname, defaultPort(url));
+    try {
+      await this.vet(url.hostname, defaultPort(url));
+    } catch (error) {
+      if (!(error instanceof EgressRefusedError && error.reason === 'dns')) throw error;
+    }
   }
 
   /**

@@ -105,6 +105,8 @@ async function startGateway(
     GATEWAY_PUBLIC_URL: world.publicUrl,
     AUTH_PUBLIC_URL: world.issuerBase,
     LOG_LEVEL: 'warn',
+    // Fixture upstreams listen on the loopback: allowed explicitly, as an operator would (never by default).
+    AIRLOCK_UPSTREAM_ALLOW_CIDRS: '127.0.0.1/32',
     ...world.env,
   });
   const infra: Infra = {
