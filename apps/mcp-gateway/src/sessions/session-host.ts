@@ -178,7 +178,9 @@ export class SessionHost {
     }
     if (session.target.kind === 'server' && links.size === 0) {
       const refused = egressRefusalMessage(failed[0]?.error);
-      throw Object.assign(new Error(`upstream ${session.target.server} is unavailable${refused ? `: ${refused}` : ''}`), { code: ErrorCodes.internalError });
+      throw Object.assign(new Error(`upstream ${session.target.server} is unavailable${refused ? `: ${refused}` : ''}`, { cause: failed[0]?.error }), {
+        code: ErrorCodes.internalError,
+      });
     }
     const runtime = new SessionRuntime(session, links, {
       output: this.output(session.id),
