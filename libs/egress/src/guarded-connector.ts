@@ -5,7 +5,7 @@ import type { EgressPolicy } from './egress-policy.js';
 import type { ResolvedAddress } from './host-resolver.js';
 
 /** A `lookup` that answers with the one address already vetted: what is checked is what is connected to. */
-function pinnedLookup(address: ResolvedAddress): LookupFunction {
+export function pinnedLookup(address: ResolvedAddress): LookupFunction {
   return ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
     if (options?.all) callback(null, [{ address: address.address, family: address.family }]);
     else callback(null, address.address, address.family);
@@ -25,6 +25,15 @@ export function egressConnector(policy: EgressPolicy, options: buildConnector.Bu
       (error: Error) => callback(error, null),
     );
   };
+}
+
+/**
+ * An Agent whose connections all go to one address the caller vetted (`EgressPolicy.vet`) for one
+ * request: for callers that follow redirects themselves and vet each hop before connecting.
+ */
+export function pinnedAgent(address: ResolvedAddress, options: Omit<Agent.Options, 'connect'> & { connectTimeoutMs?: number } = {}): Agent {
+  const { connectTimeoutMs, ...agentOptions } = options;
+  return new Agent({ ...agentOptions, connect: { lookup: pinnedLookup(address), ...(connectTimeoutMs ? { timeout: connectTimeoutMs } : {}) } });
 }
 
 /** An undici Agent whose every connection goes through the policy. */

@@ -4,4 +4,4 @@ export { HostResolver, SystemHostResolver } from './host-resolver.js';
 export type { ResolvedAddress } from './host-resolver.js';
 export { EgressPolicy, EgressRefusedError, defaultPort, egressRefusalOf, parseCidr, parseHostPort } from './egress-policy.js';
 export type { EgressRefusalReason, EgressSettings } from './egress-policy.js';
-export { egressAgent, egressConnector, egressFetch } from './guarded-connector.js';
+export { egressAgent, egressConnector, egressFetch, pinnedAgent, pinnedLookup } from './guarded-connector.js';
