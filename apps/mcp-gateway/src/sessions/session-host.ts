@@ -8,8 +8,7 @@ import { SseEventLog } from '../transport/sse-event-log.js';
 import type { TenantDirectory, UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
 import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
-import { egressRefusalOf } from '@airlock/egress';
-import { egressRefusalMessage } from '../upstream/upstream-egress.js';
+import { egressRefusalMessage, upstreamFailureFields } from '../upstream/upstream-egress.js';
 import type { UpstreamEgress } from '../upstream/upstream-egress.js';
 import type { StdioLauncher } from '../upstream/stdio-launcher.js';
 import { UpstreamLink } from '../upstream/upstream-link.js';
@@ -172,9 +171,8 @@ export class SessionHost {
     const failed = results.flatMap((result, index) => (result.status === 'rejected' ? [{ server: servers[index]!.name, error: result.reason as unknown }] : []));
     for (const failure of failed) {
       // A policy refusal is an operator matter, logged as such (no stack); anything else keeps its error.
-      const refusal = egressRefusalOf(failure.error);
-      if (refusal) logger.warn({ upstream: failure.server, reason: refusal.message }, 'upstream connection refused by the egress policy');
-      else logger.warn({ upstream: failure.server, err: failure.error }, 'upstream connection failed');
+      const fields = upstreamFailureFields(failure.error);
+      logger.warn({ upstream: failure.server, ...fields }, 'egress' in fields ? 'upstream connection refused by the egress policy' : 'upstream connection failed');
     }
     if (session.target.kind === 'server' && links.size === 0) {
       const refused = egressRefusalMessage(failed[0]?.error);

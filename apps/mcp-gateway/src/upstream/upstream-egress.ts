@@ -24,3 +24,9 @@ export function createUpstreamEgress(settings: EgressSettings, resolver?: HostRe
 export function egressRefusalMessage(error: unknown): string | undefined {
   return egressRefusalOf(error) ? "the upstream's address is not allowed by the gateway's egress policy" : undefined;
 }
+
+/** Log fields for an upstream failure: a policy refusal by its reason (no stack), anything else as the error. */
+export function upstreamFailureFields(error: unknown): { reason: string; egress: 'refused' } | { err: unknown } {
+  const refusal = egressRefusalOf(error);
+  return refusal ? { reason: refusal.message, egress: 'refused' } : { err: error };
+}
