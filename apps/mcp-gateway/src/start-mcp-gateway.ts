@@ -19,12 +19,16 @@ import { ModernEndpoint } from './eras/modern-endpoint.js';
 import { hostName, loopbackHostNames } from './transport/request-validation.js';
 import { SseEventLog } from './transport/sse-event-log.js';
 import { UpstreamCredentials } from './upstream/upstream-credentials.js';
+import { createUpstreamEgress } from './upstream/upstream-egress.js';
+import type { HostResolver } from '@airlock/egress';
 import { StdioLauncher } from './upstream/stdio-launcher.js';
 import type { StdioLimits } from './upstream/stdio-launcher.js';
 
 /** Knobs with production defaults; tests lower some of them. */
 export interface GatewayTuning {
   bodyLimitBytes: number;
+  /** DNS for the upstream address policy (tests answer for names they do not own); the system's by default. */
+  egressResolver?: HostResolver;
   /** How long tenants, servers and tool scopes are cached when no `CATALOG_CHANGED_CHANNEL` event drops them first. */
   catalogCacheMs: number;
   sessionIdleTimeoutMs: number;
@@ -115,13 +119,15 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
   await registry.start();
   const bus = new ReplicaBus(infra.hot);
   const audit = new AuditBatcher(infra.queues, logger.child({ component: 'audit' }), { maxRecords: tuning.auditBatchMax, flushMs: tuning.auditFlushMs });
+  const egress = createUpstreamEgress(config.egress, tuning.egressResolver);
   const host = new SessionHost({
     hot: infra.hot,
     log,
     registry,
     bus,
     directory,
-    credentials: new UpstreamCredentials({ authBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl, masterKey: infra.masterKey }),
+    credentials: new UpstreamCredentials({ authBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl, masterKey: infra.masterKey, egressFetch: egress.fetch }),
+    egress,
     audit,
     stdio: new StdioLauncher(tuning.stdioLimits),
     masterKey: infra.masterKey,

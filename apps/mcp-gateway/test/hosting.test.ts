@@ -9,6 +9,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { ListPromptsResultSchema, ToolListChangedNotificationSchema, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { Queues } from '@airlock/contracts';
+import { TcpProxy } from '@airlock/testing';
 import type { AuditBatch, AuditEvent } from '@airlock/contracts';
 import { FIXTURE_MAIN, startFixtureProcess, startGatewayWorld } from './support/gateway-harness.js';
 import type { FixtureProcess, GatewayWorld } from './support/gateway-harness.js';
@@ -87,6 +88,7 @@ async function startSdkUpstream(json: boolean) {
 describe('hosting upstream servers', () => {
   let world: GatewayWorld;
   let paged: FixtureProcess;
+  let upstreamAs: TcpProxy;
   let fragile: FixtureProcess;
   let webId: string;
   const audited: AuditEvent[] = [];
@@ -97,6 +99,11 @@ describe('hosting upstream servers', () => {
     paged = await startFixtureProcess(['--page-size', '4']);
     webId = await world.addUpstream({ name: 'web', transport: 'http', url: paged.url });
     await world.addUpstream({ name: 'local', transport: 'stdio', command: process.execPath, args: [FIXTURE_MAIN, '--stdio', '--page-size', '5'] });
+    // The upstream's authorization server, reached on its own port: the issuer's own address is the gateway's
+    // auth server, which the egress policy never lets a tenant's token URL name.
+    const issuerUrl = new URL(world.issuer.issuer(world.tenant));
+    upstreamAs = new TcpProxy(issuerUrl.hostname, Number(issuerUrl.port));
+    await upstreamAs.start();
     world.issuer.registerClient(world.tenant, { clientId: 'gateway-at-upstream', secret: 'upstream-client-secret', scopes: ['upstream:read'] });
     await world.addUpstream({ name: 'keyed', transport: 'http', url: paged.url, credentialKind: 'static_header', secrets: { header: { name: 'x-api-key', value: 'static-secret-value' } } });
     await world.addUpstream({
@@ -104,7 +111,7 @@ describe('hosting upstream servers', () => {
       transport: 'http',
       url: paged.url,
       credentialKind: 'client_credentials',
-      secrets: { tokenUrl: `${world.issuer.issuer(world.tenant)}/token`, clientId: 'gateway-at-upstream', clientSecret: 'upstream-client-secret', scope: 'upstream:read' },
+      secrets: { tokenUrl: `${issuerUrl.protocol}//${issuerUrl.hostname}:${upstreamAs.port}${issuerUrl.pathname}/token`, clientId: 'gateway-at-upstream', clientSecret: 'upstream-client-secret', scope: 'upstream:read' },
     });
     // Registered up front: the gateway caches a tenant's server list for a few seconds.
     fragile = await startFixtureProcess();
@@ -120,6 +127,7 @@ describe('hosting upstream servers', () => {
   afterAll(async () => {
     await world?.close();
     await paged?.stop();
+    await upstreamAs?.stop();
     await fragile?.stop();
     for (const { upstream } of sdkUpstreams) await upstream.close();
   });

@@ -117,6 +117,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       GATEWAY_PUBLIC_URL: gatewayUrl,
       SESSION_STORE_PORT: String(sessionPort),
       SESSION_STORE_URL: sessionStoreUrl,
+      // Fixture upstreams listen on the loopback: allowed explicitly (the platform's own ports stay refused).
+      AIRLOCK_UPSTREAM_ALLOW_CIDRS: '127.0.0.1/32',
       AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID: ADMIN.id,
       AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET: ADMIN.secret,
       GATEWAY_RATE_LIMIT_PER_TENANT_PER_MINUTE: UNLIMITED,

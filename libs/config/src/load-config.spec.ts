@@ -24,6 +24,28 @@ describe('loadConfig', () => {
     expect(config.http).toEqual({ host: '127.0.0.1', tls: undefined, h2c: false });
   });
 
+  it('parses the egress allow-lists once and lists Airlock\'s own services for the auth server and the gateway', () => {
+    const env = {
+      AIRLOCK_UPSTREAM_ALLOW_CIDRS: '10.0.0.0/8, 192.168.1.0/24',
+      AIRLOCK_UPSTREAM_ALLOW_HOSTS: 'mcp.internal:8443,notes.corp',
+      SESSION_STORE_URL: 'http://store.internal:7002',
+      AUTH_INTERNAL_URL: 'http://auth.internal:3000',
+      DATABASE_URL: 'postgresql://u@db.internal/airlock',
+      REDIS_URL: 'redis://cache.internal:6380',
+    };
+    for (const schema of [gatewayConfigSchema, authServerConfigSchema]) {
+      const { egress } = loadConfig(schema, env);
+      expect(egress.allowCidrs).toEqual(['10.0.0.0/8', '192.168.1.0/24']);
+      expect(egress.allowHosts).toEqual(['mcp.internal:8443', 'notes.corp']);
+      expect(egress.ownServices).toEqual(
+        expect.arrayContaining(['store.internal:7002', 'auth.internal:3000', 'localhost:3001', '127.0.0.1:3001', 'db.internal:5432', 'cache.internal:6380']),
+      );
+    }
+    expect(loadConfig(gatewayConfigSchema, {}).egress).toMatchObject({ allowCidrs: [], allowHosts: [] });
+    const error = errorOf(() => loadConfig(gatewayConfigSchema, { AIRLOCK_UPSTREAM_ALLOW_CIDRS: '10.0.0.0/33', AIRLOCK_UPSTREAM_ALLOW_HOSTS: 'http://x/' }));
+    expect(error.issues.map((issue) => issue.key)).toEqual(['AIRLOCK_UPSTREAM_ALLOW_CIDRS', 'AIRLOCK_UPSTREAM_ALLOW_HOSTS']);
+  });
+
   it('names every bad key at once and never echoes a value', () => {
     const error = errorOf(() =>
       loadConfig(platformConfigSchema, {

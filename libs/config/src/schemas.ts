@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { boolean, httpUrl, logLevel, masterKey, port, positiveInt, postgresUrl, redisUrl, secretString } from './pieces.js';
 
@@ -61,6 +62,50 @@ const sessionStoreShape = {
   SESSION_STORE_URL: httpUrl.optional(),
 };
 
+// --- egress (upstream address policy) -----------------------------------------------------------------
+// Kept in one block: which loopback/private targets tenants' upstreams may reach, and Airlock's own
+// endpoints, which they never may. Read by the auth server (registration) and the gateway (connect time).
+
+const commaList = z.string().transform((v) => v.split(',').map((item) => item.trim()).filter(Boolean));
+
+const egressShape = {
+  /** CIDRs (or bare addresses) whose loopback/private addresses upstreams may use, e.g. `10.0.0.0/8,192.168.1.0/24`. */
+  AIRLOCK_UPSTREAM_ALLOW_CIDRS: commaList
+    .refine((items) => items.every(isCidr), { error: 'must be a comma-separated list of CIDRs (10.0.0.0/8, fd00::/8)' })
+    .prefault(''),
+  /** `host` or `host:port` names whose loopback/private addresses upstreams may use, e.g. `mcp.internal:8443,notes.corp`. */
+  AIRLOCK_UPSTREAM_ALLOW_HOSTS: commaList
+    .refine((items) => items.every((item) => /^(?:\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/i.test(item)), { error: 'must be a comma-separated list of host or host:port' })
+    .prefault(''),
+};
+
+function isCidr(entry: string): boolean {
+  const [network = '', prefix, extra] = entry.split('/');
+  const family = isIP(network);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+type EgressEnv = z.output<z.ZodObject<typeof egressShape>>;
+
+const hostPort = (url: string | undefined, fallbackPort: number): string[] => {
+  const parsed = url ? URL.parse(url) : null;
+  if (!parsed) return [];
+  return [`${parsed.hostname}:${parsed.port || fallbackPort}`];
+};
+
+/** The egress policy's settings; `ownServices` lists every endpoint of Airlock itself (host:port). */
+function egress(env: EgressEnv & Partial<RuntimeEnv & HttpEnv>, own: { urls: string[]; listenPorts: number[] }) {
+  const ownServices = new Set<string>([
+    ...own.urls.flatMap((url) => hostPort(url, url.startsWith('https:') ? 443 : 80)),
+    ...own.listenPorts.map((port) => `${env.HOST ?? '127.0.0.1'}:${port}`),
+    ...hostPort(env.DATABASE_URL, 5432),
+    ...hostPort(env.REDIS_URL, 6379),
+  ]);
+  return { allowHosts: env.AIRLOCK_UPSTREAM_ALLOW_HOSTS, allowCidrs: env.AIRLOCK_UPSTREAM_ALLOW_CIDRS, ownServices: [...ownServices] };
+}
+
 type RuntimeEnv = z.output<z.ZodObject<typeof runtimeShape>>;
 type HttpEnv = z.output<z.ZodObject<typeof httpShape>>;
 
@@ -80,6 +125,27 @@ function http(env: HttpEnv) {
     host: env.HOST,
     tls: env.TLS_CERT_FILE && env.TLS_KEY_FILE ? { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE } : undefined,
     h2c: env.HTTP2_CLEARTEXT,
+  };
+}
+
+/** Every URL and listen port of the three services, as the config names them. */
+function ownEndpoints(env: {
+  AUTH_PORT: number;
+  AUTH_PUBLIC_URL?: string | undefined;
+  AUTH_INTERNAL_URL?: string | undefined;
+  GATEWAY_PORT: number;
+  GATEWAY_PUBLIC_URL?: string | undefined;
+  SESSION_STORE_PORT: number;
+  SESSION_STORE_URL?: string | undefined;
+}) {
+  return {
+    urls: [
+      publicUrl(env.AUTH_PUBLIC_URL, env.AUTH_PORT),
+      env.AUTH_INTERNAL_URL ?? publicUrl(env.AUTH_PUBLIC_URL, env.AUTH_PORT),
+      publicUrl(env.GATEWAY_PUBLIC_URL, env.GATEWAY_PORT),
+      publicUrl(env.SESSION_STORE_URL, env.SESSION_STORE_PORT),
+    ],
+    listenPorts: [env.AUTH_PORT, env.GATEWAY_PORT, env.SESSION_STORE_PORT].filter((port) => port > 0),
   };
 }
 
@@ -103,7 +169,7 @@ function adminPairCheck(
 }
 
 export const authServerConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...sessionStoreShape, ...gatewayShape })
+  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...sessionStoreShape, ...gatewayShape, ...egressShape })
   .superRefine(tlsPairCheck)
   .superRefine(adminPairCheck)
   .transform((env) => ({
@@ -120,6 +186,7 @@ export const authServerConfigSchema = z
     demoUser: { email: env.AIRLOCK_DEMO_USER_EMAIL, password: env.AIRLOCK_DEMO_USER_PASSWORD },
     demoServerPort: env.AIRLOCK_DEMO_SERVER_PORT,
     maxTenantProviders: env.AUTH_MAX_TENANT_PROVIDERS,
+    egress: egress(env, ownEndpoints(env)),
   }));
 
 export const sessionStoreConfigSchema = z
@@ -135,7 +202,7 @@ export const sessionStoreConfigSchema = z
   }));
 
 export const gatewayConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...gatewayShape, ...gatewayLimitsShape, ...authShape, ...sessionStoreShape })
+  .object({ ...runtimeShape, ...httpShape, ...gatewayShape, ...gatewayLimitsShape, ...authShape, ...sessionStoreShape, ...egressShape })
   .superRefine(tlsPairCheck)
   .transform((env) => ({
     ...runtime(env),
@@ -149,11 +216,12 @@ export const gatewayConfigSchema = z
       perTenantPerMinute: env.GATEWAY_RATE_LIMIT_PER_TENANT_PER_MINUTE,
       perSessionPerMinute: env.GATEWAY_RATE_LIMIT_PER_SESSION_PER_MINUTE,
     },
+    egress: egress(env, ownEndpoints(env)),
   }));
 
 /** Everything the three apps need; what the launcher parses when it runs them in one process. */
 export const platformConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...gatewayShape, ...gatewayLimitsShape, ...sessionStoreShape })
+  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...gatewayShape, ...gatewayLimitsShape, ...sessionStoreShape, ...egressShape })
   .superRefine(tlsPairCheck)
   .superRefine(adminPairCheck);
 
@@ -162,3 +230,4 @@ export type SessionStoreConfig = z.output<typeof sessionStoreConfigSchema>;
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 export type RuntimeConfig = ReturnType<typeof runtime>;
 export type HttpConfig = ReturnType<typeof http>;
+export type EgressConfig = ReturnType<typeof egress>;

@@ -8,11 +8,12 @@ import { AdminAuth } from './admin-auth.service.js';
 import { AdminController } from './admin.controller.js';
 import { AdminRepository } from './admin.repository.js';
 import { AdminService } from './admin.service.js';
+import { UpstreamAddressCheck } from './upstream-address-check.js';
 
 /** The admin API at /admin/v1. */
 @Module({
   imports: [OidcModule, UsersModule, RegistrationPolicyModule, LoginSessionsModule],
   controllers: [AdminController],
-  providers: [AdminAuth, AdminAudit, AdminRepository, AdminService],
+  providers: [AdminAuth, AdminAudit, AdminRepository, AdminService, UpstreamAddressCheck],
 })
 export class AdminModule {}

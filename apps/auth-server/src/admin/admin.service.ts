@@ -30,6 +30,7 @@ import { TenantDirectory } from '../tenants/tenant-directory.service.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { UsersService } from '../users/users.service.js';
 import { AdminError, isUniqueViolation, notFound } from './admin.errors.js';
+import { UpstreamAddressCheck } from './upstream-address-check.js';
 import { AdminRepository, type ClientRow, type Page, type ToolView, type UpstreamServerView } from './admin.repository.js';
 
 /** How long a retired signing key stays published: past the longest-lived token it signed (ID tokens: 1 h). */
@@ -64,6 +65,7 @@ export class AdminService {
     private readonly revocationEffects: GrantRevocationEffects,
     private readonly clientRevocation: ClientRevocationEffects,
     private readonly logins: LoginSessions,
+    private readonly upstreamAddresses: UpstreamAddressCheck,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.keys = registry.keys;
@@ -292,6 +294,7 @@ export class AdminService {
 
   async createServer(slug: string, input: CreateUpstreamServerRequest) {
     const tenant = await this.tenant(slug);
+    await this.upstreamAddresses.check(input);
     const created = await this.repository.createServer(tenant.id, {
       name: input.name,
       transport: input.transport,
@@ -309,6 +312,7 @@ export class AdminService {
 
   async updateServer(slug: string, name: string, patch: UpdateUpstreamServerRequest) {
     const tenant = await this.tenant(slug);
+    await this.upstreamAddresses.check(patch);
     const secretsEncrypted =
       patch.secrets === undefined ? undefined : patch.secrets === null ? null : sealSecret(this.infra.masterKey, JSON.stringify(patch.secrets), upstreamSecretContext(tenant.id, name));
     const updated = await this.repository.updateServer(tenant.id, name, { ...patch, secretsEncrypted });

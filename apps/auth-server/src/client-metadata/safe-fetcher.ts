@@ -1,26 +1,12 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
-import type { LookupFunction } from 'node:net';
-import { Agent, request } from 'undici';
+import { request } from 'undici';
+import { defaultPort, EgressPolicy, EgressRefusedError, HostResolver, pinnedAgent } from '@airlock/egress';
+import type { ResolvedAddress } from '@airlock/egress';
 import { isLoopbackHostname } from '../registration-policy/redirect-uri-rules.js';
-import { isForbiddenAddress, isLoopbackAddress } from './address-policy.js';
 
-export interface ResolvedAddress {
-  address: string;
-  family: 4 | 6;
-}
-
-/** DNS, behind a seam so tests can answer for names they do not own. */
-export abstract class HostResolver {
-  abstract resolve(hostname: string): Promise<ResolvedAddress[]>;
-}
-
-export class SystemHostResolver extends HostResolver {
-  override async resolve(hostname: string): Promise<ResolvedAddress[]> {
-    const results = await dnsLookup(hostname, { all: true, verbatim: true });
-    return results.map((r) => ({ address: r.address, family: r.family === 6 ? 6 : 4 }));
-  }
-}
+// Address classification, vetting, pinning and the DNS seam live in @airlock/egress, shared with the
+// upstream address policy; this fetcher adds the CIMD rules (https only, redirects followed by hand).
+export { HostResolver, SystemHostResolver } from '@airlock/egress';
+export type { ResolvedAddress } from '@airlock/egress';
 
 export interface SafeFetchOptions {
   maxBytes: number;
@@ -69,10 +55,18 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
  * `lookup`), so a DNS answer that changes between check and connect (rebinding) is never used.
  */
 export class SafeFetcher {
+  /** Only public addresses: no allow-list (a client id URL is anyone's choice). */
+  private readonly strict: EgressPolicy;
+  /** Development and tests: the initial hop may also reach the loopback. */
+  private readonly loopback: EgressPolicy;
+
   constructor(
-    private readonly resolver: HostResolver,
+    resolver: HostResolver,
     private readonly options: SafeFetchOptions,
-  ) {}
+  ) {
+    this.strict = new EgressPolicy({ allowHosts: [], allowCidrs: [], ownServices: [] }, resolver);
+    this.loopback = new EgressPolicy({ allowHosts: [], allowCidrs: ['127.0.0.0/8', '::1/128'], ownServices: [] }, resolver);
+  }
 
   async get(url: string, headers: Record<string, string>): Promise<SafeFetchResult> {
     const signal = AbortSignal.timeout(this.options.timeoutMs);
@@ -102,34 +96,19 @@ export class SafeFetcher {
       throw new SafeFetchError('scheme', hop === 0 ? 'URL must use https' : 'redirect to a non-https URL refused');
     }
 
-    let addresses: ResolvedAddress[];
-    const literal = isIP(hostname);
-    if (literal) {
-      addresses = [{ address: hostname, family: literal === 6 ? 6 : 4 }];
-    } else {
-      try {
-        addresses = await this.resolver.resolve(hostname);
-      } catch {
-        throw new SafeFetchError('dns', 'host name does not resolve');
-      }
-      if (addresses.length === 0) throw new SafeFetchError('dns', 'host name does not resolve');
-    }
     // Every answer must be acceptable: an attacker's DNS can mix a public and a private address.
-    for (const { address } of addresses) {
-      if (isForbiddenAddress(address) && !(loopbackException && isLoopbackAddress(address))) {
-        throw new SafeFetchError('forbidden_address', hop === 0 ? 'host resolves to a forbidden address' : 'redirect to a forbidden address refused');
-      }
+    try {
+      return { url, address: await (loopbackException ? this.loopback : this.strict).vet(hostname, defaultPort(url)) };
+    } catch (error) {
+      if (!(error instanceof EgressRefusedError)) throw error;
+      if (error.reason === 'dns') throw new SafeFetchError('dns', 'host name does not resolve');
+      throw new SafeFetchError('forbidden_address', hop === 0 ? 'host resolves to a forbidden address' : 'redirect to a forbidden address refused');
     }
-    return { url, address: addresses[0]! };
   }
 
   private async fetchPinned(url: URL, address: ResolvedAddress, headers: Record<string, string>, signal: AbortSignal): Promise<SafeFetchResult> {
-    const pinned = ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
-      if (options?.all) callback(null, [{ address: address.address, family: address.family }]);
-      else callback(null, address.address, address.family);
-    }) as unknown as LookupFunction;
-    const agent = new Agent({
-      connect: { lookup: pinned, timeout: this.options.timeoutMs },
+    const agent = pinnedAgent(address, {
+      connectTimeoutMs: this.options.timeoutMs,
       headersTimeout: this.options.timeoutMs,
       bodyTimeout: this.options.timeoutMs,
       pipelining: 0,

@@ -20,6 +20,7 @@ import type { HotStore } from '@airlock/redis';
 import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
 import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
+import type { UpstreamEgress } from '../upstream/upstream-egress.js';
 import type { StdioLauncher } from '../upstream/stdio-launcher.js';
 import { UpstreamLink } from '../upstream/upstream-link.js';
 import { ParkedCallForwarding } from './parked-call-forwarding.js';
@@ -29,6 +30,7 @@ import type { ParkedCallHandles } from './parked-call-handles.js';
 
 export interface LegacyBridgeDeps {
   credentials: UpstreamCredentials;
+  egress: UpstreamEgress;
   masterKey: Buffer;
   logger: Logger;
   hot: HotStore;
@@ -208,6 +210,7 @@ export class LegacyUpstreamBridge {
       server,
       secrets: openUpstreamSecrets(this.deps.masterKey, server),
       credentials: this.deps.credentials,
+      egress: this.deps.egress,
       caller: { tenant: caller.tenant, userToken: () => token.current },
       stdio: this.deps.stdio,
       // The upstream may ask for what a new-era client can answer through input_required.

@@ -19,6 +19,7 @@ import type { AuthOutcome } from '../auth/bearer-auth.js';
 import type { TenantRecord, UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
 import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
+import { upstreamFailureFields } from '../upstream/upstream-egress.js';
 import { LegacyUpstreamBridge } from './legacy-upstream-bridge.js';
 import type { BridgeAnswer, LegacyBridgeDeps } from './legacy-upstream-bridge.js';
 import type { RawResponse } from '../transport/sse-stream-pump.js';
@@ -209,7 +210,7 @@ export class ModernEndpoint {
         ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
       });
     } catch (error) {
-      this.deps.logger.warn({ err: error, server: call.server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
+      this.deps.logger.warn({ ...upstreamFailureFields(error), server: call.server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
       answer = { status: 502, error: { code: ErrorCodes.internalError, message: 'The upstream server is unavailable' } };
     }
     this.auditToolCall(call, call.server.name, request, started, toolCallOutcome(answer));
@@ -253,7 +254,7 @@ export class ModernEndpoint {
         : await openAggregatedListen(await call.servers(), parsed.filter, (server, filter) => this.openUpstreamListen(call, request, server, filter), this.deps.logger);
     } catch (error) {
       if (call.closed.aborted) return;
-      this.deps.logger.warn({ err: error, server: call.server?.name }, 'upstream unavailable for subscriptions/listen');
+      this.deps.logger.warn({ ...upstreamFailureFields(error), server: call.server?.name }, 'upstream unavailable for subscriptions/listen');
       return sendJson(response, 502, jsonRpcError(id, ErrorCodes.internalError, 'The upstream server is unavailable'));
     }
     if (call.closed.aborted) {
@@ -344,7 +345,7 @@ export class ModernEndpoint {
           ...(onProgress ? { onProgress } : {}),
         });
       } catch (error) {
-        this.deps.logger.warn({ err: error, server: server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
+        this.deps.logger.warn({ ...upstreamFailureFields(error), server: server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
         return { status: 502, error: { code: ErrorCodes.internalError, message: 'The upstream server is unavailable' } };
       }
     }
@@ -392,7 +393,7 @@ export class ModernEndpoint {
         if (isAnswer(parsed)) answer = parsed;
       }
     } catch (error) {
-      if (!call.closed.aborted) this.deps.logger.warn({ err: error, server: server.name }, '2026-07-28 upstream unreachable');
+      if (!call.closed.aborted) this.deps.logger.warn({ ...upstreamFailureFields(error), server: server.name }, '2026-07-28 upstream unreachable');
       return unavailable;
     }
     if (answer?.result) return { status: upstream.status, result: answer.result };
@@ -422,7 +423,7 @@ export class ModernEndpoint {
     } catch (error) {
       audit('failure', { cancelled: call.closed.aborted });
       if (call.closed.aborted) return;
-      this.deps.logger.warn({ err: error, server: server.name }, '2026-07-28 upstream unreachable');
+      this.deps.logger.warn({ ...upstreamFailureFields(error), server: server.name }, '2026-07-28 upstream unreachable');
       return sendJson(response, 502, jsonRpcError(id, ErrorCodes.internalError, 'The upstream server is unavailable'));
     }
     // The upstream's own 401/403 concern the gateway's credentials, not the client's token: never pass them on as such.

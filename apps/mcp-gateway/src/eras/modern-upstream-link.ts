@@ -151,7 +151,7 @@ export class ModernUpstreamLink implements UpstreamConnection {
   private async post(method: string, params: Record<string, unknown>, signal?: AbortSignal, progress?: Progress): Promise<Record<string, unknown>> {
     const { server, credentials, secrets, caller } = this.options;
     const id = ++this.ids;
-    const response = await fetch(server.url!, {
+    const response = await this.options.egress.fetch(server.url!, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',

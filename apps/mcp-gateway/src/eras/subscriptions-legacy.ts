@@ -5,6 +5,7 @@ import type { Logger } from '@airlock/observability';
 import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
 import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
+import type { UpstreamEgress } from '../upstream/upstream-egress.js';
 import type { StdioLauncher } from '../upstream/stdio-launcher.js';
 import { UpstreamLink } from '../upstream/upstream-link.js';
 import { HeldSink } from './subscriptions-stream.js';
@@ -12,6 +13,7 @@ import type { ListenSource } from './subscriptions-stream.js';
 
 export interface LegacyListenDeps {
   credentials: UpstreamCredentials;
+  egress: UpstreamEgress;
   masterKey: Buffer;
   logger: Logger;
   stdio: StdioLauncher;
@@ -44,6 +46,7 @@ export async function openLegacyListen(deps: LegacyListenDeps, options: LegacyLi
     server,
     secrets: openUpstreamSecrets(deps.masterKey, server),
     credentials: deps.credentials,
+    egress: deps.egress,
     caller: { tenant: options.tenant, userToken: () => options.userToken },
     stdio: deps.stdio,
     // A listen stream can carry no requests to the client: the upstream is told it may not ask any.

@@ -8,6 +8,8 @@ import { SseEventLog } from '../transport/sse-event-log.js';
 import type { TenantDirectory, UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
 import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
+import { egressRefusalMessage, upstreamFailureFields } from '../upstream/upstream-egress.js';
+import type { UpstreamEgress } from '../upstream/upstream-egress.js';
 import type { StdioLauncher } from '../upstream/stdio-launcher.js';
 import { UpstreamLink } from '../upstream/upstream-link.js';
 import type { ConnectOptions } from '../upstream/upstream-link.js';
@@ -28,6 +30,8 @@ export interface SessionHostDeps {
   bus: ReplicaBus;
   directory: TenantDirectory;
   credentials: UpstreamCredentials;
+  /** The operator's upstream address policy, applied to every http connection. */
+  egress: UpstreamEgress;
   stdio: StdioLauncher;
   /** Collects tool-call audit records and queues them in batches (AuditBatcher). */
   audit: { record(event: AuditEvent): void };
@@ -54,9 +58,18 @@ export class SessionHost {
   constructor(private readonly deps: SessionHostDeps) {}
 
   /** What the stateless (2026-07-28) path needs to call the same upstreams with the same credentials. */
-  upstreamAccess(): { credentials: UpstreamCredentials; masterKey: Buffer; logger: Logger; hot: HotStore; stdio: StdioLauncher; replicaId: string } {
-    const { credentials, masterKey, logger, hot, stdio, bus } = this.deps;
-    return { credentials, masterKey, logger, hot, stdio, replicaId: bus.replicaId };
+  upstreamAccess(): {
+    credentials: UpstreamCredentials;
+    egress: UpstreamEgress;
+    fetchImpl: typeof fetch;
+    masterKey: Buffer;
+    logger: Logger;
+    hot: HotStore;
+    stdio: StdioLauncher;
+    replicaId: string;
+  } {
+    const { credentials, egress, masterKey, logger, hot, stdio, bus } = this.deps;
+    return { credentials, egress, fetchImpl: egress.fetch, masterKey, logger, hot, stdio, replicaId: bus.replicaId };
   }
 
   async start(): Promise<void> {
@@ -135,6 +148,7 @@ export class SessionHost {
         server,
         secrets: openUpstreamSecrets(this.deps.masterKey, server),
         credentials: this.deps.credentials,
+        egress: this.deps.egress,
         stdio: this.deps.stdio,
         caller: { tenant: session.tenant, userToken: () => this.userTokens.get(session.id) ?? userToken },
         clientCapabilities: session.clientCapabilities,
@@ -158,9 +172,16 @@ export class SessionHost {
     };
     const results = await Promise.allSettled(servers.map(connect));
     const failed = results.flatMap((result, index) => (result.status === 'rejected' ? [{ server: servers[index]!.name, error: result.reason as unknown }] : []));
-    for (const failure of failed) logger.warn({ upstream: failure.server, err: failure.error }, 'upstream connection failed');
+    for (const failure of failed) {
+      // A policy refusal is an operator matter, logged as such (no stack); anything else keeps its error.
+      const fields = upstreamFailureFields(failure.error);
+      logger.warn({ upstream: failure.server, ...fields }, 'egress' in fields ? 'upstream connection refused by the egress policy' : 'upstream connection failed');
+    }
     if (session.target.kind === 'server' && links.size === 0) {
-      throw Object.assign(new Error(`upstream ${session.target.server} is unavailable`), { code: ErrorCodes.internalError });
+      const refused = egressRefusalMessage(failed[0]?.error);
+      throw Object.assign(new Error(`upstream ${session.target.server} is unavailable${refused ? `: ${refused}` : ''}`, { cause: failed[0]?.error }), {
+        code: ErrorCodes.internalError,
+      });
     }
     const runtime = new SessionRuntime(session, links, {
       output: this.output(session.id),

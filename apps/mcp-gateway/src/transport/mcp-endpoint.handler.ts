@@ -3,6 +3,7 @@ import type { Http2ServerRequest } from 'node:http2';
 import { aggregatedMcpUrl, Scopes, serverMcpUrl, tenantSlugSchema } from '@airlock/contracts';
 import { detectEra, isModernRevision } from '@airlock/mcp-protocol';
 import type { Logger } from '@airlock/observability';
+import { egressRefusalMessage } from '../upstream/upstream-egress.js';
 import { AuthRefusal, BearerAuth } from '../auth/bearer-auth.js';
 import { ModernEndpoint } from '../eras/modern-endpoint.js';
 import type { AuthOutcome } from '../auth/bearer-auth.js';
@@ -441,8 +442,11 @@ export class McpEndpointHandler {
       result = runtime.initializeResult();
     } catch (error) {
       await this.deps.registry.end(session.tenant, session.id, 'initialize failed');
-      this.deps.logger.warn({ err: error, tenant: route.tenant }, 'initialize failed');
-      return sendJson(response, 200, { jsonrpc: '2.0', id: init.id, error: { code: ErrorCodes.internalError, message: 'The upstream server is unavailable' } });
+      // An egress-policy refusal was logged with its reason by the session host; the client learns only that it was one.
+      const refused = egressRefusalMessage(error);
+      if (!refused) this.deps.logger.warn({ err: error, tenant: route.tenant }, 'initialize failed');
+      const message = refused ? `The upstream server is unavailable: ${refused}` : 'The upstream server is unavailable';
+      return sendJson(response, 200, { jsonrpc: '2.0', id: init.id, error: { code: ErrorCodes.internalError, message } });
     }
     sendJson(response, 200, { jsonrpc: '2.0', id: init.id, result }, { 'mcp-session-id': session.id });
   }

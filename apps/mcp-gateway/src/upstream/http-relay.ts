@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import type { Dispatcher } from 'undici';
+import type { buildConnector, Dispatcher } from 'undici';
 
 /**
  * The connection pools to http upstreams: one per origin, shared by every upstream session of this
@@ -12,16 +12,25 @@ const pools = new Map<string, Pool>();
 /** Long enough for the longest call; the call's own timer ends it earlier when it must. */
 const HEADERS_TIMEOUT_MS = 10 * 60_000;
 
-export function upstreamPool(url: URL): Pool {
-  let pool = pools.get(url.origin);
+/** Pools per connector (one per gateway instance: its egress policy), so tests running several gateways in a process keep theirs apart. */
+const connectorIds = new WeakMap<buildConnector.connector, number>();
+let nextConnectorId = 0;
+
+export function upstreamPool(url: URL, connect: buildConnector.connector): Pool {
+  let id = connectorIds.get(connect);
+  if (id === undefined) connectorIds.set(connect, (id = nextConnectorId++));
+  const key = `${id}|${url.origin}`;
+  let pool = pools.get(key);
   if (!pool) {
     pool = new Pool(url.origin, {
+      // Every connection checked against the egress policy on its resolved address.
+      connect,
       pipelining: 1,
       headersTimeout: HEADERS_TIMEOUT_MS,
       // An SSE answer may be silent for minutes (a call waiting on an elicitation): no idle limit on bodies.
       bodyTimeout: 0,
     });
-    pools.set(url.origin, pool);
+    pools.set(key, pool);
   }
   return pool;
 }

@@ -45,7 +45,8 @@ export class UpstreamCredentials {
   private readonly pending = new Map<string, Promise<string>>();
 
   constructor(
-    private readonly options: { authBaseUrl: string; masterKey: Buffer },
+    /** `egressFetch`: the policy-checked fetch for token URLs tenants configure (client_credentials). */
+    private readonly options: { authBaseUrl: string; masterKey: Buffer; egressFetch: typeof fetch },
     private readonly fetchImpl: typeof fetch = fetch,
   ) {}
 
@@ -70,7 +71,8 @@ export class UpstreamCredentials {
         if (!secrets.tokenUrl || !secrets.clientId || !secrets.clientSecret) throw new Error(`upstream ${server.name}: client credentials are incomplete`);
         const form = new URLSearchParams({ grant_type: 'client_credentials', resource: secrets.resource ?? server.url ?? '' });
         if (secrets.scope) form.set('scope', secrets.scope);
-        const token = await this.token(`cc:${server.id}`, secrets.tokenUrl, { id: secrets.clientId, secret: secrets.clientSecret }, form, server.name);
+        // The token URL is the tenant's choice: its POST (with the client secret) goes through the egress policy.
+        const token = await this.token(`cc:${server.id}`, secrets.tokenUrl, { id: secrets.clientId, secret: secrets.clientSecret }, form, server.name, this.options.egressFetch);
         return { authorization: `Bearer ${token}` };
       }
       case 'token_exchange': {
@@ -87,25 +89,40 @@ export class UpstreamCredentials {
         const secret = deriveServiceClientSecret(this.options.masterKey, clientId, caller.tenant);
         // Keyed by the subject token: a new user token (refresh, other user) gets its own exchange.
         const key = `tx:${server.id}:${createHash('sha256').update(subjectToken).digest('base64url')}`;
-        const token = await this.token(key, `${issuerUrl(this.options.authBaseUrl, caller.tenant)}/token`, { id: clientId, secret }, form, server.name);
+        // Airlock's own auth server (config, not tenant input): outside the egress policy, which refuses it.
+        const token = await this.token(key, `${issuerUrl(this.options.authBaseUrl, caller.tenant)}/token`, { id: clientId, secret }, form, server.name, this.fetchImpl);
         return { authorization: `Bearer ${token}` };
       }
     }
   }
 
-  private async token(cacheKey: string, tokenUrl: string, client: { id: string; secret: string }, form: URLSearchParams, serverName: string): Promise<string> {
+  private async token(
+    cacheKey: string,
+    tokenUrl: string,
+    client: { id: string; secret: string },
+    form: URLSearchParams,
+    serverName: string,
+    fetchImpl: typeof fetch,
+  ): Promise<string> {
     const cached = this.tokens.get(cacheKey);
     if (cached && cached.expiresAt - 30_000 > Date.now()) return cached.token;
     let pending = this.pending.get(cacheKey);
     if (!pending) {
-      pending = this.request(cacheKey, tokenUrl, client, form, serverName).finally(() => this.pending.delete(cacheKey));
+      pending = this.request(cacheKey, tokenUrl, client, form, serverName, fetchImpl).finally(() => this.pending.delete(cacheKey));
       this.pending.set(cacheKey, pending);
     }
     return pending;
   }
 
-  private async request(cacheKey: string, tokenUrl: string, client: { id: string; secret: string }, form: URLSearchParams, serverName: string): Promise<string> {
-    const response = await this.fetchImpl(tokenUrl, {
+  private async request(
+    cacheKey: string,
+    tokenUrl: string,
+    client: { id: string; secret: string },
+    form: URLSearchParams,
+    serverName: string,
+    fetchImpl: typeof fetch,
+  ): Promise<string> {
+    const response = await fetchImpl(tokenUrl, {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',

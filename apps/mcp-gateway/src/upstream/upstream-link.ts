@@ -10,6 +10,7 @@ import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import type { CallerContext, UpstreamCredentials, UpstreamSecrets } from './upstream-credentials.js';
 import type { StdioLauncher } from './stdio-launcher.js';
 import { SseParser, startExchange, upstreamPool } from './http-relay.js';
+import type { UpstreamEgress } from './upstream-egress.js';
 import type { Exchange, ResponseSink, SseEvent } from './http-relay.js';
 import type { CallCancel } from './call-cancel.js';
 import { CallDeadlines } from './call-deadlines.js';
@@ -30,6 +31,8 @@ export interface ConnectOptions {
   server: UpstreamServerRecord;
   secrets: UpstreamSecrets;
   credentials: UpstreamCredentials;
+  /** Every http connection checked against the operator's address policy. */
+  egress: UpstreamEgress;
   caller: CallerContext;
   stdio: StdioLauncher;
   /** Capabilities of the downstream client, mirrored so the upstream asks only for what can be relayed. */
@@ -289,13 +292,13 @@ export class UpstreamLink {
           if ((init?.method ?? 'GET') === 'GET' && headers.has('last-event-id')) options.handlers.onStreamPaused();
           // Per request, so expiring upstream tokens are renewed mid-session.
           for (const [name, value] of Object.entries(await options.credentials.headers(server, options.secrets, options.caller))) headers.set(name, value);
-          return fetch(url, { ...init, headers });
+          return options.egress.fetch(url, { ...init, headers });
         },
       });
       const url = new URL(server.url);
       http = {
         url,
-        pool: upstreamPool(url),
+        pool: upstreamPool(url, options.egress.connect),
         path: `${url.pathname}${url.search}`,
         headers: () => options.credentials.headers(server, options.secrets, options.caller),
         fixedHeaders: options.credentials.fixedHeaders(server, options.secrets),

@@ -11,7 +11,7 @@ import type { Infra, StartedApp } from '@airlock/platform';
 import { sealSecret } from '@airlock/platform';
 import type { HotStore } from '@airlock/redis';
 import { createTestDatabase, createTestHotStore, createTestLogger, createTestQueues } from '@airlock/testing';
-import type { TestDatabase, TestHotStore, TestQueues } from '@airlock/testing';
+import type { TestDatabase, TestHotStore, TestLogger, TestLogRecord, TestQueues } from '@airlock/testing';
 import { startTestIssuer } from '@airlock/token-verifier/testing';
 import type { MintOptions, TestIssuer } from '@airlock/token-verifier/testing';
 import { startMcpGateway } from '../../src/index.js';
@@ -86,6 +86,8 @@ export interface GatewayWorld {
   masterKey: Buffer;
   publicUrl: string;
   gateway: StartedApp;
+  /** What the gateway (every replica) logged at warn and above. */
+  logs: TestLogRecord[];
   aggregatedUrl: string;
   serverUrl(name: string): string;
   token(audience: string, options?: Partial<MintOptions>): Promise<string>;
@@ -96,7 +98,7 @@ export interface GatewayWorld {
 }
 
 async function startGateway(
-  world: { db: TestDatabase; hot: HotStore; queues: TestQueues; masterKey: Buffer; issuerBase: string; port: number; publicUrl: string; env: Record<string, string> },
+  world: { db: TestDatabase; hot: HotStore; queues: TestQueues; masterKey: Buffer; issuerBase: string; port: number; publicUrl: string; env: Record<string, string>; logger: TestLogger },
   tuning: Partial<GatewayTuning>,
 ) {
   const config = loadConfig(gatewayConfigSchema, {
@@ -105,6 +107,8 @@ async function startGateway(
     GATEWAY_PUBLIC_URL: world.publicUrl,
     AUTH_PUBLIC_URL: world.issuerBase,
     LOG_LEVEL: 'warn',
+    // Fixture upstreams listen on the loopback: allowed explicitly, as an operator would (never by default).
+    AIRLOCK_UPSTREAM_ALLOW_CIDRS: '127.0.0.1/32',
     ...world.env,
   });
   const infra: Infra = {
@@ -120,7 +124,7 @@ async function startGateway(
   };
   // The gateway's own tests keep sessions in the hot store: an app's tests cannot start another app (the
   // session store); the full stack runs in tools/bridge's end-to-end tests.
-  return startMcpGateway({ config, infra, logger: createTestLogger({ name: 'mcp-gateway', level: 'warn' }), tuning: { sessions: 'local', ...tuning } });
+  return startMcpGateway({ config, infra, logger: world.logger, tuning: { sessions: 'local', ...tuning } });
 }
 
 export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}, env: Record<string, string> = {}): Promise<GatewayWorld> {
@@ -140,7 +144,8 @@ export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}, env
   // With TLS_CERT_FILE in `env` the gateway serves HTTPS (h2 and HTTP/1.1) and its public URL says so.
   const publicUrl = `${env['TLS_CERT_FILE'] ? 'https' : 'http'}://127.0.0.1:${port}`;
   const replicas: StartedApp[] = [];
-  const base = { db, hot, queues, masterKey, issuerBase: issuer.baseUrl, port, publicUrl, env };
+  const logger = createTestLogger({ name: 'mcp-gateway', level: 'warn' });
+  const base = { db, hot, queues, masterKey, issuerBase: issuer.baseUrl, port, publicUrl, env, logger };
   const gateway = await startGateway(base, tuning);
   replicas.push(gateway);
   return {
@@ -153,6 +158,7 @@ export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}, env
     masterKey,
     publicUrl,
     gateway,
+    logs: logger.records,
     aggregatedUrl: aggregatedMcpUrl(publicUrl, tenant),
     serverUrl: (name) => serverMcpUrl(publicUrl, tenant, name),
     token: (audience, options = {}) => issuer.mint(tenant, { audience, scope: 'mcp', subject: 'alice', clientId: 'client-a', ...options }),

@@ -68,6 +68,8 @@ export async function startFullStack(upstreams: Array<{ name: string; url: strin
     SESSION_STORE_URL: `http://127.0.0.1:${storePort}`,
     GATEWAY_PORT: String(gatewayPort),
     GATEWAY_PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`,
+    // Fixture upstreams listen on the loopback: allowed explicitly, as an operator would (never by default).
+    AIRLOCK_UPSTREAM_ALLOW_CIDRS: '127.0.0.1/32',
     AIRLOCK_DEMO_USER_EMAIL: USER.email,
     AIRLOCK_DEMO_USER_PASSWORD: USER.password,
     AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID: 'test-admin',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isForbiddenAddress } from './address-policy.js';
+import { classifyAddress, isForbiddenAddress } from './address-class.js';
 
 describe('isForbiddenAddress', () => {
   it.each([
@@ -20,4 +20,28 @@ describe('isForbiddenAddress', () => {
       expect(isForbiddenAddress(address)).toBe(false);
     },
   );
+});
+
+describe('classifyAddress', () => {
+  it.each([
+    ['169.254.169.254', 'link_local'],
+    ['fe80::1', 'link_local'],
+    ['fd00:ec2::254', 'metadata'],
+    ['100.100.100.200', 'metadata'],
+    ['0.0.0.0', 'unspecified'],
+    ['::', 'unspecified'],
+    ['255.255.255.255', 'multicast'],
+    ['ff02::1', 'multicast'],
+    ['127.0.0.1', 'loopback'],
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['::1', 'loopback'],
+    ['10.1.2.3', 'private'],
+    ['100.64.0.1', 'private'],
+    ['fc00::1', 'private'],
+    ['192.0.2.1', 'reserved'],
+    ['8.8.8.8', 'public'],
+    ['localhost', 'invalid'],
+  ] as const)('%s is %s', (address, kind) => {
+    expect(classifyAddress(address)).toBe(kind);
+  });
 });
