@@ -65,6 +65,7 @@ export {
   upstreamTransportSchema,
   upstreamCredentialKindSchema,
   upstreamServerNameSchema,
+  sandboxReadOnlyPathSchema,
   createUpstreamServerRequestSchema,
   updateUpstreamServerRequestSchema,
   toolScopeSchema,

@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, request as httpRequest } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +25,11 @@ import type { GatewayTuning, UpstreamSecrets } from '../../src/index.js';
 // built (`npm run build`) and run as a real process over HTTP or stdio.
 
 export const FIXTURE_MAIN = fileURLToPath(new URL('../../../../tools/mcp-fixture/dist/main.js', import.meta.url));
+/**
+ * The repository, bound read-only into the sandbox of every stdio fixture the tests register (unless a
+ * test says otherwise): the fixture runs with the repository's node and node_modules.
+ */
+export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url)).replace(/\/$/, '');
 export const RUN_CONFORMANCE = fileURLToPath(new URL('../../../../tools/mcp-fixture/dist/run-conformance.js', import.meta.url));
 
 export async function freePort(): Promise<number> {
@@ -74,6 +82,10 @@ export interface Upstream {
   args?: string[];
   credentialKind?: 'none' | 'static_header' | 'client_credentials';
   secrets?: UpstreamSecrets;
+  /** stdio: false opts out of the sandbox. */
+  sandbox?: boolean;
+  /** stdio: read-only paths of the sandbox; REPO_ROOT when not given. */
+  readOnlyPaths?: string[];
 }
 
 export interface GatewayWorld {
@@ -84,6 +96,8 @@ export interface GatewayWorld {
   queues: TestQueues;
   issuer: TestIssuer;
   masterKey: Buffer;
+  /** The gateway's AIRLOCK_DATA_DIR (a temporary directory, removed on close). */
+  dataDir: string;
   publicUrl: string;
   gateway: StartedApp;
   aggregatedUrl: string;
@@ -96,7 +110,7 @@ export interface GatewayWorld {
 }
 
 async function startGateway(
-  world: { db: TestDatabase; hot: HotStore; queues: TestQueues; masterKey: Buffer; issuerBase: string; port: number; publicUrl: string; env: Record<string, string> },
+  world: { db: TestDatabase; hot: HotStore; queues: TestQueues; masterKey: Buffer; issuerBase: string; port: number; publicUrl: string; dataDir: string; env: Record<string, string> },
   tuning: Partial<GatewayTuning>,
 ) {
   const config = loadConfig(gatewayConfigSchema, {
@@ -105,6 +119,10 @@ async function startGateway(
     GATEWAY_PUBLIC_URL: world.publicUrl,
     AUTH_PUBLIC_URL: world.issuerBase,
     LOG_LEVEL: 'warn',
+    // What the gateway's stdio servers inherit (config reads only the env it is given); a data directory of
+    // its own, outside the repository that stdio fixtures see.
+    ...(process.env['PATH'] ? { PATH: process.env['PATH'] } : {}),
+    AIRLOCK_DATA_DIR: world.dataDir,
     ...world.env,
   });
   const infra: Infra = {
@@ -140,7 +158,8 @@ export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}, env
   // With TLS_CERT_FILE in `env` the gateway serves HTTPS (h2 and HTTP/1.1) and its public URL says so.
   const publicUrl = `${env['TLS_CERT_FILE'] ? 'https' : 'http'}://127.0.0.1:${port}`;
   const replicas: StartedApp[] = [];
-  const base = { db, hot, queues, masterKey, issuerBase: issuer.baseUrl, port, publicUrl, env };
+  const dataDir = mkdtempSync(join(tmpdir(), 'airlock-gateway-data-'));
+  const base = { db, hot, queues, masterKey, issuerBase: issuer.baseUrl, port, publicUrl, dataDir, env };
   const gateway = await startGateway(base, tuning);
   replicas.push(gateway);
   return {
@@ -151,6 +170,7 @@ export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}, env
     queues,
     issuer,
     masterKey,
+    dataDir,
     publicUrl,
     gateway,
     aggregatedUrl: aggregatedMcpUrl(publicUrl, tenant),
@@ -159,9 +179,20 @@ export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}, env
     async addUpstream(upstream) {
       const secrets = upstream.secrets ? sealSecret(masterKey, JSON.stringify(upstream.secrets), upstreamSecretContext(tenantId, upstream.name)) : null;
       const inserted = await db.pg.query<{ id: string }>(
-        `INSERT INTO upstream_servers (id, tenant_id, name, transport, url, command, args, secrets_encrypted, credential_kind, updated_at)
-         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, now()) RETURNING id`,
-        [tenantId, upstream.name, upstream.transport, upstream.url ?? null, upstream.command ?? null, upstream.args ?? [], secrets, upstream.credentialKind ?? 'none'],
+        `INSERT INTO upstream_servers (id, tenant_id, name, transport, url, command, args, secrets_encrypted, credential_kind, sandbox, read_only_paths, updated_at)
+         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now()) RETURNING id`,
+        [
+          tenantId,
+          upstream.name,
+          upstream.transport,
+          upstream.url ?? null,
+          upstream.command ?? null,
+          upstream.args ?? [],
+          secrets,
+          upstream.credentialKind ?? 'none',
+          upstream.sandbox ?? true,
+          upstream.readOnlyPaths ?? (upstream.transport === 'stdio' ? [REPO_ROOT] : []),
+        ],
       );
       return inserted.rows[0]!.id;
     },
@@ -177,6 +208,7 @@ export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}, env
       await queues.close();
       await hot.close();
       await db.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
