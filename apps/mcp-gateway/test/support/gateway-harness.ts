@@ -14,7 +14,7 @@ import type { Infra, StartedApp } from '@airlock/platform';
 import { sealSecret } from '@airlock/platform';
 import type { HotStore } from '@airlock/redis';
 import { createTestDatabase, createTestHotStore, createTestLogger, createTestQueues } from '@airlock/testing';
-import type { TestDatabase, TestHotStore, TestQueues } from '@airlock/testing';
+import type { TestDatabase, TestHotStore, TestLogger, TestQueues } from '@airlock/testing';
 import { startTestIssuer } from '@airlock/token-verifier/testing';
 import type { MintOptions, TestIssuer } from '@airlock/token-verifier/testing';
 import { startMcpGateway } from '../../src/index.js';
@@ -98,6 +98,8 @@ export interface GatewayWorld {
   masterKey: Buffer;
   /** The gateway's AIRLOCK_DATA_DIR (a temporary directory, removed on close). */
   dataDir: string;
+  /** What the gateway (and its replicas) logged, at `options.logLevel` (warn unless told). */
+  logs: TestLogger['records'];
   publicUrl: string;
   gateway: StartedApp;
   aggregatedUrl: string;
@@ -110,7 +112,7 @@ export interface GatewayWorld {
 }
 
 async function startGateway(
-  world: { db: TestDatabase; hot: HotStore; queues: TestQueues; masterKey: Buffer; issuerBase: string; port: number; publicUrl: string; dataDir: string; env: Record<string, string> },
+  world: { db: TestDatabase; hot: HotStore; queues: TestQueues; masterKey: Buffer; issuerBase: string; port: number; publicUrl: string; dataDir: string; env: Record<string, string>; logger: TestLogger },
   tuning: Partial<GatewayTuning>,
 ) {
   const config = loadConfig(gatewayConfigSchema, {
@@ -138,10 +140,10 @@ async function startGateway(
   };
   // The gateway's own tests keep sessions in the hot store: an app's tests cannot start another app (the
   // session store); the full stack runs in tools/bridge's end-to-end tests.
-  return startMcpGateway({ config, infra, logger: createTestLogger({ name: 'mcp-gateway', level: 'warn' }), tuning: { sessions: 'local', ...tuning } });
+  return startMcpGateway({ config, infra, logger: world.logger, tuning: { sessions: 'local', ...tuning } });
 }
 
-export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}, env: Record<string, string> = {}): Promise<GatewayWorld> {
+export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}, env: Record<string, string> = {}, options: { logLevel?: string } = {}): Promise<GatewayWorld> {
   const tenant = `t${randomBytes(4).toString('hex')}`;
   const db = await createTestDatabase();
   const hot = createTestHotStore();
@@ -159,7 +161,8 @@ export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}, env
   const publicUrl = `${env['TLS_CERT_FILE'] ? 'https' : 'http'}://127.0.0.1:${port}`;
   const replicas: StartedApp[] = [];
   const dataDir = mkdtempSync(join(tmpdir(), 'airlock-gateway-data-'));
-  const base = { db, hot, queues, masterKey, issuerBase: issuer.baseUrl, port, publicUrl, dataDir, env };
+  const logger = createTestLogger({ name: 'mcp-gateway', level: options.logLevel ?? 'warn' });
+  const base = { db, hot, queues, masterKey, issuerBase: issuer.baseUrl, port, publicUrl, dataDir, env, logger };
   const gateway = await startGateway(base, tuning);
   replicas.push(gateway);
   return {
@@ -171,6 +174,7 @@ export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}, env
     issuer,
     masterKey,
     dataDir,
+    logs: logger.records,
     publicUrl,
     gateway,
     aggregatedUrl: aggregatedMcpUrl(publicUrl, tenant),
