@@ -127,7 +127,7 @@ describe('stdio upstreams in the sandbox', () => {
   });
 });
 
-describe('stdio upstreams without the sandbox binary', () => {
+describe('stdio upstreams when the sandbox is unavailable', () => {
   let world: GatewayWorld;
 
   beforeAll(async () => {
@@ -143,6 +143,26 @@ describe('stdio upstreams without the sandbox binary', () => {
     await initializeFails(world, 'boxed');
     const report = world.logs.find((record) => record['upstream'] === 'boxed' && record.msg === 'stdio server not started');
     expect(JSON.stringify(report?.['err'])).toContain('/nonexistent/bwrap');
+  });
+
+  it('fails closed with bwrap’s own reason in the log when it cannot build the sandbox', async () => {
+    // Stands in for bwrap on a host without unprivileged user namespaces: same message, same exit.
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-fake-bwrap-'));
+    const fake = join(dir, 'bwrap');
+    writeFileSync(fake, '#!/bin/sh\necho "bwrap: No permissions to create new namespace, likely because the kernel does not allow non-privileged user namespaces." >&2\nexit 1\n', { mode: 0o755 });
+    const denied = await startGatewayWorld({}, { GATEWAY_STDIO_SANDBOX_BINARY: fake });
+    try {
+      await denied.addUpstream({ name: 'boxed', transport: 'stdio', command: process.execPath, args: [PROBE], readOnlyPaths: [PROBE] });
+      await initializeFails(denied, 'boxed');
+      await vi.waitFor(() => {
+        const report = denied.logs.find((record) => record['upstream'] === 'boxed' && String(record.msg).startsWith('stdio server not started: the sandbox could not be set up'));
+        expect(report?.msg).toContain('does not allow non-privileged user namespaces');
+        expect(report?.['tenant']).toBe(denied.tenant);
+      });
+    } finally {
+      await denied.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('still starts a server the operator opted out of the sandbox', async () => {
