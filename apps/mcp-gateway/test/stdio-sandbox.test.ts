@@ -121,7 +121,7 @@ describe('stdio upstreams in the sandbox', () => {
     await vi.waitFor(() => {
       const lines = world.logs.filter((record) => record['tenant'] === world.tenant && record['upstream'] === 'crashy');
       expect(lines.some((record) => record['stream'] === 'stderr' && String(record.msg).includes('self-signed certificate in certificate chain'))).toBe(true);
-      const report = lines.find((record) => record.msg === 'stdio server ended before initialize completed');
+      const report = lines.find((record) => record.msg === 'stdio server failed to initialize');
       expect(report?.['stderr']).toEqual(expect.arrayContaining(['probe: cannot reach the registry: self-signed certificate in certificate chain']));
     });
   });

@@ -231,7 +231,7 @@ async function reportFailedStart(stderr: StderrRelay, tags: { tenant: string; up
   await new Promise((resolve) => setImmediate(resolve));
   const lines = stderr.lastLines();
   const sandboxLine = lines.find((line) => line.startsWith('bwrap:'));
-  const message = sandboxLine ? `stdio server not started: the sandbox could not be set up (${sandboxLine})` : 'stdio server ended before initialize completed';
+  const message = sandboxLine ? `stdio server not started: the sandbox could not be set up (${sandboxLine})` : 'stdio server failed to initialize';
   logger.error({ ...tags, stderr: lines }, message);
 }
 
