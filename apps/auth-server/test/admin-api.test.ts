@@ -308,6 +308,20 @@ describe('upstream servers and tool scopes', () => {
     await audited('admin.tool.scopes', 'github/list_issues');
   });
 
+  it('registers a stdio server sandboxed by default, with read-only paths; opting out is explicit and paths must be absolute', async () => {
+    const created = await api('POST', '/tenants/demo/servers', { name: 'local-fs', transport: 'stdio', command: 'npx', args: ['-y', 'some-server'], readOnlyPaths: ['/opt/mcp/some-server'] });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    expect(created.json).toMatchObject({ name: 'local-fs', sandbox: true, readOnlyPaths: ['/opt/mcp/some-server'] });
+    const optedOut = await api('PATCH', '/tenants/demo/servers/local-fs', { sandbox: false });
+    expect(optedOut.json).toMatchObject({ sandbox: false, readOnlyPaths: ['/opt/mcp/some-server'] });
+    const { rows } = await server.infra.pg.query<{ sandbox: boolean; read_only_paths: string[] }>("SELECT sandbox, read_only_paths FROM upstream_servers WHERE name = 'local-fs'");
+    expect(rows[0]).toEqual({ sandbox: false, read_only_paths: ['/opt/mcp/some-server'] });
+    for (const path of ['relative/dir', '/opt/../etc', '/opt//x', '/opt/x/']) {
+      expect((await api('PATCH', '/tenants/demo/servers/local-fs', { readOnlyPaths: [path] })).status, path).toBe(400);
+    }
+    expect((await api('DELETE', '/tenants/demo/servers/local-fs')).status).toBe(204);
+  });
+
   it('announces every catalogue change on CATALOG_CHANGED_CHANNEL, and its own token issuance sees a new tool scope at once', async () => {
     const events: CatalogChangedEvent[] = [];
     const unsubscribe = await server.hot.subscribe(CATALOG_CHANGED_CHANNEL, (message) => events.push(catalogChangedEventSchema.parse(JSON.parse(message))));

@@ -129,7 +129,10 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     credentials: new UpstreamCredentials({ authBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl, masterKey: infra.masterKey, egressFetch: egress.fetch }),
     egress,
     audit,
-    stdio: new StdioLauncher(tuning.stdioLimits),
+    stdio: new StdioLauncher(tuning.stdioLimits, {
+      sandbox: { binary: config.stdioSandbox.binary, dataDir: config.dataDir },
+      inheritedEnv: config.stdioSandbox.inheritedEnv,
+    }),
     masterKey: infra.masterKey,
     logger: logger.child({ component: 'sessions' }),
     idleTimeoutMs: tuning.sessionIdleTimeoutMs,

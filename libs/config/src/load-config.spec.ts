@@ -105,4 +105,18 @@ describe('maskSecrets', () => {
       maskSecrets({ databaseUrl: 'postgresql://app:s3cret@db:5432/airlock', bootstrapAdmin: { clientId: 'admin', clientSecret: 'x'.repeat(30) } }),
     ).toEqual({ databaseUrl: 'postgresql://app:********@db:5432/airlock', bootstrapAdmin: { clientId: 'admin', clientSecret: '********' } });
   });
+  it('gives stdio servers only PATH, LANG, TZ and the allow-listed variables, and refuses to allow secrets', () => {
+    const config = loadConfig(gatewayConfigSchema, { PATH: '/usr/bin', HTTPS_PROXY: 'http://proxy:3128', DATABASE_URL: 'postgresql://u:p@db:5432/x', OTHER: 'x' });
+    expect(config.stdioSandbox).toEqual({
+      binary: 'bwrap',
+      envAllow: ['NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'SSL_CERT_FILE'],
+      inheritedEnv: { PATH: '/usr/bin', HTTPS_PROXY: 'http://proxy:3128' },
+    });
+    expect(loadConfig(gatewayConfigSchema, { GATEWAY_STDIO_ENV_ALLOW: 'FOO, BAR', FOO: '1', GATEWAY_STDIO_SANDBOX_BINARY: '/opt/bwrap' }).stdioSandbox).toEqual({
+      binary: '/opt/bwrap',
+      envAllow: ['FOO', 'BAR'],
+      inheritedEnv: { FOO: '1' },
+    });
+    for (const allow of ['AIRLOCK_MASTER_KEY', 'GITHUB_TOKEN', 'NOT A NAME']) expect(() => loadConfig(gatewayConfigSchema, { GATEWAY_STDIO_ENV_ALLOW: allow }), allow).toThrow(ConfigError);
+  });
 });

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { isSecretKey } from './mask.js';
 import { boolean, httpUrl, logLevel, masterKey, port, positiveInt, postgresUrl, redisUrl, secretString } from './pieces.js';
 
 // Env shapes per concern. Each app's schema is the union of the shapes it needs; the launcher, which runs
@@ -56,6 +57,37 @@ const gatewayLimitsShape = {
   /** Calls one MCP session may make per minute. */
   GATEWAY_RATE_LIMIT_PER_SESSION_PER_MINUTE: positiveInt(600, 1_000_000_000),
 };
+
+// --- stdio upstream sandbox (gateway) ---------------------------------------------------------------
+/** What every stdio server gets from the gateway's environment whatever the allow-list says. */
+const STDIO_BUILT_IN_ENV = ['PATH', 'LANG', 'TZ'];
+
+/** Read by the gateway alone: how stdio upstreams are sandboxed (bubblewrap) and which variables reach them. */
+const stdioSandboxShape = {
+  /** The bubblewrap binary: a path, or a name looked up on PATH. */
+  GATEWAY_STDIO_SANDBOX_BINARY: z.string().min(1).default('bwrap'),
+  /** Comma-separated names of gateway environment variables passed to stdio servers (besides PATH, LANG, TZ). */
+  GATEWAY_STDIO_ENV_ALLOW: z
+    .string()
+    .default('NODE_EXTRA_CA_CERTS,HTTPS_PROXY,HTTP_PROXY,NO_PROXY,SSL_CERT_FILE')
+    .transform((value) => value.split(',').map((name) => name.trim()).filter(Boolean))
+    .refine((names) => names.every((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)), { error: 'must be comma-separated environment variable names' })
+    // The gateway's own secrets never pass, whatever an operator lists.
+    .refine((names) => !names.some((name) => isSecretKey(name) || name.startsWith('AIRLOCK_')), { error: 'must not name secrets or AIRLOCK_* variables' }),
+};
+
+type StdioSandboxEnv = z.output<z.ZodObject<typeof stdioSandboxShape>> & Record<string, unknown>;
+
+function stdioSandbox(env: StdioSandboxEnv) {
+  const names = [...STDIO_BUILT_IN_ENV, ...env.GATEWAY_STDIO_ENV_ALLOW];
+  const inherited: Record<string, string> = {};
+  for (const name of names) {
+    const value = env[name];
+    if (typeof value === 'string') inherited[name] = value;
+  }
+  return { binary: env.GATEWAY_STDIO_SANDBOX_BINARY, envAllow: env.GATEWAY_STDIO_ENV_ALLOW, inheritedEnv: inherited };
+}
+// --- end stdio upstream sandbox ------------------------------------------------------------------------
 
 const sessionStoreShape = {
   SESSION_STORE_PORT: port(3002),
@@ -201,8 +233,10 @@ export const sessionStoreConfigSchema = z
     authInternalUrl: env.AUTH_INTERNAL_URL ?? publicUrl(env.AUTH_PUBLIC_URL, env.AUTH_PORT),
   }));
 
+// Loose: the stdio allow-list names variables the schema cannot know in advance; the transform copies only
+// those (stdioSandbox), nothing else of the environment survives it.
 export const gatewayConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...gatewayShape, ...gatewayLimitsShape, ...authShape, ...sessionStoreShape, ...egressShape })
+  .looseObject({ ...runtimeShape, ...httpShape, ...gatewayShape, ...gatewayLimitsShape, ...authShape, ...sessionStoreShape, ...egressShape, ...stdioSandboxShape })
   .superRefine(tlsPairCheck)
   .transform((env) => ({
     ...runtime(env),
@@ -217,11 +251,12 @@ export const gatewayConfigSchema = z
       perSessionPerMinute: env.GATEWAY_RATE_LIMIT_PER_SESSION_PER_MINUTE,
     },
     egress: egress(env, ownEndpoints(env)),
+    stdioSandbox: stdioSandbox(env),
   }));
 
 /** Everything the three apps need; what the launcher parses when it runs them in one process. */
 export const platformConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...gatewayShape, ...gatewayLimitsShape, ...sessionStoreShape, ...egressShape })
+  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...gatewayShape, ...gatewayLimitsShape, ...sessionStoreShape, ...egressShape, ...stdioSandboxShape })
   .superRefine(tlsPairCheck)
   .superRefine(adminPairCheck);
 
@@ -229,5 +264,6 @@ export type AuthServerConfig = z.output<typeof authServerConfigSchema>;
 export type SessionStoreConfig = z.output<typeof sessionStoreConfigSchema>;
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 export type RuntimeConfig = ReturnType<typeof runtime>;
+export type StdioSandboxConfig = ReturnType<typeof stdioSandbox>;
 export type HttpConfig = ReturnType<typeof http>;
 export type EgressConfig = ReturnType<typeof egress>;

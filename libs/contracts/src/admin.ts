@@ -87,6 +87,16 @@ function secretsFit(transport: z.infer<typeof upstreamTransportSchema>, kind: z.
   return false;
 }
 
+/**
+ * A host path bound read-only into a stdio server's sandbox: absolute, normalised (no `.`/`..` segments,
+ * no doubled or trailing slash), so what the admin sees is what gets bound.
+ */
+export const sandboxReadOnlyPathSchema = z
+  .string()
+  .max(1000)
+  .regex(/^(\/[^/\0]+)+$/, { error: 'must be an absolute path' })
+  .refine((path) => !path.split('/').some((segment) => segment === '.' || segment === '..'), { error: 'must not contain . or .. segments' });
+
 const upstreamFields = {
   transport: upstreamTransportSchema,
   url: z.url({ protocol: /^https?$/ }).max(2000).nullable().optional(),
@@ -96,6 +106,10 @@ const upstreamFields = {
   /** Sealed under the master key (context `upstreamSecretContext`); never returned. */
   secrets: upstreamSecretsSchema.nullable().optional(),
   enabled: z.boolean().optional(),
+  /** stdio: run in the bubblewrap sandbox (default true); false is an explicit opt-out. */
+  sandbox: z.boolean().optional(),
+  /** stdio: extra host paths the sandbox sees, read-only (e.g. where the server's package is installed). */
+  readOnlyPaths: z.array(sandboxReadOnlyPathSchema).max(50).optional(),
 };
 
 export const createUpstreamServerRequestSchema = z

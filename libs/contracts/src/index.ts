@@ -70,6 +70,7 @@ export {
   upstreamTransportSchema,
   upstreamCredentialKindSchema,
   upstreamServerNameSchema,
+  sandboxReadOnlyPathSchema,
   createUpstreamServerRequestSchema,
   updateUpstreamServerRequestSchema,
   toolScopeSchema,

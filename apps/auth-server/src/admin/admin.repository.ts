@@ -49,6 +49,8 @@ export interface UpstreamServerView {
   credentialKind: string;
   hasSecrets: boolean;
   enabled: boolean;
+  sandbox: boolean;
+  readOnlyPaths: string[];
   protocolVersion: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -82,7 +84,7 @@ const TENANT_COLUMNS = `id, slug, display_name AS "displayName", registration_po
   access_token_ttl AS "accessTokenTtl", created_at AS "createdAt", updated_at AS "updatedAt"`;
 const USER_COLUMNS = `id, email, display_name AS "displayName", disabled_at IS NOT NULL AS disabled, created_at AS "createdAt"`;
 const SERVER_COLUMNS = `id, name, transport, url, command, args, credential_kind AS "credentialKind", secrets_encrypted IS NOT NULL AS "hasSecrets",
-  enabled, protocol_version AS "protocolVersion", created_at AS "createdAt", updated_at AS "updatedAt"`;
+  enabled, sandbox, COALESCE(read_only_paths, '{}') AS "readOnlyPaths", protocol_version AS "protocolVersion", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 @Injectable()
 export class AdminRepository {
@@ -247,12 +249,23 @@ export class AdminRepository {
 
   async createServer(
     tenantId: string,
-    input: { name: string; transport: string; url: string | null; command: string | null; args: string[]; credentialKind: string; secretsEncrypted: string | null; enabled: boolean },
+    input: {
+      name: string;
+      transport: string;
+      url: string | null;
+      command: string | null;
+      args: string[];
+      credentialKind: string;
+      secretsEncrypted: string | null;
+      enabled: boolean;
+      sandbox: boolean;
+      readOnlyPaths: string[];
+    },
   ): Promise<UpstreamServerView | undefined> {
     const { rows } = await this.pg.query<UpstreamServerView>(
-      `INSERT INTO upstream_servers (id, tenant_id, name, transport, url, command, args, credential_kind, secrets_encrypted, enabled, updated_at)
-       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, now()) ON CONFLICT (tenant_id, name) DO NOTHING RETURNING ${SERVER_COLUMNS}`,
-      [tenantId, input.name, input.transport, input.url, input.command, input.args, input.credentialKind, input.secretsEncrypted, input.enabled],
+      `INSERT INTO upstream_servers (id, tenant_id, name, transport, url, command, args, credential_kind, secrets_encrypted, enabled, sandbox, read_only_paths, updated_at)
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now()) ON CONFLICT (tenant_id, name) DO NOTHING RETURNING ${SERVER_COLUMNS}`,
+      [tenantId, input.name, input.transport, input.url, input.command, input.args, input.credentialKind, input.secretsEncrypted, input.enabled, input.sandbox, input.readOnlyPaths],
     );
     return rows[0];
   }
@@ -260,7 +273,17 @@ export class AdminRepository {
   async updateServer(
     tenantId: string,
     name: string,
-    patch: { transport?: string | undefined; url?: string | null | undefined; command?: string | null | undefined; args?: string[] | undefined; credentialKind?: string | undefined; secretsEncrypted?: string | null | undefined; enabled?: boolean | undefined },
+    patch: {
+      transport?: string | undefined;
+      url?: string | null | undefined;
+      command?: string | null | undefined;
+      args?: string[] | undefined;
+      credentialKind?: string | undefined;
+      secretsEncrypted?: string | null | undefined;
+      enabled?: boolean | undefined;
+      sandbox?: boolean | undefined;
+      readOnlyPaths?: string[] | undefined;
+    },
   ): Promise<UpstreamServerView | undefined> {
     const { rows } = await this.pg.query<UpstreamServerView>(
       `UPDATE upstream_servers SET
@@ -271,6 +294,8 @@ export class AdminRepository {
          credential_kind = COALESCE($9, credential_kind),
          secrets_encrypted = CASE WHEN $10 THEN $11 ELSE secrets_encrypted END,
          enabled = COALESCE($12, enabled),
+         sandbox = COALESCE($13, sandbox),
+         read_only_paths = COALESCE($14, read_only_paths),
          updated_at = now()
        WHERE tenant_id = $1 AND name = $2 RETURNING ${SERVER_COLUMNS}`,
       [
@@ -286,6 +311,8 @@ export class AdminRepository {
         patch.secretsEncrypted !== undefined,
         patch.secretsEncrypted ?? null,
         patch.enabled ?? null,
+        patch.sandbox ?? null,
+        patch.readOnlyPaths ?? null,
       ],
     );
     return rows[0];

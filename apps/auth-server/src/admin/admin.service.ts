@@ -304,6 +304,8 @@ export class AdminService {
       credentialKind: input.credentialKind ?? 'none',
       secretsEncrypted: input.secrets ? sealSecret(this.infra.masterKey, JSON.stringify(input.secrets), upstreamSecretContext(tenant.id, input.name)) : null,
       enabled: input.enabled ?? true,
+      sandbox: input.sandbox ?? true,
+      readOnlyPaths: input.readOnlyPaths ?? [],
     });
     if (!created) throw new AdminError('conflict', `a server ${input.name} already exists`);
     await this.catalog.catalogChanged(slug, input.name);

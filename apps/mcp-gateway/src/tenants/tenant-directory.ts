@@ -13,6 +13,10 @@ export interface UpstreamServerRecord {
   secretsEncrypted: string | null;
   credentialKind: 'none' | 'static_header' | 'client_credentials' | 'token_exchange';
   protocolVersion: string | null;
+  /** stdio: run in the bubblewrap sandbox (false: the operator opted this server out). */
+  sandbox: boolean;
+  /** stdio: extra host paths bound read-only into the sandbox. */
+  readOnlyPaths: string[];
 }
 
 export interface TenantRecord {
@@ -127,7 +131,8 @@ export class TenantDirectory {
     const generation = this.generation;
     const { rows } = await this.pg.query<UpstreamServerRecord>(
       `SELECT id, tenant_id AS "tenantId", name, transport, url, command, args, secrets_encrypted AS "secretsEncrypted",
-              credential_kind AS "credentialKind", protocol_version AS "protocolVersion"
+              credential_kind AS "credentialKind", protocol_version AS "protocolVersion",
+              sandbox, COALESCE(read_only_paths, '{}') AS "readOnlyPaths"
          FROM upstream_servers WHERE tenant_id = $1 AND enabled ORDER BY name`,
       [tenantId],
     );

@@ -1,6 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, JSONRPCMessageSchema, McpError, ResultSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -8,7 +7,8 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import type { Logger } from '@airlock/observability';
 import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import type { CallerContext, UpstreamCredentials, UpstreamSecrets } from './upstream-credentials.js';
-import type { StdioLauncher } from './stdio-launcher.js';
+import type { LaunchedStdio, StdioLauncher } from './stdio-launcher.js';
+import type { StderrRelay } from './stderr-relay.js';
 import { SseParser, startExchange, upstreamPool } from './http-relay.js';
 import type { UpstreamEgress } from './upstream-egress.js';
 import type { Exchange, ResponseSink, SseEvent } from './http-relay.js';
@@ -224,6 +224,20 @@ interface HttpTarget {
   onStreamPaused: () => void;
 }
 
+/**
+ * A stdio server that ended (or never answered) before initialize completed: its last stderr lines go to
+ * the log, where the operator finds why (a missing package, a TLS error, a sandbox bwrap could not build);
+ * the client only ever sees the generic "unavailable".
+ */
+async function reportFailedStart(stderr: StderrRelay, tags: { tenant: string; upstream: string }, logger: Logger): Promise<void> {
+  // Let the last stderr chunks of the exited process arrive.
+  await new Promise((resolve) => setImmediate(resolve));
+  const lines = stderr.lastLines();
+  const sandboxLine = lines.find((line) => line.startsWith('bwrap:'));
+  const message = sandboxLine ? `stdio server not started: the sandbox could not be set up (${sandboxLine})` : 'stdio server failed to initialize';
+  logger.error({ ...tags, stderr: lines }, message);
+}
+
 /** A network failure reaching the upstream (what fetch reports as "fetch failed"). */
 class UpstreamUnreachableError extends Error {
   constructor(cause: unknown) {
@@ -283,6 +297,7 @@ export class UpstreamLink {
 
     let transport: Transport;
     let http: HttpTarget | undefined;
+    let stderr: StderrRelay | undefined;
     if (server.transport === 'http') {
       if (!server.url) throw new Error(`upstream ${server.name} has no URL`);
       transport = new StreamableHTTPClientTransport(new URL(server.url), {
@@ -308,18 +323,16 @@ export class UpstreamLink {
       if (!server.command) throw new Error(`upstream ${server.name} has no command`);
       const wait = options.stdio.backoffMs(server.id);
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      const launch = options.stdio.command(server.command, server.args);
-      const stdio = new StdioClientTransport({
-        command: launch.command,
-        args: launch.args,
-        // Only what the server needs: PATH to find its runtime, plus its own configured variables.
-        env: { PATH: process.env['PATH'] ?? '', ...(options.secrets.env ?? {}) },
-        stderr: 'pipe',
-      });
-      stdio.stderr?.on('data', (chunk: Buffer) => {
-        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logger.info({ upstream: server.name, stream: 'stderr' }, line.slice(0, 2000));
-      });
-      transport = stdio;
+      let launched: LaunchedStdio;
+      try {
+        launched = options.stdio.launch({ ...server, command: server.command }, options.secrets.env ?? {}, { tenant: options.caller.tenant }, logger);
+      } catch (error) {
+        // Fail closed: no sandbox, no server. The cause is the operator's to read, not the client's.
+        logger.error({ tenant: options.caller.tenant, upstream: server.name, err: error }, 'stdio server not started');
+        throw error;
+      }
+      stderr = launched.stderr;
+      transport = launched.transport;
     }
     const link = new UpstreamLink(server, client, transport, () => options.handlers.onClose(), http);
     client.onerror = (error) => logger.warn({ upstream: server.name, err: error }, 'upstream protocol error');
@@ -330,7 +343,12 @@ export class UpstreamLink {
         options.handlers.onClose();
       }
     };
-    await client.connect(transport);
+    try {
+      await client.connect(transport);
+    } catch (error) {
+      if (stderr) await reportFailedStart(stderr, { tenant: options.caller.tenant, upstream: server.name }, logger);
+      throw error;
+    }
     link.intercept();
     link.up = true;
     return link;

@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, request as httpRequest } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +14,7 @@ import type { Infra, StartedApp } from '@airlock/platform';
 import { sealSecret } from '@airlock/platform';
 import type { HotStore } from '@airlock/redis';
 import { createTestDatabase, createTestHotStore, createTestLogger, createTestQueues } from '@airlock/testing';
-import type { TestDatabase, TestHotStore, TestLogger, TestLogRecord, TestQueues } from '@airlock/testing';
+import type { TestDatabase, TestHotStore, TestLogger, TestQueues } from '@airlock/testing';
 import { startTestIssuer } from '@airlock/token-verifier/testing';
 import type { MintOptions, TestIssuer } from '@airlock/token-verifier/testing';
 import { startMcpGateway } from '../../src/index.js';
@@ -22,6 +25,11 @@ import type { GatewayTuning, UpstreamSecrets } from '../../src/index.js';
 // built (`npm run build`) and run as a real process over HTTP or stdio.
 
 export const FIXTURE_MAIN = fileURLToPath(new URL('../../../../tools/mcp-fixture/dist/main.js', import.meta.url));
+/**
+ * The repository, bound read-only into the sandbox of every stdio fixture the tests register (unless a
+ * test says otherwise): the fixture runs with the repository's node and node_modules.
+ */
+export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url)).replace(/\/$/, '');
 export const RUN_CONFORMANCE = fileURLToPath(new URL('../../../../tools/mcp-fixture/dist/run-conformance.js', import.meta.url));
 
 export async function freePort(): Promise<number> {
@@ -74,6 +82,10 @@ export interface Upstream {
   args?: string[];
   credentialKind?: 'none' | 'static_header' | 'client_credentials';
   secrets?: UpstreamSecrets;
+  /** stdio: false opts out of the sandbox. */
+  sandbox?: boolean;
+  /** stdio: read-only paths of the sandbox; REPO_ROOT when not given. */
+  readOnlyPaths?: string[];
 }
 
 export interface GatewayWorld {
@@ -84,10 +96,12 @@ export interface GatewayWorld {
   queues: TestQueues;
   issuer: TestIssuer;
   masterKey: Buffer;
+  /** The gateway's AIRLOCK_DATA_DIR (a temporary directory, removed on close). */
+  dataDir: string;
+  /** What the gateway (and its replicas) logged, at `options.logLevel` (warn unless told). */
+  logs: TestLogger['records'];
   publicUrl: string;
   gateway: StartedApp;
-  /** What the gateway (every replica) logged at warn and above. */
-  logs: TestLogRecord[];
   aggregatedUrl: string;
   serverUrl(name: string): string;
   token(audience: string, options?: Partial<MintOptions>): Promise<string>;
@@ -98,7 +112,7 @@ export interface GatewayWorld {
 }
 
 async function startGateway(
-  world: { db: TestDatabase; hot: HotStore; queues: TestQueues; masterKey: Buffer; issuerBase: string; port: number; publicUrl: string; env: Record<string, string>; logger: TestLogger },
+  world: { db: TestDatabase; hot: HotStore; queues: TestQueues; masterKey: Buffer; issuerBase: string; port: number; publicUrl: string; dataDir: string; env: Record<string, string>; logger: TestLogger },
   tuning: Partial<GatewayTuning>,
 ) {
   const config = loadConfig(gatewayConfigSchema, {
@@ -109,6 +123,10 @@ async function startGateway(
     LOG_LEVEL: 'warn',
     // Fixture upstreams listen on the loopback: allowed explicitly, as an operator would (never by default).
     AIRLOCK_UPSTREAM_ALLOW_CIDRS: '127.0.0.1/32',
+    // What the gateway's stdio servers inherit (config reads only the env it is given); a data directory of
+    // its own, outside the repository that stdio fixtures see.
+    ...(process.env['PATH'] ? { PATH: process.env['PATH'] } : {}),
+    AIRLOCK_DATA_DIR: world.dataDir,
     ...world.env,
   });
   const infra: Infra = {
@@ -127,7 +145,7 @@ async function startGateway(
   return startMcpGateway({ config, infra, logger: world.logger, tuning: { sessions: 'local', ...tuning } });
 }
 
-export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}, env: Record<string, string> = {}): Promise<GatewayWorld> {
+export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}, env: Record<string, string> = {}, options: { logLevel?: string } = {}): Promise<GatewayWorld> {
   const tenant = `t${randomBytes(4).toString('hex')}`;
   const db = await createTestDatabase();
   const hot = createTestHotStore();
@@ -144,8 +162,9 @@ export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}, env
   // With TLS_CERT_FILE in `env` the gateway serves HTTPS (h2 and HTTP/1.1) and its public URL says so.
   const publicUrl = `${env['TLS_CERT_FILE'] ? 'https' : 'http'}://127.0.0.1:${port}`;
   const replicas: StartedApp[] = [];
-  const logger = createTestLogger({ name: 'mcp-gateway', level: 'warn' });
-  const base = { db, hot, queues, masterKey, issuerBase: issuer.baseUrl, port, publicUrl, env, logger };
+  const dataDir = mkdtempSync(join(tmpdir(), 'airlock-gateway-data-'));
+  const logger = createTestLogger({ name: 'mcp-gateway', level: options.logLevel ?? 'warn' });
+  const base = { db, hot, queues, masterKey, issuerBase: issuer.baseUrl, port, publicUrl, dataDir, env, logger };
   const gateway = await startGateway(base, tuning);
   replicas.push(gateway);
   return {
@@ -156,18 +175,30 @@ export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}, env
     queues,
     issuer,
     masterKey,
+    dataDir,
+    logs: logger.records,
     publicUrl,
     gateway,
-    logs: logger.records,
     aggregatedUrl: aggregatedMcpUrl(publicUrl, tenant),
     serverUrl: (name) => serverMcpUrl(publicUrl, tenant, name),
     token: (audience, options = {}) => issuer.mint(tenant, { audience, scope: 'mcp', subject: 'alice', clientId: 'client-a', ...options }),
     async addUpstream(upstream) {
       const secrets = upstream.secrets ? sealSecret(masterKey, JSON.stringify(upstream.secrets), upstreamSecretContext(tenantId, upstream.name)) : null;
       const inserted = await db.pg.query<{ id: string }>(
-        `INSERT INTO upstream_servers (id, tenant_id, name, transport, url, command, args, secrets_encrypted, credential_kind, updated_at)
-         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, now()) RETURNING id`,
-        [tenantId, upstream.name, upstream.transport, upstream.url ?? null, upstream.command ?? null, upstream.args ?? [], secrets, upstream.credentialKind ?? 'none'],
+        `INSERT INTO upstream_servers (id, tenant_id, name, transport, url, command, args, secrets_encrypted, credential_kind, sandbox, read_only_paths, updated_at)
+         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now()) RETURNING id`,
+        [
+          tenantId,
+          upstream.name,
+          upstream.transport,
+          upstream.url ?? null,
+          upstream.command ?? null,
+          upstream.args ?? [],
+          secrets,
+          upstream.credentialKind ?? 'none',
+          upstream.sandbox ?? true,
+          upstream.readOnlyPaths ?? (upstream.transport === 'stdio' ? [REPO_ROOT] : []),
+        ],
       );
       return inserted.rows[0]!.id;
     },
@@ -183,6 +214,7 @@ export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}, env
       await queues.close();
       await hot.close();
       await db.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
