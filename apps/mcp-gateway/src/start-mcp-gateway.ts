@@ -22,6 +22,7 @@ import { UpstreamCredentials } from './upstream/upstream-credentials.js';
 import { createUpstreamEgress } from './upstream/upstream-egress.js';
 import type { HostResolver } from '@airlock/egress';
 import { StdioLauncher } from './upstream/stdio-launcher.js';
+import { resolveExecutable } from './upstream/stdio-sandbox.js';
 import type { StdioLimits } from './upstream/stdio-launcher.js';
 
 /** Knobs with production defaults; tests lower some of them. */
@@ -118,6 +119,10 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     : new LocalSessionDirectory(infra.hot, { idleTimeoutMs: tuning.sessionIdleTimeoutMs });
   await registry.start();
   const bus = new ReplicaBus(infra.hot);
+  // Said once at start, not only when a tenant's stdio server first fails to launch.
+  if (!resolveExecutable(config.stdioSandbox.binary, config.stdioSandbox.inheritedEnv['PATH'])) {
+    logger.warn({ binary: config.stdioSandbox.binary }, 'stdio sandbox (bubblewrap) not found: sandboxed stdio upstreams will not start; install bubblewrap or set GATEWAY_STDIO_SANDBOX_BINARY');
+  }
   const audit = new AuditBatcher(infra.queues, logger.child({ component: 'audit' }), { maxRecords: tuning.auditBatchMax, flushMs: tuning.auditFlushMs });
   const egress = createUpstreamEgress(config.egress, tuning.egressResolver);
   const host = new SessionHost({

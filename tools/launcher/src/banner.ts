@@ -28,6 +28,7 @@ export function formatGuide(guide: DemoGuide): string[] {
     'Add your own MCP server to the demo tenant (admin API, with the admin client above):',
     `  TOKEN=$(curl -s -u ${adminId}:<admin client secret> -d grant_type=client_credentials -d scope=admin ${guide.authUrl}/t/admin/token | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
     `  curl -X POST ${guide.authUrl}/admin/v1/tenants/demo/servers -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '${body}'`,
+    '  (a server on this machine or your network: start Airlock with AIRLOCK_UPSTREAM_ALLOW_HOSTS=host:port first)',
   ];
 }
 

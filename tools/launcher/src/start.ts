@@ -53,6 +53,8 @@ await runProcess({
       scope.onStop('demo notes server', () => notes.close());
       notesUrl = notes.url;
       seeded = demoUpstreams(notes.url);
+      // The notes server listens on the loopback, which the egress policy refuses unless listed.
+      configs.gateway.egress.allowHosts.push(new URL(notes.url).host);
     }
     // In this order, so stopping (in reverse) takes the gateway off MCP traffic before what it depends on goes.
     const steps: Array<() => Promise<StartedApp>> = [

@@ -7,6 +7,9 @@ export interface DemoUpstream {
   url?: string;
   command?: string;
   args?: string[];
+  /** Stdio only: run in the gateway's bubblewrap sandbox (the default), seeing `readOnlyPaths` besides the system. */
+  sandbox?: boolean;
+  readOnlyPaths?: string[];
   tools: Array<{ name: string; title?: string; description?: string; requiredScopes: string[] }>;
 }
 
@@ -18,11 +21,12 @@ export interface DemoUpstream {
 export async function seedDemoUpstreams(pg: Infra['pg'], tenantId: string, upstreams: readonly DemoUpstream[]): Promise<void> {
   for (const upstream of upstreams) {
     const { rows } = await pg.query<{ id: string }>(
-      `INSERT INTO upstream_servers (id, tenant_id, name, transport, url, command, args, updated_at)
-       VALUES (gen_random_uuid(), $1, $2, $3::"UpstreamTransport", $4, $5, $6, now())
-       ON CONFLICT (tenant_id, name) DO UPDATE SET transport = EXCLUDED.transport, url = EXCLUDED.url, command = EXCLUDED.command, args = EXCLUDED.args, updated_at = now()
+      `INSERT INTO upstream_servers (id, tenant_id, name, transport, url, command, args, sandbox, read_only_paths, updated_at)
+       VALUES (gen_random_uuid(), $1, $2, $3::"UpstreamTransport", $4, $5, $6, $7, $8, now())
+       ON CONFLICT (tenant_id, name) DO UPDATE SET transport = EXCLUDED.transport, url = EXCLUDED.url, command = EXCLUDED.command, args = EXCLUDED.args,
+         sandbox = EXCLUDED.sandbox, read_only_paths = EXCLUDED.read_only_paths, updated_at = now()
        RETURNING id`,
-      [tenantId, upstream.name, upstream.transport, upstream.url ?? null, upstream.command ?? null, upstream.args ?? []],
+      [tenantId, upstream.name, upstream.transport, upstream.url ?? null, upstream.command ?? null, upstream.args ?? [], upstream.sandbox ?? true, upstream.readOnlyPaths ?? []],
     );
     const serverId = rows[0]!.id;
     for (const tool of upstream.tools) {
