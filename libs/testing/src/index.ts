@@ -10,3 +10,4 @@ export type { ThrowawayRedis } from '@airlock/redis/testing';
 export { createTestQueues } from './test-queues.js';
 export type { TestQueues } from './test-queues.js';
 export { TcpProxy } from './tcp-proxy.js';
+export { signInAndApprove } from './scripted-browser.js';

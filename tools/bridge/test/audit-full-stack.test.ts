@@ -7,7 +7,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { USER, startFixture, startFullStack } from './support/full-stack.js';
 import type { FullStack } from './support/full-stack.js';
-import { signInAndApprove } from './support/scripted-browser.js';
+import { signInAndApprove } from '@airlock/testing';
 
 // The audit trail end to end: every tools/call through the gateway becomes exactly one audit_events row,
 // via the gateway's batched audit jobs and the session store's worker (the gateway's own tests stop at the

@@ -11,7 +11,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { USER, startFixture, startFullStack } from './support/full-stack.js';
 import type { FullStack } from './support/full-stack.js';
-import { signInAndApprove } from './support/scripted-browser.js';
+import { signInAndApprove } from '@airlock/testing';
 
 // The `airlock` command as the README gives it: the committed bin, run by path from anywhere, building
 // the bridge when needed; a fixed loopback port so one registration and its tokens serve every run.

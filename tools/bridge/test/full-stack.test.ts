@@ -11,7 +11,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { BRIDGE_MAIN, USER, startFixture, startFullStack } from './support/full-stack.js';
 import type { FullStack } from './support/full-stack.js';
-import { signInAndApprove } from './support/scripted-browser.js';
+import { signInAndApprove } from '@airlock/testing';
 
 // End to end through the real auth server: the official SDK client meets the gateway's 401, discovers
 // the tenant's authorization server from the gateway's RFC 9728 metadata, registers, signs the demo user

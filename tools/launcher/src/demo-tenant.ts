@@ -2,6 +2,9 @@ import { fileURLToPath } from 'node:url';
 import type { DemoUpstream } from '@airlock/auth-server';
 import { NOTES_CATALOGUE, TOOLBOX_CATALOGUE } from '@airlock/demo-servers';
 
+// start.ts loads the demo servers only through this module (it lazy-loads everything heavy).
+export { startNotesServer } from '@airlock/demo-servers';
+
 /** The demo servers' package: the toolbox's entry point lives in its dist/. */
 export const DEMO_SERVERS_DIR = fileURLToPath(new URL('../../demo-servers', import.meta.url));
 export const TOOLBOX_MAIN = fileURLToPath(new URL('../../demo-servers/dist/toolbox-main.js', import.meta.url));

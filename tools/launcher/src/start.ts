@@ -26,14 +26,13 @@ function parseConfigs(): Configs {
 }
 
 const configs = parseConfigs();
-const [{ createLogger }, { createInfra, runProcess }, { startAuthServer }, { startSessionStore }, { startMcpGateway }, { formatBanner }, { startNotesServer }, { demoUpstreams }] = await Promise.all([
+const [{ createLogger }, { createInfra, runProcess }, { startAuthServer }, { startSessionStore }, { startMcpGateway }, { formatBanner }, { demoUpstreams, startNotesServer }] = await Promise.all([
   import('@airlock/observability'),
   import('@airlock/platform'),
   import('@airlock/auth-server'),
   import('@airlock/session-store'),
   import('@airlock/mcp-gateway'),
   import('./banner.js'),
-  import('@airlock/demo-servers'),
   import('./demo-tenant.js'),
 ]);
 const runtime = configs.auth;

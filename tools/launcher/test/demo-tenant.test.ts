@@ -4,7 +4,7 @@ import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { signInAndApprove } from '../../bridge/test/support/scripted-browser.js';
+import { signInAndApprove } from '@airlock/testing';
 import { launchPlatform } from './support/launched-platform.js';
 import type { LaunchedPlatform } from './support/launched-platform.js';
 
