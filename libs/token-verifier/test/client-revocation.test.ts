@@ -72,13 +72,14 @@ describe('client revocation epoch', () => {
   it('loads epochs already in the hot store at start, and forgets them after notAfter', async () => {
     const clientId = `svc-${crypto.randomUUID()}`;
     const expired = `svc-${crypto.randomUUID()}`;
+    // Minted before the epoch is taken, so a second boundary in between cannot make it "newer" than the epoch.
+    const token = await issuer.mint('acme', { audience: AUDIENCE, clientId, scope: 'mcp' });
     const live: ClientRevokedEvent = { tenant: 'acme', clientId, reason: 'client_disabled', revokedBefore: now(), notAfter: now() + 600 };
     const gone: ClientRevokedEvent = { tenant: 'acme', clientId: expired, reason: 'client_disabled', revokedBefore: now(), notAfter: now() - 1 };
     await hot.set(revokedClientKey('acme', clientId), JSON.stringify(live), { ttlMs: 600_000 });
     await hot.set(revokedClientKey('acme', expired), JSON.stringify(gone), { ttlMs: 600_000 });
     const verifier = newVerifier();
     await verifier.start();
-    const token = await issuer.mint('acme', { audience: AUDIENCE, clientId, scope: 'mcp' });
     expect((await refusal(verifier.verify(token, { tenant: 'acme', audience: AUDIENCE }))).code).toBe('invalid_token');
     await expect(verifier.verify(await issuer.mint('acme', { audience: AUDIENCE, clientId: expired }), { tenant: 'acme', audience: AUDIENCE })).resolves.toBeDefined();
   });
