@@ -20,6 +20,32 @@ let token: string;
 let document: Json;
 let schemas: DocumentSchemas;
 
+/** A body each route with one accepts (the document must accept it too): the base of the one-field violations. */
+const VALID_BODIES: Record<string, Json> = {
+  createTenant: { slug: `oa3-${suffix}`, displayName: 'Valid' },
+  updateTenant: { displayName: 'Renamed' },
+  setRegistrationPolicy: { policy: 'initial_access_token' },
+  createInitialAccessToken: { expiresIn: 3600 },
+  rotateKeys: {},
+  createUser: { email: `valid-${suffix}@example.com`, password: 'correct horse battery' },
+  updateUser: { displayName: 'Someone' },
+  createClient: { client_name: 'Automation', grant_types: ['client_credentials'] },
+  updateClient: { disabled: true },
+  createServer: { name: 'wiki', transport: 'http', url: 'https://wiki.example/mcp' },
+  updateServer: { enabled: false },
+  putTools: { tools: [{ name: 'read', title: 'Read a page' }, { name: 'write' }] },
+  setToolScopes: { requiredScopes: ['mcp', 'wiki:write'] },
+};
+
+function validBody(operationId: string): Json {
+  const body = VALID_BODIES[operationId];
+  if (!body) throw new Error(`no valid sample body for ${operationId}: add one to VALID_BODIES`);
+  return body;
+}
+
+/** Values that a field of one JSON type or another refuses; the document decides which one a field refuses. */
+const WRONG_VALUES: unknown[] = [12345.5, 'not of this type', true, { unexpected: true }, null, []];
+
 /** Values for every path parameter the document uses: resources that exist (created in beforeAll). */
 const pathValues: Record<string, string> = {};
 
@@ -178,6 +204,52 @@ describe('the admin API OpenAPI document', () => {
     }
   });
 
+  it('enforces every documented field of every body: a valid body with one field of a type the document refuses is 400', async () => {
+    let refused = 0;
+    for (const target of operationsOf(document).filter((candidate) => bodySchemaOf(candidate))) {
+      const operationId = String(target.operation['operationId']);
+      const schema = bodySchemaOf(target) ?? {};
+      const validate = schemas.compile(schema);
+      const valid = validBody(operationId);
+      expect(validate(valid), `${operationId}: the document refuses the valid sample ${JSON.stringify(valid)}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      for (const field of Object.keys((schema['properties'] as Json | undefined) ?? {})) {
+        const body = WRONG_VALUES.map((value) => ({ ...valid, [field]: value })).find((candidate) => !validate(candidate));
+        if (!body) continue;
+        const answer = await send(target, pathValues, body);
+        expect(answer.status, `${operationId} with ${JSON.stringify(body)}: ${JSON.stringify(answer.json)}`).toBe(400);
+        expect(answer.json?.['error']).toBe('invalid_request');
+        expect(String(answer.json?.['error_description']), `${operationId}: the refusal names the field`).toContain(field);
+        refused += 1;
+      }
+    }
+    expect(refused).toBeGreaterThanOrEqual(30);
+  });
+
+  it('enforces the documented bounds of every query parameter with 400 invalid_request', async () => {
+    let refused = 0;
+    for (const target of operationsOf(document)) {
+      const parameters = ((target.operation['parameters'] as Json[] | undefined) ?? []).filter((parameter) => parameter['in'] === 'query');
+      for (const parameter of parameters) {
+        const schema = parameter['schema'] as Json;
+        const outside = [
+          typeof schema['maximum'] === 'number' ? String(schema['maximum'] + 1) : undefined,
+          typeof schema['minimum'] === 'number' ? String(schema['minimum'] - 1) : undefined,
+          typeof schema['maxLength'] === 'number' ? 'x'.repeat(schema['maxLength'] + 1) : undefined,
+        ].filter((value): value is string => value !== undefined);
+        for (const value of outside) {
+          const url = `${urlOf(target, pathValues)}?${new URLSearchParams({ [String(parameter['name'])]: value })}`;
+          const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+          const answer = { status: response.status, json: (await response.json()) as Json };
+          expect(answer.status, `${target.path}?${String(parameter['name'])}=${value.slice(0, 20)}`).toBe(400);
+          expect(answer.json['error']).toBe('invalid_request');
+          expectDocumented(target, answer);
+          refused += 1;
+        }
+      }
+    }
+    expect(refused).toBeGreaterThanOrEqual(12);
+  });
+
   it('answers every route as documented: success statuses and bodies, refusals in the error shape', async () => {
     const called = new Set<string>();
     const ok = async (operationId: string, params: Record<string, string>, body?: unknown) => {
@@ -190,33 +262,33 @@ describe('the admin API OpenAPI document', () => {
     const t = { tenant };
 
     await ok('getOpenApiDocument', {});
-    await ok('createTenant', {}, { slug: tenant, displayName: 'Lifecycle' });
+    await ok('createTenant', {}, { ...validBody('createTenant'), slug: tenant });
     await ok('listTenants', {});
     await ok('getTenant', t);
-    await ok('updateTenant', t, { displayName: 'Renamed' });
-    await ok('setRegistrationPolicy', t, { policy: 'initial_access_token' });
-    await ok('createInitialAccessToken', t, { expiresIn: 3600 });
+    await ok('updateTenant', t, validBody('updateTenant'));
+    await ok('setRegistrationPolicy', t, validBody('setRegistrationPolicy'));
+    await ok('createInitialAccessToken', t, validBody('createInitialAccessToken'));
     await ok('listKeys', t);
-    await ok('rotateKeys', t, {});
-    const user = await ok('createUser', t, { email: `lifecycle-${suffix}@example.com`, password: 'correct horse battery' });
+    await ok('rotateKeys', t, validBody('rotateKeys'));
+    const user = await ok('createUser', t, { ...validBody('createUser'), email: `lifecycle-${suffix}@example.com` });
     const u = { ...t, id: String(user['id']) };
     await ok('listUsers', t);
     await ok('getUser', u);
-    await ok('updateUser', u, { displayName: 'Someone' });
-    const client = await ok('createClient', t, { client_name: 'Automation', grant_types: ['client_credentials'] });
+    await ok('updateUser', u, validBody('updateUser'));
+    const client = await ok('createClient', t, validBody('createClient'));
     expect(client['client_secret']).toEqual(expect.any(String));
     const c = { ...t, clientId: String(client['client_id']) };
     await ok('listClients', t);
     const shown = await ok('getClient', c);
     expect(shown['client_secret']).toBeUndefined();
-    await ok('updateClient', c, { disabled: true });
-    await ok('createServer', t, { name: 'wiki', transport: 'http', url: 'https://wiki.example/mcp' });
+    await ok('updateClient', c, validBody('updateClient'));
+    await ok('createServer', t, validBody('createServer'));
     const s = { ...t, name: 'wiki' };
     await ok('listServers', t);
-    await ok('putTools', s, { tools: [{ name: 'read', title: 'Read a page' }, { name: 'write' }] });
-    await ok('setToolScopes', { ...s, tool: 'write' }, { requiredScopes: ['mcp', 'wiki:write'] });
+    await ok('putTools', s, validBody('putTools'));
+    await ok('setToolScopes', { ...s, tool: 'write' }, validBody('setToolScopes'));
     await ok('getServer', s);
-    await ok('updateServer', s, { enabled: false });
+    await ok('updateServer', s, validBody('updateServer'));
     await ok('deleteServer', s);
     await ok('deleteClient', c);
     await ok('deleteUser', u);
