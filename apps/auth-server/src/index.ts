@@ -2,7 +2,9 @@ import type { AuthServerConfig } from '@airlock/config';
 import { closeHttpApp, createHttpApp, listenHttpApp } from '@airlock/http-server';
 import type { Logger } from '@airlock/observability';
 import type { Infra, StartedApp } from '@airlock/platform';
+import type { FastifyInstance } from 'fastify';
 import { AdminErrorShapeFilter } from './admin/admin-error.filter.js';
+import { guardAdminRouteCoverage, type RegisteredRoute } from './admin/admin-route-coverage.js';
 import { createAppModule } from './app.module.js';
 import { BootstrapService } from './bootstrap/bootstrap.service.js';
 import type { DemoUpstream } from './bootstrap/demo-upstreams.js';
@@ -17,14 +19,21 @@ export interface StartAuthServerOptions {
   demoUpstreams?: readonly DemoUpstream[];
 }
 
+export interface AuthServerApp extends StartedApp {
+  /** Every route under /admin/ as Fastify registered it: what the start compared with the admin route table. */
+  registeredAdminRoutes(): readonly RegisteredRoute[];
+}
+
 /** Starts the auth server on its port with the shared infra; the launcher and main.ts both call this. */
-export async function startAuthServer({ config, infra, logger, demoUpstreams }: StartAuthServerOptions): Promise<StartedApp> {
+export async function startAuthServer({ config, infra, logger, demoUpstreams }: StartAuthServerOptions): Promise<AuthServerApp> {
   const app = await createHttpApp(createAppModule({ config, infra, logger }), {
     name: 'auth-server',
     http: config.http,
     logger,
     readiness: infra.readiness,
   });
+  // Before any route exists: the start fails if one under /admin/ has no entry in the route table.
+  const adminRoutes = guardAdminRouteCoverage(app.getHttpAdapter().getInstance() as unknown as FastifyInstance);
   // Registered after the shared filter, so it is asked first (Nest tries the last global filter first).
   app.useGlobalFilters(new AdminErrorShapeFilter(logger));
   try {
@@ -36,6 +45,7 @@ export async function startAuthServer({ config, infra, logger, demoUpstreams }: 
       url,
       banner: [`auth server      ${config.publicUrl} (issuer of tenant demo: ${config.publicUrl}/t/demo)`, ...banner],
       close: () => closeHttpApp(app),
+      registeredAdminRoutes: adminRoutes.registered,
     };
   } catch (error) {
     await closeHttpApp(app).catch(() => undefined);

@@ -147,3 +147,6 @@ export type PutToolsRequest = z.infer<typeof putToolsRequestSchema>;
 export const setToolScopesRequestSchema = z.object({ requiredScopes: z.array(toolScopeSchema).max(20) }).strict();
 
 export const rotateKeysRequestSchema = z.object({}).strict();
+
+/** An RFC 7591 initial access token for a tenant whose policy requires one: lifetime one minute to 30 days. */
+export const createInitialAccessTokenRequestSchema = z.object({ expiresIn: z.number().int().min(60).max(30 * 86_400).default(86_400) }).strict();

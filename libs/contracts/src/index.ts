@@ -78,6 +78,7 @@ export {
   putToolsRequestSchema,
   setToolScopesRequestSchema,
   rotateKeysRequestSchema,
+  createInitialAccessTokenRequestSchema,
 } from './admin.js';
 export type {
   AdminListQuery,
@@ -91,3 +92,25 @@ export type {
   UpdateUpstreamServerRequest,
   PutToolsRequest,
 } from './admin.js';
+export {
+  adminErrorCodeSchema,
+  adminErrorStatus,
+  adminErrorSchema,
+  adminServerErrorSchema,
+  tenantSchema,
+  registrationPolicyResponseSchema,
+  initialAccessTokenResponseSchema,
+  signingKeySchema,
+  userSchema,
+  clientSchema,
+  createdClientSchema,
+  toolSchema,
+  upstreamServerSchema,
+  upstreamServerWithToolsSchema,
+  itemsSchema,
+} from './admin-responses.js';
+export type { AdminErrorCode, AdminErrorBody } from './admin-responses.js';
+export { ADMIN_API_PREFIX, adminRoutes, adminRouteUrl, defineAdminRoute } from './admin-routes.js';
+export type { AdminRouteDefinition, AdminRouteMethod, AdminRouteName } from './admin-routes.js';
+export { adminOpenApiDocument } from './admin-openapi.js';
+export type { AdminOpenApiOptions, OpenApiDocument } from './admin-openapi.js';

@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Param, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import {
   adminListQuerySchema,
+  adminRoutes,
   createClientRequestSchema,
+  createInitialAccessTokenRequestSchema,
   createTenantRequestSchema,
   createUpstreamServerRequestSchema,
   createUserRequestSchema,
@@ -20,10 +21,9 @@ import {
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import { AdminAudit } from './admin-audit.service.js';
 import { AdminAuth, type AdminCaller } from './admin-auth.service.js';
+import { AdminRoute } from './admin-route.decorator.js';
 import { notFound, parse } from './admin.errors.js';
 import { AdminService } from './admin.service.js';
-
-const initialAccessTokenRequestSchema = z.object({ expiresIn: z.number().int().min(60).max(30 * 86_400).default(86_400) }).strict();
 
 function slugOf(value: string): string {
   if (!tenantSlugSchema.safeParse(value).success) throw notFound('tenant');
@@ -34,9 +34,11 @@ function slugOf(value: string): string {
  * `/admin/v1`: tenants, their registration policy, signing keys, users, pre-registered clients, and the
  * upstream servers with each tool's required scopes (the gateway's catalogue). Bearer tokens from the
  * `admin` tenant with scope `admin`; bodies validated by the contracts' zod schemas; lists paginated
- * (`?limit=&cursor=` -> `{ items, nextCursor }`); every change audit-logged.
+ * (`?limit=&cursor=` -> `{ items, nextCursor }`); every change audit-logged. Each handler's method, path and
+ * status come from its entry of `adminRoutes` (@airlock/contracts), whose schemas it validates with and
+ * from which the OpenAPI document is generated.
  */
-@Controller('admin/v1')
+@Controller()
 export class AdminController {
   constructor(
     private readonly auth: AdminAuth,
@@ -50,15 +52,14 @@ export class AdminController {
 
   // Tenants ------------------------------------------------------------------------------------------
 
-  @Get('tenants')
+  @AdminRoute(adminRoutes.listTenants)
   async listTenants(@Query() query: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.caller(req, reply);
     const { limit, cursor } = parse(adminListQuerySchema, query);
     return this.admin.listTenants(limit, cursor);
   }
 
-  @Post('tenants')
-  @HttpCode(201)
+  @AdminRoute(adminRoutes.createTenant)
   async createTenant(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
     const created = await this.admin.createTenant(parse(createTenantRequestSchema, body));
@@ -66,13 +67,13 @@ export class AdminController {
     return created;
   }
 
-  @Get('tenants/:tenant')
+  @AdminRoute(adminRoutes.getTenant)
   async getTenant(@Param('tenant') tenant: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.caller(req, reply);
     return this.admin.getTenant(slugOf(tenant));
   }
 
-  @Patch('tenants/:tenant')
+  @AdminRoute(adminRoutes.updateTenant)
   async updateTenant(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
     const patch = parse(updateTenantRequestSchema, body);
@@ -81,8 +82,7 @@ export class AdminController {
     return updated;
   }
 
-  @Delete('tenants/:tenant')
-  @HttpCode(204)
+  @AdminRoute(adminRoutes.deleteTenant)
   async deleteTenant(@Param('tenant') tenant: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     const caller = await this.caller(req, reply);
     await this.admin.deleteTenant(slugOf(tenant));
@@ -90,7 +90,7 @@ export class AdminController {
     await this.audit.record(caller, ADMIN_TENANT_SLUG, 'admin.tenant.delete', tenant);
   }
 
-  @Put('tenants/:tenant/registration-policy')
+  @AdminRoute(adminRoutes.setRegistrationPolicy)
   async setRegistrationPolicy(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
     const { policy } = parse(setRegistrationPolicyRequestSchema, body);
@@ -99,11 +99,10 @@ export class AdminController {
     return { policy: updated.registrationPolicy };
   }
 
-  @Post('tenants/:tenant/initial-access-tokens')
-  @HttpCode(201)
+  @AdminRoute(adminRoutes.createInitialAccessToken)
   async createInitialAccessToken(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
-    const { expiresIn } = parse(initialAccessTokenRequestSchema, body);
+    const { expiresIn } = parse(createInitialAccessTokenRequestSchema, body);
     const created = await this.admin.createInitialAccessToken(slugOf(tenant), expiresIn);
     await this.audit.record(caller, tenant, 'admin.initial_access_token.create', tenant, { expiresIn });
     return created;
@@ -111,14 +110,13 @@ export class AdminController {
 
   // Keys ---------------------------------------------------------------------------------------------
 
-  @Get('tenants/:tenant/keys')
+  @AdminRoute(adminRoutes.listKeys)
   async listKeys(@Param('tenant') tenant: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.caller(req, reply);
     return { items: await this.admin.listKeys(slugOf(tenant)) };
   }
 
-  @Post('tenants/:tenant/keys/rotate')
-  @HttpCode(200)
+  @AdminRoute(adminRoutes.rotateKeys)
   async rotateKeys(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
     parse(rotateKeysRequestSchema, body);
@@ -129,15 +127,14 @@ export class AdminController {
 
   // Users --------------------------------------------------------------------------------------------
 
-  @Get('tenants/:tenant/users')
+  @AdminRoute(adminRoutes.listUsers)
   async listUsers(@Param('tenant') tenant: string, @Query() query: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.caller(req, reply);
     const { limit, cursor } = parse(adminListQuerySchema, query);
     return this.admin.listUsers(slugOf(tenant), limit, cursor);
   }
 
-  @Post('tenants/:tenant/users')
-  @HttpCode(201)
+  @AdminRoute(adminRoutes.createUser)
   async createUser(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
     const user = await this.admin.createUser(slugOf(tenant), parse(createUserRequestSchema, body));
@@ -145,13 +142,13 @@ export class AdminController {
     return user;
   }
 
-  @Get('tenants/:tenant/users/:id')
+  @AdminRoute(adminRoutes.getUser)
   async getUser(@Param('tenant') tenant: string, @Param('id') id: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.caller(req, reply);
     return this.admin.getUser(slugOf(tenant), id);
   }
 
-  @Patch('tenants/:tenant/users/:id')
+  @AdminRoute(adminRoutes.updateUser)
   async updateUser(@Param('tenant') tenant: string, @Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
     const patch = parse(updateUserRequestSchema, body);
@@ -160,8 +157,7 @@ export class AdminController {
     return user;
   }
 
-  @Delete('tenants/:tenant/users/:id')
-  @HttpCode(204)
+  @AdminRoute(adminRoutes.deleteUser)
   async deleteUser(@Param('tenant') tenant: string, @Param('id') id: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     const caller = await this.caller(req, reply);
     await this.admin.deleteUser(slugOf(tenant), id);
@@ -170,15 +166,14 @@ export class AdminController {
 
   // Clients ------------------------------------------------------------------------------------------
 
-  @Get('tenants/:tenant/clients')
+  @AdminRoute(adminRoutes.listClients)
   async listClients(@Param('tenant') tenant: string, @Query() query: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.caller(req, reply);
     const { limit, cursor } = parse(adminListQuerySchema, query);
     return this.admin.listClients(slugOf(tenant), limit, cursor);
   }
 
-  @Post('tenants/:tenant/clients')
-  @HttpCode(201)
+  @AdminRoute(adminRoutes.createClient)
   async createClient(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
     const created = await this.admin.createClient(slugOf(tenant), parse(createClientRequestSchema, body));
@@ -187,13 +182,13 @@ export class AdminController {
     return created;
   }
 
-  @Get('tenants/:tenant/clients/:clientId')
+  @AdminRoute(adminRoutes.getClient)
   async getClient(@Param('tenant') tenant: string, @Param('clientId') clientId: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.caller(req, reply);
     return this.admin.getClient(slugOf(tenant), clientId);
   }
 
-  @Patch('tenants/:tenant/clients/:clientId')
+  @AdminRoute(adminRoutes.updateClient)
   async updateClient(@Param('tenant') tenant: string, @Param('clientId') clientId: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
     const patch = parse(updateClientRequestSchema, body);
@@ -202,8 +197,7 @@ export class AdminController {
     return updated;
   }
 
-  @Delete('tenants/:tenant/clients/:clientId')
-  @HttpCode(204)
+  @AdminRoute(adminRoutes.deleteClient)
   async deleteClient(@Param('tenant') tenant: string, @Param('clientId') clientId: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     const caller = await this.caller(req, reply);
     await this.admin.deleteClient(slugOf(tenant), clientId);
@@ -212,15 +206,14 @@ export class AdminController {
 
   // Upstream servers and tools -----------------------------------------------------------------------
 
-  @Get('tenants/:tenant/servers')
+  @AdminRoute(adminRoutes.listServers)
   async listServers(@Param('tenant') tenant: string, @Query() query: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.caller(req, reply);
     const { limit, cursor } = parse(adminListQuerySchema, query);
     return this.admin.listServers(slugOf(tenant), limit, cursor);
   }
 
-  @Post('tenants/:tenant/servers')
-  @HttpCode(201)
+  @AdminRoute(adminRoutes.createServer)
   async createServer(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
     const server = await this.admin.createServer(slugOf(tenant), parse(createUpstreamServerRequestSchema, body));
@@ -228,13 +221,13 @@ export class AdminController {
     return server;
   }
 
-  @Get('tenants/:tenant/servers/:name')
+  @AdminRoute(adminRoutes.getServer)
   async getServer(@Param('tenant') tenant: string, @Param('name') name: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.caller(req, reply);
     return this.admin.getServer(slugOf(tenant), name);
   }
 
-  @Patch('tenants/:tenant/servers/:name')
+  @AdminRoute(adminRoutes.updateServer)
   async updateServer(@Param('tenant') tenant: string, @Param('name') name: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
     const patch = parse(updateUpstreamServerRequestSchema, body);
@@ -243,15 +236,14 @@ export class AdminController {
     return server;
   }
 
-  @Delete('tenants/:tenant/servers/:name')
-  @HttpCode(204)
+  @AdminRoute(adminRoutes.deleteServer)
   async deleteServer(@Param('tenant') tenant: string, @Param('name') name: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     const caller = await this.caller(req, reply);
     await this.admin.deleteServer(slugOf(tenant), name);
     await this.audit.record(caller, tenant, 'admin.server.delete', name);
   }
 
-  @Put('tenants/:tenant/servers/:name/tools')
+  @AdminRoute(adminRoutes.putTools)
   async putTools(@Param('tenant') tenant: string, @Param('name') name: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
     const input = parse(putToolsRequestSchema, body);
@@ -260,7 +252,7 @@ export class AdminController {
     return { items: tools };
   }
 
-  @Patch('tenants/:tenant/servers/:name/tools/:tool')
+  @AdminRoute(adminRoutes.setToolScopes)
   async setToolScopes(
     @Param('tenant') tenant: string,
     @Param('name') name: string,

@@ -1,14 +1,14 @@
 import { HttpException } from '@nestjs/common';
 import type { z } from 'zod';
+import { adminErrorStatus, type AdminErrorCode } from '@airlock/contracts';
 
-export type AdminErrorCode = 'invalid_request' | 'not_found' | 'conflict' | 'invalid_redirect_uri' | 'invalid_client_metadata';
-
-const STATUS: Record<AdminErrorCode, number> = { invalid_request: 400, not_found: 404, conflict: 409, invalid_redirect_uri: 400, invalid_client_metadata: 400 };
+// The codes and their statuses are the contract's (the OpenAPI document lists them from there).
+export type { AdminErrorCode };
 
 /** An admin API refusal: `{ error, error_description }` with the matching status. */
 export class AdminError extends HttpException {
   constructor(code: AdminErrorCode, description: string) {
-    super({ error: code, error_description: description }, STATUS[code]);
+    super({ error: code, error_description: description }, adminErrorStatus[code]);
   }
 }
 

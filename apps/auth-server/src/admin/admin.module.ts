@@ -5,15 +5,16 @@ import { RegistrationPolicyModule } from '../registration-policy/registration-po
 import { UsersModule } from '../users/users.module.js';
 import { AdminAudit } from './admin-audit.service.js';
 import { AdminAuth } from './admin-auth.service.js';
+import { AdminOpenApiController } from './admin-openapi.controller.js';
 import { AdminController } from './admin.controller.js';
 import { AdminRepository } from './admin.repository.js';
 import { AdminService } from './admin.service.js';
 import { UpstreamAddressCheck } from './upstream-address-check.js';
 
-/** The admin API at /admin/v1. */
+/** The admin API at /admin/v1, and its OpenAPI document. */
 @Module({
   imports: [OidcModule, UsersModule, RegistrationPolicyModule, LoginSessionsModule],
-  controllers: [AdminController],
+  controllers: [AdminController, AdminOpenApiController],
   providers: [AdminAuth, AdminAudit, AdminRepository, AdminService, UpstreamAddressCheck],
 })
 export class AdminModule {}

@@ -3,8 +3,8 @@ import { authServerConfigSchema, type AuthServerConfig } from '@airlock/config';
 import type { QueueBackend } from '@airlock/queue';
 import type { HotStore } from '@airlock/redis';
 import { createTestDatabase, createTestHotStore, createTestLogger, createTestQueues, freePort, type TestDatabase } from '@airlock/testing';
-import type { Infra, StartedApp } from '@airlock/platform';
-import { startAuthServer } from '../../src/index.js';
+import type { Infra } from '@airlock/platform';
+import { startAuthServer, type AuthServerApp } from '../../src/index.js';
 import type { TenantRecord } from '../../src/oidc/ports.js';
 import { TenantRepository } from '../../src/tenants/tenant.repository.js';
 import { PasswordHasher } from '../../src/users/password-hasher.js';
@@ -16,7 +16,7 @@ export interface AuthServerHarness {
   db: TestDatabase;
   hot: HotStore;
   queues: QueueBackend;
-  app: StartedApp;
+  app: AuthServerApp;
   /** Creates a tenant row (no admin API needed); returns its id. */
   createTenant(slug: string, registrationPolicy?: 'open' | 'initial_access_token' | 'off'): Promise<string>;
   /** The tenant as the auth server sees it. */

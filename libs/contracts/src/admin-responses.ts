@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { registrationPolicySchema, tenantSlugSchema } from './tenant.js';
+import { toolScopeSchema, upstreamCredentialKindSchema, upstreamServerNameSchema, upstreamTransportSchema } from './admin.js';
+
+// What the admin API (`/admin/v1`) answers: its response bodies and its one error shape. Objects are
+// open (`looseObject`): a client must ignore fields it does not know, so adding one is not a breaking
+// change. Timestamps are ISO 8601 strings (JSON of a Date).
+
+const timestamp = z.iso.datetime();
+
+/** Every refusal of the admin API: the OAuth error shape, with a code from this list. */
+export const adminErrorCodeSchema = z.enum([
+  'invalid_request',
+  'invalid_redirect_uri',
+  'invalid_client_metadata',
+  'invalid_token',
+  'insufficient_scope',
+  'not_found',
+  'conflict',
+]);
+export type AdminErrorCode = z.infer<typeof adminErrorCodeSchema>;
+
+/** The status each code is answered with (RFC 6750 for the token codes). */
+export const adminErrorStatus: Record<AdminErrorCode, number> = {
+  invalid_request: 400,
+  invalid_redirect_uri: 400,
+  invalid_client_metadata: 400,
+  invalid_token: 401,
+  insufficient_scope: 403,
+  not_found: 404,
+  conflict: 409,
+};
+
+export const adminErrorSchema = z.object({ error: adminErrorCodeSchema, error_description: z.string() });
+export type AdminErrorBody = z.infer<typeof adminErrorSchema>;
+
+/** An unexpected failure: no detail, only the id to find it in the server's log. */
+export const adminServerErrorSchema = z.object({ error: z.literal('server_error'), request_id: z.string() });
+
+export const tenantSchema = z.looseObject({
+  id: z.string(),
+  slug: tenantSlugSchema,
+  displayName: z.string(),
+  registrationPolicy: registrationPolicySchema,
+  accessTokenTtl: z.number().int(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+export const registrationPolicyResponseSchema = z.looseObject({ policy: registrationPolicySchema });
+
+export const initialAccessTokenResponseSchema = z.looseObject({
+  /** Shown once. */
+  initial_access_token: z.string(),
+  expires_in: z.number().int(),
+});
+
+export const signingKeySchema = z.looseObject({
+  kid: z.string(),
+  alg: z.string(),
+  state: z.enum(['active', 'next', 'retired']),
+  /** When a retired key stops being published; null while it signs or is next. */
+  notAfter: timestamp.nullable(),
+});
+
+export const userSchema = z.looseObject({
+  id: z.string(),
+  email: z.string(),
+  displayName: z.string().nullable(),
+  disabled: z.boolean(),
+  createdAt: timestamp,
+});
+
+/** A client as the admin API shows it: its RFC 7591 metadata (never a secret) and how it was registered. */
+export const clientSchema = z.looseObject({
+  client_id: z.string(),
+  /** `admin` (created here), `dynamic` (RFC 7591 registration) or another registration path. */
+  kind: z.string(),
+  disabled: z.boolean(),
+  created_at: timestamp,
+  client_name: z.string().optional(),
+  redirect_uris: z.array(z.string()).optional(),
+  grant_types: z.array(z.string()).optional(),
+  token_endpoint_auth_method: z.string().optional(),
+  scope: z.string().optional(),
+});
+
+/** A client just created: its metadata and, for a confidential one, its secret (returned this once only). */
+export const createdClientSchema = z.looseObject({
+  client_id: z.string(),
+  kind: z.literal('admin'),
+  client_id_issued_at: z.number().int(),
+  client_secret: z.string().optional(),
+  client_secret_expires_at: z.literal(0).optional(),
+});
+
+export const toolSchema = z.looseObject({
+  name: z.string(),
+  title: z.string().nullable(),
+  description: z.string().nullable(),
+  requiredScopes: z.array(toolScopeSchema),
+});
+
+/** An upstream MCP server; its credentials are never returned (`hasSecrets` says whether it has some). */
+export const upstreamServerSchema = z.looseObject({
+  id: z.string(),
+  name: upstreamServerNameSchema,
+  transport: upstreamTransportSchema,
+  url: z.string().nullable(),
+  command: z.string().nullable(),
+  args: z.array(z.string()),
+  credentialKind: upstreamCredentialKindSchema,
+  hasSecrets: z.boolean(),
+  enabled: z.boolean(),
+  /** The MCP protocol version the server last negotiated. */
+  protocolVersion: z.string().nullable(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+export const upstreamServerWithToolsSchema = upstreamServerSchema.extend({ tools: z.array(toolSchema) });
+
+/** A list without paging (small, bounded sets: a tenant's keys, a server's tools). */
+export const itemsSchema = <T extends z.ZodType>(item: T) => z.looseObject({ items: z.array(item) });

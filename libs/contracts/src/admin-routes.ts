@@ -1,0 +1,302 @@
+import { z } from 'zod';
+import {
+  adminListQuerySchema,
+  createClientRequestSchema,
+  createInitialAccessTokenRequestSchema,
+  createTenantRequestSchema,
+  createUpstreamServerRequestSchema,
+  createUserRequestSchema,
+  putToolsRequestSchema,
+  rotateKeysRequestSchema,
+  setRegistrationPolicyRequestSchema,
+  setToolScopesRequestSchema,
+  updateClientRequestSchema,
+  updateTenantRequestSchema,
+  updateUpstreamServerRequestSchema,
+  updateUserRequestSchema,
+  upstreamServerNameSchema,
+} from './admin.js';
+import {
+  clientSchema,
+  createdClientSchema,
+  initialAccessTokenResponseSchema,
+  itemsSchema,
+  registrationPolicyResponseSchema,
+  signingKeySchema,
+  tenantSchema,
+  toolSchema,
+  upstreamServerSchema,
+  upstreamServerWithToolsSchema,
+  userSchema,
+  type AdminErrorCode,
+} from './admin-responses.js';
+import { pageSchema } from './session.js';
+import { tenantSlugSchema } from './tenant.js';
+
+// The admin API's one route table. The auth server's controller takes each route's method, path and
+// status from here, validates with the schemas named here, and its OpenAPI document is generated from
+// here; at boot the server refuses to start with a route under /admin/ that has no entry (so a route
+// cannot exist without its schema).
+
+export const ADMIN_API_PREFIX = '/admin/v1';
+
+export type AdminRouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface AdminRouteDefinition {
+  /** Unique, also the OpenAPI operationId. */
+  operationId: string;
+  method: AdminRouteMethod;
+  /** Below ADMIN_API_PREFIX, OpenAPI style: `/tenants/{tenant}`. Every `{name}` has a `params` entry. */
+  path: string;
+  summary: string;
+  description?: string;
+  /** The OpenAPI tag (the resource). */
+  tag: string;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** Success status. */
+  status: 200 | 201 | 204;
+  /** The success body; none for 204. */
+  response?: z.ZodType;
+  /** Refusals this route gives beyond those every route of its kind gives (auth, validation, not found). */
+  errors?: readonly AdminErrorCode[];
+  /** Served without a token (the API's own description). */
+  public?: boolean;
+}
+
+/** Checks a route's shape where it is written (params match the path, a 204 has no body, a body route is no GET). */
+export function defineAdminRoute<const R extends AdminRouteDefinition>(route: R): R {
+  const inPath = [...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]).sort();
+  const declared = Object.keys(route.params?.shape ?? {}).sort();
+  if (inPath.join() !== declared.join()) throw new Error(`admin route ${route.operationId}: path parameters [${inPath.join()}] but params [${declared.join()}]`);
+  if ((route.status === 204) !== (route.response === undefined)) throw new Error(`admin route ${route.operationId}: a response schema exactly when the status is not 204`);
+  if (route.body && route.method === 'GET') throw new Error(`admin route ${route.operationId}: a GET takes no body`);
+  return route;
+}
+
+/** The Fastify/Nest spelling of a route's path, prefix included: `/admin/v1/tenants/:tenant`. */
+export function adminRouteUrl(route: Pick<AdminRouteDefinition, 'path'>): string {
+  return `${ADMIN_API_PREFIX}${route.path.replace(/\{([^}]+)\}/g, ':$1')}`;
+}
+
+const tenantParams = z.object({ tenant: tenantSlugSchema });
+const userParams = tenantParams.extend({ id: z.uuid() });
+const clientParams = tenantParams.extend({ clientId: z.string().min(1).max(2000) });
+const serverParams = tenantParams.extend({ name: upstreamServerNameSchema });
+const toolParams = serverParams.extend({ tool: z.string().min(1).max(128) });
+
+/** The OpenAPI document itself: an open object (its schema is OpenAPI 3.1's own). */
+const openApiDocumentSchema = z.looseObject({ openapi: z.string(), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) });
+
+export const adminRoutes = {
+  openApiDocument: defineAdminRoute({
+    operationId: 'getOpenApiDocument',
+    method: 'GET',
+    path: '/openapi.json',
+    tag: 'meta',
+    summary: 'This document',
+    description: 'Public: it describes the API, and holds no tenant data or secret.',
+    status: 200,
+    response: openApiDocumentSchema,
+    public: true,
+  }),
+
+  // Tenants
+  listTenants: defineAdminRoute({ operationId: 'listTenants', method: 'GET', path: '/tenants', tag: 'tenants', summary: 'List tenants', query: adminListQuerySchema, status: 200, response: pageSchema(tenantSchema) }),
+  createTenant: defineAdminRoute({
+    operationId: 'createTenant',
+    method: 'POST',
+    path: '/tenants',
+    tag: 'tenants',
+    summary: 'Create a tenant (with its signing keys)',
+    body: createTenantRequestSchema,
+    status: 201,
+    response: tenantSchema,
+    errors: ['conflict'],
+  }),
+  getTenant: defineAdminRoute({ operationId: 'getTenant', method: 'GET', path: '/tenants/{tenant}', tag: 'tenants', summary: 'Get a tenant', params: tenantParams, status: 200, response: tenantSchema }),
+  updateTenant: defineAdminRoute({
+    operationId: 'updateTenant',
+    method: 'PATCH',
+    path: '/tenants/{tenant}',
+    tag: 'tenants',
+    summary: 'Change a tenant',
+    description: 'At least one field.',
+    params: tenantParams,
+    body: updateTenantRequestSchema,
+    status: 200,
+    response: tenantSchema,
+  }),
+  deleteTenant: defineAdminRoute({
+    operationId: 'deleteTenant',
+    method: 'DELETE',
+    path: '/tenants/{tenant}',
+    tag: 'tenants',
+    summary: 'Delete a tenant',
+    description: 'Revokes every grant and session it issued, then removes it and everything it holds.',
+    params: tenantParams,
+    status: 204,
+  }),
+  setRegistrationPolicy: defineAdminRoute({
+    operationId: 'setRegistrationPolicy',
+    method: 'PUT',
+    path: '/tenants/{tenant}/registration-policy',
+    tag: 'tenants',
+    summary: "Set a tenant's dynamic client registration policy",
+    params: tenantParams,
+    body: setRegistrationPolicyRequestSchema,
+    status: 200,
+    response: registrationPolicyResponseSchema,
+  }),
+  createInitialAccessToken: defineAdminRoute({
+    operationId: 'createInitialAccessToken',
+    method: 'POST',
+    path: '/tenants/{tenant}/initial-access-tokens',
+    tag: 'tenants',
+    summary: 'Issue an RFC 7591 initial access token',
+    description: 'Only for a tenant whose registration policy is initial_access_token; the token is shown once.',
+    params: tenantParams,
+    body: createInitialAccessTokenRequestSchema,
+    status: 201,
+    response: initialAccessTokenResponseSchema,
+  }),
+
+  // Signing keys
+  listKeys: defineAdminRoute({ operationId: 'listKeys', method: 'GET', path: '/tenants/{tenant}/keys', tag: 'keys', summary: "List a tenant's published signing keys", params: tenantParams, status: 200, response: itemsSchema(signingKeySchema) }),
+  rotateKeys: defineAdminRoute({
+    operationId: 'rotateKeys',
+    method: 'POST',
+    path: '/tenants/{tenant}/keys/rotate',
+    tag: 'keys',
+    summary: 'Rotate signing keys',
+    description: 'The next key starts signing, a new next key is published, the old one stays until its tokens expire.',
+    params: tenantParams,
+    body: rotateKeysRequestSchema,
+    status: 200,
+    response: itemsSchema(signingKeySchema),
+  }),
+
+  // Users
+  listUsers: defineAdminRoute({ operationId: 'listUsers', method: 'GET', path: '/tenants/{tenant}/users', tag: 'users', summary: 'List users', params: tenantParams, query: adminListQuerySchema, status: 200, response: pageSchema(userSchema) }),
+  createUser: defineAdminRoute({
+    operationId: 'createUser',
+    method: 'POST',
+    path: '/tenants/{tenant}/users',
+    tag: 'users',
+    summary: 'Create a local user',
+    params: tenantParams,
+    body: createUserRequestSchema,
+    status: 201,
+    response: userSchema,
+    errors: ['conflict'],
+  }),
+  getUser: defineAdminRoute({ operationId: 'getUser', method: 'GET', path: '/tenants/{tenant}/users/{id}', tag: 'users', summary: 'Get a user', params: userParams, status: 200, response: userSchema }),
+  updateUser: defineAdminRoute({
+    operationId: 'updateUser',
+    method: 'PATCH',
+    path: '/tenants/{tenant}/users/{id}',
+    tag: 'users',
+    summary: 'Change a user (disabling one revokes its grants)',
+    description: 'At least one field; disabling a user revokes its grants.',
+    params: userParams,
+    body: updateUserRequestSchema,
+    status: 200,
+    response: userSchema,
+  }),
+  deleteUser: defineAdminRoute({ operationId: 'deleteUser', method: 'DELETE', path: '/tenants/{tenant}/users/{id}', tag: 'users', summary: 'Delete a user and revoke its grants', params: userParams, status: 204 }),
+
+  // Clients
+  listClients: defineAdminRoute({
+    operationId: 'listClients',
+    method: 'GET',
+    path: '/tenants/{tenant}/clients',
+    tag: 'clients',
+    summary: 'List clients (pre-registered and dynamically registered)',
+    params: tenantParams,
+    query: adminListQuerySchema,
+    status: 200,
+    response: pageSchema(clientSchema),
+  }),
+  createClient: defineAdminRoute({
+    operationId: 'createClient',
+    method: 'POST',
+    path: '/tenants/{tenant}/clients',
+    tag: 'clients',
+    summary: 'Pre-register a client',
+    description: "A confidential client's secret is in this response only.",
+    params: tenantParams,
+    body: createClientRequestSchema,
+    status: 201,
+    response: createdClientSchema,
+    errors: ['conflict', 'invalid_redirect_uri', 'invalid_client_metadata'],
+  }),
+  getClient: defineAdminRoute({ operationId: 'getClient', method: 'GET', path: '/tenants/{tenant}/clients/{clientId}', tag: 'clients', summary: 'Get a client', params: clientParams, status: 200, response: clientSchema }),
+  updateClient: defineAdminRoute({
+    operationId: 'updateClient',
+    method: 'PATCH',
+    path: '/tenants/{tenant}/clients/{clientId}',
+    tag: 'clients',
+    summary: 'Disable or enable a client (disabling revokes every token it holds)',
+    params: clientParams,
+    body: updateClientRequestSchema,
+    status: 200,
+    response: clientSchema,
+  }),
+  deleteClient: defineAdminRoute({ operationId: 'deleteClient', method: 'DELETE', path: '/tenants/{tenant}/clients/{clientId}', tag: 'clients', summary: 'Delete a client and revoke its tokens', params: clientParams, status: 204 }),
+
+  // Upstream servers and their tools
+  listServers: defineAdminRoute({ operationId: 'listServers', method: 'GET', path: '/tenants/{tenant}/servers', tag: 'servers', summary: 'List upstream MCP servers', params: tenantParams, query: adminListQuerySchema, status: 200, response: pageSchema(upstreamServerSchema) }),
+  createServer: defineAdminRoute({
+    operationId: 'createServer',
+    method: 'POST',
+    path: '/tenants/{tenant}/servers',
+    tag: 'servers',
+    summary: 'Add an upstream MCP server',
+    description: 'An http server needs `url`, a stdio server `command`. `secrets` fit the kind: `{env}` for stdio, `{header}` for static_header, `{tokenUrl, clientId, clientSecret}` for client_credentials, absent otherwise; they are sealed and never returned.',
+    params: tenantParams,
+    body: createUpstreamServerRequestSchema,
+    status: 201,
+    response: upstreamServerSchema,
+    errors: ['conflict'],
+  }),
+  getServer: defineAdminRoute({ operationId: 'getServer', method: 'GET', path: '/tenants/{tenant}/servers/{name}', tag: 'servers', summary: 'Get an upstream server with its tool catalogue', params: serverParams, status: 200, response: upstreamServerWithToolsSchema }),
+  updateServer: defineAdminRoute({
+    operationId: 'updateServer',
+    method: 'PATCH',
+    path: '/tenants/{tenant}/servers/{name}',
+    tag: 'servers',
+    summary: 'Change an upstream server',
+    description: 'At least one field; `secrets: null` removes the credentials.',
+    params: serverParams,
+    body: updateUpstreamServerRequestSchema,
+    status: 200,
+    response: upstreamServerSchema,
+  }),
+  deleteServer: defineAdminRoute({ operationId: 'deleteServer', method: 'DELETE', path: '/tenants/{tenant}/servers/{name}', tag: 'servers', summary: 'Remove an upstream server', params: serverParams, status: 204 }),
+  putTools: defineAdminRoute({
+    operationId: 'putTools',
+    method: 'PUT',
+    path: '/tenants/{tenant}/servers/{name}/tools',
+    tag: 'servers',
+    summary: "Replace a server's tool catalogue",
+    description: 'Tools not listed are removed; names must be unique.',
+    params: serverParams,
+    body: putToolsRequestSchema,
+    status: 200,
+    response: itemsSchema(toolSchema),
+  }),
+  setToolScopes: defineAdminRoute({
+    operationId: 'setToolScopes',
+    method: 'PATCH',
+    path: '/tenants/{tenant}/servers/{name}/tools/{tool}',
+    tag: 'servers',
+    summary: 'Set the scopes a tool requires',
+    params: toolParams,
+    body: setToolScopesRequestSchema,
+    status: 200,
+    response: toolSchema,
+  }),
+} as const satisfies Record<string, AdminRouteDefinition>;
+
+export type AdminRouteName = keyof typeof adminRoutes;
