@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { HotStore } from '@airlock/redis';
 import type { Logger } from '@airlock/observability';
 import type { AuditEvent } from '@airlock/contracts';
-import { ErrorCodes } from '../transport/json-rpc.js';
-import type { JsonRpcMessage } from '../transport/json-rpc.js';
+import type { JsonRpcMessage } from '@airlock/mcp-protocol';
+import { GatewayError } from '../errors/gateway-error.js';
+import { jsonRpcErrorOf } from '../errors/error-response.js';
 import { SseEventLog } from '../transport/sse-event-log.js';
 import type { TenantDirectory, UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
@@ -160,7 +161,7 @@ export class SessionHost {
     const failed = results.flatMap((result, index) => (result.status === 'rejected' ? [{ server: servers[index]!.name, error: result.reason as unknown }] : []));
     for (const failure of failed) logger.warn({ upstream: failure.server, err: failure.error }, 'upstream connection failed');
     if (session.target.kind === 'server' && links.size === 0) {
-      throw Object.assign(new Error(`upstream ${session.target.server} is unavailable`), { code: ErrorCodes.internalError });
+      throw new GatewayError('upstream_unavailable', { detail: `upstream ${session.target.server} is unavailable` });
     }
     const runtime = new SessionRuntime(session, links, {
       output: this.output(session.id),
@@ -214,7 +215,7 @@ export class SessionHost {
       const output = this.output(forwarded.sessionId);
       for (const message of forwarded.messages) {
         if ('method' in message && 'id' in message) {
-          await output.emit(forwarded.streamId, { jsonrpc: '2.0', id: message.id, error: { code: ErrorCodes.sessionNotFound, message: 'Session not found' } });
+          await output.emit(forwarded.streamId, { jsonrpc: '2.0', id: message.id, error: jsonRpcErrorOf(new GatewayError('session_not_found')) });
         }
       }
       if (forwarded.streamId) await output.endStream(forwarded.streamId);
