@@ -7,7 +7,6 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
   encodeHeaderValue,
   isEmptyFilter,
-  isModernRevision,
   parseListenFilter,
   validateModernRequest,
 } from '@airlock/mcp-protocol';
@@ -25,6 +24,7 @@ import { serveAggregated } from './modern-aggregate.js';
 import { DEFAULT_AGGREGATE_LIST_MAX_ITEMS } from '../upstream/aggregated-list.js';
 import { namespacedName } from '../upstream/namespacing.js';
 import { UpstreamToolList } from '../upstream/upstream-tool-list.js';
+import { isModernUpstream } from '../upstream/upstream-connection.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { errorAnswer, errorResponse, jsonRpcErrorOf } from '../errors/error-response.js';
 import { openAggregatedListen } from './subscriptions-aggregate.js';
@@ -120,11 +120,6 @@ function toolCallOutcome(answer: BridgeAnswer): AuditEvent['outcome'] | undefine
   if ('error' in answer) return 'failure';
   if (answer.result['resultType'] === 'input_required') return undefined;
   return answer.result['isError'] === true ? 'failure' : 'success';
-}
-
-/** An upstream speaks 2026-07-28 when its record says so (`upstream_servers.protocol_version`). */
-export function isModernUpstream(server: UpstreamServerRecord): boolean {
-  return server.transport === 'http' && server.protocolVersion !== null && isModernRevision(server.protocolVersion);
 }
 
 /** Request headers a 2026-07-28 upstream must see again; nothing that authenticates the user goes upstream. */

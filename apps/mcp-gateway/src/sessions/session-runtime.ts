@@ -9,7 +9,7 @@ import { namespacedUri, splitName, splitUri } from '../upstream/namespacing.js';
 import { AGGREGATED_LISTS, aggregateList, upstreamPage } from '../upstream/aggregated-list.js';
 import type { AggregatedListKind } from '../upstream/aggregated-list.js';
 import { UpstreamToolList } from '../upstream/upstream-tool-list.js';
-import type { UpstreamConnection as UpstreamLink } from '../eras/modern-upstream-link.js';
+import type { UpstreamConnection as UpstreamLink } from '../upstream/upstream-connection.js';
 import type { GatewaySession } from './session-directory.js';
 import { RelatedStreams } from '../upstream/related-stream.js';
 import { CallCancel } from '../upstream/call-cancel.js';
