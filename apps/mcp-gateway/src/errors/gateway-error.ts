@@ -76,7 +76,8 @@ export class GatewayError extends Error {
   readonly allow: string | undefined;
 
   constructor(code: GatewayErrorCode, options: GatewayErrorOptions = {}) {
-    super(options.message ?? options.detail ?? code, options.cause === undefined ? undefined : { cause: options.cause });
+    // Error.message is what a log line shows (`err`): the detail when there is one; the client's text lives apart.
+    super(options.detail ?? options.message ?? code, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GatewayError';
     this.code = code;
     this.clientMessage = options.message;

@@ -151,7 +151,7 @@ export class McpEndpointHandler {
         return;
       }
       const refusal = toGatewayError(error);
-      // The log line carries the request id the client got in its response header, never the client body a stack.
+      // The log line carries the request id the client got in its x-request-id header; the client body never carries a stack.
       const requestId = node(response).getHeader(REQUEST_ID_HEADER);
       if (refusal.code === 'dependency_unavailable') this.deps.logger.warn({ err: refusal.cause ?? refusal, request_id: requestId }, 'MCP endpoint dependency unavailable');
       else if (refusal.code === 'internal') this.deps.logger.error({ err: refusal.cause ?? refusal, request_id: requestId }, 'MCP endpoint failed');
