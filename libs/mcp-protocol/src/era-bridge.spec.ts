@@ -18,7 +18,7 @@ import {
   withEnvelope,
 } from './modern-upstream-bridge.js';
 import { validateModernRequest } from './modern-request.js';
-import { SUPPORTED_PROTOCOL_VERSIONS } from './protocol.js';
+import { SUPPORTED_PROTOCOL_VERSIONS } from './protocol-versions.js';
 import { requestDigest } from './request-digest.js';
 
 // The SDKs' own schemas are the oracle: what the bridge hands a 2026-07-28 client must parse as SDK 2.x

@@ -1,18 +1,19 @@
+export { MetaKeys, McpHeaders, ErrorCodes, INPUT_REQUEST_METHODS, MRTR_METHODS, CACHEABLE_METHODS, MODERN_CLIENT_METHODS, NAMED_METHODS } from './protocol.js';
+export type { InputRequestMethod } from './protocol.js';
 export {
   MODERN_PROTOCOL_VERSION,
   LATEST_LEGACY_PROTOCOL_VERSION,
+  LEGACY_PROTOCOL_VERSIONS,
   SUPPORTED_PROTOCOL_VERSIONS,
-  MetaKeys,
-  McpHeaders,
-  ErrorCodes,
-  INPUT_REQUEST_METHODS,
-  MRTR_METHODS,
-  CACHEABLE_METHODS,
-  MODERN_CLIENT_METHODS,
-  NAMED_METHODS,
+  DEFAULT_LEGACY_PROTOCOL_VERSION,
   isModernRevision,
-} from './protocol.js';
-export type { InputRequestMethod, JsonRpcErrorObject, JsonRpcId } from './protocol.js';
+  isSupportedLegacyVersion,
+  negotiateLegacyProtocolVersion,
+  allowsBatches,
+  supportsPrimingEvents,
+} from './protocol-versions.js';
+export { jsonRpcShapeProblem, jsonRpcErrorResponse, isRequest, isNotification, isResponse } from './json-rpc.js';
+export type { JsonRpcId, JsonRpcRequest, JsonRpcNotification, JsonRpcResponse, JsonRpcErrorObject, JsonRpcMessage } from './json-rpc.js';
 export { encodeHeaderValue, decodeHeaderValue } from './header-values.js';
 export { detectEra, validateModernRequest, unsupportedVersionError } from './modern-request.js';
 export type { Era, EraInput, HeaderLookup, ModernRequest, ModernRejection, ModernValidation, ModernValidationInput } from './modern-request.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyInboundRequest } from '@modelcontextprotocol/server';
 import { detectEra, validateModernRequest } from './modern-request.js';
-import { SUPPORTED_PROTOCOL_VERSIONS } from './protocol.js';
+import { SUPPORTED_PROTOCOL_VERSIONS } from './protocol-versions.js';
 
 const meta = (version = '2026-07-28', extra: Record<string, unknown> = {}) => ({
   'io.modelcontextprotocol/protocolVersion': version,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { decodeHeaderValue } from './header-values.js';
-import { ErrorCodes, McpHeaders, MetaKeys, MODERN_CLIENT_METHODS, NAMED_METHODS, isModernRevision } from './protocol.js';
+import { ErrorCodes, McpHeaders, MetaKeys, MODERN_CLIENT_METHODS, NAMED_METHODS } from './protocol.js';
+import { isModernRevision } from './protocol-versions.js';
 import type { JsonRpcErrorObject, JsonRpcId } from './protocol.js';
 
 /** Case-insensitive header lookup (Fetch `Headers.get`, or a wrapper over Node's lower-cased record). */

@@ -1,7 +1,8 @@
 import { declaresCapability, inputRequiredResultSchema, requiredCapability } from './input-shapes.js';
 import type { JsonRpcRequestMessage, JsonRpcResponseMessage } from './input-shapes.js';
 import { encodeHeaderValue } from './header-values.js';
-import { ErrorCodes, MetaKeys, MODERN_PROTOCOL_VERSION, NAMED_METHODS } from './protocol.js';
+import { ErrorCodes, MetaKeys, NAMED_METHODS } from './protocol.js';
+import { MODERN_PROTOCOL_VERSION } from './protocol-versions.js';
 import type { JsonRpcErrorObject, JsonRpcId } from './protocol.js';
 
 // Direction (b): a 2025-11-25 client uses a 2026-07-28 upstream. The gateway calls the upstream

@@ -1,12 +1,5 @@
 // Names and numbers of the protocol both eras share. Spelled once here; nothing else spells them by hand.
 
-/** The stateless revision: per-request `_meta`, no initialize, no sessions. */
-export const MODERN_PROTOCOL_VERSION = '2026-07-28';
-/** The newest session-based revision. */
-export const LATEST_LEGACY_PROTOCOL_VERSION = '2025-11-25';
-/** Every revision the gateway serves, newest first (what an UnsupportedProtocolVersion error lists). */
-export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = ['2026-07-28', '2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'];
-
 export const MetaKeys = {
   protocolVersion: 'io.modelcontextprotocol/protocolVersion',
   clientInfo: 'io.modelcontextprotocol/clientInfo',
@@ -24,12 +17,17 @@ export const McpHeaders = {
   lastEventId: 'last-event-id',
 } as const;
 
+/** Every JSON-RPC error code the gateway sends or reads, standard and MCP-specific. */
 export const ErrorCodes = {
   parseError: -32700,
   invalidRequest: -32600,
   methodNotFound: -32601,
   invalidParams: -32602,
   internalError: -32603,
+  /** Transport-level refusals without a better code (SDK convention). */
+  serverError: -32000,
+  /** Session not found (SDK convention for HTTP 404 bodies). */
+  sessionNotFound: -32001,
   /** 2025-11-25 and earlier only; a 2026-07-28 peer gets -32602 instead. */
   legacyResourceNotFound: -32002,
   /** 2025-11-25 only (URL elicitation required); 2026-07-28 uses an input_required URL elicitation. */
@@ -66,15 +64,5 @@ export const MODERN_CLIENT_METHODS: readonly string[] = [
 /** Methods whose `Mcp-Name` header mirrors a body field, and which field. */
 export const NAMED_METHODS: Readonly<Record<string, 'name' | 'uri'>> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
 
-export type JsonRpcId = string | number;
+export type { JsonRpcErrorObject, JsonRpcId } from './json-rpc.js';
 
-export interface JsonRpcErrorObject {
-  code: number;
-  message: string;
-  data?: unknown;
-}
-
-/** Modern revisions are dated 2026-07-28 or later; anything else dated is a legacy (handshake) revision. */
-export function isModernRevision(version: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}$/.test(version) && version >= MODERN_PROTOCOL_VERSION;
-}

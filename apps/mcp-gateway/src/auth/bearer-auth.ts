@@ -1,7 +1,9 @@
 import type { AccessTokenClaims } from '@airlock/contracts';
 import { Scopes, parseScope, wellKnownUrl } from '@airlock/contracts';
-import { TokenError, assertNoAccessTokenInQuery, bearerFromAuthorizationHeader, challengeForTokenError } from '@airlock/token-verifier';
-import type { AccessTokenVerifier } from '@airlock/token-verifier';
+import { TokenError, assertNoAccessTokenInQuery, bearerFromAuthorizationHeader } from '@airlock/token-verifier';
+import type { AccessTokenVerifier, TokenErrorCode } from '@airlock/token-verifier';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { GatewayErrorCode } from '../errors/gateway-error.js';
 
 export interface AuthOutcome {
   /** The verified token itself: kept in process for token exchange, never forwarded upstream. */
@@ -10,16 +12,20 @@ export interface AuthOutcome {
   scopes: Set<string>;
 }
 
-/** A refusal with everything the HTTP answer needs: status, challenge header and an OAuth-shaped body. */
-export class AuthRefusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly challenge: string | undefined,
-    readonly error: string,
-    readonly description: string,
-  ) {
-    super(description);
-  }
+const CODE_FOR_TOKEN_ERROR: Record<TokenErrorCode, GatewayErrorCode> = {
+  invalid_token: 'unauthorized',
+  invalid_request: 'invalid_token_request',
+  insufficient_scope: 'insufficient_scope',
+  temporarily_unavailable: 'auth_unavailable',
+};
+
+/** A verifier refusal as a GatewayError: the description is safe for the client (TokenError promises so). */
+function refusalFor(error: TokenError, resourceMetadata: string, defaultScope: readonly string[] | undefined): GatewayError {
+  const scope = error.code === 'insufficient_scope' && error.requiredScopes.length > 0 ? error.requiredScopes : defaultScope;
+  return new GatewayError(CODE_FOR_TOKEN_ERROR[error.code], {
+    message: error.description,
+    challenge: { resourceMetadata, namesError: true, ...(scope ? { scope } : {}) },
+  });
 }
 
 /**
@@ -30,27 +36,26 @@ export class BearerAuth {
   constructor(private readonly verifier: AccessTokenVerifier) {}
 
   async authenticate(options: { rawUrl: string; authorization: string | string[] | undefined; tenant: string; resource: string; requiredScopes?: string[] }): Promise<AuthOutcome> {
-    // Only a refusal needs the challenge: built then, not for every accepted request.
-    const challengeOptions = () => ({ resourceMetadata: wellKnownUrl(options.resource, 'oauth-protected-resource'), scope: [Scopes.mcp] });
+    // Only a refusal needs the resource metadata URL: built then, not for every accepted request.
+    const resourceMetadata = () => wellKnownUrl(options.resource, 'oauth-protected-resource');
     try {
       assertNoAccessTokenInQuery(options.rawUrl);
       const token = bearerFromAuthorizationHeader(options.authorization);
-      if (token === undefined) throw new AuthRefusal(401, challengeForTokenError(undefined, challengeOptions()), 'invalid_token', 'an access token is required');
+      if (token === undefined) {
+        // No token, no `error` in the challenge (RFC 6750 section 3.1).
+        throw new GatewayError('unauthorized', { message: 'an access token is required', challenge: { resourceMetadata: resourceMetadata(), scope: [Scopes.mcp], namesError: false } });
+      }
       const claims = await this.verifier.verify(token, { tenant: options.tenant, audience: options.resource, requiredScopes: options.requiredScopes ?? [] });
       return { token, claims, scopes: parseScope(claims.scope) };
     } catch (error) {
-      if (error instanceof AuthRefusal) throw error;
-      if (error instanceof TokenError) {
-        const status = error.status;
-        throw new AuthRefusal(status, status === 503 ? undefined : challengeForTokenError(error, challengeOptions()), error.code, error.description);
-      }
+      if (error instanceof TokenError) throw refusalFor(error, resourceMetadata(), [Scopes.mcp]);
       throw error;
     }
   }
 
   /** 403 for a call that needs scopes the token lacks. */
-  static insufficientScope(resource: string, required: string[]): AuthRefusal {
+  static insufficientScope(resource: string, required: string[]): GatewayError {
     const error = new TokenError('insufficient_scope', `the access token lacks the required scope: ${required.join(' ')}`, { requiredScopes: required });
-    return new AuthRefusal(403, challengeForTokenError(error, { resourceMetadata: wellKnownUrl(resource, 'oauth-protected-resource') }), error.code, error.description);
+    return refusalFor(error, wellKnownUrl(resource, 'oauth-protected-resource'), undefined);
   }
 }

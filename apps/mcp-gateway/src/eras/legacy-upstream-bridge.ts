@@ -17,6 +17,8 @@ import {
 import type { JsonRpcErrorObject, ModernRequest, UpstreamServerRequest } from '@airlock/mcp-protocol';
 import type { Logger } from '@airlock/observability';
 import type { HotStore } from '@airlock/redis';
+import { GatewayError } from '../errors/gateway-error.js';
+import { errorAnswer, jsonRpcErrorOf } from '../errors/error-response.js';
 import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
 import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
@@ -87,12 +89,11 @@ interface Flight {
 
 type CallerIdentity = Pick<BridgeCaller, 'tenant' | 'subject' | 'clientId'>;
 
-const UNKNOWN_HANDLE: BridgeAnswer = { status: 200, error: { code: ErrorCodes.invalidParams, message: 'Invalid params: requestState is unknown, expired or belongs to another request' } };
-const OWNER_GONE: BridgeAnswer = {
-  status: 200,
-  error: { code: ErrorCodes.invalidParams, message: 'Invalid params: requestState has expired: the gateway replica holding the call stopped; start the call again' },
-};
-const HANDLES_UNAVAILABLE: BridgeAnswer = { status: 503, error: { code: ErrorCodes.internalError, message: 'State handles cannot be reached right now; retry later' } };
+const UNKNOWN_HANDLE: BridgeAnswer = errorAnswer(new GatewayError('invalid_params', { message: 'Invalid params: requestState is unknown, expired or belongs to another request' }));
+const OWNER_GONE: BridgeAnswer = errorAnswer(
+  new GatewayError('invalid_params', { message: 'Invalid params: requestState has expired: the gateway replica holding the call stopped; start the call again' }),
+);
+const HANDLES_UNAVAILABLE: BridgeAnswer = errorAnswer(new GatewayError('dependency_unavailable', { message: 'State handles cannot be reached right now; retry later' }));
 
 interface UpstreamSession {
   link: Promise<UpstreamLink>;
@@ -115,7 +116,7 @@ function legacyParams(params: Record<string, unknown>): Record<string, unknown> 
 
 function errorObject(error: unknown): JsonRpcErrorObject {
   if (error instanceof McpError) return { code: error.code, message: error.message.replace(/^MCP error -?\d+: /, ''), ...(error.data !== undefined ? { data: error.data } : {}) };
-  return { code: ErrorCodes.internalError, message: 'The upstream server failed' };
+  return jsonRpcErrorOf(new GatewayError('upstream_error'));
 }
 
 /**
@@ -178,7 +179,7 @@ export class LegacyUpstreamBridge {
       };
     }
     if (request.method === 'subscriptions/listen') {
-      return { status: 200, error: { code: ErrorCodes.methodNotFound, message: 'subscriptions/listen is not bridged to session-based upstreams yet' } };
+      return errorAnswer(new GatewayError('method_not_found', { message: 'subscriptions/listen is not bridged to session-based upstreams yet' }));
     }
     if (!MRTR_METHODS.includes(request.method)) {
       const link = await session.link;
@@ -392,7 +393,7 @@ export class LegacyUpstreamBridge {
     }
     if (parked.kind === 'missing-capability') {
       this.abandon(flight);
-      return { status: 400, error: parked.error };
+      return errorAnswer(new GatewayError('missing_client_capability', { message: parked.error.message, data: parked.error.data }));
     }
     const now = Date.now();
     const record: StateHandle = {

@@ -1,14 +1,16 @@
-import { ErrorCodes, MetaKeys, SUPPORTED_PROTOCOL_VERSIONS, modernResultFromLegacy } from '@airlock/mcp-protocol';
+import { MetaKeys, SUPPORTED_PROTOCOL_VERSIONS, modernResultFromLegacy } from '@airlock/mcp-protocol';
 import type { ModernRequest } from '@airlock/mcp-protocol';
 import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import { aggregatable, namespacedUri, splitName, splitUri } from '../upstream/namespacing.js';
 import { AGGREGATED_LISTS, aggregateList, upstreamPage } from '../upstream/aggregated-list.js';
 import type { BridgeAnswer } from './legacy-upstream-bridge.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { errorAnswer } from '../errors/error-response.js';
 
 /** One request to one upstream, whatever its era, answered as one JSON-RPC result or error. */
 export type AskUpstream = (server: UpstreamServerRecord, request: ModernRequest) => Promise<BridgeAnswer>;
 
-const invalid = (message: string): BridgeAnswer => ({ status: 200, error: { code: ErrorCodes.invalidParams, message } });
+const invalid = (message: string): BridgeAnswer => errorAnswer(new GatewayError('invalid_params', { message }));
 const records = (value: unknown): Record<string, unknown>[] => (Array.isArray(value) ? value.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null) : []);
 
 /**
@@ -80,7 +82,8 @@ export async function serveAggregated(
     const raw = String(params['uri'] ?? '');
     const target = splitUri(raw);
     const server = target && byName(target.server);
-    if (!target || !server) return { status: 200, error: { code: ErrorCodes.invalidParams, message: 'Resource not found', data: { uri: raw } } };
+    // 2026-07-28 has no -32002: an unknown resource is invalid params there.
+    if (!target || !server) return errorAnswer(new GatewayError('invalid_params', { message: 'Resource not found', data: { uri: raw } }));
     const answer = await ask(server, { ...request, name: target.uri, params: { ...params, uri: target.uri } });
     if (!('result' in answer) || !Array.isArray(answer.result['contents'])) return answer;
     const contents = records(answer.result['contents']).map((item) => (typeof item['uri'] === 'string' ? { ...item, uri: namespacedUri(server.name, item['uri']) } : item));
@@ -98,5 +101,5 @@ export async function serveAggregated(
   }
 
   // subscriptions/listen never gets here: the endpoint serves it as a stream (subscriptions-aggregate.ts).
-  return { status: 200, error: { code: ErrorCodes.methodNotFound, message: `Method not found on the aggregated endpoint: ${request.method}` } };
+  return errorAnswer(new GatewayError('method_not_found', { message: `Method not found on the aggregated endpoint: ${request.method}` }));
 }

@@ -2,13 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import {
-  ErrorCodes,
   McpHeaders,
   MetaKeys,
   SUPPORTED_PROTOCOL_VERSIONS,
   encodeHeaderValue,
   isEmptyFilter,
-  isModernRevision,
   parseListenFilter,
   validateModernRequest,
 } from '@airlock/mcp-protocol';
@@ -27,7 +25,9 @@ import { serveAggregated } from './modern-aggregate.js';
 import { DEFAULT_AGGREGATE_LIST_MAX_ITEMS } from '../upstream/aggregated-list.js';
 import { namespacedName } from '../upstream/namespacing.js';
 import { UpstreamToolList } from '../upstream/upstream-tool-list.js';
-import { McpRequestError } from '../transport/json-rpc.js';
+import { isModernUpstream } from '../upstream/upstream-connection.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { errorAnswer, errorResponse, jsonRpcErrorOf } from '../errors/error-response.js';
 import { openAggregatedListen } from './subscriptions-aggregate.js';
 import { openLegacyListen } from './subscriptions-legacy.js';
 import { openModernListen } from './subscriptions-modern.js';
@@ -77,7 +77,11 @@ function sendJson(response: RawResponse, status: number, body: unknown): void {
   response.end(JSON.stringify(body));
 }
 
-const jsonRpcError = (id: string | number | null, code: number, message: string) => ({ jsonrpc: '2.0', id, error: { code, message } });
+/** A refusal of the whole HTTP request, rendered by the gateway's one error mapper. */
+function sendError(response: RawResponse, error: GatewayError, id: JsonRpcId | null = null): void {
+  const answer = errorResponse(error, id);
+  sendJson(response, answer.status, answer.body);
+}
 
 /**
  * How an answer goes back: as JSON, or, once a progress notification arrived for a request that asked for
@@ -119,11 +123,6 @@ function toolCallOutcome(answer: BridgeAnswer): AuditEvent['outcome'] | undefine
   return answer.result['isError'] === true ? 'failure' : 'success';
 }
 
-/** An upstream speaks 2026-07-28 when its record says so (`upstream_servers.protocol_version`). */
-export function isModernUpstream(server: UpstreamServerRecord): boolean {
-  return server.transport === 'http' && server.protocolVersion !== null && isModernRevision(server.protocolVersion);
-}
-
 /** Request headers a 2026-07-28 upstream must see again; nothing that authenticates the user goes upstream. */
 const FORWARDED_HEADERS = ['content-type', 'accept', McpHeaders.protocolVersion, McpHeaders.method, McpHeaders.name] as const;
 
@@ -156,7 +155,7 @@ export class ModernEndpoint {
     try {
       body = JSON.parse(call.body.toString('utf8'));
     } catch {
-      return sendJson(response, 400, jsonRpcError(null, ErrorCodes.parseError, 'Parse error'));
+      return sendError(response, new GatewayError('parse_error'));
     }
     const header = (name: string) => {
       const value = call.headers[name.toLowerCase()];
@@ -211,7 +210,7 @@ export class ModernEndpoint {
       });
     } catch (error) {
       this.deps.logger.warn({ ...upstreamFailureFields(error), server: call.server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
-      answer = { status: 502, error: { code: ErrorCodes.internalError, message: 'The upstream server is unavailable' } };
+      answer = errorAnswer(new GatewayError('upstream_unavailable'));
     }
     this.auditToolCall(call, call.server.name, request, started, toolCallOutcome(answer));
     progress.finish(id, answer);
@@ -242,10 +241,11 @@ export class ModernEndpoint {
     const { response } = call;
     const id = request.id ?? null;
     const parsed = parseListenFilter(request.params);
-    if (!parsed.ok || id === null) return sendJson(response, 200, { jsonrpc: '2.0', id, error: parsed.ok ? { code: ErrorCodes.invalidRequest, message: 'Invalid Request' } : parsed.error });
+    if (!parsed.ok || id === null) return sendJson(response, 200, { jsonrpc: '2.0', id, error: parsed.ok ? jsonRpcErrorOf(new GatewayError('invalid_request')) : parsed.error });
     if (this.listens.size >= (this.deps.maxListenStreams ?? 1024)) {
       this.deps.logger.warn({ open: this.listens.size }, 'subscriptions/listen refused: subscription limit reached');
-      return sendJson(response, 200, jsonRpcError(id, ErrorCodes.internalError, 'Subscription limit reached'));
+      // Answered inside the JSON-RPC exchange (HTTP 200): the request was valid, the gateway is at capacity.
+      return sendJson(response, 200, { jsonrpc: '2.0', id, error: jsonRpcErrorOf(new GatewayError('internal', { message: 'Subscription limit reached' })) });
     }
     let source: ListenSource;
     try {
@@ -255,7 +255,7 @@ export class ModernEndpoint {
     } catch (error) {
       if (call.closed.aborted) return;
       this.deps.logger.warn({ ...upstreamFailureFields(error), server: call.server?.name }, 'upstream unavailable for subscriptions/listen');
-      return sendJson(response, 502, jsonRpcError(id, ErrorCodes.internalError, 'The upstream server is unavailable'));
+      return sendError(response, new GatewayError('upstream_unavailable'), id);
     }
     if (call.closed.aborted) {
       await source.close().catch(() => undefined);
@@ -326,9 +326,9 @@ export class ModernEndpoint {
       await tools.require(String(request.params['name']), shown);
       return undefined;
     } catch (error) {
-      if (error instanceof McpRequestError) return { status: 200, error: { code: error.code, message: error.message } };
+      if (error instanceof GatewayError) return errorAnswer(error);
       const failed = (error as { answer?: BridgeAnswer }).answer;
-      return failed ?? { status: 502, error: { code: ErrorCodes.internalError, message: 'The upstream server is unavailable' } };
+      return failed ?? errorAnswer(new GatewayError('upstream_unavailable'));
     }
   }
 
@@ -346,10 +346,10 @@ export class ModernEndpoint {
         });
       } catch (error) {
         this.deps.logger.warn({ ...upstreamFailureFields(error), server: server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
-        return { status: 502, error: { code: ErrorCodes.internalError, message: 'The upstream server is unavailable' } };
+        return errorAnswer(new GatewayError('upstream_unavailable'));
       }
     }
-    const unavailable: BridgeAnswer = { status: 502, error: { code: ErrorCodes.internalError, message: 'The upstream server is unavailable' } };
+    const unavailable: BridgeAnswer = errorAnswer(new GatewayError('upstream_unavailable'));
     const secrets = openUpstreamSecrets(this.deps.masterKey, server);
     const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, userToken: () => call.auth.token });
     const version = call.headers[McpHeaders.protocolVersion];
@@ -376,7 +376,7 @@ export class ModernEndpoint {
       if (upstream.status === 401 || upstream.status === 403) {
         await upstream.body?.cancel();
         this.deps.logger.warn({ server: server.name, status: upstream.status }, '2026-07-28 upstream refused the gateway credentials');
-        return { status: 502, error: { code: ErrorCodes.internalError, message: 'The upstream server refused the gateway' } };
+        return errorAnswer(new GatewayError('upstream_refused'));
       }
       if ((upstream.headers.get('content-type') ?? '').includes('text/event-stream') && upstream.body) {
         // Read as it comes, so the upstream's progress reaches the client before the answer.
@@ -424,14 +424,14 @@ export class ModernEndpoint {
       audit('failure', { cancelled: call.closed.aborted });
       if (call.closed.aborted) return;
       this.deps.logger.warn({ ...upstreamFailureFields(error), server: server.name }, '2026-07-28 upstream unreachable');
-      return sendJson(response, 502, jsonRpcError(id, ErrorCodes.internalError, 'The upstream server is unavailable'));
+      return sendError(response, new GatewayError('upstream_unavailable'), id);
     }
     // The upstream's own 401/403 concern the gateway's credentials, not the client's token: never pass them on as such.
     if (upstream.status === 401 || upstream.status === 403) {
       await upstream.body?.cancel();
       audit('failure', { upstreamStatus: upstream.status });
       this.deps.logger.warn({ server: server.name, status: upstream.status }, '2026-07-28 upstream refused the gateway credentials');
-      return sendJson(response, 502, jsonRpcError(id, ErrorCodes.internalError, 'The upstream server refused the gateway'));
+      return sendError(response, new GatewayError('upstream_refused'), id);
     }
     const out: Record<string, string> = { ...MODERN_HEADERS };
     const contentType = upstream.headers.get('content-type');

@@ -14,20 +14,7 @@ import {
 import type { JsonRpcErrorObject, JsonRpcResponseMessage } from '@airlock/mcp-protocol';
 import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import type { ConnectOptions } from '../upstream/upstream-link.js';
-
-/** What a downstream session needs of one upstream, whichever revision the upstream speaks. */
-export interface UpstreamConnection {
-  readonly server: UpstreamServerRecord;
-  readonly client: { getInstructions(): string | undefined; getServerVersion(): { name: string; version: string } | undefined };
-  request(
-    method: string,
-    params: Record<string, unknown> | undefined,
-    options?: { signal?: AbortSignal; onprogress?: (progress: { progress: number; total?: number; message?: string }) => void },
-  ): Promise<Record<string, unknown>>;
-  notify(method: string, params?: Record<string, unknown>): Promise<void>;
-  capabilities(): Record<string, unknown>;
-  close(): Promise<void>;
-}
+import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 
 interface Progress {
   token: string;

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { JsonRpcErrorObject, JsonRpcResponseMessage, ModernRequest } from '@airlock/mcp-protocol';
 import type { Logger } from '@airlock/observability';
 import type { HotStore } from '@airlock/redis';
+import { GatewayError } from '../errors/gateway-error.js';
+import { errorAnswer } from '../errors/error-response.js';
 
 /** What a bridged call answers: a JSON-RPC result or error with its HTTP status (the bridge's `BridgeAnswer`). */
 export type ForwardedAnswer = { status: number; result: Record<string, unknown> } | { status: number; error: JsonRpcErrorObject };
@@ -179,7 +181,7 @@ export class ParkedCallForwarding {
     void handler(retry, { signal: controller.signal, ...(onProgress ? { onProgress } : {}) })
       .catch((error: unknown): ForwardedAnswer => {
         this.options.logger.warn({ err: error }, 'a forwarded parked-call retry failed');
-        return { status: 200, error: { code: -32603, message: 'The upstream server failed' } };
+        return errorAnswer(new GatewayError('upstream_error'));
       })
       .then((answer) => {
         this.serving.delete(id);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { HotStore } from '@airlock/redis';
-import type { JsonRpcMessage } from '../transport/json-rpc.js';
+import type { JsonRpcMessage } from '@airlock/mcp-protocol';
 
 /** A message a non-home replica hands to the session's home, with the stream its answers go to. */
 export interface ForwardedMessage {

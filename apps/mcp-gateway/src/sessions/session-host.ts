@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { HotStore } from '@airlock/redis';
 import type { Logger } from '@airlock/observability';
 import type { AuditEvent } from '@airlock/contracts';
-import { ErrorCodes } from '../transport/json-rpc.js';
-import type { JsonRpcMessage } from '../transport/json-rpc.js';
+import type { JsonRpcMessage } from '@airlock/mcp-protocol';
+import { GatewayError } from '../errors/gateway-error.js';
+import { jsonRpcErrorOf } from '../errors/error-response.js';
 import { SseEventLog } from '../transport/sse-event-log.js';
 import type { TenantDirectory, UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
@@ -13,9 +14,9 @@ import type { UpstreamEgress } from '../upstream/upstream-egress.js';
 import type { StdioLauncher } from '../upstream/stdio-launcher.js';
 import { UpstreamLink } from '../upstream/upstream-link.js';
 import type { ConnectOptions } from '../upstream/upstream-link.js';
-import { isModernUpstream } from '../eras/modern-endpoint.js';
 import { ModernUpstreamLink } from '../eras/modern-upstream-link.js';
-import type { UpstreamConnection } from '../eras/modern-upstream-link.js';
+import { isModernUpstream } from '../upstream/upstream-connection.js';
+import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 import type { ForwardedMessage, ReplicaBus } from './replica-bus.js';
 import type { GatewaySession, SessionDirectory } from './session-directory.js';
 import { SessionRuntime } from './session-runtime.js';
@@ -179,8 +180,10 @@ export class SessionHost {
     }
     if (session.target.kind === 'server' && links.size === 0) {
       const refused = egressRefusalMessage(failed[0]?.error);
-      throw Object.assign(new Error(`upstream ${session.target.server} is unavailable${refused ? `: ${refused}` : ''}`, { cause: failed[0]?.error }), {
-        code: ErrorCodes.internalError,
+      throw new GatewayError(refused ? 'upstream_blocked' : 'upstream_unavailable', {
+        ...(refused ? { message: `The upstream server is unavailable: ${refused}` } : {}),
+        detail: `upstream ${session.target.server} is unavailable`,
+        cause: failed[0]?.error,
       });
     }
     const runtime = new SessionRuntime(session, links, {
@@ -235,7 +238,7 @@ export class SessionHost {
       const output = this.output(forwarded.sessionId);
       for (const message of forwarded.messages) {
         if ('method' in message && 'id' in message) {
-          await output.emit(forwarded.streamId, { jsonrpc: '2.0', id: message.id, error: { code: ErrorCodes.sessionNotFound, message: 'Session not found' } });
+          await output.emit(forwarded.streamId, { jsonrpc: '2.0', id: message.id, error: jsonRpcErrorOf(new GatewayError('session_not_found')) });
         }
       }
       if (forwarded.streamId) await output.endStream(forwarded.streamId);

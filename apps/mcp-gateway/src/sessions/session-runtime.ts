@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '@airlock/observability';
-import { ErrorCodes, McpRequestError, isNotification, isRequest, isResponse } from '../transport/json-rpc.js';
-import type { JsonRpcId, JsonRpcMessage, JsonRpcRequest } from '../transport/json-rpc.js';
-import { LATEST_PROTOCOL_VERSION } from '../transport/protocol-versions.js';
+import { ErrorCodes, LATEST_LEGACY_PROTOCOL_VERSION, isNotification, isRequest, isResponse } from '@airlock/mcp-protocol';
+import type { JsonRpcErrorObject, JsonRpcId, JsonRpcMessage, JsonRpcRequest } from '@airlock/mcp-protocol';
+import { GatewayError } from '../errors/gateway-error.js';
+import { jsonRpcErrorOf } from '../errors/error-response.js';
 import { namespacedUri, splitName, splitUri } from '../upstream/namespacing.js';
 import { AGGREGATED_LISTS, aggregateList, upstreamPage } from '../upstream/aggregated-list.js';
 import type { AggregatedListKind } from '../upstream/aggregated-list.js';
 import { UpstreamToolList } from '../upstream/upstream-tool-list.js';
-import type { UpstreamConnection as UpstreamLink } from '../eras/modern-upstream-link.js';
+import type { UpstreamConnection as UpstreamLink } from '../upstream/upstream-connection.js';
 import type { GatewaySession } from './session-directory.js';
 import { RelatedStreams } from '../upstream/related-stream.js';
 import { CallCancel } from '../upstream/call-cancel.js';
@@ -42,14 +43,14 @@ const CAPABILITY_OF: Record<string, string> = {
   'resources/templates/list': 'resources',
 };
 
-function toErrorObject(error: unknown): { code: number; message: string; data?: unknown } {
-  if (error instanceof McpRequestError) return { code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) };
+function toErrorObject(error: unknown): JsonRpcErrorObject {
+  if (error instanceof GatewayError) return jsonRpcErrorOf(error);
   if (error instanceof McpError) {
     // The SDK prefixes "MCP error <code>: "; the client gets the upstream's own message.
     const message = error.message.replace(/^MCP error -?\d+: /, '');
     return { code: error.code, message, ...(error.data === undefined ? {} : { data: error.data }) };
   }
-  return { code: ErrorCodes.internalError, message: 'Internal error' };
+  return jsonRpcErrorOf(new GatewayError('internal'));
 }
 
 /**
@@ -106,7 +107,7 @@ export class SessionRuntime {
     }
     merged['tools'] = { ...(merged['tools'] ?? {}), listChanged: true };
     return {
-      protocolVersion: this.session.protocolVersion ?? LATEST_PROTOCOL_VERSION,
+      protocolVersion: this.session.protocolVersion ?? LATEST_LEGACY_PROTOCOL_VERSION,
       capabilities: merged,
       serverInfo: { name: `airlock-${this.session.tenant}`, version: '0.1.0' },
       instructions: `Tools, prompts and resources of ${this.servers.length} servers, named <server>__<name> (tools, prompts) and <server>+<uri> (resources).`,
@@ -173,7 +174,7 @@ export class SessionRuntime {
 
   private link(server: string): UpstreamLink {
     const link = this.links.get(server);
-    if (!link) throw new McpRequestError(200, ErrorCodes.invalidParams, `Unknown server: ${server}`);
+    if (!link) throw new GatewayError('invalid_params', { message: `Unknown server: ${server}` });
     return link;
   }
 
@@ -217,7 +218,7 @@ export class SessionRuntime {
     const { method } = request;
     const params = request.params;
     if (method === 'ping') return {};
-    if (method === 'initialize') throw new McpRequestError(400, ErrorCodes.invalidRequest, 'Invalid Request: the session is already initialized');
+    if (method === 'initialize') throw new GatewayError('invalid_request', { message: 'Invalid Request: the session is already initialized' });
 
     if (this.session.target.kind === 'server') {
       const server = this.session.target.server;
@@ -245,7 +246,7 @@ export class SessionRuntime {
     switch (method) {
       case 'tools/call': {
         const target = splitName(String(params?.['name'] ?? ''));
-        if (!target) throw new McpRequestError(200, ErrorCodes.invalidParams, `Unknown tool: ${String(params?.['name'])}`);
+        if (!target) throw new GatewayError('unknown_tool', { message: `Unknown tool: ${String(params?.['name'])}` });
         const link = this.link(target.server);
         await this.toolList(target.server, link).require(target.name, String(params?.['name']));
         const onprogress = this.progressRelay(request, streamId);
@@ -261,14 +262,14 @@ export class SessionRuntime {
       }
       case 'prompts/get': {
         const target = splitName(String(params?.['name'] ?? ''));
-        if (!target) throw new McpRequestError(200, ErrorCodes.invalidParams, `Unknown prompt: ${String(params?.['name'])}`);
+        if (!target) throw new GatewayError('invalid_params', { message: `Unknown prompt: ${String(params?.['name'])}` });
         return this.call(target.server, this.link(target.server), method, { ...params, name: target.name }, cancel, streamId);
       }
       case 'resources/read':
       case 'resources/subscribe':
       case 'resources/unsubscribe': {
         const target = splitUri(String(params?.['uri'] ?? ''));
-        if (!target) throw new McpRequestError(200, ErrorCodes.resourceNotFound, 'Resource not found', { uri: params?.['uri'] });
+        if (!target) throw new GatewayError('resource_not_found', { data: { uri: params?.['uri'] } });
         const result = await this.link(target.server).request(method, { ...params, uri: target.uri }, { signal: cancel.signal });
         if (method === 'resources/read' && Array.isArray(result['contents'])) {
           return { ...result, contents: (result['contents'] as Array<Record<string, unknown>>).map((c) => ({ ...c, uri: namespacedUri(target.server, String(c['uri'])) })) };
@@ -278,7 +279,7 @@ export class SessionRuntime {
       case 'completion/complete': {
         const ref = (params?.['ref'] ?? {}) as Record<string, unknown>;
         const target = ref['type'] === 'ref/prompt' ? splitName(String(ref['name'] ?? '')) : splitUri(String(ref['uri'] ?? ''));
-        if (!target) throw new McpRequestError(200, ErrorCodes.invalidParams, 'Unknown completion reference');
+        if (!target) throw new GatewayError('invalid_params', { message: 'Unknown completion reference' });
         const upstreamRef = ref['type'] === 'ref/prompt' ? { ...ref, name: (target as { name: string }).name } : { ...ref, uri: (target as { uri: string }).uri };
         return this.link(target.server).request(method, { ...params, ref: upstreamRef }, { signal: cancel.signal });
       }
@@ -288,7 +289,7 @@ export class SessionRuntime {
         );
         return {};
     }
-    throw new McpRequestError(200, ErrorCodes.methodNotFound, `Method not found: ${method}`);
+    throw new GatewayError('method_not_found', { message: `Method not found: ${method}` });
   }
 
   private toolList(server: string, link: UpstreamLink): UpstreamToolList {
@@ -314,7 +315,7 @@ export class SessionRuntime {
         return undefined;
       }
     });
-    if (page === 'invalid-cursor') throw new McpRequestError(200, ErrorCodes.invalidParams, 'Invalid cursor');
+    if (page === 'invalid-cursor') throw new GatewayError('invalid_params', { message: 'Invalid cursor' });
     return { [list.field]: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   }
 

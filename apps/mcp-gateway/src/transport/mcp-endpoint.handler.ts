@@ -1,10 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import { aggregatedMcpUrl, Scopes, serverMcpUrl, tenantSlugSchema } from '@airlock/contracts';
-import { detectEra, isModernRevision } from '@airlock/mcp-protocol';
+import { detectEra, isModernRevision, isRequest, jsonRpcErrorResponse, negotiateLegacyProtocolVersion, supportsPrimingEvents } from '@airlock/mcp-protocol';
+import type { JsonRpcMessage, JsonRpcRequest } from '@airlock/mcp-protocol';
+import { REQUEST_ID_HEADER } from '@airlock/observability';
 import type { Logger } from '@airlock/observability';
 import { egressRefusalMessage } from '../upstream/upstream-egress.js';
-import { AuthRefusal, BearerAuth } from '../auth/bearer-auth.js';
+import { BearerAuth } from '../auth/bearer-auth.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { errorResponse, jsonRpcErrorOf, toGatewayError } from '../errors/error-response.js';
 import { ModernEndpoint } from '../eras/modern-endpoint.js';
 import type { AuthOutcome } from '../auth/bearer-auth.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
@@ -13,9 +17,6 @@ import type { SessionHost } from '../sessions/session-host.js';
 import type { EndpointTarget, GatewaySession, SessionDirectory } from '../sessions/session-directory.js';
 import type { TenantDirectory, TenantRecord, UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import { SERVER_NAME, aggregatable, splitName } from '../upstream/namespacing.js';
-import { ErrorCodes, McpRequestError, isRequest } from './json-rpc.js';
-import type { JsonRpcMessage, JsonRpcRequest } from './json-rpc.js';
-import { negotiateProtocolVersion, supportsPrimingEvents } from './protocol-versions.js';
 import {
   checkContentType,
   checkGetAccept,
@@ -92,7 +93,7 @@ function sendJson(response: RawResponse, status: number, body: unknown, headers:
 /** The whole body, refused with 413 past `limit` (listeners, not an async iterator: this runs per call). */
 function readBody(request: RawRequest, limit: number): Promise<Buffer> {
   const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new McpRequestError(413, ErrorCodes.invalidRequest, 'Payload Too Large'));
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new GatewayError('payload_too_large'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -101,7 +102,7 @@ function readBody(request: RawRequest, limit: number): Promise<Buffer> {
       if (size <= limit) return void chunks.push(chunk);
       request.off('data', onData);
       request.resume();
-      reject(new McpRequestError(413, ErrorCodes.invalidRequest, 'Payload Too Large'));
+      reject(new GatewayError('payload_too_large'));
     };
     request.on('data', onData);
     request.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
@@ -150,18 +151,13 @@ export class McpEndpointHandler {
         response.end();
         return;
       }
-      if (error instanceof AuthRefusal) {
-        const headers: Record<string, string> = error.challenge ? { 'www-authenticate': error.challenge } : error.status === 503 ? { 'retry-after': '2' } : {};
-        return sendJson(response, error.status, { error: error.error, error_description: error.description }, headers);
-      }
-      if (error instanceof McpRequestError) return sendJson(response, error.status, error.toJsonRpc());
-      // A dependency that is down (session store, hot store) is a 503 the client may retry, not a 500.
-      if (typeof (error as { status?: unknown }).status === 'number' && (error as { status: number }).status === 503) {
-        this.deps.logger.warn({ err: error }, 'MCP endpoint dependency unavailable');
-        return sendJson(response, 503, { jsonrpc: '2.0', id: null, error: { code: ErrorCodes.internalError, message: 'Service temporarily unavailable' } }, { 'retry-after': '2' });
-      }
-      this.deps.logger.error({ err: error }, 'MCP endpoint failed');
-      return sendJson(response, 500, { jsonrpc: '2.0', id: null, error: { code: ErrorCodes.internalError, message: 'Internal error' } });
+      const refusal = toGatewayError(error);
+      // The log line carries the request id the client got in its x-request-id header; the client body never carries a stack.
+      const requestId = node(response).getHeader(REQUEST_ID_HEADER);
+      if (refusal.code === 'dependency_unavailable') this.deps.logger.warn({ err: refusal.cause ?? refusal, request_id: requestId }, 'MCP endpoint dependency unavailable');
+      else if (refusal.code === 'internal') this.deps.logger.error({ err: refusal.cause ?? refusal, request_id: requestId }, 'MCP endpoint failed');
+      const answer = errorResponse(refusal);
+      return sendJson(response, answer.status, answer.body, answer.headers);
     }
   };
 
@@ -174,33 +170,28 @@ export class McpEndpointHandler {
   private async dispatch(request: RawRequest, response: RawResponse): Promise<void> {
     const rawUrl = request.url ?? '/';
     const route = parseRoute(rawUrl);
-    if (!route) throw new McpRequestError(404, ErrorCodes.serverError, 'Not Found');
+    if (!route) throw new GatewayError('not_found');
     const tenant = await this.deps.directory.tenant(route.tenant);
     const gatewayOrigins = this.deps.options.allowedOrigins;
     const tenantOrigins = tenant?.allowedOrigins ?? [];
     // Read only when the request has an Origin (browsers); no per-request set of both lists.
     const origins: Pick<ReadonlySet<string>, 'has'> = { has: (origin) => gatewayOrigins.has(origin) || tenantOrigins.includes(origin) };
     checkHostAndOrigin(request.headers, { allowedHosts: this.deps.options.allowedHosts, allowedOrigins: origins, loopbackOrigins: this.deps.options.loopbackBind });
-    if (!tenant) throw new McpRequestError(404, ErrorCodes.serverError, 'Not Found');
+    if (!tenant) throw new GatewayError('not_found');
     let server: UpstreamServerRecord | undefined;
     if (route.target.kind === 'server') {
       const name = route.target.server;
       server = (await this.deps.directory.upstreamServers(tenant.id)).find((candidate) => candidate.name === name);
-      if (!server) throw new McpRequestError(404, ErrorCodes.serverError, 'Not Found');
+      if (!server) throw new GatewayError('not_found');
     }
-    if (this.draining) {
-      response.setHeader('retry-after', '1');
-      throw new McpRequestError(503, ErrorCodes.serverError, 'Service Unavailable: the gateway is shutting down');
-    }
+    if (this.draining) throw new GatewayError('shutting_down');
     const resource = this.resourceUrl(route);
     const auth = await this.deps.auth.authenticate({ rawUrl, authorization: request.headers.authorization, tenant: route.tenant, resource });
 
     // A new-era client has no GET stream and no session to DELETE: answered like a 2026-07-28-only server.
     const versionHeader = headerOf(request, 'mcp-protocol-version')?.trim();
     if (request.method !== 'POST' && versionHeader !== undefined && isModernRevision(versionHeader)) {
-      node(response).writeHead(405, { allow: 'POST', 'content-type': 'application/json', 'cache-control': 'no-store' });
-      response.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: ErrorCodes.serverError, message: 'Method not allowed: protocol revision 2026-07-28 uses POST only' } }));
-      return;
+      throw new GatewayError('method_not_allowed', { message: 'Method not allowed: protocol revision 2026-07-28 uses POST only', allow: 'POST' });
     }
     switch (request.method) {
       case 'POST':
@@ -225,7 +216,7 @@ export class McpEndpointHandler {
   /** The session named by the request, if it exists, is alive and belongs to this principal and endpoint. */
   private async session(request: RawRequest, route: Route, auth: AuthOutcome): Promise<GatewaySession> {
     const header = request.headers['mcp-session-id'];
-    if (typeof header !== 'string' || header === '') throw new McpRequestError(400, ErrorCodes.serverError, 'Bad Request: Mcp-Session-Id header is required');
+    if (typeof header !== 'string' || header === '') throw new GatewayError('bad_request', { message: 'Bad Request: Mcp-Session-Id header is required' });
     const session = await this.deps.registry.find(route.tenant, header);
     const sameTarget = (a: EndpointTarget, b: EndpointTarget) => a.kind === b.kind && (a.kind === 'aggregated' || a.server === (b as { server: string }).server);
     const owned =
@@ -234,10 +225,10 @@ export class McpEndpointHandler {
       sameTarget(session.target, route.target) &&
       session.subject === auth.claims.sub &&
       session.clientId === auth.claims.client_id;
-    if (!owned) throw new McpRequestError(404, ErrorCodes.sessionNotFound, 'Session not found');
+    if (!owned) throw new GatewayError('session_not_found');
     if (!(await this.deps.bus.isAlive(session.home))) {
       await this.deps.registry.end(session.tenant, session.id, 'home replica is gone');
-      throw new McpRequestError(404, ErrorCodes.sessionNotFound, 'Session not found');
+      throw new GatewayError('session_not_found');
     }
     await this.deps.registry.touch(session);
     return session;
@@ -245,10 +236,7 @@ export class McpEndpointHandler {
 
   private async rateLimit(tenant: string, sessionId: string | undefined): Promise<void> {
     const retryAfter = await this.deps.rateLimiter.check(tenant, sessionId);
-    if (retryAfter > 0) {
-      const error = new McpRequestError(429, ErrorCodes.serverError, 'Too Many Requests');
-      throw Object.assign(error, { retryAfter });
-    }
+    if (retryAfter > 0) throw new GatewayError('rate_limited', { retryAfterSeconds: retryAfter });
   }
 
   private async post(
@@ -282,11 +270,7 @@ export class McpEndpointHandler {
         body,
         closed: closed.signal,
         response,
-        rateLimit: () =>
-          this.rateLimit(route.tenant, undefined).catch((error: McpRequestError & { retryAfter?: number }) => {
-            if (error.retryAfter) response.setHeader('retry-after', String(error.retryAfter));
-            throw error;
-          }),
+        rateLimit: () => this.rateLimit(route.tenant, undefined),
         checkToolScopes: (message) => this.checkToolScopes([{ jsonrpc: '2.0', id: 0, ...message } as JsonRpcMessage], route, tenant, resource, auth),
       });
     }
@@ -298,20 +282,17 @@ export class McpEndpointHandler {
     const { messages, batch } = parsed === undefined ? parseMessages(body, headerVersion.version) : messagesOf(parsed, headerVersion.version);
     const initRequest = messages.find((message): message is JsonRpcRequest => isRequest(message) && message.method === 'initialize');
     if (initRequest) {
-      if (batch) throw new McpRequestError(400, ErrorCodes.invalidRequest, 'Invalid Request: initialize cannot be part of a batch');
-      if (!initialize) throw new McpRequestError(400, ErrorCodes.invalidRequest, 'Invalid Request: the session is already initialized');
+      if (batch) throw new GatewayError('invalid_request', { message: 'Invalid Request: initialize cannot be part of a batch' });
+      if (!initialize) throw new GatewayError('invalid_request', { message: 'Invalid Request: the session is already initialized' });
       requireMcpScope(resource, auth);
       await this.rateLimit(route.tenant, undefined);
       return this.initialize(response, route, tenant, auth, initRequest);
     }
     const session = await this.session(request, route, auth);
     if (batch && session.protocolVersion >= '2025-06-18') {
-      throw new McpRequestError(400, ErrorCodes.invalidRequest, `Invalid Request: JSON-RPC batches are not supported in ${session.protocolVersion}`);
+      throw new GatewayError('invalid_request', { message: `Invalid Request: JSON-RPC batches are not supported in ${session.protocolVersion}` });
     }
-    await this.rateLimit(route.tenant, session.id).catch((error: McpRequestError & { retryAfter?: number }) => {
-      if (error.retryAfter) response.setHeader('retry-after', String(error.retryAfter));
-      throw error;
-    });
+    await this.rateLimit(route.tenant, session.id);
     await this.checkToolScopes(messages, route, tenant, resource, auth);
 
     const requests = messages.filter(isRequest);
@@ -415,7 +396,7 @@ export class McpEndpointHandler {
   private async initialize(response: RawResponse, route: Route, tenant: TenantRecord, auth: AuthOutcome, init: JsonRpcRequest): Promise<void> {
     const params = init.params ?? {};
     const clientInfo = (params['clientInfo'] ?? {}) as { name?: unknown; version?: unknown };
-    const protocolVersion = negotiateProtocolVersion(params['protocolVersion']);
+    const protocolVersion = negotiateLegacyProtocolVersion(params['protocolVersion']);
     const servers = await this.deps.directory.upstreamServers(tenant.id);
     const selected = route.target.kind === 'server' ? servers.filter((server) => server.name === (route.target as { server: string }).server) : servers.filter((server) => aggregatable(server.name));
     const bearer = this.bearerOf(auth);
@@ -443,10 +424,10 @@ export class McpEndpointHandler {
     } catch (error) {
       await this.deps.registry.end(session.tenant, session.id, 'initialize failed');
       // An egress-policy refusal was logged with its reason by the session host; the client learns only that it was one.
-      const refused = egressRefusalMessage(error);
-      if (!refused) this.deps.logger.warn({ err: error, tenant: route.tenant }, 'initialize failed');
-      const message = refused ? `The upstream server is unavailable: ${refused}` : 'The upstream server is unavailable';
-      return sendJson(response, 200, { jsonrpc: '2.0', id: init.id, error: { code: ErrorCodes.internalError, message } });
+      const failure = error instanceof GatewayError ? error : new GatewayError('upstream_unavailable', { cause: error });
+      if (!egressRefusalMessage(error) && failure.code !== 'upstream_blocked') this.deps.logger.warn({ err: error, tenant: route.tenant }, 'initialize failed');
+      // The session era answers the initialize request itself with the error (HTTP 200), not an HTTP refusal.
+      return sendJson(response, 200, jsonRpcErrorResponse(init.id, jsonRpcErrorOf(failure)));
     }
     sendJson(response, 200, { jsonrpc: '2.0', id: init.id, result }, { 'mcp-session-id': session.id });
   }

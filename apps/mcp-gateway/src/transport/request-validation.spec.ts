@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { McpRequestError } from './json-rpc.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { errorResponse } from '../errors/error-response.js';
 import { checkContentType, checkGetAccept, checkHostAndOrigin, checkPostAccept, parseMessages, requestProtocolVersion } from './request-validation.js';
 import { SseEventLog } from './sse-event-log.js';
 
@@ -7,7 +8,7 @@ const refusal = (run: () => unknown) => {
   try {
     run();
   } catch (error) {
-    if (error instanceof McpRequestError) return { status: error.status, code: error.code };
+    if (error instanceof GatewayError) return { status: errorResponse(error).status, code: (errorResponse(error).body as { error: { code: number } }).error.code };
     throw error;
   }
   return undefined;

@@ -1,9 +1,9 @@
-import { ErrorCodes, McpRequestError, toJsonRpcMessage } from './json-rpc.js';
-import type { JsonRpcMessage } from './json-rpc.js';
-import { DEFAULT_PROTOCOL_VERSION, allowsBatches, isSupportedProtocolVersion } from './protocol-versions.js';
+import { DEFAULT_LEGACY_PROTOCOL_VERSION, allowsBatches, isSupportedLegacyVersion, jsonRpcShapeProblem } from '@airlock/mcp-protocol';
+import type { JsonRpcMessage } from '@airlock/mcp-protocol';
+import { GatewayError } from '../errors/gateway-error.js';
 
 // The header and body rules of the Streamable HTTP transport (2025-11-25), as pure functions of the
-// request so each one is unit-tested alone. Each throws McpRequestError with the status the spec asks for.
+// request so each one is unit-tested alone. Each throws a GatewayError whose code maps to the status the spec asks for.
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -24,29 +24,29 @@ const accepts = (types: string[], wanted: string) => types.includes(wanted) || t
 export function checkPostAccept(headers: Headers): void {
   const types = mediaTypes(header(headers, 'accept'));
   if (!(accepts(types, 'application/json') && accepts(types, 'text/event-stream'))) {
-    throw new McpRequestError(406, ErrorCodes.serverError, 'Not Acceptable: Accept must list application/json and text/event-stream');
+    throw new GatewayError('not_acceptable', { message: 'Not Acceptable: Accept must list application/json and text/event-stream' });
   }
 }
 
 /** GET: the client MUST list text/event-stream. */
 export function checkGetAccept(headers: Headers): void {
   if (!accepts(mediaTypes(header(headers, 'accept')), 'text/event-stream')) {
-    throw new McpRequestError(406, ErrorCodes.serverError, 'Not Acceptable: Accept must list text/event-stream');
+    throw new GatewayError('not_acceptable', { message: 'Not Acceptable: Accept must list text/event-stream' });
   }
 }
 
 export function checkContentType(headers: Headers): void {
   if (mediaTypes(header(headers, 'content-type'))[0] !== 'application/json') {
-    throw new McpRequestError(415, ErrorCodes.serverError, 'Unsupported Media Type: Content-Type must be application/json');
+    throw new GatewayError('unsupported_media_type');
   }
 }
 
 /** The revision the request speaks: the header when present (400 when unsupported), else the default. */
 export function requestProtocolVersion(headers: Headers): { version: string; explicit: boolean } {
   const value = header(headers, 'mcp-protocol-version');
-  if (value === undefined) return { version: DEFAULT_PROTOCOL_VERSION, explicit: false };
-  if (!isSupportedProtocolVersion(value.trim())) {
-    throw new McpRequestError(400, ErrorCodes.serverError, `Bad Request: unsupported MCP-Protocol-Version ${value.slice(0, 40)}`);
+  if (value === undefined) return { version: DEFAULT_LEGACY_PROTOCOL_VERSION, explicit: false };
+  if (!isSupportedLegacyVersion(value.trim())) {
+    throw new GatewayError('unsupported_protocol_version', { message: `Bad Request: unsupported MCP-Protocol-Version ${value.slice(0, 40)}` });
   }
   return { version: value.trim(), explicit: true };
 }
@@ -57,7 +57,7 @@ export function parseMessages(body: Buffer, protocolVersion: string): { messages
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch {
-    throw new McpRequestError(400, ErrorCodes.parseError, 'Parse error: the body is not valid JSON');
+    throw new GatewayError('parse_error', { message: 'Parse error: the body is not valid JSON' });
   }
   return messagesOf(parsed, protocolVersion);
 }
@@ -65,11 +65,18 @@ export function parseMessages(body: Buffer, protocolVersion: string): { messages
 /** `parseMessages` for a body already parsed as JSON. */
 export function messagesOf(parsed: unknown, protocolVersion: string): { messages: JsonRpcMessage[]; batch: boolean } {
   if (Array.isArray(parsed)) {
-    if (!allowsBatches(protocolVersion)) throw new McpRequestError(400, ErrorCodes.invalidRequest, `Invalid Request: JSON-RPC batches are not supported in ${protocolVersion}`);
-    if (parsed.length === 0) throw new McpRequestError(400, ErrorCodes.invalidRequest, 'Invalid Request: empty batch');
+    if (!allowsBatches(protocolVersion)) throw new GatewayError('invalid_request', { message: `Invalid Request: JSON-RPC batches are not supported in ${protocolVersion}` });
+    if (parsed.length === 0) throw new GatewayError('invalid_request', { message: 'Invalid Request: empty batch' });
     return { messages: parsed.map(toJsonRpcMessage), batch: true };
   }
   return { messages: [toJsonRpcMessage(parsed)], batch: false };
+}
+
+/** One message of a session-era POST, refused with -32600 naming the first problem. */
+function toJsonRpcMessage(value: unknown): JsonRpcMessage {
+  const problem = jsonRpcShapeProblem(value);
+  if (problem !== undefined) throw new GatewayError('invalid_request', { message: problem });
+  return value as JsonRpcMessage;
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
@@ -89,13 +96,13 @@ export function checkHostAndOrigin(
   policy: { allowedHosts: ReadonlySet<string>; allowedOrigins: Pick<ReadonlySet<string>, 'has'>; loopbackOrigins?: boolean },
 ): void {
   const host = header(headers, 'host') ?? header(headers, ':authority');
-  if (host === undefined || !policy.allowedHosts.has(hostName(host))) throw new McpRequestError(403, ErrorCodes.serverError, 'Forbidden: Host is not allowed');
+  if (host === undefined || !policy.allowedHosts.has(hostName(host))) throw new GatewayError('forbidden_host');
   const origin = header(headers, 'origin');
   if (origin === undefined) return;
   const parsed = URL.canParse(origin) ? new URL(origin) : undefined;
   // A loopback-bound gateway serves pages on the same machine (local tools and their dev servers).
   if (policy.loopbackOrigins && parsed && LOOPBACK.has(parsed.hostname.toLowerCase())) return;
-  if (!policy.allowedOrigins.has(parsed?.origin ?? origin)) throw new McpRequestError(403, ErrorCodes.serverError, 'Forbidden: Origin is not allowed');
+  if (!policy.allowedOrigins.has(parsed?.origin ?? origin)) throw new GatewayError('forbidden_origin');
 }
 
 export function loopbackHostNames(): string[] {

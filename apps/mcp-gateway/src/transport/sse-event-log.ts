@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { HotStore } from '@airlock/redis';
 import { isStreamId } from '@airlock/redis';
-import type { JsonRpcMessage } from './json-rpc.js';
+import type { JsonRpcMessage } from '@airlock/mcp-protocol';
 
 /**
  * What one stream entry holds: a message, the priming marker, the end of the stream, or a pause (the

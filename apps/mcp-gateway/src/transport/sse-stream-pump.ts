@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
-import { isResponse } from './json-rpc.js';
+import { isResponse } from '@airlock/mcp-protocol';
 import { SseEventLog } from './sse-event-log.js';
 
 export type RawResponse = ServerResponse | Http2ServerResponse;

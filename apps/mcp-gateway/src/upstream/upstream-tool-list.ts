@@ -1,4 +1,4 @@
-import { ErrorCodes, McpRequestError } from '../transport/json-rpc.js';
+import { GatewayError } from '../errors/gateway-error.js';
 
 /** One page of the upstream's `tools/list` (its result as the upstream sent it). */
 export type ToolListPage = (cursor: string | undefined) => Promise<Record<string, unknown>>;
@@ -7,7 +7,7 @@ export type ToolListPage = (cursor: string | undefined) => Promise<Record<string
 const MAX_PAGES = 100;
 
 /** The JSON-RPC error the MCP spec gives for a call to a tool the server does not have. */
-export const unknownToolError = (name: string) => new McpRequestError(200, ErrorCodes.invalidParams, `Unknown tool: ${name}`);
+export const unknownToolError = (name: string) => new GatewayError('unknown_tool', { message: `Unknown tool: ${name}` });
 
 /**
  * The names an upstream listed in its latest `tools/list`, which are the only names the gateway lets
