@@ -19,6 +19,7 @@ import { ModernEndpoint } from './eras/modern-endpoint.js';
 import { hostName, loopbackHostNames } from './transport/request-validation.js';
 import { SseEventLog } from './transport/sse-event-log.js';
 import { UpstreamCredentials } from './upstream/upstream-credentials.js';
+import { UpstreamEras } from './upstream/upstream-eras.js';
 import { StdioLauncher } from './upstream/stdio-launcher.js';
 import type { StdioLimits } from './upstream/stdio-launcher.js';
 
@@ -115,13 +116,16 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
   await registry.start();
   const bus = new ReplicaBus(infra.hot);
   const audit = new AuditBatcher(infra.queues, logger.child({ component: 'audit' }), { maxRecords: tuning.auditBatchMax, flushMs: tuning.auditFlushMs });
+  const credentials = new UpstreamCredentials({ authBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl, masterKey: infra.masterKey });
+  const eras = new UpstreamEras({ pg: infra.pg, credentials, masterKey: infra.masterKey, logger: logger.child({ component: 'upstream-eras' }) });
   const host = new SessionHost({
     hot: infra.hot,
     log,
     registry,
     bus,
     directory,
-    credentials: new UpstreamCredentials({ authBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl, masterKey: infra.masterKey }),
+    credentials,
+    eras,
     audit,
     stdio: new StdioLauncher(tuning.stdioLimits),
     masterKey: infra.masterKey,
@@ -154,6 +158,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     log,
     rateLimiter: new RateLimiter(infra.hot, { perSessionPerMinute: tuning.perSessionPerMinute, perTenantPerMinute: tuning.perTenantPerMinute, windowMs: tuning.rateWindowMs }),
     logger: logger.child({ component: 'mcp-endpoint' }),
+    eras,
     // State handles in the session store (the hot store when sessions are local); retries forwarded to the replica holding the call.
     modern: new ModernEndpoint({ ...host.upstreamAccess(), audit, aggregateListMaxItems: tuning.aggregateListMaxItems, isAlive: (id) => bus.isAlive(id), ...(sessionClient ? { stateHandles: sessionClient.stateHandles } : {}) }),
   });

@@ -87,6 +87,13 @@ function secretsFit(transport: z.infer<typeof upstreamTransportSchema>, kind: z.
   return false;
 }
 
+/**
+ * Which MCP era the gateway speaks to an upstream: `auto` detects it on connect (2026-07-28 `server/discover`
+ * first, then a 2025-11-25 `initialize`); a revision pins it and skips detection.
+ */
+export const upstreamProtocolEraSchema = z.enum(['auto', '2025-11-25', '2026-07-28'], { error: 'must be auto, 2025-11-25 or 2026-07-28' });
+export type UpstreamProtocolEra = z.infer<typeof upstreamProtocolEraSchema>;
+
 const upstreamFields = {
   transport: upstreamTransportSchema,
   url: z.url({ protocol: /^https?$/ }).max(2000).nullable().optional(),
@@ -96,6 +103,7 @@ const upstreamFields = {
   /** Sealed under the master key (context `upstreamSecretContext`); never returned. */
   secrets: upstreamSecretsSchema.nullable().optional(),
   enabled: z.boolean().optional(),
+  protocolEra: upstreamProtocolEraSchema.optional(),
 };
 
 export const createUpstreamServerRequestSchema = z

@@ -72,6 +72,7 @@ export {
   upstreamServerNameSchema,
   createUpstreamServerRequestSchema,
   updateUpstreamServerRequestSchema,
+  upstreamProtocolEraSchema,
   toolScopeSchema,
   toolDefinitionSchema,
   putToolsRequestSchema,
@@ -88,5 +89,6 @@ export type {
   UpdateClientRequest,
   CreateUpstreamServerRequest,
   UpdateUpstreamServerRequest,
+  UpstreamProtocolEra,
   PutToolsRequest,
 } from './admin.js';

@@ -49,7 +49,11 @@ export interface UpstreamServerView {
   credentialKind: string;
   hasSecrets: boolean;
   enabled: boolean;
-  protocolVersion: string | null;
+  /** The admin's pin: auto (detected on connect) or a revision. */
+  protocolEra: string;
+  /** The era a gateway last detected (null: not yet, or cleared by the last update). */
+  detectedProtocolVersion: string | null;
+  protocolDetectedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -82,7 +86,7 @@ const TENANT_COLUMNS = `id, slug, display_name AS "displayName", registration_po
   access_token_ttl AS "accessTokenTtl", created_at AS "createdAt", updated_at AS "updatedAt"`;
 const USER_COLUMNS = `id, email, display_name AS "displayName", disabled_at IS NOT NULL AS disabled, created_at AS "createdAt"`;
 const SERVER_COLUMNS = `id, name, transport, url, command, args, credential_kind AS "credentialKind", secrets_encrypted IS NOT NULL AS "hasSecrets",
-  enabled, protocol_version AS "protocolVersion", created_at AS "createdAt", updated_at AS "updatedAt"`;
+  enabled, protocol_era AS "protocolEra", protocol_version AS "detectedProtocolVersion", protocol_detected_at AS "protocolDetectedAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 @Injectable()
 export class AdminRepository {
@@ -247,12 +251,12 @@ export class AdminRepository {
 
   async createServer(
     tenantId: string,
-    input: { name: string; transport: string; url: string | null; command: string | null; args: string[]; credentialKind: string; secretsEncrypted: string | null; enabled: boolean },
+    input: { name: string; transport: string; url: string | null; command: string | null; args: string[]; credentialKind: string; secretsEncrypted: string | null; enabled: boolean; protocolEra: string },
   ): Promise<UpstreamServerView | undefined> {
     const { rows } = await this.pg.query<UpstreamServerView>(
-      `INSERT INTO upstream_servers (id, tenant_id, name, transport, url, command, args, credential_kind, secrets_encrypted, enabled, updated_at)
-       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, now()) ON CONFLICT (tenant_id, name) DO NOTHING RETURNING ${SERVER_COLUMNS}`,
-      [tenantId, input.name, input.transport, input.url, input.command, input.args, input.credentialKind, input.secretsEncrypted, input.enabled],
+      `INSERT INTO upstream_servers (id, tenant_id, name, transport, url, command, args, credential_kind, secrets_encrypted, enabled, protocol_era, updated_at)
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now()) ON CONFLICT (tenant_id, name) DO NOTHING RETURNING ${SERVER_COLUMNS}`,
+      [tenantId, input.name, input.transport, input.url, input.command, input.args, input.credentialKind, input.secretsEncrypted, input.enabled, input.protocolEra],
     );
     return rows[0];
   }
@@ -260,7 +264,7 @@ export class AdminRepository {
   async updateServer(
     tenantId: string,
     name: string,
-    patch: { transport?: string | undefined; url?: string | null | undefined; command?: string | null | undefined; args?: string[] | undefined; credentialKind?: string | undefined; secretsEncrypted?: string | null | undefined; enabled?: boolean | undefined },
+    patch: { transport?: string | undefined; url?: string | null | undefined; command?: string | null | undefined; args?: string[] | undefined; credentialKind?: string | undefined; secretsEncrypted?: string | null | undefined; enabled?: boolean | undefined; protocolEra?: string | undefined },
   ): Promise<UpstreamServerView | undefined> {
     const { rows } = await this.pg.query<UpstreamServerView>(
       `UPDATE upstream_servers SET
@@ -271,6 +275,10 @@ export class AdminRepository {
          credential_kind = COALESCE($9, credential_kind),
          secrets_encrypted = CASE WHEN $10 THEN $11 ELSE secrets_encrypted END,
          enabled = COALESCE($12, enabled),
+         protocol_era = COALESCE($13, protocol_era),
+         -- Any change may mean another upstream (or other credentials): the next connect detects its era again.
+         protocol_version = NULL,
+         protocol_detected_at = NULL,
          updated_at = now()
        WHERE tenant_id = $1 AND name = $2 RETURNING ${SERVER_COLUMNS}`,
       [
@@ -286,6 +294,7 @@ export class AdminRepository {
         patch.secretsEncrypted !== undefined,
         patch.secretsEncrypted ?? null,
         patch.enabled ?? null,
+        patch.protocolEra ?? null,
       ],
     );
     return rows[0];

@@ -301,6 +301,7 @@ export class AdminService {
       credentialKind: input.credentialKind ?? 'none',
       secretsEncrypted: input.secrets ? sealSecret(this.infra.masterKey, JSON.stringify(input.secrets), upstreamSecretContext(tenant.id, input.name)) : null,
       enabled: input.enabled ?? true,
+      protocolEra: input.protocolEra ?? 'auto',
     });
     if (!created) throw new AdminError('conflict', `a server ${input.name} already exists`);
     await this.catalog.catalogChanged(slug, input.name);

@@ -8,6 +8,7 @@ import { SseEventLog } from '../transport/sse-event-log.js';
 import type { TenantDirectory, UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
 import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
+import type { UpstreamEras } from '../upstream/upstream-eras.js';
 import type { StdioLauncher } from '../upstream/stdio-launcher.js';
 import { UpstreamLink } from '../upstream/upstream-link.js';
 import type { ConnectOptions } from '../upstream/upstream-link.js';
@@ -28,6 +29,8 @@ export interface SessionHostDeps {
   bus: ReplicaBus;
   directory: TenantDirectory;
   credentials: UpstreamCredentials;
+  /** Told when an upstream fails to connect in the era it was thought to speak (detected again next time). */
+  eras?: Pick<UpstreamEras, 'forget'>;
   stdio: StdioLauncher;
   /** Collects tool-call audit records and queues them in batches (AuditBatcher). */
   audit: { record(event: AuditEvent): void };
@@ -54,9 +57,17 @@ export class SessionHost {
   constructor(private readonly deps: SessionHostDeps) {}
 
   /** What the stateless (2026-07-28) path needs to call the same upstreams with the same credentials. */
-  upstreamAccess(): { credentials: UpstreamCredentials; masterKey: Buffer; logger: Logger; hot: HotStore; stdio: StdioLauncher; replicaId: string } {
-    const { credentials, masterKey, logger, hot, stdio, bus } = this.deps;
-    return { credentials, masterKey, logger, hot, stdio, replicaId: bus.replicaId };
+  upstreamAccess(): {
+    credentials: UpstreamCredentials;
+    masterKey: Buffer;
+    logger: Logger;
+    hot: HotStore;
+    stdio: StdioLauncher;
+    replicaId: string;
+    eras?: Pick<UpstreamEras, 'forget'>;
+  } {
+    const { credentials, masterKey, logger, hot, stdio, bus, eras } = this.deps;
+    return { credentials, masterKey, logger, hot, stdio, replicaId: bus.replicaId, ...(eras ? { eras } : {}) };
   }
 
   async start(): Promise<void> {
@@ -159,6 +170,7 @@ export class SessionHost {
     const results = await Promise.allSettled(servers.map(connect));
     const failed = results.flatMap((result, index) => (result.status === 'rejected' ? [{ server: servers[index]!.name, error: result.reason as unknown }] : []));
     for (const failure of failed) logger.warn({ upstream: failure.server, err: failure.error }, 'upstream connection failed');
+    for (const [index, result] of results.entries()) if (result.status === 'rejected') this.deps.eras?.forget(servers[index]!);
     if (session.target.kind === 'server' && links.size === 0) {
       throw Object.assign(new Error(`upstream ${session.target.server} is unavailable`), { code: ErrorCodes.internalError });
     }
