@@ -254,6 +254,8 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       secretsEncrypted: 'iv.tag.ct',
       credentialKind: 'static_header',
       protocolVersion: '2025-06-18',
+      protocolEra: '2026-07-28',
+      protocolDetectedAt: at('2026-01-01T00:00:00.002Z'),
       enabled: false,
       createdAt: at('2026-01-01T00:00:00.000Z'),
       updatedAt: at('2026-01-01T00:00:00.001Z'),
@@ -270,9 +272,11 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       secretsEncrypted: null,
       credentialKind: 'none',
       protocolVersion: null,
+      protocolEra: 'auto',
+      protocolDetectedAt: null,
       enabled: true,
     });
-    await expectShape('upstream_servers', readServer, ['url', 'command', 'args', 'secrets_encrypted', 'protocol_version']);
+    await expectShape('upstream_servers', readServer, ['url', 'command', 'args', 'secrets_encrypted', 'protocol_version', 'protocol_detected_at']);
 
     const tool = {
       id: '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0021',
