@@ -21,6 +21,7 @@ import { SseEventLog } from './transport/sse-event-log.js';
 import { UpstreamCredentials } from './upstream/upstream-credentials.js';
 import { createUpstreamEgress } from './upstream/upstream-egress.js';
 import type { HostResolver } from '@airlock/egress';
+import { UpstreamEras } from './upstream/upstream-eras.js';
 import { StdioLauncher } from './upstream/stdio-launcher.js';
 import { resolveExecutable } from './upstream/stdio-sandbox.js';
 import type { StdioLimits } from './upstream/stdio-launcher.js';
@@ -125,14 +126,17 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
   }
   const audit = new AuditBatcher(infra.queues, logger.child({ component: 'audit' }), { maxRecords: tuning.auditBatchMax, flushMs: tuning.auditFlushMs });
   const egress = createUpstreamEgress(config.egress, tuning.egressResolver);
+  const credentials = new UpstreamCredentials({ authBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl, masterKey: infra.masterKey, egressFetch: egress.fetch });
+  const eras = new UpstreamEras({ pg: infra.pg, credentials, masterKey: infra.masterKey, fetchImpl: egress.fetch, logger: logger.child({ component: 'upstream-eras' }) });
   const host = new SessionHost({
     hot: infra.hot,
     log,
     registry,
     bus,
     directory,
-    credentials: new UpstreamCredentials({ authBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl, masterKey: infra.masterKey, egressFetch: egress.fetch }),
+    credentials,
     egress,
+    eras,
     audit,
     stdio: new StdioLauncher(tuning.stdioLimits, {
       sandbox: { binary: config.stdioSandbox.binary, dataDir: config.dataDir },
@@ -168,6 +172,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     log,
     rateLimiter: new RateLimiter(infra.hot, { perSessionPerMinute: tuning.perSessionPerMinute, perTenantPerMinute: tuning.perTenantPerMinute, windowMs: tuning.rateWindowMs }),
     logger: logger.child({ component: 'mcp-endpoint' }),
+    eras,
     // State handles in the session store (the hot store when sessions are local); retries forwarded to the replica holding the call.
     modern: new ModernEndpoint({ ...host.upstreamAccess(), audit, aggregateListMaxItems: tuning.aggregateListMaxItems, isAlive: (id) => bus.isAlive(id), ...(sessionClient ? { stateHandles: sessionClient.stateHandles } : {}) }),
   });

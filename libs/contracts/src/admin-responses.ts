@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { registrationPolicySchema, tenantSlugSchema } from './tenant.js';
-import { toolScopeSchema, upstreamCredentialKindSchema, upstreamServerNameSchema, upstreamTransportSchema } from './admin.js';
+import { toolScopeSchema, upstreamCredentialKindSchema, upstreamProtocolEraSchema, upstreamServerNameSchema, upstreamTransportSchema } from './admin.js';
 
 // What the admin API (`/admin/v1`) answers: its response bodies and its one error shape. Objects are
 // open (`looseObject`): a client must ignore fields it does not know, so adding one is not a breaking
@@ -112,8 +112,15 @@ export const upstreamServerSchema = z.looseObject({
   credentialKind: upstreamCredentialKindSchema,
   hasSecrets: z.boolean(),
   enabled: z.boolean(),
-  /** The MCP protocol version the server last negotiated. */
-  protocolVersion: z.string().nullable(),
+  /** stdio: runs in the bubblewrap sandbox (false: the operator opted out). */
+  sandbox: z.boolean(),
+  /** stdio: host paths the sandbox sees read-only besides the system. */
+  readOnlyPaths: z.array(z.string()),
+  /** The admin's era pin: `auto` (detected on connect) or a revision. */
+  protocolEra: upstreamProtocolEraSchema,
+  /** The era a gateway last detected (null: not yet, or cleared by the last update). */
+  detectedProtocolVersion: z.string().nullable(),
+  protocolDetectedAt: timestamp.nullable(),
   createdAt: timestamp,
   updatedAt: timestamp,
 });

@@ -97,6 +97,13 @@ export const sandboxReadOnlyPathSchema = z
   .regex(/^(\/[^/\0]+)+$/, { error: 'must be an absolute path' })
   .refine((path) => !path.split('/').some((segment) => segment === '.' || segment === '..'), { error: 'must not contain . or .. segments' });
 
+/**
+ * Which MCP era the gateway speaks to an upstream: `auto` detects it on connect (2026-07-28 `server/discover`
+ * first, then a 2025-11-25 `initialize`); a revision pins it and skips detection.
+ */
+export const upstreamProtocolEraSchema = z.enum(['auto', '2025-11-25', '2026-07-28'], { error: 'must be auto, 2025-11-25 or 2026-07-28' });
+export type UpstreamProtocolEra = z.infer<typeof upstreamProtocolEraSchema>;
+
 const upstreamFields = {
   transport: upstreamTransportSchema,
   url: z.url({ protocol: /^https?$/ }).max(2000).nullable().optional(),
@@ -110,6 +117,7 @@ const upstreamFields = {
   sandbox: z.boolean().optional(),
   /** stdio: extra host paths the sandbox sees, read-only (e.g. where the server's package is installed). */
   readOnlyPaths: z.array(sandboxReadOnlyPathSchema).max(50).optional(),
+  protocolEra: upstreamProtocolEraSchema.optional(),
 };
 
 export const createUpstreamServerRequestSchema = z

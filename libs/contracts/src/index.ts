@@ -73,6 +73,7 @@ export {
   sandboxReadOnlyPathSchema,
   createUpstreamServerRequestSchema,
   updateUpstreamServerRequestSchema,
+  upstreamProtocolEraSchema,
   toolScopeSchema,
   toolDefinitionSchema,
   putToolsRequestSchema,
@@ -90,6 +91,7 @@ export type {
   UpdateClientRequest,
   CreateUpstreamServerRequest,
   UpdateUpstreamServerRequest,
+  UpstreamProtocolEra,
   PutToolsRequest,
 } from './admin.js';
 export {

@@ -256,6 +256,8 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       protocolVersion: '2025-06-18',
       sandbox: false,
       readOnlyPaths: ['/opt/mcp/example', '/srv/shared data'],
+      protocolEra: '2026-07-28',
+      protocolDetectedAt: at('2026-01-01T00:00:00.002Z'),
       enabled: false,
       createdAt: at('2026-01-01T00:00:00.000Z'),
       updatedAt: at('2026-01-01T00:00:00.001Z'),
@@ -274,9 +276,11 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       protocolVersion: null,
       sandbox: true,
       readOnlyPaths: [],
+      protocolEra: 'auto',
+      protocolDetectedAt: null,
       enabled: true,
     });
-    await expectShape('upstream_servers', readServer, ['url', 'command', 'args', 'secrets_encrypted', 'protocol_version', 'read_only_paths']);
+    await expectShape('upstream_servers', readServer, ['url', 'command', 'args', 'secrets_encrypted', 'protocol_version', 'protocol_detected_at', 'read_only_paths']);
 
     const tool = {
       id: '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0021',

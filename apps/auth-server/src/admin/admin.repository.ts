@@ -51,7 +51,11 @@ export interface UpstreamServerView {
   enabled: boolean;
   sandbox: boolean;
   readOnlyPaths: string[];
-  protocolVersion: string | null;
+  /** The admin's pin: auto (detected on connect) or a revision. */
+  protocolEra: string;
+  /** The era a gateway last detected (null: not yet, or cleared by the last update). */
+  detectedProtocolVersion: string | null;
+  protocolDetectedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -84,7 +88,8 @@ const TENANT_COLUMNS = `id, slug, display_name AS "displayName", registration_po
   access_token_ttl AS "accessTokenTtl", created_at AS "createdAt", updated_at AS "updatedAt"`;
 const USER_COLUMNS = `id, email, display_name AS "displayName", disabled_at IS NOT NULL AS disabled, created_at AS "createdAt"`;
 const SERVER_COLUMNS = `id, name, transport, url, command, args, credential_kind AS "credentialKind", secrets_encrypted IS NOT NULL AS "hasSecrets",
-  enabled, sandbox, COALESCE(read_only_paths, '{}') AS "readOnlyPaths", protocol_version AS "protocolVersion", created_at AS "createdAt", updated_at AS "updatedAt"`;
+  enabled, sandbox, COALESCE(read_only_paths, '{}') AS "readOnlyPaths", protocol_era AS "protocolEra", protocol_version AS "detectedProtocolVersion",
+  protocol_detected_at AS "protocolDetectedAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 @Injectable()
 export class AdminRepository {
@@ -260,12 +265,13 @@ export class AdminRepository {
       enabled: boolean;
       sandbox: boolean;
       readOnlyPaths: string[];
+      protocolEra: string;
     },
   ): Promise<UpstreamServerView | undefined> {
     const { rows } = await this.pg.query<UpstreamServerView>(
-      `INSERT INTO upstream_servers (id, tenant_id, name, transport, url, command, args, credential_kind, secrets_encrypted, enabled, sandbox, read_only_paths, updated_at)
-       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now()) ON CONFLICT (tenant_id, name) DO NOTHING RETURNING ${SERVER_COLUMNS}`,
-      [tenantId, input.name, input.transport, input.url, input.command, input.args, input.credentialKind, input.secretsEncrypted, input.enabled, input.sandbox, input.readOnlyPaths],
+      `INSERT INTO upstream_servers (id, tenant_id, name, transport, url, command, args, credential_kind, secrets_encrypted, enabled, sandbox, read_only_paths, protocol_era, updated_at)
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now()) ON CONFLICT (tenant_id, name) DO NOTHING RETURNING ${SERVER_COLUMNS}`,
+      [tenantId, input.name, input.transport, input.url, input.command, input.args, input.credentialKind, input.secretsEncrypted, input.enabled, input.sandbox, input.readOnlyPaths, input.protocolEra],
     );
     return rows[0];
   }
@@ -283,6 +289,7 @@ export class AdminRepository {
       enabled?: boolean | undefined;
       sandbox?: boolean | undefined;
       readOnlyPaths?: string[] | undefined;
+      protocolEra?: string | undefined;
     },
   ): Promise<UpstreamServerView | undefined> {
     const { rows } = await this.pg.query<UpstreamServerView>(
@@ -296,6 +303,10 @@ export class AdminRepository {
          enabled = COALESCE($12, enabled),
          sandbox = COALESCE($13, sandbox),
          read_only_paths = COALESCE($14, read_only_paths),
+         protocol_era = COALESCE($15, protocol_era),
+         -- Any change may mean another upstream (or other credentials): the next connect detects its era again.
+         protocol_version = NULL,
+         protocol_detected_at = NULL,
          updated_at = now()
        WHERE tenant_id = $1 AND name = $2 RETURNING ${SERVER_COLUMNS}`,
       [
@@ -313,6 +324,7 @@ export class AdminRepository {
         patch.enabled ?? null,
         patch.sandbox ?? null,
         patch.readOnlyPaths ?? null,
+        patch.protocolEra ?? null,
       ],
     );
     return rows[0];

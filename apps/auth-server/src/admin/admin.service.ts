@@ -306,6 +306,7 @@ export class AdminService {
       enabled: input.enabled ?? true,
       sandbox: input.sandbox ?? true,
       readOnlyPaths: input.readOnlyPaths ?? [],
+      protocolEra: input.protocolEra ?? 'auto',
     });
     if (!created) throw new AdminError('conflict', `a server ${input.name} already exists`);
     await this.catalog.catalogChanged(slug, input.name);

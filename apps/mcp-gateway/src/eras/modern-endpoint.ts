@@ -18,6 +18,7 @@ import type { TenantRecord, UpstreamServerRecord } from '../tenants/tenant-direc
 import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
 import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
 import { upstreamFailureFields } from '../upstream/upstream-egress.js';
+import type { UpstreamEras } from '../upstream/upstream-eras.js';
 import { LegacyUpstreamBridge } from './legacy-upstream-bridge.js';
 import type { BridgeAnswer, LegacyBridgeDeps } from './legacy-upstream-bridge.js';
 import type { RawResponse } from '../transport/sse-stream-pump.js';
@@ -55,6 +56,8 @@ export interface ModernCall {
 
 export interface ModernEndpointDeps extends LegacyBridgeDeps {
   credentials: UpstreamCredentials;
+  /** Told when an upstream fails in the era it was thought to speak (detected again next time). */
+  eras?: Pick<UpstreamEras, 'forget'>;
   masterKey: Buffer;
   logger: Logger;
   fetchImpl?: typeof fetch;
@@ -346,6 +349,7 @@ export class ModernEndpoint {
         });
       } catch (error) {
         this.deps.logger.warn({ ...upstreamFailureFields(error), server: server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
+        this.deps.eras?.forget(server);
         return errorAnswer(new GatewayError('upstream_unavailable'));
       }
     }
@@ -393,7 +397,10 @@ export class ModernEndpoint {
         if (isAnswer(parsed)) answer = parsed;
       }
     } catch (error) {
-      if (!call.closed.aborted) this.deps.logger.warn({ ...upstreamFailureFields(error), server: server.name }, '2026-07-28 upstream unreachable');
+      if (!call.closed.aborted) {
+        this.deps.logger.warn({ ...upstreamFailureFields(error), server: server.name }, '2026-07-28 upstream unreachable');
+        this.deps.eras?.forget(server);
+      }
       return unavailable;
     }
     if (answer?.result) return { status: upstream.status, result: answer.result };
@@ -424,6 +431,7 @@ export class ModernEndpoint {
       audit('failure', { cancelled: call.closed.aborted });
       if (call.closed.aborted) return;
       this.deps.logger.warn({ ...upstreamFailureFields(error), server: server.name }, '2026-07-28 upstream unreachable');
+      this.deps.eras?.forget(server);
       return sendError(response, new GatewayError('upstream_unavailable'), id);
     }
     // The upstream's own 401/403 concern the gateway's credentials, not the client's token: never pass them on as such.

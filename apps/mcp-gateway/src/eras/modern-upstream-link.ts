@@ -56,6 +56,8 @@ async function* messagesOf(response: Response): AsyncGenerator<Message> {
  */
 export class ModernUpstreamLink implements UpstreamConnection {
   private ids = 0;
+  /** The client's `logging/setLevel`: 2026-07-28 has no such request, the level travels in each request's `_meta`. */
+  private logLevel: string | undefined;
   private discovered: { capabilities: Record<string, unknown>; serverInfo?: { name: string; version: string }; instructions?: string } = { capabilities: {} };
   readonly client = {
     getInstructions: () => this.discovered.instructions,
@@ -94,6 +96,10 @@ export class ModernUpstreamLink implements UpstreamConnection {
     params: Record<string, unknown> | undefined,
     options: { signal?: AbortSignal; onprogress?: (progress: { progress: number; total?: number; message?: string }) => void } = {},
   ): Promise<Record<string, unknown>> {
+    if (method === 'logging/setLevel') {
+      this.logLevel = typeof params?.['level'] === 'string' ? params['level'] : undefined;
+      return {};
+    }
     let sent = params ?? {};
     let progress: Progress | undefined;
     if (options.onprogress) {
@@ -105,7 +111,7 @@ export class ModernUpstreamLink implements UpstreamConnection {
 
   private async call(method: string, original: Record<string, unknown>, signal?: AbortSignal, progress?: Progress): Promise<Record<string, unknown>> {
     const { clientCapabilities, clientInfo } = this.options;
-    const envelope = envelopeForLegacyClient({ capabilities: clientCapabilities, clientInfo });
+    const envelope = envelopeForLegacyClient({ capabilities: clientCapabilities, clientInfo, ...(this.logLevel ? { logLevel: this.logLevel } : {}) });
     let params = original;
     for (let round = 0; round <= MAX_INPUT_ROUNDS; round++) {
       const result = await this.post(method, withEnvelope(params, envelope), signal, progress);

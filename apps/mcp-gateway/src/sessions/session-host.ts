@@ -11,6 +11,7 @@ import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
 import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
 import { egressRefusalMessage, upstreamFailureFields } from '../upstream/upstream-egress.js';
 import type { UpstreamEgress } from '../upstream/upstream-egress.js';
+import type { UpstreamEras } from '../upstream/upstream-eras.js';
 import type { StdioLauncher } from '../upstream/stdio-launcher.js';
 import { UpstreamLink } from '../upstream/upstream-link.js';
 import type { ConnectOptions } from '../upstream/upstream-link.js';
@@ -33,6 +34,8 @@ export interface SessionHostDeps {
   credentials: UpstreamCredentials;
   /** The operator's upstream address policy, applied to every http connection. */
   egress: UpstreamEgress;
+  /** Told when an upstream fails to connect in the era it was thought to speak (detected again next time). */
+  eras?: Pick<UpstreamEras, 'forget'>;
   stdio: StdioLauncher;
   /** Collects tool-call audit records and queues them in batches (AuditBatcher). */
   audit: { record(event: AuditEvent): void };
@@ -68,9 +71,10 @@ export class SessionHost {
     hot: HotStore;
     stdio: StdioLauncher;
     replicaId: string;
+    eras?: Pick<UpstreamEras, 'forget'>;
   } {
-    const { credentials, egress, masterKey, logger, hot, stdio, bus } = this.deps;
-    return { credentials, egress, fetchImpl: egress.fetch, masterKey, logger, hot, stdio, replicaId: bus.replicaId };
+    const { credentials, egress, masterKey, logger, hot, stdio, bus, eras } = this.deps;
+    return { credentials, egress, fetchImpl: egress.fetch, masterKey, logger, hot, stdio, replicaId: bus.replicaId, ...(eras ? { eras } : {}) };
   }
 
   async start(): Promise<void> {
@@ -178,6 +182,7 @@ export class SessionHost {
       const fields = upstreamFailureFields(failure.error);
       logger.warn({ upstream: failure.server, ...fields }, 'egress' in fields ? 'upstream connection refused by the egress policy' : 'upstream connection failed');
     }
+    for (const [index, result] of results.entries()) if (result.status === 'rejected') this.deps.eras?.forget(servers[index]!);
     if (session.target.kind === 'server' && links.size === 0) {
       const refused = egressRefusalMessage(failed[0]?.error);
       throw new GatewayError(refused ? 'upstream_blocked' : 'upstream_unavailable', {

@@ -12,11 +12,16 @@ export interface UpstreamServerRecord {
   args: string[];
   secretsEncrypted: string | null;
   credentialKind: 'none' | 'static_header' | 'client_credentials' | 'token_exchange';
+  /** The era to speak: detected (`upstream_servers.protocol_version`) or, once resolved by UpstreamEras, the one in use. */
   protocolVersion: string | null;
   /** stdio: run in the bubblewrap sandbox (false: the operator opted this server out). */
   sandbox: boolean;
   /** stdio: extra host paths bound read-only into the sandbox. */
   readOnlyPaths: string[];
+  /** The admin's pin: auto | 2025-11-25 | 2026-07-28 (absent in records built by hand: auto). */
+  protocolEra?: string;
+  /** Changes on every admin update: a detected era belongs to one configuration. */
+  updatedAt?: Date;
 }
 
 export interface TenantRecord {
@@ -132,7 +137,8 @@ export class TenantDirectory {
     const { rows } = await this.pg.query<UpstreamServerRecord>(
       `SELECT id, tenant_id AS "tenantId", name, transport, url, command, args, secrets_encrypted AS "secretsEncrypted",
               credential_kind AS "credentialKind", protocol_version AS "protocolVersion",
-              sandbox, COALESCE(read_only_paths, '{}') AS "readOnlyPaths"
+              sandbox, COALESCE(read_only_paths, '{}') AS "readOnlyPaths",
+              protocol_era AS "protocolEra", updated_at AS "updatedAt"
          FROM upstream_servers WHERE tenant_id = $1 AND enabled ORDER BY name`,
       [tenantId],
     );

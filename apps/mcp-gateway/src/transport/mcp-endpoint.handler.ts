@@ -16,6 +16,7 @@ import type { ReplicaBus } from '../sessions/replica-bus.js';
 import type { SessionHost } from '../sessions/session-host.js';
 import type { EndpointTarget, GatewaySession, SessionDirectory } from '../sessions/session-directory.js';
 import type { TenantDirectory, TenantRecord, UpstreamServerRecord } from '../tenants/tenant-directory.js';
+import type { UpstreamEras } from '../upstream/upstream-eras.js';
 import { SERVER_NAME, aggregatable, splitName } from '../upstream/namespacing.js';
 import {
   checkContentType,
@@ -65,6 +66,8 @@ export interface EndpointDeps {
   logger: Logger;
   /** The 2026-07-28 (stateless) side of the same endpoints; built from the session host's upstream access when omitted. */
   modern?: ModernEndpoint;
+  /** Which era each upstream speaks (pinned, recorded or probed); records are used as read when omitted. */
+  eras?: UpstreamEras;
 }
 
 interface Route {
@@ -195,7 +198,7 @@ export class McpEndpointHandler {
     }
     switch (request.method) {
       case 'POST':
-        return this.post(request, response, route, tenant, resource, auth, server);
+        return this.post(request, response, route, tenant, resource, auth, server && (await this.withEra(server, route, auth)));
       case 'GET':
         return this.get(request, response, route, auth);
       case 'DELETE': {
@@ -207,6 +210,16 @@ export class McpEndpointHandler {
       default:
         node(response).writeHead(405, { allow: 'GET, POST, DELETE' }).end();
     }
+  }
+
+  /** A server's record with the era to speak to it (UpstreamEras): what decides the upstream-facing adapter. */
+  private withEra(server: UpstreamServerRecord, route: Route, auth: AuthOutcome): Promise<UpstreamServerRecord> {
+    return this.deps.eras ? this.deps.eras.resolve(server, { tenant: route.tenant, userToken: () => auth.token }) : Promise.resolve(server);
+  }
+
+  private async upstreams(tenant: TenantRecord, route: Route, auth: AuthOutcome): Promise<UpstreamServerRecord[]> {
+    const servers = await this.deps.directory.upstreamServers(tenant.id);
+    return this.deps.eras ? this.deps.eras.resolveAll(servers, { tenant: route.tenant, userToken: () => auth.token }) : servers;
   }
 
   private bearerOf(auth: AuthOutcome): string {
@@ -264,7 +277,7 @@ export class McpEndpointHandler {
       return this.modern.handle({
         tenant,
         server,
-        servers: () => this.deps.directory.upstreamServers(tenant.id),
+        servers: () => this.upstreams(tenant, route, auth),
         auth,
         headers: request.headers,
         body,
@@ -397,7 +410,7 @@ export class McpEndpointHandler {
     const params = init.params ?? {};
     const clientInfo = (params['clientInfo'] ?? {}) as { name?: unknown; version?: unknown };
     const protocolVersion = negotiateLegacyProtocolVersion(params['protocolVersion']);
-    const servers = await this.deps.directory.upstreamServers(tenant.id);
+    const servers = await this.upstreams(tenant, route, auth);
     const selected = route.target.kind === 'server' ? servers.filter((server) => server.name === (route.target as { server: string }).server) : servers.filter((server) => aggregatable(server.name));
     const bearer = this.bearerOf(auth);
     const session = await this.deps.registry.create({
