@@ -11,3 +11,4 @@ export { createTestQueues } from './test-queues.js';
 export type { TestQueues } from './test-queues.js';
 export { TcpProxy } from './tcp-proxy.js';
 export { signInAndApprove } from './scripted-browser.js';
+export { MemoryOAuthProvider } from './memory-oauth-provider.js';

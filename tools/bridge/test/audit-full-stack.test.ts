@@ -1,44 +1,19 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { USER, startFixture, startFullStack } from './support/full-stack.js';
 import type { FullStack } from './support/full-stack.js';
-import { signInAndApprove } from '@airlock/testing';
+import { MemoryOAuthProvider, signInAndApprove } from '@airlock/testing';
 
 // The audit trail end to end: every tools/call through the gateway becomes exactly one audit_events row,
 // via the gateway's batched audit jobs and the session store's worker (the gateway's own tests stop at the
 // queue, the session store's at the writer).
 
-const REDIRECT = 'http://127.0.0.1:9/callback';
 
-class MemoryProvider implements OAuthClientProvider {
-  info: OAuthClientInformationMixed | undefined;
-  saved: OAuthTokens | undefined;
-  verifier = '';
-  authorizationUrl: URL | undefined;
-  readonly redirectUrl = REDIRECT;
-  readonly clientMetadata: OAuthClientMetadata = {
-    client_name: 'audit e2e',
-    redirect_uris: [REDIRECT],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'none',
-  };
-  clientInformation = () => this.info;
-  saveClientInformation = (info: OAuthClientInformationMixed) => void (this.info = info);
-  tokens = () => this.saved;
-  saveTokens = (tokens: OAuthTokens) => void (this.saved = tokens);
-  redirectToAuthorization = (url: URL) => void (this.authorizationUrl = url);
-  saveCodeVerifier = (verifier: string) => void (this.verifier = verifier);
-  codeVerifier = () => this.verifier;
-}
-
-async function signIn(url: string): Promise<MemoryProvider> {
-  const provider = new MemoryProvider();
+async function signIn(url: string): Promise<MemoryOAuthProvider> {
+  const provider = new MemoryOAuthProvider('audit e2e');
   const transport = new StreamableHTTPClientTransport(new URL(url), { authProvider: provider });
   await expect(new Client({ name: 'audit', version: '1.0.0' }).connect(transport)).rejects.toBeInstanceOf(UnauthorizedError);
   const callback = await signInAndApprove(provider.authorizationUrl!, USER);

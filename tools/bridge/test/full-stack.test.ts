@@ -4,21 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { BRIDGE_MAIN, USER, startFixture, startFullStack } from './support/full-stack.js';
 import type { FullStack } from './support/full-stack.js';
-import { signInAndApprove } from '@airlock/testing';
+import { MemoryOAuthProvider, signInAndApprove } from '@airlock/testing';
 
 // End to end through the real auth server: the official SDK client meets the gateway's 401, discovers
 // the tenant's authorization server from the gateway's RFC 9728 metadata, registers, signs the demo user
 // in through the real login and consent pages, and uses the token on the gateway, whose sessions now
 // live in the real session store. Then the same through the stdio bridge CLI.
 
-const REDIRECT = 'http://127.0.0.1:9/callback';
 
 async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
   for (;;) {
@@ -28,30 +25,8 @@ async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
   }
 }
 
-class MemoryProvider implements OAuthClientProvider {
-  info: OAuthClientInformationMixed | undefined;
-  saved: OAuthTokens | undefined;
-  verifier = '';
-  authorizationUrl: URL | undefined;
-  readonly redirectUrl = REDIRECT;
-  readonly clientMetadata: OAuthClientMetadata = {
-    client_name: 'gateway e2e',
-    redirect_uris: [REDIRECT],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'none',
-  };
-  clientInformation = () => this.info;
-  saveClientInformation = (info: OAuthClientInformationMixed) => void (this.info = info);
-  tokens = () => this.saved;
-  saveTokens = (tokens: OAuthTokens) => void (this.saved = tokens);
-  redirectToAuthorization = (url: URL) => void (this.authorizationUrl = url);
-  saveCodeVerifier = (verifier: string) => void (this.verifier = verifier);
-  codeVerifier = () => this.verifier;
-}
-
-async function oauthConnect(url: string): Promise<{ client: Client; provider: MemoryProvider }> {
-  const provider = new MemoryProvider();
+async function oauthConnect(url: string): Promise<{ client: Client; provider: MemoryOAuthProvider }> {
+  const provider = new MemoryOAuthProvider('gateway e2e');
   const first = new Client({ name: 'e2e', version: '1.0.0' });
   const transport = new StreamableHTTPClientTransport(new URL(url), { authProvider: provider });
   await expect(first.connect(transport)).rejects.toBeInstanceOf(UnauthorizedError);

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { signInAndApprove } from '@airlock/testing';
+import { MemoryOAuthProvider, signInAndApprove } from '@airlock/testing';
 import { launchPlatform } from './support/launched-platform.js';
 import type { LaunchedPlatform } from './support/launched-platform.js';
 
@@ -13,32 +11,9 @@ import type { LaunchedPlatform } from './support/launched-platform.js';
 // through the gateway; `add_note` needs the extra scope `notes:write`, which a plain sign-in lacks.
 
 const USER = { email: 'demo@airlock.local', password: 'operator-chosen-pw-0123' };
-const REDIRECT = 'http://127.0.0.1:9/callback';
 
-class MemoryProvider implements OAuthClientProvider {
-  info: OAuthClientInformationMixed | undefined;
-  saved: OAuthTokens | undefined;
-  verifier = '';
-  authorizationUrl: URL | undefined;
-  readonly redirectUrl = REDIRECT;
-  readonly clientMetadata: OAuthClientMetadata = {
-    client_name: 'demo tenant test',
-    redirect_uris: [REDIRECT],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'none',
-  };
-  clientInformation = () => this.info;
-  saveClientInformation = (info: OAuthClientInformationMixed) => void (this.info = info);
-  tokens = () => this.saved;
-  saveTokens = (tokens: OAuthTokens) => void (this.saved = tokens);
-  redirectToAuthorization = (url: URL) => void (this.authorizationUrl = url);
-  saveCodeVerifier = (verifier: string) => void (this.verifier = verifier);
-  codeVerifier = () => this.verifier;
-}
-
-async function signedInClient(url: string): Promise<{ client: Client; provider: MemoryProvider }> {
-  const provider = new MemoryProvider();
+async function signedInClient(url: string): Promise<{ client: Client; provider: MemoryOAuthProvider }> {
+  const provider = new MemoryOAuthProvider('demo tenant test');
   const transport = new StreamableHTTPClientTransport(new URL(url), { authProvider: provider });
   await expect(new Client({ name: 'demo-test', version: '1.0.0' }).connect(transport)).rejects.toBeInstanceOf(UnauthorizedError);
   const callback = await signInAndApprove(provider.authorizationUrl!, USER);

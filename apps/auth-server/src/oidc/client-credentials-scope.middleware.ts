@@ -1,20 +1,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { Scopes } from '@airlock/contracts';
+import { readBoundedBody } from './bounded-body.js';
 import type { ResourceCatalog, TenantRecord } from './ports.js';
-
-/** The same cap oidc-provider puts on request bodies. */
-const BODY_LIMIT = 56 * 1024;
-
-async function readForm(ctx: KoaContextWithOIDC): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let received = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    received += chunk.length;
-    if (received > BODY_LIMIT) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /**
  * oidc-provider gives a client_credentials token exactly the scopes requested that the resource offers,
@@ -27,7 +14,7 @@ async function readForm(ctx: KoaContextWithOIDC): Promise<string | undefined> {
 export function clientCredentialsScopeMiddleware(resources: ResourceCatalog, tenant: () => TenantRecord, isServiceClient: (clientId: string) => boolean) {
   return async (ctx: KoaContextWithOIDC, next: () => Promise<unknown>): Promise<void> => {
     if (ctx.method === 'POST' && ctx.path === '/token' && ctx.is('application/x-www-form-urlencoded') && ctx.req.readable) {
-      const raw = await readForm(ctx);
+      const raw = await readBoundedBody(ctx);
       if (raw === undefined) {
         ctx.status = 413;
         ctx.set('Cache-Control', 'no-store');

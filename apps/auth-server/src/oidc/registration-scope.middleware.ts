@@ -1,18 +1,11 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
-
-/** The same cap oidc-provider puts on request bodies. */
-const BODY_LIMIT = 56 * 1024;
+import { readBoundedBody } from './bounded-body.js';
 
 async function readJson(ctx: KoaContextWithOIDC): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let received = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    received += chunk.length;
-    if (received > BODY_LIMIT) return undefined;
-    chunks.push(chunk);
-  }
+  const text = await readBoundedBody(ctx);
+  if (text === undefined) return undefined;
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
