@@ -26,5 +26,5 @@ export function formatRecord(entries: ReadonlyArray<[string, string | number | b
 function oneLine(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined || value === '') return '-';
   // A value is one cell: control characters (a line break in a display name) would break the columns.
-  return String(value).replace(/[\u0000-\u001f\u007f]/g, ' ');
+  return Array.from(String(value), (char) => (char < ' ' || char === '\u007f' ? ' ' : char)).join('');
 }
