@@ -73,6 +73,8 @@ function write(stream: Writable, text: string): Promise<void> {
 }
 
 export async function runAdminCli(args: string[], io: AdminCliIo): Promise<number> {
+  // A reader that stops early (`| head`) closes the pipe: that ends the output, not with a stack trace.
+  for (const stream of [io.stdout, io.stderr]) stream.on('error', () => undefined);
   const commands: AdminCommand[] = [...tenantCommands, ...serverCommands(io.env), ...clientCommands, ...unavailableCommands, routesCommand];
   const pending: Promise<void>[] = [];
   const [resource, action] = commandWords(args);
