@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// `airlock connect <mcp-url>`: the bridge's command, committed as plain JavaScript so it exists right
-// after `git clone` + `npm install` (npm links bins at install time, before anything is built). It
-// compiles the bridge when its dist/ is missing or older than its sources, then runs it. Usable from
-// anywhere: `node /path/to/airlock/tools/bridge/bin/airlock.mjs connect <url>`.
+// `airlock connect <mcp-url>` (the bridge) and `airlock admin ...` (the admin CLI), committed as plain
+// JavaScript so it exists right after `git clone` + `npm install` (npm links bins at install time, before
+// anything is built). It compiles the bridge (and the contracts the admin CLI imports) when a dist/ is
+// missing or older than its sources, then runs it. Usable from anywhere:
+// `node /path/to/airlock/tools/bridge/bin/airlock.mjs connect <url>`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -19,18 +20,22 @@ function* sources(dir) {
   }
 }
 
-function stale() {
-  const src = join(bridgeDir, 'src');
+// The contracts only where this checkout has their sources (a copy of the bridge alone uses the installed ones).
+const packages = [bridgeDir, join(root, 'libs', 'contracts')].filter((dir) => existsSync(join(dir, 'src')));
+
+function stale(dir) {
+  const src = join(dir, 'src');
   for (const file of sources(src)) {
-    const built = join(bridgeDir, 'dist', relative(src, file)).replace(/\.ts$/, '.js');
+    const built = join(dir, 'dist', relative(src, file)).replace(/\.ts$/, '.js');
     if (!existsSync(built) || statSync(built).mtimeMs < statSync(file).mtimeMs) return true;
   }
   return false;
 }
 
-if (stale()) {
+const toBuild = packages.filter(stale);
+if (toBuild.length > 0) {
   // stdout is the MCP stream: whatever the build prints goes to stderr.
-  const build = spawnSync(process.execPath, [join(root, 'tools', 'build.mjs'), relative(root, bridgeDir)], { cwd: root, stdio: ['ignore', 2, 2] });
+  const build = spawnSync(process.execPath, [join(root, 'tools', 'build.mjs'), ...toBuild.map((dir) => relative(root, dir))], { cwd: root, stdio: ['ignore', 2, 2] });
   if (build.status !== 0) {
     process.stderr.write(`airlock: could not build the bridge (run \`npm install\` in ${root} first)\n`);
     process.exit(1);

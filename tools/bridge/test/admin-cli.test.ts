@@ -1,0 +1,226 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authServerConfigSchema, loadConfig } from '@airlock/config';
+import type { Infra, StartedApp } from '@airlock/platform';
+import { createTestDatabase, createTestHotStore, createTestLogger, createTestQueues, freePort } from '@airlock/testing';
+import type { TestDatabase, TestHotStore, TestQueues } from '@airlock/testing';
+import { startAuthServer } from '@airlock/auth-server';
+
+// `airlock admin ...` as an operator's script runs it: the committed bin as a child process, signed in
+// with the bootstrap admin client's credentials from the environment, against a real auth server (real
+// Postgres/Redis when DATABASE_URL/REDIS_URL are set).
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const BIN = join(ROOT, 'tools/bridge/bin/airlock.mjs');
+const ADMIN = { id: 'test-admin', secret: 'test-admin-secret-0123456789abcdef' };
+const UPSTREAM_URL = 'https://mcp.example.com/mcp';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let authUrl: string;
+let app: StartedApp;
+let db: TestDatabase;
+let hot: TestHotStore;
+let queues: TestQueues;
+const stderrs: string[] = [];
+
+/** The bin, asynchronously (the auth server answers from this process's event loop). */
+function airlock(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const childEnv: Record<string, string | undefined> = {
+    ...process.env,
+    AIRLOCK_AUTH_URL: authUrl,
+    AIRLOCK_ADMIN_CLIENT_ID: ADMIN.id,
+    AIRLOCK_ADMIN_CLIENT_SECRET: ADMIN.secret,
+    ...env,
+  };
+  const child = spawn(process.execPath, [BIN, 'admin', ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => {
+      stderrs.push(stderr);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** One line on stderr: `airlock: <error>: <description>`. */
+function expectOneErrorLine(run: Run, error: string): void {
+  expect(run.stderr.split('\n').filter(Boolean), run.stderr).toHaveLength(1);
+  expect(run.stderr).toMatch(new RegExp(`^airlock: ${error}: \\S.*\\n$`));
+}
+
+/** The column a header starts at in a table's first line must be where that column's cells start. */
+function cellAt(table: string, header: string, rowContaining: string): string {
+  const [head, ...rows] = table.trimEnd().split('\n');
+  const start = head!.indexOf(header);
+  expect(start, head).toBeGreaterThanOrEqual(0);
+  const row = rows.find((line) => line.includes(rowContaining));
+  expect(row, table).toBeDefined();
+  return row!.slice(start).split(/\s{2,}/)[0]!;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  hot = createTestHotStore();
+  queues = createTestQueues();
+  const port = await freePort();
+  authUrl = `http://127.0.0.1:${port}`;
+  const env = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    HOST: '127.0.0.1',
+    AUTH_PORT: String(port),
+    AUTH_PUBLIC_URL: authUrl,
+    GATEWAY_PUBLIC_URL: 'http://127.0.0.1:1',
+    SESSION_STORE_URL: 'http://127.0.0.1:2',
+    AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID: ADMIN.id,
+    AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET: ADMIN.secret,
+  };
+  const redis = Boolean(process.env['REDIS_URL']);
+  const infra: Infra = {
+    databaseUrl: db.url,
+    prisma: db.prisma,
+    pg: db.pg,
+    hot,
+    queues,
+    masterKey: randomBytes(32),
+    readiness: [],
+    embedded: { database: !process.env['DATABASE_URL'], hotStore: !redis, queues: !redis },
+    close: async () => undefined,
+  };
+  app = await startAuthServer({ config: loadConfig(authServerConfigSchema, env), infra, logger: createTestLogger({ name: 'auth-server', level: 'warn' }) });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await queues?.close();
+  await hot?.close();
+  await db?.close();
+});
+
+describe('airlock admin', () => {
+  const tenant = `cli-${randomBytes(4).toString('hex')}`;
+
+  it('creates a tenant and adds an http server, and lists both as JSON and as a table', async () => {
+    const created = await airlock(['tenants', 'create', tenant, '--name', 'CLI Tenant', '--json']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ slug: tenant, displayName: 'CLI Tenant', registrationPolicy: 'open' });
+
+    const added = await airlock(['servers', 'add', tenant, 'docs', '--url', UPSTREAM_URL]);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toMatch(/^added server:\s+docs$/m);
+    expect(added.stderr).toBe('');
+
+    const tenantsJson = await airlock(['tenants', 'list', '--json', '--limit', '200']);
+    expect(tenantsJson.code, tenantsJson.stderr).toBe(0);
+    const tenants = JSON.parse(tenantsJson.stdout) as { items: Array<{ slug: string }>; nextCursor: string | null };
+    expect(tenants.items.map((item) => item.slug)).toContain(tenant);
+
+    const serversJson = await airlock(['servers', 'list', tenant, '--json']);
+    expect(serversJson.code, serversJson.stderr).toBe(0);
+    expect(JSON.parse(serversJson.stdout)).toMatchObject({ items: [{ name: 'docs', transport: 'http', url: UPSTREAM_URL, enabled: true, hasSecrets: false }], nextCursor: null });
+
+    const tenantsTable = await airlock(['tenants', 'list', '--limit', '200']);
+    expect(tenantsTable.code, tenantsTable.stderr).toBe(0);
+    expect(tenantsTable.stdout).toMatch(/^SLUG {2,}NAME {2,}REGISTRATION {2,}TOKEN TTL {2,}CREATED\n/);
+    expect(cellAt(tenantsTable.stdout, 'NAME', tenant)).toBe('CLI Tenant');
+    expect(cellAt(tenantsTable.stdout, 'TOKEN TTL', tenant)).toBe('600s');
+
+    const serversTable = await airlock(['servers', 'list', tenant]);
+    expect(serversTable.code, serversTable.stderr).toBe(0);
+    expect(serversTable.stdout.trimEnd().split('\n')).toHaveLength(2);
+    expect(cellAt(serversTable.stdout, 'NAME', 'docs')).toBe('docs');
+    expect(cellAt(serversTable.stdout, 'TRANSPORT', 'docs')).toBe('http');
+    expect(cellAt(serversTable.stdout, 'TARGET', 'docs')).toBe(UPSTREAM_URL);
+  });
+
+  it('refuses a body that fails the route schema before sending anything, with exit 2', async () => {
+    // The auth URL is a closed port: the refusal cannot have come from a server.
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const badSlug = await airlock(['tenants', 'create', 'Not A Slug'], { AIRLOCK_AUTH_URL: closed });
+    expect(badSlug.code).toBe(2);
+    expectOneErrorLine(badSlug, 'invalid_request');
+    expect(badSlug.stderr).toMatch(/slug: /);
+    const badUrl = await airlock(['servers', 'add', tenant, 'ftp', '--url', 'ftp://mcp.example.com/'], { AIRLOCK_AUTH_URL: closed });
+    expect(badUrl.code).toBe(2);
+    expectOneErrorLine(badUrl, 'invalid_request');
+    const usage = await airlock(['servers', 'add', tenant, 'both', '--url', UPSTREAM_URL, '--command', 'npx']);
+    expect(usage.code).toBe(2);
+    expectOneErrorLine(usage, 'usage');
+    // And nothing reached the server.
+    const tenants = await airlock(['tenants', 'list', '--json', '--limit', '200']);
+    expect((JSON.parse(tenants.stdout) as { items: Array<{ slug: string }> }).items.map((item) => item.slug)).not.toContain('not-a-slug');
+  });
+
+  it("prints an API refusal as one line and exits 1 (a duplicate tenant: the API's 409)", async () => {
+    const again = await airlock(['tenants', 'create', tenant]);
+    expect(again.code).toBe(1);
+    expectOneErrorLine(again, 'conflict');
+    const unknown = await airlock(['servers', 'list', `no-such-${tenant}`]);
+    expect(unknown.code).toBe(1);
+    expectOneErrorLine(unknown, 'not_found');
+  });
+
+  it('refuses wrong credentials with one line and exit 1, never echoing the secret', async () => {
+    const secret = 'wrong-secret-that-must-not-be-printed';
+    const refused = await airlock(['tenants', 'list'], { AIRLOCK_ADMIN_CLIENT_SECRET: secret });
+    expect(refused.code).toBe(1);
+    expectOneErrorLine(refused, 'invalid_client');
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).not.toContain(secret);
+    expect(refused.stderr).not.toContain(ADMIN.secret);
+  });
+
+  it("prints a new client's secret only with --json, once, with a warning; disables a client", async () => {
+    const masked = await airlock(['clients', 'create', tenant, 'Nightly job', '--grant', 'client_credentials']);
+    expect(masked.code, masked.stderr).toBe(0);
+    expect(masked.stdout).toMatch(/^client secret:\s+\*{8} /m);
+
+    const shown = await airlock(['clients', 'create', tenant, 'Deploy job', '--grant', 'client_credentials', '--client-id', 'deploy-job', '--json']);
+    expect(shown.code, shown.stderr).toBe(0);
+    const client = JSON.parse(shown.stdout) as { client_id: string; client_secret: string };
+    expect(client).toMatchObject({ client_id: 'deploy-job', client_secret: expect.any(String) });
+    expect(shown.stderr).toMatch(/^airlock: warning: .*secret/);
+    expect(shown.stderr).not.toContain(client.client_secret);
+
+    const disabled = await airlock(['clients', 'disable', tenant, 'deploy-job']);
+    expect(disabled.code, disabled.stderr).toBe(0);
+    expect(cellAt(disabled.stdout, 'DISABLED', 'deploy-job')).toBe('yes');
+    const listed = await airlock(['clients', 'list', tenant, '--json']);
+    const items = (JSON.parse(listed.stdout) as { items: Array<{ client_id: string; disabled: boolean }> }).items;
+    expect(items.find((item) => item.client_id === 'deploy-job')).toMatchObject({ disabled: true });
+    expect(listed.stdout).not.toContain(client.client_secret);
+  });
+
+  it('says which commands the admin API cannot serve yet, with exit 2; --help exits 0', async () => {
+    const sessions = await airlock(['sessions', 'list', tenant, '--client', 'x']);
+    expect(sessions.code).toBe(2);
+    expectOneErrorLine(sessions, 'not_available');
+    const audit = await airlock(['audit', 'tail', tenant, '--follow']);
+    expect(audit.code).toBe(2);
+    expectOneErrorLine(audit, 'not_available');
+    const help = await airlock(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^usage: airlock admin /);
+    expect(help.stdout).toMatch(/AIRLOCK_ADMIN_CLIENT_SECRET/);
+    const serversHelp = await airlock(['servers', '--help']);
+    expect(serversHelp.code).toBe(0);
+    expect(serversHelp.stdout).toMatch(/--read-only-path/);
+  });
+
+  it('never printed a stack trace', () => {
+    expect(stderrs.length).toBeGreaterThan(10);
+    for (const stderr of stderrs) expect(stderr).not.toMatch(/^\s+at |Error:|node:internal/m);
+  });
+});
