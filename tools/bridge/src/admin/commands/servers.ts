@@ -67,6 +67,7 @@ export function serverBody(name: string, values: OptionValues, env: NodeJS.Proce
     if (readOnlyPaths.length > 0) body['readOnlyPaths'] = readOnlyPaths;
   }
   if (values['disabled']) body['enabled'] = false;
+  if (typeof values['protocol-era'] === 'string') body['protocolEra'] = values['protocol-era'];
   return body;
 }
 
@@ -90,7 +91,7 @@ export function serverCommands(env: NodeJS.ProcessEnv): AdminCommand[] {
     {
       resource: 'servers',
       action: 'add',
-      synopsis: '<tenant> <name> (--url <u> [--header <h> | --token-exchange] | --command <c> [--arg <a>]... [--env K=V]... [--no-sandbox] [--read-only-path <p>]...) [--disabled]',
+      synopsis: '<tenant> <name> (--url <u> [--header <h> | --token-exchange] | --command <c> [--arg <a>]... [--env K=V]... [--no-sandbox] [--read-only-path <p>]...) [--protocol-era <e>] [--disabled]',
       summary: 'add an upstream MCP server (http or stdio)',
       positionals: ['tenant', 'name'],
       options: {
@@ -102,6 +103,7 @@ export function serverCommands(env: NodeJS.ProcessEnv): AdminCommand[] {
         env: { type: 'string', multiple: true },
         'no-sandbox': { type: 'boolean' },
         'read-only-path': { type: 'string', multiple: true },
+        'protocol-era': { type: 'string' },
         disabled: { type: 'boolean' },
       },
       details: [
@@ -115,6 +117,7 @@ export function serverCommands(env: NodeJS.ProcessEnv): AdminCommand[] {
         "                        this shell's value of K",
         '--no-sandbox            stdio: run without the sandbox (an explicit opt-out)',
         '--read-only-path <p>    stdio: a host path the sandbox sees read-only (repeat for more)',
+        '--protocol-era <e>      http: auto (detected on connect, the default), 2025-11-25 or 2026-07-28',
         '--disabled              add it switched off',
         'Upstream addresses are checked at registration: loopback and private addresses are refused unless',
         'the auth server allows them (AIRLOCK_UPSTREAM_ALLOW_HOSTS / AIRLOCK_UPSTREAM_ALLOW_CIDRS).',
