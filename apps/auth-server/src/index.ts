@@ -9,7 +9,7 @@ import { createAppModule } from './app.module.js';
 import { BootstrapService } from './bootstrap/bootstrap.service.js';
 import type { DemoUpstream } from './bootstrap/demo-upstreams.js';
 import { mountOidc } from './oidc/oidc-mount.js';
-import { OidcProviderRegistry } from './oidc/tenant-providers.service.js';
+import { TenantResolver } from './tenants/tenant-resolver.js';
 
 export interface StartAuthServerOptions {
   config: AuthServerConfig;
@@ -38,7 +38,7 @@ export async function startAuthServer({ config, infra, logger, demoUpstreams }: 
   app.useGlobalFilters(new AdminErrorShapeFilter(logger));
   try {
     const banner = await app.get(BootstrapService).run(demoUpstreams);
-    mountOidc(app, app.get(OidcProviderRegistry));
+    mountOidc(app, app.get(TenantResolver));
     const url = await listenHttpApp(app, { port: config.port, host: config.http.host });
     return {
       name: 'auth-server',

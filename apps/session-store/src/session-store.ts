@@ -14,7 +14,6 @@ import { SessionDurableRepository } from './sessions/session-durable.repository.
 import { SessionEventsPublisher } from './sessions/session-events.publisher.js';
 import { SessionHotRepository } from './sessions/session-hot.repository.js';
 import { SessionsService } from './sessions/sessions.service.js';
-import type { SessionDefaults } from './sessions/sessions.service.js';
 import { TouchBatcher } from './sessions/touch-batcher.js';
 import { StateHandleHotRepository } from './state-handles/state-handle-hot.repository.js';
 import { StateHandlesService } from './state-handles/state-handles.service.js';
@@ -25,7 +24,6 @@ export interface SessionStoreTuning {
   touchFlushMs?: number;
   lastSeenFlushMs?: number;
   expirySweepEveryMs?: number;
-  defaults?: SessionDefaults;
   /** Run the job workers in this process (default true). */
   workers?: boolean;
 }
@@ -61,7 +59,7 @@ export async function startSessionStore({ config, infra, logger: parentLogger, t
     audit: new AuditRecorder(infra.queues),
     touches,
     logger,
-    ...(tuning.defaults ? { defaults: tuning.defaults } : {}),
+    defaults: config.sessions,
   });
   const sweep = new ExpirySweep(durable, hot, events, logger);
   const worker = new SessionJobsWorker(infra.queues, sessions, durable, sweep, new AuditWriter(infra.pg, tenants), logger);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './load-config.js';
-import { authServerConfigSchema, gatewayConfigSchema, platformConfigSchema } from './schemas.js';
+import { authServerConfigSchema, gatewayConfigSchema, platformConfigSchema, sessionStoreConfigSchema } from './schemas.js';
 import { maskSecrets } from './mask.js';
 
 function errorOf(fn: () => unknown): ConfigError {
@@ -96,6 +96,37 @@ describe('loadConfig', () => {
 
   it('strips trailing slashes from public URLs', () => {
     expect(loadConfig(gatewayConfigSchema, { GATEWAY_PUBLIC_URL: 'https://mcp.example.com/' }).publicUrl).toBe('https://mcp.example.com');
+  });
+});
+
+describe('session limits', () => {
+  it('defaults to 24 h idle / 14 days for login sessions, 30 min / 24 h for MCP sessions, 30 min for the account page', () => {
+    expect(loadConfig(sessionStoreConfigSchema, {}).sessions).toEqual({
+      login: { idleSeconds: 86_400, maxSeconds: 14 * 86_400 },
+      mcp: { idleSeconds: 1_800, maxSeconds: 86_400 },
+    });
+    expect(loadConfig(authServerConfigSchema, {}).sessions).toEqual({ login: { idleSeconds: 86_400, maxSeconds: 14 * 86_400 }, accountPageSeconds: 1_800 });
+  });
+
+  it('reads LOGIN_SESSION_*, MCP_SESSION_* and ACCOUNT_SESSION_MAX_SECONDS; the auth server and session store read the same login keys', () => {
+    const env = { LOGIN_SESSION_IDLE_SECONDS: '3600', LOGIN_SESSION_MAX_SECONDS: '604800', MCP_SESSION_IDLE_SECONDS: '600', MCP_SESSION_MAX_SECONDS: '7200', ACCOUNT_SESSION_MAX_SECONDS: '900' };
+    expect(loadConfig(sessionStoreConfigSchema, env).sessions).toEqual({ login: { idleSeconds: 3_600, maxSeconds: 604_800 }, mcp: { idleSeconds: 600, maxSeconds: 7_200 } });
+    expect(loadConfig(authServerConfigSchema, env).sessions).toEqual({ login: { idleSeconds: 3_600, maxSeconds: 604_800 }, accountPageSeconds: 900 });
+  });
+
+  it.each(['0', '-60', '1.5', 'forever', '1e3'])('refuses %s, naming every key', (value) => {
+    const keys = ['LOGIN_SESSION_IDLE_SECONDS', 'LOGIN_SESSION_MAX_SECONDS', 'MCP_SESSION_IDLE_SECONDS', 'MCP_SESSION_MAX_SECONDS'];
+    const error = errorOf(() => loadConfig(sessionStoreConfigSchema, Object.fromEntries(keys.map((key) => [key, value]))));
+    expect(error.issues.map((i) => i.key)).toEqual(keys);
+    expect(errorOf(() => loadConfig(authServerConfigSchema, { ACCOUNT_SESSION_MAX_SECONDS: value })).issues.map((i) => i.key)).toEqual(['ACCOUNT_SESSION_MAX_SECONDS']);
+  });
+
+  it('refuses limits beyond what the session store API accepts (idle 1 day, lifetime 30 days) and an idle limit longer than the lifetime', () => {
+    expect(errorOf(() => loadConfig(sessionStoreConfigSchema, { MCP_SESSION_IDLE_SECONDS: '86401' })).issues.map((i) => i.key)).toEqual(['MCP_SESSION_IDLE_SECONDS']);
+    expect(errorOf(() => loadConfig(authServerConfigSchema, { LOGIN_SESSION_MAX_SECONDS: String(30 * 86_400 + 1) })).issues.map((i) => i.key)).toEqual(['LOGIN_SESSION_MAX_SECONDS']);
+    const inverted = errorOf(() => loadConfig(platformConfigSchema, { LOGIN_SESSION_IDLE_SECONDS: '7200', LOGIN_SESSION_MAX_SECONDS: '3600', MCP_SESSION_IDLE_SECONDS: '7200', MCP_SESSION_MAX_SECONDS: '3600' }));
+    expect(inverted.issues.map((i) => i.key)).toEqual(['LOGIN_SESSION_IDLE_SECONDS', 'MCP_SESSION_IDLE_SECONDS']);
+    expect(inverted.message).toContain('must be at most LOGIN_SESSION_MAX_SECONDS');
   });
 });
 

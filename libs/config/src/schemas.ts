@@ -94,6 +94,51 @@ const sessionStoreShape = {
   SESSION_STORE_URL: httpUrl.optional(),
 };
 
+// --- session limits ------------------------------------------------------------------------------------
+// Kept in one block: how long sessions last when their creator names no limit. The session store applies
+// them (it owns sessions); the auth server asks for the login ones when a browser signs in and uses the
+// maximum as its oidc-provider session lifetime, so both read the same keys. Bounded by what the session
+// store API accepts (idle at most a day, lifetime at most 30 days).
+const MAX_IDLE_SECONDS = 86_400;
+const MAX_LIFETIME_SECONDS = 30 * 86_400;
+
+const loginSessionShape = {
+  /** A browser signed in but unused this long signs in again. */
+  LOGIN_SESSION_IDLE_SECONDS: positiveInt(86_400, MAX_IDLE_SECONDS),
+  /** A browser signs in again after this long, used or not. */
+  LOGIN_SESSION_MAX_SECONDS: positiveInt(14 * 86_400, MAX_LIFETIME_SECONDS),
+};
+
+/** Read by the auth server alone: the account page's own sign-in (outside any authorization). */
+const accountSessionShape = {
+  ACCOUNT_SESSION_MAX_SECONDS: positiveInt(30 * 60, MAX_IDLE_SECONDS),
+};
+
+/** Read by the session store alone: MCP sessions the gateway opens without limits of its own. */
+const mcpSessionShape = {
+  MCP_SESSION_IDLE_SECONDS: positiveInt(30 * 60, MAX_IDLE_SECONDS),
+  MCP_SESSION_MAX_SECONDS: positiveInt(86_400, MAX_LIFETIME_SECONDS),
+};
+
+type SessionLimitEnv = Partial<Record<keyof typeof loginSessionShape | keyof typeof mcpSessionShape, number>>;
+
+/** An idle limit longer than the lifetime would never apply: refused, naming the idle key. */
+function sessionLimitsCheck(env: SessionLimitEnv, ctx: z.RefinementCtx) {
+  for (const kind of ['LOGIN', 'MCP'] as const) {
+    const idle = env[`${kind}_SESSION_IDLE_SECONDS`];
+    const max = env[`${kind}_SESSION_MAX_SECONDS`];
+    if (idle !== undefined && max !== undefined && idle > max) {
+      ctx.addIssue({ code: 'custom', path: [`${kind}_SESSION_IDLE_SECONDS`], message: `must be at most ${kind}_SESSION_MAX_SECONDS` });
+    }
+  }
+}
+
+const loginSessionLimits = (env: z.output<z.ZodObject<typeof loginSessionShape>>) => ({
+  idleSeconds: env.LOGIN_SESSION_IDLE_SECONDS,
+  maxSeconds: env.LOGIN_SESSION_MAX_SECONDS,
+});
+// --- end session limits ----------------------------------------------------------------------------------
+
 // --- egress (upstream address policy) -----------------------------------------------------------------
 // Kept in one block: which loopback/private targets tenants' upstreams may reach, and Airlock's own
 // endpoints, which they never may. Read by the auth server (registration) and the gateway (connect time).
@@ -201,9 +246,10 @@ function adminPairCheck(
 }
 
 export const authServerConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...sessionStoreShape, ...gatewayShape, ...egressShape })
+  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...sessionStoreShape, ...gatewayShape, ...egressShape, ...loginSessionShape, ...accountSessionShape })
   .superRefine(tlsPairCheck)
   .superRefine(adminPairCheck)
+  .superRefine(sessionLimitsCheck)
   .transform((env) => ({
     ...runtime(env),
     http: http(env),
@@ -219,11 +265,13 @@ export const authServerConfigSchema = z
     demoServerPort: env.AIRLOCK_DEMO_SERVER_PORT,
     maxTenantProviders: env.AUTH_MAX_TENANT_PROVIDERS,
     egress: egress(env, ownEndpoints(env)),
+    sessions: { login: loginSessionLimits(env), accountPageSeconds: env.ACCOUNT_SESSION_MAX_SECONDS },
   }));
 
 export const sessionStoreConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...sessionStoreShape, ...authShape })
+  .object({ ...runtimeShape, ...httpShape, ...sessionStoreShape, ...authShape, ...loginSessionShape, ...mcpSessionShape })
   .superRefine(tlsPairCheck)
+  .superRefine(sessionLimitsCheck)
   .transform((env) => ({
     ...runtime(env),
     http: http(env),
@@ -231,6 +279,10 @@ export const sessionStoreConfigSchema = z
     publicUrl: publicUrl(env.SESSION_STORE_URL, env.SESSION_STORE_PORT),
     authPublicUrl: publicUrl(env.AUTH_PUBLIC_URL, env.AUTH_PORT),
     authInternalUrl: env.AUTH_INTERNAL_URL ?? publicUrl(env.AUTH_PUBLIC_URL, env.AUTH_PORT),
+    sessions: {
+      login: loginSessionLimits(env),
+      mcp: { idleSeconds: env.MCP_SESSION_IDLE_SECONDS, maxSeconds: env.MCP_SESSION_MAX_SECONDS },
+    },
   }));
 
 // Loose: the stdio allow-list names variables the schema cannot know in advance; the transform copies only
@@ -256,9 +308,10 @@ export const gatewayConfigSchema = z
 
 /** Everything the three apps need; what the launcher parses when it runs them in one process. */
 export const platformConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...gatewayShape, ...gatewayLimitsShape, ...sessionStoreShape, ...egressShape, ...stdioSandboxShape })
+  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...gatewayShape, ...gatewayLimitsShape, ...sessionStoreShape, ...egressShape, ...stdioSandboxShape, ...loginSessionShape, ...accountSessionShape, ...mcpSessionShape })
   .superRefine(tlsPairCheck)
-  .superRefine(adminPairCheck);
+  .superRefine(adminPairCheck)
+  .superRefine(sessionLimitsCheck);
 
 export type AuthServerConfig = z.output<typeof authServerConfigSchema>;
 export type SessionStoreConfig = z.output<typeof sessionStoreConfigSchema>;

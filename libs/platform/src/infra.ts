@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
 import type { Logger } from '@airlock/observability';
 import type { RuntimeConfig } from '@airlock/config';
-import { createPgPool, createPrismaClient, databaseUnavailable, migrate, startEmbeddedPostgres } from '@airlock/db';
+import { createPgPool, databaseUnavailable, migrate, startEmbeddedPostgres } from '@airlock/db';
 import type { PrismaClient } from '@airlock/db';
 import { createMemoryHotStore, createRedisHotStore } from '@airlock/redis';
 import type { HotStore } from '@airlock/redis';
@@ -16,7 +16,11 @@ import { resolveMasterKey } from './master-key.js';
 /** Everything with a side effect that an app needs, built once per process and shared by its apps. */
 export interface Infra {
   databaseUrl: string;
-  prisma: PrismaClient;
+  /**
+   * Not built at boot: no app reads it (every query goes through `pg`). Optional only until the test
+   * harnesses that still pass one (apps/mcp-gateway, tools/bridge) stop; then it goes.
+   */
+  prisma?: PrismaClient;
   pg: Pool;
   hot: HotStore;
   queues: QueueBackend;
@@ -58,8 +62,6 @@ export async function createInfra({ runtime, logger, migrate: runMigrations = fa
     const dbUrl = databaseUrl;
     const pg = createPgPool(databaseUrl);
     closers.push(() => pg.end());
-    const prisma = createPrismaClient(databaseUrl);
-    closers.push(() => prisma.$disconnect());
 
     // Outages and failing jobs show in the log (rate-limited), not only as 503s and /readyz.
     const hooks = infraLogHooks(logger);
@@ -96,7 +98,6 @@ export async function createInfra({ runtime, logger, migrate: runMigrations = fa
     ];
     return {
       databaseUrl,
-      prisma,
       pg,
       hot,
       queues,

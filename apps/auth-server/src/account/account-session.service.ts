@@ -1,16 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { AuthServerConfig } from '@airlock/config';
 import type { Infra } from '@airlock/platform';
 import { accountLoginKey, accountSessionKey, hashAccountSessionId, LoginSessions } from '../login-sessions/login-sessions.service.js';
 import { AUTH_SERVER_CLIENT_ID } from '../login-sessions/session-store.client.js';
-import { INFRA } from '../oidc/ports.js';
+import { AUTH_CONFIG, INFRA } from '../oidc/ports.js';
 import type { TenantProvider } from '../oidc/ports.js';
 import type { UiCookies } from '../interactions/ui-cookies.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export const ACCOUNT_COOKIE = 'airlock-account';
-const ACCOUNT_SESSION_TTL_MS = 30 * 60_000;
 
 interface StoredAccountSession {
   tenant: string;
@@ -24,10 +24,16 @@ interface StoredAccountSession {
  */
 @Injectable()
 export class AccountSessions {
+  /** ACCOUNT_SESSION_MAX_SECONDS: how long an account-page sign-in lasts. */
+  private readonly lifetimeSeconds: number;
+
   constructor(
     @Inject(INFRA) private readonly infra: Pick<Infra, 'hot'>,
+    @Inject(AUTH_CONFIG) config: AuthServerConfig,
     private readonly logins: LoginSessions,
-  ) {}
+  ) {
+    this.lifetimeSeconds = config.sessions.accountPageSeconds;
+  }
 
   private key(id: string): string {
     return accountSessionKey(hashAccountSessionId(id));
@@ -56,9 +62,9 @@ export class AccountSessions {
     await this.end(headers, cookies);
     const id = randomBytes(32).toString('base64url');
     const value: StoredAccountSession = { tenant, accountId };
-    await this.infra.hot.set(this.key(id), JSON.stringify(value), { ttlMs: ACCOUNT_SESSION_TTL_MS });
-    await this.logins.started(tenant, accountLoginKey(hashAccountSessionId(id)), accountId, AUTH_SERVER_CLIENT_ID, ACCOUNT_SESSION_TTL_MS / 1000);
-    return cookies.serialize(ACCOUNT_COOKIE, id, { maxAgeSeconds: ACCOUNT_SESSION_TTL_MS / 1000 });
+    await this.infra.hot.set(this.key(id), JSON.stringify(value), { ttlMs: this.lifetimeSeconds * 1000 });
+    await this.logins.started(tenant, accountLoginKey(hashAccountSessionId(id)), accountId, AUTH_SERVER_CLIENT_ID, this.lifetimeSeconds);
+    return cookies.serialize(ACCOUNT_COOKIE, id, { maxAgeSeconds: this.lifetimeSeconds });
   }
 
   async end(headers: IncomingHttpHeaders, cookies: UiCookies): Promise<string> {

@@ -1,13 +1,15 @@
-import { Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '@airlock/observability';
-import { GrantRevoker, LOGGER, TenantProviders } from '../oidc/ports.js';
+import { GrantRevoker, LOGGER } from '../oidc/ports.js';
 import type { TenantProvider } from '../oidc/ports.js';
 import { ClientDirectory } from '../interactions/client-directory.js';
 import { ConsentRepository } from '../interactions/consent.repository.js';
 import { CsrfService } from '../interactions/csrf.service.js';
 import { messagePage } from '../interactions/interaction-views.js';
 import { sendHtml, sendRedirect } from '../interactions/page-headers.js';
+import { TenantNotFoundPageFilter } from '../interactions/tenant-not-found-page.filter.js';
+import { CurrentTenant, TenantGuard } from '../tenants/current-tenant.js';
 import { describeScope } from '../interactions/scope-text.js';
 import { UsersService } from '../users/users.service.js';
 import { LoginSessions } from '../login-sessions/login-sessions.service.js';
@@ -21,9 +23,10 @@ function field(body: unknown, name: string): string {
 
 /** The self-service page: every client the user authorized, and a way to revoke each. */
 @Controller('t/:tenant/account')
+@UseGuards(TenantGuard)
+@UseFilters(TenantNotFoundPageFilter)
 export class AccountController {
   constructor(
-    private readonly tenants: TenantProviders,
     private readonly sessions: AccountSessions,
     private readonly users: UsersService,
     private readonly consents: ConsentRepository,
@@ -36,15 +39,14 @@ export class AccountController {
 
   @Get()
   async show(
-    @Param('tenant') slug: string,
+    @CurrentTenant() tp: TenantProvider,
     @Query('revoked') revoked: string | undefined,
     @Query('signedout') signedOut: string | undefined,
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     reply.hijack();
-    const tp = await this.tenant(slug, reply);
-    if (!tp) return;
+    const slug = tp.tenant.slug;
     const { secret, setCookie } = this.csrf.secretFor(req.headers);
     const headers: Record<string, string> = setCookie ? { 'set-cookie': setCookie } : {};
     const token = this.csrf.token(secret, `account:${slug}`);
@@ -80,10 +82,10 @@ export class AccountController {
   }
 
   @Post('login')
-  async login(@Param('tenant') slug: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async login(@CurrentTenant() tp: TenantProvider, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     reply.hijack();
-    const tp = await this.checkedTenant(slug, req, reply);
-    if (!tp) return;
+    const slug = tp.tenant.slug;
+    if (!this.checkCsrf(slug, req, reply)) return;
     const email = field(req.body, 'email').trim();
     const result = await this.users.authenticate(tp.tenant, email, field(req.body, 'password'), req.ip);
     const base = `/t/${encodeURIComponent(slug)}/account`;
@@ -101,10 +103,10 @@ export class AccountController {
   }
 
   @Post('revoke')
-  async revoke(@Param('tenant') slug: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async revoke(@CurrentTenant() tp: TenantProvider, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     reply.hijack();
-    const tp = await this.checkedTenant(slug, req, reply);
-    if (!tp) return;
+    const slug = tp.tenant.slug;
+    if (!this.checkCsrf(slug, req, reply)) return;
     const who = await this.sessions.current(tp, req, reply, this.csrf.cookies);
     const base = `/t/${encodeURIComponent(slug)}/account`;
     if (!who) return sendRedirect(reply.raw, base);
@@ -121,20 +123,20 @@ export class AccountController {
   }
 
   @Post('logout')
-  async logout(@Param('tenant') slug: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async logout(@CurrentTenant() tp: TenantProvider, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     reply.hijack();
-    const tp = await this.checkedTenant(slug, req, reply);
-    if (!tp) return;
+    const slug = tp.tenant.slug;
+    if (!this.checkCsrf(slug, req, reply)) return;
     const cookie = await this.sessions.end(req.headers, this.csrf.cookies);
     sendRedirect(reply.raw, `/t/${encodeURIComponent(slug)}/account`, { 'set-cookie': cookie });
   }
 
   /** Ends every session of the signed-in user: every browser (this one included) and every MCP session. */
   @Post('sign-out-everywhere')
-  async signOutEverywhere(@Param('tenant') slug: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async signOutEverywhere(@CurrentTenant() tp: TenantProvider, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     reply.hijack();
-    const tp = await this.checkedTenant(slug, req, reply);
-    if (!tp) return;
+    const slug = tp.tenant.slug;
+    if (!this.checkCsrf(slug, req, reply)) return;
     const base = `/t/${encodeURIComponent(slug)}/account`;
     const who = await this.sessions.current(tp, req, reply, this.csrf.cookies);
     if (!who) return sendRedirect(reply.raw, base);
@@ -143,17 +145,9 @@ export class AccountController {
     sendRedirect(reply.raw, `${base}?signedout=1`, { 'set-cookie': cookie });
   }
 
-  private async tenant(slug: string, reply: FastifyReply): Promise<TenantProvider | undefined> {
-    const tp = await this.tenants.forTenant(slug);
-    if (!tp) sendHtml(reply.raw, 404, messagePage({ tenantName: 'Airlock', title: 'Not found', message: 'There is no such organisation here.' }));
-    return tp;
-  }
-
-  private async checkedTenant(slug: string, req: FastifyRequest, reply: FastifyReply): Promise<TenantProvider | undefined> {
-    if (!this.csrf.verify(req.headers, field(req.body, 'csrf'), `account:${slug}`)) {
-      sendHtml(reply.raw, 403, messagePage({ tenantName: 'Airlock', title: 'This form has expired', message: 'Reload the page and try again.' }));
-      return undefined;
-    }
-    return this.tenant(slug, reply);
+  private checkCsrf(slug: string, req: FastifyRequest, reply: FastifyReply): boolean {
+    if (this.csrf.verify(req.headers, field(req.body, 'csrf'), `account:${slug}`)) return true;
+    sendHtml(reply.raw, 403, messagePage({ tenantName: 'Airlock', title: 'This form has expired', message: 'Reload the page and try again.' }));
+    return false;
   }
 }

@@ -12,7 +12,6 @@ import {
   rotateKeysRequestSchema,
   setRegistrationPolicyRequestSchema,
   setToolScopesRequestSchema,
-  tenantSlugSchema,
   updateClientRequestSchema,
   updateTenantRequestSchema,
   updateUpstreamServerRequestSchema,
@@ -22,13 +21,8 @@ import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import { AdminAudit } from './admin-audit.service.js';
 import { AdminAuth, type AdminCaller } from './admin-auth.service.js';
 import { AdminRoute } from './admin-route.decorator.js';
-import { notFound, parse } from './admin.errors.js';
+import { parse } from './admin.errors.js';
 import { AdminService } from './admin.service.js';
-
-function slugOf(value: string): string {
-  if (!tenantSlugSchema.safeParse(value).success) throw notFound('tenant');
-  return value;
-}
 
 /**
  * `/admin/v1`: tenants, their registration policy, signing keys, users, pre-registered clients, and the
@@ -70,14 +64,14 @@ export class AdminController {
   @AdminRoute(adminRoutes.getTenant)
   async getTenant(@Param('tenant') tenant: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.caller(req, reply);
-    return this.admin.getTenant(slugOf(tenant));
+    return this.admin.getTenant(tenant);
   }
 
   @AdminRoute(adminRoutes.updateTenant)
   async updateTenant(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
     const patch = parse(updateTenantRequestSchema, body);
-    const updated = await this.admin.updateTenant(slugOf(tenant), patch);
+    const updated = await this.admin.updateTenant(tenant, patch);
     await this.audit.record(caller, tenant, 'admin.tenant.update', tenant, { changed: Object.keys(patch) });
     return updated;
   }
@@ -85,7 +79,7 @@ export class AdminController {
   @AdminRoute(adminRoutes.deleteTenant)
   async deleteTenant(@Param('tenant') tenant: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     const caller = await this.caller(req, reply);
-    await this.admin.deleteTenant(slugOf(tenant));
+    await this.admin.deleteTenant(tenant);
     // The tenant's own audit trail went with it; the platform tenant keeps the record.
     await this.audit.record(caller, ADMIN_TENANT_SLUG, 'admin.tenant.delete', tenant);
   }
@@ -94,7 +88,7 @@ export class AdminController {
   async setRegistrationPolicy(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
     const { policy } = parse(setRegistrationPolicyRequestSchema, body);
-    const updated = await this.admin.setRegistrationPolicy(slugOf(tenant), policy);
+    const updated = await this.admin.setRegistrationPolicy(tenant, policy);
     await this.audit.record(caller, tenant, 'admin.tenant.registration_policy', tenant, { policy });
     return { policy: updated.registrationPolicy };
   }
@@ -103,7 +97,7 @@ export class AdminController {
   async createInitialAccessToken(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
     const { expiresIn } = parse(createInitialAccessTokenRequestSchema, body);
-    const created = await this.admin.createInitialAccessToken(slugOf(tenant), expiresIn);
+    const created = await this.admin.createInitialAccessToken(tenant, expiresIn);
     await this.audit.record(caller, tenant, 'admin.initial_access_token.create', tenant, { expiresIn });
     return created;
   }
@@ -113,14 +107,14 @@ export class AdminController {
   @AdminRoute(adminRoutes.listKeys)
   async listKeys(@Param('tenant') tenant: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.caller(req, reply);
-    return { items: await this.admin.listKeys(slugOf(tenant)) };
+    return { items: await this.admin.listKeys(tenant) };
   }
 
   @AdminRoute(adminRoutes.rotateKeys)
   async rotateKeys(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
     parse(rotateKeysRequestSchema, body);
-    const keys = await this.admin.rotateKeys(slugOf(tenant));
+    const keys = await this.admin.rotateKeys(tenant);
     await this.audit.record(caller, tenant, 'admin.keys.rotate', tenant, { active: keys.filter((key) => key.state === 'active').map((key) => key.kid) });
     return { items: keys };
   }
@@ -131,13 +125,13 @@ export class AdminController {
   async listUsers(@Param('tenant') tenant: string, @Query() query: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.caller(req, reply);
     const { limit, cursor } = parse(adminListQuerySchema, query);
-    return this.admin.listUsers(slugOf(tenant), limit, cursor);
+    return this.admin.listUsers(tenant, limit, cursor);
   }
 
   @AdminRoute(adminRoutes.createUser)
   async createUser(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
-    const user = await this.admin.createUser(slugOf(tenant), parse(createUserRequestSchema, body));
+    const user = await this.admin.createUser(tenant, parse(createUserRequestSchema, body));
     await this.audit.record(caller, tenant, 'admin.user.create', user.id);
     return user;
   }
@@ -145,14 +139,14 @@ export class AdminController {
   @AdminRoute(adminRoutes.getUser)
   async getUser(@Param('tenant') tenant: string, @Param('id') id: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.caller(req, reply);
-    return this.admin.getUser(slugOf(tenant), id);
+    return this.admin.getUser(tenant, id);
   }
 
   @AdminRoute(adminRoutes.updateUser)
   async updateUser(@Param('tenant') tenant: string, @Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
     const patch = parse(updateUserRequestSchema, body);
-    const user = await this.admin.updateUser(slugOf(tenant), id, patch);
+    const user = await this.admin.updateUser(tenant, id, patch);
     await this.audit.record(caller, tenant, 'admin.user.update', id, { changed: Object.keys(patch) });
     return user;
   }
@@ -160,7 +154,7 @@ export class AdminController {
   @AdminRoute(adminRoutes.deleteUser)
   async deleteUser(@Param('tenant') tenant: string, @Param('id') id: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     const caller = await this.caller(req, reply);
-    await this.admin.deleteUser(slugOf(tenant), id);
+    await this.admin.deleteUser(tenant, id);
     await this.audit.record(caller, tenant, 'admin.user.delete', id);
   }
 
@@ -170,13 +164,13 @@ export class AdminController {
   async listClients(@Param('tenant') tenant: string, @Query() query: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.caller(req, reply);
     const { limit, cursor } = parse(adminListQuerySchema, query);
-    return this.admin.listClients(slugOf(tenant), limit, cursor);
+    return this.admin.listClients(tenant, limit, cursor);
   }
 
   @AdminRoute(adminRoutes.createClient)
   async createClient(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
-    const created = await this.admin.createClient(slugOf(tenant), parse(createClientRequestSchema, body));
+    const created = await this.admin.createClient(tenant, parse(createClientRequestSchema, body));
     await this.audit.record(caller, tenant, 'admin.client.create', String(created['client_id']));
     void reply.header('cache-control', 'no-store');
     return created;
@@ -185,14 +179,14 @@ export class AdminController {
   @AdminRoute(adminRoutes.getClient)
   async getClient(@Param('tenant') tenant: string, @Param('clientId') clientId: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.caller(req, reply);
-    return this.admin.getClient(slugOf(tenant), clientId);
+    return this.admin.getClient(tenant, clientId);
   }
 
   @AdminRoute(adminRoutes.updateClient)
   async updateClient(@Param('tenant') tenant: string, @Param('clientId') clientId: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
     const patch = parse(updateClientRequestSchema, body);
-    const updated = await this.admin.updateClient(slugOf(tenant), clientId, patch);
+    const updated = await this.admin.updateClient(tenant, clientId, patch);
     await this.audit.record(caller, tenant, 'admin.client.update', clientId, { disabled: patch.disabled });
     return updated;
   }
@@ -200,7 +194,7 @@ export class AdminController {
   @AdminRoute(adminRoutes.deleteClient)
   async deleteClient(@Param('tenant') tenant: string, @Param('clientId') clientId: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     const caller = await this.caller(req, reply);
-    await this.admin.deleteClient(slugOf(tenant), clientId);
+    await this.admin.deleteClient(tenant, clientId);
     await this.audit.record(caller, tenant, 'admin.client.delete', clientId);
   }
 
@@ -210,13 +204,13 @@ export class AdminController {
   async listServers(@Param('tenant') tenant: string, @Query() query: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.caller(req, reply);
     const { limit, cursor } = parse(adminListQuerySchema, query);
-    return this.admin.listServers(slugOf(tenant), limit, cursor);
+    return this.admin.listServers(tenant, limit, cursor);
   }
 
   @AdminRoute(adminRoutes.createServer)
   async createServer(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
-    const server = await this.admin.createServer(slugOf(tenant), parse(createUpstreamServerRequestSchema, body));
+    const server = await this.admin.createServer(tenant, parse(createUpstreamServerRequestSchema, body));
     await this.audit.record(caller, tenant, 'admin.server.create', server.name, { transport: server.transport, credentialKind: server.credentialKind });
     return server;
   }
@@ -224,14 +218,14 @@ export class AdminController {
   @AdminRoute(adminRoutes.getServer)
   async getServer(@Param('tenant') tenant: string, @Param('name') name: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.caller(req, reply);
-    return this.admin.getServer(slugOf(tenant), name);
+    return this.admin.getServer(tenant, name);
   }
 
   @AdminRoute(adminRoutes.updateServer)
   async updateServer(@Param('tenant') tenant: string, @Param('name') name: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
     const patch = parse(updateUpstreamServerRequestSchema, body);
-    const server = await this.admin.updateServer(slugOf(tenant), name, patch);
+    const server = await this.admin.updateServer(tenant, name, patch);
     await this.audit.record(caller, tenant, 'admin.server.update', name, { changed: Object.keys(patch) });
     return server;
   }
@@ -239,7 +233,7 @@ export class AdminController {
   @AdminRoute(adminRoutes.deleteServer)
   async deleteServer(@Param('tenant') tenant: string, @Param('name') name: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     const caller = await this.caller(req, reply);
-    await this.admin.deleteServer(slugOf(tenant), name);
+    await this.admin.deleteServer(tenant, name);
     await this.audit.record(caller, tenant, 'admin.server.delete', name);
   }
 
@@ -247,7 +241,7 @@ export class AdminController {
   async putTools(@Param('tenant') tenant: string, @Param('name') name: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const caller = await this.caller(req, reply);
     const input = parse(putToolsRequestSchema, body);
-    const tools = await this.admin.putTools(slugOf(tenant), name, input);
+    const tools = await this.admin.putTools(tenant, name, input);
     await this.audit.record(caller, tenant, 'admin.tools.replace', name, { tools: tools.length });
     return { items: tools };
   }
@@ -263,7 +257,7 @@ export class AdminController {
   ) {
     const caller = await this.caller(req, reply);
     const { requiredScopes } = parse(setToolScopesRequestSchema, body);
-    const updated = await this.admin.setToolScopes(slugOf(tenant), name, tool, requiredScopes);
+    const updated = await this.admin.setToolScopes(tenant, name, tool, requiredScopes);
     await this.audit.record(caller, tenant, 'admin.tool.scopes', `${name}/${tool}`, { requiredScopes });
     return updated;
   }

@@ -27,6 +27,7 @@ import { DatabaseResourceCatalog } from '../oidc/resource-catalog.service.js';
 import { OidcProviderRegistry } from '../oidc/tenant-providers.service.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import { TenantDirectory } from '../tenants/tenant-directory.service.js';
+import { TenantNotFound, TenantResolver } from '../tenants/tenant-resolver.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { UsersService } from '../users/users.service.js';
 import { AdminError, isUniqueViolation, notFound } from './admin.errors.js';
@@ -56,6 +57,7 @@ export class AdminService {
     @Inject(INFRA) private readonly infra: Infra,
     private readonly repository: AdminRepository,
     private readonly tenants: TenantDirectory,
+    private readonly resolver: TenantResolver,
     private readonly registry: OidcProviderRegistry,
     private readonly users: UsersService,
     private readonly hasher: PasswordHasher,
@@ -71,11 +73,15 @@ export class AdminService {
     this.keys = registry.keys;
   }
 
-  /** A managed tenant (the platform's own `admin` tenant is not one). */
+  /** A managed tenant (the platform's own `admin` tenant is not one), read fresh (not from the cache). */
   async tenant(slug: string): Promise<TenantRecord> {
-    const tenant = slug === ADMIN_TENANT_SLUG ? undefined : await this.tenants.repository.findBySlug(slug);
-    if (!tenant) throw notFound('tenant');
-    return tenant;
+    if (slug === ADMIN_TENANT_SLUG) throw notFound('tenant');
+    try {
+      return await this.resolver.tenant(slug, { fresh: true });
+    } catch (error) {
+      if (error instanceof TenantNotFound) throw notFound('tenant');
+      throw error;
+    }
   }
 
   // Tenants ------------------------------------------------------------------------------------------

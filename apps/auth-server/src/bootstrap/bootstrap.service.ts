@@ -43,12 +43,9 @@ export class BootstrapService {
       this.config.bootstrapAdmin ??
       (embedded ? { clientId: GENERATED_ADMIN_CLIENT_ID, clientSecret: derived(this.infra.masterKey, 'admin-client-secret', 40) } : undefined);
     this.providers.adminClient = admin;
-    await this.tenants.repository.ensure(ADMIN_TENANT_SLUG, 'Airlock platform', 'off');
-    const demo = await this.tenants.repository.ensure(DEMO_TENANT_SLUG, 'Demo');
-    for (const slug of [ADMIN_TENANT_SLUG, DEMO_TENANT_SLUG]) {
-      const tenant = await this.tenants.repository.findBySlug(slug);
-      if (tenant) await this.providers.keys.ensure(tenant.id);
-    }
+    const platform = await this.tenants.ensure(ADMIN_TENANT_SLUG, 'Airlock platform', 'off');
+    const demo = await this.tenants.ensure(DEMO_TENANT_SLUG, 'Demo');
+    for (const tenant of [platform, demo]) await this.providers.keys.ensure(tenant.id);
 
     if (admin) {
       const shown = this.config.bootstrapAdmin ? '(secret from AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET)' : `secret ${admin.clientSecret}`;

@@ -1,15 +1,17 @@
-import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 import type { Logger } from '@airlock/observability';
-import { LOGGER, TenantProviders } from '../oidc/ports.js';
+import { LOGGER } from '../oidc/ports.js';
 import type { TenantProvider } from '../oidc/ports.js';
+import { CurrentTenant, TenantGuard } from '../tenants/current-tenant.js';
 import { UsersService } from '../users/users.service.js';
 import { CsrfService } from './csrf.service.js';
 import { consentPage, loginPage, messagePage } from './interaction-views.js';
 import { InteractionsService } from './interactions.service.js';
 import { sendHtml, setPageHeaders } from './page-headers.js';
+import { TenantNotFoundPageFilter } from './tenant-not-found-page.filter.js';
 
 type Body = Record<string, unknown>;
 
@@ -25,12 +27,14 @@ function actionBase(slug: string, uid: string): string {
 
 /**
  * The login and consent pages oidc-provider sends the browser to. Every response carries the page
- * security headers; every POST checks the CSRF token before anything else happens.
+ * security headers; every POST checks the CSRF token before anything else it does (the tenant is
+ * resolved by TenantGuard before the handler runs).
  */
 @Controller('t/:tenant/interaction')
+@UseGuards(TenantGuard)
+@UseFilters(TenantNotFoundPageFilter)
 export class InteractionsController {
   constructor(
-    private readonly tenants: TenantProviders,
     private readonly interactions: InteractionsService,
     private readonly users: UsersService,
     private readonly csrf: CsrfService,
@@ -38,11 +42,10 @@ export class InteractionsController {
   ) {}
 
   @Get(':uid')
-  async show(@Param('tenant') slug: string, @Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async show(@CurrentTenant() tp: TenantProvider, @Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     reply.hijack();
-    const loaded = await this.load(slug, uid, req, reply);
-    if (!loaded) return;
-    const { tp, interaction } = loaded;
+    const interaction = await this.load(tp, uid, req, reply);
+    if (!interaction) return;
     const { secret, setCookie } = this.csrf.secretFor(req.headers);
     const headers: Record<string, string> = setCookie ? { 'set-cookie': setCookie } : {};
     const token = this.csrf.token(secret, `interaction:${uid}`);
@@ -51,7 +54,7 @@ export class InteractionsController {
       const clientName = await this.clientName(tp, interaction);
       const hint = interaction.params['login_hint'];
       const email = typeof hint === 'string' && hint.length <= 320 ? hint : undefined;
-      sendHtml(reply.raw, 200, loginPage({ tenantName: tp.tenant.displayName, clientName, actionBase: actionBase(slug, uid), csrf: token, ...(email ? { email } : {}) }), headers);
+      sendHtml(reply.raw, 200, loginPage({ tenantName: tp.tenant.displayName, clientName, actionBase: actionBase(tp.tenant.slug, uid), csrf: token, ...(email ? { email } : {}) }), headers);
       return;
     }
     if (interaction.prompt.name === 'consent') {
@@ -67,18 +70,17 @@ export class InteractionsController {
         return;
       }
       const view = await this.interactions.consentView(tp, interaction, plan);
-      sendHtml(reply.raw, 200, consentPage({ ...view, actionBase: actionBase(slug, uid), csrf: token }), headers);
+      sendHtml(reply.raw, 200, consentPage({ ...view, actionBase: actionBase(tp.tenant.slug, uid), csrf: token }), headers);
       return;
     }
     this.fail(reply, tp.tenant.displayName, 400, 'Unsupported request', 'This authorization request needs a step this server does not offer.');
   }
 
   @Post(':uid/login')
-  async login(@Param('tenant') slug: string, @Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async login(@CurrentTenant() tp: TenantProvider, @Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     reply.hijack();
-    const loaded = await this.loadForPost(slug, uid, req, reply);
-    if (!loaded) return;
-    const { tp, interaction } = loaded;
+    const interaction = await this.loadForPost(tp, uid, req, reply);
+    if (!interaction) return;
     if (interaction.prompt.name !== 'login') return this.fail(reply, tp.tenant.displayName, 400, 'Already signed in', 'This step is already done. Go back to the application and start again.');
 
     const email = field(req.body, 'email').trim();
@@ -93,7 +95,7 @@ export class InteractionsController {
       const error = throttled
         ? `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
         : 'The email address or password is not correct.';
-      const view = loginPage({ tenantName: tp.tenant.displayName, clientName, actionBase: actionBase(slug, uid), csrf: this.csrf.token(secret, `interaction:${uid}`), email, error });
+      const view = loginPage({ tenantName: tp.tenant.displayName, clientName, actionBase: actionBase(tp.tenant.slug, uid), csrf: this.csrf.token(secret, `interaction:${uid}`), email, error });
       sendHtml(reply.raw, throttled ? 429 : 401, view, throttled ? { 'retry-after': String(result.retryAfterSeconds) } : {});
       return;
     }
@@ -103,11 +105,10 @@ export class InteractionsController {
   }
 
   @Post(':uid/confirm')
-  async confirm(@Param('tenant') slug: string, @Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async confirm(@CurrentTenant() tp: TenantProvider, @Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     reply.hijack();
-    const loaded = await this.loadForPost(slug, uid, req, reply);
-    if (!loaded) return;
-    const { tp, interaction } = loaded;
+    const interaction = await this.loadForPost(tp, uid, req, reply);
+    if (!interaction) return;
     const accountId = interaction.session?.accountId;
     if (interaction.prompt.name !== 'consent' || !accountId) return this.fail(reply, tp.tenant.displayName, 400, 'Nothing to approve', 'Go back to the application and start again.');
     const plan = await this.interactions.plan(tp, interaction, accountId);
@@ -117,13 +118,12 @@ export class InteractionsController {
   }
 
   @Post(':uid/abort')
-  async abort(@Param('tenant') slug: string, @Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async abort(@CurrentTenant() tp: TenantProvider, @Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     reply.hijack();
-    const loaded = await this.loadForPost(slug, uid, req, reply);
-    if (!loaded) return;
+    if (!(await this.loadForPost(tp, uid, req, reply))) return;
     setPageHeaders(reply.raw);
     // oidc-provider sends the error to the client's registered redirect URI, never anywhere else.
-    await loaded.tp.provider.interactionFinished(
+    await tp.provider.interactionFinished(
       req.raw,
       reply.raw,
       { error: 'access_denied', error_description: 'the user denied the authorization request' },
@@ -137,12 +137,7 @@ export class InteractionsController {
     return client?.clientName ?? clientId;
   }
 
-  private async load(slug: string, uid: string, req: FastifyRequest, reply: FastifyReply): Promise<{ tp: TenantProvider; interaction: Interaction } | undefined> {
-    const tp = await this.tenants.forTenant(slug);
-    if (!tp) {
-      this.fail(reply, 'Airlock', 404, 'Not found', 'There is no such organisation here.');
-      return undefined;
-    }
+  private async load(tp: TenantProvider, uid: string, req: FastifyRequest, reply: FastifyReply): Promise<Interaction | undefined> {
     let interaction: Interaction;
     try {
       interaction = await tp.provider.interactionDetails(req.raw, reply.raw);
@@ -155,17 +150,17 @@ export class InteractionsController {
       this.fail(reply, tp.tenant.displayName, 400, 'This sign-in request has expired', 'Go back to the application and start again.');
       return undefined;
     }
-    return { tp, interaction };
+    return interaction;
   }
 
-  private async loadForPost(slug: string, uid: string, req: FastifyRequest, reply: FastifyReply) {
+  private async loadForPost(tp: TenantProvider, uid: string, req: FastifyRequest, reply: FastifyReply): Promise<Interaction | undefined> {
     // CSRF first: a forged POST learns nothing, changes nothing.
     if (!this.csrf.verify(req.headers, field(req.body, 'csrf'), `interaction:${uid}`)) {
-      this.logger.warn({ tenant: slug }, 'interaction POST with a missing or wrong CSRF token');
+      this.logger.warn({ tenant: tp.tenant.slug }, 'interaction POST with a missing or wrong CSRF token');
       this.fail(reply, 'Airlock', 403, 'This form has expired', 'Reload the page and try again.');
       return undefined;
     }
-    return this.load(slug, uid, req, reply);
+    return this.load(tp, uid, req, reply);
   }
 
   private fail(reply: FastifyReply, tenantName: string, status: number, title: string, message: string): void {

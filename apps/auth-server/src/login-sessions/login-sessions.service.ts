@@ -4,8 +4,8 @@ import { z } from 'zod';
 import type { Logger } from '@airlock/observability';
 import type { Infra } from '@airlock/platform';
 import { AuthJobRunner } from '../jobs/auth-job-runner.service.js';
-import { BROWSER_SESSION_TTL_SECONDS } from '../oidc/provider-config.js';
-import { INFRA, LOGGER, type TenantRecord } from '../oidc/ports.js';
+import type { AuthServerConfig } from '@airlock/config';
+import { AUTH_CONFIG, INFRA, LOGGER, type TenantRecord } from '../oidc/ports.js';
 import { OidcProviderRegistry, type BrowserSession, type BrowserSessionListener } from '../oidc/tenant-providers.service.js';
 import { TenantDirectory } from '../tenants/tenant-directory.service.js';
 import { AUTH_SERVER_CLIENT_ID, SessionStoreClient } from './session-store.client.js';
@@ -18,8 +18,6 @@ export const LoginSessionJobs = {
   revokeSubject: 'sessions.revoke-subject',
 } as const;
 
-/** The session store's idle limit for login sessions (its maximum); a browser unused that long signs in again. */
-const LOGIN_IDLE_SECONDS = 86_400;
 /** A used browser session is touched at the session store at most this often. */
 const TOUCH_EVERY_MS = 10 * 60_000;
 /** How long an ended login is remembered, so a late (retried) open job does not bring it back. */
@@ -53,14 +51,19 @@ export const hashAccountSessionId = (id: string) => createHash('sha256').update(
  */
 @Injectable()
 export class LoginSessions implements BrowserSessionListener {
+  /** LOGIN_SESSION_IDLE_SECONDS / _MAX_SECONDS: a browser unused (or signed in) that long signs in again. */
+  private readonly limits: AuthServerConfig['sessions']['login'];
+
   constructor(
     @Inject(INFRA) private readonly infra: Infra,
+    @Inject(AUTH_CONFIG) config: AuthServerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly jobs: AuthJobRunner,
     private readonly client: SessionStoreClient,
     private readonly tenants: TenantDirectory,
     private readonly registry: OidcProviderRegistry,
   ) {
+    this.limits = config.sessions.login;
     registry.watchBrowserSessions(this);
     jobs.handle(LoginSessionJobs.open, (data) => this.open(openJob.parse(data)));
     jobs.handle(LoginSessionJobs.end, (data) => this.end(keyJob.parse(data)));
@@ -77,7 +80,7 @@ export class LoginSessions implements BrowserSessionListener {
   // Browser sessions (oidc-provider) ------------------------------------------------------------------
 
   signedIn(tenant: TenantRecord, session: BrowserSession, clientId: string | undefined): Promise<void> {
-    return this.started(tenant.slug, oidcLoginKey(session.uid), session.accountId, clientId ?? AUTH_SERVER_CLIENT_ID, BROWSER_SESSION_TTL_SECONDS);
+    return this.started(tenant.slug, oidcLoginKey(session.uid), session.accountId, clientId ?? AUTH_SERVER_CLIENT_ID, this.limits.maxSeconds);
   }
 
   used(tenant: TenantRecord, session: BrowserSession): Promise<void> {
@@ -97,8 +100,8 @@ export class LoginSessions implements BrowserSessionListener {
   /** Registers a sign-in; never throws (a failure to queue is logged: the login itself goes on). */
   async started(tenant: string, key: LoginKey, accountId: string, clientId: string, lifetimeSeconds: number): Promise<void> {
     try {
-      await this.infra.hot.sadd(accountIndexKey(tenant, accountId), [key], BROWSER_SESSION_TTL_SECONDS * 1000);
-      const data: z.input<typeof openJob> = { tenant, key, subject: accountId, clientId, idleSeconds: Math.min(LOGIN_IDLE_SECONDS, lifetimeSeconds), lifetimeSeconds };
+      await this.infra.hot.sadd(accountIndexKey(tenant, accountId), [key], this.limits.maxSeconds * 1000);
+      const data: z.input<typeof openJob> = { tenant, key, subject: accountId, clientId, idleSeconds: Math.min(this.limits.idleSeconds, lifetimeSeconds), lifetimeSeconds };
       await this.jobs.enqueue(LoginSessionJobs.open, data, { jobId: `login-open.${tenant}.${key}` });
     } catch (error) {
       this.logger.warn({ err: error, tenant }, 'login session not registered with the session store');

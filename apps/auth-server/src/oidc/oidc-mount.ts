@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mountRawHandler, type RawRequest, type RawResponse } from '@airlock/http-server';
-import { tenantSlugSchema } from '@airlock/contracts';
-import type { TenantProviders } from './ports.js';
+import { TenantNotFound, type TenantResolver } from '../tenants/tenant-resolver.js';
 
 const DISCOVERY = '/.well-known/openid-configuration';
 
@@ -20,13 +19,18 @@ function notFound(response: RawResponse): void {
  * and `/t/<slug>/.well-known/openid-configuration` (OIDC Discovery). oidc-provider derives its mount
  * path from `req.originalUrl` (full path) minus `req.url` (path inside the issuer).
  */
-export function mountOidc(app: NestFastifyApplication, providers: TenantProviders): void {
+export function mountOidc(app: NestFastifyApplication, tenants: TenantResolver): void {
   const dispatch = async (request: RawRequest, response: RawResponse, slug: string, innerPath: string) => {
-    const parsed = tenantSlugSchema.safeParse(slug);
-    const entry = parsed.success ? await providers.forTenant(parsed.data) : undefined;
-    if (!entry) return notFound(response);
+    let entry;
+    try {
+      entry = await tenants.provider(slug);
+    } catch (error) {
+      // No provider exists to render this one in its own format; every other error is oidc-provider's.
+      if (error instanceof TenantNotFound) return notFound(response);
+      throw error;
+    }
     const raw = request as RawRequest & { originalUrl?: string };
-    raw.originalUrl = `/t/${parsed.data}${innerPath}`;
+    raw.originalUrl = `/t/${entry.tenant.slug}${innerPath}`;
     raw.url = innerPath;
     await entry.provider.callback()(request as IncomingMessage, response as ServerResponse);
   };

@@ -4,6 +4,7 @@ import { AuthJobRunner } from '../jobs/auth-job-runner.service.js';
 import { ClientMetadataModule } from '../client-metadata/client-metadata.module.js';
 import { RegistrationPolicyModule } from '../registration-policy/registration-policy.module.js';
 import { TenantDirectory } from '../tenants/tenant-directory.service.js';
+import { TenantResolver } from '../tenants/tenant-resolver.js';
 import { UsersModule } from '../users/users.module.js';
 import { ClientRevocationEffects } from './client-revocation.service.js';
 import { GrantRevocationEffects } from './grant-revocation.service.js';
@@ -16,6 +17,7 @@ import { OidcProviderRegistry } from './tenant-providers.service.js';
   imports: [UsersModule, ClientMetadataModule, RegistrationPolicyModule],
   providers: [
     TenantDirectory,
+    TenantResolver,
     DatabaseResourceCatalog,
     { provide: ResourceCatalog, useExisting: DatabaseResourceCatalog },
     GrantRevocationEffects,
@@ -27,6 +29,6 @@ import { OidcProviderRegistry } from './tenant-providers.service.js';
     AuthJobRunner,
     ArtifactSweep,
   ],
-  exports: [AuthJobRunner, ArtifactSweep, TenantDirectory, TenantProviders, OidcProviderRegistry, ResourceCatalog, DatabaseResourceCatalog, GrantRevoker, GrantRevocationEffects, ClientRevocationEffects],
+  exports: [AuthJobRunner, ArtifactSweep, TenantDirectory, TenantResolver, TenantProviders, OidcProviderRegistry, ResourceCatalog, DatabaseResourceCatalog, GrantRevoker, GrantRevocationEffects, ClientRevocationEffects],
 })
 export class OidcModule {}

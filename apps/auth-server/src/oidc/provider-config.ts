@@ -22,12 +22,11 @@ export interface ProviderConfigDeps {
   serviceClients: ReadonlyMap<string, string>;
   masterKey: Buffer;
   refreshTokenTtlSeconds?: number;
+  /** How long a browser stays signed in without coming back (LOGIN_SESSION_MAX_SECONDS; renewed on every save). */
+  browserSessionSeconds: number;
 }
 
 const DAY = 24 * 60 * 60;
-
-/** How long a browser stays signed in without coming back (oidc-provider renews it on every save). */
-export const BROWSER_SESSION_TTL_SECONDS = 14 * DAY;
 
 function cookieKey(masterKey: Buffer, tenant: string): string {
   return createHmac('sha256', masterKey).update(`oidc-cookies:${tenant}`).digest('base64url');
@@ -88,7 +87,7 @@ export function buildProviderConfiguration(deps: ProviderConfigDeps): Configurat
       AuthorizationCode: 60,
       IdToken: 60 * 60,
       Interaction: 60 * 60,
-      Session: BROWSER_SESSION_TTL_SECONDS,
+      Session: deps.browserSessionSeconds,
       Grant: deps.refreshTokenTtlSeconds ?? 30 * DAY,
       RefreshToken: deps.refreshTokenTtlSeconds ?? 30 * DAY,
       RegistrationAccessToken: 365 * DAY,

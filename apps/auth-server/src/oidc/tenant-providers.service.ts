@@ -206,6 +206,7 @@ export class OidcProviderRegistry extends TenantProviders {
       staticClients: clients,
       serviceClients: services,
       masterKey: this.infra.masterKey,
+      browserSessionSeconds: this.config.sessions.login.maxSeconds,
     });
     configuration.extraClientMetadata = { properties: [...REGISTRATION_VALIDATED_PROPERTIES], validator: registrationMetadataValidator };
     const provider: Provider = new ProviderClass(tenant.issuer, configuration);

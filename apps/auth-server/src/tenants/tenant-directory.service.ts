@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Infra } from '@airlock/platform';
 import type { AuthServerConfig } from '@airlock/config';
+import type { RegistrationPolicy } from '@airlock/contracts';
 import { AUTH_CONFIG, INFRA, type TenantRecord } from '../oidc/ports.js';
 import { BoundedCache } from './bounded-cache.js';
 import { TenantRepository } from './tenant.repository.js';
@@ -19,7 +20,7 @@ type Listener = (slug: string) => void;
  */
 @Injectable()
 export class TenantDirectory implements OnModuleInit, OnModuleDestroy {
-  readonly repository: TenantRepository;
+  private readonly repository: TenantRepository;
   // Bounded: unknown slugs are cached too (as misses), and anyone can send those.
   private readonly cache = new BoundedCache<string, TenantRecord | null>(4_096, CACHE_MS);
   private readonly listeners = new Set<Listener>();
@@ -42,6 +43,20 @@ export class TenantDirectory implements OnModuleInit, OnModuleDestroy {
     if (hit !== undefined) return hit ?? undefined;
     const tenant = await this.repository.findBySlug(slug);
     this.cache.set(slug, tenant ?? null);
+    return tenant;
+  }
+
+  /** Reads the database, not the cache, and refreshes the cache with the answer (see TenantResolver's `fresh`). */
+  async findFresh(slug: string): Promise<TenantRecord | undefined> {
+    const tenant = await this.repository.findBySlug(slug);
+    this.cache.set(slug, tenant ?? null);
+    return tenant;
+  }
+
+  /** Creates the tenant when missing (bootstrap); returns it either way. */
+  async ensure(slug: string, displayName: string, registrationPolicy: RegistrationPolicy = 'open'): Promise<TenantRecord> {
+    const tenant = await this.repository.ensure(slug, displayName, registrationPolicy);
+    this.cache.set(slug, tenant);
     return tenant;
   }
 

@@ -58,7 +58,6 @@ export function testInfra(db: TestDatabase, hot: HotStore, queues: QueueBackend,
   const redis = Boolean(process.env['REDIS_URL']);
   return {
     databaseUrl: db.url,
-    prisma: db.prisma,
     pg: db.pg,
     hot,
     queues,

@@ -21,15 +21,11 @@ export interface Actor {
   requestId?: string;
 }
 
+/** Limits for a session whose creator names none, per kind (from config: MCP_SESSION_*, LOGIN_SESSION_*). */
 export interface SessionDefaults {
-  mcp: { idleTimeoutSeconds: number; lifetimeSeconds: number };
-  login: { idleTimeoutSeconds: number; lifetimeSeconds: number };
+  mcp: { idleSeconds: number; maxSeconds: number };
+  login: { idleSeconds: number; maxSeconds: number };
 }
-
-export const DEFAULT_SESSION_LIMITS: SessionDefaults = {
-  mcp: { idleTimeoutSeconds: 30 * 60, lifetimeSeconds: 24 * 3600 },
-  login: { idleTimeoutSeconds: 24 * 3600, lifetimeSeconds: 14 * 86_400 },
-};
 
 export interface SessionsServiceDeps {
   hot: SessionHotRepository;
@@ -39,7 +35,7 @@ export interface SessionsServiceDeps {
   audit: AuditRecorder;
   touches: TouchBatcher;
   logger: Logger;
-  defaults?: SessionDefaults;
+  defaults: SessionDefaults;
   now?: () => number;
 }
 
@@ -53,14 +49,14 @@ export class SessionsService {
 
   constructor(private readonly deps: SessionsServiceDeps) {
     this.now = deps.now ?? Date.now;
-    this.defaults = deps.defaults ?? DEFAULT_SESSION_LIMITS;
+    this.defaults = deps.defaults;
   }
 
   async create(tenant: string, request: CreateSessionRequest, actor: Actor): Promise<Session> {
     const now = this.now();
     const limits = this.defaults[request.kind];
-    const idle = request.idleTimeoutSeconds ?? limits.idleTimeoutSeconds;
-    const lifetime = request.lifetimeSeconds ?? limits.lifetimeSeconds;
+    const idle = request.idleTimeoutSeconds ?? limits.idleSeconds;
+    const lifetime = request.lifetimeSeconds ?? limits.maxSeconds;
     const session: Session = {
       id: generateSessionId(),
       tenant,

@@ -54,6 +54,8 @@ export interface HarnessOptions {
    * issuer's keys through AUTH_INTERNAL_URL, which is then the test issuer).
    */
   authPublicUrl?: string;
+  /** More config (env keys), e.g. the session limits. */
+  env?: Record<string, string>;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -83,7 +85,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const hot = backends.hot();
   const logger = createTestLogger({ name: 'session-store-test', level: 'warn' });
   const auth = options.authPublicUrl ? { AUTH_PUBLIC_URL: options.authPublicUrl, AUTH_INTERNAL_URL: issuer.baseUrl } : { AUTH_PUBLIC_URL: issuer.baseUrl };
-  const config = sessionStoreConfigSchema.parse({ SESSION_STORE_PORT: '0', SESSION_STORE_URL, ...auth, LOG_LEVEL: 'warn' });
+  const config = sessionStoreConfigSchema.parse({ SESSION_STORE_PORT: '0', SESSION_STORE_URL, ...auth, LOG_LEVEL: 'warn', ...options.env });
   const store = await startSessionStore({
     config,
     infra: {
