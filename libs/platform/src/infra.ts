@@ -3,7 +3,6 @@ import type { Pool } from 'pg';
 import type { Logger } from '@airlock/observability';
 import type { RuntimeConfig } from '@airlock/config';
 import { createPgPool, databaseUnavailable, migrate, startEmbeddedPostgres } from '@airlock/db';
-import type { PrismaClient } from '@airlock/db';
 import { createMemoryHotStore, createRedisHotStore } from '@airlock/redis';
 import type { HotStore } from '@airlock/redis';
 import { createBullMqBackend, createMemoryQueueBackend } from '@airlock/queue';
@@ -16,11 +15,6 @@ import { resolveMasterKey } from './master-key.js';
 /** Everything with a side effect that an app needs, built once per process and shared by its apps. */
 export interface Infra {
   databaseUrl: string;
-  /**
-   * Not built at boot: no app reads it (every query goes through `pg`). Optional only until the test
-   * harnesses that still pass one (apps/mcp-gateway, tools/bridge) stop; then it goes.
-   */
-  prisma?: PrismaClient;
   pg: Pool;
   hot: HotStore;
   queues: QueueBackend;

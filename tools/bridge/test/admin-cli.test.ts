@@ -90,7 +90,6 @@ beforeAll(async () => {
   const redis = Boolean(process.env['REDIS_URL']);
   const infra: Infra = {
     databaseUrl: db.url,
-    prisma: db.prisma,
     pg: db.pg,
     hot,
     queues,

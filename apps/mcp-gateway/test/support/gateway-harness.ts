@@ -131,7 +131,6 @@ async function startGateway(
   });
   const infra: Infra = {
     databaseUrl: world.db.url,
-    prisma: world.db.prisma,
     pg: world.db.pg,
     hot: world.hot,
     queues: world.queues,

@@ -77,7 +77,6 @@ export async function startFullStack(upstreams: Array<{ name: string; url: strin
   };
   const infra: Infra = {
     databaseUrl: db.url,
-    prisma: db.prisma,
     pg: db.pg,
     hot,
     queues,
