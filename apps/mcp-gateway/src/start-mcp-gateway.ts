@@ -24,6 +24,9 @@ import type { HostResolver } from '@airlock/egress';
 import { StdioLauncher } from './upstream/stdio-launcher.js';
 import { resolveExecutable } from './upstream/stdio-sandbox.js';
 import type { StdioLimits } from './upstream/stdio-launcher.js';
+import { AuditToolCallObserver } from './observe/audit-tool-call-observer.js';
+import { ToolCallObservers } from './observe/tool-call-observer.js';
+import type { ToolCallObserver } from './observe/tool-call-observer.js';
 
 /** Knobs with production defaults; tests lower some of them. */
 export interface GatewayTuning {
@@ -57,6 +60,8 @@ export interface GatewayTuning {
   auditFlushMs: number;
   /** Items of one aggregated list page (tools, prompts, resources, templates) before it paginates. */
   aggregateListMaxItems: number;
+  /** Tool-call observers registered beside the audit (metrics, tracing, policy; tests). */
+  toolCallObservers?: readonly ToolCallObserver[];
 }
 
 const DEFAULT_TUNING: Omit<GatewayTuning, 'perSessionPerMinute' | 'perTenantPerMinute'> = {
@@ -124,6 +129,11 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     logger.warn({ binary: config.stdioSandbox.binary }, 'stdio sandbox (bubblewrap) not found: sandboxed stdio upstreams will not start; install bubblewrap or set GATEWAY_STDIO_SANDBOX_BINARY');
   }
   const audit = new AuditBatcher(infra.queues, logger.child({ component: 'audit' }), { maxRecords: tuning.auditBatchMax, flushMs: tuning.auditFlushMs });
+  // Every tools/call of both eras passes through these, refusals included (observe/tool-call-observer.ts).
+  const observerLogger = logger.child({ component: 'tool-call-observer' });
+  const observer = new ToolCallObservers([new AuditToolCallObserver(audit), ...(tuning.toolCallObservers ?? [])], (error, call) =>
+    observerLogger.error({ err: error, server: call.server, tool: call.tool }, 'a tool-call observer failed; the call goes on'),
+  );
   const egress = createUpstreamEgress(config.egress, tuning.egressResolver);
   const host = new SessionHost({
     hot: infra.hot,
@@ -133,7 +143,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     directory,
     credentials: new UpstreamCredentials({ authBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl, masterKey: infra.masterKey, egressFetch: egress.fetch }),
     egress,
-    audit,
+    observer,
     stdio: new StdioLauncher(tuning.stdioLimits, {
       sandbox: { binary: config.stdioSandbox.binary, dataDir: config.dataDir },
       inheritedEnv: config.stdioSandbox.inheritedEnv,
@@ -169,7 +179,8 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     rateLimiter: new RateLimiter(infra.hot, { perSessionPerMinute: tuning.perSessionPerMinute, perTenantPerMinute: tuning.perTenantPerMinute, windowMs: tuning.rateWindowMs }),
     logger: logger.child({ component: 'mcp-endpoint' }),
     // State handles in the session store (the hot store when sessions are local); retries forwarded to the replica holding the call.
-    modern: new ModernEndpoint({ ...host.upstreamAccess(), audit, aggregateListMaxItems: tuning.aggregateListMaxItems, isAlive: (id) => bus.isAlive(id), ...(sessionClient ? { stateHandles: sessionClient.stateHandles } : {}) }),
+    observer,
+    modern: new ModernEndpoint({ ...host.upstreamAccess(), observer, aggregateListMaxItems: tuning.aggregateListMaxItems, isAlive: (id) => bus.isAlive(id), ...(sessionClient ? { stateHandles: sessionClient.stateHandles } : {}) }),
   });
 
   const app = await createHttpApp(gatewayRootModule({ directory, urls: { publicUrl: config.publicUrl, authPublicUrl: config.authPublicUrl } }), {
