@@ -99,6 +99,12 @@ for (const era of ERAS) {
       expect(toolError).toMatchObject({ isError: true });
       expect(await client.callTool('secret_op')).toBeInstanceOf(Error);
       expect(await client.callTool('no_such_tool')).toBeInstanceOf(Error);
+      // The aggregated endpoint: namespaced names, one of a server that does not exist, one the server does not list.
+      const aggregate = await era.connect(world, world.aggregatedUrl, 'aggregate-user');
+      expect(await aggregate.callTool('web__echo', { text: 'hi' })).not.toBeInstanceOf(Error);
+      expect(await aggregate.callTool('nosuch__tool')).toBeInstanceOf(Error);
+      expect(await aggregate.callTool('web__no_such_tool')).toBeInstanceOf(Error);
+      await aggregate.close().catch(() => undefined);
       // Calls until the tenant's limit answers 429: every call before it ran, the one refused did not.
       let ran = 0;
       let limited: Error | undefined;
@@ -124,6 +130,15 @@ for (const era of ERAS) {
       expect(simple.filter((record) => record.outcome === 'success')).toHaveLength(ran);
       expect(simple.filter((record) => record.outcome !== 'success')).toEqual([expect.objectContaining({ outcome: 'refused', details: expect.objectContaining({ reason: 'rate_limited' }) })]);
       expect(mine).toHaveLength(4 + ran + 1);
+
+      const aggregated = audited.filter((record) => record.actor.subject === 'aggregate-user');
+      expect(aggregated.map((record) => [record.target, record.outcome, record.details['reason']]).sort()).toEqual(
+        [
+          ['web/echo', 'success', undefined],
+          ['nosuch/tool', 'refused', 'unknown_tool'],
+          ['web/no_such_tool', 'refused', 'unknown_tool'],
+        ].sort(),
+      );
 
       // The plug-in saw every call the audit recorded, with the same outcome, despite the observer before it throwing.
       const seen = recorder.afters.filter(({ call }) => call.subject === subject);

@@ -293,7 +293,8 @@ export class SessionRuntime {
     const { observer } = this.hooks;
     let link: UpstreamLink;
     try {
-      if (!target) throw new GatewayError('unknown_tool', { message: `Unknown tool: ${shown}` });
+      // A name that designates no upstream of the session is an unknown tool, as on the 2026-07-28 path.
+      if (!target || !this.links.has(target.server)) throw new GatewayError('unknown_tool', { message: `Unknown tool: ${shown}` });
       link = this.link(target.server);
       await this.toolList(target.server, link).require(target.name, shown);
     } catch (error) {
