@@ -176,10 +176,10 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     host,
     bus,
     log,
+    observer,
     rateLimiter: new RateLimiter(infra.hot, { perSessionPerMinute: tuning.perSessionPerMinute, perTenantPerMinute: tuning.perTenantPerMinute, windowMs: tuning.rateWindowMs }),
     logger: logger.child({ component: 'mcp-endpoint' }),
     // State handles in the session store (the hot store when sessions are local); retries forwarded to the replica holding the call.
-    observer,
     modern: new ModernEndpoint({ ...host.upstreamAccess(), observer, aggregateListMaxItems: tuning.aggregateListMaxItems, isAlive: (id) => bus.isAlive(id), ...(sessionClient ? { stateHandles: sessionClient.stateHandles } : {}) }),
   });
 

@@ -64,11 +64,11 @@ export interface EndpointDeps {
   bus: ReplicaBus;
   log: SseEventLog;
   rateLimiter: RateLimiter;
+  /** Sees the tools/call requests this edge refuses (429, 403 insufficient_scope) in a session. */
+  observer?: ToolCallObservers;
   logger: Logger;
   /** The 2026-07-28 (stateless) side of the same endpoints; built from the session host's upstream access when omitted. */
   modern?: ModernEndpoint;
-  /** Sees the tools/call requests this edge refuses (429, 403 insufficient_scope) in a session. */
-  observer?: ToolCallObservers;
 }
 
 interface Route {
