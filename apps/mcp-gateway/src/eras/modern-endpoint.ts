@@ -32,7 +32,7 @@ import { openLegacyListen } from './subscriptions-legacy.js';
 import { openModernListen } from './subscriptions-modern.js';
 import { ListenStream, readSseMessages } from './subscriptions-stream.js';
 import type { ListenSource } from './subscriptions-stream.js';
-import { NO_TOOL_CALL_OBSERVERS, failureOutcome, toolTarget } from '../observe/tool-call-observer.js';
+import { NO_TOOL_CALL_OBSERVERS, refusalOutcome, toolTarget } from '../observe/tool-call-observer.js';
 import type { ToolCallContext, ToolCallObservers, ToolCallOutcome } from '../observe/tool-call-observer.js';
 
 /** Everything the 2026-07-28 path needs from the request entry, which has already done route, Host/Origin, tenant and token. */
@@ -239,7 +239,7 @@ export class ModernEndpoint {
     } catch (error) {
       if (request.method === 'tools/call') {
         const context = this.toolCall(call, request, call.server?.name, String(request.params['name']));
-        this.observer.after(context, failureOutcome(error, context.startedAt));
+        this.observer.after(context, refusalOutcome(error, context.startedAt));
       }
       throw error;
     }
@@ -361,7 +361,7 @@ export class ModernEndpoint {
       return undefined;
     } catch (error) {
       if (error instanceof GatewayError) {
-        this.observer.after(context, failureOutcome(error, context.startedAt));
+        this.observer.after(context, refusalOutcome(error, context.startedAt));
         return errorAnswer(error);
       }
       const failed = (error as { answer?: BridgeAnswer }).answer;
@@ -468,7 +468,7 @@ export class ModernEndpoint {
     // The upstream's own 401/403 concern the gateway's credentials, not the client's token: never pass them on as such.
     if (upstream.status === 401 || upstream.status === 403) {
       await upstream.body?.cancel();
-      observe('refused', 'upstream_refused', { upstreamStatus: upstream.status });
+      observe('error', 'upstream_refused', { upstreamStatus: upstream.status });
       this.deps.logger.warn({ server: server.name, status: upstream.status }, '2026-07-28 upstream refused the gateway credentials');
       return sendError(response, new GatewayError('upstream_refused'), id);
     }

@@ -3,7 +3,7 @@ import type { AuditEvent } from '@airlock/contracts';
 import { auditEventSchema } from '@airlock/contracts';
 import { GatewayError } from '../errors/gateway-error.js';
 import { AuditToolCallObserver } from './audit-tool-call-observer.js';
-import { ToolCallObservers, failureOutcome, resultOutcome, toolTarget } from './tool-call-observer.js';
+import { ToolCallObservers, failureOutcome, refusalOutcome, resultOutcome, toolTarget } from './tool-call-observer.js';
 import type { ToolCallContext, ToolCallObserver, ToolCallOutcome } from './tool-call-observer.js';
 
 const call: ToolCallContext = {
@@ -52,11 +52,11 @@ describe('ToolCallObservers', () => {
 });
 
 describe('tool-call outcomes', () => {
-  it("calls the gateway's refusals refused, with the code as reason, and anything else an error", () => {
-    expect(failureOutcome(new GatewayError('insufficient_scope'), Date.now())).toMatchObject({ kind: 'refused', reason: 'insufficient_scope' });
-    expect(failureOutcome(new GatewayError('unknown_tool'), Date.now())).toMatchObject({ kind: 'refused', reason: 'unknown_tool' });
-    expect(failureOutcome(new GatewayError('upstream_blocked'), Date.now())).toMatchObject({ kind: 'refused', reason: 'upstream_blocked' });
-    expect(failureOutcome(new GatewayError('internal'), Date.now())).toMatchObject({ kind: 'error', reason: 'internal' });
+  it('calls a GatewayError before the upstream a refusal with its code, and any failure after it an error', () => {
+    expect(refusalOutcome(new GatewayError('insufficient_scope'), Date.now())).toMatchObject({ kind: 'refused', reason: 'insufficient_scope' });
+    expect(refusalOutcome(new GatewayError('unknown_tool'), Date.now())).toMatchObject({ kind: 'refused', reason: 'unknown_tool' });
+    expect(refusalOutcome(new Error('the upstream failed tools/list'), Date.now())).toEqual({ kind: 'error', latencyMs: expect.any(Number) });
+    expect(failureOutcome(new GatewayError('upstream_unavailable'), Date.now())).toMatchObject({ kind: 'error', reason: 'upstream_unavailable' });
     expect(failureOutcome(new Error('socket hang up'), Date.now())).toEqual({ kind: 'error', latencyMs: expect.any(Number) });
     expect(resultOutcome({ isError: true }, Date.now()).kind).toBe('tool_error');
     expect(resultOutcome({ content: [] }, Date.now()).kind).toBe('result');

@@ -27,8 +27,8 @@ export interface ToolCallContext {
 }
 
 /**
- * How a call ended. `refused`: the gateway (or its view of the upstream) said no, with the GatewayError
- * code as `reason`; `error`: the call failed on its way or at the upstream; `tool_error`: the tool ran and
+ * How a call ended. `refused`: the gateway said no before the call went upstream, with the GatewayError
+ * code as `reason`; `error`: the call failed once sent (at the upstream or on the way back); `tool_error`: the tool ran and
  * answered `isError`; `input_required`: a 2026-07-28 round that asks the client for more (its retry is
  * another call).
  */
@@ -50,25 +50,20 @@ export interface ToolCallObserver {
   after?(call: ToolCallContext, outcome: ToolCallOutcome): void;
 }
 
-/** Codes that mean the gateway did not let the call run (or could not reach the upstream to run it). */
-const REFUSALS: ReadonlySet<GatewayErrorCode> = new Set<GatewayErrorCode>([
-  'rate_limited',
-  'unauthorized',
-  'insufficient_scope',
-  'unknown_tool',
-  'invalid_params',
-  'missing_client_capability',
-  'shutting_down',
-  'upstream_unavailable',
-  'upstream_refused',
-  'upstream_blocked',
-]);
+/**
+ * A call the gateway turned down before it went upstream: `refused`, with the GatewayError code as the
+ * reason (rate_limited, insufficient_scope, unknown_tool, upstream_unavailable while reading the tool
+ * list, ...); anything else that stopped it there is an `error`.
+ */
+export function refusalOutcome(error: unknown, startedAt: number): ToolCallOutcome {
+  const latencyMs = Date.now() - startedAt;
+  return error instanceof GatewayError ? { kind: 'refused', reason: error.code, latencyMs } : { kind: 'error', latencyMs };
+}
 
-/** The outcome of a call that threw: refused for the gateway's own refusals, else an error. */
+/** A call that failed once it had gone upstream: an `error`, with the gateway's code when it made the error. */
 export function failureOutcome(error: unknown, startedAt: number): ToolCallOutcome {
   const latencyMs = Date.now() - startedAt;
-  if (error instanceof GatewayError) return { kind: REFUSALS.has(error.code) ? 'refused' : 'error', reason: error.code, latencyMs };
-  return { kind: 'error', latencyMs };
+  return error instanceof GatewayError ? { kind: 'error', reason: error.code, latencyMs } : { kind: 'error', latencyMs };
 }
 
 /** The outcome of a call the upstream answered with a result. */

@@ -12,7 +12,7 @@ import { UpstreamToolList } from '../upstream/upstream-tool-list.js';
 import type { UpstreamConnection as UpstreamLink } from '../upstream/upstream-connection.js';
 import type { GatewaySession } from './session-directory.js';
 import { RelatedStreams } from '../upstream/related-stream.js';
-import { failureOutcome, resultOutcome } from '../observe/tool-call-observer.js';
+import { failureOutcome, refusalOutcome, resultOutcome } from '../observe/tool-call-observer.js';
 import type { ToolCallContext, ToolCallObservers } from '../observe/tool-call-observer.js';
 import { CallCancel } from '../upstream/call-cancel.js';
 import { UpstreamLink as RelayLink } from '../upstream/upstream-link.js';
@@ -298,7 +298,7 @@ export class SessionRuntime {
       link = this.link(target.server);
       await this.toolList(target.server, link).require(target.name, shown);
     } catch (error) {
-      observer.after(call, failureOutcome(error, call.startedAt));
+      observer.after(call, refusalOutcome(error, call.startedAt));
       throw error;
     }
     observer.before(call);

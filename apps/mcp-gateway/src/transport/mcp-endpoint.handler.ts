@@ -17,7 +17,7 @@ import type { SessionHost } from '../sessions/session-host.js';
 import type { EndpointTarget, GatewaySession, SessionDirectory } from '../sessions/session-directory.js';
 import type { TenantDirectory, TenantRecord, UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import { SERVER_NAME, aggregatable, splitName } from '../upstream/namespacing.js';
-import { NO_TOOL_CALL_OBSERVERS, failureOutcome, toolTarget } from '../observe/tool-call-observer.js';
+import { NO_TOOL_CALL_OBSERVERS, refusalOutcome, toolTarget } from '../observe/tool-call-observer.js';
 import type { ToolCallObservers } from '../observe/tool-call-observer.js';
 import {
   checkContentType,
@@ -407,7 +407,7 @@ export class McpEndpointHandler {
         requestId: typeof requestId === 'string' ? requestId : undefined,
         startedAt,
       } as const;
-      observer.after(call, failureOutcome(error, startedAt));
+      observer.after(call, refusalOutcome(error, startedAt));
     }
   }
 
