@@ -25,6 +25,9 @@ import { UpstreamEras } from './upstream/upstream-eras.js';
 import { StdioLauncher } from './upstream/stdio-launcher.js';
 import { resolveExecutable } from './upstream/stdio-sandbox.js';
 import type { StdioLimits } from './upstream/stdio-launcher.js';
+import { AuditToolCallObserver } from './observe/audit-tool-call-observer.js';
+import { ToolCallObservers } from './observe/tool-call-observer.js';
+import type { ToolCallObserver } from './observe/tool-call-observer.js';
 
 /** Knobs with production defaults; tests lower some of them. */
 export interface GatewayTuning {
@@ -58,6 +61,8 @@ export interface GatewayTuning {
   auditFlushMs: number;
   /** Items of one aggregated list page (tools, prompts, resources, templates) before it paginates. */
   aggregateListMaxItems: number;
+  /** Tool-call observers registered beside the audit (metrics, tracing, policy; tests). */
+  toolCallObservers?: readonly ToolCallObserver[];
 }
 
 const DEFAULT_TUNING: Omit<GatewayTuning, 'perSessionPerMinute' | 'perTenantPerMinute'> = {
@@ -125,6 +130,11 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     logger.warn({ binary: config.stdioSandbox.binary }, 'stdio sandbox (bubblewrap) not found: sandboxed stdio upstreams will not start; install bubblewrap or set GATEWAY_STDIO_SANDBOX_BINARY');
   }
   const audit = new AuditBatcher(infra.queues, logger.child({ component: 'audit' }), { maxRecords: tuning.auditBatchMax, flushMs: tuning.auditFlushMs });
+  // Every tools/call of both eras passes through these, refusals included (observe/tool-call-observer.ts).
+  const observerLogger = logger.child({ component: 'tool-call-observer' });
+  const observer = new ToolCallObservers([new AuditToolCallObserver(audit), ...(tuning.toolCallObservers ?? [])], (error, call) =>
+    observerLogger.error({ err: error, server: call.server, tool: call.tool }, 'a tool-call observer failed; the call goes on'),
+  );
   const egress = createUpstreamEgress(config.egress, tuning.egressResolver);
   const credentials = new UpstreamCredentials({ authBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl, masterKey: infra.masterKey, egressFetch: egress.fetch });
   const eras = new UpstreamEras({ pg: infra.pg, credentials, masterKey: infra.masterKey, fetchImpl: egress.fetch, logger: logger.child({ component: 'upstream-eras' }) });
@@ -137,7 +147,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     credentials,
     egress,
     eras,
-    audit,
+    observer,
     stdio: new StdioLauncher(tuning.stdioLimits, {
       sandbox: { binary: config.stdioSandbox.binary, dataDir: config.dataDir },
       inheritedEnv: config.stdioSandbox.inheritedEnv,
@@ -170,11 +180,12 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     host,
     bus,
     log,
+    observer,
     rateLimiter: new RateLimiter(infra.hot, { perSessionPerMinute: tuning.perSessionPerMinute, perTenantPerMinute: tuning.perTenantPerMinute, windowMs: tuning.rateWindowMs }),
     logger: logger.child({ component: 'mcp-endpoint' }),
     eras,
     // State handles in the session store (the hot store when sessions are local); retries forwarded to the replica holding the call.
-    modern: new ModernEndpoint({ ...host.upstreamAccess(), audit, aggregateListMaxItems: tuning.aggregateListMaxItems, isAlive: (id) => bus.isAlive(id), ...(sessionClient ? { stateHandles: sessionClient.stateHandles } : {}) }),
+    modern: new ModernEndpoint({ ...host.upstreamAccess(), observer, aggregateListMaxItems: tuning.aggregateListMaxItems, isAlive: (id) => bus.isAlive(id), ...(sessionClient ? { stateHandles: sessionClient.stateHandles } : {}) }),
   });
 
   const app = await createHttpApp(gatewayRootModule({ directory, urls: { publicUrl: config.publicUrl, authPublicUrl: config.authPublicUrl } }), {

@@ -69,6 +69,14 @@ describe('AuditWriter', () => {
     expect(await countOf([bad.id])).toBe(0);
   });
 
+  it("writes a refused tool call (the gateway's audit of a refusal) with its reason", async () => {
+    const writer = new AuditWriter(db.pg, new TenantDirectory(db.pg), { windowMs: 20 });
+    const refused = event({ outcome: 'refused', target: 'files/write', details: { latencyMs: 0, reason: 'insufficient_scope' } });
+    await writer.handle(job(refused));
+    const row = (await db.pg.query('SELECT outcome, details FROM audit_events WHERE id = $1', [refused.id])).rows[0];
+    expect(row).toEqual({ outcome: 'refused', details: { latencyMs: 0, reason: 'insufficient_scope' } });
+  });
+
   const batchJob = (events: unknown[]): Job<unknown> => ({ id: randomUUID(), name: 'audit.batch', data: { events }, attempt: 1 });
 
   it('writes every record of a batch job once, and a retried or overlapping batch adds nothing', async () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-export const auditOutcomeSchema = z.enum(['success', 'failure', 'denied']);
+/** `refused`: the gateway did not let the action run (rate limit, scope, unknown tool, upstream unavailable); `details.reason` says why. */
+export const auditOutcomeSchema = z.enum(['success', 'failure', 'denied', 'refused']);
 
 /** One audit record, as enqueued by any service and written durably by a worker. */
 export const auditEventSchema = z.object({

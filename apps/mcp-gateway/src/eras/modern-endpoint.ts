@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import {
@@ -11,7 +10,7 @@ import {
   validateModernRequest,
 } from '@airlock/mcp-protocol';
 import type { JsonRpcErrorObject, JsonRpcId, ModernRequest, SubscriptionFilter } from '@airlock/mcp-protocol';
-import type { AuditEvent } from '@airlock/contracts';
+import { REQUEST_ID_HEADER } from '@airlock/observability';
 import type { Logger } from '@airlock/observability';
 import type { AuthOutcome } from '../auth/bearer-auth.js';
 import type { TenantRecord, UpstreamServerRecord } from '../tenants/tenant-directory.js';
@@ -34,6 +33,8 @@ import { openLegacyListen } from './subscriptions-legacy.js';
 import { openModernListen } from './subscriptions-modern.js';
 import { ListenStream, readSseMessages } from './subscriptions-stream.js';
 import type { ListenSource } from './subscriptions-stream.js';
+import { NO_TOOL_CALL_OBSERVERS, refusalOutcome, toolTarget } from '../observe/tool-call-observer.js';
+import type { ToolCallContext, ToolCallObservers, ToolCallOutcome } from '../observe/tool-call-observer.js';
 
 /** Everything the 2026-07-28 path needs from the request entry, which has already done route, Host/Origin, tenant and token. */
 export interface ModernCall {
@@ -63,8 +64,8 @@ export interface ModernEndpointDeps extends LegacyBridgeDeps {
   fetchImpl?: typeof fetch;
   /** Open `subscriptions/listen` streams this process serves at most (each holds upstream connections). */
   maxListenStreams?: number;
-  /** Where tool calls are audited (the gateway's AuditBatcher), as on the 2025-11-25 path. */
-  audit?: { record(event: AuditEvent): void };
+  /** Sees every tools/call, as on the 2025-11-25 path (the audit among its observers). */
+  observer?: ToolCallObservers;
   /** Items of one aggregated list page before it paginates (see aggregated-list.ts). */
   aggregateListMaxItems?: number;
 }
@@ -119,11 +120,12 @@ function progressResponder(call: ModernCall, request: ModernRequest) {
   };
 }
 
-/** A finished tool call's outcome; an `input_required` round is not an outcome yet (its retry is audited). */
-function toolCallOutcome(answer: BridgeAnswer): AuditEvent['outcome'] | undefined {
-  if ('error' in answer) return 'failure';
-  if (answer.result['resultType'] === 'input_required') return undefined;
-  return answer.result['isError'] === true ? 'failure' : 'success';
+/** A tool call's outcome from its answer; `reason` is the gateway's code when the gateway made the error answer. */
+function answerOutcome(answer: BridgeAnswer, startedAt: number, reason?: string): ToolCallOutcome {
+  const latencyMs = Date.now() - startedAt;
+  if ('error' in answer) return reason ? { kind: 'error', reason, latencyMs } : { kind: 'error', latencyMs };
+  if (answer.result['resultType'] === 'input_required') return { kind: 'input_required', latencyMs };
+  return { kind: answer.result['isError'] === true ? 'tool_error' : 'result', latencyMs };
 }
 
 /** Request headers a 2026-07-28 upstream must see again; nothing that authenticates the user goes upstream. */
@@ -140,9 +142,11 @@ export class ModernEndpoint {
   private readonly fetchImpl: typeof fetch;
   private readonly bridge: LegacyUpstreamBridge;
   private readonly listens = new Set<() => Promise<void>>();
+  private readonly observer: ToolCallObservers;
 
   constructor(private readonly deps: ModernEndpointDeps) {
     this.fetchImpl = deps.fetchImpl ?? fetch;
+    this.observer = deps.observer ?? NO_TOOL_CALL_OBSERVERS;
     this.bridge = new LegacyUpstreamBridge(deps);
   }
 
@@ -180,27 +184,37 @@ export class ModernEndpoint {
       node(response).writeHead(202, MODERN_HEADERS).end();
       return;
     }
-    await call.rateLimit();
-    await call.checkToolScopes({ method: request.method, params: request.params });
+    await this.admit(call, request);
     const id = request.id ?? null;
     // The per-server endpoint of a 2026-07-28 upstream relays listen streams as they are (forward, below).
     if (request.method === 'subscriptions/listen' && !(call.server && isModernUpstream(call.server))) return this.listen(call, request);
     const progress = progressResponder(call, request);
     if (!call.server) {
+      // A tools/call the aggregate cannot route to any upstream never reaches `ask`: observed as refused here.
+      let routed = false;
       const answer = await serveAggregated(
         await call.servers(),
         request,
-        (server, sub) => this.ask(call, server, sub, progress.onProgress),
+        (server, sub) => {
+          routed = true;
+          return this.ask(call, server, sub, progress.onProgress);
+        },
         (server) => this.deps.logger.warn({ server }, 'an upstream failed its list on the aggregated endpoint'),
         this.deps.aggregateListMaxItems ?? DEFAULT_AGGREGATE_LIST_MAX_ITEMS,
       );
+      if (request.method === 'tools/call' && !routed) {
+        const context = this.toolCall(call, request, undefined, String(request.params['name']));
+        this.observer.after(context, { kind: 'refused', reason: 'unknown_tool', latencyMs: Date.now() - context.startedAt });
+      }
       return progress.finish(id, answer);
     }
-    const refused = await this.refuseUnlistedTool(call, call.server, request, String(request.params['name']));
+    const context = request.method === 'tools/call' ? this.toolCall(call, request, call.server.name, String(request.params['name'])) : undefined;
+    const refused = await this.refuseUnlistedTool(call, call.server, request, String(request.params['name']), context);
     if (refused) return progress.finish(id, refused);
-    const started = Date.now();
-    if (isModernUpstream(call.server)) return this.forward(call, call.server, id, request, started);
+    if (context) this.observer.before(context);
+    if (isModernUpstream(call.server)) return this.forward(call, call.server, id, context);
     const claims = call.auth.claims;
+    let reason: string | undefined;
     let answer: BridgeAnswer;
     try {
       answer = await this.bridge.serve(call.server, request, {
@@ -214,24 +228,42 @@ export class ModernEndpoint {
     } catch (error) {
       this.deps.logger.warn({ ...upstreamFailureFields(error), server: call.server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
       answer = errorAnswer(new GatewayError('upstream_unavailable'));
+      reason = 'upstream_unavailable';
     }
-    this.auditToolCall(call, call.server.name, request, started, toolCallOutcome(answer));
+    if (context) this.observer.after(context, answerOutcome(answer, context.startedAt, reason));
     progress.finish(id, answer);
   }
 
-  private auditToolCall(call: ModernCall, server: string, request: ModernRequest, started: number, outcome: AuditEvent['outcome'] | undefined, details: Record<string, unknown> = {}): void {
-    if (request.method !== 'tools/call' || outcome === undefined || !this.deps.audit) return;
-    const tool = String(request.params['name']);
-    this.deps.audit.record({
-      id: randomUUID(),
+  /** The edge's refusals (429, 403 insufficient_scope) of a tools/call are observed before they are answered. */
+  private async admit(call: ModernCall, request: ModernRequest): Promise<void> {
+    try {
+      await call.rateLimit();
+      await call.checkToolScopes({ method: request.method, params: request.params });
+    } catch (error) {
+      if (request.method === 'tools/call') {
+        const context = this.toolCall(call, request, call.server?.name, String(request.params['name']));
+        this.observer.after(context, refusalOutcome(error, context.startedAt));
+      }
+      throw error;
+    }
+  }
+
+  /** The one context of a tools/call; `shown` is the name as the client sent it. */
+  private toolCall(call: ModernCall, request: ModernRequest, server: string | undefined, shown: string): ToolCallContext {
+    const target = toolTarget(server, shown);
+    const requestId = node(call.response).getHeader(REQUEST_ID_HEADER);
+    return {
       tenant: call.tenant.slug,
-      occurredAt: new Date().toISOString(),
-      actor: { subject: call.auth.claims.sub, clientId: call.auth.claims.client_id },
-      action: 'mcp.tools.call',
-      target: `${server}/${tool}`,
-      outcome,
-      details: { server, tool, latencyMs: Date.now() - started, protocolVersion: request.protocolVersion, ...details },
-    });
+      sessionId: undefined,
+      subject: call.auth.claims.sub,
+      clientId: call.auth.claims.client_id,
+      server: target.server,
+      tool: target.tool,
+      era: '2026-07-28',
+      protocolVersion: request.protocolVersion,
+      requestId: typeof requestId === 'string' ? requestId : undefined,
+      startedAt: Date.now(),
+    };
   }
 
   /**
@@ -302,11 +334,13 @@ export class ModernEndpoint {
    * included); progress the upstream reports on the way goes to `onProgress`.
    */
   private async ask(call: ModernCall, server: UpstreamServerRecord, request: ModernRequest, onProgress?: (progress: Progress) => void): Promise<BridgeAnswer> {
-    const refused = await this.refuseUnlistedTool(call, server, request, namespacedName(server.name, String(request.params['name'])));
+    const context = request.method === 'tools/call' ? this.toolCall(call, request, server.name, String(request.params['name'])) : undefined;
+    const refused = await this.refuseUnlistedTool(call, server, request, namespacedName(server.name, String(request.params['name'])), context);
     if (refused) return refused;
-    const started = Date.now();
+    if (!context) return this.askUpstream(call, server, request, onProgress);
+    this.observer.before(context);
     const answer = await this.askUpstream(call, server, request, onProgress);
-    this.auditToolCall(call, server.name, request, started, toolCallOutcome(answer));
+    this.observer.after(context, answerOutcome(answer, context.startedAt));
     return answer;
   }
 
@@ -315,8 +349,8 @@ export class ModernEndpoint {
    * upstream (UpstreamToolList; `shown` is the name as the client sent it). A stateless request has no
    * upstream link to cache the list on, so it is read for each call: always the upstream's latest.
    */
-  private async refuseUnlistedTool(call: ModernCall, server: UpstreamServerRecord, request: ModernRequest, shown: string): Promise<BridgeAnswer | undefined> {
-    if (request.method !== 'tools/call') return undefined;
+  private async refuseUnlistedTool(call: ModernCall, server: UpstreamServerRecord, request: ModernRequest, shown: string, context: ToolCallContext | undefined): Promise<BridgeAnswer | undefined> {
+    if (request.method !== 'tools/call' || !context) return undefined;
     const { name: _name, ...bare } = request;
     // The envelope (`_meta`) stays, so the upstream sees the same client; nothing of the call itself goes with the list.
     const { progressToken: _progressToken, ...meta } = (request.params['_meta'] ?? {}) as Record<string, unknown>;
@@ -329,9 +363,14 @@ export class ModernEndpoint {
       await tools.require(String(request.params['name']), shown);
       return undefined;
     } catch (error) {
-      if (error instanceof GatewayError) return errorAnswer(error);
+      if (error instanceof GatewayError) {
+        this.observer.after(context, refusalOutcome(error, context.startedAt));
+        return errorAnswer(error);
+      }
       const failed = (error as { answer?: BridgeAnswer }).answer;
-      return failed ?? errorAnswer(new GatewayError('upstream_unavailable'));
+      const answer = failed ?? errorAnswer(new GatewayError('upstream_unavailable'));
+      this.observer.after(context, answerOutcome(answer, context.startedAt, failed ? undefined : 'upstream_unavailable'));
+      return answer;
     }
   }
 
@@ -409,12 +448,12 @@ export class ModernEndpoint {
   }
 
   /**
-   * Relays the upstream's answer byte for byte. A tools/call is audited by HTTP status when the answer has
+   * Relays the upstream's answer byte for byte. A tools/call is observed by HTTP status when the answer has
    * been relayed: the body is not read here, so a result with `isError` counts as delivered, not as failed.
    */
-  private async forward(call: ModernCall, server: UpstreamServerRecord, id: string | number | null, request?: ModernRequest, started = Date.now()): Promise<void> {
-    const audit = (outcome: AuditEvent['outcome'], details: Record<string, unknown> = {}) => {
-      if (request) this.auditToolCall(call, server.name, request, started, outcome, details);
+  private async forward(call: ModernCall, server: UpstreamServerRecord, id: string | number | null, context?: ToolCallContext): Promise<void> {
+    const observe = (kind: ToolCallOutcome['kind'], reason: string | undefined, details: Record<string, unknown>) => {
+      if (context) this.observer.after(context, { kind, ...(reason ? { reason } : {}), latencyMs: Date.now() - context.startedAt, details });
     };
     const { response } = call;
     const secrets = openUpstreamSecrets(this.deps.masterKey, server);
@@ -428,7 +467,7 @@ export class ModernEndpoint {
     try {
       upstream = await this.fetchImpl(server.url!, { method: 'POST', headers: { ...headers, ...credentialHeaders }, body: new Uint8Array(call.body), signal: call.closed });
     } catch (error) {
-      audit('failure', { cancelled: call.closed.aborted });
+      observe('error', call.closed.aborted ? 'cancelled' : 'upstream_unavailable', { cancelled: call.closed.aborted });
       if (call.closed.aborted) return;
       this.deps.logger.warn({ ...upstreamFailureFields(error), server: server.name }, '2026-07-28 upstream unreachable');
       this.deps.eras?.forget(server);
@@ -437,7 +476,7 @@ export class ModernEndpoint {
     // The upstream's own 401/403 concern the gateway's credentials, not the client's token: never pass them on as such.
     if (upstream.status === 401 || upstream.status === 403) {
       await upstream.body?.cancel();
-      audit('failure', { upstreamStatus: upstream.status });
+      observe('error', 'upstream_refused', { upstreamStatus: upstream.status });
       this.deps.logger.warn({ server: server.name, status: upstream.status }, '2026-07-28 upstream refused the gateway credentials');
       return sendError(response, new GatewayError('upstream_refused'), id);
     }
@@ -445,18 +484,18 @@ export class ModernEndpoint {
     const contentType = upstream.headers.get('content-type');
     if (contentType) out['content-type'] = contentType;
     node(response).writeHead(upstream.status, out);
-    const relayed = upstream.status < 400 ? 'success' : 'failure';
+    const relayed = upstream.status < 400 ? 'result' : 'error';
     if (!upstream.body) {
       response.end();
-      audit(relayed, { upstreamStatus: upstream.status });
+      observe(relayed, undefined, { upstreamStatus: upstream.status });
       return;
     }
     const stream = Readable.fromWeb(upstream.body as import('node:stream/web').ReadableStream<Uint8Array>);
     stream.on('error', () => {
-      audit('failure', { upstreamStatus: upstream.status, cancelled: call.closed.aborted });
+      observe('error', call.closed.aborted ? 'cancelled' : undefined, { upstreamStatus: upstream.status, cancelled: call.closed.aborted });
       response.end();
     });
-    stream.on('end', () => audit(relayed, { upstreamStatus: upstream.status }));
+    stream.on('end', () => observe(relayed, undefined, { upstreamStatus: upstream.status }));
     stream.pipe(node(response));
   }
 }

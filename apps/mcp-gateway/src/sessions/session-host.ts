@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { HotStore } from '@airlock/redis';
 import type { Logger } from '@airlock/observability';
-import type { AuditEvent } from '@airlock/contracts';
 import type { JsonRpcMessage } from '@airlock/mcp-protocol';
 import { GatewayError } from '../errors/gateway-error.js';
 import { jsonRpcErrorOf } from '../errors/error-response.js';
@@ -24,6 +22,7 @@ import { SessionRuntime } from './session-runtime.js';
 import type { RuntimeOutput } from './session-runtime.js';
 import { serialSteps } from './serial-steps.js';
 import { DEFAULT_AGGREGATE_LIST_MAX_ITEMS } from '../upstream/aggregated-list.js';
+import type { ToolCallObservers } from '../observe/tool-call-observer.js';
 
 export interface SessionHostDeps {
   hot: HotStore;
@@ -37,8 +36,8 @@ export interface SessionHostDeps {
   /** Told when an upstream fails to connect in the era it was thought to speak (detected again next time). */
   eras?: Pick<UpstreamEras, 'forget'>;
   stdio: StdioLauncher;
-  /** Collects tool-call audit records and queues them in batches (AuditBatcher). */
-  audit: { record(event: AuditEvent): void };
+  /** Sees every tools/call of the sessions here (the audit among its observers). */
+  observer: ToolCallObservers;
   masterKey: Buffer;
   logger: Logger;
   idleTimeoutMs: number;
@@ -206,27 +205,12 @@ export class SessionHost {
             })),
           )
           .catch((error: unknown) => logger.warn({ err: error }, 'could not record the tool catalogue')),
-      onToolCall: (event) => this.audit(session, event),
+      observer: this.deps.observer,
       aggregateListMaxItems: this.deps.aggregateListMaxItems ?? DEFAULT_AGGREGATE_LIST_MAX_ITEMS,
     });
     ref.runtime = runtime;
     this.runtimes.set(session.id, runtime);
     return runtime;
-  }
-
-  private audit(session: GatewaySession, event: { server: string; tool: string; outcome: 'success' | 'failure'; latencyMs: number }): void {
-    const record: AuditEvent = {
-      id: randomUUID(),
-      tenant: session.tenant,
-      occurredAt: new Date().toISOString(),
-      actor: { subject: session.subject, clientId: session.clientId },
-      action: 'mcp.tools.call',
-      target: `${event.server}/${event.tool}`,
-      outcome: event.outcome,
-      details: { server: event.server, tool: event.tool, latencyMs: event.latencyMs, session: session.id },
-    };
-    // Off the request path: held and queued in batches, the answer never waits for it.
-    this.deps.audit.record(record);
   }
 
   /** Delivers client messages to the session's runtime here; a session this replica lost ends cleanly. */

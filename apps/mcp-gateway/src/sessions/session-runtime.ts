@@ -12,6 +12,8 @@ import { UpstreamToolList } from '../upstream/upstream-tool-list.js';
 import type { UpstreamConnection as UpstreamLink } from '../upstream/upstream-connection.js';
 import type { GatewaySession } from './session-directory.js';
 import { RelatedStreams } from '../upstream/related-stream.js';
+import { failureOutcome, refusalOutcome, resultOutcome } from '../observe/tool-call-observer.js';
+import type { ToolCallContext, ToolCallObservers } from '../observe/tool-call-observer.js';
 import { CallCancel } from '../upstream/call-cancel.js';
 import { UpstreamLink as RelayLink } from '../upstream/upstream-link.js';
 
@@ -31,7 +33,8 @@ export interface RuntimeHooks {
   output: RuntimeOutput;
   logger: Logger;
   onToolsListed(link: UpstreamLink, tools: Array<Record<string, unknown>>): void;
-  onToolCall(event: { server: string; tool: string; outcome: 'success' | 'failure'; latencyMs: number }): void;
+  /** Every tools/call of the session, refused or run (audit, and whatever else observes calls). */
+  observer: ToolCallObservers;
   /** Items of one aggregated list page before it paginates. */
   aggregateListMaxItems: number;
 }
@@ -219,24 +222,13 @@ export class SessionRuntime {
     const params = request.params;
     if (method === 'ping') return {};
     if (method === 'initialize') throw new GatewayError('invalid_request', { message: 'Invalid Request: the session is already initialized' });
+    if (method === 'tools/call') return this.callTool(request, cancel, streamId);
 
     if (this.session.target.kind === 'server') {
       const server = this.session.target.server;
       const link = this.link(server);
-      const onprogress = this.progressRelay(request, streamId);
-      if (method === 'tools/call') await this.toolList(server, link).require(String(params?.['name']));
-      const started = Date.now();
-      let result: Record<string, unknown>;
-      try {
-        result = await this.call(server, link, method, params, cancel, streamId, onprogress);
-      } catch (error) {
-        if (method === 'tools/call') this.hooks.onToolCall({ server, tool: String(params?.['name']), outcome: 'failure', latencyMs: Date.now() - started });
-        throw error;
-      }
+      const result = await this.call(server, link, method, params, cancel, streamId, this.progressRelay(request, streamId));
       if (method === 'tools/list' && Array.isArray(result['tools'])) this.hooks.onToolsListed(link, result['tools'] as Array<Record<string, unknown>>);
-      if (method === 'tools/call') {
-        this.hooks.onToolCall({ server, tool: String(params?.['name']), outcome: result['isError'] === true ? 'failure' : 'success', latencyMs: Date.now() - started });
-      }
       return result;
     }
 
@@ -244,22 +236,6 @@ export class SessionRuntime {
     if (list) return this.aggregateList(list, CAPABILITY_OF[method]!, params?.['cursor']);
 
     switch (method) {
-      case 'tools/call': {
-        const target = splitName(String(params?.['name'] ?? ''));
-        if (!target) throw new GatewayError('unknown_tool', { message: `Unknown tool: ${String(params?.['name'])}` });
-        const link = this.link(target.server);
-        await this.toolList(target.server, link).require(target.name, String(params?.['name']));
-        const onprogress = this.progressRelay(request, streamId);
-        const started = Date.now();
-        try {
-          const result = await this.call(target.server, link, method, { ...params, name: target.name }, cancel, streamId, onprogress);
-          this.hooks.onToolCall({ server: target.server, tool: target.name, outcome: result['isError'] === true ? 'failure' : 'success', latencyMs: Date.now() - started });
-          return result;
-        } catch (error) {
-          this.hooks.onToolCall({ server: target.server, tool: target.name, outcome: 'failure', latencyMs: Date.now() - started });
-          throw error;
-        }
-      }
       case 'prompts/get': {
         const target = splitName(String(params?.['name'] ?? ''));
         if (!target) throw new GatewayError('invalid_params', { message: `Unknown prompt: ${String(params?.['name'])}` });
@@ -290,6 +266,51 @@ export class SessionRuntime {
         return {};
     }
     throw new GatewayError('method_not_found', { message: `Method not found: ${method}` });
+  }
+
+  /**
+   * A tools/call on either endpoint, observed exactly once: refused here (a name the upstream did not
+   * list, an unknown server), or run upstream between `before` and `after`.
+   */
+  private async callTool(request: JsonRpcRequest, cancel: CallCancel, streamId: string | undefined): Promise<Record<string, unknown>> {
+    const { session } = this;
+    const params = request.params;
+    const shown = String(params?.['name'] ?? '');
+    const perServer = session.target.kind === 'server' ? session.target.server : undefined;
+    const target = perServer !== undefined ? { server: perServer, name: shown } : splitName(shown);
+    const call: ToolCallContext = {
+      tenant: session.tenant,
+      sessionId: session.id,
+      subject: session.subject,
+      clientId: session.clientId,
+      server: target?.server ?? '',
+      tool: target?.name ?? shown,
+      era: '2025-11-25',
+      protocolVersion: session.protocolVersion,
+      requestId: undefined,
+      startedAt: Date.now(),
+    };
+    const { observer } = this.hooks;
+    let link: UpstreamLink;
+    try {
+      // A name that designates no upstream of the session is an unknown tool, as on the 2026-07-28 path.
+      if (!target || !this.links.has(target.server)) throw new GatewayError('unknown_tool', { message: `Unknown tool: ${shown}` });
+      link = this.link(target.server);
+      await this.toolList(target.server, link).require(target.name, shown);
+    } catch (error) {
+      observer.after(call, refusalOutcome(error, call.startedAt));
+      throw error;
+    }
+    observer.before(call);
+    try {
+      const upstreamParams = perServer !== undefined ? params : { ...params, name: target.name };
+      const result = await this.call(target.server, link, 'tools/call', upstreamParams, cancel, streamId, this.progressRelay(request, streamId));
+      observer.after(call, resultOutcome(result, call.startedAt));
+      return result;
+    } catch (error) {
+      observer.after(call, failureOutcome(error, call.startedAt));
+      throw error;
+    }
   }
 
   private toolList(server: string, link: UpstreamLink): UpstreamToolList {

@@ -18,6 +18,8 @@ import type { EndpointTarget, GatewaySession, SessionDirectory } from '../sessio
 import type { TenantDirectory, TenantRecord, UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import type { UpstreamEras } from '../upstream/upstream-eras.js';
 import { SERVER_NAME, aggregatable, splitName } from '../upstream/namespacing.js';
+import { NO_TOOL_CALL_OBSERVERS, refusalOutcome, toolTarget } from '../observe/tool-call-observer.js';
+import type { ToolCallObservers } from '../observe/tool-call-observer.js';
 import {
   checkContentType,
   checkGetAccept,
@@ -63,6 +65,8 @@ export interface EndpointDeps {
   bus: ReplicaBus;
   log: SseEventLog;
   rateLimiter: RateLimiter;
+  /** Sees the tools/call requests this edge refuses (429, 403 insufficient_scope) in a session. */
+  observer?: ToolCallObservers;
   logger: Logger;
   /** The 2026-07-28 (stateless) side of the same endpoints; built from the session host's upstream access when omitted. */
   modern?: ModernEndpoint;
@@ -305,8 +309,13 @@ export class McpEndpointHandler {
     if (batch && session.protocolVersion >= '2025-06-18') {
       throw new GatewayError('invalid_request', { message: `Invalid Request: JSON-RPC batches are not supported in ${session.protocolVersion}` });
     }
-    await this.rateLimit(route.tenant, session.id);
-    await this.checkToolScopes(messages, route, tenant, resource, auth);
+    try {
+      await this.rateLimit(route.tenant, session.id);
+      await this.checkToolScopes(messages, route, tenant, resource, auth);
+    } catch (error) {
+      this.observeRefusal(error, messages, route, session, auth, response);
+      throw error;
+    }
 
     const requests = messages.filter(isRequest);
     if (session.home === this.deps.bus.replicaId) return this.postHere(response, session, auth, messages, requests.length);
@@ -389,6 +398,30 @@ export class McpEndpointHandler {
       },
     );
     this.pumps.add(pump);
+  }
+
+  /** Each tools/call of a POST refused here is observed as refused, with the refusal's code, before the answer. */
+  private observeRefusal(error: unknown, messages: JsonRpcMessage[], route: Route, session: GatewaySession, auth: AuthOutcome, response: RawResponse): void {
+    const observer = this.deps.observer ?? NO_TOOL_CALL_OBSERVERS;
+    const requestId = node(response).getHeader(REQUEST_ID_HEADER);
+    for (const message of messages) {
+      if (!isRequest(message) || message.method !== 'tools/call') continue;
+      const target = toolTarget(route.target.kind === 'server' ? route.target.server : undefined, String(message.params?.['name'] ?? ''));
+      const startedAt = Date.now();
+      const call = {
+        tenant: session.tenant,
+        sessionId: session.id,
+        subject: auth.claims.sub,
+        clientId: auth.claims.client_id,
+        server: target.server,
+        tool: target.tool,
+        era: '2025-11-25',
+        protocolVersion: session.protocolVersion,
+        requestId: typeof requestId === 'string' ? requestId : undefined,
+        startedAt,
+      } as const;
+      observer.after(call, refusalOutcome(error, startedAt));
+    }
   }
 
   /** 403 before anything runs when a called tool needs scopes the token lacks (catalogue in `tools`). */

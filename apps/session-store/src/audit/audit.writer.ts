@@ -240,7 +240,7 @@ function plainAuditEvent(raw: unknown): AuditEvent | undefined {
     isString(e['tenant']) &&
     isString(e['occurredAt']) &&
     isString(e['action']) &&
-    (e['outcome'] === 'success' || e['outcome'] === 'failure' || e['outcome'] === 'denied') &&
+    (e['outcome'] === 'success' || e['outcome'] === 'failure' || e['outcome'] === 'denied' || e['outcome'] === 'refused') &&
     isOptionalString(e['target']) &&
     isOptionalString(e['requestId']) &&
     typeof actor === 'object' &&

@@ -1,0 +1,120 @@
+// The one seam every tools/call passes through, in both client-facing eras. Audit is its first observer;
+// metrics, tracing and policy (issues 17, 18) register theirs at startup and never touch the routers.
+import { GatewayError } from '../errors/gateway-error.js';
+import type { GatewayErrorCode } from '../errors/gateway-error.js';
+import { splitName } from '../upstream/namespacing.js';
+
+/** The protocol era the client speaks: 2025-11-25 sessions or 2026-07-28 stateless requests. */
+export type ClientEra = '2025-11-25' | '2026-07-28';
+
+/** One tools/call: built once per call (the only allocation the seam adds), shared by every observer. */
+export interface ToolCallContext {
+  readonly tenant: string;
+  /** The client-facing session (2025-11-25); none for a stateless request. */
+  readonly sessionId: string | undefined;
+  readonly subject: string | undefined;
+  readonly clientId: string | undefined;
+  /** The upstream server; empty when the name could not be resolved to one (an unknown tool). */
+  readonly server: string;
+  /** The tool's name at the upstream (without the aggregate's `<server>__` prefix). */
+  readonly tool: string;
+  readonly era: ClientEra;
+  readonly protocolVersion: string | undefined;
+  /** The HTTP request's x-request-id, where the call is still on the request that carried it. */
+  readonly requestId: string | undefined;
+  /** Date.now() when the gateway took the call. */
+  readonly startedAt: number;
+}
+
+/**
+ * How a call ended. `refused`: the gateway said no before the call went upstream, with the GatewayError
+ * code as `reason`; `error`: the call failed once sent (at the upstream or on the way back); `tool_error`: the tool ran and
+ * answered `isError`; `input_required`: a 2026-07-28 round that asks the client for more (its retry is
+ * another call).
+ */
+export interface ToolCallOutcome {
+  readonly kind: 'result' | 'tool_error' | 'error' | 'refused' | 'input_required';
+  readonly reason?: GatewayErrorCode | string;
+  readonly latencyMs: number;
+  /** Facts of the call only one path knows (the upstream's HTTP status, a cancellation). */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * An observer of tool calls. `before` runs once for a call the gateway admitted, right before it goes
+ * upstream; `after` runs exactly once for every call, refused ones included (those never see `before`).
+ * Both run synchronously on the call path: an observer that needs I/O queues it (see AuditBatcher).
+ */
+export interface ToolCallObserver {
+  before?(call: ToolCallContext): void;
+  after?(call: ToolCallContext, outcome: ToolCallOutcome): void;
+}
+
+/**
+ * A call the gateway turned down before it went upstream: `refused`, with the GatewayError code as the
+ * reason (rate_limited, insufficient_scope, unknown_tool, upstream_unavailable while reading the tool
+ * list, ...); anything else that stopped it there is an `error`.
+ */
+export function refusalOutcome(error: unknown, startedAt: number): ToolCallOutcome {
+  const latencyMs = Date.now() - startedAt;
+  return error instanceof GatewayError ? { kind: 'refused', reason: error.code, latencyMs } : { kind: 'error', latencyMs };
+}
+
+/** A call that failed once it had gone upstream: an `error`, with the gateway's code when it made the error. */
+export function failureOutcome(error: unknown, startedAt: number): ToolCallOutcome {
+  const latencyMs = Date.now() - startedAt;
+  return error instanceof GatewayError ? { kind: 'error', reason: error.code, latencyMs } : { kind: 'error', latencyMs };
+}
+
+/** The outcome of a call the upstream answered with a result. */
+export function resultOutcome(result: Record<string, unknown>, startedAt: number): ToolCallOutcome {
+  return { kind: result['isError'] === true ? 'tool_error' : 'result', latencyMs: Date.now() - startedAt };
+}
+
+/** The server and tool a name designates on an endpoint: its own server, or `<server>__<tool>` on the aggregate. */
+export function toolTarget(endpointServer: string | undefined, shown: string): { server: string; tool: string } {
+  if (endpointServer !== undefined) return { server: endpointServer, tool: shown };
+  const split = splitName(shown);
+  return split ? { server: split.server, tool: split.name } : { server: '', tool: shown };
+}
+
+/**
+ * Fans every event out to the observers registered at startup. An observer that throws is reported and
+ * skipped: it never breaks the call nor keeps the others from seeing it.
+ */
+export class ToolCallObservers {
+  private readonly befores: Array<(call: ToolCallContext) => void>;
+  private readonly afters: Array<(call: ToolCallContext, outcome: ToolCallOutcome) => void>;
+
+  constructor(
+    observers: readonly ToolCallObserver[],
+    private readonly onObserverError: (error: unknown, call: ToolCallContext) => void = () => undefined,
+  ) {
+    // Bound once here, so a call costs a loop over the hooks that exist and nothing more.
+    this.befores = observers.flatMap((observer) => (observer.before ? [observer.before.bind(observer)] : []));
+    this.afters = observers.flatMap((observer) => (observer.after ? [observer.after.bind(observer)] : []));
+  }
+
+  before(call: ToolCallContext): void {
+    for (const hook of this.befores) {
+      try {
+        hook(call);
+      } catch (error) {
+        this.onObserverError(error, call);
+      }
+    }
+  }
+
+  after(call: ToolCallContext, outcome: ToolCallOutcome): void {
+    for (const hook of this.afters) {
+      try {
+        hook(call, outcome);
+      } catch (error) {
+        this.onObserverError(error, call);
+      }
+    }
+  }
+}
+
+/** For a gateway part built without observers (tests that construct one piece alone). */
+export const NO_TOOL_CALL_OBSERVERS = new ToolCallObservers([]);
