@@ -301,6 +301,7 @@ describe('the admin API OpenAPI document', () => {
     const sessionId = `oa-session-${suffix}-0123456789abcdef`;
     store.sessions.set(sessionId, { id: sessionId, tenant, tenantSlug: tenant, kind: 'mcp', subject: 'someone', clientId: 'some-client', upstreams: [], createdAt: now, lastSeenAt: now, idleTimeoutSeconds: 60, expiresAt: now, state: 'active' });
     await ok('revokeSession', { ...t, sessionId });
+    await ok('listAudit', t);
     await ok('deleteServer', s);
     await ok('deleteClient', c);
     await ok('deleteUser', u);

@@ -181,3 +181,83 @@ describe('ending sessions', () => {
     expect(store.sessions.get(s4)?.state).toBe('active');
   });
 });
+
+describe('GET /admin/v1/tenants/{tenant}/audit', () => {
+  const auditTenant = `aud-${suffix}`;
+  const otherTenant = `aud-b-${suffix}`;
+  const rows = [
+    { id: `r1-${suffix}`, at: '2026-02-01T00:00:00.000Z', subject: 'admin-cli', client: 'admin-cli', action: 'admin.client.create', target: 'client-1', outcome: 'success', details: {} },
+    { id: `r2-${suffix}`, at: '2026-02-02T00:00:00.000Z', subject: null, client: 'airlock-auth', action: 'session.revoke', target: 'session:x', outcome: 'success', details: { subject: 'user-1', clientId: 'client-1' } },
+    { id: `r3-${suffix}`, at: '2026-02-03T00:00:00.000Z', subject: 'user-1', client: 'client-1', action: 'tools.call', target: 'wiki/read', outcome: 'denied', details: { server: 'wiki', tool: 'read' } },
+  ];
+  const [r1, r2, r3] = rows.map((row) => row.id);
+  const list = async (query: string) => ids(await api('GET', `/tenants/${auditTenant}/audit${query}`));
+
+  beforeAll(async () => {
+    for (const slug of [auditTenant, otherTenant]) expect((await api('POST', '/tenants', { slug, displayName: slug })).status).toBe(201);
+    // Written as the session store's audit writer writes them.
+    const insert = async (tenant: string, row: (typeof rows)[number]) =>
+      h.infra.pg.query(
+        `INSERT INTO audit_events (id, tenant_id, occurred_at, actor_subject, actor_client_id, action, target, outcome, request_id, details)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'req-1', $9)`,
+        [row.id, (await h.tenant(tenant)).id, row.at, row.subject, row.client, row.action, row.target, row.outcome, JSON.stringify(row.details)],
+      );
+    for (const row of rows) await insert(auditTenant, row);
+    await insert(otherTenant, { ...rows[0]!, id: `r4-${suffix}` });
+  });
+
+  it('lists records newest first, in the documented shape, only the tenant’s own', async () => {
+    const all = await api('GET', `/tenants/${auditTenant}/audit`);
+    expect(all.status, JSON.stringify(all.json)).toBe(200);
+    expect(ids(all)).toEqual([r3, r2, r1]);
+    expect(all.json.items?.[1]).toEqual({
+      id: r2,
+      occurredAt: '2026-02-02T00:00:00.000Z',
+      actor: { clientId: 'airlock-auth' },
+      action: 'session.revoke',
+      target: 'session:x',
+      outcome: 'success',
+      requestId: 'req-1',
+      details: { subject: 'user-1', clientId: 'client-1' },
+    });
+    expect(ids(await api('GET', `/tenants/${otherTenant}/audit`))).toEqual([`r4-${suffix}`]);
+  });
+
+  it('filters by time window, actor, subject, client, action and outcome', async () => {
+    expect(await list('?from=2026-02-02T00:00:00Z')).toEqual([r3, r2]);
+    expect(await list('?to=2026-02-02T00:00:00Z')).toEqual([r1]);
+    expect(await list('?from=2026-02-01T12:00:00Z&to=2026-02-02T12:00:00Z')).toEqual([r2]);
+    expect(await list('?actor=admin-cli')).toEqual([r1]);
+    expect(await list('?subject=user-1')).toEqual([r3, r2]);
+    expect(await list('?client=client-1')).toEqual([r3, r2]);
+    expect(await list('?action=session.revoke')).toEqual([r2]);
+    expect(await list('?outcome=denied')).toEqual([r3]);
+    for (const bad of ['?outcome=maybe', '?from=yesterday', '?cursor=%%%', `?cursor=${Buffer.from('nonsense').toString('base64url')}`]) {
+      const refused = await api('GET', `/tenants/${auditTenant}/audit${bad}`);
+      expect(refused.status, bad).toBe(400);
+      expect(refused.json['error']).toBe('invalid_request');
+    }
+  });
+
+  it('pages newest first with a cursor', async () => {
+    const seen: unknown[] = [];
+    let cursor: string | null | undefined = '';
+    do {
+      const next = await api('GET', `/tenants/${auditTenant}/audit?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...ids(next));
+      cursor = next.json.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([r3, r2, r1]);
+  });
+
+  it('exports JSON lines with ?format=jsonl or Accept: application/x-ndjson, filters applied', async () => {
+    for (const [query, accept] of [['?format=jsonl&outcome=success', 'application/json'], ['?outcome=success', 'application/x-ndjson']] as const) {
+      const response = await fetch(`${h.url}/admin/v1/tenants/${auditTenant}/audit${query}`, { headers: { authorization: `Bearer ${token}`, accept } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toContain('application/x-ndjson');
+      const lines = (await response.text()).trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines.map((line) => line['id'])).toEqual([r2, r1]);
+      expect(lines[0]).toMatchObject({ action: 'session.revoke', details: { subject: 'user-1' } });
+    }
+  });
+});

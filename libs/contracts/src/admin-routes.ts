@@ -30,6 +30,7 @@ import {
   userSchema,
   type AdminErrorCode,
 } from './admin-responses.js';
+import { auditOutcomeSchema } from './audit.js';
 import { pageSchema, sessionIdSchema } from './session.js';
 import { tenantSlugSchema } from './tenant.js';
 
@@ -106,6 +107,29 @@ export const adminRevokeSessionsRequestSchema = z
   .object({ client: z.string().min(1).max(2000).optional(), subject: z.string().min(1).max(2000).optional() })
   .strict()
   .refine((body) => body.client !== undefined || body.subject !== undefined, { error: 'client or subject is required' });
+/** Audit log filters: a time window (`from` inclusive, `to` exclusive), who, on whom, what, how it ended; `format=jsonl` exports. */
+export const adminAuditQuerySchema = adminListQuerySchema
+  .extend({
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    actor: z.string().min(1).max(2000).optional(),
+    subject: z.string().min(1).max(2000).optional(),
+    client: z.string().min(1).max(2000).optional(),
+    action: z.string().min(1).max(200).optional(),
+    outcome: auditOutcomeSchema.optional(),
+    format: z.enum(['json', 'jsonl']).optional(),
+  })
+  .strict();
+export const adminAuditRecordSchema = z.object({
+  id: z.string(),
+  occurredAt: z.string(),
+  actor: z.object({ subject: z.string().optional(), clientId: z.string().optional() }),
+  action: z.string(),
+  target: z.string().nullable(),
+  outcome: auditOutcomeSchema,
+  requestId: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+});
 export const adminRevokeSessionsResponseSchema = z.object({ revoked: z.number().int().nonnegative() });
 
 /** The OpenAPI document itself: an open object (its schema is OpenAPI 3.1's own). */
@@ -353,6 +377,21 @@ export const adminRoutes = {
     body: adminRevokeSessionsRequestSchema,
     status: 200,
     response: adminRevokeSessionsResponseSchema,
+  }),
+
+  // Audit log
+  listAudit: defineAdminRoute({
+    operationId: 'listAudit',
+    method: 'GET',
+    path: '/tenants/{tenant}/audit',
+    tag: 'audit',
+    summary: "List a tenant's audit records, newest first",
+    description:
+      '`actor` matches the acting subject or client; `subject` and `client` also match the user or client acted on. With `Accept: application/x-ndjson` or `?format=jsonl` the answer is JSON lines (one record a line, up to 10000; the header `airlock-next-cursor` continues the export).',
+    params: tenantParams,
+    query: adminAuditQuerySchema,
+    status: 200,
+    response: pageSchema(adminAuditRecordSchema),
   }),
 } as const satisfies Record<string, AdminRouteDefinition>;
 
