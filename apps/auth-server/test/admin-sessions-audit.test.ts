@@ -174,6 +174,20 @@ describe('ending sessions', () => {
     expect(events.map((event) => event.details)).toEqual(expect.arrayContaining([{ client: 'client-2', revoked: 1 }, { subject: 'user-2', revoked: 1 }]));
   });
 
+  it('answers 503 temporarily_unavailable while the session store is down, and the session stays live', async () => {
+    store.down = true;
+    try {
+      for (const [method, path, body] of [['DELETE', `/tenants/${tenantA}/sessions/${s4}`, undefined], ['POST', `/tenants/${tenantA}/sessions/revoke`, { client: 'client-3' }]] as const) {
+        const refused = await api(method, path, body);
+        expect(refused.status, JSON.stringify(refused.json)).toBe(503);
+        expect(refused.json['error']).toBe('temporarily_unavailable');
+      }
+    } finally {
+      store.down = false;
+    }
+    expect(store.sessions.get(s4)?.state).toBe('active');
+  });
+
   it('refuses a bulk revoke without a filter', async () => {
     const refused = await api('POST', `/tenants/${tenantA}/sessions/revoke`, {});
     expect(refused.status).toBe(400);

@@ -365,6 +365,7 @@ export const adminRoutes = {
     summary: 'End one MCP session (every gateway drops it within a second)',
     params: sessionParams,
     status: 204,
+    errors: ['temporarily_unavailable'],
   }),
   revokeSessions: defineAdminRoute({
     operationId: 'revokeSessions',
@@ -377,6 +378,7 @@ export const adminRoutes = {
     body: adminRevokeSessionsRequestSchema,
     status: 200,
     response: adminRevokeSessionsResponseSchema,
+    errors: ['temporarily_unavailable'],
   }),
 
   // Audit log

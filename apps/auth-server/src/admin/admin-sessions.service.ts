@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Infra } from '@airlock/platform';
 import { parseHotSession, sessionRecordKey, sessionSeenKey } from '@airlock/session-client';
-import { SessionStoreClient } from '../login-sessions/session-store.client.js';
+import { SessionStoreCallError, SessionStoreClient } from '../login-sessions/session-store.client.js';
 import { INFRA } from '../oidc/ports.js';
-import { notFound } from './admin.errors.js';
+import { AdminError, notFound } from './admin.errors.js';
 import type { Page } from './admin.repository.js';
 import { AdminSessionsRepository, type SessionFilter } from './admin-sessions.repository.js';
 import { AdminService } from './admin.service.js';
@@ -23,6 +23,16 @@ export interface AdminSessionView {
 const REVOKE_REASON = 'admin';
 /** Session-store calls in flight at once when ending sessions one by one. */
 const REVOKE_CONCURRENCY = 16;
+
+/** The session store down or refusing is the caller's to retry (503), not an admin API defect (500). */
+async function storeCall<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof SessionStoreCallError) throw new AdminError('temporarily_unavailable', 'the session store cannot end sessions right now; retry');
+    throw error;
+  }
+}
 
 /**
  * A tenant's live MCP sessions for the admin API. Listing pages the session store's durable rows and keeps
@@ -66,7 +76,7 @@ export class AdminSessionsService {
 
   async revoke(slug: string, id: string): Promise<void> {
     const tenant = await this.admin.tenant(slug);
-    if (!(await this.store.revoke(tenant, id, REVOKE_REASON))) throw notFound('session');
+    if (!(await storeCall(() => this.store.revoke(tenant, id, REVOKE_REASON)))) throw notFound('session');
   }
 
   /**
@@ -76,11 +86,11 @@ export class AdminSessionsService {
    */
   async revokeMany(slug: string, filter: SessionFilter): Promise<number> {
     const tenant = await this.admin.tenant(slug);
-    if (filter.client !== undefined && filter.subject === undefined) return this.store.revokeClient(tenant, filter.client, REVOKE_REASON);
+    if (filter.client !== undefined && filter.subject === undefined) return storeCall(() => this.store.revokeClient(tenant, filter.client!, REVOKE_REASON));
     const ids = await this.repository.activeIds(tenant.id, filter);
     let revoked = 0;
     for (let i = 0; i < ids.length; i += REVOKE_CONCURRENCY) {
-      const ended = await Promise.all(ids.slice(i, i + REVOKE_CONCURRENCY).map((id) => this.store.revoke(tenant, id, REVOKE_REASON)));
+      const ended = await Promise.all(ids.slice(i, i + REVOKE_CONCURRENCY).map((id) => storeCall(() => this.store.revoke(tenant, id, REVOKE_REASON))));
       revoked += ended.filter(Boolean).length;
     }
     return revoked;
