@@ -8,6 +8,7 @@ import { closeHttpApp, createHttpApp, listenHttpApp } from '@airlock/http-server
 import { createTestLogger } from '@airlock/testing';
 import { guardAdminRouteCoverage, undocumentedAdminRoutes, UndocumentedAdminRouteError } from '../src/admin/admin-route-coverage.js';
 import { postForm, startAuthServerHarness, testAuthConfig, type AuthServerHarness } from './support/auth-server-harness.js';
+import { startSessionStoreStandIn, type SessionStoreStandIn } from './support/session-store-stand-in.js';
 import { DocumentSchemas, openApi31Problems, operationsOf, resolvePointer, type Operation } from './support/openapi-check.js';
 
 type Json = Record<string, unknown>;
@@ -16,6 +17,7 @@ const ADMIN = { id: 'test-admin', secret: 'test-admin-secret-0123456789abcdef' }
 const suffix = randomBytes(4).toString('hex');
 
 let server: AuthServerHarness;
+let store: SessionStoreStandIn;
 let token: string;
 let document: Json;
 let schemas: DocumentSchemas;
@@ -35,6 +37,7 @@ const VALID_BODIES: Record<string, Json> = {
   updateServer: { enabled: false },
   putTools: { tools: [{ name: 'read', title: 'Read a page' }, { name: 'write' }] },
   setToolScopes: { requiredScopes: ['mcp', 'wiki:write'] },
+  revokeSessions: { client: 'some-client' },
 };
 
 function validBody(operationId: string): Json {
@@ -111,7 +114,9 @@ function violationOf(schema: Json): unknown {
 }
 
 beforeAll(async () => {
-  server = await startAuthServerHarness();
+  store = await startSessionStoreStandIn();
+  server = await startAuthServerHarness({ SESSION_STORE_URL: store.url });
+  store.useIssuer(server.url, server.hot);
   const issued = await postForm(`${server.url}/t/admin/token`, { grant_type: 'client_credentials', scope: 'admin' }, ADMIN);
   expect(issued.status, JSON.stringify(issued.json)).toBe(200);
   token = String(issued.json['access_token']);
@@ -132,11 +137,12 @@ beforeAll(async () => {
   const client = await api('POST', `/tenants/${tenant}/clients`, { client_name: 'OpenAPI', grant_types: ['client_credentials'] });
   await api('POST', `/tenants/${tenant}/servers`, { name: 'docs', transport: 'http', url: 'https://docs.example/mcp' });
   await api('PUT', `/tenants/${tenant}/servers/docs/tools`, { tools: [{ name: 'search' }] });
-  Object.assign(pathValues, { tenant, id: String(user['id']), clientId: String(client['client_id']), name: 'docs', tool: 'search' });
+  Object.assign(pathValues, { tenant, id: String(user['id']), clientId: String(client['client_id']), name: 'docs', tool: 'search', sessionId: 'no-such-session-0123456789' });
 });
 
 afterAll(async () => {
   await server?.close();
+  await store?.close();
 });
 
 describe('the admin API OpenAPI document', () => {
@@ -289,6 +295,13 @@ describe('the admin API OpenAPI document', () => {
     await ok('setToolScopes', { ...s, tool: 'write' }, validBody('setToolScopes'));
     await ok('getServer', s);
     await ok('updateServer', s, validBody('updateServer'));
+    await ok('listSessions', t);
+    await ok('revokeSessions', t, validBody('revokeSessions'));
+    const now = new Date().toISOString();
+    const sessionId = `oa-session-${suffix}-0123456789abcdef`;
+    store.sessions.set(sessionId, { id: sessionId, tenant, tenantSlug: tenant, kind: 'mcp', subject: 'someone', clientId: 'some-client', upstreams: [], createdAt: now, lastSeenAt: now, idleTimeoutSeconds: 60, expiresAt: now, state: 'active' });
+    await ok('revokeSession', { ...t, sessionId });
+    await ok('listAudit', t);
     await ok('deleteServer', s);
     await ok('deleteClient', c);
     await ok('deleteUser', u);

@@ -101,6 +101,7 @@ const ERROR_TITLES: Record<number, string> = {
   403: 'The token lacks the admin scope',
   404: 'No such resource (a malformed path parameter names none either)',
   409: 'It already exists',
+  503: 'A service it needs (the session store) cannot be reached right now; retry',
   413: 'The request body is too large',
   415: 'The request body must be application/json',
 };

@@ -17,6 +17,7 @@ export const adminErrorCodeSchema = z.enum([
   'insufficient_scope',
   'not_found',
   'conflict',
+  'temporarily_unavailable',
 ]);
 export type AdminErrorCode = z.infer<typeof adminErrorCodeSchema>;
 
@@ -29,6 +30,7 @@ export const adminErrorStatus: Record<AdminErrorCode, number> = {
   insufficient_scope: 403,
   not_found: 404,
   conflict: 409,
+  temporarily_unavailable: 503,
 };
 
 export const adminErrorSchema = z.object({ error: adminErrorCodeSchema, error_description: z.string() });

@@ -30,7 +30,8 @@ import {
   userSchema,
   type AdminErrorCode,
 } from './admin-responses.js';
-import { pageSchema } from './session.js';
+import { auditOutcomeSchema } from './audit.js';
+import { pageSchema, sessionIdSchema } from './session.js';
 import { tenantSlugSchema } from './tenant.js';
 
 // The admin API's one route table. The auth server's controller takes each route's method, path and
@@ -85,6 +86,51 @@ const userParams = tenantParams.extend({ id: z.uuid() });
 const clientParams = tenantParams.extend({ clientId: z.string().min(1).max(2000) });
 const serverParams = tenantParams.extend({ name: upstreamServerNameSchema });
 const toolParams = serverParams.extend({ tool: z.string().min(1).max(128) });
+const sessionParams = tenantParams.extend({ sessionId: sessionIdSchema });
+
+/** `?client=&subject=` narrow a session list (both: sessions matching both). */
+export const adminSessionsQuerySchema = adminListQuerySchema.extend({ client: z.string().min(1).max(2000).optional(), subject: z.string().min(1).max(2000).optional() }).strict();
+/** A live MCP session as the admin API shows it: who, which client, which endpoints, since when. */
+export const adminSessionSchema = z.object({
+  id: z.string(),
+  subject: z.string(),
+  clientId: z.string(),
+  /** The upstream servers it is bound to (one for a server endpoint, several for the aggregated one). */
+  servers: z.array(z.string()),
+  protocolVersion: z.string().nullable(),
+  createdAt: z.string(),
+  lastSeenAt: z.string(),
+  expiresAt: z.string(),
+});
+/** Bulk revoke: every live session of a client, of a subject, or of both together. */
+export const adminRevokeSessionsRequestSchema = z
+  .object({ client: z.string().min(1).max(2000).optional(), subject: z.string().min(1).max(2000).optional() })
+  .strict()
+  .refine((body) => body.client !== undefined || body.subject !== undefined, { error: 'client or subject is required' });
+/** Audit log filters: a time window (`from` inclusive, `to` exclusive), who, on whom, what, how it ended; `format=jsonl` exports. */
+export const adminAuditQuerySchema = adminListQuerySchema
+  .extend({
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    actor: z.string().min(1).max(2000).optional(),
+    subject: z.string().min(1).max(2000).optional(),
+    client: z.string().min(1).max(2000).optional(),
+    action: z.string().min(1).max(200).optional(),
+    outcome: auditOutcomeSchema.optional(),
+    format: z.enum(['json', 'jsonl']).optional(),
+  })
+  .strict();
+export const adminAuditRecordSchema = z.object({
+  id: z.string(),
+  occurredAt: z.string(),
+  actor: z.object({ subject: z.string().optional(), clientId: z.string().optional() }),
+  action: z.string(),
+  target: z.string().nullable(),
+  outcome: auditOutcomeSchema,
+  requestId: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+});
+export const adminRevokeSessionsResponseSchema = z.object({ revoked: z.number().int().nonnegative() });
 
 /** The OpenAPI document itself: an open object (its schema is OpenAPI 3.1's own). */
 const openApiDocumentSchema = z.looseObject({ openapi: z.string(), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) });
@@ -296,6 +342,58 @@ export const adminRoutes = {
     body: setToolScopesRequestSchema,
     status: 200,
     response: toolSchema,
+  }),
+
+  // MCP sessions (live at the session store)
+  listSessions: defineAdminRoute({
+    operationId: 'listSessions',
+    method: 'GET',
+    path: '/tenants/{tenant}/sessions',
+    tag: 'sessions',
+    summary: "List a tenant's live MCP sessions",
+    description: 'Oldest first; `?client=` and `?subject=` narrow the list. The cursor is stable while sessions start and end.',
+    params: tenantParams,
+    query: adminSessionsQuerySchema,
+    status: 200,
+    response: pageSchema(adminSessionSchema),
+  }),
+  revokeSession: defineAdminRoute({
+    operationId: 'revokeSession',
+    method: 'DELETE',
+    path: '/tenants/{tenant}/sessions/{sessionId}',
+    tag: 'sessions',
+    summary: 'End one MCP session (every gateway drops it within a second)',
+    params: sessionParams,
+    status: 204,
+    errors: ['temporarily_unavailable'],
+  }),
+  revokeSessions: defineAdminRoute({
+    operationId: 'revokeSessions',
+    method: 'POST',
+    path: '/tenants/{tenant}/sessions/revoke',
+    tag: 'sessions',
+    summary: 'End every MCP session of a client or a user',
+    description: 'At least one of `client`, `subject`; answers how many live sessions were ended.',
+    params: tenantParams,
+    body: adminRevokeSessionsRequestSchema,
+    status: 200,
+    response: adminRevokeSessionsResponseSchema,
+    errors: ['temporarily_unavailable'],
+  }),
+
+  // Audit log
+  listAudit: defineAdminRoute({
+    operationId: 'listAudit',
+    method: 'GET',
+    path: '/tenants/{tenant}/audit',
+    tag: 'audit',
+    summary: "List a tenant's audit records, newest first",
+    description:
+      '`actor` matches the acting subject or client; `subject` and `client` also match the user or client acted on. With `Accept: application/x-ndjson` or `?format=jsonl` the answer is JSON lines (one record a line, up to 10000; the header `airlock-next-cursor` continues the export).',
+    params: tenantParams,
+    query: adminAuditQuerySchema,
+    status: 200,
+    response: pageSchema(adminAuditRecordSchema),
   }),
 } as const satisfies Record<string, AdminRouteDefinition>;
 

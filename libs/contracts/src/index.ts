@@ -112,7 +112,7 @@ export {
   itemsSchema,
 } from './admin-responses.js';
 export type { AdminErrorCode, AdminErrorBody } from './admin-responses.js';
-export { ADMIN_API_PREFIX, adminRoutes, adminRouteUrl, defineAdminRoute } from './admin-routes.js';
+export { ADMIN_API_PREFIX, adminAuditQuerySchema, adminRevokeSessionsRequestSchema, adminRoutes, adminRouteUrl, adminSessionsQuerySchema, defineAdminRoute } from './admin-routes.js';
 export type { AdminRouteDefinition, AdminRouteMethod, AdminRouteName } from './admin-routes.js';
 export { adminOpenApiDocument } from './admin-openapi.js';
 export type { AdminOpenApiOptions, OpenApiDocument } from './admin-openapi.js';

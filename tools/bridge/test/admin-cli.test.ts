@@ -202,13 +202,50 @@ describe('airlock admin', () => {
     expect(listed.stdout).not.toContain(client.client_secret);
   });
 
-  it('says which commands the admin API cannot serve yet, with exit 2; --help exits 0', async () => {
-    const sessions = await airlock(['sessions', 'list', tenant, '--client', 'x']);
-    expect(sessions.code).toBe(2);
-    expectOneErrorLine(sessions, 'not_available');
-    const audit = await airlock(['audit', 'tail', tenant, '--follow']);
-    expect(audit.code).toBe(2);
-    expectOneErrorLine(audit, 'not_available');
+  it("lists a tenant's live sessions, refuses an ambiguous revoke, and tails the audit log oldest first; --help exits 0", async () => {
+    // A live session as the session store keeps one: its durable row and its live record in the hot store.
+    const tenantId = (await db.pg.query<{ id: string }>('SELECT id FROM tenants WHERE slug = $1', [tenant])).rows[0]!.id;
+    const sessionId = `cli-session-${randomBytes(8).toString('hex')}`;
+    const at = '2026-03-01T00:00:00.000Z';
+    const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+    await db.pg.query(
+      `INSERT INTO sessions (id, tenant_id, kind, subject, client_id, upstreams, created_at, last_seen_at, idle_timeout_seconds, expires_at, state, version)
+       VALUES ($1, $2, 'mcp', 'user-7', 'client-7', '[{"server":"docs"}]', $3, $3, 1800, $4, 'active', 1)`,
+      [sessionId, tenantId, at, expiresAt],
+    );
+    const live = { id: sessionId, tenant, kind: 'mcp', subject: 'user-7', clientId: 'client-7', upstreams: [{ server: 'docs' }], createdAt: at, lastSeenAt: at, idleTimeoutSeconds: 1800, expiresAt, state: 'active', v: 1 };
+    await hot.set(`session:${tenant}:${sessionId}`, JSON.stringify(live), { ttlMs: 600_000 });
+
+    const table = await airlock(['sessions', 'list', tenant, '--client', 'client-7']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(cellAt(table.stdout, 'SUBJECT', sessionId)).toBe('user-7');
+    expect(cellAt(table.stdout, 'SERVERS', sessionId)).toBe('docs');
+    const none = await airlock(['sessions', 'list', tenant, '--subject', 'someone-else', '--json']);
+    expect(JSON.parse(none.stdout)).toEqual({ items: [], nextCursor: null });
+    for (const ambiguous of [['sessions', 'revoke', tenant], ['sessions', 'revoke', tenant, sessionId, '--client', 'client-7']]) {
+      const refused = await airlock(ambiguous);
+      expect(refused.code, ambiguous.join(' ')).toBe(2);
+      expectOneErrorLine(refused, 'usage');
+    }
+
+    const records = [
+      { id: `cli-a1-${tenant}`, at: '2026-03-01T00:00:01.000Z', action: 'admin.client.create', target: 'client-7' },
+      { id: `cli-a2-${tenant}`, at: '2026-03-01T00:00:02.000Z', action: 'session.revoke', target: `session:${sessionId}` },
+    ];
+    for (const record of records) {
+      await db.pg.query(
+        `INSERT INTO audit_events (id, tenant_id, occurred_at, actor_subject, actor_client_id, action, target, outcome, details) VALUES ($1, $2, $3, NULL, 'ops', $4, $5, 'success', '{}')`,
+        [record.id, tenantId, record.at, record.action, record.target],
+      );
+    }
+    const tail = await airlock(['audit', 'tail', tenant]);
+    expect(tail.code, tail.stderr).toBe(0);
+    const lines = tail.stdout.trimEnd().split('\n');
+    expect(lines.at(-2)).toMatch(/^2026-03-01T00:00:01.000Z\s+success\s+admin.client.create\s+actor=ops\s+target=client-7$/);
+    expect(lines.at(-1)).toContain('session.revoke');
+    const jsonl = await airlock(['audit', 'tail', tenant, '--action', 'session.revoke', '--json']);
+    expect(jsonl.code, jsonl.stderr).toBe(0);
+    expect(jsonl.stdout.trimEnd().split('\n').map((line) => (JSON.parse(line) as { id: string }).id)).toEqual([`cli-a2-${tenant}`]);
     const help = await airlock(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^usage: airlock admin /);

@@ -5,6 +5,11 @@ import { RegistrationPolicyModule } from '../registration-policy/registration-po
 import { UsersModule } from '../users/users.module.js';
 import { AdminAudit } from './admin-audit.service.js';
 import { AdminAuth } from './admin-auth.service.js';
+import { AdminAuditLogController } from './admin-audit-log.controller.js';
+import { AdminAuditLogRepository } from './admin-audit-log.repository.js';
+import { AdminSessionsController } from './admin-sessions.controller.js';
+import { AdminSessionsRepository } from './admin-sessions.repository.js';
+import { AdminSessionsService } from './admin-sessions.service.js';
 import { AdminOpenApiController } from './admin-openapi.controller.js';
 import { AdminController } from './admin.controller.js';
 import { AdminRepository } from './admin.repository.js';
@@ -14,7 +19,7 @@ import { UpstreamAddressCheck } from './upstream-address-check.js';
 /** The admin API at /admin/v1, and its OpenAPI document. */
 @Module({
   imports: [OidcModule, UsersModule, RegistrationPolicyModule, LoginSessionsModule],
-  controllers: [AdminController, AdminOpenApiController],
-  providers: [AdminAuth, AdminAudit, AdminRepository, AdminService, UpstreamAddressCheck],
+  controllers: [AdminController, AdminSessionsController, AdminAuditLogController, AdminOpenApiController],
+  providers: [AdminAuth, AdminAudit, AdminRepository, AdminService, UpstreamAddressCheck, AdminSessionsRepository, AdminSessionsService, AdminAuditLogRepository],
 })
 export class AdminModule {}

@@ -67,9 +67,9 @@ export interface ToolView {
   requiredScopes: string[];
 }
 
-const encodeCursor = (value: string) => Buffer.from(value, 'utf8').toString('base64url');
+export const encodeCursor = (value: string) => Buffer.from(value, 'utf8').toString('base64url');
 /** A cursor this API did not hand out (not canonical base64url of UTF-8 text without NUL) is the client's error, not a 500. */
-function decodeCursor(cursor: string | undefined): string | undefined {
+export function decodeCursor(cursor: string | undefined): string | undefined {
   if (!cursor) return undefined;
   const value = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : undefined;
   if (value === undefined || value.includes('\u0000') || value.includes('\ufffd') || encodeCursor(value) !== cursor) {
@@ -78,7 +78,7 @@ function decodeCursor(cursor: string | undefined): string | undefined {
   return value;
 }
 
-function page<T>(rows: T[], limit: number, key: (row: T) => string): Page<T> {
+export function page<T>(rows: T[], limit: number, key: (row: T) => string): Page<T> {
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(key(last)) : null };

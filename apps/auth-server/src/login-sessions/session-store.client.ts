@@ -61,6 +61,16 @@ export class SessionStoreClient {
     return (await this.call(tenant, 'POST', `/sessions/${encodeURIComponent(id)}/touch`, undefined, [404])) !== NOT_FOUND;
   }
 
+  /** Ends one session; false when it was not live (never was, already ended, or another tenant's). */
+  async revoke(tenant: TenantRecord, id: string, reason: string): Promise<boolean> {
+    return (await this.call(tenant, 'DELETE', `/sessions/${encodeURIComponent(id)}`, { reason }, [404])) !== NOT_FOUND;
+  }
+
+  /** Ends every session of a client; returns how many were live. */
+  async revokeClient(tenant: TenantRecord, clientId: string, reason: string): Promise<number> {
+    return revokeSessionsResponseSchema.parse(await this.call(tenant, 'POST', '/sessions/revoke', { clientId, reason })).revoked;
+  }
+
   /** Ends every session (MCP and login) of a subject; returns how many were live. */
   async revokeSubject(tenant: TenantRecord, subject: string, reason: string): Promise<number> {
     return revokeSessionsResponseSchema.parse(await this.call(tenant, 'POST', '/sessions/revoke', { subject, reason })).revoked;

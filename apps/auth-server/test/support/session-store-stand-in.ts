@@ -3,9 +3,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createSessionRequestSchema, revokeSessionsRequestSchema, Scopes, sessionStoreAudience, type Session } from '@airlock/contracts';
 import type { HotStore } from '@airlock/redis';
+import { sessionRecordKey } from '@airlock/session-client';
 import { createAccessTokenVerifier, type AccessTokenVerifier } from '@airlock/token-verifier';
 
-// The session store's API as the auth server uses it (create, touch, delete, revoke by subject), on a
+// The session store's API as the auth server uses it (create, touch, delete, revoke by subject or client), on a
 // real port, checking callers' tokens with the same verifier the session store uses. An app's tests
 // cannot start another app; the real pair runs in the platform's full-stack tests.
 
@@ -24,6 +25,9 @@ export interface SessionStoreStandIn {
 
 export async function startSessionStoreStandIn(): Promise<SessionStoreStandIn> {
   let verifier: AccessTokenVerifier | undefined;
+  let hotStore: HotStore | undefined;
+  // Like the session store, an ended session's live record leaves the hot store first (when one is set).
+  const dropLive = async (session: Session) => void (await hotStore?.del(sessionRecordKey(session.tenant, session.id)));
   let url = '';
   const sessions: SessionStoreStandIn['sessions'] = new Map();
   const calls: SessionStoreStandIn['calls'] = [];
@@ -60,8 +64,10 @@ export async function startSessionStoreStandIn(): Promise<SessionStoreStandIn> {
       const request = revokeSessionsRequestSchema.parse(body);
       let revoked = 0;
       for (const session of sessions.values()) {
-        if (session.tenantSlug === tenant && session.state === 'active' && session.subject === request.subject) {
+        const matches = request.subject !== undefined ? session.subject === request.subject : session.clientId === request.clientId;
+        if (session.tenantSlug === tenant && session.state === 'active' && matches) {
           Object.assign(session, { state: 'revoked', endedReason: request.reason });
+          await dropLive(session);
           revoked += 1;
         }
       }
@@ -91,6 +97,7 @@ export async function startSessionStoreStandIn(): Promise<SessionStoreStandIn> {
     if (req.method === 'POST' && match[3]) return found ? ((found.lastSeenAt = new Date().toISOString()), send(res, 204)) : send(res, 404, { error: 'not_found' });
     if (req.method === 'DELETE' && found) {
       Object.assign(found, { state: 'revoked', endedReason: (body as { reason?: string }).reason ?? 'revoked' });
+      await dropLive(found);
       return send(res, 204);
     }
     return send(res, 404, { error: 'not_found' });
@@ -111,6 +118,7 @@ export async function startSessionStoreStandIn(): Promise<SessionStoreStandIn> {
     down: false,
     useIssuer: (authPublicUrl, hot) => {
       verifier = createAccessTokenVerifier({ issuerBaseUrl: authPublicUrl, hot });
+      hotStore = hot;
     },
     live: (tenant, subject, kind) => [...sessions.values()].filter((s) => s.tenantSlug === tenant && s.subject === subject && s.state === 'active' && (!kind || s.kind === kind)),
     close: async () => {

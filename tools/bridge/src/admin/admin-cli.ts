@@ -10,7 +10,8 @@ import { clientCommands } from './commands/clients.js';
 import { routesCommand } from './commands/routes.js';
 import { serverCommands } from './commands/servers.js';
 import { tenantCommands } from './commands/tenants.js';
-import { unavailableCommands } from './commands/unavailable.js';
+import { auditCommands } from './commands/audit.js';
+import { sessionCommands } from './commands/sessions.js';
 
 // `airlock admin <resource> <action> ...`: finds the command, parses its arguments, runs it, and turns
 // every failure into one line on stderr and an exit code (never a stack trace).
@@ -45,7 +46,8 @@ function parse(command: AdminCommand, args: string[]): { args: Record<string, st
   const words = command.action ? 2 : 1;
   const given = parsed.positionals.slice(words);
   const name = [command.resource, command.action].filter(Boolean).join(' ');
-  if ((command.strict ?? true) && given.length !== command.positionals.length) {
+  const fewest = command.positionals.length - (command.optionalPositionals ?? 0);
+  if ((command.strict ?? true) && (given.length < fewest || given.length > command.positionals.length)) {
     throw new UsageError(`${name} takes ${command.positionals.map((positional) => `<${positional}>`).join(' ') || 'no arguments'} (airlock admin ${command.resource} --help)`);
   }
   return { args: Object.fromEntries(command.positionals.map((positional, index) => [positional, given[index] ?? ''])), values: parsed.values as OptionValues };
@@ -75,7 +77,7 @@ function write(stream: Writable, text: string): Promise<void> {
 export async function runAdminCli(args: string[], io: AdminCliIo): Promise<number> {
   // A reader that stops early (`| head`) closes the pipe: that ends the output, not with a stack trace.
   for (const stream of [io.stdout, io.stderr]) stream.on('error', () => undefined);
-  const commands: AdminCommand[] = [...tenantCommands, ...serverCommands(io.env), ...clientCommands, ...unavailableCommands, routesCommand];
+  const commands: AdminCommand[] = [...tenantCommands, ...serverCommands(io.env), ...clientCommands, ...sessionCommands, ...auditCommands, routesCommand];
   const pending: Promise<void>[] = [];
   const [resource, action] = commandWords(args);
   const help = args.includes('--help') || args.includes('-h');

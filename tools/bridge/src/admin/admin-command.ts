@@ -23,8 +23,10 @@ export interface AdminCommand {
   /** After `airlock admin <resource> <action>`: `<tenant> <name> --url <u> ...`. */
   synopsis: string;
   summary: string;
-  /** The names of its positional arguments, in order (all required). */
+  /** The names of its positional arguments, in order (all required but the last `optionalPositionals`). */
   positionals: readonly string[];
+  /** How many trailing positionals may be left out (default none); a left-out one is ''. */
+  optionalPositionals?: number;
   options: ParseArgsOptionsConfig;
   /** False: any arguments are taken (a command that only explains why it cannot run). */
   strict?: boolean;

@@ -1,0 +1,48 @@
+import { Controller, Param, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { adminAuditQuerySchema, adminRoutes, tenantSlugSchema } from '@airlock/contracts';
+import { AdminAuth } from './admin-auth.service.js';
+import { AdminRoute } from './admin-route.decorator.js';
+import { notFound, parse } from './admin.errors.js';
+import { AdminAuditLogRepository } from './admin-audit-log.repository.js';
+import { AdminService } from './admin.service.js';
+
+/** Most records one JSON-lines export carries; `airlock-next-cursor` continues it. */
+export const AUDIT_EXPORT_CAP = 10_000;
+const EXPORT_PAGE = 500;
+const NDJSON = 'application/x-ndjson';
+
+function slugOf(value: string): string {
+  if (!tenantSlugSchema.safeParse(value).success) throw notFound('tenant');
+  return value;
+}
+
+/** `/admin/v1/tenants/{tenant}/audit`: the tenant's audit log, paged as JSON or exported as JSON lines. */
+@Controller()
+export class AdminAuditLogController {
+  constructor(
+    private readonly auth: AdminAuth,
+    private readonly admin: AdminService,
+    private readonly records: AdminAuditLogRepository,
+  ) {}
+
+  @AdminRoute(adminRoutes.listAudit)
+  async listAudit(@Param('tenant') tenant: string, @Query() query: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.auth.authenticate(req, reply);
+    const { limit, cursor, format, ...filter } = parse(adminAuditQuerySchema, query);
+    const tenantId = (await this.admin.tenant(slugOf(tenant))).id;
+    const jsonl = format === 'jsonl' || (format === undefined && (req.headers.accept ?? '').includes(NDJSON));
+    if (!jsonl) return this.records.list(tenantId, filter, limit, cursor);
+    // Paged reads up to the cap: each page is one indexed query, so an export never holds a long transaction.
+    const lines: string[] = [];
+    let next: string | null | undefined = cursor;
+    do {
+      const page = await this.records.list(tenantId, filter, Math.min(EXPORT_PAGE, AUDIT_EXPORT_CAP - lines.length), next ?? undefined);
+      for (const record of page.items) lines.push(JSON.stringify(record));
+      next = page.nextCursor;
+    } while (next && lines.length < AUDIT_EXPORT_CAP);
+    if (next) void reply.header('airlock-next-cursor', next);
+    void reply.header('content-type', NDJSON);
+    return lines.map((line) => `${line}\n`).join('');
+  }
+}

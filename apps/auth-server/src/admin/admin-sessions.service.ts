@@ -1,0 +1,98 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Infra } from '@airlock/platform';
+import { parseHotSession, sessionRecordKey, sessionSeenKey } from '@airlock/session-client';
+import { SessionStoreCallError, SessionStoreClient } from '../login-sessions/session-store.client.js';
+import { INFRA } from '../oidc/ports.js';
+import { AdminError, notFound } from './admin.errors.js';
+import type { Page } from './admin.repository.js';
+import { AdminSessionsRepository, type SessionFilter } from './admin-sessions.repository.js';
+import { AdminService } from './admin.service.js';
+
+export interface AdminSessionView {
+  id: string;
+  subject: string;
+  clientId: string;
+  servers: string[];
+  protocolVersion: string | null;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+}
+
+/** Why the session store ended them (its own audit record and `session.revoked` event carry it). */
+const REVOKE_REASON = 'admin';
+/** Session-store calls in flight at once when ending sessions one by one. */
+const REVOKE_CONCURRENCY = 16;
+
+/** The session store down or refusing is the caller's to retry (503), not an admin API defect (500). */
+async function storeCall<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof SessionStoreCallError) throw new AdminError('temporarily_unavailable', 'the session store cannot end sessions right now; retry');
+    throw error;
+  }
+}
+
+/**
+ * A tenant's live MCP sessions for the admin API. Listing pages the session store's durable rows and keeps
+ * those whose live record is still in the hot store (a durable row lags an ending by a queued write);
+ * ending goes through the session store's API, which drops the live record first, so every gateway
+ * refuses the session within a second, then records it durably and in the audit log.
+ */
+@Injectable()
+export class AdminSessionsService {
+  constructor(
+    @Inject(INFRA) private readonly infra: Infra,
+    private readonly repository: AdminSessionsRepository,
+    private readonly admin: AdminService,
+    private readonly store: SessionStoreClient,
+  ) {}
+
+  async list(slug: string, filter: SessionFilter, limit: number, cursor: string | undefined): Promise<Page<AdminSessionView>> {
+    const tenant = await this.admin.tenant(slug);
+    const { items, nextCursor } = await this.repository.listActive(tenant.id, filter, limit, cursor);
+    if (items.length === 0) return { items: [], nextCursor };
+    const keys = items.flatMap((row) => [sessionRecordKey(slug, row.id), sessionSeenKey(slug, row.id)]);
+    const raw = await this.infra.hot.mget(keys);
+    const views: AdminSessionView[] = [];
+    items.forEach((row, index) => {
+      const live = parseHotSession(raw[2 * index] ?? null, raw[2 * index + 1] ?? null);
+      if (!live || live.session.state !== 'active') return;
+      views.push({
+        id: row.id,
+        subject: row.subject,
+        clientId: row.clientId,
+        servers: live.session.upstreams.map((binding) => binding.server),
+        protocolVersion: live.session.protocolVersion ?? row.protocolVersion,
+        createdAt: row.createdAt.toISOString(),
+        lastSeenAt: live.session.lastSeenAt,
+        expiresAt: row.expiresAt.toISOString(),
+      });
+    });
+    // A page may come back shorter than `limit` (sessions ended since their row was written): the cursor still moves on.
+    return { items: views, nextCursor };
+  }
+
+  async revoke(slug: string, id: string): Promise<void> {
+    const tenant = await this.admin.tenant(slug);
+    if (!(await storeCall(() => this.store.revoke(tenant, id, REVOKE_REASON)))) throw notFound('session');
+  }
+
+  /**
+   * Ends a client's or a user's MCP sessions; returns how many were live. A client alone goes by the
+   * session store's own index (it also finds sessions whose durable row is not written yet); a subject
+   * goes session by session, so the user's browser login sessions stay.
+   */
+  async revokeMany(slug: string, filter: SessionFilter): Promise<number> {
+    const tenant = await this.admin.tenant(slug);
+    if (filter.client !== undefined && filter.subject === undefined) return storeCall(() => this.store.revokeClient(tenant, filter.client!, REVOKE_REASON));
+    const ids = await this.repository.activeIds(tenant.id, filter);
+    let revoked = 0;
+    for (let i = 0; i < ids.length; i += REVOKE_CONCURRENCY) {
+      const ended = await Promise.all(ids.slice(i, i + REVOKE_CONCURRENCY).map((id) => storeCall(() => this.store.revoke(tenant, id, REVOKE_REASON))));
+      revoked += ended.filter(Boolean).length;
+    }
+    return revoked;
+  }
+}
