@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_MAIN, RUN_CONFORMANCE, startFixtureProcess, startGatewayWorld, startTokenProxy } from './support/gateway-harness.js';
+import { FIXTURE_MAIN, RUN_CONFORMANCE, startFixtureProcess, startGatewayWorld } from './support/gateway-harness.js';
+import { startTokenProxy } from '@airlock/testing';
 import type { FixtureProcess, GatewayWorld } from './support/gateway-harness.js';
 
 interface Summary {

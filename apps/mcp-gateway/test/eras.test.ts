@@ -5,7 +5,8 @@ import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpTran
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyHttpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { startFixtureProcess, startGatewayWorld, startTokenProxy } from './support/gateway-harness.js';
+import { startFixtureProcess, startGatewayWorld } from './support/gateway-harness.js';
+import { startTokenProxy } from '@airlock/testing';
 import { startNextFixture } from './support/next-fixture.js';
 import type { NextFixture } from './support/next-fixture.js';
 import type { FixtureProcess, GatewayWorld } from './support/gateway-harness.js';

@@ -12,3 +12,4 @@ export type { TestQueues } from './test-queues.js';
 export { TcpProxy } from './tcp-proxy.js';
 export { signInAndApprove } from './scripted-browser.js';
 export { MemoryOAuthProvider } from './memory-oauth-provider.js';
+export { startTokenProxy } from './token-proxy.js';

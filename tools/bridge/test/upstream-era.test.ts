@@ -4,7 +4,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TENANT, startFixture, startFullStack } from './support/full-stack.js';
 import type { FullStack } from './support/full-stack.js';
-import { adminApi, startTokenProxy } from './support/admin-and-tokens.js';
+import { adminApi } from './support/admin-and-tokens.js';
+import { startTokenProxy } from '@airlock/testing';
 import type { AdminApi } from './support/admin-and-tokens.js';
 
 // Issue 13 item 4: servers registered through the admin API only (no database writes) are reached in the

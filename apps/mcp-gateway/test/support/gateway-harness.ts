@@ -4,8 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, request as httpRequest } from 'node:http';
-import type { Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { gatewayConfigSchema, loadConfig } from '@airlock/config';
@@ -215,38 +214,5 @@ export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}, env
       await db.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
-  };
-}
-
-/**
- * The conformance CLI cannot send Authorization: this proxy adds a bearer token to every request and
- * passes everything else (Host, Origin included) through untouched. It is test code; the gateway has no
- * switch that turns authorisation off.
- */
-export async function startTokenProxy(target: string, token: () => Promise<string>): Promise<{ url: string; close(): Promise<void> }> {
-  const upstream = new URL(target);
-  const server: Server = createServer((req, res) => {
-    void token().then((bearer) => {
-      const proxied = httpRequest(
-        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, authorization: `Bearer ${bearer}` } },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      proxied.once('error', () => res.destroy());
-      res.once('close', () => proxied.destroy());
-      req.pipe(proxied);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
   };
 }

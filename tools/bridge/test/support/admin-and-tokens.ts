@@ -1,7 +1,3 @@
-import { createServer, request as httpRequest } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 // What a test needs to drive the full stack as an operator and a machine client would: the admin API with
 // the bootstrap admin client's token, a confidential client_credentials client made over that API, and a
 // proxy that adds its bearer token for tools (the conformance CLI) that cannot send one.
@@ -52,32 +48,5 @@ export async function adminApi(authUrl: string): Promise<AdminApi> {
       if (token.status !== 200) throw new Error(`no token: ${JSON.stringify(token.json)}`);
       return String(token.json['access_token']);
     },
-  };
-}
-
-/** Adds `Authorization: Bearer <token>` to every request and passes everything else through untouched. */
-export async function startTokenProxy(target: string, token: string): Promise<{ url: string; close(): Promise<void> }> {
-  const upstream = new URL(target);
-  const server: Server = createServer((req, res) => {
-    const proxied = httpRequest(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, authorization: `Bearer ${token}` } },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    proxied.once('error', () => res.destroy());
-    res.once('close', () => proxied.destroy());
-    req.pipe(proxied);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
   };
 }
