@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_MAIN, RUN_CONFORMANCE, startFixtureProcess, startGatewayWorld } from './support/gateway-harness.js';
-import { startTokenProxy } from '@airlock/testing';
+import { runNodeForJson, startTokenProxy } from '@airlock/testing';
 import type { FixtureProcess, GatewayWorld } from './support/gateway-harness.js';
 
 interface Summary {
@@ -12,20 +11,7 @@ interface Summary {
 
 /** Runs the conformance CLI through the fixture's runner script (a tool, so spawned rather than imported). */
 function conformance(url: string, selection: string[]): Promise<Summary> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RUN_CONFORMANCE, '--url', url, ...selection], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-    child.once('close', () => {
-      try {
-        resolve(JSON.parse(out) as Summary);
-      } catch {
-        reject(new Error(`conformance runner printed no summary: ${err.slice(0, 2000)}`));
-      }
-    });
-  });
+  return runNodeForJson<Summary>([RUN_CONFORMANCE, '--url', url, ...selection]);
 }
 
 const failing = (summary: Summary) => summary.scenarios.filter((s) => s.failed > 0).map((s) => ({ scenario: s.scenario, failures: s.failures }));

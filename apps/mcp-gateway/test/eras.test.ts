@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpTransport } from '@modelcontextprotocol/client';
@@ -6,7 +5,7 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyHttpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startFixtureProcess, startGatewayWorld } from './support/gateway-harness.js';
-import { startTokenProxy } from '@airlock/testing';
+import { runNodeForJson, startTokenProxy } from '@airlock/testing';
 import { startNextFixture } from './support/next-fixture.js';
 import type { NextFixture } from './support/next-fixture.js';
 import type { FixtureProcess, GatewayWorld } from './support/gateway-harness.js';
@@ -29,20 +28,7 @@ interface RequirementsSummary {
 function runRequirements(url: string): Promise<RequirementsSummary> {
   const script = `const { runRequirements } = await import(${JSON.stringify(NEXT_RUNNER)});
 process.stdout.write(JSON.stringify(await runRequirements(${JSON.stringify(url)}, { requirements: '2026-07-28', expectedFailures: ${JSON.stringify(baseline)} })));`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-    child.once('close', () => {
-      try {
-        resolve(JSON.parse(out) as RequirementsSummary);
-      } catch {
-        reject(new Error(`conformance runner printed no summary: ${err.slice(0, 2000)}`));
-      }
-    });
-  });
+  return runNodeForJson<RequirementsSummary>(['--input-type=module', '-e', script]);
 }
 
 /** Scenarios that pass directly but cannot pass through the gateway yet, with the reason. Empty: none. */

@@ -13,3 +13,4 @@ export { TcpProxy } from './tcp-proxy.js';
 export { signInAndApprove } from './scripted-browser.js';
 export { MemoryOAuthProvider } from './memory-oauth-provider.js';
 export { startTokenProxy } from './token-proxy.js';
+export { runNodeForJson } from './json-child.js';

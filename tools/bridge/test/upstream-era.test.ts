@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TENANT, startFixture, startFullStack } from './support/full-stack.js';
 import type { FullStack } from './support/full-stack.js';
 import { adminApi } from './support/admin-and-tokens.js';
-import { startTokenProxy } from '@airlock/testing';
+import { runNodeForJson, startTokenProxy } from '@airlock/testing';
 import type { AdminApi } from './support/admin-and-tokens.js';
 
 // Issue 13 item 4: servers registered through the admin API only (no database writes) are reached in the
@@ -31,20 +31,7 @@ function runRequirements(url: string, requirements: Requirements): Promise<Requi
   const run = { requirements, ...(requirements === '2026-07-28' ? { expectedFailures: BASELINE_2026 } : {}) };
   const script = `const { runRequirements } = await import(${JSON.stringify(NEXT_RUNNER)});
 process.stdout.write(JSON.stringify(await runRequirements(${JSON.stringify(url)}, ${JSON.stringify(run)})));`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-    child.once('close', () => {
-      try {
-        resolve(JSON.parse(out) as RequirementsSummary);
-      } catch {
-        reject(new Error(`conformance runner printed no summary: ${err.slice(0, 2000)}`));
-      }
-    });
-  });
+  return runNodeForJson<RequirementsSummary>(['--input-type=module', '-e', script]);
 }
 
 /** The 2026-07-28 fixture serving both eras (2025 clients statelessly), as most servers of the new era will. */
