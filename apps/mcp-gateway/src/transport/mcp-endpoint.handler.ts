@@ -5,7 +5,6 @@ import { detectEra, isModernRevision, isRequest, jsonRpcErrorResponse, negotiate
 import type { JsonRpcMessage, JsonRpcRequest } from '@airlock/mcp-protocol';
 import { REQUEST_ID_HEADER } from '@airlock/observability';
 import type { Logger } from '@airlock/observability';
-import { egressRefusalMessage } from '../upstream/upstream-egress.js';
 import { BearerAuth } from '../auth/bearer-auth.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { errorResponse, jsonRpcErrorOf, toGatewayError } from '../errors/error-response.js';
@@ -471,7 +470,7 @@ export class McpEndpointHandler {
       await this.deps.registry.end(session.tenant, session.id, 'initialize failed');
       // An egress-policy refusal was logged with its reason by the session host; the client learns only that it was one.
       const failure = error instanceof GatewayError ? error : new GatewayError('upstream_unavailable', { cause: error });
-      if (!egressRefusalMessage(error) && failure.code !== 'upstream_blocked') this.deps.logger.warn({ err: error, tenant: route.tenant }, 'initialize failed');
+      if (failure.code !== 'upstream_blocked') this.deps.logger.warn({ err: error, tenant: route.tenant }, 'initialize failed');
       // The session era answers the initialize request itself with the error (HTTP 200), not an HTTP refusal.
       return sendJson(response, 200, jsonRpcErrorResponse(init.id, jsonRpcErrorOf(failure)));
     }
