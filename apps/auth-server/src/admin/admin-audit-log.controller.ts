@@ -1,7 +1,6 @@
 import { Controller, Param, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { adminAuditQuerySchema, adminRoutes, tenantSlugSchema } from '@airlock/contracts';
-import { AdminAuth } from './admin-auth.service.js';
 import { AdminRoute } from './admin-route.decorator.js';
 import { notFound, parse } from './admin.errors.js';
 import { AdminAuditLogRepository } from './admin-audit-log.repository.js';
@@ -21,14 +20,12 @@ function slugOf(value: string): string {
 @Controller()
 export class AdminAuditLogController {
   constructor(
-    private readonly auth: AdminAuth,
     private readonly admin: AdminService,
     private readonly records: AdminAuditLogRepository,
   ) {}
 
   @AdminRoute(adminRoutes.listAudit)
   async listAudit(@Param('tenant') tenant: string, @Query() query: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    await this.auth.authenticate(req, reply);
     const { limit, cursor, format, ...filter } = parse(adminAuditQuerySchema, query);
     const tenantId = (await this.admin.tenant(slugOf(tenant))).id;
     const jsonl = format === 'jsonl' || (format === undefined && (req.headers.accept ?? '').includes(NDJSON));

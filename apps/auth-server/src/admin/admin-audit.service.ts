@@ -4,7 +4,7 @@ import { AUDIT_RECORD_JOB, Queues, type AuditEvent } from '@airlock/contracts';
 import type { Logger } from '@airlock/observability';
 import type { Infra } from '@airlock/platform';
 import { INFRA, LOGGER } from '../oidc/ports.js';
-import type { AdminCaller } from './admin-auth.service.js';
+import type { AdminCaller } from './admin-caller.js';
 
 /** Records admin actions through `Queues.audit` (written durably by the audit worker, once per event id). */
 @Injectable()

@@ -10,13 +10,8 @@ import { AUTH_CONFIG, INFRA } from '../oidc/ports.js';
 import { adminApiAudience } from '../oidc/resource-catalog.service.js';
 import { OidcProviderRegistry } from '../oidc/tenant-providers.service.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
+import type { AdminCaller } from './admin-caller.js';
 
-/** Who called the admin API: a client of the platform's `admin` tenant holding an `admin` token. */
-export interface AdminCaller {
-  clientId: string;
-  subject: string;
-  requestId: string;
-}
 
 /**
  * Bearer authentication for `/admin/v1` (RFC 6750): an RFC 9068 access token from the `admin` tenant's
@@ -43,7 +38,15 @@ export class AdminAuth {
       if (!parseScope(typeof claims['scope'] === 'string' ? claims['scope'] : undefined).has(Scopes.admin)) {
         throw new TokenError('insufficient_scope', 'the admin API needs the admin scope', { requiredScopes: [Scopes.admin] });
       }
-      return { clientId: String(claims['client_id'] ?? ''), subject: String(claims.sub ?? ''), requestId: String(request.id) };
+      const clientId = String(claims['client_id'] ?? '');
+      return {
+        clientId,
+        subject: String(claims.sub ?? ''),
+        role: 'platform-admin',
+        tenants: 'all',
+        breakGlass: clientId !== '' && clientId === this.registry.adminClient?.clientId,
+        requestId: String(request.id),
+      };
     } catch (error) {
       if (!(error instanceof TokenError)) throw error;
       const hadToken = Boolean(request.headers.authorization);

@@ -5,6 +5,7 @@ import { RegistrationPolicyModule } from '../registration-policy/registration-po
 import { UsersModule } from '../users/users.module.js';
 import { AdminAudit } from './admin-audit.service.js';
 import { AdminAuth } from './admin-auth.service.js';
+import { AdminGuard } from './admin.guard.js';
 import { AdminAuditLogController } from './admin-audit-log.controller.js';
 import { AdminAuditLogRepository } from './admin-audit-log.repository.js';
 import { AdminSessionsController } from './admin-sessions.controller.js';
@@ -20,6 +21,6 @@ import { UpstreamAddressCheck } from './upstream-address-check.js';
 @Module({
   imports: [OidcModule, UsersModule, RegistrationPolicyModule, LoginSessionsModule],
   controllers: [AdminController, AdminSessionsController, AdminAuditLogController, AdminOpenApiController],
-  providers: [AdminAuth, AdminAudit, AdminRepository, AdminService, UpstreamAddressCheck, AdminSessionsRepository, AdminSessionsService, AdminAuditLogRepository],
+  providers: [AdminAuth, AdminGuard, AdminAudit, AdminRepository, AdminService, UpstreamAddressCheck, AdminSessionsRepository, AdminSessionsService, AdminAuditLogRepository],
 })
 export class AdminModule {}
