@@ -60,6 +60,10 @@ export { stateHandleIdSchema, pendingInputSchema, stateHandleSchema, stateHandle
 export type { StateHandle, PendingInput } from './state-handle.js';
 export {
   adminListQuerySchema,
+  adminTenantsQuerySchema,
+  adminUsersQuerySchema,
+  adminClientsQuerySchema,
+  emptyRequestSchema,
   createTenantRequestSchema,
   updateTenantRequestSchema,
   setRegistrationPolicyRequestSchema,
@@ -100,6 +104,9 @@ export {
   adminErrorSchema,
   adminServerErrorSchema,
   tenantSchema,
+  tenantWithCountsSchema,
+  signOutResultSchema,
+  grantSchema,
   registrationPolicyResponseSchema,
   initialAccessTokenResponseSchema,
   signingKeySchema,
@@ -112,7 +119,16 @@ export {
   itemsSchema,
 } from './admin-responses.js';
 export type { AdminErrorCode, AdminErrorBody } from './admin-responses.js';
-export { ADMIN_API_PREFIX, adminAuditQuerySchema, adminRevokeSessionsRequestSchema, adminRoutes, adminRouteUrl, adminSessionsQuerySchema, defineAdminRoute } from './admin-routes.js';
+export {
+  ADMIN_API_PREFIX,
+  adminAuditQuerySchema,
+  adminLoginSessionsQuerySchema,
+  adminRevokeSessionsRequestSchema,
+  adminRoutes,
+  adminRouteUrl,
+  adminSessionsQuerySchema,
+  defineAdminRoute,
+} from './admin-routes.js';
 export type { AdminRouteDefinition, AdminRouteMethod, AdminRouteName } from './admin-routes.js';
 export { adminOpenApiDocument } from './admin-openapi.js';
 export type { AdminOpenApiOptions, OpenApiDocument } from './admin-openapi.js';
