@@ -33,6 +33,8 @@ export interface RuntimeHooks {
   output: RuntimeOutput;
   logger: Logger;
   onToolsListed(link: UpstreamLink, tools: Array<Record<string, unknown>>): void;
+  /** Tools of an upstream an admin disabled: left out of tools/list, refused on tools/call as unknown. */
+  disabledTools(link: UpstreamLink): Promise<ReadonlySet<string>>;
   /** Every tools/call of the session, refused or run (audit, and whatever else observes calls). */
   observer: ToolCallObservers;
   /** Items of one aggregated list page before it paginates. */
@@ -228,7 +230,10 @@ export class SessionRuntime {
       const server = this.session.target.server;
       const link = this.link(server);
       const result = await this.call(server, link, method, params, cancel, streamId, this.progressRelay(request, streamId));
-      if (method === 'tools/list' && Array.isArray(result['tools'])) this.hooks.onToolsListed(link, result['tools'] as Array<Record<string, unknown>>);
+      if (method === 'tools/list' && Array.isArray(result['tools'])) {
+        this.hooks.onToolsListed(link, result['tools'] as Array<Record<string, unknown>>);
+        return { ...result, tools: await this.withoutDisabled(link, result['tools'] as Array<Record<string, unknown>>) };
+      }
       return result;
     }
 
@@ -316,10 +321,18 @@ export class SessionRuntime {
   private toolList(server: string, link: UpstreamLink): UpstreamToolList {
     let list = this.toolLists.get(server);
     if (!list) {
-      list = new UpstreamToolList((cursor) => link.request('tools/list', cursor ? { cursor } : undefined));
+      list = new UpstreamToolList(
+        (cursor) => link.request('tools/list', cursor ? { cursor } : undefined),
+        () => this.hooks.disabledTools(link),
+      );
       this.toolLists.set(server, list);
     }
     return list;
+  }
+
+  private async withoutDisabled(link: UpstreamLink, tools: Array<Record<string, unknown>>): Promise<Array<Record<string, unknown>>> {
+    const disabled = await this.hooks.disabledTools(link);
+    return disabled.size === 0 ? tools : tools.filter((tool) => !disabled.has(String(tool['name'])));
   }
 
   private async aggregateList(list: AggregatedListKind, capability: string, cursor: unknown): Promise<Record<string, unknown>> {
@@ -328,7 +341,10 @@ export class SessionRuntime {
       const link = this.link(server);
       try {
         const answer = upstreamPage(list, await link.request(list.method, upstreamCursor ? { cursor: upstreamCursor } : undefined));
-        if (list.method === 'tools/list') this.hooks.onToolsListed(link, answer.items);
+        if (list.method === 'tools/list') {
+          this.hooks.onToolsListed(link, answer.items);
+          return { ...answer, items: await this.withoutDisabled(link, answer.items) };
+        }
         return answer;
       } catch (error) {
         // One upstream failing its list hides only its own items.
