@@ -100,17 +100,20 @@ export class AdminUsersService {
    * down), and with `now` also asked at once, so the answer says it is done.
    */
   private async endEverything(tenant: TenantRecord, id: string, reason: 'admin_revoked' | 'user_deleted', now: boolean): Promise<SignOutResult> {
-    await this.logins.signOutEverywhere(tenant, id);
     const grantsRevoked = await this.grants.revokeAll(tenant, { userId: id }, reason);
-    if (!now) return { grantsRevoked, sessionsEnded: null };
-    let sessionsEnded: number;
-    try {
-      sessionsEnded = await this.store.revokeSubject(tenant, id, reason === 'user_deleted' ? 'user_deleted' : 'admin');
-    } catch (error) {
-      // The queued revocation (signOutEverywhere) retries it; the admin is told to check again.
-      if (error instanceof SessionStoreCallError) throw new AdminError('temporarily_unavailable', 'the session store cannot end sessions right now; the sign-out is queued, retry to confirm');
-      throw error;
+    let sessionsEnded: number | null = null;
+    let unavailable = false;
+    if (now) {
+      try {
+        sessionsEnded = await this.store.revokeSubject(tenant, id, reason === 'user_deleted' ? 'user_deleted' : 'admin');
+      } catch (error) {
+        if (!(error instanceof SessionStoreCallError)) throw error;
+        unavailable = true;
+      }
     }
+    // Browser sessions here, and the session store's revocation queued (retried until it answers).
+    await this.logins.signOutEverywhere(tenant, id);
+    if (unavailable) throw new AdminError('temporarily_unavailable', 'the session store cannot end sessions right now; the sign-out is queued, retry to confirm');
     return { grantsRevoked, sessionsEnded };
   }
 
