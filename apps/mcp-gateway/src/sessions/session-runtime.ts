@@ -8,7 +8,7 @@ import { jsonRpcErrorOf } from '../errors/error-response.js';
 import { namespacedUri, splitName, splitUri } from '../upstream/namespacing.js';
 import { AGGREGATED_LISTS, aggregateList, upstreamPage } from '../upstream/aggregated-list.js';
 import type { AggregatedListKind } from '../upstream/aggregated-list.js';
-import { UpstreamToolList } from '../upstream/upstream-tool-list.js';
+import { UpstreamToolList, withoutDisabledTools } from '../upstream/upstream-tool-list.js';
 import type { UpstreamConnection as UpstreamLink } from '../upstream/upstream-connection.js';
 import type { GatewaySession } from './session-directory.js';
 import { RelatedStreams } from '../upstream/related-stream.js';
@@ -232,7 +232,7 @@ export class SessionRuntime {
       const result = await this.call(server, link, method, params, cancel, streamId, this.progressRelay(request, streamId));
       if (method === 'tools/list' && Array.isArray(result['tools'])) {
         this.hooks.onToolsListed(link, result['tools'] as Array<Record<string, unknown>>);
-        return { ...result, tools: await this.withoutDisabled(link, result['tools'] as Array<Record<string, unknown>>) };
+        return withoutDisabledTools(result, await this.hooks.disabledTools(link));
       }
       return result;
     }
@@ -330,11 +330,6 @@ export class SessionRuntime {
     return list;
   }
 
-  private async withoutDisabled(link: UpstreamLink, tools: Array<Record<string, unknown>>): Promise<Array<Record<string, unknown>>> {
-    const disabled = await this.hooks.disabledTools(link);
-    return disabled.size === 0 ? tools : tools.filter((tool) => !disabled.has(String(tool['name'])));
-  }
-
   private async aggregateList(list: AggregatedListKind, capability: string, cursor: unknown): Promise<Record<string, unknown>> {
     const servers = this.servers.filter((name) => this.links.get(name)!.capabilities()[capability] !== undefined);
     const page = await aggregateList(list, servers, cursor, this.hooks.aggregateListMaxItems, async (server, upstreamCursor) => {
@@ -343,7 +338,8 @@ export class SessionRuntime {
         const answer = upstreamPage(list, await link.request(list.method, upstreamCursor ? { cursor: upstreamCursor } : undefined));
         if (list.method === 'tools/list') {
           this.hooks.onToolsListed(link, answer.items);
-          return { ...answer, items: await this.withoutDisabled(link, answer.items) };
+          const disabled = await this.hooks.disabledTools(link);
+          return { ...answer, items: answer.items.filter((tool) => !disabled.has(String(tool['name']))) };
         }
         return answer;
       } catch (error) {

@@ -45,6 +45,12 @@ export class UpstreamToolList {
   }
 }
 
+/** A tools/list result without the tools an admin disabled (the upstream's own result when none is). */
+export function withoutDisabledTools(result: Record<string, unknown>, disabled: ReadonlySet<string>): Record<string, unknown> {
+  if (disabled.size === 0 || !Array.isArray(result['tools'])) return result;
+  return { ...result, tools: (result['tools'] as Array<Record<string, unknown>>).filter((tool) => !disabled.has(String(tool['name']))) };
+}
+
 /** Every tool name of the upstream, all pages walked. */
 export async function readToolNames(page: ToolListPage): Promise<ReadonlySet<string>> {
   const names = new Set<string>();
