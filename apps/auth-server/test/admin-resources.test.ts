@@ -275,6 +275,28 @@ describe('sign-in, grants and sessions of a user (tenant demo)', () => {
     expect((await api('GET', `/tenants/demo/clients/${encodeURIComponent(client.clientId)}`)).status).toBe(200);
   });
 
+  it('ending one login session signs out the browser holding it, and only that one', async () => {
+    const user = await newUser();
+    const browsers = [new CookieJar(), new CookieJar()];
+    for (const jar of browsers) await user.flow.code(jar, client, { resource });
+    await settle();
+    const logins = store.live('demo', user.id, 'login');
+    expect(logins).toHaveLength(2);
+    // The session store's durable rows (the stand-in keeps its sessions in memory only).
+    const tenantId = (await h.tenant('demo')).id;
+    for (const login of logins) {
+      await h.infra.pg.query(
+        `INSERT INTO sessions (id, tenant_id, kind, subject, client_id, upstreams, created_at, last_seen_at, idle_timeout_seconds, expires_at, state, version)
+         VALUES ($1, $2, 'login', $3, $4, '[]', now(), now(), 1800, now() + interval '1 hour', 'active', 1)`,
+        [login.id, tenantId, user.id, login.clientId],
+      );
+    }
+    expect((await api('DELETE', `/tenants/demo/login-sessions/${logins[0]!.id}`)).status).toBe(204);
+    expect(store.live('demo', user.id, 'login').map((login) => login.id)).toEqual([logins[1]!.id]);
+    const signedOut = await Promise.all(browsers.map((jar) => asksToSignIn(user, jar)));
+    expect(signedOut.sort()).toEqual([false, true]);
+  });
+
   it('lists live login sessions (subject, client, started, last activity) and ends one', async () => {
     const user = await newUser();
     const tenantId = (await h.tenant('demo')).id;

@@ -59,9 +59,9 @@ export class AdminSessionsRepository {
     return rows.map((row) => row.id);
   }
 
-  /** True when the session is one of the tenant's sessions of this kind (whatever its state). */
-  async isSessionOf(tenantId: string, id: string, kind: SessionKind = 'mcp'): Promise<boolean> {
-    const { rows } = await this.infra.pg.query(`SELECT 1 FROM sessions WHERE tenant_id = $1 AND id = $2 AND kind = $3::"SessionKind"`, [tenantId, id, kind]);
-    return rows.length > 0;
+  /** The subject of one of the tenant's sessions of this kind (whatever its state); undefined: no such session. */
+  async subjectOf(tenantId: string, id: string, kind: SessionKind): Promise<string | undefined> {
+    const { rows } = await this.infra.pg.query<{ subject: string }>(`SELECT subject FROM sessions WHERE tenant_id = $1 AND id = $2 AND kind = $3::"SessionKind"`, [tenantId, id, kind]);
+    return rows[0]?.subject;
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Infra } from '@airlock/platform';
 import { parseHotSession, sessionRecordKey, sessionSeenKey } from '@airlock/session-client';
+import { LoginSessions } from '../login-sessions/login-sessions.service.js';
 import { SessionStoreCallError, SessionStoreClient } from '../login-sessions/session-store.client.js';
 import { INFRA } from '../oidc/ports.js';
 import { AdminError, notFound } from './admin.errors.js';
@@ -49,6 +50,7 @@ export class AdminSessionsService {
     private readonly repository: AdminSessionsRepository,
     private readonly tenants: ManagedTenants,
     private readonly store: SessionStoreClient,
+    private readonly logins: LoginSessions,
   ) {}
 
   async list(slug: string, filter: SessionFilter, limit: number, cursor: string | undefined): Promise<Page<AdminSessionView>> {
@@ -61,14 +63,13 @@ export class AdminSessionsService {
     return { items: items.map(({ servers: _servers, protocolVersion: _version, ...login }) => login), nextCursor };
   }
 
-  /**
-   * Ends one login session at the session store; the browser holding it must sign in again (the auth server
-   * drops the browser session when it next checks the session store, on its next use).
-   */
+  /** Ends one login session at the session store, and the browser session holding it here: that browser signs in again. */
   async revokeLogin(slug: string, id: string): Promise<void> {
     const tenant = await this.tenants.get(slug);
-    if (!(await this.repository.isSessionOf(tenant.id, id, 'login'))) throw notFound('session');
+    const subject = await this.repository.subjectOf(tenant.id, id, 'login');
+    if (subject === undefined) throw notFound('session');
     if (!(await storeCall(() => this.store.revoke(tenant, id, REVOKE_REASON)))) throw notFound('session');
+    await this.logins.endBrowserSessionOf(tenant, subject, id);
   }
 
   private async listOfKind(slug: string, filter: SessionFilter, limit: number, cursor: string | undefined, kind: 'mcp' | 'login'): Promise<Page<AdminSessionView>> {
