@@ -95,6 +95,8 @@ describe('tenants', () => {
     expect(seen).toEqual([slug('b'), slug('d'), slug('f'), slug('h'), slug('j'), slug('z')]);
     const counted = await ok('GET', `/tenants/${slug('d')}`);
     expect(counted['counts']).toEqual({ users: 1, clients: 0, servers: 0, liveSessions: 0 });
+    const listed = (await ok('GET', `/tenants?q=${slug('d')}`)).items;
+    expect(listed?.map((item) => item['counts'])).toEqual([{ users: 1, clients: 0, servers: 0 }]);
     expect((await ok('GET', `/tenants?q=PAGING%20f`)).items?.map((item) => item['slug'])).toEqual([slug('f')]);
   });
 });

@@ -49,9 +49,9 @@ export const tenantSchema = z.looseObject({
   updatedAt: timestamp,
 });
 
-/** A tenant with what it holds (`liveSessions`: MCP and login sessions active at the session store). */
+/** A tenant with what it holds; `liveSessions` (MCP and login sessions active at the session store) on GET of one tenant only. */
 export const tenantWithCountsSchema = tenantSchema.extend({
-  counts: z.looseObject({ users: z.number().int(), clients: z.number().int(), servers: z.number().int(), liveSessions: z.number().int() }),
+  counts: z.looseObject({ users: z.number().int(), clients: z.number().int(), servers: z.number().int(), liveSessions: z.number().int().optional() }),
 });
 
 export const registrationPolicyResponseSchema = z.looseObject({ policy: registrationPolicySchema });

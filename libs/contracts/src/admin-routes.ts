@@ -175,7 +175,7 @@ export const adminRoutes = {
     method: 'GET',
     path: '/tenants',
     tag: 'tenants',
-    summary: 'List tenants with their counts of users, clients, servers and live sessions',
+    summary: 'List tenants with their counts of users, clients and servers',
     description: 'By slug; `?q=` a slug or display-name prefix.',
     query: adminTenantsQuerySchema,
     status: 200,
@@ -192,7 +192,7 @@ export const adminRoutes = {
     response: tenantSchema,
     errors: ['conflict'],
   }),
-  getTenant: defineAdminRoute({ operationId: 'getTenant', method: 'GET', path: '/tenants/{tenant}', tag: 'tenants', summary: 'Get a tenant with its counts', params: tenantParams, status: 200, response: tenantWithCountsSchema }),
+  getTenant: defineAdminRoute({ operationId: 'getTenant', method: 'GET', path: '/tenants/{tenant}', tag: 'tenants', summary: 'Get a tenant with its counts (live sessions included)', params: tenantParams, status: 200, response: tenantWithCountsSchema }),
   updateTenant: defineAdminRoute({
     operationId: 'updateTenant',
     method: 'PATCH',

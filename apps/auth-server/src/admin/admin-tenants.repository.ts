@@ -16,21 +16,22 @@ export interface TenantView {
 
 /**
  * A tenant with what it holds. Each count is one index-only range scan on an index whose leading column is
- * `tenant_id` (users, clients, servers, live MCP and login sessions), so a page of 50 tenants costs 250
- * short scans, not a scan of the tables.
+ * `tenant_id` (users, clients, servers), so a page of 50 tenants costs 150 short scans, not a scan of the
+ * tables. Live sessions are counted for one tenant only (GET): the `sessions` table is the session store's
+ * hot table, and counting a large tenant's rows on every list page would not be cheap.
  */
 export interface TenantWithCounts extends TenantView {
-  counts: { users: number; clients: number; servers: number; liveSessions: number };
+  counts: { users: number; clients: number; servers: number; liveSessions?: number };
 }
 
 const TENANT_COLUMNS = `t.id, t.slug, t.display_name AS "displayName", t.registration_policy AS "registrationPolicy",
   t.access_token_ttl AS "accessTokenTtl", t.created_at AS "createdAt", t.updated_at AS "updatedAt"`;
-const COUNTS = `json_build_object(
-  'users', (SELECT count(*) FROM users u WHERE u.tenant_id = t.id)::int,
+const COUNT_FIELDS = `'users', (SELECT count(*) FROM users u WHERE u.tenant_id = t.id)::int,
   'clients', (SELECT count(*) FROM oauth_clients c WHERE c.tenant_id = t.id)::int,
-  'servers', (SELECT count(*) FROM upstream_servers s WHERE s.tenant_id = t.id)::int,
-  'liveSessions', (SELECT count(*) FROM sessions x WHERE x.tenant_id = t.id AND x.state = 'active' AND x.expires_at > now())::int
-) AS counts`;
+  'servers', (SELECT count(*) FROM upstream_servers s WHERE s.tenant_id = t.id)::int`;
+const COUNTS = `json_build_object(${COUNT_FIELDS}) AS counts`;
+const COUNTS_WITH_SESSIONS = `json_build_object(${COUNT_FIELDS},
+  'liveSessions', (SELECT count(*) FROM sessions x WHERE x.tenant_id = t.id AND x.state = 'active' AND x.expires_at > now())::int) AS counts`;
 
 /** The `tenants` table for the admin API (plain pg). Lists are keyset-paged on the unique slug. */
 @Injectable()
@@ -49,7 +50,7 @@ export class AdminTenantsRepository {
   }
 
   async find(slug: string): Promise<TenantWithCounts | undefined> {
-    const { rows } = await this.infra.pg.query<TenantWithCounts>(`SELECT ${TENANT_COLUMNS}, ${COUNTS} FROM tenants t WHERE t.slug = $1`, [slug]);
+    const { rows } = await this.infra.pg.query<TenantWithCounts>(`SELECT ${TENANT_COLUMNS}, ${COUNTS_WITH_SESSIONS} FROM tenants t WHERE t.slug = $1`, [slug]);
     return rows[0];
   }
 
