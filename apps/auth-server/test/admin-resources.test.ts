@@ -148,6 +148,19 @@ describe('users', () => {
     expect((await ok('GET', `/tenants/${tenant}/users?disabled=true`)).items).toEqual([]);
   });
 
+  it('sorts newest first with ?sort=created, paged stably while users are added', async () => {
+    const newest = await walk(`/tenants/${tenant}/users?sort=created`, 'email', 100);
+    expect(newest.slice(0, 2)).toEqual(['zoe@example.com', 'aaron@example.com']);
+    const seen = await walk(`/tenants/${tenant}/users?sort=created`, 'email', 2, async (page) => {
+      // A user created now sorts before the cursor: not on a later page, and nothing repeats or goes missing.
+      if (page === 0) await ok('POST', `/tenants/${tenant}/users`, { email: 'late@example.com', password: 'correct horse battery' });
+    });
+    expect(seen).toEqual(newest);
+    // A cursor of one sort is refused by the other (it names another key).
+    const cursor = (await ok('GET', `/tenants/${tenant}/users?limit=1`)).nextCursor;
+    expect(await api('GET', `/tenants/${tenant}/users?sort=created&cursor=${cursor}`)).toMatchObject({ status: 400, json: { error: 'invalid_request' } });
+  });
+
   it('refuses a cursor it did not hand out, an unknown user and a malformed search, in the error shape', async () => {
     expect(await api('GET', `/tenants/${tenant}/users?cursor=%21%21`)).toMatchObject({ status: 400, json: { error: 'invalid_request' } });
     expect(await api('POST', `/tenants/${tenant}/users/00000000-0000-4000-8000-000000000000/sign-out`, {})).toMatchObject({ status: 404, json: { error: 'not_found' } });

@@ -261,7 +261,7 @@ export const adminRoutes = {
     path: '/tenants/{tenant}/users',
     tag: 'users',
     summary: 'List and search users',
-    description: 'By email; `?q=` a case-insensitive email or display-name prefix, `?disabled=`.',
+    description: 'By email, or newest first with `?sort=created`; `?q=` a case-insensitive email or display-name prefix, `?disabled=`. A cursor belongs to its sort.',
     params: tenantParams,
     query: adminUsersQuerySchema,
     status: 200,

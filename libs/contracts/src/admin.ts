@@ -21,8 +21,10 @@ const booleanQuery = z.enum(['true', 'false']).transform((value) => value === 't
 
 /** `?q=` a slug or display-name prefix. */
 export const adminTenantsQuerySchema = adminListQuerySchema.extend({ q: searchPrefix.optional() }).strict();
-/** `?q=` an email or display-name prefix (case-insensitive); `?disabled=true|false`. */
-export const adminUsersQuerySchema = adminListQuerySchema.extend({ q: searchPrefix.optional(), disabled: booleanQuery.optional() }).strict();
+/** `?q=` an email or display-name prefix (case-insensitive); `?disabled=true|false`; `?sort=email` (default) or `created` (newest first). */
+export const adminUsersQuerySchema = adminListQuerySchema
+  .extend({ q: searchPrefix.optional(), disabled: booleanQuery.optional(), sort: z.enum(['email', 'created']).optional() })
+  .strict();
 /** `?q=` a client id prefix; `?kind=` how it was registered (`admin`, `dynamic`, ...); `?disabled=true|false`. */
 export const adminClientsQuerySchema = adminListQuerySchema
   .extend({ q: searchPrefix.optional(), kind: z.string().min(1).max(40).optional(), disabled: booleanQuery.optional() })

@@ -18,8 +18,8 @@ export class AdminUsersController {
 
   @AdminRoute(adminRoutes.listUsers)
   async listUsers(@Param('tenant') tenant: string, @Query() query: unknown) {
-    const { limit, cursor, q, disabled } = parse(adminUsersQuerySchema, query);
-    return this.users.list(tenant, { q, disabled }, limit, cursor);
+    const { limit, cursor, q, disabled, sort } = parse(adminUsersQuerySchema, query);
+    return this.users.list(tenant, { q, disabled, sort }, limit, cursor);
   }
 
   @AdminRoute(adminRoutes.createUser)

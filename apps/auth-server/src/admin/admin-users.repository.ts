@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Infra } from '@airlock/platform';
 import { INFRA } from '../oidc/ports.js';
-import { decodeCursor, page, type Page } from './admin-paging.js';
+import { decodeCursor, decodeTimeIdCursor, page, timeIdKey, type Page } from './admin-paging.js';
 import { escapeLike } from './admin-tenants.repository.js';
 
 export interface UserView {
@@ -20,6 +20,8 @@ export interface UserFilter {
   /** Case-insensitive prefix of the email or the display name (indexed: `users_tenant_email_prefix_idx`, `users_tenant_name_prefix_idx`). */
   q?: string | undefined;
   disabled?: boolean | undefined;
+  /** `email` (A to Z, the default) or `created` (newest first, keyset on (created_at, id)). */
+  sort?: 'email' | 'created' | undefined;
 }
 
 /** The `users` table for the admin API. Lists are keyset-paged on the email (unique per tenant). */
@@ -28,12 +30,21 @@ export class AdminUsersRepository {
   constructor(@Inject(INFRA) private readonly infra: Infra) {}
 
   async list(tenantId: string, filter: UserFilter, limit: number, cursor: string | undefined): Promise<Page<UserView>> {
+    const q = filter.q ? escapeLike(filter.q.toLowerCase()) : null;
+    const where = `tenant_id = $1 AND ($2::text IS NULL OR lower(email) LIKE $2 || '%' OR lower(display_name) LIKE $2 || '%')
+         AND ($3::boolean IS NULL OR (disabled_at IS NOT NULL) = $3)`;
+    if (filter.sort === 'created') {
+      const after = decodeTimeIdCursor(cursor);
+      const { rows } = await this.infra.pg.query<UserView>(
+        `SELECT ${COLUMNS} FROM users WHERE ${where} AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::uuid))
+         ORDER BY created_at DESC, id DESC LIMIT $6`,
+        [tenantId, q, filter.disabled ?? null, after?.at ?? null, after?.id ?? null, limit + 1],
+      );
+      return page(rows, limit, (row) => timeIdKey(row.createdAt, row.id));
+    }
     const { rows } = await this.infra.pg.query<UserView>(
-      `SELECT ${COLUMNS} FROM users WHERE tenant_id = $1 AND email > $2
-         AND ($3::text IS NULL OR lower(email) LIKE $3 || '%' OR lower(display_name) LIKE $3 || '%')
-         AND ($4::boolean IS NULL OR (disabled_at IS NOT NULL) = $4)
-       ORDER BY email LIMIT $5`,
-      [tenantId, decodeCursor(cursor) ?? '', filter.q ? escapeLike(filter.q.toLowerCase()) : null, filter.disabled ?? null, limit + 1],
+      `SELECT ${COLUMNS} FROM users WHERE ${where} AND email > $4 ORDER BY email LIMIT $5`,
+      [tenantId, q, filter.disabled ?? null, decodeCursor(cursor) ?? '', limit + 1],
     );
     return page(rows, limit, (row) => row.email);
   }
