@@ -9,7 +9,8 @@ export const auditEventSchema = z.object({
   id: z.string(),
   tenant: z.string(),
   occurredAt: z.string(),
-  actor: z.object({ subject: z.string().optional(), clientId: z.string().optional() }),
+  /** An admin caller also carries its role, and whether it came through the break-glass (bootstrap) client. */
+  actor: z.object({ subject: z.string().optional(), clientId: z.string().optional(), role: z.string().optional(), breakGlass: z.boolean().optional() }),
   action: z.string(),
   target: z.string().optional(),
   outcome: auditOutcomeSchema,

@@ -112,6 +112,18 @@ export {
   itemsSchema,
 } from './admin-responses.js';
 export type { AdminErrorCode, AdminErrorBody } from './admin-responses.js';
+export {
+  adminPrincipalParamsSchema,
+  adminPrincipalTypeSchema,
+  adminRoleSchema,
+  adminUserParamsSchema,
+  createAdminUserRequestSchema,
+  putRoleAssignmentRequestSchema,
+  roleAssignmentSchema,
+  totpEnrollmentResponseSchema,
+  updateAdminUserRequestSchema,
+} from './admin-roles.js';
+export type { AdminPrincipalType, AdminRole, PutRoleAssignmentRequest } from './admin-roles.js';
 export { ADMIN_API_PREFIX, adminAuditQuerySchema, adminRevokeSessionsRequestSchema, adminRoutes, adminRouteUrl, adminSessionsQuerySchema, defineAdminRoute } from './admin-routes.js';
 export type { AdminRouteDefinition, AdminRouteMethod, AdminRouteName } from './admin-routes.js';
 export { adminOpenApiDocument } from './admin-openapi.js';

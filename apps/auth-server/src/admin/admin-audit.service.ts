@@ -19,7 +19,7 @@ export class AdminAudit {
       id: randomUUID(),
       tenant,
       occurredAt: new Date().toISOString(),
-      actor: { clientId: caller.clientId, subject: caller.subject },
+      actor: { clientId: caller.clientId, subject: caller.subject, role: caller.role, breakGlass: caller.breakGlass },
       action,
       ...(target ? { target } : {}),
       outcome: 'success',
