@@ -16,12 +16,18 @@ export const adminPrincipalParamsSchema = z.object({ principalType: adminPrincip
 
 const tenantSet = z.array(tenantSlugSchema).min(1).max(1000);
 
-/** Grants (or replaces) a principal's one role. */
-export const putRoleAssignmentRequestSchema = z.discriminatedUnion('role', [
-  z.object({ role: z.literal('platform-admin') }).strict(),
-  z.object({ role: z.literal('tenant-admin'), tenants: tenantSet }).strict(),
-  z.object({ role: z.literal('auditor'), tenants: z.union([z.literal('all'), tenantSet]) }).strict(),
-]);
+/**
+ * Grants (or replaces) a principal's one role. `tenants`: the named tenants of a tenant admin, `all` or the
+ * named tenants of an auditor; a platform admin has every tenant and takes none.
+ */
+export const putRoleAssignmentRequestSchema = z
+  .object({ role: adminRoleSchema, tenants: z.union([z.literal('all'), tenantSet]).optional() })
+  .strict()
+  .refine((body) => (body.role === 'platform-admin') === (body.tenants === undefined), {
+    error: 'tenants is required for a tenant-admin or an auditor, and not taken for a platform-admin',
+    path: ['tenants'],
+  })
+  .refine((body) => !(body.role === 'tenant-admin' && body.tenants === 'all'), { error: 'a tenant admin holds named tenants (every tenant: platform-admin)', path: ['tenants'] });
 export type PutRoleAssignmentRequest = z.infer<typeof putRoleAssignmentRequestSchema>;
 
 export const roleAssignmentSchema = z.looseObject({
@@ -39,6 +45,9 @@ export const createAdminUserRequestSchema = z
   .strict();
 export const updateAdminUserRequestSchema = z.object({ disabled: z.boolean() }).strict();
 export const adminUserParamsSchema = z.object({ id: z.uuid() });
+
+/** Enrolling takes no input (an empty object, as every POST takes a JSON body). */
+export const enrollAdminTotpRequestSchema = z.object({}).strict();
 
 /** An RFC 6238 enrollment: the otpauth:// URI (holds the secret) for an authenticator app; returned this once only. */
 export const totpEnrollmentResponseSchema = z.looseObject({ otpauth_uri: z.string() });

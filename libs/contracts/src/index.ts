@@ -118,6 +118,7 @@ export {
   adminRoleSchema,
   adminUserParamsSchema,
   createAdminUserRequestSchema,
+  enrollAdminTotpRequestSchema,
   putRoleAssignmentRequestSchema,
   roleAssignmentSchema,
   totpEnrollmentResponseSchema,

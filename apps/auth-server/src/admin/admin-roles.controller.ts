@@ -5,6 +5,7 @@ import {
   adminRoutes,
   adminUserParamsSchema,
   createAdminUserRequestSchema,
+  enrollAdminTotpRequestSchema,
   putRoleAssignmentRequestSchema,
   updateAdminUserRequestSchema,
 } from '@airlock/contracts';
@@ -61,8 +62,9 @@ export class AdminRolesController {
   }
 
   @AdminRoute(adminRoutes.enrollAdminTotp)
-  async enrollAdminTotp(@Param() params: unknown, @CurrentAdmin() caller: AdminCaller, @Res({ passthrough: true }) reply: FastifyReply) {
+  async enrollAdminTotp(@Param() params: unknown, @Body() body: unknown, @CurrentAdmin() caller: AdminCaller, @Res({ passthrough: true }) reply: FastifyReply) {
     const { id } = parse(adminUserParamsSchema, params);
+    parse(enrollAdminTotpRequestSchema, body);
     const uri = await this.roles.enrollTotp(id);
     await this.audit.record(caller, ADMIN_TENANT_SLUG, 'admin.admin_user.totp_enroll', id);
     void reply.header('cache-control', 'no-store');

@@ -30,7 +30,7 @@ export class AdminRolesService {
   async put(type: AdminPrincipalType, id: string, request: PutRoleAssignmentRequest): Promise<RoleAssignmentView> {
     if (!(await this.roles.principalExists(type, id))) throw notFound(type === 'users' ? 'admin user' : 'admin client');
     try {
-      return await this.roles.put(type, id, request.role, request.role === 'platform-admin' ? 'all' : request.tenants);
+      return await this.roles.put(type, id, request.role, request.tenants ?? 'all');
     } catch (error) {
       if (error instanceof UnknownTenantsError) throw new AdminError('invalid_request', `tenants: ${error.message}`);
       throw error;
