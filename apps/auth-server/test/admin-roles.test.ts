@@ -324,10 +324,23 @@ describe('an admin person', () => {
     expect(refused.json['error']).toBe('access_denied');
   });
 
-  it('without a role gets no admin access, with one gets it', async () => {
+  it('is enabled again, and its role revoked once (a second revocation finds none)', async () => {
     expect((await api(root, 'PATCH', `/admin-users/${userId}`, { disabled: false })).status).toBe(200);
     expect((await api(root, 'DELETE', `/role-assignments/users/${userId}`)).status).toBe(204);
     expect((await api(root, 'DELETE', `/role-assignments/users/${userId}`)).status).toBe(404);
+  });
+
+  it("signs in to the admin tenant's account page only with the one-time code too", async () => {
+    const jar = new CookieJar();
+    const page = await browse(jar, `${server.url}/t/admin/account`);
+    const form = formFor(await page.text(), '/login');
+    expect(Object.keys(form.fields)).toContain('csrf');
+    const passwordOnly = await browse(jar, `${server.url}${form.action}`, { form: { ...form.fields, ...person } });
+    expect(passwordOnly.status).toBe(401);
+    // The next step's code (within the window, after the one the login page used).
+    const next = hotp(secret, totpStep(Date.now()) + 1);
+    const signedIn = await browse(jar, `${server.url}${form.action}`, { form: { ...formFor(await passwordOnly.text(), '/login').fields, ...person, totp: next } });
+    expect(signedIn.status).toBe(303);
   });
 });
 

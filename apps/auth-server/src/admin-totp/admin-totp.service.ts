@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { openSecret, sealSecret, type Infra } from '@airlock/platform';
 import { INFRA } from '../oidc/ports.js';
+import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import { FixedWindowLimiter, type WindowLimit } from '../registration-policy/fixed-window-limiter.js';
 import { base32Decode, base32Encode, generateTotpSecret, matchTotp, otpauthUri } from './totp.js';
 
@@ -37,6 +38,16 @@ export class AdminTotpService {
       [userId, sealSecret(this.infra.masterKey, base32Encode(secret), sealContext(userId))],
     );
     return otpauthUri(secret, 'Airlock admin', account);
+  }
+
+  /** Whether signing in to this tenant takes a one-time code after the password (the platform's own people). */
+  requiredFor(tenantSlug: string): boolean {
+    return tenantSlug === ADMIN_TENANT_SLUG;
+  }
+
+  /** The second step of a sign-in whose password was right: nothing to check outside the `admin` tenant. */
+  async checkSignIn(tenantSlug: string, userId: string, code: string): Promise<TotpVerdict> {
+    return this.requiredFor(tenantSlug) ? this.verify(userId, code) : { ok: true };
   }
 
   /** Checks a sign-in's code (throttled per person); a right one is used up, a wrong one counted. */

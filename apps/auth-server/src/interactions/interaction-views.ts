@@ -10,7 +10,7 @@ export interface LoginView {
   actionBase: string;
   csrf: string;
   email?: string;
-  error?: string;
+  error?: string | undefined;
   /** Ask for a TOTP code too (the `admin` tenant's people). */
   oneTimeCode?: boolean;
 }

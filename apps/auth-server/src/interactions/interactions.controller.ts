@@ -7,11 +7,11 @@ import { AdminTotpService } from '../admin-totp/admin-totp.service.js';
 import { LOGGER } from '../oidc/ports.js';
 import type { TenantProvider } from '../oidc/ports.js';
 import { CurrentTenant, TenantGuard } from '../tenants/current-tenant.js';
-import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import { UsersService } from '../users/users.service.js';
 import { CsrfService } from './csrf.service.js';
 import { consentPage, loginPage, messagePage } from './interaction-views.js';
 import { InteractionsService } from './interactions.service.js';
+import { signInRefusal } from './sign-in-refusal.js';
 import { sendHtml, setPageHeaders } from './page-headers.js';
 import { TenantNotFoundPageFilter } from './tenant-not-found-page.filter.js';
 
@@ -57,7 +57,7 @@ export class InteractionsController {
       const clientName = await this.clientName(tp, interaction);
       const hint = interaction.params['login_hint'];
       const email = typeof hint === 'string' && hint.length <= 320 ? hint : undefined;
-      const oneTimeCode = tp.tenant.slug === ADMIN_TENANT_SLUG;
+      const oneTimeCode = this.totp.requiredFor(tp.tenant.slug);
       sendHtml(reply.raw, 200, loginPage({ tenantName: tp.tenant.displayName, clientName, actionBase: actionBase(tp.tenant.slug, uid), csrf: token, oneTimeCode, ...(email ? { email } : {}) }), headers);
       return;
     }
@@ -91,22 +91,14 @@ export class InteractionsController {
     const password = field(req.body, 'password');
     const result = await this.users.authenticate(tp.tenant, email, password, req.ip);
     // The platform's own people need a second factor: RFC 6238 TOTP, checked only after the password.
-    const oneTimeCode = tp.tenant.slug === ADMIN_TENANT_SLUG;
-    const secondFactor = result.ok && oneTimeCode ? await this.totp.verify(result.user.id, field(req.body, 'totp')) : { ok: true as const };
-    if (!result.ok || !secondFactor.ok) {
+    const oneTimeCode = this.totp.requiredFor(tp.tenant.slug);
+    const secondFactor = result.ok ? await this.totp.checkSignIn(tp.tenant.slug, result.user.id, field(req.body, 'totp')) : { ok: true as const };
+    const refusal = signInRefusal(result, secondFactor, oneTimeCode);
+    if (refusal || !result.ok) {
       const { secret } = this.csrf.secretFor(req.headers);
       const clientName = await this.clientName(tp, interaction);
-      const retryAfterSeconds = !result.ok ? (result.reason === 'throttled' ? result.retryAfterSeconds : 0) : secondFactor.ok ? 0 : secondFactor.retryAfterSeconds;
-      const throttled = retryAfterSeconds > 0;
-      const minutes = throttled ? Math.max(1, Math.ceil(retryAfterSeconds / 60)) : 0;
-      // Same words whether or not the account exists, and whichever factor was wrong.
-      const error = throttled
-        ? `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
-        : oneTimeCode
-          ? 'The email address, password or one-time code is not correct.'
-          : 'The email address or password is not correct.';
-      const view = loginPage({ tenantName: tp.tenant.displayName, clientName, actionBase: actionBase(tp.tenant.slug, uid), csrf: this.csrf.token(secret, `interaction:${uid}`), email, error, oneTimeCode });
-      sendHtml(reply.raw, throttled ? 429 : 401, view, throttled ? { 'retry-after': String(retryAfterSeconds) } : {});
+      const view = loginPage({ tenantName: tp.tenant.displayName, clientName, actionBase: actionBase(tp.tenant.slug, uid), csrf: this.csrf.token(secret, `interaction:${uid}`), email, error: refusal?.error, oneTimeCode });
+      sendHtml(reply.raw, refusal?.status ?? 401, view, refusal?.headers ?? {});
       return;
     }
     setPageHeaders(reply.raw);
