@@ -34,9 +34,10 @@ interface AssignmentRow {
 }
 
 // One statement per lookup: the assignment, its live principal (an enabled user or client of the admin
-// tenant) and its tenants' current slugs. Unique indexes on user_id / client_id and the primary keys of
-// the joined tables make it a handful of index probes (~0.3 ms measured on the test Postgres), so the
-// guard reads it on every call and a change is seen by the very next one: no cache to invalidate.
+// tenant) and its tenants' current slugs: a few index probes (unique user_id / client_id, primary keys).
+// Measured p50 0.54 ms / p95 0.79 ms over 2000 calls (1000 tenants, 200 people each over 5 tenants; a bare
+// primary-key read on the same pool: 0.15 / 0.22 ms), so the guard reads it on every call and a change
+// is seen by the very next one: no cache to invalidate.
 const SELECT_ASSIGNMENTS = `
   SELECT a.user_id AS "userId", a.client_id AS "clientId", a.role, a.all_tenants AS "allTenants",
          a.created_at AS "createdAt", a.updated_at AS "updatedAt",
