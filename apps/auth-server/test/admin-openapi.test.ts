@@ -42,6 +42,8 @@ const VALID_BODIES: Record<string, Json> = {
   createAdminUser: { email: `admin-${suffix}@example.com`, password: 'correct horse battery' },
   updateAdminUser: { disabled: true },
   enrollAdminTotp: {},
+  createAdminClient: { client_name: 'Automation' },
+  updateAdminClient: { disabled: true },
 };
 
 function validBody(operationId: string): Json {
@@ -317,6 +319,9 @@ describe('the admin API OpenAPI document', () => {
     await ok('listRoleAssignments', {});
     await ok('updateAdminUser', p, validBody('updateAdminUser'));
     await ok('deleteRoleAssignment', p);
+    const automation = await ok('createAdminClient', {}, validBody('createAdminClient'));
+    expect(automation['client_secret']).toEqual(expect.any(String));
+    await ok('updateAdminClient', { clientId: String(automation['client_id']) }, validBody('updateAdminClient'));
 
     const every = operationsOf(document).map((target) => String(target.operation['operationId']));
     expect(every.filter((id) => !called.has(id)), 'operations this test does not call yet').toEqual([]);

@@ -94,7 +94,7 @@ async function grant(principal: 'users' | 'clients', id: string, role: Json): Pr
 
 /** An automation client of the admin tenant holding `role`, and a token of it. */
 async function automation(name: string, role: Json): Promise<{ id: string; secret: string; token: string }> {
-  const client = await createAdminTenantClient(server, `${name}-${suffix}`);
+  const client = await createAdminTenantClient(server, root, `${name}-${suffix}`);
   await grant('clients', client.id, role);
   return { ...client, token: await clientCredentialsToken(server, client) };
 }
@@ -221,7 +221,7 @@ describe('refusal on the next call', () => {
   }
 
   it('of a valid admin-tenant token whose principal holds no role: 403 access_denied', async () => {
-    const client = await createAdminTenantClient(server, `norole-${suffix}`);
+    const client = await createAdminTenantClient(server, root, `norole-${suffix}`);
     const refused = await api(await clientCredentialsToken(server, client), 'GET', '/tenants');
     expect(refused.status).toBe(403);
     expect(refused.json).toEqual({ error: 'access_denied', error_description: 'the caller holds no admin role' });
@@ -240,10 +240,11 @@ describe('refusal on the next call', () => {
   it('when its client is disabled', async () => {
     const admin = await automation('dis', { role: 'platform-admin' });
     expect((await api(admin.token, 'GET', `/tenants/${A}`)).status).toBe(200);
-    // No admin route manages the admin tenant's own clients yet: disable it as the row says.
-    await server.infra.pg.query("UPDATE oauth_clients SET disabled_at = now() WHERE client_id = $1", [admin.id]);
+    expect((await api(root, 'PATCH', `/admin-clients/${admin.id}`, { disabled: true })).status).toBe(200);
     const { answer, ms } = await refusedWithin(admin.token, Date.now());
-    expect(answer.status).toBe(403);
+    // Disabling revokes the client's tokens (401 invalid_token) before its role would stop applying (403).
+    expect(answer.status).toBe(401);
+    expect(answer.json['error']).toBe('invalid_token');
     expect(ms).toBeLessThan(1000);
   });
 

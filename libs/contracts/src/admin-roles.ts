@@ -51,3 +51,8 @@ export const enrollAdminTotpRequestSchema = z.object({}).strict();
 
 /** An RFC 6238 enrollment: the otpauth:// URI (holds the secret) for an authenticator app; returned this once only. */
 export const totpEnrollmentResponseSchema = z.looseObject({ otpauth_uri: z.string() });
+
+/** An automation client of the `admin` tenant: confidential, client_credentials only (its secret is in the create answer only). */
+export const createAdminClientRequestSchema = z.object({ client_name: z.string().trim().min(1).max(200) }).strict();
+export const updateAdminClientRequestSchema = z.object({ disabled: z.boolean() }).strict();
+export const adminClientParamsSchema = z.object({ clientId: z.string().min(1).max(200) });

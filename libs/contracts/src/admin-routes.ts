@@ -31,13 +31,16 @@ import {
   type AdminErrorCode,
 } from './admin-responses.js';
 import {
+  adminClientParamsSchema,
   adminPrincipalParamsSchema,
   adminUserParamsSchema,
+  createAdminClientRequestSchema,
   createAdminUserRequestSchema,
   enrollAdminTotpRequestSchema,
   putRoleAssignmentRequestSchema,
   roleAssignmentSchema,
   totpEnrollmentResponseSchema,
+  updateAdminClientRequestSchema,
   updateAdminUserRequestSchema,
 } from './admin-roles.js';
 import { auditOutcomeSchema } from './audit.js';
@@ -488,6 +491,28 @@ export const adminRoutes = {
     body: enrollAdminTotpRequestSchema,
     status: 201,
     response: totpEnrollmentResponseSchema,
+  }),
+  createAdminClient: defineAdminRoute({
+    operationId: 'createAdminClient',
+    method: 'POST',
+    path: '/admin-clients',
+    tag: 'admins',
+    summary: 'Create an automation client of the `admin` tenant (client_credentials; give it a role to use it)',
+    description: 'Its secret is in this response only.',
+    body: createAdminClientRequestSchema,
+    status: 201,
+    response: createdClientSchema,
+  }),
+  updateAdminClient: defineAdminRoute({
+    operationId: 'updateAdminClient',
+    method: 'PATCH',
+    path: '/admin-clients/{clientId}',
+    tag: 'admins',
+    summary: 'Disable or enable an automation client (disabled: its tokens are revoked, its next call refused)',
+    params: adminClientParamsSchema,
+    body: updateAdminClientRequestSchema,
+    status: 200,
+    response: clientSchema,
   }),
 } as const satisfies Record<string, AdminRouteDefinition>;
 

@@ -1,12 +1,15 @@
 import { Body, Controller, Param, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
+  adminClientParamsSchema,
   adminPrincipalParamsSchema,
   adminRoutes,
   adminUserParamsSchema,
+  createAdminClientRequestSchema,
   createAdminUserRequestSchema,
   enrollAdminTotpRequestSchema,
   putRoleAssignmentRequestSchema,
+  updateAdminClientRequestSchema,
   updateAdminUserRequestSchema,
 } from '@airlock/contracts';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
@@ -17,7 +20,7 @@ import { parse } from './admin.errors.js';
 import type { RoleAssignmentView } from './admin-roles.repository.js';
 import { AdminRolesService } from './admin-roles.service.js';
 
-/** Role assignments and admin people (platform admins only: no `{tenant}` in these paths). Audited on the `admin` tenant. */
+/** Role assignments, admin people and automation clients (platform admins only: no `{tenant}` in these paths). Audited on the `admin` tenant. */
 @Controller()
 export class AdminRolesController {
   constructor(
@@ -69,6 +72,23 @@ export class AdminRolesController {
     await this.audit.record(caller, ADMIN_TENANT_SLUG, 'admin.admin_user.totp_enroll', id);
     void reply.header('cache-control', 'no-store');
     return { otpauth_uri: uri };
+  }
+
+  @AdminRoute(adminRoutes.createAdminClient)
+  async createAdminClient(@Body() body: unknown, @CurrentAdmin() caller: AdminCaller, @Res({ passthrough: true }) reply: FastifyReply) {
+    const created = await this.roles.createClient(parse(createAdminClientRequestSchema, body));
+    await this.audit.record(caller, ADMIN_TENANT_SLUG, 'admin.admin_client.create', String(created['client_id']));
+    void reply.header('cache-control', 'no-store');
+    return created;
+  }
+
+  @AdminRoute(adminRoutes.updateAdminClient)
+  async updateAdminClient(@Param() params: unknown, @Body() body: unknown, @CurrentAdmin() caller: AdminCaller) {
+    const { clientId } = parse(adminClientParamsSchema, params);
+    const { disabled } = parse(updateAdminClientRequestSchema, body);
+    const client = await this.roles.setClientDisabled(clientId, disabled);
+    await this.audit.record(caller, ADMIN_TENANT_SLUG, 'admin.admin_client.update', clientId, { disabled });
+    return client;
   }
 }
 

@@ -1,12 +1,17 @@
-import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
 import type { AdminPrincipalType, PutRoleAssignmentRequest } from '@airlock/contracts';
+import type { Infra } from '@airlock/platform';
+import { sealClientMetadata } from '../adapter/client-store.js';
 import { AdminTotpService } from '../admin-totp/admin-totp.service.js';
-import type { TenantRecord } from '../oidc/ports.js';
+import { ClientRevocationEffects } from '../oidc/client-revocation.service.js';
+import { INFRA, type TenantRecord } from '../oidc/ports.js';
 import { TenantResolver } from '../tenants/tenant-resolver.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import { UsersService } from '../users/users.service.js';
 import { AdminError, isUniqueViolation, notFound } from './admin.errors.js';
 import { AdminRepository, type UserView } from './admin.repository.js';
+import { clientView } from './admin.service.js';
 import { AdminRolesRepository, UnknownTenantsError, type RoleAssignmentView } from './admin-roles.repository.js';
 
 /**
@@ -21,6 +26,8 @@ export class AdminRolesService {
     private readonly users: UsersService,
     private readonly totp: AdminTotpService,
     private readonly resolver: TenantResolver,
+    private readonly clientRevocation: ClientRevocationEffects,
+    @Inject(INFRA) private readonly infra: Pick<Infra, 'masterKey'>,
   ) {}
 
   list(): Promise<RoleAssignmentView[]> {
@@ -63,6 +70,35 @@ export class AdminRolesService {
   async enrollTotp(id: string): Promise<string> {
     const user = await this.user(await this.adminTenant(), id);
     return this.totp.enroll(user.id, user.email);
+  }
+
+  /** A confidential client_credentials client of the admin tenant; its secret is returned this once. */
+  async createClient(input: { client_name: string }): Promise<Record<string, unknown>> {
+    const tenant = await this.adminTenant();
+    const clientId = `adm_${randomBytes(12).toString('hex')}`;
+    const secret = randomBytes(32).toString('base64url');
+    const metadata = {
+      client_id: clientId,
+      client_name: input.client_name,
+      client_id_issued_at: Math.floor(Date.now() / 1000),
+      grant_types: ['client_credentials'],
+      response_types: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+    };
+    if (!(await this.repository.insertClient(tenant.id, clientId, sealClientMetadata(this.infra.masterKey, tenant.id, clientId, { ...metadata, client_secret: secret })))) {
+      throw new AdminError('conflict', `a client ${clientId} already exists`);
+    }
+    return { ...metadata, kind: 'admin', client_secret: secret, client_secret_expires_at: 0 };
+  }
+
+  /** Disabling revokes every token the client holds (as for any tenant's client) and its role stops applying at once. */
+  async setClientDisabled(clientId: string, disabled: boolean): Promise<Record<string, unknown>> {
+    const tenant = await this.adminTenant();
+    if (!(await this.repository.setClientDisabled(tenant.id, clientId, disabled))) throw notFound('admin client');
+    if (disabled) await this.clientRevocation.apply(tenant, clientId, 'client_disabled');
+    const row = await this.repository.findClient(tenant.id, clientId);
+    if (!row) throw notFound('admin client');
+    return clientView(row);
   }
 
   private async user(tenant: TenantRecord, id: string): Promise<UserView> {

@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import { sealClientMetadata } from '../../src/adapter/client-store.js';
 import { postForm, type AuthServerHarness } from './auth-server-harness.js';
 
 // Principals of the `admin` tenant for role tests: automation clients (client_credentials) and the admin
@@ -35,22 +33,9 @@ export async function clientCredentialsToken(server: AuthServerHarness, client: 
   return String(issued.json['access_token']);
 }
 
-/** A confidential client_credentials client of the `admin` tenant, as an operator's automation would hold. */
-export async function createAdminTenantClient(server: AuthServerHarness, clientId: string): Promise<{ id: string; secret: string }> {
-  const admin = await server.tenant('admin');
-  const secret = randomBytes(24).toString('base64url');
-  const metadata = {
-    client_id: clientId,
-    client_secret: secret,
-    client_id_issued_at: Math.floor(Date.now() / 1000),
-    grant_types: ['client_credentials'],
-    response_types: [],
-    token_endpoint_auth_method: 'client_secret_basic',
-  };
-  await server.infra.pg.query(`INSERT INTO oauth_clients (tenant_id, client_id, kind, metadata, updated_at) VALUES ($1, $2, 'admin', $3, now())`, [
-    admin.id,
-    clientId,
-    JSON.stringify(sealClientMetadata(server.infra.masterKey, admin.id, clientId, metadata)),
-  ]);
-  return { id: clientId, secret };
+/** An automation client of the `admin` tenant (POST /admin-clients as the platform admin `bearer`). */
+export async function createAdminTenantClient(server: AuthServerHarness, bearer: string, name: string): Promise<{ id: string; secret: string }> {
+  const created = await adminApi(server, bearer, 'POST', '/admin-clients', { client_name: name });
+  expect(created.status, created.text).toBe(201);
+  return { id: String(created.json['client_id']), secret: String(created.json['client_secret']) };
 }
