@@ -9,8 +9,7 @@ export const auditEventSchema = z.object({
   id: z.string(),
   tenant: z.string(),
   occurredAt: z.string(),
-  /** An admin caller also carries its role, and whether it came through the break-glass (bootstrap) client. */
-  actor: z.object({ subject: z.string().optional(), clientId: z.string().optional(), role: z.string().optional(), breakGlass: z.boolean().optional() }),
+  actor: z.object({ subject: z.string().optional(), clientId: z.string().optional() }),
   action: z.string(),
   target: z.string().optional(),
   outcome: auditOutcomeSchema,

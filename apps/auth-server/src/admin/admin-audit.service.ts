@@ -19,12 +19,13 @@ export class AdminAudit {
       id: randomUUID(),
       tenant,
       occurredAt: new Date().toISOString(),
-      actor: { clientId: caller.clientId, subject: caller.subject, role: caller.role, breakGlass: caller.breakGlass },
+      actor: { clientId: caller.clientId, subject: caller.subject },
       action,
       ...(target ? { target } : {}),
       outcome: 'success',
       requestId: caller.requestId,
-      details,
+      // The record's own actor is subject and client; the admin's role and break-glass flag go with it here.
+      details: { actor: { role: caller.role, breakGlass: caller.breakGlass }, ...details },
     };
     await this.infra.queues.enqueue(Queues.audit, AUDIT_RECORD_JOB, event, { jobId: event.id });
     this.logger.info({ tenant, action, target, clientId: caller.clientId }, 'admin action');

@@ -212,15 +212,8 @@ const rowOf = (event: AuditEvent, tenantId: string): Row => [
   event.target ?? null,
   event.outcome,
   event.requestId ?? null,
-  detailsWithActorRole(event),
+  event.details,
 ];
-
-/** An admin actor's role and break-glass flag are kept with the record's details (the row has no columns for them). */
-function detailsWithActorRole(event: AuditEvent): Record<string, unknown> {
-  const { role, breakGlass } = event.actor;
-  if (role === undefined && breakGlass === undefined) return event.details;
-  return { ...event.details, actorRole: role, breakGlass: breakGlass ?? false };
-}
 
 class MalformedRecordError extends Error {
   constructor(readonly issues: z.ZodError) {
@@ -255,8 +248,6 @@ function plainAuditEvent(raw: unknown): AuditEvent | undefined {
     Object.getPrototypeOf(actor) === Object.prototype &&
     isOptionalString(actor['subject']) &&
     isOptionalString(actor['clientId']) &&
-    isOptionalString(actor['role']) &&
-    (actor['breakGlass'] === undefined || typeof actor['breakGlass'] === 'boolean') &&
     typeof details === 'object' &&
     details !== null &&
     Object.getPrototypeOf(details) === Object.prototype;
