@@ -248,6 +248,15 @@ describe('refusal on the next call', () => {
     expect(ms).toBeLessThan(1000);
   });
 
+  it('when its client row says disabled, even without the revocation marker (a lost hot store)', async () => {
+    const admin = await automation('dis2', { role: 'platform-admin' });
+    expect((await api(admin.token, 'GET', `/tenants/${A}`)).status).toBe(200);
+    await server.infra.pg.query('UPDATE oauth_clients SET disabled_at = now() WHERE client_id = $1', [admin.id]);
+    const { answer, ms } = await refusedWithin(admin.token, Date.now());
+    expect(answer.json).toEqual({ error: 'access_denied', error_description: 'the caller holds no admin role' });
+    expect(ms).toBeLessThan(1000);
+  });
+
   it('when a tenant in its set is deleted, it loses it', async () => {
     const doomed = `rd-${suffix}`;
     await ok(api(root, 'POST', '/tenants', { slug: doomed, displayName: 'Doomed' }), 201);
