@@ -176,6 +176,9 @@ describe('an auditor', () => {
       if (path === '/openapi.json') continue;
       const label = `${method.toUpperCase()} ${path}`;
       const url = fill(path, seeded[A]!.params);
+      // The document says who may call it; what the server does below must agree.
+      const documentedForAuditors = (operation['x-airlock-roles'] as string[]).includes('auditor');
+      expect(documentedForAuditors, label).toBe(method === 'get' && (path.includes('{tenant}') || path === '/tenants'));
       if (method !== 'get') {
         const refused = await api(auditor.token, method.toUpperCase(), url, operation['requestBody'] ? {} : undefined);
         expect(refused.status, label).toBe(403);

@@ -14,7 +14,7 @@ import {
   userSchema,
   type AdminErrorCode,
 } from './admin-responses.js';
-import { ADMIN_API_PREFIX, adminRoutes, type AdminRouteDefinition } from './admin-routes.js';
+import { ADMIN_API_PREFIX, adminRouteRoles, adminRoutes, type AdminRouteDefinition } from './admin-routes.js';
 import { Scopes } from './scopes.js';
 
 // The admin API's OpenAPI 3.1 document, generated from the route table and the same zod schemas that
@@ -170,7 +170,8 @@ export function adminOpenApiDocument(options: AdminOpenApiOptions): OpenApiDocum
           }
         : {}),
       responses: responsesOf(route, route.response ? responses.name(route.response, `${base}Response`) : undefined),
-      ...(route.public ? { security: [] } : {}),
+      // Which admin roles may call it (the guard's rule, from the same route entry).
+      ...(route.public ? { security: [] } : { 'x-airlock-roles': adminRouteRoles(route) }),
     };
     paths[path] = { ...paths[path], [method]: operation };
   }

@@ -31,6 +31,7 @@ import {
   type AdminErrorCode,
 } from './admin-responses.js';
 import {
+  type AdminRole,
   adminClientParamsSchema,
   adminPrincipalParamsSchema,
   adminUserParamsSchema,
@@ -93,6 +94,17 @@ export function defineAdminRoute<const R extends AdminRouteDefinition>(route: R)
   if ((route.status === 204) !== (route.response === undefined)) throw new Error(`admin route ${route.operationId}: a response schema exactly when the status is not 204`);
   if (route.body && route.method === 'GET') throw new Error(`admin route ${route.operationId}: a GET takes no body`);
   return route;
+}
+
+/** Who may call a route: its `access`, else `tenant` for a route with `{tenant}`, `platform` for any other. */
+export function adminRouteAccess(route: Pick<AdminRouteDefinition, 'path' | 'access'>): 'any-role' | 'platform' | 'tenant' {
+  return route.access ?? (route.path.includes('{tenant}') ? 'tenant' : 'platform');
+}
+
+/** The roles that may call a route (auditors read only); a `tenant` route only for the tenants the caller holds. */
+export function adminRouteRoles(route: Pick<AdminRouteDefinition, 'path' | 'access' | 'method'>): AdminRole[] {
+  if (adminRouteAccess(route) === 'platform') return ['platform-admin'];
+  return route.method === 'GET' ? ['platform-admin', 'tenant-admin', 'auditor'] : ['platform-admin', 'tenant-admin'];
 }
 
 /** The Fastify/Nest spelling of a route's path, prefix included: `/admin/v1/tenants/:tenant`. */

@@ -128,7 +128,7 @@ export {
   updateAdminUserRequestSchema,
 } from './admin-roles.js';
 export type { AdminPrincipalType, AdminRole, PutRoleAssignmentRequest } from './admin-roles.js';
-export { ADMIN_API_PREFIX, adminAuditQuerySchema, adminRevokeSessionsRequestSchema, adminRoutes, adminRouteUrl, adminSessionsQuerySchema, defineAdminRoute } from './admin-routes.js';
+export { ADMIN_API_PREFIX, adminAuditQuerySchema, adminRevokeSessionsRequestSchema, adminRouteAccess, adminRouteRoles, adminRoutes, adminRouteUrl, adminSessionsQuerySchema, defineAdminRoute } from './admin-routes.js';
 export type { AdminRouteDefinition, AdminRouteMethod, AdminRouteName } from './admin-routes.js';
 export { adminOpenApiDocument } from './admin-openapi.js';
 export type { AdminOpenApiOptions, OpenApiDocument } from './admin-openapi.js';

@@ -1,4 +1,4 @@
-import type { AdminRouteDefinition } from '@airlock/contracts';
+import { adminRouteAccess, type AdminRouteDefinition } from '@airlock/contracts';
 import type { AdminCaller } from './admin-caller.js';
 import { AdminError, notFound } from './admin.errors.js';
 
@@ -20,12 +20,11 @@ export function visibleTenants(caller: Pick<AdminCaller, 'tenants'>): readonly s
  * 2. Platform admins may do everything else.
  * 3. `access: 'platform'`, and by default every route without `{tenant}`: platform admins only.
  * 4. Auditors read (GET) only.
+ * The OpenAPI document states the same per operation (`x-airlock-roles`, from `adminRouteRoles`).
  */
 export function authorizeAdminCall(route: AdminRouteDefinition, caller: AdminCaller, params: Readonly<Record<string, string | undefined>>): void {
-  const tenantScoped = route.path.includes('{tenant}');
-  if (tenantScoped && !canSeeTenant(caller, params['tenant'] ?? '')) throw notFound('tenant');
+  if (route.path.includes('{tenant}') && !canSeeTenant(caller, params['tenant'] ?? '')) throw notFound('tenant');
   if (caller.role === 'platform-admin') return;
-  const access = route.access ?? (tenantScoped ? 'tenant' : 'platform');
-  if (access === 'platform') throw new AdminError('insufficient_role', `this operation is for platform admins; the caller is a ${caller.role}`);
+  if (adminRouteAccess(route) === 'platform') throw new AdminError('insufficient_role', `this operation is for platform admins; the caller is a ${caller.role}`);
   if (caller.role === 'auditor' && route.method !== 'GET') throw new AdminError('insufficient_role', 'an auditor may only read');
 }
