@@ -191,7 +191,7 @@ describe('users and clients', () => {
     const tokens = await flow.tokens(client, { resource: aggregatedMcpUrl(server.config.gatewayPublicUrl, 'demo') });
     expect((await api('PATCH', `/tenants/demo/users/${id}`, { disabled: true })).json['disabled']).toBe(true);
     expect((await flow.refresh(client, String(tokens['refresh_token']))).json['error']).toBe('invalid_grant');
-    expect((await audited('admin.user.update', id)).details).toEqual({ changed: ['disabled'] });
+    expect((await audited('admin.user.update', id)).details).toMatchObject({ changed: ['disabled'] });
 
     const list = await api('GET', '/tenants/demo/users?limit=50');
     expect(list.json.items!.map((user) => user['email'])).toContain('dana@example.com');

@@ -171,7 +171,7 @@ describe('ending sessions', () => {
     // Tenant B's session of the same client and user is untouched.
     expect(store.sessions.get(other)?.state).toBe('active');
     const events = await audited('admin.sessions.revoke');
-    expect(events.map((event) => event.details)).toEqual(expect.arrayContaining([{ client: 'client-2', revoked: 1 }, { subject: 'user-2', revoked: 1 }]));
+    expect(events.map((event) => event.details)).toEqual(expect.arrayContaining([expect.objectContaining({ client: 'client-2', revoked: 1 }), expect.objectContaining({ subject: 'user-2', revoked: 1 })]));
   });
 
   it('answers 503 temporarily_unavailable while the session store is down, and the session stays live', async () => {

@@ -112,7 +112,23 @@ export {
   itemsSchema,
 } from './admin-responses.js';
 export type { AdminErrorCode, AdminErrorBody } from './admin-responses.js';
-export { ADMIN_API_PREFIX, adminAuditQuerySchema, adminRevokeSessionsRequestSchema, adminRoutes, adminRouteUrl, adminSessionsQuerySchema, defineAdminRoute } from './admin-routes.js';
+export {
+  adminClientParamsSchema,
+  adminPrincipalParamsSchema,
+  adminPrincipalTypeSchema,
+  adminRoleSchema,
+  adminUserParamsSchema,
+  createAdminClientRequestSchema,
+  createAdminUserRequestSchema,
+  enrollAdminTotpRequestSchema,
+  putRoleAssignmentRequestSchema,
+  roleAssignmentSchema,
+  totpEnrollmentResponseSchema,
+  updateAdminClientRequestSchema,
+  updateAdminUserRequestSchema,
+} from './admin-roles.js';
+export type { AdminPrincipalType, AdminRole, PutRoleAssignmentRequest } from './admin-roles.js';
+export { ADMIN_API_PREFIX, adminAuditQuerySchema, adminRevokeSessionsRequestSchema, adminRouteAccess, adminRouteRoles, adminRoutes, adminRouteUrl, adminSessionsQuerySchema, defineAdminRoute } from './admin-routes.js';
 export type { AdminRouteDefinition, AdminRouteMethod, AdminRouteName } from './admin-routes.js';
 export { adminOpenApiDocument } from './admin-openapi.js';
 export type { AdminOpenApiOptions, OpenApiDocument } from './admin-openapi.js';

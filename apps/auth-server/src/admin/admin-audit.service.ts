@@ -24,7 +24,8 @@ export class AdminAudit {
       ...(target ? { target } : {}),
       outcome: 'success',
       requestId: caller.requestId,
-      details,
+      // The record's own actor is subject and client; the admin's role and break-glass flag go with it here.
+      details: { actor: { role: caller.role, breakGlass: caller.breakGlass }, ...details },
     };
     await this.infra.queues.enqueue(Queues.audit, AUDIT_RECORD_JOB, event, { jobId: event.id });
     this.logger.info({ tenant, action, target, clientId: caller.clientId }, 'admin action');

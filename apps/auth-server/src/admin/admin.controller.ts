@@ -19,6 +19,7 @@ import {
 } from '@airlock/contracts';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import { AdminAudit } from './admin-audit.service.js';
+import { visibleTenants } from './admin-access.js';
 import { CurrentAdmin, type AdminCaller } from './admin-caller.js';
 import { AdminRoute } from './admin-route.decorator.js';
 import { parse } from './admin.errors.js';
@@ -44,7 +45,7 @@ export class AdminController {
   @AdminRoute(adminRoutes.listTenants)
   async listTenants(@Query() query: unknown, @CurrentAdmin() caller: AdminCaller) {
     const { limit, cursor } = parse(adminListQuerySchema, query);
-    return this.admin.listTenants(limit, cursor);
+    return this.admin.listTenants(limit, cursor, visibleTenants(caller));
   }
 
   @AdminRoute(adminRoutes.createTenant)

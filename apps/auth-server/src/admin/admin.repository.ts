@@ -101,11 +101,11 @@ export class AdminRepository {
 
   // Tenants ------------------------------------------------------------------------------------------
 
-  async listTenants(limit: number, cursor: string | undefined, hidden: string): Promise<Page<TenantView>> {
+  async listTenants(limit: number, cursor: string | undefined, hidden: string, only?: readonly string[]): Promise<Page<TenantView>> {
     const after = decodeCursor(cursor) ?? '';
     const { rows } = await this.pg.query<TenantView>(
-      `SELECT ${TENANT_COLUMNS} FROM tenants WHERE slug > $1 AND slug <> $2 ORDER BY slug LIMIT $3`,
-      [after, hidden, limit + 1],
+      `SELECT ${TENANT_COLUMNS} FROM tenants WHERE slug > $1 AND slug <> $2 AND ($4::text[] IS NULL OR slug = ANY($4::text[])) ORDER BY slug LIMIT $3`,
+      [after, hidden, limit + 1, only ?? null],
     );
     return page(rows, limit, (row) => row.slug);
   }

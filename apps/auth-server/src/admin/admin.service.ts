@@ -86,8 +86,9 @@ export class AdminService {
 
   // Tenants ------------------------------------------------------------------------------------------
 
-  listTenants(limit: number, cursor: string | undefined) {
-    return this.repository.listTenants(limit, cursor, ADMIN_TENANT_SLUG);
+  /** `only`: the caller's tenant set (a tenant admin's or scoped auditor's); undefined lists every tenant. */
+  listTenants(limit: number, cursor: string | undefined, only?: readonly string[]) {
+    return this.repository.listTenants(limit, cursor, ADMIN_TENANT_SLUG, only);
   }
 
   async getTenant(slug: string) {
