@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from './harness/free-port.js';
 import { startPlatform } from './harness/platform.js';
 import { environment, mergeResults, toMarkdown, type BenchResult, type BenchRow } from './harness/report.js';
+import { adminLists } from './scenarios/admin-lists.js';
 import { mcpToolsCall } from './scenarios/mcp-tools-call.js';
 import { manyStreams } from './scenarios/many-streams.js';
 import { jwtVerification } from './scenarios/jwt-verify.js';
@@ -30,6 +31,7 @@ const scenarios: Array<Scenario & { platform?: boolean }> = [
   { name: 'jwt-verify', run: jwtVerification },
   { name: 'session-resolution', run: (context) => sessionResolution(context, redisUrl) },
   { name: 'many-streams', run: manyStreams, platform: true },
+  { name: 'admin-lists', run: adminLists, platform: true },
   { name: 'tenants', run: tenantsScale, platform: true },
 ];
 

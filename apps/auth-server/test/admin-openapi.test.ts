@@ -41,6 +41,12 @@ const VALID_BODIES: Record<string, Json> = {
   resetUserSignIn: {},
   signOutUser: {},
   revokeClientGrants: {},
+  putRoleAssignment: { role: 'auditor', tenants: 'all' },
+  createAdminUser: { email: `admin-${suffix}@example.com`, password: 'correct horse battery' },
+  updateAdminUser: { disabled: true },
+  enrollAdminTotp: {},
+  createAdminClient: { client_name: 'Automation' },
+  updateAdminClient: { disabled: true },
 };
 
 function validBody(operationId: string): Json {
@@ -140,7 +146,7 @@ beforeAll(async () => {
   const client = await api('POST', `/tenants/${tenant}/clients`, { client_name: 'OpenAPI', grant_types: ['client_credentials'] });
   await api('POST', `/tenants/${tenant}/servers`, { name: 'docs', transport: 'http', url: 'https://docs.example/mcp' });
   await api('PUT', `/tenants/${tenant}/servers/docs/tools`, { tools: [{ name: 'search' }] });
-  Object.assign(pathValues, { tenant, id: String(user['id']), clientId: String(client['client_id']), name: 'docs', tool: 'search', sessionId: 'no-such-session-0123456789', grantId: 'no-such-grant' });
+  Object.assign(pathValues, { tenant, id: String(user['id']), clientId: String(client['client_id']), name: 'docs', tool: 'search', sessionId: 'no-such-session-0123456789', grantId: 'no-such-grant', principalType: 'users', principalId: String(user['id']) });
 });
 
 afterAll(async () => {
@@ -319,6 +325,16 @@ describe('the admin API OpenAPI document', () => {
     await ok('deleteClient', c);
     await ok('deleteUser', u);
     await ok('deleteTenant', t);
+    const person = await ok('createAdminUser', {}, validBody('createAdminUser'));
+    const p = { id: String(person['id']), principalType: 'users', principalId: String(person['id']) };
+    await ok('enrollAdminTotp', p, validBody('enrollAdminTotp'));
+    await ok('putRoleAssignment', p, validBody('putRoleAssignment'));
+    await ok('listRoleAssignments', {});
+    await ok('updateAdminUser', p, validBody('updateAdminUser'));
+    await ok('deleteRoleAssignment', p);
+    const automation = await ok('createAdminClient', {}, validBody('createAdminClient'));
+    expect(automation['client_secret']).toEqual(expect.any(String));
+    await ok('updateAdminClient', { clientId: String(automation['client_id']) }, validBody('updateAdminClient'));
 
     const every = operationsOf(document).map((target) => String(target.operation['operationId']));
     expect(every.filter((id) => !called.has(id)), 'operations this test does not call yet').toEqual([]);

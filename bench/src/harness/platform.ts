@@ -49,6 +49,8 @@ export interface UserTokens {
 
 export interface Platform {
   tenant: string;
+  /** The run's own database (scenarios that seed rows in bulk or time a bare query against it). */
+  databaseUrl: string;
   masterKey: Buffer;
   authUrl: string;
   gatewayUrl: string;
@@ -190,6 +192,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const userClientId = String(userClient['client_id']);
     return {
       tenant,
+      databaseUrl,
       masterKey,
       authUrl,
       gatewayUrl,

@@ -2,6 +2,7 @@
 export interface LatencySummary {
   count: number;
   p50: number;
+  p95: number;
   p99: number;
   mean: number;
 }
@@ -16,7 +17,7 @@ export function summarise(samples: number[]): LatencySummary {
   const sorted = Float64Array.from(samples).sort();
   let total = 0;
   for (const value of sorted) total += value;
-  return { count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), mean: sorted.length ? total / sorted.length : Number.NaN };
+  return { count: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), mean: sorted.length ? total / sorted.length : Number.NaN };
 }
 
 export function median(values: number[]): number {

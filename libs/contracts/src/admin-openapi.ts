@@ -14,7 +14,7 @@ import {
   userSchema,
   type AdminErrorCode,
 } from './admin-responses.js';
-import { ADMIN_API_PREFIX, adminRoutes, type AdminRouteDefinition } from './admin-routes.js';
+import { ADMIN_API_PREFIX, adminRouteRoles, adminRoutes, type AdminRouteDefinition } from './admin-routes.js';
 import { Scopes } from './scopes.js';
 
 // The admin API's OpenAPI 3.1 document, generated from the route table and the same zod schemas that
@@ -98,7 +98,7 @@ function parametersOf(route: AdminRouteDefinition): JsonSchema[] {
 const ERROR_TITLES: Record<number, string> = {
   400: 'The request is not valid',
   401: 'No valid access token (see WWW-Authenticate)',
-  403: 'The token lacks the admin scope',
+  403: 'The token lacks the admin scope, its holder has no admin role, or the role does not allow this',
   404: 'No such resource (a malformed path parameter names none either)',
   409: 'It already exists',
   503: 'A service it needs (the session store) cannot be reached right now; retry',
@@ -109,7 +109,7 @@ const ERROR_TITLES: Record<number, string> = {
 /** Which refusals a route gives: those of every route of its kind, and its own. */
 function errorCodesOf(route: AdminRouteDefinition): Map<number, AdminErrorCode[]> {
   const codes = new Set<AdminErrorCode>(route.errors ?? []);
-  if (!route.public) ['invalid_request', 'invalid_token', 'insufficient_scope'].forEach((code) => codes.add(code as AdminErrorCode));
+  if (!route.public) ['invalid_request', 'invalid_token', 'insufficient_scope', 'access_denied', 'insufficient_role'].forEach((code) => codes.add(code as AdminErrorCode));
   if (route.body || route.query) codes.add('invalid_request');
   if (route.params) codes.add('not_found');
   const byStatus = new Map<number, AdminErrorCode[]>();
@@ -170,7 +170,8 @@ export function adminOpenApiDocument(options: AdminOpenApiOptions): OpenApiDocum
           }
         : {}),
       responses: responsesOf(route, route.response ? responses.name(route.response, `${base}Response`) : undefined),
-      ...(route.public ? { security: [] } : {}),
+      // Which admin roles may call it (the guard's rule, from the same route entry).
+      ...(route.public ? { security: [] } : { 'x-airlock-roles': adminRouteRoles(route) }),
     };
     paths[path] = { ...paths[path], [method]: operation };
   }

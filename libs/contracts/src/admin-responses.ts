@@ -15,6 +15,10 @@ export const adminErrorCodeSchema = z.enum([
   'invalid_client_metadata',
   'invalid_token',
   'insufficient_scope',
+  /** A valid admin token whose holder has no admin role (or is disabled). */
+  'access_denied',
+  /** The caller's role does not allow this operation (an auditor writing, a tenant admin managing the platform). */
+  'insufficient_role',
   'not_found',
   'conflict',
   'temporarily_unavailable',
@@ -28,6 +32,8 @@ export const adminErrorStatus: Record<AdminErrorCode, number> = {
   invalid_client_metadata: 400,
   invalid_token: 401,
   insufficient_scope: 403,
+  access_denied: 403,
+  insufficient_role: 403,
   not_found: 404,
   conflict: 409,
   temporarily_unavailable: 503,

@@ -37,6 +37,20 @@ import {
   userSchema,
   type AdminErrorCode,
 } from './admin-responses.js';
+import {
+  type AdminRole,
+  adminClientParamsSchema,
+  adminPrincipalParamsSchema,
+  adminUserParamsSchema,
+  createAdminClientRequestSchema,
+  createAdminUserRequestSchema,
+  enrollAdminTotpRequestSchema,
+  putRoleAssignmentRequestSchema,
+  roleAssignmentSchema,
+  totpEnrollmentResponseSchema,
+  updateAdminClientRequestSchema,
+  updateAdminUserRequestSchema,
+} from './admin-roles.js';
 import { auditOutcomeSchema } from './audit.js';
 import { pageSchema, sessionIdSchema } from './session.js';
 import { tenantSlugSchema } from './tenant.js';
@@ -71,6 +85,12 @@ export interface AdminRouteDefinition {
   errors?: readonly AdminErrorCode[];
   /** Served without a token (the API's own description). */
   public?: boolean;
+  /**
+   * Who may call it, where the default is not right. Default: a route with `{tenant}` is for every role
+   * holding that tenant (auditors: GET only), any other route for platform admins only.
+   * `any-role`: every admin (the handler narrows to the caller's tenants); `platform`: platform admins only.
+   */
+  access?: 'any-role' | 'platform';
 }
 
 /** Checks a route's shape where it is written (params match the path, a 204 has no body, a body route is no GET). */
@@ -81,6 +101,17 @@ export function defineAdminRoute<const R extends AdminRouteDefinition>(route: R)
   if ((route.status === 204) !== (route.response === undefined)) throw new Error(`admin route ${route.operationId}: a response schema exactly when the status is not 204`);
   if (route.body && route.method === 'GET') throw new Error(`admin route ${route.operationId}: a GET takes no body`);
   return route;
+}
+
+/** Who may call a route: its `access`, else `tenant` for a route with `{tenant}`, `platform` for any other. */
+export function adminRouteAccess(route: Pick<AdminRouteDefinition, 'path' | 'access'>): 'any-role' | 'platform' | 'tenant' {
+  return route.access ?? (route.path.includes('{tenant}') ? 'tenant' : 'platform');
+}
+
+/** The roles that may call a route (auditors read only); a `tenant` route only for the tenants the caller holds. */
+export function adminRouteRoles(route: Pick<AdminRouteDefinition, 'path' | 'access' | 'method'>): AdminRole[] {
+  if (adminRouteAccess(route) === 'platform') return ['platform-admin'];
+  return route.method === 'GET' ? ['platform-admin', 'tenant-admin', 'auditor'] : ['platform-admin', 'tenant-admin'];
 }
 
 /** The Fastify/Nest spelling of a route's path, prefix included: `/admin/v1/tenants/:tenant`. */
@@ -176,10 +207,11 @@ export const adminRoutes = {
     path: '/tenants',
     tag: 'tenants',
     summary: 'List tenants with their counts of users, clients and servers',
-    description: 'By slug; `?q=` a slug or display-name prefix.',
+    description: 'By slug; `?q=` a slug or display-name prefix. Every role; a tenant admin or scoped auditor sees its own tenants only.',
     query: adminTenantsQuerySchema,
     status: 200,
     response: pageSchema(tenantWithCountsSchema),
+    access: 'any-role',
   }),
   createTenant: defineAdminRoute({
     operationId: 'createTenant',
@@ -211,9 +243,10 @@ export const adminRoutes = {
     path: '/tenants/{tenant}',
     tag: 'tenants',
     summary: 'Delete a tenant',
-    description: 'Revokes every grant and session it issued, then removes it and everything it holds.',
+    description: 'Revokes every grant and session it issued, then removes it and everything it holds. Platform admins only.',
     params: tenantParams,
     status: 204,
+    access: 'platform',
   }),
   setRegistrationPolicy: defineAdminRoute({
     operationId: 'setRegistrationPolicy',
@@ -530,6 +563,94 @@ export const adminRoutes = {
     query: adminAuditQuerySchema,
     status: 200,
     response: pageSchema(adminAuditRecordSchema),
+  }),
+
+  // Admin principals: people and automation clients of the `admin` tenant, and their roles (platform admins only)
+  listRoleAssignments: defineAdminRoute({
+    operationId: 'listRoleAssignments',
+    method: 'GET',
+    path: '/role-assignments',
+    tag: 'admins',
+    summary: 'List who holds which admin role',
+    status: 200,
+    response: itemsSchema(roleAssignmentSchema),
+  }),
+  putRoleAssignment: defineAdminRoute({
+    operationId: 'putRoleAssignment',
+    method: 'PUT',
+    path: '/role-assignments/{principalType}/{principalId}',
+    tag: 'admins',
+    summary: "Grant or replace a principal's admin role",
+    description: 'The principal is a user (by id) or a client (by client_id) of the `admin` tenant; it must exist. Takes effect on its next call.',
+    params: adminPrincipalParamsSchema,
+    body: putRoleAssignmentRequestSchema,
+    status: 200,
+    response: roleAssignmentSchema,
+  }),
+  deleteRoleAssignment: defineAdminRoute({
+    operationId: 'deleteRoleAssignment',
+    method: 'DELETE',
+    path: '/role-assignments/{principalType}/{principalId}',
+    tag: 'admins',
+    summary: "Revoke a principal's admin role (its next call is refused)",
+    params: adminPrincipalParamsSchema,
+    status: 204,
+  }),
+  createAdminUser: defineAdminRoute({
+    operationId: 'createAdminUser',
+    method: 'POST',
+    path: '/admin-users',
+    tag: 'admins',
+    summary: 'Create an admin person (a user of the `admin` tenant; give it a role and a TOTP enrollment before it can sign in)',
+    body: createAdminUserRequestSchema,
+    status: 201,
+    response: userSchema,
+    errors: ['conflict'],
+  }),
+  updateAdminUser: defineAdminRoute({
+    operationId: 'updateAdminUser',
+    method: 'PATCH',
+    path: '/admin-users/{id}',
+    tag: 'admins',
+    summary: 'Disable or enable an admin person (disabled: refused on its next call, its grants revoked)',
+    params: adminUserParamsSchema,
+    body: updateAdminUserRequestSchema,
+    status: 200,
+    response: userSchema,
+  }),
+  enrollAdminTotp: defineAdminRoute({
+    operationId: 'enrollAdminTotp',
+    method: 'POST',
+    path: '/admin-users/{id}/totp',
+    tag: 'admins',
+    summary: "Set (or replace) an admin person's TOTP secret",
+    description: 'RFC 6238, SHA-1, 6 digits, 30 s. The otpauth:// URI is in this response only; hand it to the person out of band.',
+    params: adminUserParamsSchema,
+    body: enrollAdminTotpRequestSchema,
+    status: 201,
+    response: totpEnrollmentResponseSchema,
+  }),
+  createAdminClient: defineAdminRoute({
+    operationId: 'createAdminClient',
+    method: 'POST',
+    path: '/admin-clients',
+    tag: 'admins',
+    summary: 'Create an automation client of the `admin` tenant (client_credentials; give it a role to use it)',
+    description: 'Its secret is in this response only.',
+    body: createAdminClientRequestSchema,
+    status: 201,
+    response: createdClientSchema,
+  }),
+  updateAdminClient: defineAdminRoute({
+    operationId: 'updateAdminClient',
+    method: 'PATCH',
+    path: '/admin-clients/{clientId}',
+    tag: 'admins',
+    summary: 'Disable or enable an automation client (disabled: its tokens are revoked, its next call refused)',
+    params: adminClientParamsSchema,
+    body: updateAdminClientRequestSchema,
+    status: 200,
+    response: clientSchema,
   }),
 } as const satisfies Record<string, AdminRouteDefinition>;
 

@@ -120,10 +120,28 @@ export {
 } from './admin-responses.js';
 export type { AdminErrorCode, AdminErrorBody } from './admin-responses.js';
 export {
+  adminClientParamsSchema,
+  adminPrincipalParamsSchema,
+  adminPrincipalTypeSchema,
+  adminRoleSchema,
+  adminUserParamsSchema,
+  createAdminClientRequestSchema,
+  createAdminUserRequestSchema,
+  enrollAdminTotpRequestSchema,
+  putRoleAssignmentRequestSchema,
+  roleAssignmentSchema,
+  totpEnrollmentResponseSchema,
+  updateAdminClientRequestSchema,
+  updateAdminUserRequestSchema,
+} from './admin-roles.js';
+export type { AdminPrincipalType, AdminRole, PutRoleAssignmentRequest } from './admin-roles.js';
+export {
   ADMIN_API_PREFIX,
   adminAuditQuerySchema,
   adminLoginSessionsQuerySchema,
   adminRevokeSessionsRequestSchema,
+  adminRouteAccess,
+  adminRouteRoles,
   adminRoutes,
   adminRouteUrl,
   adminSessionsQuerySchema,

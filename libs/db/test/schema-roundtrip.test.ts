@@ -335,6 +335,38 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
     await expectShape('audit_events', read, ['actor_subject', 'actor_client_id', 'target', 'request_id']);
   });
 
+  it('AdminRoleAssignment, AdminRoleTenant and AdminTotp', async () => {
+    const full = {
+      id: '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0004',
+      userId: U,
+      clientId: null,
+      role: 'tenant_admin' as const,
+      allTenants: false,
+      createdAt: at('2026-03-01T00:00:00.001Z'),
+      updatedAt: at('2026-03-01T00:00:00.002Z'),
+    };
+    await prisma.adminRoleAssignment.create({ data: full });
+    expect(await prisma.adminRoleAssignment.findUniqueOrThrow({ where: { userId: U } })).toEqual(full);
+    await expectShape('admin_role_assignments', full, ['client_id', 'user_id']);
+    const minimal = await prisma.adminRoleAssignment.create({ data: { clientId: 'automation', role: 'auditor' } });
+    expect(await prisma.adminRoleAssignment.findUniqueOrThrow({ where: { clientId: 'automation' } })).toEqual({ ...minimal, userId: null, allTenants: false });
+    // Exactly one principal per row.
+    await expect(prisma.adminRoleAssignment.create({ data: { role: 'platform_admin' } })).rejects.toThrow();
+    await expect(prisma.adminRoleAssignment.create({ data: { userId: U, clientId: 'both', role: 'platform_admin' } })).rejects.toThrow();
+
+    const scope = { assignmentId: full.id, tenantId: T };
+    await prisma.adminRoleTenant.create({ data: scope });
+    expect(await prisma.adminRoleTenant.findUniqueOrThrow({ where: { assignmentId_tenantId: scope } })).toEqual(scope);
+    await expectShape('admin_role_tenants', scope, []);
+
+    const totp = { userId: U, secretEncrypted: 'iv.tag.ct', lastUsedStep: 58_000_000n, createdAt: at('2026-03-01T00:00:00.003Z') };
+    await prisma.adminTotp.create({ data: totp });
+    expect(await prisma.adminTotp.findUniqueOrThrow({ where: { userId: U } })).toEqual(totp);
+    await expectShape('admin_totp', totp, []);
+    await prisma.adminTotp.delete({ where: { userId: U } });
+    expect((await prisma.adminTotp.create({ data: { userId: U, secretEncrypted: 'x' } })).lastUsedStep).toBe(0n);
+  });
+
   it('the database itself holds the schema defaults (Prisma also sends static defaults, so a plain insert checks them)', async () => {
     const tenantId = '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0030';
     const serverId = '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0031';
@@ -374,10 +406,13 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
 
   it('deleting a tenant cascades to every table that references it', async () => {
     await prisma.tenant.delete({ where: { id: T } });
-    const tables = ['users', 'oauth_clients', 'consents', 'oidc_artifacts', 'signing_keys', 'sessions', 'revoked_grants', 'upstream_servers', 'tools', 'audit_events'];
+    const tables = ['users', 'oauth_clients', 'consents', 'oidc_artifacts', 'signing_keys', 'sessions', 'revoked_grants', 'upstream_servers', 'tools', 'audit_events', 'admin_role_tenants'];
     for (const table of tables) {
       const rows = await queryOnce<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM "${table}" WHERE tenant_id = $1`, [T]);
       expect({ table, n: rows[0]?.n }).toEqual({ table, n: 0 });
     }
+    // With its user gone, the person's role and TOTP secret go too.
+    expect(await prisma.adminRoleAssignment.count({ where: { userId: U } })).toBe(0);
+    expect(await prisma.adminTotp.count({ where: { userId: U } })).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { html, page } from '../interactions/html.js';
 import { signInForm } from '../interactions/interaction-views.js';
 
-// Field names (stable): sign-in `email`, `password`, `csrf`; revoke `consent`, `csrf`; sign-out and sign-out-everywhere `csrf`.
+// Field names (stable): sign-in `email`, `password`, `csrf` (and `totp` on the `admin` tenant); revoke `consent`, `csrf`; sign-out and sign-out-everywhere `csrf`.
 
 export interface AuthorizedClientView {
   consentId: string;
@@ -13,14 +13,14 @@ export interface AuthorizedClientView {
   authorizedAt: Date;
 }
 
-export function accountSignInPage(options: { tenantName: string; base: string; csrf: string; email?: string; error?: string; notice?: string }): string {
+export function accountSignInPage(options: { tenantName: string; base: string; csrf: string; email?: string; error?: string | undefined; notice?: string; oneTimeCode?: boolean }): string {
   return page({
     title: `Your account – ${options.tenantName}`,
     brand: `Airlock · ${options.tenantName}`,
     body: html`
 <h1>Sign in to manage your authorizations</h1>
 ${options.notice ? html`<p class="notice" role="status">${options.notice}</p>` : ''}
-${signInForm({ action: `${options.base}/login`, csrf: options.csrf, email: options.email, error: options.error })}`,
+${signInForm({ action: `${options.base}/login`, csrf: options.csrf, email: options.email, error: options.error, oneTimeCode: options.oneTimeCode })}`,
   });
 }
 

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '@airlock/observability';
+import { AdminTotpService } from '../admin-totp/admin-totp.service.js';
 import { GrantRevoker, LOGGER } from '../oidc/ports.js';
 import type { TenantProvider } from '../oidc/ports.js';
 import { ClientDirectory } from '../interactions/client-directory.js';
@@ -8,6 +9,7 @@ import { ConsentRepository } from '../interactions/consent.repository.js';
 import { CsrfService } from '../interactions/csrf.service.js';
 import { messagePage } from '../interactions/interaction-views.js';
 import { sendHtml, sendRedirect } from '../interactions/page-headers.js';
+import { signInRefusal } from '../interactions/sign-in-refusal.js';
 import { TenantNotFoundPageFilter } from '../interactions/tenant-not-found-page.filter.js';
 import { CurrentTenant, TenantGuard } from '../tenants/current-tenant.js';
 import { describeScope } from '../interactions/scope-text.js';
@@ -34,6 +36,7 @@ export class AccountController {
     private readonly revoker: GrantRevoker,
     private readonly csrf: CsrfService,
     private readonly logins: LoginSessions,
+    private readonly totp: AdminTotpService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -55,7 +58,7 @@ export class AccountController {
     const user = who ? await this.users.findById(tp.tenant.id, who.accountId) : undefined;
     if (!who || !user || user.disabledAt) {
       const notice = signedOut === '1' ? 'You were signed out everywhere. Applications have to ask you to sign in again.' : undefined;
-      sendHtml(reply.raw, 200, accountSignInPage({ tenantName: tp.tenant.displayName, base, csrf: token, ...(notice ? { notice } : {}) }), headers);
+      sendHtml(reply.raw, 200, accountSignInPage({ tenantName: tp.tenant.displayName, base, csrf: token, oneTimeCode: this.totp.requiredFor(slug), ...(notice ? { notice } : {}) }), headers);
       return;
     }
     const rows = await this.consents.listActive(tp.tenant.id, user.id);
@@ -89,13 +92,14 @@ export class AccountController {
     const email = field(req.body, 'email').trim();
     const result = await this.users.authenticate(tp.tenant, email, field(req.body, 'password'), req.ip);
     const base = `/t/${encodeURIComponent(slug)}/account`;
-    if (!result.ok) {
-      const throttled = result.reason === 'throttled';
-      const minutes = throttled ? Math.max(1, Math.ceil(result.retryAfterSeconds / 60)) : 0;
-      const error = throttled ? `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` : 'The email address or password is not correct.';
+    // The admin tenant's people sign in here with their one-time code too (as on the login page).
+    const oneTimeCode = this.totp.requiredFor(slug);
+    const secondFactor = result.ok ? await this.totp.checkSignIn(slug, result.user.id, field(req.body, 'totp')) : { ok: true as const };
+    const refusal = signInRefusal(result, secondFactor, oneTimeCode);
+    if (refusal || !result.ok) {
       const { secret } = this.csrf.secretFor(req.headers);
-      const view = accountSignInPage({ tenantName: tp.tenant.displayName, base, csrf: this.csrf.token(secret, `account:${slug}`), email, error });
-      sendHtml(reply.raw, throttled ? 429 : 401, view, throttled ? { 'retry-after': String(result.retryAfterSeconds) } : {});
+      const view = accountSignInPage({ tenantName: tp.tenant.displayName, base, csrf: this.csrf.token(secret, `account:${slug}`), email, error: refusal?.error, oneTimeCode });
+      sendHtml(reply.raw, refusal?.status ?? 401, view, refusal?.headers ?? {});
       return;
     }
     const cookie = await this.sessions.start(tp.tenant.slug, result.user.id, req.headers, this.csrf.cookies);

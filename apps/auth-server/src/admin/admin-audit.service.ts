@@ -36,6 +36,7 @@ export class AdminAudit {
       ...(target ? { target } : {}),
       outcome,
       requestId: caller.requestId,
+      // The record's own actor is subject and client; the admin's role and break-glass flag go with it here.
       details: { actor: { role: caller.role, breakGlass: caller.breakGlass }, ...details },
     };
     await this.infra.queues.enqueue(Queues.audit, AUDIT_RECORD_JOB, event, { jobId: event.id });

@@ -2,7 +2,7 @@ import { HttpException, Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { AuthServerConfig } from '@airlock/config';
-import { ACCESS_TOKEN_JWT_TYPE, issuerUrl, parseScope, revokedGrantKey, Scopes } from '@airlock/contracts';
+import { ACCESS_TOKEN_JWT_TYPE, CLIENT_CREDENTIALS_GRANT_PREFIX, issuerUrl, parseScope, revokedGrantKey, Scopes } from '@airlock/contracts';
 import type { Infra } from '@airlock/platform';
 import { assertNoAccessTokenInQuery, bearerFromAuthorizationHeader, challengeForTokenError, TokenError } from '@airlock/token-verifier';
 import { isClientTokenRevoked } from '../oidc/client-revocation.service.js';
@@ -11,6 +11,8 @@ import { adminApiAudience } from '../oidc/resource-catalog.service.js';
 import { OidcProviderRegistry } from '../oidc/tenant-providers.service.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import type { AdminCaller } from './admin-caller.js';
+import { AdminError } from './admin.errors.js';
+import { AdminRolesRepository, type ResolvedAdminRole } from './admin-roles.repository.js';
 
 
 /**
@@ -19,11 +21,17 @@ import type { AdminCaller } from './admin-caller.js';
  * keys. A missing or bad token is 401 with a `WWW-Authenticate` challenge; a good token without the scope
  * is 403 `insufficient_scope`. A revoked token (RFC 7009, its grant marked revoked) or one of a revoked
  * client is 401 at once: two hot-store reads per call, so there is no propagation delay here.
+ *
+ * Then the role: the bootstrap admin client is always a platform admin (break-glass, recorded as such);
+ * any other token's principal (the client of a client_credentials token, else the person) is looked up in
+ * Postgres on every call, so a removed role, a disabled person or client is refused on its next call. A
+ * principal without a role is 403 `access_denied`.
  */
 @Injectable()
 export class AdminAuth {
   constructor(
     private readonly registry: OidcProviderRegistry,
+    private readonly roles: AdminRolesRepository,
     @Inject(AUTH_CONFIG) private readonly config: AuthServerConfig,
     @Inject(INFRA) private readonly infra: Infra,
   ) {}
@@ -39,20 +47,24 @@ export class AdminAuth {
         throw new TokenError('insufficient_scope', 'the admin API needs the admin scope', { requiredScopes: [Scopes.admin] });
       }
       const clientId = String(claims['client_id'] ?? '');
-      return {
-        clientId,
-        subject: String(claims.sub ?? ''),
-        role: 'platform-admin',
-        tenants: 'all',
-        breakGlass: clientId !== '' && clientId === this.registry.adminClient?.clientId,
-        requestId: String(request.id),
-      };
+      const subject = String(claims.sub ?? '');
+      const breakGlass = clientId !== '' && clientId === this.registry.adminClient?.clientId;
+      const role = breakGlass ? ({ role: 'platform-admin', tenants: 'all' } as const) : await this.roleOf(claims, clientId, subject);
+      if (!role) throw new AdminError('access_denied', 'the caller holds no admin role');
+      return { clientId, subject, role: role.role, tenants: role.tenants, breakGlass, requestId: String(request.id) };
     } catch (error) {
       if (!(error instanceof TokenError)) throw error;
       const hadToken = Boolean(request.headers.authorization);
       void reply.header('www-authenticate', challengeForTokenError(hadToken ? error : undefined, { scope: [Scopes.admin] }));
       throw new HttpException({ error: error.code, error_description: error.description }, error.status);
     }
+  }
+
+  /** A client_credentials token acts as its client; any other as the signed-in person. */
+  private roleOf(claims: JWTPayload, clientId: string, subject: string): Promise<ResolvedAdminRole | undefined> {
+    const grantId = claims['grant_id'];
+    const asClient = typeof grantId === 'string' && grantId.startsWith(CLIENT_CREDENTIALS_GRANT_PREFIX);
+    return asClient ? this.roles.forClient(clientId) : this.roles.forUser(subject);
   }
 
   private async assertNotRevoked(claims: JWTPayload): Promise<void> {

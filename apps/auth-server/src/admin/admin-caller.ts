@@ -1,8 +1,9 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import type { AdminRole } from '@airlock/contracts';
 
 /** What an admin may do: everything, the named tenants only, or read-only. */
-export type AdminRole = 'platform-admin' | 'tenant-admin' | 'auditor';
+export type { AdminRole };
 
 /** Who called the admin API, as the guard established it (one per request). */
 export interface AdminCaller {

@@ -8,6 +8,7 @@ import {
   setRegistrationPolicyRequestSchema,
   updateTenantRequestSchema,
 } from '@airlock/contracts';
+import { visibleTenants } from './admin-access.js';
 import { AuditAction, AuditTrail, Trail } from './admin-audit-trail.js';
 import { CurrentAdmin, type AdminCaller } from './admin-caller.js';
 import { AdminRoute } from './admin-route.decorator.js';
@@ -22,7 +23,7 @@ export class AdminTenantsController {
   @AdminRoute(adminRoutes.listTenants)
   async listTenants(@Query() query: unknown, @CurrentAdmin() caller: AdminCaller) {
     const { limit, cursor, q } = parse(adminTenantsQuerySchema, query);
-    return this.tenants.list(limit, cursor, { q, only: caller.tenants === 'all' ? undefined : caller.tenants });
+    return this.tenants.list(limit, cursor, { q, only: visibleTenants(caller) });
   }
 
   @AdminRoute(adminRoutes.createTenant)

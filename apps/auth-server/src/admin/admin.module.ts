@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { AdminTotpModule } from '../admin-totp/admin-totp.module.js';
 import { LoginSessionsModule } from '../login-sessions/login-sessions.module.js';
 import { OidcModule } from '../oidc/oidc.module.js';
 import { RegistrationPolicyModule } from '../registration-policy/registration-policy.module.js';
@@ -30,6 +31,9 @@ import { AdminUsersRepository } from './admin-users.repository.js';
 import { AdminUsersService } from './admin-users.service.js';
 import { ClientLastUseRecorder } from './client-last-use.recorder.js';
 import { ManagedTenants } from './managed-tenants.service.js';
+import { AdminRolesController } from './admin-roles.controller.js';
+import { AdminRolesRepository } from './admin-roles.repository.js';
+import { AdminRolesService } from './admin-roles.service.js';
 import { UpstreamAddressCheck } from './upstream-address-check.js';
 
 /**
@@ -37,7 +41,7 @@ import { UpstreamAddressCheck } from './upstream-address-check.js';
  * document. One guard (on every route by `@AdminRoute`) and one audit interceptor (every write).
  */
 @Module({
-  imports: [OidcModule, UsersModule, RegistrationPolicyModule, LoginSessionsModule],
+  imports: [OidcModule, UsersModule, RegistrationPolicyModule, LoginSessionsModule, AdminTotpModule],
   controllers: [
     AdminTenantsController,
     AdminUsersController,
@@ -45,6 +49,7 @@ import { UpstreamAddressCheck } from './upstream-address-check.js';
     AdminServersController,
     AdminSessionsController,
     AdminAuditLogController,
+    AdminRolesController,
     AdminOpenApiController,
   ],
   providers: [
@@ -68,6 +73,8 @@ import { UpstreamAddressCheck } from './upstream-address-check.js';
     AdminSessionsRepository,
     AdminSessionsService,
     AdminAuditLogRepository,
+    AdminRolesRepository,
+    AdminRolesService,
   ],
 })
 export class AdminModule {}

@@ -10,11 +10,13 @@ export interface LoginView {
   actionBase: string;
   csrf: string;
   email?: string;
-  error?: string;
+  error?: string | undefined;
+  /** Ask for a TOTP code too (the `admin` tenant's people). */
+  oneTimeCode?: boolean;
 }
 
 /** The email and password form (fields `email`, `password`, `csrf`), with its error; the login and account pages share it. */
-export function signInForm(options: { action: string; csrf: string; email?: string | undefined; error?: string | undefined }): Html {
+export function signInForm(options: { action: string; csrf: string; email?: string | undefined; error?: string | undefined; oneTimeCode?: boolean | undefined }): Html {
   return html`${options.error ? html`<div class="error" role="alert" id="login-error">${options.error}</div>` : ''}
 <form method="post" action="${options.action}" novalidate${options.error ? html` aria-describedby="login-error"` : ''}>
 <input type="hidden" name="csrf" value="${options.csrf}">
@@ -22,6 +24,10 @@ export function signInForm(options: { action: string; csrf: string; email?: stri
 <input id="email" name="email" type="email" autocomplete="username" required autofocus value="${options.email ?? ''}" maxlength="320">
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
+${options.oneTimeCode
+    ? html`<label for="totp">One-time code from your authenticator app</label>
+<input id="totp" name="totp" type="text" inputmode="numeric" pattern="[0-9]{6}" autocomplete="one-time-code" required maxlength="6">`
+    : ''}
 <div class="actions"><button type="submit" class="primary">Sign in</button></div>
 </form>`;
 }
@@ -30,7 +36,7 @@ export function loginPage(view: LoginView): string {
   const body: Html = html`
 <h1>Sign in to ${view.tenantName}</h1>
 <p>to continue to <strong>${view.clientName}</strong></p>
-${signInForm({ action: `${view.actionBase}/login`, csrf: view.csrf, email: view.email, error: view.error })}
+${signInForm({ action: `${view.actionBase}/login`, csrf: view.csrf, email: view.email, error: view.error, oneTimeCode: view.oneTimeCode })}
 <form method="post" action="${view.actionBase}/abort">
 <input type="hidden" name="csrf" value="${view.csrf}">
 <div class="actions"><button type="submit">Cancel and return to the application</button></div>

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 import type { Logger } from '@airlock/observability';
+import { AdminTotpService } from '../admin-totp/admin-totp.service.js';
 import { LOGGER } from '../oidc/ports.js';
 import type { TenantProvider } from '../oidc/ports.js';
 import { CurrentTenant, TenantGuard } from '../tenants/current-tenant.js';
@@ -10,6 +11,7 @@ import { UsersService } from '../users/users.service.js';
 import { CsrfService } from './csrf.service.js';
 import { consentPage, loginPage, messagePage } from './interaction-views.js';
 import { InteractionsService } from './interactions.service.js';
+import { signInRefusal } from './sign-in-refusal.js';
 import { sendHtml, setPageHeaders } from './page-headers.js';
 import { TenantNotFoundPageFilter } from './tenant-not-found-page.filter.js';
 
@@ -38,6 +40,7 @@ export class InteractionsController {
     private readonly interactions: InteractionsService,
     private readonly users: UsersService,
     private readonly csrf: CsrfService,
+    private readonly totp: AdminTotpService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -54,7 +57,8 @@ export class InteractionsController {
       const clientName = await this.clientName(tp, interaction);
       const hint = interaction.params['login_hint'];
       const email = typeof hint === 'string' && hint.length <= 320 ? hint : undefined;
-      sendHtml(reply.raw, 200, loginPage({ tenantName: tp.tenant.displayName, clientName, actionBase: actionBase(tp.tenant.slug, uid), csrf: token, ...(email ? { email } : {}) }), headers);
+      const oneTimeCode = this.totp.requiredFor(tp.tenant.slug);
+      sendHtml(reply.raw, 200, loginPage({ tenantName: tp.tenant.displayName, clientName, actionBase: actionBase(tp.tenant.slug, uid), csrf: token, oneTimeCode, ...(email ? { email } : {}) }), headers);
       return;
     }
     if (interaction.prompt.name === 'consent') {
@@ -86,17 +90,15 @@ export class InteractionsController {
     const email = field(req.body, 'email').trim();
     const password = field(req.body, 'password');
     const result = await this.users.authenticate(tp.tenant, email, password, req.ip);
-    if (!result.ok) {
+    // The platform's own people need a second factor: RFC 6238 TOTP, checked only after the password.
+    const oneTimeCode = this.totp.requiredFor(tp.tenant.slug);
+    const secondFactor = result.ok ? await this.totp.checkSignIn(tp.tenant.slug, result.user.id, field(req.body, 'totp')) : { ok: true as const };
+    const refusal = signInRefusal(result, secondFactor, oneTimeCode);
+    if (refusal || !result.ok) {
       const { secret } = this.csrf.secretFor(req.headers);
       const clientName = await this.clientName(tp, interaction);
-      const throttled = result.reason === 'throttled';
-      const minutes = throttled ? Math.max(1, Math.ceil(result.retryAfterSeconds / 60)) : 0;
-      // Same words whether or not the account exists.
-      const error = throttled
-        ? `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
-        : 'The email address or password is not correct.';
-      const view = loginPage({ tenantName: tp.tenant.displayName, clientName, actionBase: actionBase(tp.tenant.slug, uid), csrf: this.csrf.token(secret, `interaction:${uid}`), email, error });
-      sendHtml(reply.raw, throttled ? 429 : 401, view, throttled ? { 'retry-after': String(result.retryAfterSeconds) } : {});
+      const view = loginPage({ tenantName: tp.tenant.displayName, clientName, actionBase: actionBase(tp.tenant.slug, uid), csrf: this.csrf.token(secret, `interaction:${uid}`), email, error: refusal?.error, oneTimeCode });
+      sendHtml(reply.raw, refusal?.status ?? 401, view, refusal?.headers ?? {});
       return;
     }
     setPageHeaders(reply.raw);

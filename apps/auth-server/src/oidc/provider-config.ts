@@ -153,9 +153,12 @@ export function buildProviderConfiguration(deps: ProviderConfigDeps): Configurat
         getResourceServerInfo: async (ctx, indicator, client) => {
           const resource = await resources.describe(tenant, indicator);
           if (!resource) throw new errors.InvalidTarget('the resource is not served by this tenant');
-          // MCP resources are for end-user grants; the session store and admin API for service clients.
+          // MCP resources are for end-user grants; the session store for service clients. The admin API
+          // (only the admin tenant serves it) is for its people and automation clients alike, which it
+          // authorizes by role; never for a metadata-document client, which nobody vouched for.
           const serviceResource = resource.kind === 'session-store' || resource.kind === 'admin-api';
-          if (serviceResource !== isService(client.clientId)) {
+          const adminApiCaller = resource.kind === 'admin-api' && !/^https:/i.test(client.clientId);
+          if (!adminApiCaller && serviceResource !== isService(client.clientId)) {
             throw new errors.InvalidTarget('this client may not request tokens for this resource');
           }
           void ctx;

@@ -32,6 +32,7 @@ import {
   type TenantProvider,
   type TenantRecord,
 } from './ports.js';
+import { adminCliClient } from './admin-cli-client.js';
 import { adminApiAudience, DatabaseResourceCatalog } from './resource-catalog.service.js';
 import { buildProviderConfiguration, TOKEN_EXCHANGE_GRANT } from './provider-config.js';
 import { registerTokenExchange } from './token-exchange.grant.js';
@@ -166,9 +167,10 @@ export class OidcProviderRegistry extends TenantProviders {
 
   private staticClients(tenant: TenantRecord): { clients: ClientMetadata[]; services: Map<string, string> } {
     if (tenant.slug === ADMIN_TENANT_SLUG) {
-      if (!this.adminClient) return { clients: [], services: new Map() };
+      if (!this.adminClient) return { clients: [adminCliClient], services: new Map() };
       return {
         clients: [
+          adminCliClient,
           {
             client_id: this.adminClient.clientId,
             client_secret: this.adminClient.clientSecret,
