@@ -191,7 +191,7 @@ describe('users and clients', () => {
     const tokens = await flow.tokens(client, { resource: aggregatedMcpUrl(server.config.gatewayPublicUrl, 'demo') });
     expect((await api('PATCH', `/tenants/demo/users/${id}`, { disabled: true })).json['disabled']).toBe(true);
     expect((await flow.refresh(client, String(tokens['refresh_token']))).json['error']).toBe('invalid_grant');
-    expect((await audited('admin.user.update', id)).details).toMatchObject({ changed: ['disabled'] });
+    expect((await audited('admin.user.update', id)).details).toMatchObject({ changed: ['disabled'], actor: { role: 'platform-admin', breakGlass: true }, before: { disabled: false }, after: { disabled: true } });
 
     const list = await api('GET', '/tenants/demo/users?limit=50');
     expect(list.json.items!.map((user) => user['email'])).toContain('dana@example.com');
@@ -305,7 +305,7 @@ describe('upstream servers and tool scopes', () => {
     expect((await api('DELETE', '/tenants/demo/servers/github')).status).toBe(204);
     expect((await api('GET', '/tenants/demo/servers/github')).status).toBe(404);
     await audited('admin.tools.replace', 'github');
-    await audited('admin.tool.scopes', 'github/list_issues');
+    await audited('admin.tool.update', 'github/list_issues');
   });
 
   it('registers a stdio server sandboxed by default, with read-only paths; opting out is explicit and paths must be absolute', async () => {

@@ -38,6 +38,9 @@ const VALID_BODIES: Record<string, Json> = {
   putTools: { tools: [{ name: 'read', title: 'Read a page' }, { name: 'write' }] },
   setToolScopes: { requiredScopes: ['mcp', 'wiki:write'] },
   revokeSessions: { client: 'some-client' },
+  resetUserSignIn: {},
+  signOutUser: {},
+  revokeClientGrants: {},
   putRoleAssignment: { role: 'auditor', tenants: 'all' },
   createAdminUser: { email: `admin-${suffix}@example.com`, password: 'correct horse battery' },
   updateAdminUser: { disabled: true },
@@ -143,7 +146,7 @@ beforeAll(async () => {
   const client = await api('POST', `/tenants/${tenant}/clients`, { client_name: 'OpenAPI', grant_types: ['client_credentials'] });
   await api('POST', `/tenants/${tenant}/servers`, { name: 'docs', transport: 'http', url: 'https://docs.example/mcp' });
   await api('PUT', `/tenants/${tenant}/servers/docs/tools`, { tools: [{ name: 'search' }] });
-  Object.assign(pathValues, { tenant, id: String(user['id']), clientId: String(client['client_id']), name: 'docs', tool: 'search', sessionId: 'no-such-session-0123456789', principalType: 'users', principalId: String(user['id']) });
+  Object.assign(pathValues, { tenant, id: String(user['id']), clientId: String(client['client_id']), name: 'docs', tool: 'search', sessionId: 'no-such-session-0123456789', grantId: 'no-such-grant', principalType: 'users', principalId: String(user['id']) });
 });
 
 afterAll(async () => {
@@ -287,6 +290,11 @@ describe('the admin API OpenAPI document', () => {
     await ok('listUsers', t);
     await ok('getUser', u);
     await ok('updateUser', u, validBody('updateUser'));
+    await ok('listUserGrants', u);
+    await ok('signOutUser', u, validBody('signOutUser'));
+    await ok('resetUserSignIn', u, validBody('resetUserSignIn'));
+    expect((await call('revokeUserGrant', { ...u, grantId: 'no-such-grant' })).status).toBe(404);
+    called.add('revokeUserGrant');
     const client = await ok('createClient', t, validBody('createClient'));
     expect(client['client_secret']).toEqual(expect.any(String));
     const c = { ...t, clientId: String(client['client_id']) };
@@ -294,6 +302,8 @@ describe('the admin API OpenAPI document', () => {
     const shown = await ok('getClient', c);
     expect(shown['client_secret']).toBeUndefined();
     await ok('updateClient', c, validBody('updateClient'));
+    await ok('listClientGrants', c);
+    await ok('revokeClientGrants', c, validBody('revokeClientGrants'));
     await ok('createServer', t, validBody('createServer'));
     const s = { ...t, name: 'wiki' };
     await ok('listServers', t);
@@ -307,6 +317,9 @@ describe('the admin API OpenAPI document', () => {
     const sessionId = `oa-session-${suffix}-0123456789abcdef`;
     store.sessions.set(sessionId, { id: sessionId, tenant, tenantSlug: tenant, kind: 'mcp', subject: 'someone', clientId: 'some-client', upstreams: [], createdAt: now, lastSeenAt: now, idleTimeoutSeconds: 60, expiresAt: now, state: 'active' });
     await ok('revokeSession', { ...t, sessionId });
+    await ok('listLoginSessions', t);
+    expect((await call('revokeLoginSession', { ...t, sessionId })).status).toBe(404);
+    called.add('revokeLoginSession');
     await ok('listAudit', t);
     await ok('deleteServer', s);
     await ok('deleteClient', c);

@@ -55,6 +55,11 @@ export const tenantSchema = z.looseObject({
   updatedAt: timestamp,
 });
 
+/** A tenant with what it holds; `liveSessions` (MCP and login sessions active at the session store) on GET of one tenant only. */
+export const tenantWithCountsSchema = tenantSchema.extend({
+  counts: z.looseObject({ users: z.number().int(), clients: z.number().int(), servers: z.number().int(), liveSessions: z.number().int().optional() }),
+});
+
 export const registrationPolicyResponseSchema = z.looseObject({ policy: registrationPolicySchema });
 
 export const initialAccessTokenResponseSchema = z.looseObject({
@@ -76,7 +81,23 @@ export const userSchema = z.looseObject({
   email: z.string(),
   displayName: z.string().nullable(),
   disabled: z.boolean(),
+  /** False after "reset sign-in": no password signs in until an admin sets one. */
+  passwordSet: z.boolean(),
   createdAt: timestamp,
+});
+
+/** What "sign out everywhere" ended: grants (with their tokens) and sessions at the session store. */
+export const signOutResultSchema = z.looseObject({ grantsRevoked: z.number().int().nonnegative(), sessionsEnded: z.number().int().nonnegative().nullable() });
+
+/** A user's standing grant to a client (its consent): revoking it ends every token issued from it. */
+export const grantSchema = z.looseObject({
+  grantId: z.string(),
+  userId: z.string(),
+  clientId: z.string(),
+  scopes: z.array(z.string()),
+  resource: z.string(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
 });
 
 /** A client as the admin API shows it: its RFC 7591 metadata (never a secret) and how it was registered. */
@@ -86,6 +107,8 @@ export const clientSchema = z.looseObject({
   kind: z.string(),
   disabled: z.boolean(),
   created_at: timestamp,
+  /** When it last got a token (recorded at most once a minute); null: never since this was recorded. */
+  last_used_at: timestamp.nullable().optional(),
   client_name: z.string().optional(),
   redirect_uris: z.array(z.string()).optional(),
   grant_types: z.array(z.string()).optional(),
@@ -107,6 +130,8 @@ export const toolSchema = z.looseObject({
   title: z.string().nullable(),
   description: z.string().nullable(),
   requiredScopes: z.array(toolScopeSchema),
+  /** False: the gateway hides the tool from tools/list and refuses it on tools/call as an unknown tool. */
+  enabled: z.boolean(),
 });
 
 /** An upstream MCP server; its credentials are never returned (`hasSecrets` says whether it has some). */

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import {
+  adminClientsQuerySchema,
   adminListQuerySchema,
+  adminTenantsQuerySchema,
+  adminUsersQuerySchema,
+  emptyRequestSchema,
   createClientRequestSchema,
   createInitialAccessTokenRequestSchema,
   createTenantRequestSchema,
@@ -19,7 +23,10 @@ import {
 import {
   clientSchema,
   createdClientSchema,
+  grantSchema,
   initialAccessTokenResponseSchema,
+  signOutResultSchema,
+  tenantWithCountsSchema,
   itemsSchema,
   registrationPolicyResponseSchema,
   signingKeySchema,
@@ -118,6 +125,20 @@ const clientParams = tenantParams.extend({ clientId: z.string().min(1).max(2000)
 const serverParams = tenantParams.extend({ name: upstreamServerNameSchema });
 const toolParams = serverParams.extend({ tool: z.string().min(1).max(128) });
 const sessionParams = tenantParams.extend({ sessionId: sessionIdSchema });
+const userGrantParams = userParams.extend({ grantId: z.string().min(1).max(200) });
+
+/** `?subject=` narrows a login-session list to one user. */
+export const adminLoginSessionsQuerySchema = adminListQuerySchema.extend({ subject: z.string().min(1).max(2000).optional() }).strict();
+/** A browser sign-in, live at the session store. */
+export const adminLoginSessionSchema = z.object({
+  id: z.string(),
+  subject: z.string(),
+  /** The client the user signed in for (the auth server's own id for a sign-in at the account page). */
+  clientId: z.string(),
+  createdAt: z.string(),
+  lastSeenAt: z.string(),
+  expiresAt: z.string(),
+});
 
 /** `?client=&subject=` narrow a session list (both: sessions matching both). */
 export const adminSessionsQuerySchema = adminListQuerySchema.extend({ client: z.string().min(1).max(2000).optional(), subject: z.string().min(1).max(2000).optional() }).strict();
@@ -185,11 +206,11 @@ export const adminRoutes = {
     method: 'GET',
     path: '/tenants',
     tag: 'tenants',
-    summary: 'List tenants',
-    description: "Every role; a tenant admin or scoped auditor sees its own tenants only.",
-    query: adminListQuerySchema,
+    summary: 'List tenants with their counts of users, clients and servers',
+    description: 'By slug; `?q=` a slug or display-name prefix. Every role; a tenant admin or scoped auditor sees its own tenants only.',
+    query: adminTenantsQuerySchema,
     status: 200,
-    response: pageSchema(tenantSchema),
+    response: pageSchema(tenantWithCountsSchema),
     access: 'any-role',
   }),
   createTenant: defineAdminRoute({
@@ -203,7 +224,7 @@ export const adminRoutes = {
     response: tenantSchema,
     errors: ['conflict'],
   }),
-  getTenant: defineAdminRoute({ operationId: 'getTenant', method: 'GET', path: '/tenants/{tenant}', tag: 'tenants', summary: 'Get a tenant', params: tenantParams, status: 200, response: tenantSchema }),
+  getTenant: defineAdminRoute({ operationId: 'getTenant', method: 'GET', path: '/tenants/{tenant}', tag: 'tenants', summary: 'Get a tenant with its counts (live sessions included)', params: tenantParams, status: 200, response: tenantWithCountsSchema }),
   updateTenant: defineAdminRoute({
     operationId: 'updateTenant',
     method: 'PATCH',
@@ -267,7 +288,18 @@ export const adminRoutes = {
   }),
 
   // Users
-  listUsers: defineAdminRoute({ operationId: 'listUsers', method: 'GET', path: '/tenants/{tenant}/users', tag: 'users', summary: 'List users', params: tenantParams, query: adminListQuerySchema, status: 200, response: pageSchema(userSchema) }),
+  listUsers: defineAdminRoute({
+    operationId: 'listUsers',
+    method: 'GET',
+    path: '/tenants/{tenant}/users',
+    tag: 'users',
+    summary: 'List and search users',
+    description: 'By email, or newest first with `?sort=created`; `?q=` a case-insensitive email or display-name prefix, `?disabled=`. A cursor belongs to its sort.',
+    params: tenantParams,
+    query: adminUsersQuerySchema,
+    status: 200,
+    response: pageSchema(userSchema),
+  }),
   createUser: defineAdminRoute({
     operationId: 'createUser',
     method: 'POST',
@@ -294,6 +326,52 @@ export const adminRoutes = {
     response: userSchema,
   }),
   deleteUser: defineAdminRoute({ operationId: 'deleteUser', method: 'DELETE', path: '/tenants/{tenant}/users/{id}', tag: 'users', summary: 'Delete a user and revoke its grants', params: userParams, status: 204 }),
+  resetUserSignIn: defineAdminRoute({
+    operationId: 'resetUserSignIn',
+    method: 'POST',
+    path: '/tenants/{tenant}/users/{id}/reset-sign-in',
+    tag: 'users',
+    summary: "Clear a user's password and sign them out everywhere",
+    description: 'No password signs in until one is set (PATCH `password`).',
+    params: userParams,
+    body: emptyRequestSchema,
+    status: 200,
+    response: userSchema,
+    errors: ['temporarily_unavailable'],
+  }),
+  signOutUser: defineAdminRoute({
+    operationId: 'signOutUser',
+    method: 'POST',
+    path: '/tenants/{tenant}/users/{id}/sign-out',
+    tag: 'users',
+    summary: 'Sign a user out everywhere',
+    description: 'Ends their browser sign-ins, revokes every grant (refresh and access tokens with it) and ends their MCP and login sessions.',
+    params: userParams,
+    body: emptyRequestSchema,
+    status: 200,
+    response: signOutResultSchema,
+    errors: ['temporarily_unavailable'],
+  }),
+  listUserGrants: defineAdminRoute({
+    operationId: 'listUserGrants',
+    method: 'GET',
+    path: '/tenants/{tenant}/users/{id}/grants',
+    tag: 'grants',
+    summary: "List a user's grants (consents), oldest first",
+    params: userParams,
+    query: adminListQuerySchema,
+    status: 200,
+    response: pageSchema(grantSchema),
+  }),
+  revokeUserGrant: defineAdminRoute({
+    operationId: 'revokeUserGrant',
+    method: 'DELETE',
+    path: '/tenants/{tenant}/users/{id}/grants/{grantId}',
+    tag: 'grants',
+    summary: 'Revoke one grant of a user, and every token issued from it',
+    params: userGrantParams,
+    status: 204,
+  }),
 
   // Clients
   listClients: defineAdminRoute({
@@ -301,9 +379,10 @@ export const adminRoutes = {
     method: 'GET',
     path: '/tenants/{tenant}/clients',
     tag: 'clients',
-    summary: 'List clients (pre-registered and dynamically registered)',
+    summary: 'List clients (pre-registered and dynamically registered), with their last use',
+    description: 'By client id; `?q=` a client id prefix, `?kind=`, `?disabled=`.',
     params: tenantParams,
-    query: adminListQuerySchema,
+    query: adminClientsQuerySchema,
     status: 200,
     response: pageSchema(clientSchema),
   }),
@@ -333,6 +412,28 @@ export const adminRoutes = {
     response: clientSchema,
   }),
   deleteClient: defineAdminRoute({ operationId: 'deleteClient', method: 'DELETE', path: '/tenants/{tenant}/clients/{clientId}', tag: 'clients', summary: 'Delete a client and revoke its tokens', params: clientParams, status: 204 }),
+  listClientGrants: defineAdminRoute({
+    operationId: 'listClientGrants',
+    method: 'GET',
+    path: '/tenants/{tenant}/clients/{clientId}/grants',
+    tag: 'grants',
+    summary: "List the grants users gave a client, oldest first",
+    params: clientParams,
+    query: adminListQuerySchema,
+    status: 200,
+    response: pageSchema(grantSchema),
+  }),
+  revokeClientGrants: defineAdminRoute({
+    operationId: 'revokeClientGrants',
+    method: 'POST',
+    path: '/tenants/{tenant}/clients/{clientId}/grants/revoke',
+    tag: 'grants',
+    summary: 'Revoke every grant users gave a client (the client stays registered)',
+    params: clientParams,
+    body: emptyRequestSchema,
+    status: 200,
+    response: adminRevokeSessionsResponseSchema,
+  }),
 
   // Upstream servers and their tools
   listServers: defineAdminRoute({ operationId: 'listServers', method: 'GET', path: '/tenants/{tenant}/servers', tag: 'servers', summary: 'List upstream MCP servers', params: tenantParams, query: adminListQuerySchema, status: 200, response: pageSchema(upstreamServerSchema) }),
@@ -380,7 +481,8 @@ export const adminRoutes = {
     method: 'PATCH',
     path: '/tenants/{tenant}/servers/{name}/tools/{tool}',
     tag: 'servers',
-    summary: 'Set the scopes a tool requires',
+    summary: 'Set the scopes a tool requires, or enable or disable it',
+    description: 'A disabled tool is absent from tools/list and tools/call refuses it as an unknown tool.',
     params: toolParams,
     body: setToolScopesRequestSchema,
     status: 200,
@@ -421,6 +523,30 @@ export const adminRoutes = {
     body: adminRevokeSessionsRequestSchema,
     status: 200,
     response: adminRevokeSessionsResponseSchema,
+    errors: ['temporarily_unavailable'],
+  }),
+
+  // Login sessions (browser sign-ins, live at the session store)
+  listLoginSessions: defineAdminRoute({
+    operationId: 'listLoginSessions',
+    method: 'GET',
+    path: '/tenants/{tenant}/login-sessions',
+    tag: 'sessions',
+    summary: "List a tenant's live login sessions",
+    description: 'Oldest first; `?subject=` one user. The cursor is stable while sessions start and end.',
+    params: tenantParams,
+    query: adminLoginSessionsQuerySchema,
+    status: 200,
+    response: pageSchema(adminLoginSessionSchema),
+  }),
+  revokeLoginSession: defineAdminRoute({
+    operationId: 'revokeLoginSession',
+    method: 'DELETE',
+    path: '/tenants/{tenant}/login-sessions/{sessionId}',
+    tag: 'sessions',
+    summary: 'End one login session (the browser signs in again)',
+    params: sessionParams,
+    status: 204,
     errors: ['temporarily_unavailable'],
   }),
 

@@ -15,6 +15,23 @@ export const adminListQuerySchema = z
   .strict();
 export type AdminListQuery = z.infer<typeof adminListQuerySchema>;
 
+/** A case-insensitive prefix to search by (indexed). */
+const searchPrefix = z.string().trim().min(1).max(200);
+const booleanQuery = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+/** `?q=` a slug or display-name prefix. */
+export const adminTenantsQuerySchema = adminListQuerySchema.extend({ q: searchPrefix.optional() }).strict();
+/** `?q=` an email or display-name prefix (case-insensitive); `?disabled=true|false`; `?sort=email` (default) or `created` (newest first). */
+export const adminUsersQuerySchema = adminListQuerySchema
+  .extend({ q: searchPrefix.optional(), disabled: booleanQuery.optional(), sort: z.enum(['email', 'created']).optional() })
+  .strict();
+/** `?q=` a client id prefix; `?kind=` how it was registered (`admin`, `dynamic`, ...); `?disabled=true|false`. */
+export const adminClientsQuerySchema = adminListQuerySchema
+  .extend({ q: searchPrefix.optional(), kind: z.string().min(1).max(40).optional(), disabled: booleanQuery.optional() })
+  .strict();
+/** The body of an action route that takes no input (`{}`). */
+export const emptyRequestSchema = z.object({}).strict();
+
 const displayName = z.string().trim().min(1).max(200);
 /** Access-token lifetime in seconds: one minute to one day. */
 const accessTokenTtl = z.number().int().min(60).max(86_400);
@@ -152,7 +169,11 @@ export const toolDefinitionSchema = z
 export const putToolsRequestSchema = z.object({ tools: z.array(toolDefinitionSchema).max(1000) }).strict();
 export type PutToolsRequest = z.infer<typeof putToolsRequestSchema>;
 
-export const setToolScopesRequestSchema = z.object({ requiredScopes: z.array(toolScopeSchema).max(20) }).strict();
+/** A tool's scopes and whether it is offered (a disabled tool is absent from tools/list and refused as unknown on tools/call). */
+export const setToolScopesRequestSchema = z
+  .object({ requiredScopes: z.array(toolScopeSchema).max(20).optional(), enabled: z.boolean().optional() })
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, { error: 'nothing to change' });
 
 export const rotateKeysRequestSchema = z.object({}).strict();
 

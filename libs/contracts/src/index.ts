@@ -60,6 +60,10 @@ export { stateHandleIdSchema, pendingInputSchema, stateHandleSchema, stateHandle
 export type { StateHandle, PendingInput } from './state-handle.js';
 export {
   adminListQuerySchema,
+  adminTenantsQuerySchema,
+  adminUsersQuerySchema,
+  adminClientsQuerySchema,
+  emptyRequestSchema,
   createTenantRequestSchema,
   updateTenantRequestSchema,
   setRegistrationPolicyRequestSchema,
@@ -100,6 +104,9 @@ export {
   adminErrorSchema,
   adminServerErrorSchema,
   tenantSchema,
+  tenantWithCountsSchema,
+  signOutResultSchema,
+  grantSchema,
   registrationPolicyResponseSchema,
   initialAccessTokenResponseSchema,
   signingKeySchema,
@@ -128,7 +135,18 @@ export {
   updateAdminUserRequestSchema,
 } from './admin-roles.js';
 export type { AdminPrincipalType, AdminRole, PutRoleAssignmentRequest } from './admin-roles.js';
-export { ADMIN_API_PREFIX, adminAuditQuerySchema, adminRevokeSessionsRequestSchema, adminRouteAccess, adminRouteRoles, adminRoutes, adminRouteUrl, adminSessionsQuerySchema, defineAdminRoute } from './admin-routes.js';
+export {
+  ADMIN_API_PREFIX,
+  adminAuditQuerySchema,
+  adminLoginSessionsQuerySchema,
+  adminRevokeSessionsRequestSchema,
+  adminRouteAccess,
+  adminRouteRoles,
+  adminRoutes,
+  adminRouteUrl,
+  adminSessionsQuerySchema,
+  defineAdminRoute,
+} from './admin-routes.js';
 export type { AdminRouteDefinition, AdminRouteMethod, AdminRouteName } from './admin-routes.js';
 export { adminOpenApiDocument } from './admin-openapi.js';
 export type { AdminOpenApiOptions, OpenApiDocument } from './admin-openapi.js';

@@ -4,7 +4,7 @@ import { adminAuditQuerySchema, adminRoutes, tenantSlugSchema } from '@airlock/c
 import { AdminRoute } from './admin-route.decorator.js';
 import { notFound, parse } from './admin.errors.js';
 import { AdminAuditLogRepository } from './admin-audit-log.repository.js';
-import { AdminService } from './admin.service.js';
+import { ManagedTenants } from './managed-tenants.service.js';
 
 /** Most records one JSON-lines export carries; `airlock-next-cursor` continues it. */
 export const AUDIT_EXPORT_CAP = 10_000;
@@ -20,14 +20,14 @@ function slugOf(value: string): string {
 @Controller()
 export class AdminAuditLogController {
   constructor(
-    private readonly admin: AdminService,
+    private readonly tenants: ManagedTenants,
     private readonly records: AdminAuditLogRepository,
   ) {}
 
   @AdminRoute(adminRoutes.listAudit)
   async listAudit(@Param('tenant') tenant: string, @Query() query: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const { limit, cursor, format, ...filter } = parse(adminAuditQuerySchema, query);
-    const tenantId = (await this.admin.tenant(slugOf(tenant))).id;
+    const tenantId = (await this.tenants.get(slugOf(tenant))).id;
     const jsonl = format === 'jsonl' || (format === undefined && (req.headers.accept ?? '').includes(NDJSON));
     if (!jsonl) return this.records.list(tenantId, filter, limit, cursor);
     // Paged reads up to the cap: each page is one indexed query, so an export never holds a long transaction.

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Infra } from '@airlock/platform';
 import { INFRA } from '../oidc/ports.js';
 import { AdminError } from './admin.errors.js';
-import { decodeCursor, page, type Page } from './admin.repository.js';
+import { decodeCursor, page, type Page } from './admin-paging.js';
 
 // The audit log (`audit_events`, written by the session store's audit worker), read by the admin API.
 // Producers put only metadata in a record (who, what, on what, the outcome, ids and counts), never a

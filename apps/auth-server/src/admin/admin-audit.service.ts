@@ -6,7 +6,19 @@ import type { Infra } from '@airlock/platform';
 import { INFRA, LOGGER } from '../oidc/ports.js';
 import type { AdminCaller } from './admin-caller.js';
 
-/** Records admin actions through `Queues.audit` (written durably by the audit worker, once per event id). */
+export interface AdminAuditEntry {
+  caller: AdminCaller;
+  tenant: string;
+  action: string;
+  target: string | undefined;
+  outcome: AuditEvent['outcome'];
+  details: Record<string, unknown>;
+}
+
+/**
+ * Records admin actions through `Queues.audit` (written durably by the audit worker, once per event id).
+ * The actor's role and break-glass flag go in `details.actor` (the record's own actor is subject and client).
+ */
 @Injectable()
 export class AdminAudit {
   constructor(
@@ -14,7 +26,7 @@ export class AdminAudit {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async record(caller: AdminCaller, tenant: string, action: string, target: string | undefined, details: Record<string, unknown> = {}): Promise<void> {
+  async record({ caller, tenant, action, target, outcome, details }: AdminAuditEntry): Promise<void> {
     const event: AuditEvent = {
       id: randomUUID(),
       tenant,
@@ -22,12 +34,12 @@ export class AdminAudit {
       actor: { clientId: caller.clientId, subject: caller.subject },
       action,
       ...(target ? { target } : {}),
-      outcome: 'success',
+      outcome,
       requestId: caller.requestId,
       // The record's own actor is subject and client; the admin's role and break-glass flag go with it here.
       details: { actor: { role: caller.role, breakGlass: caller.breakGlass }, ...details },
     };
     await this.infra.queues.enqueue(Queues.audit, AUDIT_RECORD_JOB, event, { jobId: event.id });
-    this.logger.info({ tenant, action, target, clientId: caller.clientId }, 'admin action');
+    this.logger.info({ tenant, action, target, outcome, clientId: caller.clientId }, 'admin action');
   }
 }

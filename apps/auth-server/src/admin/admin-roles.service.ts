@@ -10,8 +10,9 @@ import { TenantResolver } from '../tenants/tenant-resolver.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import { UsersService } from '../users/users.service.js';
 import { AdminError, isUniqueViolation, notFound } from './admin.errors.js';
-import { AdminRepository, type UserView } from './admin.repository.js';
-import { clientView } from './admin.service.js';
+import { AdminClientsRepository } from './admin-clients.repository.js';
+import { clientView } from './admin-clients.service.js';
+import { AdminUsersRepository, type UserView } from './admin-users.repository.js';
 import { AdminRolesRepository, UnknownTenantsError, type RoleAssignmentView } from './admin-roles.repository.js';
 
 /**
@@ -22,7 +23,8 @@ import { AdminRolesRepository, UnknownTenantsError, type RoleAssignmentView } fr
 export class AdminRolesService {
   constructor(
     private readonly roles: AdminRolesRepository,
-    private readonly repository: AdminRepository,
+    private readonly adminUsers: AdminUsersRepository,
+    private readonly adminClients: AdminClientsRepository,
     private readonly users: UsersService,
     private readonly totp: AdminTotpService,
     private readonly resolver: TenantResolver,
@@ -62,7 +64,7 @@ export class AdminRolesService {
   /** Disabling takes effect on the person's next admin call (the guard reads it every call) and its refresh tokens stop working. */
   async setUserDisabled(id: string, disabled: boolean): Promise<UserView> {
     const tenant = await this.adminTenant();
-    const updated = await this.repository.updateUser(tenant.id, id, { disabled });
+    const updated = await this.adminUsers.update(tenant.id, id, { disabled });
     if (!updated) throw notFound('admin user');
     return updated;
   }
@@ -85,7 +87,7 @@ export class AdminRolesService {
       response_types: [],
       token_endpoint_auth_method: 'client_secret_basic',
     };
-    if (!(await this.repository.insertClient(tenant.id, clientId, sealClientMetadata(this.infra.masterKey, tenant.id, clientId, { ...metadata, client_secret: secret })))) {
+    if (!(await this.adminClients.insert(tenant.id, clientId, sealClientMetadata(this.infra.masterKey, tenant.id, clientId, { ...metadata, client_secret: secret })))) {
       throw new AdminError('conflict', `a client ${clientId} already exists`);
     }
     return { ...metadata, kind: 'admin', client_secret: secret, client_secret_expires_at: 0 };
@@ -94,15 +96,15 @@ export class AdminRolesService {
   /** Disabling revokes every token the client holds (as for any tenant's client) and its role stops applying at once. */
   async setClientDisabled(clientId: string, disabled: boolean): Promise<Record<string, unknown>> {
     const tenant = await this.adminTenant();
-    if (!(await this.repository.setClientDisabled(tenant.id, clientId, disabled))) throw notFound('admin client');
+    if (!(await this.adminClients.setDisabled(tenant.id, clientId, disabled))) throw notFound('admin client');
     if (disabled) await this.clientRevocation.apply(tenant, clientId, 'client_disabled');
-    const row = await this.repository.findClient(tenant.id, clientId);
+    const row = await this.adminClients.find(tenant.id, clientId);
     if (!row) throw notFound('admin client');
     return clientView(row);
   }
 
   private async user(tenant: TenantRecord, id: string): Promise<UserView> {
-    const user = await this.repository.findUser(tenant.id, id);
+    const user = await this.adminUsers.find(tenant.id, id);
     if (!user) throw notFound('admin user');
     return user;
   }

@@ -1,14 +1,12 @@
-import { Body, Controller, Param, Query, Req, Res } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { adminRevokeSessionsRequestSchema, adminRoutes, adminSessionsQuerySchema, sessionIdSchema, tenantSlugSchema } from '@airlock/contracts';
-import { AdminAudit } from './admin-audit.service.js';
-import { CurrentAdmin, type AdminCaller } from './admin-caller.js';
+import { Body, Controller, Param, Query } from '@nestjs/common';
+import { adminLoginSessionsQuerySchema, adminRevokeSessionsRequestSchema, adminRoutes, adminSessionsQuerySchema, sessionIdSchema, tenantSlugSchema } from '@airlock/contracts';
+import { AuditAction, AuditTrail, Trail } from './admin-audit-trail.js';
 import { AdminRoute } from './admin-route.decorator.js';
-import { notFound, parse } from './admin.errors.js';
+import { notFound, parse, tenantNotFound } from './admin.errors.js';
 import { AdminSessionsService } from './admin-sessions.service.js';
 
 function slugOf(value: string): string {
-  if (!tenantSlugSchema.safeParse(value).success) throw notFound('tenant');
+  if (!tenantSlugSchema.safeParse(value).success) throw tenantNotFound();
   return value;
 }
 
@@ -18,31 +16,45 @@ function sessionIdOf(value: string): string {
   return value;
 }
 
-/** `/admin/v1/tenants/{tenant}/sessions`: a tenant's live MCP sessions, and ending them (audit-logged). */
+/** `/admin/v1/tenants/{tenant}/sessions` and `/login-sessions`: a tenant's live MCP and login sessions, and ending them. */
 @Controller()
 export class AdminSessionsController {
-  constructor(
-    private readonly sessions: AdminSessionsService,
-    private readonly audit: AdminAudit,
-  ) {}
+  constructor(private readonly sessions: AdminSessionsService) {}
 
   @AdminRoute(adminRoutes.listSessions)
-  async listSessions(@Param('tenant') tenant: string, @Query() query: unknown, @CurrentAdmin() caller: AdminCaller) {
+  async listSessions(@Param('tenant') tenant: string, @Query() query: unknown) {
     const { limit, cursor, client, subject } = parse(adminSessionsQuerySchema, query);
     return this.sessions.list(slugOf(tenant), { client, subject }, limit, cursor);
   }
 
   @AdminRoute(adminRoutes.revokeSession)
-  async revokeSession(@Param('tenant') tenant: string, @Param('sessionId') sessionId: string, @CurrentAdmin() caller: AdminCaller): Promise<void> {
+  @AuditAction('admin.session.revoke')
+  async revokeSession(@Param('tenant') tenant: string, @Param('sessionId') sessionId: string, @Trail() trail: AuditTrail): Promise<void> {
+    trail.target = `session:${sessionId}`;
     await this.sessions.revoke(slugOf(tenant), sessionIdOf(sessionId));
-    await this.audit.record(caller, tenant, 'admin.session.revoke', `session:${sessionId}`);
   }
 
   @AdminRoute(adminRoutes.revokeSessions)
-  async revokeSessions(@Param('tenant') tenant: string, @Body() body: unknown, @CurrentAdmin() caller: AdminCaller) {
+  @AuditAction('admin.sessions.revoke')
+  async revokeSessions(@Param('tenant') tenant: string, @Body() body: unknown, @Trail() trail: AuditTrail) {
     const filter = parse(adminRevokeSessionsRequestSchema, body);
+    Object.assign(trail.details, filter);
+    trail.target = filter.client !== undefined ? `client:${filter.client}` : `user:${filter.subject ?? ''}`;
     const revoked = await this.sessions.revokeMany(slugOf(tenant), filter);
-    await this.audit.record(caller, tenant, 'admin.sessions.revoke', undefined, { ...filter, revoked });
+    trail.details['revoked'] = revoked;
     return { revoked };
+  }
+
+  @AdminRoute(adminRoutes.listLoginSessions)
+  async listLoginSessions(@Param('tenant') tenant: string, @Query() query: unknown) {
+    const { limit, cursor, subject } = parse(adminLoginSessionsQuerySchema, query);
+    return this.sessions.listLogins(slugOf(tenant), subject, limit, cursor);
+  }
+
+  @AdminRoute(adminRoutes.revokeLoginSession)
+  @AuditAction('admin.login_session.revoke')
+  async revokeLoginSession(@Param('tenant') tenant: string, @Param('sessionId') sessionId: string, @Trail() trail: AuditTrail): Promise<void> {
+    trail.target = `session:${sessionId}`;
+    await this.sessions.revokeLogin(slugOf(tenant), sessionIdOf(sessionId));
   }
 }

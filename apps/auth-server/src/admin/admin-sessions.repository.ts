@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Infra } from '@airlock/platform';
 import { INFRA } from '../oidc/ports.js';
-import { AdminError } from './admin.errors.js';
-import { decodeCursor, page, type Page } from './admin.repository.js';
+import { decodeTimeIdCursor, page, timeIdKey, type Page } from './admin-paging.js';
 
 // The session store's durable rows (`sessions`), read by the admin API. The session store owns them; the
 // auth server only reads, and ends sessions through the session store's API (never by writing here).
@@ -27,30 +26,25 @@ const SESSION_COLUMNS = `id, subject, client_id AS "clientId", upstreams, protoc
   created_at AS "createdAt", last_seen_at AS "lastSeenAt", expires_at AS "expiresAt"`;
 
 /** The keyset of a session row: (created_at, id), unique and fixed for the row's life, so pages never skip or repeat. */
-const keyOf = (row: SessionRow) => `${row.createdAt.toISOString()} ${row.id}`;
+const keyOf = (row: SessionRow) => timeIdKey(row.createdAt, row.id);
 
-function decodeSessionCursor(cursor: string | undefined): { createdAt: string; id: string } | undefined {
-  const value = decodeCursor(cursor);
-  if (value === undefined) return undefined;
-  const [createdAt, id, ...rest] = value.split(' ');
-  if (!createdAt || !id || rest.length > 0 || Number.isNaN(Date.parse(createdAt))) throw new AdminError('invalid_request', 'cursor: not a cursor this API returned');
-  return { createdAt, id };
-}
+/** MCP sessions, or browser sign-ins (`login`). */
+export type SessionKind = 'mcp' | 'login';
 
 @Injectable()
 export class AdminSessionsRepository {
   constructor(@Inject(INFRA) private readonly infra: Infra) {}
 
-  /** Active MCP sessions not past their lifetime, oldest first. */
-  async listActive(tenantId: string, filter: SessionFilter, limit: number, cursor: string | undefined): Promise<Page<SessionRow>> {
-    const after = decodeSessionCursor(cursor);
+  /** Active sessions of a kind not past their lifetime, oldest first. */
+  async listActive(tenantId: string, filter: SessionFilter, limit: number, cursor: string | undefined, kind: SessionKind = 'mcp'): Promise<Page<SessionRow>> {
+    const after = decodeTimeIdCursor(cursor);
     const { rows } = await this.infra.pg.query<SessionRow>(
       `SELECT ${SESSION_COLUMNS} FROM sessions
-       WHERE tenant_id = $1 AND kind = 'mcp' AND state = 'active' AND expires_at > now()
+       WHERE tenant_id = $1 AND kind = $7::"SessionKind" AND state = 'active' AND expires_at > now()
          AND ($2::text IS NULL OR client_id = $2) AND ($3::text IS NULL OR subject = $3)
          AND ($4::timestamptz IS NULL OR (created_at, id) > ($4::timestamptz, $5::text))
        ORDER BY created_at, id LIMIT $6`,
-      [tenantId, filter.client ?? null, filter.subject ?? null, after?.createdAt ?? null, after?.id ?? null, limit + 1],
+      [tenantId, filter.client ?? null, filter.subject ?? null, after?.at ?? null, after?.id ?? null, limit + 1, kind],
     );
     return page(rows, limit, keyOf);
   }
@@ -65,9 +59,9 @@ export class AdminSessionsRepository {
     return rows.map((row) => row.id);
   }
 
-  /** True when the session is one of the tenant's MCP sessions (whatever its state). */
-  async isMcpSessionOf(tenantId: string, id: string): Promise<boolean> {
-    const { rows } = await this.infra.pg.query(`SELECT 1 FROM sessions WHERE tenant_id = $1 AND id = $2 AND kind = 'mcp'`, [tenantId, id]);
-    return rows.length > 0;
+  /** The subject of one of the tenant's sessions of this kind (whatever its state); undefined: no such session. */
+  async subjectOf(tenantId: string, id: string, kind: SessionKind): Promise<string | undefined> {
+    const { rows } = await this.infra.pg.query<{ subject: string }>(`SELECT subject FROM sessions WHERE tenant_id = $1 AND id = $2 AND kind = $3::"SessionKind"`, [tenantId, id, kind]);
+    return rows[0]?.subject;
   }
 }

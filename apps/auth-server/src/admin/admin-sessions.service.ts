@@ -1,12 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Infra } from '@airlock/platform';
 import { parseHotSession, sessionRecordKey, sessionSeenKey } from '@airlock/session-client';
+import { LoginSessions } from '../login-sessions/login-sessions.service.js';
 import { SessionStoreCallError, SessionStoreClient } from '../login-sessions/session-store.client.js';
 import { INFRA } from '../oidc/ports.js';
 import { AdminError, notFound } from './admin.errors.js';
-import type { Page } from './admin.repository.js';
+import type { Page } from './admin-paging.js';
 import { AdminSessionsRepository, type SessionFilter } from './admin-sessions.repository.js';
-import { AdminService } from './admin.service.js';
+import { ManagedTenants } from './managed-tenants.service.js';
+
+export type AdminLoginSessionView = Omit<AdminSessionView, 'servers' | 'protocolVersion'>;
 
 export interface AdminSessionView {
   id: string;
@@ -45,13 +48,33 @@ export class AdminSessionsService {
   constructor(
     @Inject(INFRA) private readonly infra: Infra,
     private readonly repository: AdminSessionsRepository,
-    private readonly admin: AdminService,
+    private readonly tenants: ManagedTenants,
     private readonly store: SessionStoreClient,
+    private readonly logins: LoginSessions,
   ) {}
 
   async list(slug: string, filter: SessionFilter, limit: number, cursor: string | undefined): Promise<Page<AdminSessionView>> {
-    const tenant = await this.admin.tenant(slug);
-    const { items, nextCursor } = await this.repository.listActive(tenant.id, filter, limit, cursor);
+    return this.listOfKind(slug, filter, limit, cursor, 'mcp');
+  }
+
+  /** A tenant's live browser sign-ins (the session store's `login` sessions), as MCP sessions are listed. */
+  async listLogins(slug: string, subject: string | undefined, limit: number, cursor: string | undefined): Promise<Page<AdminLoginSessionView>> {
+    const { items, nextCursor } = await this.listOfKind(slug, { subject }, limit, cursor, 'login');
+    return { items: items.map(({ servers: _servers, protocolVersion: _version, ...login }) => login), nextCursor };
+  }
+
+  /** Ends one login session at the session store, and the browser session holding it here: that browser signs in again. */
+  async revokeLogin(slug: string, id: string): Promise<void> {
+    const tenant = await this.tenants.get(slug);
+    const subject = await this.repository.subjectOf(tenant.id, id, 'login');
+    if (subject === undefined) throw notFound('session');
+    if (!(await storeCall(() => this.store.revoke(tenant, id, REVOKE_REASON)))) throw notFound('session');
+    await this.logins.endBrowserSessionOf(tenant, subject, id);
+  }
+
+  private async listOfKind(slug: string, filter: SessionFilter, limit: number, cursor: string | undefined, kind: 'mcp' | 'login'): Promise<Page<AdminSessionView>> {
+    const tenant = await this.tenants.get(slug);
+    const { items, nextCursor } = await this.repository.listActive(tenant.id, filter, limit, cursor, kind);
     if (items.length === 0) return { items: [], nextCursor };
     const keys = items.flatMap((row) => [sessionRecordKey(slug, row.id), sessionSeenKey(slug, row.id)]);
     const raw = await this.infra.hot.mget(keys);
@@ -75,7 +98,7 @@ export class AdminSessionsService {
   }
 
   async revoke(slug: string, id: string): Promise<void> {
-    const tenant = await this.admin.tenant(slug);
+    const tenant = await this.tenants.get(slug);
     if (!(await storeCall(() => this.store.revoke(tenant, id, REVOKE_REASON)))) throw notFound('session');
   }
 
@@ -85,7 +108,7 @@ export class AdminSessionsService {
    * goes session by session, so the user's browser login sessions stay.
    */
   async revokeMany(slug: string, filter: SessionFilter): Promise<number> {
-    const tenant = await this.admin.tenant(slug);
+    const tenant = await this.tenants.get(slug);
     if (filter.client !== undefined && filter.subject === undefined) return storeCall(() => this.store.revokeClient(tenant, filter.client!, REVOKE_REASON));
     const ids = await this.repository.activeIds(tenant.id, filter);
     let revoked = 0;

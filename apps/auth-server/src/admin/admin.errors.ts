@@ -14,6 +14,14 @@ export class AdminError extends HttpException {
 
 export const notFound = (what: string) => new AdminError('not_found', `no such ${what}`);
 
+/** The tenant named in the path does not exist (or is not managed): also tells the audit interceptor to record on the platform tenant. */
+export class TenantNotFoundError extends AdminError {
+  constructor() {
+    super('not_found', 'no such tenant');
+  }
+}
+export const tenantNotFound = () => new TenantNotFoundError();
+
 /** Parses with a contracts schema; a failure lists every problem with its path. */
 export function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   const result = schema.safeParse(value ?? {});

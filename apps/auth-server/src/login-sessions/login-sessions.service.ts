@@ -137,6 +137,23 @@ export class LoginSessions implements BrowserSessionListener {
     this.logger.info({ tenant: tenant.slug }, 'user signed out everywhere');
   }
 
+  /**
+   * An admin ended one login session at the session store: the browser holding it here signs in again
+   * now (not when it next checks the session store). True when the browser session was found.
+   */
+  async endBrowserSessionOf(tenant: TenantRecord, accountId: string, sessionId: string): Promise<boolean> {
+    const index = accountIndexKey(tenant.slug, accountId);
+    for (const key of await this.infra.hot.smembers(index)) {
+      if ((await this.infra.hot.get(sessionIdKey(tenant.slug, key))) !== sessionId) continue;
+      await this.destroyBrowserSession(key, await this.registry.forTenant(tenant.slug));
+      await this.infra.hot.srem(index, [key]);
+      await this.infra.hot.set(endedKey(tenant.slug, key), '1', { ttlMs: ENDED_MEMORY_MS });
+      await this.infra.hot.del(sessionIdKey(tenant.slug, key));
+      return true;
+    }
+    return false;
+  }
+
   /** Before a tenant is deleted: ends every session of each user at the session store, now (its keys are about to go). */
   async endAllOfTenant(tenant: TenantRecord, subjects: readonly string[]): Promise<{ failed: number }> {
     let failed = 0;

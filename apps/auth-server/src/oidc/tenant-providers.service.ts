@@ -150,6 +150,12 @@ export class OidcProviderRegistry extends TenantProviders {
   }
 
   private browserSessions: BrowserSessionListener | undefined;
+  private tokenIssued: ((tenant: TenantRecord, clientId: string) => void) | undefined;
+
+  /** One listener told of every successful token request (the admin API's client last use), set before the first request. */
+  watchTokenIssuance(listener: (tenant: TenantRecord, clientId: string) => void): void {
+    this.tokenIssued = listener;
+  }
 
   /** One listener (the login-session bookkeeping), set before the first request. */
   watchBrowserSessions(listener: BrowserSessionListener): void {
@@ -275,6 +281,10 @@ export class OidcProviderRegistry extends TenantProviders {
       void ctx;
     });
     provider.on('server_error', (_ctx: KoaContextWithOIDC, error: unknown) => log.error({ err: error }, 'oidc-provider server error'));
+    provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
+      const clientId = ctx.oidc.client?.clientId;
+      if (clientId) this.tokenIssued?.(tenant, clientId);
+    });
   }
 
   /** Destroys a grant's artifacts in oidc-provider's storage and applies the side effects. */

@@ -24,7 +24,7 @@ import type { RawResponse } from '../transport/sse-stream-pump.js';
 import { serveAggregated } from './modern-aggregate.js';
 import { DEFAULT_AGGREGATE_LIST_MAX_ITEMS } from '../upstream/aggregated-list.js';
 import { namespacedName } from '../upstream/namespacing.js';
-import { UpstreamToolList } from '../upstream/upstream-tool-list.js';
+import { UpstreamToolList, withoutDisabledTools } from '../upstream/upstream-tool-list.js';
 import { isModernUpstream } from '../upstream/upstream-connection.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { errorAnswer, errorResponse, jsonRpcErrorOf } from '../errors/error-response.js';
@@ -53,6 +53,8 @@ export interface ModernCall {
   rateLimit(): Promise<void>;
   /** Throws the 403 insufficient_scope for a `tools/call` the token may not make. */
   checkToolScopes(message: { method: string; params?: Record<string, unknown> }): Promise<void>;
+  /** Tools of an upstream an admin disabled: left out of tools/list, refused on tools/call as unknown. */
+  disabledTools(server: UpstreamServerRecord): Promise<ReadonlySet<string>>;
 }
 
 export interface ModernEndpointDeps extends LegacyBridgeDeps {
@@ -91,6 +93,9 @@ function sendError(response: RawResponse, error: GatewayError, id: JsonRpcId | n
  * How an answer goes back: as JSON, or, once a progress notification arrived for a request that asked for
  * progress (`progressToken` in `_meta`), as SSE with the notifications first and the response last.
  */
+/** A tools/list answer without the tools an admin disabled. */
+const hideDisabledTools = (answer: BridgeAnswer, disabled: ReadonlySet<string>): BridgeAnswer => ('result' in answer ? { ...answer, result: withoutDisabledTools(answer.result, disabled) } : answer);
+
 function progressResponder(call: ModernCall, request: ModernRequest) {
   const { response } = call;
   const progressToken = ((request.params['_meta'] ?? {}) as Record<string, unknown>)['progressToken'];
@@ -212,6 +217,9 @@ export class ModernEndpoint {
     const refused = await this.refuseUnlistedTool(call, call.server, request, String(request.params['name']), context);
     if (refused) return progress.finish(id, refused);
     if (context) this.observer.before(context);
+    // A list with disabled tools is read and rewritten, not relayed byte for byte.
+    const disabled = request.method === 'tools/list' ? await call.disabledTools(call.server) : undefined;
+    if (disabled && disabled.size > 0) return progress.finish(id, hideDisabledTools(await this.askUpstream(call, call.server, request), disabled));
     if (isModernUpstream(call.server)) return this.forward(call, call.server, id, context);
     const claims = call.auth.claims;
     let reason: string | undefined;
@@ -337,6 +345,7 @@ export class ModernEndpoint {
     const context = request.method === 'tools/call' ? this.toolCall(call, request, server.name, String(request.params['name'])) : undefined;
     const refused = await this.refuseUnlistedTool(call, server, request, namespacedName(server.name, String(request.params['name'])), context);
     if (refused) return refused;
+    if (request.method === 'tools/list') return hideDisabledTools(await this.askUpstream(call, server, request, onProgress), await call.disabledTools(server));
     if (!context) return this.askUpstream(call, server, request, onProgress);
     this.observer.before(context);
     const answer = await this.askUpstream(call, server, request, onProgress);
@@ -354,11 +363,14 @@ export class ModernEndpoint {
     const { name: _name, ...bare } = request;
     // The envelope (`_meta`) stays, so the upstream sees the same client; nothing of the call itself goes with the list.
     const { progressToken: _progressToken, ...meta } = (request.params['_meta'] ?? {}) as Record<string, unknown>;
-    const tools = new UpstreamToolList(async (cursor) => {
-      const answer = await this.askUpstream(call, server, { ...bare, method: 'tools/list', params: { _meta: meta, ...(cursor ? { cursor } : {}) } });
-      if ('error' in answer) throw Object.assign(new Error('the upstream failed tools/list'), { answer });
-      return answer.result;
-    });
+    const tools = new UpstreamToolList(
+      async (cursor) => {
+        const answer = await this.askUpstream(call, server, { ...bare, method: 'tools/list', params: { _meta: meta, ...(cursor ? { cursor } : {}) } });
+        if ('error' in answer) throw Object.assign(new Error('the upstream failed tools/list'), { answer });
+        return answer.result;
+      },
+      () => call.disabledTools(server),
+    );
     try {
       await tools.require(String(request.params['name']), shown);
       return undefined;

@@ -193,6 +193,7 @@ export class SessionHost {
     const runtime = new SessionRuntime(session, links, {
       output: this.output(session.id),
       logger,
+      disabledTools: (link) => this.deps.directory.disabledTools(link.server.id),
       onToolsListed: (link, tools) =>
         void this.deps.directory
           .recordTools(

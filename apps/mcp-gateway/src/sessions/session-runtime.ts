@@ -8,7 +8,7 @@ import { jsonRpcErrorOf } from '../errors/error-response.js';
 import { namespacedUri, splitName, splitUri } from '../upstream/namespacing.js';
 import { AGGREGATED_LISTS, aggregateList, upstreamPage } from '../upstream/aggregated-list.js';
 import type { AggregatedListKind } from '../upstream/aggregated-list.js';
-import { UpstreamToolList } from '../upstream/upstream-tool-list.js';
+import { UpstreamToolList, withoutDisabledTools } from '../upstream/upstream-tool-list.js';
 import type { UpstreamConnection as UpstreamLink } from '../upstream/upstream-connection.js';
 import type { GatewaySession } from './session-directory.js';
 import { RelatedStreams } from '../upstream/related-stream.js';
@@ -33,6 +33,8 @@ export interface RuntimeHooks {
   output: RuntimeOutput;
   logger: Logger;
   onToolsListed(link: UpstreamLink, tools: Array<Record<string, unknown>>): void;
+  /** Tools of an upstream an admin disabled: left out of tools/list, refused on tools/call as unknown. */
+  disabledTools(link: UpstreamLink): Promise<ReadonlySet<string>>;
   /** Every tools/call of the session, refused or run (audit, and whatever else observes calls). */
   observer: ToolCallObservers;
   /** Items of one aggregated list page before it paginates. */
@@ -228,7 +230,10 @@ export class SessionRuntime {
       const server = this.session.target.server;
       const link = this.link(server);
       const result = await this.call(server, link, method, params, cancel, streamId, this.progressRelay(request, streamId));
-      if (method === 'tools/list' && Array.isArray(result['tools'])) this.hooks.onToolsListed(link, result['tools'] as Array<Record<string, unknown>>);
+      if (method === 'tools/list' && Array.isArray(result['tools'])) {
+        this.hooks.onToolsListed(link, result['tools'] as Array<Record<string, unknown>>);
+        return withoutDisabledTools(result, await this.hooks.disabledTools(link));
+      }
       return result;
     }
 
@@ -316,7 +321,10 @@ export class SessionRuntime {
   private toolList(server: string, link: UpstreamLink): UpstreamToolList {
     let list = this.toolLists.get(server);
     if (!list) {
-      list = new UpstreamToolList((cursor) => link.request('tools/list', cursor ? { cursor } : undefined));
+      list = new UpstreamToolList(
+        (cursor) => link.request('tools/list', cursor ? { cursor } : undefined),
+        () => this.hooks.disabledTools(link),
+      );
       this.toolLists.set(server, list);
     }
     return list;
@@ -328,7 +336,11 @@ export class SessionRuntime {
       const link = this.link(server);
       try {
         const answer = upstreamPage(list, await link.request(list.method, upstreamCursor ? { cursor: upstreamCursor } : undefined));
-        if (list.method === 'tools/list') this.hooks.onToolsListed(link, answer.items);
+        if (list.method === 'tools/list') {
+          this.hooks.onToolsListed(link, answer.items);
+          const disabled = await this.hooks.disabledTools(link);
+          return { ...answer, items: answer.items.filter((tool) => !disabled.has(String(tool['name']))) };
+        }
         return answer;
       } catch (error) {
         // One upstream failing its list hides only its own items.

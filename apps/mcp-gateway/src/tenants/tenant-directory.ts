@@ -152,11 +152,19 @@ export class TenantDirectory {
     const cached = this.scopes.get(serverId);
     if (this.fresh(cached)) return cached.value;
     const generation = this.generation;
-    const { rows } = await this.pg.query<{ name: string; required_scopes: string[] | null }>('SELECT name, required_scopes FROM tools WHERE server_id = $1', [serverId]);
+    const { rows } = await this.pg.query<{ name: string; required_scopes: string[] | null; enabled: boolean }>('SELECT name, required_scopes, enabled FROM tools WHERE server_id = $1', [serverId]);
     const value = new Map(rows.map((row) => [row.name, row.required_scopes ?? []]));
+    this.disabled.set(serverId, new Set(rows.filter((row) => !row.enabled).map((row) => row.name)));
     this.remember(this.scopes, serverId, value, generation);
     return value;
   }
+
+  /** Tools an admin disabled on a server: absent from tools/list, and unknown to tools/call (read and cached with the scopes). */
+  async disabledTools(serverId: string): Promise<ReadonlySet<string>> {
+    await this.toolScopes(serverId);
+    return this.disabled.get(serverId) ?? new Set();
+  }
+  private readonly disabled = new Map<string, ReadonlySet<string>>();
 
   /** Every scope a tool of the tenant (or of one server) requires: what the resource metadata advertises. */
   async toolScopeNames(tenantId: string, serverId?: string): Promise<string[]> {

@@ -288,6 +288,7 @@ export class McpEndpointHandler {
         response,
         rateLimit: () => this.rateLimit(route.tenant, undefined),
         checkToolScopes: (message) => this.checkToolScopes([{ jsonrpc: '2.0', id: 0, ...message } as JsonRpcMessage], route, tenant, resource, auth),
+        disabledTools: (upstream) => this.deps.directory.disabledTools(upstream.id),
       });
     }
     const headerVersion = requestProtocolVersion(request.headers);

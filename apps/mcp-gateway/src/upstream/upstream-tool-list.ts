@@ -18,7 +18,11 @@ export const unknownToolError = (name: string) => new GatewayError('unknown_tool
 export class UpstreamToolList {
   private names: Promise<ReadonlySet<string>> | undefined;
 
-  constructor(private readonly page: ToolListPage) {}
+  /** `hidden`: names an admin disabled, refused exactly as names the upstream does not have. */
+  constructor(
+    private readonly page: ToolListPage,
+    private readonly hidden: () => Promise<ReadonlySet<string>> = async () => new Set(),
+  ) {}
 
   invalidate(): void {
     this.names = undefined;
@@ -26,7 +30,7 @@ export class UpstreamToolList {
 
   /** Resolves when `name` is exactly a listed tool; otherwise throws -32602 `Unknown tool: <shown>`. */
   async require(name: string, shown: string = name): Promise<void> {
-    if (!(await this.load()).has(name)) throw unknownToolError(shown);
+    if (!(await this.load()).has(name) || (await this.hidden()).has(name)) throw unknownToolError(shown);
   }
 
   private load(): Promise<ReadonlySet<string>> {
@@ -39,6 +43,12 @@ export class UpstreamToolList {
     });
     return loading;
   }
+}
+
+/** A tools/list result without the tools an admin disabled (the upstream's own result when none is). */
+export function withoutDisabledTools(result: Record<string, unknown>, disabled: ReadonlySet<string>): Record<string, unknown> {
+  if (disabled.size === 0 || !Array.isArray(result['tools'])) return result;
+  return { ...result, tools: (result['tools'] as Array<Record<string, unknown>>).filter((tool) => !disabled.has(String(tool['name']))) };
 }
 
 /** Every tool name of the upstream, all pages walked. */

@@ -12,6 +12,7 @@ import { serverCommands } from './commands/servers.js';
 import { tenantCommands } from './commands/tenants.js';
 import { auditCommands } from './commands/audit.js';
 import { sessionCommands } from './commands/sessions.js';
+import { userCommands } from './commands/users.js';
 
 // `airlock admin <resource> <action> ...`: finds the command, parses its arguments, runs it, and turns
 // every failure into one line on stderr and an exit code (never a stack trace).
@@ -77,7 +78,7 @@ function write(stream: Writable, text: string): Promise<void> {
 export async function runAdminCli(args: string[], io: AdminCliIo): Promise<number> {
   // A reader that stops early (`| head`) closes the pipe: that ends the output, not with a stack trace.
   for (const stream of [io.stdout, io.stderr]) stream.on('error', () => undefined);
-  const commands: AdminCommand[] = [...tenantCommands, ...serverCommands(io.env), ...clientCommands, ...sessionCommands, ...auditCommands, routesCommand];
+  const commands: AdminCommand[] = [...tenantCommands, ...serverCommands(io.env), ...clientCommands, ...userCommands, ...sessionCommands, ...auditCommands, routesCommand];
   const pending: Promise<void>[] = [];
   const [resource, action] = commandWords(args);
   const help = args.includes('--help') || args.includes('-h');

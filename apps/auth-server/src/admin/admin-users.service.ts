@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import type { CreateUserRequest, UpdateUserRequest } from '@airlock/contracts';
+import { LoginSessions } from '../login-sessions/login-sessions.service.js';
+import { SessionStoreCallError, SessionStoreClient } from '../login-sessions/session-store.client.js';
+import type { TenantRecord } from '../oidc/ports.js';
+import { PasswordHasher } from '../users/password-hasher.js';
+import { UsersService } from '../users/users.service.js';
+import type { AuditTrail } from './admin-audit-trail.js';
+import { AdminError, isUniqueViolation, notFound } from './admin.errors.js';
+import { AdminGrantsService } from './admin-grants.service.js';
+import type { Page } from './admin-paging.js';
+import { AdminUsersRepository, type UserFilter, type UserView } from './admin-users.repository.js';
+import { ManagedTenants } from './managed-tenants.service.js';
+
+/** What "sign out everywhere" ended. */
+export interface SignOutResult {
+  grantsRevoked: number;
+  /** Sessions the session store ended now; null when only queued (disable, delete: retried until it answers). */
+  sessionsEnded: number | null;
+}
+
+/** Users of a tenant: search, create, change, disable, delete, reset sign-in, sign out everywhere. */
+@Injectable()
+export class AdminUsersService {
+  constructor(
+    private readonly repository: AdminUsersRepository,
+    private readonly managed: ManagedTenants,
+    private readonly users: UsersService,
+    private readonly hasher: PasswordHasher,
+    private readonly grants: AdminGrantsService,
+    private readonly logins: LoginSessions,
+    private readonly store: SessionStoreClient,
+  ) {}
+
+  async list(slug: string, filter: UserFilter, limit: number, cursor: string | undefined): Promise<Page<UserView>> {
+    return this.repository.list((await this.managed.get(slug)).id, filter, limit, cursor);
+  }
+
+  async get(slug: string, id: string): Promise<UserView> {
+    return this.existing(await this.managed.get(slug), id);
+  }
+
+  async create(slug: string, input: CreateUserRequest, trail: AuditTrail): Promise<UserView> {
+    const tenant = await this.managed.get(slug);
+    try {
+      const created = await this.users.createUser(tenant.id, input);
+      trail.target = created.id;
+      const user = await this.existing(tenant, created.id);
+      trail.change(undefined, user);
+      return user;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AdminError('conflict', 'a user with this email already exists');
+      throw error;
+    }
+  }
+
+  async update(slug: string, id: string, patch: UpdateUserRequest, trail: AuditTrail): Promise<UserView> {
+    const tenant = await this.managed.get(slug);
+    const before = await this.existing(tenant, id);
+    const passwordHash = patch.password ? await this.hasher.hash(patch.password) : undefined;
+    const updated = await this.repository.update(tenant.id, id, { displayName: patch.displayName, passwordHash, disabled: patch.disabled });
+    if (!updated) throw notFound('user');
+    trail.details['changed'] = Object.keys(patch);
+    trail.change(before, updated);
+    // A disabled user is signed out now, not when their tokens and sessions expire.
+    if (patch.disabled === true && !before.disabled) trail.details['signedOut'] = await this.endEverything(tenant, id, 'admin_revoked', false);
+    return updated;
+  }
+
+  async delete(slug: string, id: string, trail: AuditTrail): Promise<void> {
+    const tenant = await this.managed.get(slug);
+    const before = await this.existing(tenant, id);
+    trail.details['signedOut'] = await this.endEverything(tenant, id, 'user_deleted', false);
+    await this.repository.delete(tenant.id, id);
+    trail.change(before, undefined);
+  }
+
+  /** Clears the password (no password signs in until an admin sets one) and signs the user out everywhere. */
+  async resetSignIn(slug: string, id: string, trail: AuditTrail): Promise<UserView> {
+    const tenant = await this.managed.get(slug);
+    const before = await this.existing(tenant, id);
+    const after = await this.repository.clearPassword(tenant.id, id);
+    if (!after) throw notFound('user');
+    trail.details['signedOut'] = await this.endEverything(tenant, id, 'admin_revoked', true);
+    trail.change(before, after);
+    return after;
+  }
+
+  async signOutEverywhere(slug: string, id: string, trail: AuditTrail): Promise<SignOutResult> {
+    const tenant = await this.managed.get(slug);
+    await this.existing(tenant, id);
+    const result = await this.endEverything(tenant, id, 'admin_revoked', true);
+    trail.details['signedOut'] = result;
+    return result;
+  }
+
+  /**
+   * Ends all a user holds: browser sign-ins here, every grant (so refresh and access tokens die with it),
+   * and every session at the session store (MCP and login): queued (retried while the session store is
+   * down), and with `now` also asked at once, so the answer says it is done.
+   */
+  private async endEverything(tenant: TenantRecord, id: string, reason: 'admin_revoked' | 'user_deleted', now: boolean): Promise<SignOutResult> {
+    const grantsRevoked = await this.grants.revokeAll(tenant, { userId: id }, reason);
+    let sessionsEnded: number | null = null;
+    let unavailable = false;
+    if (now) {
+      try {
+        sessionsEnded = await this.store.revokeSubject(tenant, id, reason === 'user_deleted' ? 'user_deleted' : 'admin');
+      } catch (error) {
+        if (!(error instanceof SessionStoreCallError)) throw error;
+        unavailable = true;
+      }
+    }
+    // Browser sessions here, and the session store's revocation queued (retried until it answers).
+    await this.logins.signOutEverywhere(tenant, id);
+    if (unavailable) throw new AdminError('temporarily_unavailable', 'the session store cannot end sessions right now; the sign-out is queued, retry to confirm');
+    return { grantsRevoked, sessionsEnded };
+  }
+
+  private async existing(tenant: TenantRecord, id: string): Promise<UserView> {
+    const user = await this.repository.find(tenant.id, id);
+    if (!user) throw notFound('user');
+    return user;
+  }
+}
