@@ -366,4 +366,21 @@ describe('audit', () => {
     expect(updates.find((event) => event.actor.clientId === BOOTSTRAP_ADMIN.id)?.details['actor']).toEqual({ role: 'platform-admin', breakGlass: true });
     expect(updates.find((event) => event.actor.clientId === platform.id)?.details['actor']).toEqual({ role: 'platform-admin', breakGlass: false });
   });
+
+  it("records an admin's refused attempts on the platform's log: another tenant's data (read or write) and a write beyond its role", async () => {
+    const tenantAdmin = await automation('probe', { role: 'tenant-admin', tenants: [A] });
+    const auditor = await automation('aud-probe', { role: 'auditor', tenants: [A] });
+    expect((await api(tenantAdmin.token, 'GET', `/tenants/${B}/users`)).status).toBe(404);
+    expect((await api(tenantAdmin.token, 'PATCH', `/tenants/${B}`, { displayName: 'Not yours' })).status).toBe(404);
+    expect((await api(auditor.token, 'PATCH', `/tenants/${A}`, { displayName: 'Auditors read' })).status).toBe(403);
+    const refusals = [...(await audited('admin.listUsers')), ...(await audited('admin.tenant.update'))].filter((event) => event.outcome !== 'success');
+    const of = (clientId: string) => refusals.filter((event) => event.actor.clientId === clientId).map((event) => ({ tenant: event.tenant, action: event.action, outcome: event.outcome, details: event.details }));
+    expect(of(tenantAdmin.id)).toEqual([
+      { tenant: 'admin', action: 'admin.listUsers', outcome: 'refused', details: { actor: { role: 'tenant-admin', breakGlass: false }, reason: 'not_found', tenant: B } },
+      { tenant: 'admin', action: 'admin.tenant.update', outcome: 'refused', details: { actor: { role: 'tenant-admin', breakGlass: false }, reason: 'not_found', tenant: B } },
+    ]);
+    expect(of(auditor.id)).toEqual([
+      { tenant: 'admin', action: 'admin.tenant.update', outcome: 'denied', details: { actor: { role: 'auditor', breakGlass: false }, reason: 'insufficient_role', tenant: A } },
+    ]);
+  });
 });

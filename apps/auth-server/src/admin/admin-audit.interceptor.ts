@@ -15,7 +15,7 @@ import { TenantNotFoundError } from './admin.errors.js';
 type AdminRequest = FastifyRequest & { adminCaller?: AdminCaller; params: Record<string, string | undefined> };
 
 /** What a refusal says in the record: a 403 is `denied`, another 4xx `refused`, anything else `failure`. */
-function outcomeOf(error: unknown): { outcome: AuditEvent['outcome']; reason: string } {
+export function outcomeOf(error: unknown): { outcome: AuditEvent['outcome']; reason: string } {
   if (error instanceof HttpException && error.getStatus() < 500) {
     const body = error.getResponse();
     const reason = typeof body === 'object' && body !== null && typeof (body as { error?: unknown }).error === 'string' ? (body as { error: string }).error : String(error.getStatus());
@@ -29,7 +29,8 @@ function outcomeOf(error: unknown): { outcome: AuditEvent['outcome']; reason: st
  * `@AdminRoute` metadata, so no write can be left out) is recorded after its handler ran, with the actor
  * (client, subject, role, break-glass), the tenant, the action, the target, the outcome, and the before and
  * after snapshots the handler put in its `AuditTrail`. Refused writes are recorded too. Runs after the
- * guard: a caller the guard refused is not an admin, and the auth layer logs it.
+ * guard, which records its own refusals of an authenticated admin (role or tenant set); a caller without a
+ * valid admin token is no admin, and the auth layer logs it.
  */
 @Injectable()
 export class AdminAuditInterceptor implements NestInterceptor {
@@ -46,7 +47,7 @@ export class AdminAuditInterceptor implements NestInterceptor {
     if (!route || route.method === 'GET' || !caller) return next.handle();
     const trail = new AuditTrail();
     attachAuditTrail(request, trail);
-    const action = this.reflector.get<string | undefined>(AUDIT_ACTION, context.getHandler()) ?? `admin.${route.operationId}`;
+    const action = auditActionOf(this.reflector, context, route);
     const record = (outcome: AuditEvent['outcome'], extra: Record<string, unknown>, tenantGone = false) =>
       this.audit.record({
         caller,
@@ -80,8 +81,13 @@ export class AdminAuditInterceptor implements NestInterceptor {
   }
 }
 
+/** The action name of a route in the audit log: its `@AuditAction`, else `admin.<operationId>`. */
+export function auditActionOf(reflector: Reflector, context: ExecutionContext, route: AdminRouteDefinition): string {
+  return reflector.get<string | undefined>(AUDIT_ACTION, context.getHandler()) ?? `admin.${route.operationId}`;
+}
+
 /** The resource the path names below its tenant (`github/list_issues`), or the tenant itself. */
-function defaultTarget(route: AdminRouteDefinition, params: Record<string, string | undefined>): string | undefined {
+export function defaultTarget(route: AdminRouteDefinition, params: Record<string, string | undefined>): string | undefined {
   const names = Object.keys(route.params?.shape ?? {}).filter((name) => name !== 'tenant');
   if (names.length === 0) return params['tenant'];
   return names.map((name) => params[name] ?? '').join('/');
