@@ -5,6 +5,7 @@ import {
   MetaKeys,
   SUPPORTED_PROTOCOL_VERSIONS,
   encodeHeaderValue,
+  modernResultFromLegacy,
   isEmptyFilter,
   parseListenFilter,
   validateModernRequest,
@@ -21,9 +22,10 @@ import type { UpstreamEras } from '../upstream/upstream-eras.js';
 import { LegacyUpstreamBridge } from './legacy-upstream-bridge.js';
 import type { BridgeAnswer, LegacyBridgeDeps } from './legacy-upstream-bridge.js';
 import type { RawResponse } from '../transport/sse-stream-pump.js';
-import { serveAggregated } from './modern-aggregate.js';
-import { DEFAULT_AGGREGATE_LIST_MAX_ITEMS } from '../upstream/aggregated-list.js';
-import { namespacedName } from '../upstream/namespacing.js';
+import { AGGREGATED_LISTS, DEFAULT_AGGREGATE_LIST_MAX_ITEMS } from '../upstream/aggregated-list.js';
+import { aggregatable } from '../upstream/namespacing.js';
+import { AggregateRouter, observedToolCall } from '../router/aggregate-router.js';
+import type { RouterUpstreams } from '../router/aggregate-router.js';
 import { UpstreamToolList } from '../upstream/upstream-tool-list.js';
 import { isModernUpstream } from '../upstream/upstream-connection.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -71,6 +73,23 @@ export interface ModernEndpointDeps extends LegacyBridgeDeps {
 }
 
 type Progress = { progress: number; total?: number; message?: string };
+
+/** What the router hands back for one stateless request: the request, its upstreams, and the status of the last upstream answer. */
+interface StatelessContext {
+  call: ModernCall;
+  request: ModernRequest;
+  onProgress: ((progress: Progress) => void) | undefined;
+  servers: UpstreamServerRecord[];
+  status: number;
+  aggregated: boolean;
+}
+
+/** An upstream's JSON-RPC error answer, carried through the router unchanged. */
+class RelayedAnswer extends Error {
+  constructor(readonly answer: BridgeAnswer) {
+    super('the upstream answered with an error');
+  }
+}
 
 const node = (response: RawResponse) => response as ServerResponse;
 /** Every new-era answer: never cached by intermediaries, never buffered by a reverse proxy (the spec's MUST for SSE). */
@@ -120,14 +139,6 @@ function progressResponder(call: ModernCall, request: ModernRequest) {
   };
 }
 
-/** A tool call's outcome from its answer; `reason` is the gateway's code when the gateway made the error answer. */
-function answerOutcome(answer: BridgeAnswer, startedAt: number, reason?: string): ToolCallOutcome {
-  const latencyMs = Date.now() - startedAt;
-  if ('error' in answer) return reason ? { kind: 'error', reason, latencyMs } : { kind: 'error', latencyMs };
-  if (answer.result['resultType'] === 'input_required') return { kind: 'input_required', latencyMs };
-  return { kind: answer.result['isError'] === true ? 'tool_error' : 'result', latencyMs };
-}
-
 /** Request headers a 2026-07-28 upstream must see again; nothing that authenticates the user goes upstream. */
 const FORWARDED_HEADERS = ['content-type', 'accept', McpHeaders.protocolVersion, McpHeaders.method, McpHeaders.name] as const;
 
@@ -143,11 +154,15 @@ export class ModernEndpoint {
   private readonly bridge: LegacyUpstreamBridge;
   private readonly listens = new Set<() => Promise<void>>();
   private readonly observer: ToolCallObservers;
+  private readonly upstreams: RouterUpstreams<StatelessContext>;
+  private readonly router: AggregateRouter<StatelessContext>;
 
   constructor(private readonly deps: ModernEndpointDeps) {
     this.fetchImpl = deps.fetchImpl ?? fetch;
     this.observer = deps.observer ?? NO_TOOL_CALL_OBSERVERS;
     this.bridge = new LegacyUpstreamBridge(deps);
+    this.upstreams = this.upstreamsForRouter();
+    this.router = new AggregateRouter('2026-07-28', this.upstreams, this.observer, deps.aggregateListMaxItems ?? DEFAULT_AGGREGATE_LIST_MAX_ITEMS);
   }
 
   /** Graceful shutdown: every listen stream gets its `subscriptions/listen` response and ends; bridged sessions close. */
@@ -189,49 +204,155 @@ export class ModernEndpoint {
     // The per-server endpoint of a 2026-07-28 upstream relays listen streams as they are (forward, below).
     if (request.method === 'subscriptions/listen' && !(call.server && isModernUpstream(call.server))) return this.listen(call, request);
     const progress = progressResponder(call, request);
+    const context: StatelessContext = { call, request, onProgress: progress.onProgress, servers: [], status: 200, aggregated: !call.server };
     if (!call.server) {
-      // A tools/call the aggregate cannot route to any upstream never reaches `ask`: observed as refused here.
-      let routed = false;
-      const answer = await serveAggregated(
-        await call.servers(),
-        request,
-        (server, sub) => {
-          routed = true;
-          return this.ask(call, server, sub, progress.onProgress);
-        },
-        (server) => this.deps.logger.warn({ server }, 'an upstream failed its list on the aggregated endpoint'),
-        this.deps.aggregateListMaxItems ?? DEFAULT_AGGREGATE_LIST_MAX_ITEMS,
-      );
-      if (request.method === 'tools/call' && !routed) {
-        const context = this.toolCall(call, request, undefined, String(request.params['name']));
-        this.observer.after(context, { kind: 'refused', reason: 'unknown_tool', latencyMs: Date.now() - context.startedAt });
-      }
-      return progress.finish(id, answer);
+      context.servers = (await call.servers()).filter((server) => aggregatable(server.name));
+      return progress.finish(id, await this.serveAggregated(context));
     }
-    const context = request.method === 'tools/call' ? this.toolCall(call, request, call.server.name, String(request.params['name'])) : undefined;
-    const refused = await this.refuseUnlistedTool(call, call.server, request, String(request.params['name']), context);
-    if (refused) return progress.finish(id, refused);
-    if (context) this.observer.before(context);
-    if (isModernUpstream(call.server)) return this.forward(call, call.server, id, context);
-    const claims = call.auth.claims;
-    let reason: string | undefined;
+    if (request.method !== 'tools/call') return this.serveOne(call, call.server, request, progress.onProgress, id, progress.finish);
+    // A tools/call on the per-server endpoint: the one router, and for a 2026-07-28 upstream the answer is relayed as it comes.
+    const server = call.server;
+    context.servers = [server];
+    if (isModernUpstream(server)) {
+      const target = toolTarget(server.name, String(request.params['name']));
+      const toolCall = this.toolCall(call, request, target.server, target.tool);
+      try {
+        await observedToolCall(
+          this.observer,
+          toolCall,
+          () => this.upstreams.requireTool(context, server.name, target.tool, target.tool),
+          () => this.forward(call, server, id, toolCall),
+          () => undefined,
+        );
+      } catch (error) {
+        progress.finish(id, this.answerOf(error));
+      }
+      return;
+    }
+    progress.finish(id, await this.answered(context, () => this.router.callTool(context, server.name, request.params, (name, tool) => this.toolCall(call, request, name, tool))));
+  }
+
+  /** A request other than tools/call on a per-server endpoint: relayed to a 2026-07-28 upstream, bridged to a 2025 one. */
+  private async serveOne(
+    call: ModernCall,
+    server: UpstreamServerRecord,
+    request: ModernRequest,
+    onProgress: ((progress: Progress) => void) | undefined,
+    id: JsonRpcId | null,
+    finish: (id: JsonRpcId | null, answer: BridgeAnswer) => void,
+  ): Promise<void> {
+    if (isModernUpstream(server)) return this.forward(call, server, id);
     let answer: BridgeAnswer;
     try {
-      answer = await this.bridge.serve(call.server, request, {
-        tenant: call.tenant.slug,
-        subject: claims.sub,
-        clientId: claims.client_id,
-        userToken: call.auth.token,
-        signal: call.closed,
-        ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
-      });
+      answer = await this.bridge.serve(server, request, this.bridgeCaller(call, onProgress));
     } catch (error) {
-      this.deps.logger.warn({ ...upstreamFailureFields(error), server: call.server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
+      this.deps.logger.warn({ ...upstreamFailureFields(error), server: server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
       answer = errorAnswer(new GatewayError('upstream_unavailable'));
-      reason = 'upstream_unavailable';
     }
-    if (context) this.observer.after(context, answerOutcome(answer, context.startedAt, reason));
-    progress.finish(id, answer);
+    finish(id, answer);
+  }
+
+  /** The aggregated endpoint: `server/discover` merges every upstream's; everything else is the one router's. */
+  private async serveAggregated(context: StatelessContext): Promise<BridgeAnswer> {
+    const { call, request } = context;
+    if (request.method === 'server/discover') return this.discover(context);
+    const list = AGGREGATED_LISTS[request.method] !== undefined;
+    const answer = await this.answered(context, () => this.router.route(context, request.method, request.params, (name, tool) => this.toolCall(call, request, name, tool)));
+    // A list merges many upstream answers: its status is the gateway's own.
+    return list && 'result' in answer ? { status: 200, result: modernResultFromLegacy(request.method, answer.result) } : answer;
+  }
+
+  /** The router's result or refusal as a 2026-07-28 answer, with the HTTP status of the upstream answer it came from. */
+  private async answered(context: StatelessContext, route: () => Promise<Record<string, unknown>>): Promise<BridgeAnswer> {
+    try {
+      const result = await route();
+      return { status: context.status, result };
+    } catch (error) {
+      return this.answerOf(error);
+    }
+  }
+
+  private answerOf(error: unknown): BridgeAnswer {
+    if (error instanceof RelayedAnswer) return error.answer;
+    if (error instanceof GatewayError) return errorAnswer(error);
+    throw error;
+  }
+
+  /** `server/discover` on the aggregated endpoint: the capabilities every upstream offers, merged. */
+  private async discover(context: StatelessContext): Promise<BridgeAnswer> {
+    const capabilities: Record<string, Record<string, boolean>> = {};
+    const answers = await Promise.all(context.servers.map((server) => this.ask(context, server, context.request).catch(() => undefined)));
+    for (const answer of answers) {
+      if (!answer || !('result' in answer)) continue;
+      const offered = answer.result['capabilities'];
+      if (typeof offered !== 'object' || offered === null) continue;
+      for (const [key, value] of Object.entries(offered as Record<string, unknown>)) {
+        if (!['tools', 'prompts', 'resources', 'completions', 'logging'].includes(key)) continue;
+        const merged = (capabilities[key] ??= {});
+        // subscriptions/listen fans in every upstream: a change any of them announces reaches the client.
+        for (const flag of ['listChanged', 'subscribe']) {
+          if (typeof value === 'object' && value !== null && (value as Record<string, unknown>)[flag] === true) merged[flag] = true;
+        }
+      }
+    }
+    return {
+      status: 200,
+      result: modernResultFromLegacy('server/discover', {
+        supportedVersions: [...SUPPORTED_PROTOCOL_VERSIONS],
+        capabilities,
+        _meta: { [MetaKeys.serverInfo]: { name: 'airlock-gateway', version: '1' } },
+      }),
+    };
+  }
+
+  /** The upstreams of one stateless request as the router sees them. */
+  private upstreamsForRouter(): RouterUpstreams<StatelessContext> {
+    const byName = (context: StatelessContext, name: string) => context.servers.find((server) => server.name === name);
+    return {
+      servers: (context) => context.servers.map((server) => server.name),
+      has: (context, name) => byName(context, name) !== undefined,
+      // A stateless request knows no upstream's capabilities: every upstream is asked for every list.
+      offers: () => true,
+      send: async (context, name, method, params, via) => {
+        const { request } = context;
+        const sub: ModernRequest = { ...request, method, params: params ?? {}, ...(via.name !== undefined ? { name: via.name } : {}) };
+        const answer = await this.ask(context, byName(context, name)!, sub);
+        context.status = answer.status;
+        if ('result' in answer) return answer.result;
+        throw new RelayedAnswer(answer);
+      },
+      requireTool: async (context, name, tool, shown) => {
+        const server = byName(context, name)!;
+        const { name: _name, ...bare } = context.request;
+        // The envelope (`_meta`) stays, so the upstream sees the same client; nothing of the call itself goes with the list.
+        const { progressToken: _progressToken, ...meta } = (context.request.params['_meta'] ?? {}) as Record<string, unknown>;
+        // A stateless request has no upstream link to cache the list on: it is read for each call, always the latest.
+        const tools = new UpstreamToolList(async (cursor) => {
+          const answer = await this.askUpstream(context.call, server, { ...bare, method: 'tools/list', params: { _meta: meta, ...(cursor ? { cursor } : {}) } }, undefined, true);
+          if ('error' in answer) throw new RelayedAnswer(answer);
+          return answer.result;
+        });
+        try {
+          await tools.require(tool, shown);
+        } catch (error) {
+          if (error instanceof GatewayError || error instanceof RelayedAnswer) throw error;
+          throw new GatewayError('upstream_unavailable', { cause: error });
+        }
+      },
+      listFailed: (_context, server) => this.deps.logger.warn({ server }, 'an upstream failed its list on the aggregated endpoint'),
+    };
+  }
+
+  private bridgeCaller(call: ModernCall, onProgress: ((progress: Progress) => void) | undefined) {
+    const claims = call.auth.claims;
+    return {
+      tenant: call.tenant.slug,
+      subject: claims.sub,
+      clientId: claims.client_id,
+      userToken: call.auth.token,
+      signal: call.closed,
+      ...(onProgress ? { onProgress } : {}),
+    };
   }
 
   /** The edge's refusals (429, 403 insufficient_scope) of a tools/call are observed before they are answered. */
@@ -241,24 +362,24 @@ export class ModernEndpoint {
       await call.checkToolScopes({ method: request.method, params: request.params });
     } catch (error) {
       if (request.method === 'tools/call') {
-        const context = this.toolCall(call, request, call.server?.name, String(request.params['name']));
+        const target = toolTarget(call.server?.name, String(request.params['name']));
+        const context = this.toolCall(call, request, target.server, target.tool);
         this.observer.after(context, refusalOutcome(error, context.startedAt));
       }
       throw error;
     }
   }
 
-  /** The one context of a tools/call; `shown` is the name as the client sent it. */
-  private toolCall(call: ModernCall, request: ModernRequest, server: string | undefined, shown: string): ToolCallContext {
-    const target = toolTarget(server, shown);
+  /** The observers' view of one tools/call (`server` empty when the name designates none). */
+  private toolCall(call: ModernCall, request: ModernRequest, server: string, tool: string): ToolCallContext {
     const requestId = node(call.response).getHeader(REQUEST_ID_HEADER);
     return {
       tenant: call.tenant.slug,
       sessionId: undefined,
       subject: call.auth.claims.sub,
       clientId: call.auth.claims.client_id,
-      server: target.server,
-      tool: target.tool,
+      server,
+      tool,
       era: '2026-07-28',
       protocolVersion: request.protocolVersion,
       requestId: typeof requestId === 'string' ? requestId : undefined,
@@ -329,65 +450,24 @@ export class ModernEndpoint {
     return openModernListen({ server, filter, id: request.id ?? 0, protocolVersion: request.protocolVersion, meta, credentialHeaders, fetchImpl: this.fetchImpl });
   }
 
-  /**
-   * One request to one upstream for the aggregated endpoint, read to its single JSON-RPC answer (SSE
-   * included); progress the upstream reports on the way goes to `onProgress`.
-   */
-  private async ask(call: ModernCall, server: UpstreamServerRecord, request: ModernRequest, onProgress?: (progress: Progress) => void): Promise<BridgeAnswer> {
-    const context = request.method === 'tools/call' ? this.toolCall(call, request, server.name, String(request.params['name'])) : undefined;
-    const refused = await this.refuseUnlistedTool(call, server, request, namespacedName(server.name, String(request.params['name'])), context);
-    if (refused) return refused;
-    if (!context) return this.askUpstream(call, server, request, onProgress);
-    this.observer.before(context);
-    const answer = await this.askUpstream(call, server, request, onProgress);
-    this.observer.after(context, answerOutcome(answer, context.startedAt));
-    return answer;
+  /** One request to one upstream of a routed request, read to its single JSON-RPC answer (SSE included). */
+  private ask(context: StatelessContext, server: UpstreamServerRecord, request: ModernRequest): Promise<BridgeAnswer> {
+    return this.askUpstream(context.call, server, request, context.onProgress, context.aggregated);
   }
 
   /**
-   * A tools/call whose name the upstream did not list exactly is refused here, before it reaches the
-   * upstream (UpstreamToolList; `shown` is the name as the client sent it). A stateless request has no
-   * upstream link to cache the list on, so it is read for each call: always the upstream's latest.
+   * One request to one upstream, read to its single JSON-RPC answer; progress the upstream reports on the
+   * way goes to `onProgress`. A session-based upstream that fails is upstream_unavailable: with
+   * `answerFailure` as an answer (and its era is detected again next time), else thrown (the per-server
+   * tools/call, whose observer sees the reason).
    */
-  private async refuseUnlistedTool(call: ModernCall, server: UpstreamServerRecord, request: ModernRequest, shown: string, context: ToolCallContext | undefined): Promise<BridgeAnswer | undefined> {
-    if (request.method !== 'tools/call' || !context) return undefined;
-    const { name: _name, ...bare } = request;
-    // The envelope (`_meta`) stays, so the upstream sees the same client; nothing of the call itself goes with the list.
-    const { progressToken: _progressToken, ...meta } = (request.params['_meta'] ?? {}) as Record<string, unknown>;
-    const tools = new UpstreamToolList(async (cursor) => {
-      const answer = await this.askUpstream(call, server, { ...bare, method: 'tools/list', params: { _meta: meta, ...(cursor ? { cursor } : {}) } });
-      if ('error' in answer) throw Object.assign(new Error('the upstream failed tools/list'), { answer });
-      return answer.result;
-    });
-    try {
-      await tools.require(String(request.params['name']), shown);
-      return undefined;
-    } catch (error) {
-      if (error instanceof GatewayError) {
-        this.observer.after(context, refusalOutcome(error, context.startedAt));
-        return errorAnswer(error);
-      }
-      const failed = (error as { answer?: BridgeAnswer }).answer;
-      const answer = failed ?? errorAnswer(new GatewayError('upstream_unavailable'));
-      this.observer.after(context, answerOutcome(answer, context.startedAt, failed ? undefined : 'upstream_unavailable'));
-      return answer;
-    }
-  }
-
-  private async askUpstream(call: ModernCall, server: UpstreamServerRecord, request: ModernRequest, onProgress?: (progress: Progress) => void): Promise<BridgeAnswer> {
-    const claims = call.auth.claims;
+  private async askUpstream(call: ModernCall, server: UpstreamServerRecord, request: ModernRequest, onProgress: ((progress: Progress) => void) | undefined, answerFailure: boolean): Promise<BridgeAnswer> {
     if (!isModernUpstream(server)) {
       try {
-        return await this.bridge.serve(server, request, {
-          tenant: call.tenant.slug,
-          subject: claims.sub,
-          clientId: claims.client_id,
-          userToken: call.auth.token,
-          signal: call.closed,
-          ...(onProgress ? { onProgress } : {}),
-        });
+        return await this.bridge.serve(server, request, this.bridgeCaller(call, onProgress));
       } catch (error) {
         this.deps.logger.warn({ ...upstreamFailureFields(error), server: server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
+        if (!answerFailure) throw new GatewayError('upstream_unavailable', { cause: error });
         this.deps.eras?.forget(server);
         return errorAnswer(new GatewayError('upstream_unavailable'));
       }

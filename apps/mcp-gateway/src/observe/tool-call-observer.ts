@@ -66,9 +66,11 @@ export function failureOutcome(error: unknown, startedAt: number): ToolCallOutco
   return error instanceof GatewayError ? { kind: 'error', reason: error.code, latencyMs } : { kind: 'error', latencyMs };
 }
 
-/** The outcome of a call the upstream answered with a result. */
+/** The outcome of a call the upstream answered with a result (a 2026-07-28 `input_required` round is not an end yet). */
 export function resultOutcome(result: Record<string, unknown>, startedAt: number): ToolCallOutcome {
-  return { kind: result['isError'] === true ? 'tool_error' : 'result', latencyMs: Date.now() - startedAt };
+  const latencyMs = Date.now() - startedAt;
+  if (result['resultType'] === 'input_required') return { kind: 'input_required', latencyMs };
+  return { kind: result['isError'] === true ? 'tool_error' : 'result', latencyMs };
 }
 
 /** The server and tool a name designates on an endpoint: its own server, or `<server>__<tool>` on the aggregate. */
