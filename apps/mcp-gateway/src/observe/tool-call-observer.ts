@@ -2,7 +2,6 @@
 // metrics, tracing and policy (issues 17, 18) register theirs at startup and never touch the routers.
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayErrorCode } from '../errors/gateway-error.js';
-import { splitName } from '../upstream/namespacing.js';
 
 /** The protocol era the client speaks: 2025-11-25 sessions or 2026-07-28 stateless requests. */
 export type ClientEra = '2025-11-25' | '2026-07-28';
@@ -71,13 +70,6 @@ export function resultOutcome(result: Record<string, unknown>, startedAt: number
   const latencyMs = Date.now() - startedAt;
   if (result['resultType'] === 'input_required') return { kind: 'input_required', latencyMs };
   return { kind: result['isError'] === true ? 'tool_error' : 'result', latencyMs };
-}
-
-/** The server and tool a name designates on an endpoint: its own server, or `<server>__<tool>` on the aggregate. */
-export function toolTarget(endpointServer: string | undefined, shown: string): { server: string; tool: string } {
-  if (endpointServer !== undefined) return { server: endpointServer, tool: shown };
-  const split = splitName(shown);
-  return split ? { server: split.server, tool: split.name } : { server: '', tool: shown };
 }
 
 /**

@@ -1,9 +1,9 @@
 import { GatewayError } from '../errors/gateway-error.js';
-import { failureOutcome, refusalOutcome, resultOutcome, toolTarget } from '../observe/tool-call-observer.js';
+import { failureOutcome, refusalOutcome, resultOutcome } from '../observe/tool-call-observer.js';
 import type { ClientEra, ToolCallContext, ToolCallObservers, ToolCallOutcome } from '../observe/tool-call-observer.js';
-import { AGGREGATED_LISTS, aggregateList, upstreamPage } from '../upstream/aggregated-list.js';
-import { namespacedUri, splitName, splitUri } from '../upstream/namespacing.js';
-import { unknownToolError } from '../upstream/upstream-tool-list.js';
+import { AGGREGATED_LISTS, aggregateList, upstreamPage } from './aggregated-list.js';
+import { namespacedUri, splitName, splitUri, toolTarget } from './namespacing.js';
+import { unknownToolError } from './upstream-tool-list.js';
 
 // The one router of the gateway, below both client-facing eras: the aggregate's namespacing, its lists,
 // and every tools/call (on either endpoint) with the observers around it. The era adapters above it

@@ -3,7 +3,7 @@ import type { Logger } from '@airlock/observability';
 import type { JsonRpcMessage } from '@airlock/mcp-protocol';
 import { GatewayError } from '../errors/gateway-error.js';
 import { jsonRpcErrorOf } from '../errors/error-response.js';
-import { SseEventLog } from '../transport/sse-event-log.js';
+import { SseEventLog } from '../streams/sse-event-log.js';
 import type { TenantDirectory, UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
 import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
@@ -13,15 +13,15 @@ import type { UpstreamEras } from '../upstream/upstream-eras.js';
 import type { StdioLauncher } from '../upstream/stdio-launcher.js';
 import { UpstreamLink } from '../upstream/upstream-link.js';
 import type { ConnectOptions } from '../upstream/upstream-link.js';
-import { ModernUpstreamLink } from '../eras/modern-upstream-link.js';
-import { isModernUpstream } from '../upstream/upstream-connection.js';
+import { Upstream2026Link } from '../upstream/to-2026/upstream-2026-link.js';
+import { isUpstream2026 } from '../upstream/upstream-connection.js';
 import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 import type { ForwardedMessage, ReplicaBus } from './replica-bus.js';
 import type { GatewaySession, SessionDirectory } from './session-directory.js';
 import { SessionRuntime } from './session-runtime.js';
 import type { RuntimeOutput } from './session-runtime.js';
 import { serialSteps } from './serial-steps.js';
-import { DEFAULT_AGGREGATE_LIST_MAX_ITEMS } from '../upstream/aggregated-list.js';
+import { DEFAULT_AGGREGATE_LIST_MAX_ITEMS } from '../router/aggregated-list.js';
 import type { ToolCallObservers } from '../observe/tool-call-observer.js';
 
 export interface SessionHostDeps {
@@ -147,7 +147,7 @@ export class SessionHost {
     const links = new Map<string, UpstreamConnection>();
     const connect = async (server: UpstreamServerRecord) => {
       // A 2026-07-28 upstream has no session: calls are stateless and input_required is relayed as requests.
-      const open = isModernUpstream(server) ? (o: ConnectOptions) => ModernUpstreamLink.connect(o) : (o: ConnectOptions) => UpstreamLink.connect(o);
+      const open = isUpstream2026(server) ? (o: ConnectOptions) => Upstream2026Link.connect(o) : (o: ConnectOptions) => UpstreamLink.connect(o);
       const link = await open({
         server,
         secrets: openUpstreamSecrets(this.deps.masterKey, server),

@@ -5,10 +5,10 @@ import { ErrorCodes, LATEST_LEGACY_PROTOCOL_VERSION, isNotification, isRequest, 
 import type { JsonRpcErrorObject, JsonRpcId, JsonRpcMessage, JsonRpcRequest } from '@airlock/mcp-protocol';
 import { GatewayError } from '../errors/gateway-error.js';
 import { jsonRpcErrorOf } from '../errors/error-response.js';
-import { namespacedUri } from '../upstream/namespacing.js';
+import { namespacedUri } from '../router/namespacing.js';
 import { AggregateRouter } from '../router/aggregate-router.js';
 import type { RouterUpstreams } from '../router/aggregate-router.js';
-import { UpstreamToolList } from '../upstream/upstream-tool-list.js';
+import { UpstreamToolList } from '../router/upstream-tool-list.js';
 import type { UpstreamConnection as UpstreamLink } from '../upstream/upstream-connection.js';
 import type { GatewaySession } from './session-directory.js';
 import { RelatedStreams } from '../upstream/related-stream.js';

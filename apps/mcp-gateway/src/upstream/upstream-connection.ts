@@ -18,6 +18,6 @@ export interface UpstreamConnection {
 }
 
 /** An upstream speaks 2026-07-28 when its record says so (`upstream_servers.protocol_version`). */
-export function isModernUpstream(server: UpstreamServerRecord): boolean {
+export function isUpstream2026(server: UpstreamServerRecord): boolean {
   return server.transport === 'http' && server.protocolVersion !== null && isModernRevision(server.protocolVersion);
 }

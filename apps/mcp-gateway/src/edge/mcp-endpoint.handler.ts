@@ -5,19 +5,20 @@ import { detectEra, isModernRevision, isRequest, jsonRpcErrorResponse, negotiate
 import type { JsonRpcMessage, JsonRpcRequest } from '@airlock/mcp-protocol';
 import { REQUEST_ID_HEADER } from '@airlock/observability';
 import type { Logger } from '@airlock/observability';
-import { BearerAuth } from '../auth/bearer-auth.js';
+import { BearerAuth } from './bearer-auth.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { errorResponse, jsonRpcErrorOf, toGatewayError } from '../errors/error-response.js';
-import { ModernEndpoint } from '../eras/modern-endpoint.js';
-import type { AuthOutcome } from '../auth/bearer-auth.js';
-import type { RateLimiter } from '../rate-limit/rate-limiter.js';
+import { Client2026Endpoint } from './client-2026/client-2026-endpoint.js';
+import type { AuthOutcome } from './bearer-auth.js';
+import type { RateLimiter } from './rate-limiter.js';
 import type { ReplicaBus } from '../sessions/replica-bus.js';
 import type { SessionHost } from '../sessions/session-host.js';
 import type { EndpointTarget, GatewaySession, SessionDirectory } from '../sessions/session-directory.js';
 import type { TenantDirectory, TenantRecord, UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import type { UpstreamEras } from '../upstream/upstream-eras.js';
-import { SERVER_NAME, aggregatable, splitName } from '../upstream/namespacing.js';
-import { NO_TOOL_CALL_OBSERVERS, refusalOutcome, toolTarget } from '../observe/tool-call-observer.js';
+import { SERVER_NAME, aggregatable, splitName } from '../router/namespacing.js';
+import { NO_TOOL_CALL_OBSERVERS, refusalOutcome } from '../observe/tool-call-observer.js';
+import { toolTarget } from '../router/namespacing.js';
 import type { ToolCallObservers } from '../observe/tool-call-observer.js';
 import {
   checkContentType,
@@ -28,9 +29,9 @@ import {
   parseMessages,
   requestProtocolVersion,
 } from './request-validation.js';
-import { SseEventLog } from './sse-event-log.js';
-import { DirectStreamTimers, directStream, pumpStream } from './sse-stream-pump.js';
-import type { Pump, RawResponse } from './sse-stream-pump.js';
+import { SseEventLog } from '../streams/sse-event-log.js';
+import { DirectStreamTimers, directStream, pumpStream } from '../streams/sse-stream-pump.js';
+import type { Pump, RawResponse } from '../streams/sse-stream-pump.js';
 
 type RawRequest = IncomingMessage | Http2ServerRequest;
 
@@ -68,7 +69,7 @@ export interface EndpointDeps {
   observer?: ToolCallObservers;
   logger: Logger;
   /** The 2026-07-28 (stateless) side of the same endpoints; built from the session host's upstream access when omitted. */
-  modern?: ModernEndpoint;
+  client2026?: Client2026Endpoint;
   /** Which era each upstream speaks (pinned, recorded or probed); records are used as read when omitted. */
   eras?: UpstreamEras;
 }
@@ -141,11 +142,11 @@ export class McpEndpointHandler {
   private readonly pumps = new Set<Pump>();
   private draining = false;
 
-  private readonly modern: ModernEndpoint;
+  private readonly client2026: Client2026Endpoint;
   private readonly timers: DirectStreamTimers;
 
   constructor(private readonly deps: EndpointDeps) {
-    this.modern = deps.modern ?? new ModernEndpoint(deps.host.upstreamAccess());
+    this.client2026 = deps.client2026 ?? new Client2026Endpoint(deps.host.upstreamAccess());
     this.timers = new DirectStreamTimers({ keepAliveMs: deps.options.keepAliveMs, primingDelayMs: deps.options.primingDelayMs ?? PRIMING_DELAY_MS });
   }
 
@@ -277,7 +278,7 @@ export class McpEndpointHandler {
       response.once('close', () => {
         if (!response.writableFinished) closed.abort();
       });
-      return this.modern.handle({
+      return this.client2026.handle({
         tenant,
         server,
         servers: () => this.upstreams(tenant, route, auth),
@@ -496,7 +497,7 @@ export class McpEndpointHandler {
   /** Graceful shutdown: refuse new requests, tell every open stream when to come back, and close it. */
   drain(): void {
     this.draining = true;
-    void this.modern.close().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'closing bridged upstream sessions failed'));
+    void this.client2026.close().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'closing bridged upstream sessions failed'));
     for (const pump of [...this.pumps]) pump.closeForRetry(this.deps.options.retryMs);
   }
 }

@@ -17,20 +17,20 @@ import {
 import type { JsonRpcErrorObject, ModernRequest, UpstreamServerRequest } from '@airlock/mcp-protocol';
 import type { Logger } from '@airlock/observability';
 import type { HotStore } from '@airlock/redis';
-import { GatewayError } from '../errors/gateway-error.js';
-import { errorAnswer, jsonRpcErrorOf } from '../errors/error-response.js';
-import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
-import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
-import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
-import type { UpstreamEgress } from '../upstream/upstream-egress.js';
-import type { StdioLauncher } from '../upstream/stdio-launcher.js';
-import { UpstreamLink } from '../upstream/upstream-link.js';
+import { GatewayError } from '../../errors/gateway-error.js';
+import { errorAnswer, jsonRpcErrorOf } from '../../errors/error-response.js';
+import type { UpstreamServerRecord } from '../../tenants/tenant-directory.js';
+import { openUpstreamSecrets } from '../upstream-credentials.js';
+import type { UpstreamCredentials } from '../upstream-credentials.js';
+import type { UpstreamEgress } from '../upstream-egress.js';
+import type { StdioLauncher } from '../stdio-launcher.js';
+import { UpstreamLink } from '../upstream-link.js';
 import { ParkedCallForwarding } from './parked-call-forwarding.js';
 import type { ParkedRetry, Progress } from './parked-call-forwarding.js';
 import { LocalParkedCallHandles } from './parked-call-handles.js';
 import type { ParkedCallHandles } from './parked-call-handles.js';
 
-export interface LegacyBridgeDeps {
+export interface Upstream2025BridgeDeps {
   credentials: UpstreamCredentials;
   egress: UpstreamEgress;
   masterKey: Buffer;
@@ -128,7 +128,7 @@ function errorObject(error: unknown): JsonRpcErrorObject {
  * validated and consumed on another replica is forwarded to the owner, which resumes the call and
  * answers back (`ParkedCallForwarding`).
  */
-export class LegacyUpstreamBridge {
+export class Upstream2025Bridge {
   private readonly sessions = new Map<string, UpstreamSession>();
   private readonly flights = new Map<string, Flight>();
   private readonly tokens = new Map<string, { current: string }>();
@@ -138,7 +138,7 @@ export class LegacyUpstreamBridge {
   private readonly handles: ParkedCallHandles;
   private readonly forwarding: ParkedCallForwarding | undefined;
 
-  constructor(private readonly deps: LegacyBridgeDeps) {
+  constructor(private readonly deps: Upstream2025BridgeDeps) {
     this.handles = deps.stateHandles ?? new LocalParkedCallHandles(deps.hot);
     this.forwarding = deps.isAlive
       ? new ParkedCallForwarding({ hot: deps.hot, replicaId: deps.replicaId, isAlive: deps.isAlive, logger: deps.logger, ...deps.forwarding })

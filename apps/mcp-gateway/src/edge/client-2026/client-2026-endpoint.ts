@@ -13,33 +13,34 @@ import {
 import type { JsonRpcErrorObject, JsonRpcId, ModernRequest, SubscriptionFilter } from '@airlock/mcp-protocol';
 import { REQUEST_ID_HEADER } from '@airlock/observability';
 import type { Logger } from '@airlock/observability';
-import type { AuthOutcome } from '../auth/bearer-auth.js';
-import type { TenantRecord, UpstreamServerRecord } from '../tenants/tenant-directory.js';
-import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
-import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
-import { upstreamFailureFields } from '../upstream/upstream-egress.js';
-import type { UpstreamEras } from '../upstream/upstream-eras.js';
-import { LegacyUpstreamBridge } from './legacy-upstream-bridge.js';
-import type { BridgeAnswer, LegacyBridgeDeps } from './legacy-upstream-bridge.js';
-import type { RawResponse } from '../transport/sse-stream-pump.js';
-import { AGGREGATED_LISTS, DEFAULT_AGGREGATE_LIST_MAX_ITEMS } from '../upstream/aggregated-list.js';
-import { aggregatable } from '../upstream/namespacing.js';
-import { AggregateRouter, observedToolCall } from '../router/aggregate-router.js';
-import type { RouterUpstreams } from '../router/aggregate-router.js';
-import { UpstreamToolList } from '../upstream/upstream-tool-list.js';
-import { isModernUpstream } from '../upstream/upstream-connection.js';
-import { GatewayError } from '../errors/gateway-error.js';
-import { errorAnswer, errorResponse, jsonRpcErrorOf } from '../errors/error-response.js';
-import { openAggregatedListen } from './subscriptions-aggregate.js';
-import { openLegacyListen } from './subscriptions-legacy.js';
-import { openModernListen } from './subscriptions-modern.js';
-import { ListenStream, readSseMessages } from './subscriptions-stream.js';
-import type { ListenSource } from './subscriptions-stream.js';
-import { NO_TOOL_CALL_OBSERVERS, refusalOutcome, toolTarget } from '../observe/tool-call-observer.js';
-import type { ToolCallContext, ToolCallObservers, ToolCallOutcome } from '../observe/tool-call-observer.js';
+import type { AuthOutcome } from '../bearer-auth.js';
+import type { TenantRecord, UpstreamServerRecord } from '../../tenants/tenant-directory.js';
+import { openUpstreamSecrets } from '../../upstream/upstream-credentials.js';
+import type { UpstreamCredentials } from '../../upstream/upstream-credentials.js';
+import { upstreamFailureFields } from '../../upstream/upstream-egress.js';
+import type { UpstreamEras } from '../../upstream/upstream-eras.js';
+import { Upstream2025Bridge } from '../../upstream/to-2025/upstream-2025-bridge.js';
+import type { BridgeAnswer, Upstream2025BridgeDeps } from '../../upstream/to-2025/upstream-2025-bridge.js';
+import type { RawResponse } from '../../streams/sse-stream-pump.js';
+import { AGGREGATED_LISTS, DEFAULT_AGGREGATE_LIST_MAX_ITEMS } from '../../router/aggregated-list.js';
+import { aggregatable } from '../../router/namespacing.js';
+import { AggregateRouter, observedToolCall } from '../../router/aggregate-router.js';
+import type { RouterUpstreams } from '../../router/aggregate-router.js';
+import { UpstreamToolList } from '../../router/upstream-tool-list.js';
+import { isUpstream2026 } from '../../upstream/upstream-connection.js';
+import { GatewayError } from '../../errors/gateway-error.js';
+import { errorAnswer, errorResponse, jsonRpcErrorOf } from '../../errors/error-response.js';
+import { openAggregatedListen } from '../../router/subscriptions-aggregate.js';
+import { openListenVia2025Session } from '../../upstream/to-2025/listen-2025.js';
+import { openListen2026 } from '../../upstream/to-2026/listen-2026.js';
+import { ListenStream, readSseMessages } from '../../streams/subscriptions-stream.js';
+import type { ListenSource } from '../../streams/subscriptions-stream.js';
+import { NO_TOOL_CALL_OBSERVERS, refusalOutcome } from '../../observe/tool-call-observer.js';
+import { toolTarget } from '../../router/namespacing.js';
+import type { ToolCallContext, ToolCallObservers, ToolCallOutcome } from '../../observe/tool-call-observer.js';
 
 /** Everything the 2026-07-28 path needs from the request entry, which has already done route, Host/Origin, tenant and token. */
-export interface ModernCall {
+export interface Client2026Call {
   tenant: TenantRecord;
   /** The upstream a per-server endpoint names; undefined on the aggregated endpoint. */
   server: UpstreamServerRecord | undefined;
@@ -57,7 +58,7 @@ export interface ModernCall {
   checkToolScopes(message: { method: string; params?: Record<string, unknown> }): Promise<void>;
 }
 
-export interface ModernEndpointDeps extends LegacyBridgeDeps {
+export interface Client2026EndpointDeps extends Upstream2025BridgeDeps {
   credentials: UpstreamCredentials;
   /** Told when an upstream fails in the era it was thought to speak (detected again next time). */
   eras?: Pick<UpstreamEras, 'forget'>;
@@ -76,7 +77,7 @@ type Progress = { progress: number; total?: number; message?: string };
 
 /** What the router hands back for one stateless request: the request, its upstreams, and the status of the last upstream answer. */
 interface StatelessContext {
-  call: ModernCall;
+  call: Client2026Call;
   request: ModernRequest;
   onProgress: ((progress: Progress) => void) | undefined;
   servers: UpstreamServerRecord[];
@@ -110,7 +111,7 @@ function sendError(response: RawResponse, error: GatewayError, id: JsonRpcId | n
  * How an answer goes back: as JSON, or, once a progress notification arrived for a request that asked for
  * progress (`progressToken` in `_meta`), as SSE with the notifications first and the response last.
  */
-function progressResponder(call: ModernCall, request: ModernRequest) {
+function progressResponder(call: Client2026Call, request: ModernRequest) {
   const { response } = call;
   const progressToken = ((request.params['_meta'] ?? {}) as Record<string, unknown>)['progressToken'];
   let streaming = false;
@@ -146,21 +147,21 @@ const FORWARDED_HEADERS = ['content-type', 'accept', McpHeaders.protocolVersion,
  * The 2026-07-28 (stateless) side of every tenant endpoint. Validation is the new revision's ladder
  * (exact status and code per mismatch); a 2026-07-28 upstream then gets the request as is, with the
  * gateway's upstream credentials instead of the user's token, and its JSON or SSE answer is streamed
- * back unchanged; a session-based upstream is reached through the LegacyUpstreamBridge. A closed client
+ * back unchanged; a session-based upstream is reached through the Upstream2025Bridge. A closed client
  * connection cancels the upstream request (abort; notifications/cancelled through the SDK on a 2025 one).
  */
-export class ModernEndpoint {
+export class Client2026Endpoint {
   private readonly fetchImpl: typeof fetch;
-  private readonly bridge: LegacyUpstreamBridge;
+  private readonly bridge: Upstream2025Bridge;
   private readonly listens = new Set<() => Promise<void>>();
   private readonly observer: ToolCallObservers;
   private readonly upstreams: RouterUpstreams<StatelessContext>;
   private readonly router: AggregateRouter<StatelessContext>;
 
-  constructor(private readonly deps: ModernEndpointDeps) {
+  constructor(private readonly deps: Client2026EndpointDeps) {
     this.fetchImpl = deps.fetchImpl ?? fetch;
     this.observer = deps.observer ?? NO_TOOL_CALL_OBSERVERS;
-    this.bridge = new LegacyUpstreamBridge(deps);
+    this.bridge = new Upstream2025Bridge(deps);
     this.upstreams = this.upstreamsForRouter();
     this.router = new AggregateRouter('2026-07-28', this.upstreams, this.observer, deps.aggregateListMaxItems ?? DEFAULT_AGGREGATE_LIST_MAX_ITEMS);
   }
@@ -171,7 +172,7 @@ export class ModernEndpoint {
     await this.bridge.close();
   }
 
-  async handle(call: ModernCall): Promise<void> {
+  async handle(call: Client2026Call): Promise<void> {
     const { response } = call;
     let body: unknown;
     try {
@@ -187,7 +188,7 @@ export class ModernEndpoint {
     if (!validation.ok) {
       // Which versions exist is the upstream's to say (its answer must agree with its `server/discover`).
       const rejection = validation.rejection;
-      if (rejection.rule === 'unsupported-version' && call.server && isModernUpstream(call.server)) {
+      if (rejection.rule === 'unsupported-version' && call.server && isUpstream2026(call.server)) {
         await call.rateLimit();
         return this.forward(call, call.server, rejection.response.id);
       }
@@ -202,7 +203,7 @@ export class ModernEndpoint {
     await this.admit(call, request);
     const id = request.id ?? null;
     // The per-server endpoint of a 2026-07-28 upstream relays listen streams as they are (forward, below).
-    if (request.method === 'subscriptions/listen' && !(call.server && isModernUpstream(call.server))) return this.listen(call, request);
+    if (request.method === 'subscriptions/listen' && !(call.server && isUpstream2026(call.server))) return this.listen(call, request);
     const progress = progressResponder(call, request);
     const context: StatelessContext = { call, request, onProgress: progress.onProgress, servers: [], status: 200, aggregated: !call.server };
     if (!call.server) {
@@ -213,7 +214,7 @@ export class ModernEndpoint {
     // A tools/call on the per-server endpoint: the one router, and for a 2026-07-28 upstream the answer is relayed as it comes.
     const server = call.server;
     context.servers = [server];
-    if (isModernUpstream(server)) {
+    if (isUpstream2026(server)) {
       const target = toolTarget(server.name, String(request.params['name']));
       const toolCall = this.toolCall(call, request, target.server, target.tool);
       try {
@@ -234,14 +235,14 @@ export class ModernEndpoint {
 
   /** A request other than tools/call on a per-server endpoint: relayed to a 2026-07-28 upstream, bridged to a 2025 one. */
   private async serveOne(
-    call: ModernCall,
+    call: Client2026Call,
     server: UpstreamServerRecord,
     request: ModernRequest,
     onProgress: ((progress: Progress) => void) | undefined,
     id: JsonRpcId | null,
     finish: (id: JsonRpcId | null, answer: BridgeAnswer) => void,
   ): Promise<void> {
-    if (isModernUpstream(server)) return this.forward(call, server, id);
+    if (isUpstream2026(server)) return this.forward(call, server, id);
     let answer: BridgeAnswer;
     try {
       answer = await this.bridge.serve(server, request, this.bridgeCaller(call, onProgress));
@@ -343,7 +344,7 @@ export class ModernEndpoint {
     };
   }
 
-  private bridgeCaller(call: ModernCall, onProgress: ((progress: Progress) => void) | undefined) {
+  private bridgeCaller(call: Client2026Call, onProgress: ((progress: Progress) => void) | undefined) {
     const claims = call.auth.claims;
     return {
       tenant: call.tenant.slug,
@@ -356,7 +357,7 @@ export class ModernEndpoint {
   }
 
   /** The edge's refusals (429, 403 insufficient_scope) of a tools/call are observed before they are answered. */
-  private async admit(call: ModernCall, request: ModernRequest): Promise<void> {
+  private async admit(call: Client2026Call, request: ModernRequest): Promise<void> {
     try {
       await call.rateLimit();
       await call.checkToolScopes({ method: request.method, params: request.params });
@@ -371,7 +372,7 @@ export class ModernEndpoint {
   }
 
   /** The observers' view of one tools/call (`server` empty when the name designates none). */
-  private toolCall(call: ModernCall, request: ModernRequest, server: string, tool: string): ToolCallContext {
+  private toolCall(call: Client2026Call, request: ModernRequest, server: string, tool: string): ToolCallContext {
     const requestId = node(call.response).getHeader(REQUEST_ID_HEADER);
     return {
       tenant: call.tenant.slug,
@@ -393,7 +394,7 @@ export class ModernEndpoint {
    * (the upstream sides are closed), the gateway shuts down (the listen response, then the end), or no
    * upstream is left.
    */
-  private async listen(call: ModernCall, request: ModernRequest): Promise<void> {
+  private async listen(call: Client2026Call, request: ModernRequest): Promise<void> {
     const { response } = call;
     const id = request.id ?? null;
     const parsed = parseListenFilter(request.params);
@@ -440,14 +441,14 @@ export class ModernEndpoint {
     void source.ended.then((how) => end(how === 'graceful'));
   }
 
-  private async openUpstreamListen(call: ModernCall, request: ModernRequest, server: UpstreamServerRecord, filter: SubscriptionFilter): Promise<ListenSource> {
-    if (!isModernUpstream(server)) {
-      return openLegacyListen(this.deps, { server, filter, tenant: call.tenant.slug, userToken: call.auth.token, clientInfo: request.clientInfo });
+  private async openUpstreamListen(call: Client2026Call, request: ModernRequest, server: UpstreamServerRecord, filter: SubscriptionFilter): Promise<ListenSource> {
+    if (!isUpstream2026(server)) {
+      return openListenVia2025Session(this.deps, { server, filter, tenant: call.tenant.slug, userToken: call.auth.token, clientInfo: request.clientInfo });
     }
     const secrets = openUpstreamSecrets(this.deps.masterKey, server);
     const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, userToken: () => call.auth.token });
     const meta = Object.fromEntries(Object.entries((request.params['_meta'] ?? {}) as Record<string, unknown>).filter(([key]) => key !== MetaKeys.subscriptionId));
-    return openModernListen({ server, filter, id: request.id ?? 0, protocolVersion: request.protocolVersion, meta, credentialHeaders, fetchImpl: this.fetchImpl });
+    return openListen2026({ server, filter, id: request.id ?? 0, protocolVersion: request.protocolVersion, meta, credentialHeaders, fetchImpl: this.fetchImpl });
   }
 
   /** One request to one upstream of a routed request, read to its single JSON-RPC answer (SSE included). */
@@ -461,8 +462,8 @@ export class ModernEndpoint {
    * `answerFailure` as an answer (and its era is detected again next time), else thrown (the per-server
    * tools/call, whose observer sees the reason).
    */
-  private async askUpstream(call: ModernCall, server: UpstreamServerRecord, request: ModernRequest, onProgress: ((progress: Progress) => void) | undefined, answerFailure: boolean): Promise<BridgeAnswer> {
-    if (!isModernUpstream(server)) {
+  private async askUpstream(call: Client2026Call, server: UpstreamServerRecord, request: ModernRequest, onProgress: ((progress: Progress) => void) | undefined, answerFailure: boolean): Promise<BridgeAnswer> {
+    if (!isUpstream2026(server)) {
       try {
         return await this.bridge.serve(server, request, this.bridgeCaller(call, onProgress));
       } catch (error) {
@@ -531,7 +532,7 @@ export class ModernEndpoint {
    * Relays the upstream's answer byte for byte. A tools/call is observed by HTTP status when the answer has
    * been relayed: the body is not read here, so a result with `isError` counts as delivered, not as failed.
    */
-  private async forward(call: ModernCall, server: UpstreamServerRecord, id: string | number | null, context?: ToolCallContext): Promise<void> {
+  private async forward(call: Client2026Call, server: UpstreamServerRecord, id: string | number | null, context?: ToolCallContext): Promise<void> {
     const observe = (kind: ToolCallOutcome['kind'], reason: string | undefined, details: Record<string, unknown>) => {
       if (context) this.observer.after(context, { kind, ...(reason ? { reason } : {}), latencyMs: Date.now() - context.startedAt, details });
     };
