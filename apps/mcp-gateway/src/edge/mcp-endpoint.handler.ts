@@ -193,7 +193,13 @@ export class McpEndpointHandler {
     }
     if (this.draining) throw new GatewayError('shutting_down');
     const resource = this.resourceUrl(route);
-    const auth = await this.deps.auth.authenticate({ rawUrl, authorization: request.headers.authorization, tenant: route.tenant, resource });
+    let auth: AuthOutcome;
+    try {
+      auth = await this.deps.auth.authenticate({ rawUrl, authorization: request.headers.authorization, tenant: route.tenant, resource });
+    } catch (error) {
+      if (request.method === 'POST') await this.observeUnauthenticated(request, route, error, response);
+      throw error;
+    }
 
     // A new-era client has no GET stream and no session to DELETE: answered like a 2026-07-28-only server.
     const versionHeader = headerOf(request, 'mcp-protocol-version')?.trim();
@@ -398,6 +404,46 @@ export class McpEndpointHandler {
       },
     );
     this.pumps.add(pump);
+  }
+
+  /**
+   * The tools/call of a POST refused for its token (401, 400, 403, 503 from the verifier), observed as refused
+   * with that code. The body is read only when an observer listens, within the body limit; what is
+   * observable: the endpoint's server and the tool the body names, the era (header or `_meta` claim) and
+   * the protocol version header. Nothing of the principal or the session is: neither was verified.
+   */
+  private async observeUnauthenticated(request: RawRequest, route: Route, error: unknown, response: RawResponse): Promise<void> {
+    const observer = this.deps.observer ?? NO_TOOL_CALL_OBSERVERS;
+    if (!observer.watching) return;
+    let parsed: unknown;
+    try {
+      parsed = parseLoosely(await readBody(request, this.deps.options.bodyLimitBytes));
+    } catch {
+      return; // Too large or broken: the refusal stands, there is nothing to observe.
+    }
+    const era = detectEra({ httpMethod: 'POST', header: (name) => headerOf(request, name), body: parsed }) === 'modern' ? '2026-07-28' : '2025-11-25';
+    const requestId = node(response).getHeader(REQUEST_ID_HEADER);
+    for (const message of Array.isArray(parsed) ? parsed : [parsed]) {
+      if (typeof message !== 'object' || message === null || (message as { method?: unknown }).method !== 'tools/call') continue;
+      const params = (message as { params?: Record<string, unknown> }).params;
+      const target = toolTarget(route.target.kind === 'server' ? route.target.server : undefined, String(params?.['name'] ?? ''));
+      const startedAt = Date.now();
+      observer.after(
+        {
+          tenant: route.tenant,
+          sessionId: undefined,
+          subject: undefined,
+          clientId: undefined,
+          server: target.server,
+          tool: target.tool,
+          era,
+          protocolVersion: headerOf(request, 'mcp-protocol-version'),
+          requestId: typeof requestId === 'string' ? requestId : undefined,
+          startedAt,
+        },
+        refusalOutcome(error, startedAt),
+      );
+    }
   }
 
   /** Each tools/call of a POST refused here is observed as refused, with the refusal's code, before the answer. */

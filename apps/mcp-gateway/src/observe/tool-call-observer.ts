@@ -40,12 +40,25 @@ export interface ToolCallOutcome {
 }
 
 /**
+ * A `before` hook's no (policy): the call is answered a JSON-RPC error with `message` (GatewayError
+ * `tool_call_refused`) and never goes upstream; every observer's `after` sees it `refused` with `reason`.
+ */
+export interface ToolCallVeto {
+  readonly reason: string;
+  readonly message?: string;
+}
+
+/** What a `before` hook calls to veto the call. */
+export type RefuseToolCall = (reason: string, message?: string) => void;
+
+/**
  * An observer of tool calls. `before` runs once for a call the gateway admitted, right before it goes
- * upstream; `after` runs exactly once for every call, refused ones included (those never see `before`).
+ * upstream, and may veto it (the hooks after a veto do not run); `after` runs exactly once for every call,
+ * refused ones included (those refused before `before` never see it).
  * Both run synchronously on the call path: an observer that needs I/O queues it (see AuditBatcher).
  */
 export interface ToolCallObserver {
-  before?(call: ToolCallContext): void;
+  before?(call: ToolCallContext, refuse: RefuseToolCall): void;
   after?(call: ToolCallContext, outcome: ToolCallOutcome): void;
 }
 
@@ -77,7 +90,12 @@ export function resultOutcome(result: Record<string, unknown>, startedAt: number
  * skipped: it never breaks the call nor keeps the others from seeing it.
  */
 export class ToolCallObservers {
-  private readonly befores: Array<(call: ToolCallContext) => void>;
+  private readonly befores: Array<(call: ToolCallContext, refuse: RefuseToolCall) => void>;
+  /** The veto of the `before` loop running now (hooks are synchronous, so one field serves every call). */
+  private vetoed: ToolCallVeto | undefined;
+  private readonly refuse: RefuseToolCall = (reason, message) => {
+    this.vetoed ??= message === undefined ? { reason } : { reason, message };
+  };
   private readonly afters: Array<(call: ToolCallContext, outcome: ToolCallOutcome) => void>;
 
   constructor(
@@ -89,14 +107,25 @@ export class ToolCallObservers {
     this.afters = observers.flatMap((observer) => (observer.after ? [observer.after.bind(observer)] : []));
   }
 
-  before(call: ToolCallContext): void {
+  /** The first veto, if an observer gives one (an observer that throws vetoes nothing). */
+  before(call: ToolCallContext): ToolCallVeto | undefined {
+    this.vetoed = undefined;
     for (const hook of this.befores) {
       try {
-        hook(call);
+        hook(call, this.refuse);
       } catch (error) {
         this.onObserverError(error, call);
       }
+      if (this.vetoed) break;
     }
+    const veto = this.vetoed;
+    this.vetoed = undefined;
+    return veto;
+  }
+
+  /** Whether any observer is registered (the edge reads a refused request's body only for them). */
+  get watching(): boolean {
+    return this.befores.length > 0 || this.afters.length > 0;
   }
 
   after(call: ToolCallContext, outcome: ToolCallOutcome): void {

@@ -94,7 +94,8 @@ const CAPABILITY_OF: Record<string, string> = {
 
 /**
  * One tools/call between the observers: `admit` may refuse it (observed as refused, never `before`), then
- * `before`, the call, and `after` with the outcome (`outcome` may return undefined for a run that reports
+ * `before` (a veto refuses it: GatewayError `tool_call_refused`, `after` sees `refused` with the veto's
+ * reason), the call, and `after` with the outcome (`outcome` may return undefined for a run that reports
  * its own `after`, such as a byte-for-byte relay). Every path a tools/call takes goes through here.
  */
 export async function observedToolCall<T>(
@@ -110,7 +111,11 @@ export async function observedToolCall<T>(
     observers.after(call, refusalOutcome(error, call.startedAt));
     throw error;
   }
-  observers.before(call);
+  const veto = observers.before(call);
+  if (veto) {
+    observers.after(call, { kind: 'refused', reason: veto.reason, latencyMs: Date.now() - call.startedAt });
+    throw new GatewayError('tool_call_refused', veto.message === undefined ? {} : { message: veto.message });
+  }
   let answer: T;
   try {
     answer = await run();
