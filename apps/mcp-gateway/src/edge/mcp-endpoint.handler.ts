@@ -224,16 +224,12 @@ export class McpEndpointHandler {
 
   /** A server's record with the era to speak to it (UpstreamEras): what decides the upstream-facing adapter. */
   private withEra(server: UpstreamServerRecord, route: Route, auth: AuthOutcome): Promise<UpstreamServerRecord> {
-    return this.deps.eras ? this.deps.eras.resolve(server, { tenant: route.tenant, userToken: () => auth.token }) : Promise.resolve(server);
+    return this.deps.eras ? this.deps.eras.resolve(server, { tenant: route.tenant, bearer: () => auth.bearer }) : Promise.resolve(server);
   }
 
   private async upstreams(tenant: TenantRecord, route: Route, auth: AuthOutcome): Promise<UpstreamServerRecord[]> {
     const servers = await this.deps.directory.upstreamServers(tenant.id);
-    return this.deps.eras ? this.deps.eras.resolveAll(servers, { tenant: route.tenant, userToken: () => auth.token }) : servers;
-  }
-
-  private bearerOf(auth: AuthOutcome): string {
-    return auth.token;
+    return this.deps.eras ? this.deps.eras.resolveAll(servers, { tenant: route.tenant, bearer: () => auth.bearer }) : servers;
   }
 
   /** The session named by the request, if it exists, is alive and belongs to this principal and endpoint. */
@@ -333,7 +329,7 @@ export class McpEndpointHandler {
         messages,
         grantedScopes: [...auth.scopes],
         ...(streamId ? { streamId } : {}),
-        ...(exchanges ? { bearer: this.bearerOf(auth) } : {}),
+        ...(exchanges ? { bearer: auth.bearer } : {}),
       };
       if (session.home === this.deps.bus.replicaId) await this.deps.host.deliver(forwarded);
       else await this.deps.bus.forward(session.home, forwarded);
@@ -356,7 +352,7 @@ export class McpEndpointHandler {
    */
   private async postHere(response: RawResponse, session: GatewaySession, auth: AuthOutcome, messages: JsonRpcMessage[], requestCount: number): Promise<void> {
     // The newest token of the session: what token exchange trades; it stays in this process.
-    this.deps.host.rememberUserToken(session.id, this.bearerOf(auth));
+    this.deps.host.rememberBearer(session.id, auth.bearer);
     const grantedScopes = [...auth.scopes];
     if (requestCount === 0) {
       await this.deps.host.deliver({ tenant: session.tenant, sessionId: session.id, messages, grantedScopes });
@@ -491,7 +487,7 @@ export class McpEndpointHandler {
     const protocolVersion = negotiateLegacyProtocolVersion(params['protocolVersion']);
     const servers = await this.upstreams(tenant, route, auth);
     const selected = route.target.kind === 'server' ? servers.filter((server) => server.name === (route.target as { server: string }).server) : servers.filter((server) => aggregatable(server.name));
-    const bearer = this.bearerOf(auth);
+    const bearer = auth.bearer;
     const session = await this.deps.registry.create({
       tenant: route.tenant,
       subject: auth.claims.sub,
@@ -505,7 +501,7 @@ export class McpEndpointHandler {
       upstreams: selected.map((server) => server.name),
       home: this.deps.bus.replicaId,
     });
-    this.deps.host.rememberUserToken(session.id, bearer);
+    this.deps.host.rememberBearer(session.id, bearer);
     let result: Record<string, unknown>;
     try {
       const runtime = await this.deps.host.open(session, selected, {

@@ -54,7 +54,7 @@ export interface SessionHostDeps {
 export class SessionHost {
   private readonly runtimes = new Map<string, SessionRuntime>();
   /** The newest access token seen for each local session: what token exchange trades (never sent upstream). */
-  private readonly userTokens = new Map<string, string>();
+  private readonly bearers = new Map<string, string>();
   private stopListening: (() => Promise<void>) | undefined;
   private sweeper: NodeJS.Timeout | undefined;
 
@@ -143,7 +143,7 @@ export class SessionHost {
     const { logger } = this.deps;
     // Assigned once the upstreams are connected; their handlers read it lazily.
     const ref: { runtime?: SessionRuntime } = {};
-    const userToken = this.userTokens.get(session.id);
+    const bearer = this.bearers.get(session.id);
     const links = new Map<string, UpstreamConnection>();
     const connect = async (server: UpstreamServerRecord) => {
       // A 2026-07-28 upstream has no session: calls are stateless and input_required is relayed as requests.
@@ -154,7 +154,7 @@ export class SessionHost {
         credentials: this.deps.credentials,
         egress: this.deps.egress,
         stdio: this.deps.stdio,
-        caller: { tenant: session.tenant, userToken: () => this.userTokens.get(session.id) ?? userToken },
+        caller: { tenant: session.tenant, bearer: () => this.bearers.get(session.id) ?? bearer },
         clientCapabilities: session.clientCapabilities,
         clientInfo: { name: `airlock-gateway (for ${clientInfo.name})`.slice(0, 200), version: clientInfo.version },
         logger,
@@ -215,12 +215,12 @@ export class SessionHost {
 
   /** Delivers client messages to the session's runtime here; a session this replica lost ends cleanly. */
   /** Remembers the token that authenticated a request of a session this replica holds. */
-  rememberUserToken(sessionId: string, token: string): void {
-    this.userTokens.set(sessionId, token);
+  rememberBearer(sessionId: string, bearer: string): void {
+    this.bearers.set(sessionId, bearer);
   }
 
   async deliver(forwarded: ForwardedMessage): Promise<void> {
-    if (forwarded.bearer) this.userTokens.set(forwarded.sessionId, forwarded.bearer);
+    if (forwarded.bearer) this.bearers.set(forwarded.sessionId, forwarded.bearer);
     const runtime = this.runtimes.get(forwarded.sessionId);
     if (!runtime) {
       await this.deps.registry.end(forwarded.tenant, forwarded.sessionId, 'home replica lost the session');
@@ -240,7 +240,7 @@ export class SessionHost {
     const runtime = this.runtimes.get(sessionId);
     if (!runtime) return;
     this.runtimes.delete(sessionId);
-    this.userTokens.delete(sessionId);
+    this.bearers.delete(sessionId);
     await runtime.close();
   }
 

@@ -350,7 +350,7 @@ export class Client2026Endpoint {
       tenant: call.tenant.slug,
       subject: claims.sub,
       clientId: claims.client_id,
-      userToken: call.auth.token,
+      bearer: call.auth.bearer,
       signal: call.closed,
       ...(onProgress ? { onProgress } : {}),
     };
@@ -443,10 +443,10 @@ export class Client2026Endpoint {
 
   private async openUpstreamListen(call: Client2026Call, request: ModernRequest, server: UpstreamServerRecord, filter: SubscriptionFilter): Promise<ListenSource> {
     if (!isUpstream2026(server)) {
-      return openListenVia2025Session(this.deps, { server, filter, tenant: call.tenant.slug, userToken: call.auth.token, clientInfo: request.clientInfo });
+      return openListenVia2025Session(this.deps, { server, filter, tenant: call.tenant.slug, bearer: call.auth.bearer, clientInfo: request.clientInfo });
     }
     const secrets = openUpstreamSecrets(this.deps.masterKey, server);
-    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, userToken: () => call.auth.token });
+    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, bearer: () => call.auth.bearer });
     const meta = Object.fromEntries(Object.entries((request.params['_meta'] ?? {}) as Record<string, unknown>).filter(([key]) => key !== MetaKeys.subscriptionId));
     return openListen2026({ server, filter, id: request.id ?? 0, protocolVersion: request.protocolVersion, meta, credentialHeaders, fetchImpl: this.fetchImpl });
   }
@@ -475,7 +475,7 @@ export class Client2026Endpoint {
     }
     const unavailable: BridgeAnswer = errorAnswer(new GatewayError('upstream_unavailable'));
     const secrets = openUpstreamSecrets(this.deps.masterKey, server);
-    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, userToken: () => call.auth.token });
+    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, bearer: () => call.auth.bearer });
     const version = call.headers[McpHeaders.protocolVersion];
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -538,7 +538,7 @@ export class Client2026Endpoint {
     };
     const { response } = call;
     const secrets = openUpstreamSecrets(this.deps.masterKey, server);
-    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, userToken: () => call.auth.token });
+    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, bearer: () => call.auth.bearer });
     const headers: Record<string, string> = {};
     for (const name of FORWARDED_HEADERS) {
       const value = call.headers[name];

@@ -23,7 +23,7 @@ export interface Listen2025Options {
   server: UpstreamServerRecord;
   filter: SubscriptionFilter;
   tenant: string;
-  userToken: string;
+  bearer: string;
   clientInfo: { name: string; version: string } | undefined;
 }
 
@@ -47,7 +47,7 @@ export async function openListenVia2025Session(deps: Listen2025Deps, options: Li
     secrets: openUpstreamSecrets(deps.masterKey, server),
     credentials: deps.credentials,
     egress: deps.egress,
-    caller: { tenant: options.tenant, userToken: () => options.userToken },
+    caller: { tenant: options.tenant, bearer: () => options.bearer },
     stdio: deps.stdio,
     // A listen stream can carry no requests to the client: the upstream is told it may not ask any.
     clientCapabilities: {},
