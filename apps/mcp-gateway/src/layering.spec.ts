@@ -21,6 +21,7 @@ const LAYERS: ReadonlyArray<readonly [folder: string, rank: number, layer?: stri
   ['sessions', 5],
   // The HTTP edge and the client-facing era adapters are one layer: the handler picks the adapter.
   ['edge', 6],
+  ['edge/client-2025', 6, 'edge'],
   ['edge/client-2026', 6, 'edge'],
   ['edge/well-known', 6, 'edge'],
   // Composition root: start-mcp-gateway.ts, app.module.ts, index.ts, main.ts.

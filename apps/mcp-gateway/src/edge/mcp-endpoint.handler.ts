@@ -1,153 +1,42 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Http2ServerRequest } from 'node:http2';
-import { aggregatedMcpUrl, Scopes, serverMcpUrl, tenantSlugSchema } from '@airlock/contracts';
-import { detectEra, isModernRevision, isRequest, jsonRpcErrorResponse, negotiateLegacyProtocolVersion, supportsPrimingEvents } from '@airlock/mcp-protocol';
-import type { JsonRpcMessage, JsonRpcRequest } from '@airlock/mcp-protocol';
+import { aggregatedMcpUrl, serverMcpUrl } from '@airlock/contracts';
+import { detectEra, isModernRevision, isRequest } from '@airlock/mcp-protocol';
+import type { JsonRpcMessage } from '@airlock/mcp-protocol';
 import { REQUEST_ID_HEADER } from '@airlock/observability';
-import type { Logger } from '@airlock/observability';
 import { BearerAuth } from './bearer-auth.js';
-import { GatewayError } from '../errors/gateway-error.js';
-import { errorResponse, jsonRpcErrorOf, toGatewayError } from '../errors/error-response.js';
-import { Client2026Endpoint } from './client-2026/client-2026-endpoint.js';
 import type { AuthOutcome } from './bearer-auth.js';
-import type { RateLimiter } from './rate-limiter.js';
-import type { ReplicaBus } from '../sessions/replica-bus.js';
-import type { SessionHost } from '../sessions/session-host.js';
-import type { EndpointTarget, GatewaySession, SessionDirectory } from '../sessions/session-directory.js';
-import type { TenantDirectory, TenantRecord, UpstreamServerRecord } from '../tenants/tenant-directory.js';
-import type { UpstreamEras } from '../upstream/upstream-eras.js';
-import { SERVER_NAME, aggregatable, splitName } from '../router/namespacing.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { errorResponse, toGatewayError } from '../errors/error-response.js';
+import { Client2026Endpoint } from './client-2026/client-2026-endpoint.js';
+import { Client2025Endpoint } from './client-2025/client-2025-endpoint.js';
+import type { TenantRecord, UpstreamServerRecord } from '../tenants/tenant-directory.js';
+import { splitName, toolTarget } from '../router/namespacing.js';
 import { NO_TOOL_CALL_OBSERVERS, refusalOutcome } from '../observe/tool-call-observer.js';
-import { toolTarget } from '../router/namespacing.js';
-import type { ToolCallObservers } from '../observe/tool-call-observer.js';
-import {
-  checkContentType,
-  checkGetAccept,
-  checkHostAndOrigin,
-  checkPostAccept,
-  messagesOf,
-  parseMessages,
-  requestProtocolVersion,
-} from './request-validation.js';
-import { SseEventLog } from '../streams/sse-event-log.js';
-import { DirectStreamTimers, directStream, pumpStream } from '../streams/sse-stream-pump.js';
-import type { Pump, RawResponse } from '../streams/sse-stream-pump.js';
+import { checkContentType, checkHostAndOrigin, checkPostAccept } from './request-validation.js';
+import type { RawResponse } from '../streams/sse-stream-pump.js';
+import { headerOf, node, parseLoosely, parseRoute, readBody, requireMcpScope, sendJson } from './edge-request.js';
+import type { EndpointDeps, RawRequest, Route } from './edge-request.js';
 
-type RawRequest = IncomingMessage | Http2ServerRequest;
-
-export interface EndpointOptions {
-  publicUrl: string;
-  /** Host names accepted in `Host` (the public host, plus loopback names for a loopback bind). */
-  allowedHosts: ReadonlySet<string>;
-  /** Origins allowed for every tenant (the gateway's own), tenants add theirs in settings. */
-  allowedOrigins: ReadonlySet<string>;
-  /** Bound to the loopback: pages served from loopback origins may call it (DNS rebinding still fails on Host). */
-  loopbackBind: boolean;
-  bodyLimitBytes: number;
-  retryMs: number;
-  keepAliveMs: number;
-  /** How long a POST's priming event waits for the answer to leave with it (home replica only). */
-  primingDelayMs?: number;
-}
-
-/**
- * Long enough for most answers, even under load (then the priming event, the answer and the end of the
- * stream are one Redis write and one HTTP write instead of two each), short beside any reconnection.
- */
-const PRIMING_DELAY_MS = 100;
-
-export interface EndpointDeps {
-  options: EndpointOptions;
-  auth: BearerAuth;
-  directory: TenantDirectory;
-  registry: SessionDirectory;
-  host: SessionHost;
-  bus: ReplicaBus;
-  log: SseEventLog;
-  rateLimiter: RateLimiter;
-  /** Sees the tools/call requests this edge refuses (429, 403 insufficient_scope) in a session. */
-  observer?: ToolCallObservers;
-  logger: Logger;
-  /** The 2026-07-28 (stateless) side of the same endpoints; built from the session host's upstream access when omitted. */
-  client2026?: Client2026Endpoint;
-  /** Which era each upstream speaks (pinned, recorded or probed); records are used as read when omitted. */
-  eras?: UpstreamEras;
-}
-
-interface Route {
-  tenant: string;
-  target: EndpointTarget;
-}
-
-const ROUTE = /^\/t\/([^/]+)\/(?:mcp|servers\/([^/]+)\/mcp)$/;
-
-function parseRoute(rawUrl: string): Route | undefined {
-  const path = rawUrl.split('?', 1)[0]!;
-  const match = ROUTE.exec(path);
-  if (!match || !tenantSlugSchema.safeParse(match[1]).success) return undefined;
-  if (match[2] !== undefined && !SERVER_NAME.test(match[2])) return undefined;
-  return { tenant: match[1]!, target: match[2] === undefined ? { kind: 'aggregated' } : { kind: 'server', server: match[2] } };
-}
-
-// Both response types share these methods; TypeScript cannot call the union's overloads.
-const node = (response: RawResponse) => response as ServerResponse;
-
-function sendJson(response: RawResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  node(response).writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
-  response.end(JSON.stringify(body));
-}
-
-/** The whole body, refused with 413 past `limit` (listeners, not an async iterator: this runs per call). */
-function readBody(request: RawRequest, limit: number): Promise<Buffer> {
-  const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new GatewayError('payload_too_large'));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) return void chunks.push(chunk);
-      request.off('data', onData);
-      request.resume();
-      reject(new GatewayError('payload_too_large'));
-    };
-    request.on('data', onData);
-    request.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    request.once('error', reject);
-    request.once('aborted', () => reject(new Error('request aborted')));
-  });
-}
-
-function headerOf(request: RawRequest, name: string): string | undefined {
-  const value = request.headers[name.toLowerCase()];
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
-/** The body as JSON for era detection only; a body that is not JSON is the legacy path's -32700. */
-function parseLoosely(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-}
+export type { EndpointDeps, EndpointOptions } from './edge-request.js';
 
 /**
  * The Streamable HTTP endpoint (2025-11-25) of every tenant: `/t/<tenant>/mcp` (the aggregate) and
  * `/t/<tenant>/servers/<name>/mcp`. Order of checks: route, Host/Origin, tenant, token, then the
- * transport rules of the method; a session is resolved only for an authenticated principal, and a
- * session of anyone else is indistinguishable from one that does not exist (404).
+ * transport rules of the method; then the era: a POST whose body speaks 2026-07-28 goes to the stateless
+ * adapter (client-2026/), everything else to the session adapter (client-2025/).
  */
 export class McpEndpointHandler {
-  private readonly pumps = new Set<Pump>();
   private draining = false;
 
   private readonly client2026: Client2026Endpoint;
-  private readonly timers: DirectStreamTimers;
+  private readonly client2025: Client2025Endpoint;
 
   constructor(private readonly deps: EndpointDeps) {
     this.client2026 = deps.client2026 ?? new Client2026Endpoint(deps.host.upstreamAccess());
-    this.timers = new DirectStreamTimers({ keepAliveMs: deps.options.keepAliveMs, primingDelayMs: deps.options.primingDelayMs ?? PRIMING_DELAY_MS });
+    this.client2025 = new Client2025Endpoint(deps, {
+      rateLimit: (tenant, sessionId) => this.rateLimit(tenant, sessionId),
+      checkToolScopes: (messages, route, tenant, resource, auth) => this.checkToolScopes(messages, route, tenant, resource, auth),
+      upstreams: (tenant, route, auth) => this.upstreams(tenant, route, auth),
+    });
   }
 
   readonly handle = async (request: RawRequest, response: RawResponse): Promise<void> => {
@@ -210,13 +99,9 @@ export class McpEndpointHandler {
       case 'POST':
         return this.post(request, response, route, tenant, resource, auth, server && (await this.withEra(server, route, auth)));
       case 'GET':
-        return this.get(request, response, route, auth);
-      case 'DELETE': {
-        const session = await this.session(request, route, auth);
-        await this.deps.registry.end(session.tenant, session.id, 'deleted by the client');
-        node(response).writeHead(200).end();
-        return;
-      }
+        return this.client2025.get(request, response, route, auth);
+      case 'DELETE':
+        return this.client2025.delete(request, response, route, auth);
       default:
         node(response).writeHead(405, { allow: 'GET, POST, DELETE' }).end();
     }
@@ -230,27 +115,6 @@ export class McpEndpointHandler {
   private async upstreams(tenant: TenantRecord, route: Route, auth: AuthOutcome): Promise<UpstreamServerRecord[]> {
     const servers = await this.deps.directory.upstreamServers(tenant.id);
     return this.deps.eras ? this.deps.eras.resolveAll(servers, { tenant: route.tenant, bearer: () => auth.bearer }) : servers;
-  }
-
-  /** The session named by the request, if it exists, is alive and belongs to this principal and endpoint. */
-  private async session(request: RawRequest, route: Route, auth: AuthOutcome): Promise<GatewaySession> {
-    const header = request.headers['mcp-session-id'];
-    if (typeof header !== 'string' || header === '') throw new GatewayError('bad_request', { message: 'Bad Request: Mcp-Session-Id header is required' });
-    const session = await this.deps.registry.find(route.tenant, header);
-    const sameTarget = (a: EndpointTarget, b: EndpointTarget) => a.kind === b.kind && (a.kind === 'aggregated' || a.server === (b as { server: string }).server);
-    const owned =
-      session !== undefined &&
-      session.tenant === route.tenant &&
-      sameTarget(session.target, route.target) &&
-      session.subject === auth.claims.sub &&
-      session.clientId === auth.claims.client_id;
-    if (!owned) throw new GatewayError('session_not_found');
-    if (!(await this.deps.bus.isAlive(session.home))) {
-      await this.deps.registry.end(session.tenant, session.id, 'home replica is gone');
-      throw new GatewayError('session_not_found');
-    }
-    await this.deps.registry.touch(session);
-    return session;
   }
 
   private async rateLimit(tenant: string, sessionId: string | undefined): Promise<void> {
@@ -293,113 +157,7 @@ export class McpEndpointHandler {
         checkToolScopes: (message) => this.checkToolScopes([{ jsonrpc: '2.0', id: 0, ...message } as JsonRpcMessage], route, tenant, resource, auth),
       });
     }
-    const headerVersion = requestProtocolVersion(request.headers);
-    const sessionHeader = request.headers['mcp-session-id'];
-    const initialize = typeof sessionHeader !== 'string';
-    // Batches are judged by the revision the request speaks; an initialize can never be batched.
-    // Parsed once: a body that is not JSON is parsed again only to be refused (-32700).
-    const { messages, batch } = parsed === undefined ? parseMessages(body, headerVersion.version) : messagesOf(parsed, headerVersion.version);
-    const initRequest = messages.find((message): message is JsonRpcRequest => isRequest(message) && message.method === 'initialize');
-    if (initRequest) {
-      if (batch) throw new GatewayError('invalid_request', { message: 'Invalid Request: initialize cannot be part of a batch' });
-      if (!initialize) throw new GatewayError('invalid_request', { message: 'Invalid Request: the session is already initialized' });
-      requireMcpScope(resource, auth);
-      await this.rateLimit(route.tenant, undefined);
-      return this.initialize(response, route, tenant, auth, initRequest);
-    }
-    const session = await this.session(request, route, auth);
-    if (batch && session.protocolVersion >= '2025-06-18') {
-      throw new GatewayError('invalid_request', { message: `Invalid Request: JSON-RPC batches are not supported in ${session.protocolVersion}` });
-    }
-    try {
-      await this.rateLimit(route.tenant, session.id);
-      await this.checkToolScopes(messages, route, tenant, resource, auth);
-    } catch (error) {
-      this.observeRefusal(error, messages, route, session, auth, response);
-      throw error;
-    }
-
-    const requests = messages.filter(isRequest);
-    if (session.home === this.deps.bus.replicaId) return this.postHere(response, session, auth, messages, requests.length);
-    const forward = async (streamId: string | undefined) => {
-      const exchanges = (await this.deps.directory.upstreamServers(tenant.id)).some((server) => server.credentialKind === 'token_exchange');
-      const forwarded = {
-        tenant: session.tenant,
-        sessionId: session.id,
-        messages,
-        grantedScopes: [...auth.scopes],
-        ...(streamId ? { streamId } : {}),
-        ...(exchanges ? { bearer: auth.bearer } : {}),
-      };
-      if (session.home === this.deps.bus.replicaId) await this.deps.host.deliver(forwarded);
-      else await this.deps.bus.forward(session.home, forwarded);
-    };
-    if (requests.length === 0) {
-      await forward(undefined);
-      node(response).writeHead(202).end();
-      return;
-    }
-    const streamId = SseEventLog.newStreamId();
-    const priming = supportsPrimingEvents(session.protocolVersion) ? await this.deps.log.append(session.id, streamId, { kind: 'priming' }) : undefined;
-    this.pump(response, session, streamId, '0', false, priming);
-    void forward(streamId).catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not deliver a request to its session'));
-  }
-
-  /**
-   * A POST on the session's home replica: the runtime's output is written straight to this response as
-   * it is produced, and appended to the event log behind it (for a resume on any replica); a quick lone
-   * answer is one JSON body instead (see `directStream`).
-   */
-  private async postHere(response: RawResponse, session: GatewaySession, auth: AuthOutcome, messages: JsonRpcMessage[], requestCount: number): Promise<void> {
-    // The newest token of the session: what token exchange trades; it stays in this process.
-    this.deps.host.rememberBearer(session.id, auth.bearer);
-    const grantedScopes = [...auth.scopes];
-    if (requestCount === 0) {
-      await this.deps.host.deliver({ tenant: session.tenant, sessionId: session.id, messages, grantedScopes });
-      node(response).writeHead(202).end();
-      return;
-    }
-    const streamId = SseEventLog.newStreamId();
-    const pump = directStream(
-      response,
-      { 'mcp-session-id': session.id },
-      {
-        log: this.deps.log,
-        sessionId: session.id,
-        streamId,
-        retryMs: this.deps.options.retryMs,
-        timers: this.timers,
-        answerAsJson: requestCount === 1,
-        onStop: () => this.pumps.delete(pump),
-        onAppendError: (error) => this.deps.logger.error({ err: error, session: session.id }, 'could not append an event to the log'),
-      },
-    );
-    this.pumps.add(pump);
-    if (supportsPrimingEvents(session.protocolVersion)) {
-      this.deps.log.append(session.id, streamId, { kind: 'priming' }).catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not append an event to the log'));
-    }
-    void this.deps.host
-      .deliver({ tenant: session.tenant, sessionId: session.id, messages, grantedScopes, streamId })
-      .catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not deliver a request to its session'));
-  }
-
-  private pump(response: RawResponse, session: GatewaySession, streamId: string, after: string, resumed = false, primingEventId?: string): void {
-    const pump = pumpStream(
-      response,
-      { 'mcp-session-id': session.id },
-      {
-        log: this.deps.log,
-        sessionId: session.id,
-        streamId,
-        afterEntryId: after,
-        resumed,
-        retryMs: this.deps.options.retryMs,
-        keepAliveMs: this.deps.options.keepAliveMs,
-        onStop: () => this.pumps.delete(pump),
-        primingEventId,
-      },
-    );
-    this.pumps.add(pump);
+    return this.client2025.post(request, response, route, tenant, resource, auth, body, parsed);
   }
 
   /**
@@ -442,30 +200,6 @@ export class McpEndpointHandler {
     }
   }
 
-  /** Each tools/call of a POST refused here is observed as refused, with the refusal's code, before the answer. */
-  private observeRefusal(error: unknown, messages: JsonRpcMessage[], route: Route, session: GatewaySession, auth: AuthOutcome, response: RawResponse): void {
-    const observer = this.deps.observer ?? NO_TOOL_CALL_OBSERVERS;
-    const requestId = node(response).getHeader(REQUEST_ID_HEADER);
-    for (const message of messages) {
-      if (!isRequest(message) || message.method !== 'tools/call') continue;
-      const target = toolTarget(route.target.kind === 'server' ? route.target.server : undefined, String(message.params?.['name'] ?? ''));
-      const startedAt = Date.now();
-      const call = {
-        tenant: session.tenant,
-        sessionId: session.id,
-        subject: auth.claims.sub,
-        clientId: auth.claims.client_id,
-        server: target.server,
-        tool: target.tool,
-        era: '2025-11-25',
-        protocolVersion: session.protocolVersion,
-        requestId: typeof requestId === 'string' ? requestId : undefined,
-        startedAt,
-      } as const;
-      observer.after(call, refusalOutcome(error, startedAt));
-    }
-  }
-
   /** 403 before anything runs when a called tool needs scopes the token lacks (catalogue in `tools`). */
   private async checkToolScopes(messages: JsonRpcMessage[], route: Route, tenant: TenantRecord, resource: string, auth: AuthOutcome): Promise<void> {
     for (const message of messages) {
@@ -481,73 +215,10 @@ export class McpEndpointHandler {
     }
   }
 
-  private async initialize(response: RawResponse, route: Route, tenant: TenantRecord, auth: AuthOutcome, init: JsonRpcRequest): Promise<void> {
-    const params = init.params ?? {};
-    const clientInfo = (params['clientInfo'] ?? {}) as { name?: unknown; version?: unknown };
-    const protocolVersion = negotiateLegacyProtocolVersion(params['protocolVersion']);
-    const servers = await this.upstreams(tenant, route, auth);
-    const selected = route.target.kind === 'server' ? servers.filter((server) => server.name === (route.target as { server: string }).server) : servers.filter((server) => aggregatable(server.name));
-    const bearer = auth.bearer;
-    const session = await this.deps.registry.create({
-      tenant: route.tenant,
-      subject: auth.claims.sub,
-      clientId: auth.claims.client_id,
-      grantId: auth.claims.grant_id,
-      tokenIssuedAt: auth.claims.iat,
-      target: route.target,
-      protocolVersion,
-      clientCapabilities: (params['capabilities'] ?? {}) as Record<string, unknown>,
-      clientInfo: { name: clientInfo.name, version: clientInfo.version },
-      upstreams: selected.map((server) => server.name),
-      home: this.deps.bus.replicaId,
-    });
-    this.deps.host.rememberBearer(session.id, bearer);
-    let result: Record<string, unknown>;
-    try {
-      const runtime = await this.deps.host.open(session, selected, {
-        name: typeof clientInfo.name === 'string' ? clientInfo.name : 'client',
-        version: typeof clientInfo.version === 'string' ? clientInfo.version : '0',
-      });
-      result = runtime.initializeResult();
-    } catch (error) {
-      await this.deps.registry.end(session.tenant, session.id, 'initialize failed');
-      // An egress-policy refusal was logged with its reason by the session host; the client learns only that it was one.
-      const failure = error instanceof GatewayError ? error : new GatewayError('upstream_unavailable', { cause: error });
-      if (failure.code !== 'upstream_blocked') this.deps.logger.warn({ err: error, tenant: route.tenant }, 'initialize failed');
-      // The session era answers the initialize request itself with the error (HTTP 200), not an HTTP refusal.
-      return sendJson(response, 200, jsonRpcErrorResponse(init.id, jsonRpcErrorOf(failure)));
-    }
-    sendJson(response, 200, { jsonrpc: '2.0', id: init.id, result }, { 'mcp-session-id': session.id });
-  }
-
-  private async get(request: RawRequest, response: RawResponse, route: Route, auth: AuthOutcome): Promise<void> {
-    checkGetAccept(request.headers);
-    requestProtocolVersion(request.headers);
-    const session = await this.session(request, route, auth);
-    const lastEventId = request.headers['last-event-id'];
-    const resume = typeof lastEventId === 'string' ? SseEventLog.parseEventId(lastEventId) : undefined;
-    // Resume only a stream of this very session: a forged or foreign id finds no stream and replays nothing.
-    if (resume && (await this.deps.log.exists(session.id, resume.streamId))) {
-      return this.pump(response, session, resume.streamId, resume.entryId, true);
-    }
-    const streamId = SseEventLog.newStreamId();
-    await this.deps.host.setStandaloneStream(session.id, streamId);
-    const priming = supportsPrimingEvents(session.protocolVersion) ? await this.deps.log.append(session.id, streamId, { kind: 'priming' }) : undefined;
-    this.pump(response, session, streamId, '0', false, priming);
-  }
-
   /** Graceful shutdown: refuse new requests, tell every open stream when to come back, and close it. */
   drain(): void {
     this.draining = true;
     void this.client2026.close().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'closing bridged upstream sessions failed'));
-    for (const pump of [...this.pumps]) pump.closeForRetry(this.deps.options.retryMs);
+    this.client2025.drain();
   }
-}
-
-/**
- * Opening a session (and every 2026-07-28 request) needs the `mcp` scope: a token granted only other
- * scopes (a client_credentials token that asked for none, say) is 403 insufficient_scope (RFC 6750 3.1).
- */
-function requireMcpScope(resource: string, auth: AuthOutcome): void {
-  if (!auth.scopes.has(Scopes.mcp)) throw BearerAuth.insufficientScope(resource, [Scopes.mcp]);
 }
