@@ -110,7 +110,7 @@ export function headerOf(request: RawRequest, name: string): string | undefined 
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-/** The body as JSON for era detection only; a body that is not JSON is the legacy path's -32700. */
+/** The body as JSON for era detection only; a body that is not JSON is the 2025-11-25 path's -32700. */
 export function parseLoosely(body: Buffer): unknown {
   try {
     return JSON.parse(body.toString('utf8'));

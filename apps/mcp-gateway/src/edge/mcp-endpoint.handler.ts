@@ -134,7 +134,7 @@ export class McpEndpointHandler {
     checkPostAccept(request.headers);
     checkContentType(request.headers);
     // The body decides the era (a 2026-07-28 request carries its revision in `_meta`), so it is read before
-    // the legacy protocol-version check, which would refuse the new revision with a 400.
+    // the 2025 protocol-version check, which would refuse the new revision with a 400.
     const body = await readBody(request, this.deps.options.bodyLimitBytes);
     const parsed = parseLoosely(body);
     if (detectEra({ httpMethod: 'POST', header: (name) => headerOf(request, name), body: parsed }) === 'modern') {

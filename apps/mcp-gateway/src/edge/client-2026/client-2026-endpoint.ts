@@ -52,7 +52,7 @@ export interface Client2026Call {
   /** Fires when the client closes the connection: the call is cancelled upstream. */
   closed: AbortSignal;
   response: RawResponse;
-  /** Throws the 429 (with Retry-After) the legacy path would. */
+  /** Throws the 429 (with Retry-After) the 2025-11-25 path would. */
   rateLimit(): Promise<void>;
   /** Throws the 403 insufficient_scope for a `tools/call` the token may not make. */
   checkToolScopes(message: { method: string; params?: Record<string, unknown> }): Promise<void>;
@@ -389,7 +389,7 @@ export class Client2026Endpoint {
   }
 
   /**
-   * `subscriptions/listen` on a 2025-11-25 upstream (a session of its own, see subscriptions-legacy.ts) or
+   * `subscriptions/listen` on a 2025-11-25 upstream (a session of its own, see upstream/to-2025/listen-2025.ts) or
    * on the aggregated endpoint (every upstream fanned in). The stream lives until the client closes it
    * (the upstream sides are closed), the gateway shuts down (the listen response, then the end), or no
    * upstream is left.
