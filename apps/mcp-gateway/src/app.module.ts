@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule, Type } from '@nestjs/common';
 import { TenantDirectory } from './tenants/tenant-directory.js';
-import { ProtectedResourceController } from './well-known/protected-resource.controller.js';
-import { GATEWAY_URLS } from './well-known/gateway-urls.js';
-import type { GatewayUrls } from './well-known/gateway-urls.js';
+import { ProtectedResourceController } from './edge/well-known/protected-resource.controller.js';
+import { GATEWAY_URLS } from './edge/well-known/gateway-urls.js';
+import type { GatewayUrls } from './edge/well-known/gateway-urls.js';
 
 /** The Nest side of the gateway: metadata routes. The MCP endpoint itself is a raw handler (see index.ts). */
 @Module({})

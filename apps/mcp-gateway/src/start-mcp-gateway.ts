@@ -4,9 +4,9 @@ import type { Infra, StartedApp } from '@airlock/platform';
 import { closeHttpApp, createHttpApp, httpLifecycleOf, listenHttpApp, mountRawHandler } from '@airlock/http-server';
 import { createAccessTokenVerifier } from '@airlock/token-verifier';
 import { gatewayRootModule } from './app.module.js';
-import { AuditBatcher } from './audit/audit-batcher.js';
-import { BearerAuth } from './auth/bearer-auth.js';
-import { RateLimiter } from './rate-limit/rate-limiter.js';
+import { AuditBatcher } from './observe/audit-batcher.js';
+import { BearerAuth } from './edge/bearer-auth.js';
+import { RateLimiter } from './edge/rate-limiter.js';
 import { ReplicaBus } from './sessions/replica-bus.js';
 import { SessionHost } from './sessions/session-host.js';
 import { createSessionClient } from '@airlock/session-client';
@@ -14,10 +14,10 @@ import { LocalSessionDirectory } from './sessions/local-session-directory.js';
 import type { SessionDirectory } from './sessions/session-directory.js';
 import { SessionStoreDirectory } from './sessions/session-store-directory.js';
 import { TenantDirectory } from './tenants/tenant-directory.js';
-import { McpEndpointHandler } from './transport/mcp-endpoint.handler.js';
-import { ModernEndpoint } from './eras/modern-endpoint.js';
-import { hostName, loopbackHostNames } from './transport/request-validation.js';
-import { SseEventLog } from './transport/sse-event-log.js';
+import { McpEndpointHandler } from './edge/mcp-endpoint.handler.js';
+import { Client2026Endpoint } from './edge/client-2026/client-2026-endpoint.js';
+import { hostName, loopbackHostNames } from './edge/request-validation.js';
+import { SseEventLog } from './streams/sse-event-log.js';
 import { UpstreamCredentials } from './upstream/upstream-credentials.js';
 import { createUpstreamEgress } from './upstream/upstream-egress.js';
 import type { HostResolver } from '@airlock/egress';
@@ -185,7 +185,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     logger: logger.child({ component: 'mcp-endpoint' }),
     eras,
     // State handles in the session store (the hot store when sessions are local); retries forwarded to the replica holding the call.
-    modern: new ModernEndpoint({ ...host.upstreamAccess(), observer, aggregateListMaxItems: tuning.aggregateListMaxItems, isAlive: (id) => bus.isAlive(id), ...(sessionClient ? { stateHandles: sessionClient.stateHandles } : {}) }),
+    client2026: new Client2026Endpoint({ ...host.upstreamAccess(), observer, aggregateListMaxItems: tuning.aggregateListMaxItems, isAlive: (id) => bus.isAlive(id), ...(sessionClient ? { stateHandles: sessionClient.stateHandles } : {}) }),
   });
 
   const app = await createHttpApp(gatewayRootModule({ directory, urls: { publicUrl: config.publicUrl, authPublicUrl: config.authPublicUrl } }), {

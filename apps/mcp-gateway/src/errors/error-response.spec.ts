@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HotStoreUnavailableError } from '@airlock/redis';
 import { SessionStoreClientError } from '@airlock/session-client';
-import { BearerAuth } from '../auth/bearer-auth.js';
+import { BearerAuth } from '../edge/bearer-auth.js';
 import { errorAnswer, errorResponse, toGatewayError } from './error-response.js';
 import { GatewayError } from './gateway-error.js';
 

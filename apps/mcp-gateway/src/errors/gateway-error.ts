@@ -28,6 +28,8 @@ export const GATEWAY_ERROR_CODES = [
   'method_not_found',
   'invalid_params',
   'unknown_tool',
+  // A tool-call observer's `before` vetoed the call (policy).
+  'tool_call_refused',
   'resource_not_found',
   'missing_client_capability',
   // Upstream

@@ -3,7 +3,8 @@ import type { AuditEvent } from '@airlock/contracts';
 import { auditEventSchema } from '@airlock/contracts';
 import { GatewayError } from '../errors/gateway-error.js';
 import { AuditToolCallObserver } from './audit-tool-call-observer.js';
-import { ToolCallObservers, failureOutcome, refusalOutcome, resultOutcome, toolTarget } from './tool-call-observer.js';
+import { ToolCallObservers, failureOutcome, refusalOutcome, resultOutcome } from './tool-call-observer.js';
+import { toolTarget } from '../router/namespacing.js';
 import type { ToolCallContext, ToolCallObserver, ToolCallOutcome } from './tool-call-observer.js';
 
 const call: ToolCallContext = {

@@ -2,7 +2,6 @@
 // metrics, tracing and policy (issues 17, 18) register theirs at startup and never touch the routers.
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayErrorCode } from '../errors/gateway-error.js';
-import { splitName } from '../upstream/namespacing.js';
 
 /** The protocol era the client speaks: 2025-11-25 sessions or 2026-07-28 stateless requests. */
 export type ClientEra = '2025-11-25' | '2026-07-28';
@@ -41,12 +40,25 @@ export interface ToolCallOutcome {
 }
 
 /**
+ * A `before` hook's no (policy): the call is answered a JSON-RPC error with `message` (GatewayError
+ * `tool_call_refused`) and never goes upstream; every observer's `after` sees it `refused` with `reason`.
+ */
+export interface ToolCallVeto {
+  readonly reason: string;
+  readonly message?: string;
+}
+
+/** What a `before` hook calls to veto the call. */
+export type RefuseToolCall = (reason: string, message?: string) => void;
+
+/**
  * An observer of tool calls. `before` runs once for a call the gateway admitted, right before it goes
- * upstream; `after` runs exactly once for every call, refused ones included (those never see `before`).
+ * upstream, and may veto it (the hooks after a veto do not run); `after` runs exactly once for every call,
+ * refused ones included (those refused before `before` never see it).
  * Both run synchronously on the call path: an observer that needs I/O queues it (see AuditBatcher).
  */
 export interface ToolCallObserver {
-  before?(call: ToolCallContext): void;
+  before?(call: ToolCallContext, refuse: RefuseToolCall): void;
   after?(call: ToolCallContext, outcome: ToolCallOutcome): void;
 }
 
@@ -66,16 +78,11 @@ export function failureOutcome(error: unknown, startedAt: number): ToolCallOutco
   return error instanceof GatewayError ? { kind: 'error', reason: error.code, latencyMs } : { kind: 'error', latencyMs };
 }
 
-/** The outcome of a call the upstream answered with a result. */
+/** The outcome of a call the upstream answered with a result (a 2026-07-28 `input_required` round is not an end yet). */
 export function resultOutcome(result: Record<string, unknown>, startedAt: number): ToolCallOutcome {
-  return { kind: result['isError'] === true ? 'tool_error' : 'result', latencyMs: Date.now() - startedAt };
-}
-
-/** The server and tool a name designates on an endpoint: its own server, or `<server>__<tool>` on the aggregate. */
-export function toolTarget(endpointServer: string | undefined, shown: string): { server: string; tool: string } {
-  if (endpointServer !== undefined) return { server: endpointServer, tool: shown };
-  const split = splitName(shown);
-  return split ? { server: split.server, tool: split.name } : { server: '', tool: shown };
+  const latencyMs = Date.now() - startedAt;
+  if (result['resultType'] === 'input_required') return { kind: 'input_required', latencyMs };
+  return { kind: result['isError'] === true ? 'tool_error' : 'result', latencyMs };
 }
 
 /**
@@ -83,7 +90,12 @@ export function toolTarget(endpointServer: string | undefined, shown: string): {
  * skipped: it never breaks the call nor keeps the others from seeing it.
  */
 export class ToolCallObservers {
-  private readonly befores: Array<(call: ToolCallContext) => void>;
+  private readonly befores: Array<(call: ToolCallContext, refuse: RefuseToolCall) => void>;
+  /** The veto of the `before` loop running now (hooks are synchronous, so one field serves every call). */
+  private vetoed: ToolCallVeto | undefined;
+  private readonly refuse: RefuseToolCall = (reason, message) => {
+    this.vetoed ??= message === undefined ? { reason } : { reason, message };
+  };
   private readonly afters: Array<(call: ToolCallContext, outcome: ToolCallOutcome) => void>;
 
   constructor(
@@ -95,14 +107,25 @@ export class ToolCallObservers {
     this.afters = observers.flatMap((observer) => (observer.after ? [observer.after.bind(observer)] : []));
   }
 
-  before(call: ToolCallContext): void {
+  /** The first veto, if an observer gives one (an observer that throws vetoes nothing). */
+  before(call: ToolCallContext): ToolCallVeto | undefined {
+    this.vetoed = undefined;
     for (const hook of this.befores) {
       try {
-        hook(call);
+        hook(call, this.refuse);
       } catch (error) {
         this.onObserverError(error, call);
       }
+      if (this.vetoed) break;
     }
+    const veto = this.vetoed;
+    this.vetoed = undefined;
+    return veto;
+  }
+
+  /** Whether any observer is registered (the edge reads a refused request's body only for them). */
+  get watching(): boolean {
+    return this.befores.length > 0 || this.afters.length > 0;
   }
 
   after(call: ToolCallContext, outcome: ToolCallOutcome): void {

@@ -3,7 +3,7 @@ import type { Logger } from '@airlock/observability';
 import type { JsonRpcMessage } from '@airlock/mcp-protocol';
 import { GatewayError } from '../errors/gateway-error.js';
 import { jsonRpcErrorOf } from '../errors/error-response.js';
-import { SseEventLog } from '../transport/sse-event-log.js';
+import { SseEventLog } from '../streams/sse-event-log.js';
 import type { TenantDirectory, UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
 import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
@@ -13,15 +13,15 @@ import type { UpstreamEras } from '../upstream/upstream-eras.js';
 import type { StdioLauncher } from '../upstream/stdio-launcher.js';
 import { UpstreamLink } from '../upstream/upstream-link.js';
 import type { ConnectOptions } from '../upstream/upstream-link.js';
-import { ModernUpstreamLink } from '../eras/modern-upstream-link.js';
-import { isModernUpstream } from '../upstream/upstream-connection.js';
+import { Upstream2026Link } from '../upstream/to-2026/upstream-2026-link.js';
+import { isUpstream2026 } from '../upstream/upstream-connection.js';
 import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 import type { ForwardedMessage, ReplicaBus } from './replica-bus.js';
 import type { GatewaySession, SessionDirectory } from './session-directory.js';
 import { SessionRuntime } from './session-runtime.js';
 import type { RuntimeOutput } from './session-runtime.js';
 import { serialSteps } from './serial-steps.js';
-import { DEFAULT_AGGREGATE_LIST_MAX_ITEMS } from '../upstream/aggregated-list.js';
+import { DEFAULT_AGGREGATE_LIST_MAX_ITEMS } from '../router/aggregated-list.js';
 import type { ToolCallObservers } from '../observe/tool-call-observer.js';
 
 export interface SessionHostDeps {
@@ -54,7 +54,7 @@ export interface SessionHostDeps {
 export class SessionHost {
   private readonly runtimes = new Map<string, SessionRuntime>();
   /** The newest access token seen for each local session: what token exchange trades (never sent upstream). */
-  private readonly userTokens = new Map<string, string>();
+  private readonly bearers = new Map<string, string>();
   private stopListening: (() => Promise<void>) | undefined;
   private sweeper: NodeJS.Timeout | undefined;
 
@@ -143,18 +143,18 @@ export class SessionHost {
     const { logger } = this.deps;
     // Assigned once the upstreams are connected; their handlers read it lazily.
     const ref: { runtime?: SessionRuntime } = {};
-    const userToken = this.userTokens.get(session.id);
+    const bearer = this.bearers.get(session.id);
     const links = new Map<string, UpstreamConnection>();
     const connect = async (server: UpstreamServerRecord) => {
       // A 2026-07-28 upstream has no session: calls are stateless and input_required is relayed as requests.
-      const open = isModernUpstream(server) ? (o: ConnectOptions) => ModernUpstreamLink.connect(o) : (o: ConnectOptions) => UpstreamLink.connect(o);
+      const open = isUpstream2026(server) ? (o: ConnectOptions) => Upstream2026Link.connect(o) : (o: ConnectOptions) => UpstreamLink.connect(o);
       const link = await open({
         server,
         secrets: openUpstreamSecrets(this.deps.masterKey, server),
         credentials: this.deps.credentials,
         egress: this.deps.egress,
         stdio: this.deps.stdio,
-        caller: { tenant: session.tenant, userToken: () => this.userTokens.get(session.id) ?? userToken },
+        caller: { tenant: session.tenant, bearer: () => this.bearers.get(session.id) ?? bearer },
         clientCapabilities: session.clientCapabilities,
         clientInfo: { name: `airlock-gateway (for ${clientInfo.name})`.slice(0, 200), version: clientInfo.version },
         logger,
@@ -216,12 +216,12 @@ export class SessionHost {
 
   /** Delivers client messages to the session's runtime here; a session this replica lost ends cleanly. */
   /** Remembers the token that authenticated a request of a session this replica holds. */
-  rememberUserToken(sessionId: string, token: string): void {
-    this.userTokens.set(sessionId, token);
+  rememberBearer(sessionId: string, bearer: string): void {
+    this.bearers.set(sessionId, bearer);
   }
 
   async deliver(forwarded: ForwardedMessage): Promise<void> {
-    if (forwarded.bearer) this.userTokens.set(forwarded.sessionId, forwarded.bearer);
+    if (forwarded.bearer) this.bearers.set(forwarded.sessionId, forwarded.bearer);
     const runtime = this.runtimes.get(forwarded.sessionId);
     if (!runtime) {
       await this.deps.registry.end(forwarded.tenant, forwarded.sessionId, 'home replica lost the session');
@@ -241,7 +241,7 @@ export class SessionHost {
     const runtime = this.runtimes.get(sessionId);
     if (!runtime) return;
     this.runtimes.delete(sessionId);
-    this.userTokens.delete(sessionId);
+    this.bearers.delete(sessionId);
     await runtime.close();
   }
 

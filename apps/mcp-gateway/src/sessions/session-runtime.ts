@@ -5,14 +5,13 @@ import { ErrorCodes, LATEST_LEGACY_PROTOCOL_VERSION, isNotification, isRequest, 
 import type { JsonRpcErrorObject, JsonRpcId, JsonRpcMessage, JsonRpcRequest } from '@airlock/mcp-protocol';
 import { GatewayError } from '../errors/gateway-error.js';
 import { jsonRpcErrorOf } from '../errors/error-response.js';
-import { namespacedUri, splitName, splitUri } from '../upstream/namespacing.js';
-import { AGGREGATED_LISTS, aggregateList, upstreamPage } from '../upstream/aggregated-list.js';
-import type { AggregatedListKind } from '../upstream/aggregated-list.js';
-import { UpstreamToolList, withoutDisabledTools } from '../upstream/upstream-tool-list.js';
+import { namespacedUri } from '../router/namespacing.js';
+import { AggregateRouter } from '../router/aggregate-router.js';
+import type { RouterUpstreams } from '../router/aggregate-router.js';
+import { UpstreamToolList } from '../router/upstream-tool-list.js';
 import type { UpstreamConnection as UpstreamLink } from '../upstream/upstream-connection.js';
 import type { GatewaySession } from './session-directory.js';
 import { RelatedStreams } from '../upstream/related-stream.js';
-import { failureOutcome, refusalOutcome, resultOutcome } from '../observe/tool-call-observer.js';
 import type { ToolCallContext, ToolCallObservers } from '../observe/tool-call-observer.js';
 import { CallCancel } from '../upstream/call-cancel.js';
 import { UpstreamLink as RelayLink } from '../upstream/upstream-link.js';
@@ -33,20 +32,18 @@ export interface RuntimeHooks {
   output: RuntimeOutput;
   logger: Logger;
   onToolsListed(link: UpstreamLink, tools: Array<Record<string, unknown>>): void;
-  /** Tools of an upstream an admin disabled: left out of tools/list, refused on tools/call as unknown. */
-  disabledTools(link: UpstreamLink): Promise<ReadonlySet<string>>;
   /** Every tools/call of the session, refused or run (audit, and whatever else observes calls). */
   observer: ToolCallObservers;
   /** Items of one aggregated list page before it paginates. */
   aggregateListMaxItems: number;
 }
 
-const CAPABILITY_OF: Record<string, string> = {
-  'tools/list': 'tools',
-  'prompts/list': 'prompts',
-  'resources/list': 'resources',
-  'resources/templates/list': 'resources',
-};
+/** What the router hands back to this session for each request it routes. */
+interface RouteContext {
+  request: JsonRpcRequest;
+  cancel: CallCancel;
+  streamId: string | undefined;
+}
 
 function toErrorObject(error: unknown): JsonRpcErrorObject {
   if (error instanceof GatewayError) return jsonRpcErrorOf(error);
@@ -75,6 +72,7 @@ export class SessionRuntime {
   private readonly servers: string[];
   /** Each upstream's latest tool list: the only names a tools/call may use (see UpstreamToolList). */
   private readonly toolLists = new Map<string, UpstreamToolList>();
+  private readonly router: AggregateRouter<RouteContext>;
 
   constructor(
     readonly session: GatewaySession,
@@ -82,6 +80,7 @@ export class SessionRuntime {
     private readonly hooks: RuntimeHooks,
   ) {
     this.servers = [...links.keys()].sort();
+    this.router = new AggregateRouter('2025-11-25', this.upstreamsForRouter(), hooks.observer, hooks.aggregateListMaxItems);
   }
 
   /** Requests whose answer is not yet handed to the output (the upstream call, then the append). */
@@ -224,132 +223,60 @@ export class SessionRuntime {
     const params = request.params;
     if (method === 'ping') return {};
     if (method === 'initialize') throw new GatewayError('invalid_request', { message: 'Invalid Request: the session is already initialized' });
-    if (method === 'tools/call') return this.callTool(request, cancel, streamId);
+    const context: RouteContext = { request, cancel, streamId };
+    const perServer = this.session.target.kind === 'server' ? this.session.target.server : undefined;
+    if (method === 'tools/call') return this.router.callTool(context, perServer, params, this.openToolCall);
 
-    if (this.session.target.kind === 'server') {
-      const server = this.session.target.server;
-      const link = this.link(server);
-      const result = await this.call(server, link, method, params, cancel, streamId, this.progressRelay(request, streamId));
-      if (method === 'tools/list' && Array.isArray(result['tools'])) {
-        this.hooks.onToolsListed(link, result['tools'] as Array<Record<string, unknown>>);
-        return withoutDisabledTools(result, await this.hooks.disabledTools(link));
-      }
+    if (perServer !== undefined) {
+      const link = this.link(perServer);
+      const result = await this.call(perServer, link, method, params, cancel, streamId, this.progressRelay(request, streamId));
+      if (method === 'tools/list' && Array.isArray(result['tools'])) this.hooks.onToolsListed(link, result['tools'] as Array<Record<string, unknown>>);
       return result;
     }
-
-    const list = AGGREGATED_LISTS[method];
-    if (list) return this.aggregateList(list, CAPABILITY_OF[method]!, params?.['cursor']);
-
-    switch (method) {
-      case 'prompts/get': {
-        const target = splitName(String(params?.['name'] ?? ''));
-        if (!target) throw new GatewayError('invalid_params', { message: `Unknown prompt: ${String(params?.['name'])}` });
-        return this.call(target.server, this.link(target.server), method, { ...params, name: target.name }, cancel, streamId);
-      }
-      case 'resources/read':
-      case 'resources/subscribe':
-      case 'resources/unsubscribe': {
-        const target = splitUri(String(params?.['uri'] ?? ''));
-        if (!target) throw new GatewayError('resource_not_found', { data: { uri: params?.['uri'] } });
-        const result = await this.link(target.server).request(method, { ...params, uri: target.uri }, { signal: cancel.signal });
-        if (method === 'resources/read' && Array.isArray(result['contents'])) {
-          return { ...result, contents: (result['contents'] as Array<Record<string, unknown>>).map((c) => ({ ...c, uri: namespacedUri(target.server, String(c['uri'])) })) };
-        }
-        return result;
-      }
-      case 'completion/complete': {
-        const ref = (params?.['ref'] ?? {}) as Record<string, unknown>;
-        const target = ref['type'] === 'ref/prompt' ? splitName(String(ref['name'] ?? '')) : splitUri(String(ref['uri'] ?? ''));
-        if (!target) throw new GatewayError('invalid_params', { message: 'Unknown completion reference' });
-        const upstreamRef = ref['type'] === 'ref/prompt' ? { ...ref, name: (target as { name: string }).name } : { ...ref, uri: (target as { uri: string }).uri };
-        return this.link(target.server).request(method, { ...params, ref: upstreamRef }, { signal: cancel.signal });
-      }
-      case 'logging/setLevel':
-        await Promise.all(
-          [...this.links.values()].filter((link) => link.capabilities()['logging'] !== undefined).map((link) => link.request(method, params, { signal: cancel.signal })),
-        );
-        return {};
-    }
-    throw new GatewayError('method_not_found', { message: `Method not found: ${method}` });
+    return this.router.route(context, method, params, this.openToolCall);
   }
 
-  /**
-   * A tools/call on either endpoint, observed exactly once: refused here (a name the upstream did not
-   * list, an unknown server), or run upstream between `before` and `after`.
-   */
-  private async callTool(request: JsonRpcRequest, cancel: CallCancel, streamId: string | undefined): Promise<Record<string, unknown>> {
-    const { session } = this;
-    const params = request.params;
-    const shown = String(params?.['name'] ?? '');
-    const perServer = session.target.kind === 'server' ? session.target.server : undefined;
-    const target = perServer !== undefined ? { server: perServer, name: shown } : splitName(shown);
-    const call: ToolCallContext = {
-      tenant: session.tenant,
-      sessionId: session.id,
-      subject: session.subject,
-      clientId: session.clientId,
-      server: target?.server ?? '',
-      tool: target?.name ?? shown,
-      era: '2025-11-25',
-      protocolVersion: session.protocolVersion,
-      requestId: undefined,
-      startedAt: Date.now(),
+  /** The observers' view of one tools/call of this session. */
+  private readonly openToolCall = (server: string, tool: string): ToolCallContext => ({
+    tenant: this.session.tenant,
+    sessionId: this.session.id,
+    subject: this.session.subject,
+    clientId: this.session.clientId,
+    server,
+    tool,
+    era: '2025-11-25',
+    protocolVersion: this.session.protocolVersion,
+    requestId: undefined,
+    startedAt: Date.now(),
+  });
+
+  /** This session's upstream links as the router sees them. */
+  private upstreamsForRouter(): RouterUpstreams<RouteContext> {
+    return {
+      servers: () => this.servers,
+      has: (_context, server) => this.links.has(server),
+      offers: (_context, server, capability) => this.links.get(server)!.capabilities()[capability] !== undefined,
+      send: (context, server, method, params, via) => {
+        const link = this.link(server);
+        if (via.related) {
+          const onprogress = via.progress ? this.progressRelay(context.request, context.streamId) : undefined;
+          return this.call(server, link, method, params, context.cancel, context.streamId, onprogress);
+        }
+        return via.list ? link.request(method, params) : link.request(method, params, { signal: context.cancel.signal });
+      },
+      requireTool: (_context, server, tool, shown) => this.toolList(server, this.link(server)).require(tool, shown),
+      listFailed: (_context, server, error) => this.hooks.logger.warn({ err: error, upstream: server }, 'an upstream failed its list on the aggregated endpoint'),
+      toolsListed: (_context, server, tools) => this.hooks.onToolsListed(this.link(server), tools),
     };
-    const { observer } = this.hooks;
-    let link: UpstreamLink;
-    try {
-      // A name that designates no upstream of the session is an unknown tool, as on the 2026-07-28 path.
-      if (!target || !this.links.has(target.server)) throw new GatewayError('unknown_tool', { message: `Unknown tool: ${shown}` });
-      link = this.link(target.server);
-      await this.toolList(target.server, link).require(target.name, shown);
-    } catch (error) {
-      observer.after(call, refusalOutcome(error, call.startedAt));
-      throw error;
-    }
-    observer.before(call);
-    try {
-      const upstreamParams = perServer !== undefined ? params : { ...params, name: target.name };
-      const result = await this.call(target.server, link, 'tools/call', upstreamParams, cancel, streamId, this.progressRelay(request, streamId));
-      observer.after(call, resultOutcome(result, call.startedAt));
-      return result;
-    } catch (error) {
-      observer.after(call, failureOutcome(error, call.startedAt));
-      throw error;
-    }
   }
 
   private toolList(server: string, link: UpstreamLink): UpstreamToolList {
     let list = this.toolLists.get(server);
     if (!list) {
-      list = new UpstreamToolList(
-        (cursor) => link.request('tools/list', cursor ? { cursor } : undefined),
-        () => this.hooks.disabledTools(link),
-      );
+      list = new UpstreamToolList((cursor) => link.request('tools/list', cursor ? { cursor } : undefined));
       this.toolLists.set(server, list);
     }
     return list;
-  }
-
-  private async aggregateList(list: AggregatedListKind, capability: string, cursor: unknown): Promise<Record<string, unknown>> {
-    const servers = this.servers.filter((name) => this.links.get(name)!.capabilities()[capability] !== undefined);
-    const page = await aggregateList(list, servers, cursor, this.hooks.aggregateListMaxItems, async (server, upstreamCursor) => {
-      const link = this.link(server);
-      try {
-        const answer = upstreamPage(list, await link.request(list.method, upstreamCursor ? { cursor: upstreamCursor } : undefined));
-        if (list.method === 'tools/list') {
-          this.hooks.onToolsListed(link, answer.items);
-          const disabled = await this.hooks.disabledTools(link);
-          return { ...answer, items: answer.items.filter((tool) => !disabled.has(String(tool['name']))) };
-        }
-        return answer;
-      } catch (error) {
-        // One upstream failing its list hides only its own items.
-        this.hooks.logger.warn({ err: error, upstream: server }, 'an upstream failed its list on the aggregated endpoint');
-        return undefined;
-      }
-    });
-    if (page === 'invalid-cursor') throw new GatewayError('invalid_params', { message: 'Invalid cursor' });
-    return { [list.field]: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   }
 
   private async onClientNotification(method: string, params: Record<string, unknown> | undefined): Promise<void> {

@@ -1,7 +1,7 @@
 import { isModernRevision } from '@airlock/mcp-protocol';
 import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
 
-// Below both sessions/ and eras/: the session runtime holds connections, the eras provide one kind of them.
+// Below sessions/ and the upstream-facing era adapters (to-2025/, to-2026/): a session holds connections, to-2026/ provides one kind of them.
 
 /** What a downstream session needs of one upstream, whichever revision the upstream speaks. */
 export interface UpstreamConnection {
@@ -18,6 +18,6 @@ export interface UpstreamConnection {
 }
 
 /** An upstream speaks 2026-07-28 when its record says so (`upstream_servers.protocol_version`). */
-export function isModernUpstream(server: UpstreamServerRecord): boolean {
+export function isUpstream2026(server: UpstreamServerRecord): boolean {
   return server.transport === 'http' && server.protocolVersion !== null && isModernRevision(server.protocolVersion);
 }

@@ -21,7 +21,7 @@ export function openUpstreamSecrets(masterKey: Buffer, server: UpstreamServerRec
 /** Who the upstream call is for: the tenant and, for token exchange, the user's current token for the gateway. */
 export interface CallerContext {
   tenant: string;
-  userToken(): string | undefined;
+  bearer(): string | undefined;
 }
 
 interface CachedToken {
@@ -76,7 +76,7 @@ export class UpstreamCredentials {
         return { authorization: `Bearer ${token}` };
       }
       case 'token_exchange': {
-        const subjectToken = caller.userToken();
+        const subjectToken = caller.bearer();
         if (!subjectToken) throw new Error(`upstream ${server.name}: no user token to exchange`);
         const form = new URLSearchParams({
           grant_type: TOKEN_EXCHANGE,

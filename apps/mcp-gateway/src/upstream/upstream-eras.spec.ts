@@ -5,7 +5,7 @@ import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
 import type { UpstreamCredentials } from './upstream-credentials.js';
 import { UpstreamEras } from './upstream-eras.js';
 
-const caller = { tenant: 't', userToken: () => undefined };
+const caller = { tenant: 't', bearer: () => undefined };
 const server = (overrides: Partial<UpstreamServerRecord> = {}): UpstreamServerRecord => ({
   id: 's1',
   tenantId: 'tenant',

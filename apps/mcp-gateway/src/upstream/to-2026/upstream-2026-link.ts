@@ -12,9 +12,9 @@ import {
   withEnvelope,
 } from '@airlock/mcp-protocol';
 import type { JsonRpcErrorObject, JsonRpcResponseMessage } from '@airlock/mcp-protocol';
-import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
-import type { ConnectOptions } from '../upstream/upstream-link.js';
-import type { UpstreamConnection } from '../upstream/upstream-connection.js';
+import type { UpstreamServerRecord } from '../../tenants/tenant-directory.js';
+import type { ConnectOptions } from '../upstream-link.js';
+import type { UpstreamConnection } from '../upstream-connection.js';
 
 interface Progress {
   token: string;
@@ -54,7 +54,7 @@ async function* messagesOf(response: Response): AsyncGenerator<Message> {
  * `input_required` result becomes server-to-client requests on the client's stream (through the same
  * relay a 2025 upstream's requests use) and the answers become the retry, up to MAX_INPUT_ROUNDS.
  */
-export class ModernUpstreamLink implements UpstreamConnection {
+export class Upstream2026Link implements UpstreamConnection {
   private ids = 0;
   /** The client's `logging/setLevel`: 2026-07-28 has no such request, the level travels in each request's `_meta`. */
   private logLevel: string | undefined;
@@ -69,8 +69,8 @@ export class ModernUpstreamLink implements UpstreamConnection {
     private readonly options: ConnectOptions,
   ) {}
 
-  static async connect(options: ConnectOptions): Promise<ModernUpstreamLink> {
-    const link = new ModernUpstreamLink(options.server, options);
+  static async connect(options: ConnectOptions): Promise<Upstream2026Link> {
+    const link = new Upstream2026Link(options.server, options);
     const discovered = await link.call('server/discover', {});
     // 2026-07-28 names the server in the result's `_meta`, not in a `serverInfo` member.
     const serverInfo = ((discovered['_meta'] ?? {}) as Record<string, unknown>)[MetaKeys.serverInfo] ?? discovered['serverInfo'];

@@ -5,6 +5,7 @@ import {
   MetaKeys,
   SUPPORTED_PROTOCOL_VERSIONS,
   encodeHeaderValue,
+  modernResultFromLegacy,
   isEmptyFilter,
   parseListenFilter,
   validateModernRequest,
@@ -12,32 +13,34 @@ import {
 import type { JsonRpcErrorObject, JsonRpcId, ModernRequest, SubscriptionFilter } from '@airlock/mcp-protocol';
 import { REQUEST_ID_HEADER } from '@airlock/observability';
 import type { Logger } from '@airlock/observability';
-import type { AuthOutcome } from '../auth/bearer-auth.js';
-import type { TenantRecord, UpstreamServerRecord } from '../tenants/tenant-directory.js';
-import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
-import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
-import { upstreamFailureFields } from '../upstream/upstream-egress.js';
-import type { UpstreamEras } from '../upstream/upstream-eras.js';
-import { LegacyUpstreamBridge } from './legacy-upstream-bridge.js';
-import type { BridgeAnswer, LegacyBridgeDeps } from './legacy-upstream-bridge.js';
-import type { RawResponse } from '../transport/sse-stream-pump.js';
-import { serveAggregated } from './modern-aggregate.js';
-import { DEFAULT_AGGREGATE_LIST_MAX_ITEMS } from '../upstream/aggregated-list.js';
-import { namespacedName } from '../upstream/namespacing.js';
-import { UpstreamToolList, withoutDisabledTools } from '../upstream/upstream-tool-list.js';
-import { isModernUpstream } from '../upstream/upstream-connection.js';
-import { GatewayError } from '../errors/gateway-error.js';
-import { errorAnswer, errorResponse, jsonRpcErrorOf } from '../errors/error-response.js';
-import { openAggregatedListen } from './subscriptions-aggregate.js';
-import { openLegacyListen } from './subscriptions-legacy.js';
-import { openModernListen } from './subscriptions-modern.js';
-import { ListenStream, readSseMessages } from './subscriptions-stream.js';
-import type { ListenSource } from './subscriptions-stream.js';
-import { NO_TOOL_CALL_OBSERVERS, refusalOutcome, toolTarget } from '../observe/tool-call-observer.js';
-import type { ToolCallContext, ToolCallObservers, ToolCallOutcome } from '../observe/tool-call-observer.js';
+import type { AuthOutcome } from '../bearer-auth.js';
+import type { TenantRecord, UpstreamServerRecord } from '../../tenants/tenant-directory.js';
+import { openUpstreamSecrets } from '../../upstream/upstream-credentials.js';
+import type { UpstreamCredentials } from '../../upstream/upstream-credentials.js';
+import { upstreamFailureFields } from '../../upstream/upstream-egress.js';
+import type { UpstreamEras } from '../../upstream/upstream-eras.js';
+import { Upstream2025Bridge } from '../../upstream/to-2025/upstream-2025-bridge.js';
+import type { BridgeAnswer, Upstream2025BridgeDeps } from '../../upstream/to-2025/upstream-2025-bridge.js';
+import type { RawResponse } from '../../streams/sse-stream-pump.js';
+import { AGGREGATED_LISTS, DEFAULT_AGGREGATE_LIST_MAX_ITEMS } from '../../router/aggregated-list.js';
+import { aggregatable } from '../../router/namespacing.js';
+import { AggregateRouter, observedToolCall } from '../../router/aggregate-router.js';
+import type { RouterUpstreams } from '../../router/aggregate-router.js';
+import { UpstreamToolList } from '../../router/upstream-tool-list.js';
+import { isUpstream2026 } from '../../upstream/upstream-connection.js';
+import { GatewayError } from '../../errors/gateway-error.js';
+import { errorAnswer, errorResponse, jsonRpcErrorOf } from '../../errors/error-response.js';
+import { openAggregatedListen } from '../../router/subscriptions-aggregate.js';
+import { openListenVia2025Session } from '../../upstream/to-2025/listen-2025.js';
+import { openListen2026 } from '../../upstream/to-2026/listen-2026.js';
+import { ListenStream, readSseMessages } from '../../streams/subscriptions-stream.js';
+import type { ListenSource } from '../../streams/subscriptions-stream.js';
+import { NO_TOOL_CALL_OBSERVERS, refusalOutcome } from '../../observe/tool-call-observer.js';
+import { toolTarget } from '../../router/namespacing.js';
+import type { ToolCallContext, ToolCallObservers, ToolCallOutcome } from '../../observe/tool-call-observer.js';
 
 /** Everything the 2026-07-28 path needs from the request entry, which has already done route, Host/Origin, tenant and token. */
-export interface ModernCall {
+export interface Client2026Call {
   tenant: TenantRecord;
   /** The upstream a per-server endpoint names; undefined on the aggregated endpoint. */
   server: UpstreamServerRecord | undefined;
@@ -49,15 +52,13 @@ export interface ModernCall {
   /** Fires when the client closes the connection: the call is cancelled upstream. */
   closed: AbortSignal;
   response: RawResponse;
-  /** Throws the 429 (with Retry-After) the legacy path would. */
+  /** Throws the 429 (with Retry-After) the 2025-11-25 path would. */
   rateLimit(): Promise<void>;
   /** Throws the 403 insufficient_scope for a `tools/call` the token may not make. */
   checkToolScopes(message: { method: string; params?: Record<string, unknown> }): Promise<void>;
-  /** Tools of an upstream an admin disabled: left out of tools/list, refused on tools/call as unknown. */
-  disabledTools(server: UpstreamServerRecord): Promise<ReadonlySet<string>>;
 }
 
-export interface ModernEndpointDeps extends LegacyBridgeDeps {
+export interface Client2026EndpointDeps extends Upstream2025BridgeDeps {
   credentials: UpstreamCredentials;
   /** Told when an upstream fails in the era it was thought to speak (detected again next time). */
   eras?: Pick<UpstreamEras, 'forget'>;
@@ -73,6 +74,23 @@ export interface ModernEndpointDeps extends LegacyBridgeDeps {
 }
 
 type Progress = { progress: number; total?: number; message?: string };
+
+/** What the router hands back for one stateless request: the request, its upstreams, and the status of the last upstream answer. */
+interface StatelessContext {
+  call: Client2026Call;
+  request: ModernRequest;
+  onProgress: ((progress: Progress) => void) | undefined;
+  servers: UpstreamServerRecord[];
+  status: number;
+  aggregated: boolean;
+}
+
+/** An upstream's JSON-RPC error answer, carried through the router unchanged. */
+class RelayedAnswer extends Error {
+  constructor(readonly answer: BridgeAnswer) {
+    super('the upstream answered with an error');
+  }
+}
 
 const node = (response: RawResponse) => response as ServerResponse;
 /** Every new-era answer: never cached by intermediaries, never buffered by a reverse proxy (the spec's MUST for SSE). */
@@ -93,10 +111,7 @@ function sendError(response: RawResponse, error: GatewayError, id: JsonRpcId | n
  * How an answer goes back: as JSON, or, once a progress notification arrived for a request that asked for
  * progress (`progressToken` in `_meta`), as SSE with the notifications first and the response last.
  */
-/** A tools/list answer without the tools an admin disabled. */
-const hideDisabledTools = (answer: BridgeAnswer, disabled: ReadonlySet<string>): BridgeAnswer => ('result' in answer ? { ...answer, result: withoutDisabledTools(answer.result, disabled) } : answer);
-
-function progressResponder(call: ModernCall, request: ModernRequest) {
+function progressResponder(call: Client2026Call, request: ModernRequest) {
   const { response } = call;
   const progressToken = ((request.params['_meta'] ?? {}) as Record<string, unknown>)['progressToken'];
   let streaming = false;
@@ -125,14 +140,6 @@ function progressResponder(call: ModernCall, request: ModernRequest) {
   };
 }
 
-/** A tool call's outcome from its answer; `reason` is the gateway's code when the gateway made the error answer. */
-function answerOutcome(answer: BridgeAnswer, startedAt: number, reason?: string): ToolCallOutcome {
-  const latencyMs = Date.now() - startedAt;
-  if ('error' in answer) return reason ? { kind: 'error', reason, latencyMs } : { kind: 'error', latencyMs };
-  if (answer.result['resultType'] === 'input_required') return { kind: 'input_required', latencyMs };
-  return { kind: answer.result['isError'] === true ? 'tool_error' : 'result', latencyMs };
-}
-
 /** Request headers a 2026-07-28 upstream must see again; nothing that authenticates the user goes upstream. */
 const FORWARDED_HEADERS = ['content-type', 'accept', McpHeaders.protocolVersion, McpHeaders.method, McpHeaders.name] as const;
 
@@ -140,19 +147,23 @@ const FORWARDED_HEADERS = ['content-type', 'accept', McpHeaders.protocolVersion,
  * The 2026-07-28 (stateless) side of every tenant endpoint. Validation is the new revision's ladder
  * (exact status and code per mismatch); a 2026-07-28 upstream then gets the request as is, with the
  * gateway's upstream credentials instead of the user's token, and its JSON or SSE answer is streamed
- * back unchanged; a session-based upstream is reached through the LegacyUpstreamBridge. A closed client
+ * back unchanged; a session-based upstream is reached through the Upstream2025Bridge. A closed client
  * connection cancels the upstream request (abort; notifications/cancelled through the SDK on a 2025 one).
  */
-export class ModernEndpoint {
+export class Client2026Endpoint {
   private readonly fetchImpl: typeof fetch;
-  private readonly bridge: LegacyUpstreamBridge;
+  private readonly bridge: Upstream2025Bridge;
   private readonly listens = new Set<() => Promise<void>>();
   private readonly observer: ToolCallObservers;
+  private readonly upstreams: RouterUpstreams<StatelessContext>;
+  private readonly router: AggregateRouter<StatelessContext>;
 
-  constructor(private readonly deps: ModernEndpointDeps) {
+  constructor(private readonly deps: Client2026EndpointDeps) {
     this.fetchImpl = deps.fetchImpl ?? fetch;
     this.observer = deps.observer ?? NO_TOOL_CALL_OBSERVERS;
-    this.bridge = new LegacyUpstreamBridge(deps);
+    this.bridge = new Upstream2025Bridge(deps);
+    this.upstreams = this.upstreamsForRouter();
+    this.router = new AggregateRouter('2026-07-28', this.upstreams, this.observer, deps.aggregateListMaxItems ?? DEFAULT_AGGREGATE_LIST_MAX_ITEMS);
   }
 
   /** Graceful shutdown: every listen stream gets its `subscriptions/listen` response and ends; bridged sessions close. */
@@ -161,7 +172,7 @@ export class ModernEndpoint {
     await this.bridge.close();
   }
 
-  async handle(call: ModernCall): Promise<void> {
+  async handle(call: Client2026Call): Promise<void> {
     const { response } = call;
     let body: unknown;
     try {
@@ -177,7 +188,7 @@ export class ModernEndpoint {
     if (!validation.ok) {
       // Which versions exist is the upstream's to say (its answer must agree with its `server/discover`).
       const rejection = validation.rejection;
-      if (rejection.rule === 'unsupported-version' && call.server && isModernUpstream(call.server)) {
+      if (rejection.rule === 'unsupported-version' && call.server && isUpstream2026(call.server)) {
         await call.rateLimit();
         return this.forward(call, call.server, rejection.response.id);
       }
@@ -192,81 +203,184 @@ export class ModernEndpoint {
     await this.admit(call, request);
     const id = request.id ?? null;
     // The per-server endpoint of a 2026-07-28 upstream relays listen streams as they are (forward, below).
-    if (request.method === 'subscriptions/listen' && !(call.server && isModernUpstream(call.server))) return this.listen(call, request);
+    if (request.method === 'subscriptions/listen' && !(call.server && isUpstream2026(call.server))) return this.listen(call, request);
     const progress = progressResponder(call, request);
+    const context: StatelessContext = { call, request, onProgress: progress.onProgress, servers: [], status: 200, aggregated: !call.server };
     if (!call.server) {
-      // A tools/call the aggregate cannot route to any upstream never reaches `ask`: observed as refused here.
-      let routed = false;
-      const answer = await serveAggregated(
-        await call.servers(),
-        request,
-        (server, sub) => {
-          routed = true;
-          return this.ask(call, server, sub, progress.onProgress);
-        },
-        (server) => this.deps.logger.warn({ server }, 'an upstream failed its list on the aggregated endpoint'),
-        this.deps.aggregateListMaxItems ?? DEFAULT_AGGREGATE_LIST_MAX_ITEMS,
-      );
-      if (request.method === 'tools/call' && !routed) {
-        const context = this.toolCall(call, request, undefined, String(request.params['name']));
-        this.observer.after(context, { kind: 'refused', reason: 'unknown_tool', latencyMs: Date.now() - context.startedAt });
-      }
-      return progress.finish(id, answer);
+      context.servers = (await call.servers()).filter((server) => aggregatable(server.name));
+      return progress.finish(id, await this.serveAggregated(context));
     }
-    const context = request.method === 'tools/call' ? this.toolCall(call, request, call.server.name, String(request.params['name'])) : undefined;
-    const refused = await this.refuseUnlistedTool(call, call.server, request, String(request.params['name']), context);
-    if (refused) return progress.finish(id, refused);
-    if (context) this.observer.before(context);
-    // A list with disabled tools is read and rewritten, not relayed byte for byte.
-    const disabled = request.method === 'tools/list' ? await call.disabledTools(call.server) : undefined;
-    if (disabled && disabled.size > 0) return progress.finish(id, hideDisabledTools(await this.askUpstream(call, call.server, request), disabled));
-    if (isModernUpstream(call.server)) return this.forward(call, call.server, id, context);
-    const claims = call.auth.claims;
-    let reason: string | undefined;
+    if (request.method !== 'tools/call') return this.serveOne(call, call.server, request, progress.onProgress, id, progress.finish);
+    // A tools/call on the per-server endpoint: the one router, and for a 2026-07-28 upstream the answer is relayed as it comes.
+    const server = call.server;
+    context.servers = [server];
+    if (isUpstream2026(server)) {
+      const target = toolTarget(server.name, String(request.params['name']));
+      const toolCall = this.toolCall(call, request, target.server, target.tool);
+      try {
+        await observedToolCall(
+          this.observer,
+          toolCall,
+          () => this.upstreams.requireTool(context, server.name, target.tool, target.tool),
+          () => this.forward(call, server, id, toolCall),
+          () => undefined,
+        );
+      } catch (error) {
+        progress.finish(id, this.answerOf(error));
+      }
+      return;
+    }
+    progress.finish(id, await this.answered(context, () => this.router.callTool(context, server.name, request.params, (name, tool) => this.toolCall(call, request, name, tool))));
+  }
+
+  /** A request other than tools/call on a per-server endpoint: relayed to a 2026-07-28 upstream, bridged to a 2025 one. */
+  private async serveOne(
+    call: Client2026Call,
+    server: UpstreamServerRecord,
+    request: ModernRequest,
+    onProgress: ((progress: Progress) => void) | undefined,
+    id: JsonRpcId | null,
+    finish: (id: JsonRpcId | null, answer: BridgeAnswer) => void,
+  ): Promise<void> {
+    if (isUpstream2026(server)) return this.forward(call, server, id);
     let answer: BridgeAnswer;
     try {
-      answer = await this.bridge.serve(call.server, request, {
-        tenant: call.tenant.slug,
-        subject: claims.sub,
-        clientId: claims.client_id,
-        userToken: call.auth.token,
-        signal: call.closed,
-        ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
-      });
+      answer = await this.bridge.serve(server, request, this.bridgeCaller(call, onProgress));
     } catch (error) {
-      this.deps.logger.warn({ ...upstreamFailureFields(error), server: call.server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
+      this.deps.logger.warn({ ...upstreamFailureFields(error), server: server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
       answer = errorAnswer(new GatewayError('upstream_unavailable'));
-      reason = 'upstream_unavailable';
     }
-    if (context) this.observer.after(context, answerOutcome(answer, context.startedAt, reason));
-    progress.finish(id, answer);
+    finish(id, answer);
+  }
+
+  /** The aggregated endpoint: `server/discover` merges every upstream's; everything else is the one router's. */
+  private async serveAggregated(context: StatelessContext): Promise<BridgeAnswer> {
+    const { call, request } = context;
+    if (request.method === 'server/discover') return this.discover(context);
+    const list = AGGREGATED_LISTS[request.method] !== undefined;
+    const answer = await this.answered(context, () => this.router.route(context, request.method, request.params, (name, tool) => this.toolCall(call, request, name, tool)));
+    // A list merges many upstream answers: its status is the gateway's own.
+    return list && 'result' in answer ? { status: 200, result: modernResultFromLegacy(request.method, answer.result) } : answer;
+  }
+
+  /** The router's result or refusal as a 2026-07-28 answer, with the HTTP status of the upstream answer it came from. */
+  private async answered(context: StatelessContext, route: () => Promise<Record<string, unknown>>): Promise<BridgeAnswer> {
+    try {
+      const result = await route();
+      return { status: context.status, result };
+    } catch (error) {
+      return this.answerOf(error);
+    }
+  }
+
+  private answerOf(error: unknown): BridgeAnswer {
+    if (error instanceof RelayedAnswer) return error.answer;
+    if (error instanceof GatewayError) return errorAnswer(error);
+    throw error;
+  }
+
+  /** `server/discover` on the aggregated endpoint: the capabilities every upstream offers, merged. */
+  private async discover(context: StatelessContext): Promise<BridgeAnswer> {
+    const capabilities: Record<string, Record<string, boolean>> = {};
+    const answers = await Promise.all(context.servers.map((server) => this.ask(context, server, context.request).catch(() => undefined)));
+    for (const answer of answers) {
+      if (!answer || !('result' in answer)) continue;
+      const offered = answer.result['capabilities'];
+      if (typeof offered !== 'object' || offered === null) continue;
+      for (const [key, value] of Object.entries(offered as Record<string, unknown>)) {
+        if (!['tools', 'prompts', 'resources', 'completions', 'logging'].includes(key)) continue;
+        const merged = (capabilities[key] ??= {});
+        // subscriptions/listen fans in every upstream: a change any of them announces reaches the client.
+        for (const flag of ['listChanged', 'subscribe']) {
+          if (typeof value === 'object' && value !== null && (value as Record<string, unknown>)[flag] === true) merged[flag] = true;
+        }
+      }
+    }
+    return {
+      status: 200,
+      result: modernResultFromLegacy('server/discover', {
+        supportedVersions: [...SUPPORTED_PROTOCOL_VERSIONS],
+        capabilities,
+        _meta: { [MetaKeys.serverInfo]: { name: 'airlock-gateway', version: '1' } },
+      }),
+    };
+  }
+
+  /** The upstreams of one stateless request as the router sees them. */
+  private upstreamsForRouter(): RouterUpstreams<StatelessContext> {
+    const byName = (context: StatelessContext, name: string) => context.servers.find((server) => server.name === name);
+    return {
+      servers: (context) => context.servers.map((server) => server.name),
+      has: (context, name) => byName(context, name) !== undefined,
+      // A stateless request knows no upstream's capabilities: every upstream is asked for every list.
+      offers: () => true,
+      send: async (context, name, method, params, via) => {
+        const { request } = context;
+        const sub: ModernRequest = { ...request, method, params: params ?? {}, ...(via.name !== undefined ? { name: via.name } : {}) };
+        const answer = await this.ask(context, byName(context, name)!, sub);
+        context.status = answer.status;
+        if ('result' in answer) return answer.result;
+        throw new RelayedAnswer(answer);
+      },
+      requireTool: async (context, name, tool, shown) => {
+        const server = byName(context, name)!;
+        const { name: _name, ...bare } = context.request;
+        // The envelope (`_meta`) stays, so the upstream sees the same client; nothing of the call itself goes with the list.
+        const { progressToken: _progressToken, ...meta } = (context.request.params['_meta'] ?? {}) as Record<string, unknown>;
+        // A stateless request has no upstream link to cache the list on: it is read for each call, always the latest.
+        const tools = new UpstreamToolList(async (cursor) => {
+          const answer = await this.askUpstream(context.call, server, { ...bare, method: 'tools/list', params: { _meta: meta, ...(cursor ? { cursor } : {}) } }, undefined, true);
+          if ('error' in answer) throw new RelayedAnswer(answer);
+          return answer.result;
+        });
+        try {
+          await tools.require(tool, shown);
+        } catch (error) {
+          if (error instanceof GatewayError || error instanceof RelayedAnswer) throw error;
+          throw new GatewayError('upstream_unavailable', { cause: error });
+        }
+      },
+      listFailed: (_context, server) => this.deps.logger.warn({ server }, 'an upstream failed its list on the aggregated endpoint'),
+    };
+  }
+
+  private bridgeCaller(call: Client2026Call, onProgress: ((progress: Progress) => void) | undefined) {
+    const claims = call.auth.claims;
+    return {
+      tenant: call.tenant.slug,
+      subject: claims.sub,
+      clientId: claims.client_id,
+      bearer: call.auth.bearer,
+      signal: call.closed,
+      ...(onProgress ? { onProgress } : {}),
+    };
   }
 
   /** The edge's refusals (429, 403 insufficient_scope) of a tools/call are observed before they are answered. */
-  private async admit(call: ModernCall, request: ModernRequest): Promise<void> {
+  private async admit(call: Client2026Call, request: ModernRequest): Promise<void> {
     try {
       await call.rateLimit();
       await call.checkToolScopes({ method: request.method, params: request.params });
     } catch (error) {
       if (request.method === 'tools/call') {
-        const context = this.toolCall(call, request, call.server?.name, String(request.params['name']));
+        const target = toolTarget(call.server?.name, String(request.params['name']));
+        const context = this.toolCall(call, request, target.server, target.tool);
         this.observer.after(context, refusalOutcome(error, context.startedAt));
       }
       throw error;
     }
   }
 
-  /** The one context of a tools/call; `shown` is the name as the client sent it. */
-  private toolCall(call: ModernCall, request: ModernRequest, server: string | undefined, shown: string): ToolCallContext {
-    const target = toolTarget(server, shown);
+  /** The observers' view of one tools/call (`server` empty when the name designates none). */
+  private toolCall(call: Client2026Call, request: ModernRequest, server: string, tool: string): ToolCallContext {
     const requestId = node(call.response).getHeader(REQUEST_ID_HEADER);
     return {
       tenant: call.tenant.slug,
       sessionId: undefined,
       subject: call.auth.claims.sub,
       clientId: call.auth.claims.client_id,
-      server: target.server,
-      tool: target.tool,
+      server,
+      tool,
       era: '2026-07-28',
       protocolVersion: request.protocolVersion,
       requestId: typeof requestId === 'string' ? requestId : undefined,
@@ -275,12 +389,12 @@ export class ModernEndpoint {
   }
 
   /**
-   * `subscriptions/listen` on a 2025-11-25 upstream (a session of its own, see subscriptions-legacy.ts) or
+   * `subscriptions/listen` on a 2025-11-25 upstream (a session of its own, see upstream/to-2025/listen-2025.ts) or
    * on the aggregated endpoint (every upstream fanned in). The stream lives until the client closes it
    * (the upstream sides are closed), the gateway shuts down (the listen response, then the end), or no
    * upstream is left.
    */
-  private async listen(call: ModernCall, request: ModernRequest): Promise<void> {
+  private async listen(call: Client2026Call, request: ModernRequest): Promise<void> {
     const { response } = call;
     const id = request.id ?? null;
     const parsed = parseListenFilter(request.params);
@@ -327,86 +441,41 @@ export class ModernEndpoint {
     void source.ended.then((how) => end(how === 'graceful'));
   }
 
-  private async openUpstreamListen(call: ModernCall, request: ModernRequest, server: UpstreamServerRecord, filter: SubscriptionFilter): Promise<ListenSource> {
-    if (!isModernUpstream(server)) {
-      return openLegacyListen(this.deps, { server, filter, tenant: call.tenant.slug, userToken: call.auth.token, clientInfo: request.clientInfo });
+  private async openUpstreamListen(call: Client2026Call, request: ModernRequest, server: UpstreamServerRecord, filter: SubscriptionFilter): Promise<ListenSource> {
+    if (!isUpstream2026(server)) {
+      return openListenVia2025Session(this.deps, { server, filter, tenant: call.tenant.slug, bearer: call.auth.bearer, clientInfo: request.clientInfo });
     }
     const secrets = openUpstreamSecrets(this.deps.masterKey, server);
-    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, userToken: () => call.auth.token });
+    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, bearer: () => call.auth.bearer });
     const meta = Object.fromEntries(Object.entries((request.params['_meta'] ?? {}) as Record<string, unknown>).filter(([key]) => key !== MetaKeys.subscriptionId));
-    return openModernListen({ server, filter, id: request.id ?? 0, protocolVersion: request.protocolVersion, meta, credentialHeaders, fetchImpl: this.fetchImpl });
+    return openListen2026({ server, filter, id: request.id ?? 0, protocolVersion: request.protocolVersion, meta, credentialHeaders, fetchImpl: this.fetchImpl });
+  }
+
+  /** One request to one upstream of a routed request, read to its single JSON-RPC answer (SSE included). */
+  private ask(context: StatelessContext, server: UpstreamServerRecord, request: ModernRequest): Promise<BridgeAnswer> {
+    return this.askUpstream(context.call, server, request, context.onProgress, context.aggregated);
   }
 
   /**
-   * One request to one upstream for the aggregated endpoint, read to its single JSON-RPC answer (SSE
-   * included); progress the upstream reports on the way goes to `onProgress`.
+   * One request to one upstream, read to its single JSON-RPC answer; progress the upstream reports on the
+   * way goes to `onProgress`. A session-based upstream that fails is upstream_unavailable: with
+   * `answerFailure` as an answer (and its era is detected again next time), else thrown (the per-server
+   * tools/call, whose observer sees the reason).
    */
-  private async ask(call: ModernCall, server: UpstreamServerRecord, request: ModernRequest, onProgress?: (progress: Progress) => void): Promise<BridgeAnswer> {
-    const context = request.method === 'tools/call' ? this.toolCall(call, request, server.name, String(request.params['name'])) : undefined;
-    const refused = await this.refuseUnlistedTool(call, server, request, namespacedName(server.name, String(request.params['name'])), context);
-    if (refused) return refused;
-    if (request.method === 'tools/list') return hideDisabledTools(await this.askUpstream(call, server, request, onProgress), await call.disabledTools(server));
-    if (!context) return this.askUpstream(call, server, request, onProgress);
-    this.observer.before(context);
-    const answer = await this.askUpstream(call, server, request, onProgress);
-    this.observer.after(context, answerOutcome(answer, context.startedAt));
-    return answer;
-  }
-
-  /**
-   * A tools/call whose name the upstream did not list exactly is refused here, before it reaches the
-   * upstream (UpstreamToolList; `shown` is the name as the client sent it). A stateless request has no
-   * upstream link to cache the list on, so it is read for each call: always the upstream's latest.
-   */
-  private async refuseUnlistedTool(call: ModernCall, server: UpstreamServerRecord, request: ModernRequest, shown: string, context: ToolCallContext | undefined): Promise<BridgeAnswer | undefined> {
-    if (request.method !== 'tools/call' || !context) return undefined;
-    const { name: _name, ...bare } = request;
-    // The envelope (`_meta`) stays, so the upstream sees the same client; nothing of the call itself goes with the list.
-    const { progressToken: _progressToken, ...meta } = (request.params['_meta'] ?? {}) as Record<string, unknown>;
-    const tools = new UpstreamToolList(
-      async (cursor) => {
-        const answer = await this.askUpstream(call, server, { ...bare, method: 'tools/list', params: { _meta: meta, ...(cursor ? { cursor } : {}) } });
-        if ('error' in answer) throw Object.assign(new Error('the upstream failed tools/list'), { answer });
-        return answer.result;
-      },
-      () => call.disabledTools(server),
-    );
-    try {
-      await tools.require(String(request.params['name']), shown);
-      return undefined;
-    } catch (error) {
-      if (error instanceof GatewayError) {
-        this.observer.after(context, refusalOutcome(error, context.startedAt));
-        return errorAnswer(error);
-      }
-      const failed = (error as { answer?: BridgeAnswer }).answer;
-      const answer = failed ?? errorAnswer(new GatewayError('upstream_unavailable'));
-      this.observer.after(context, answerOutcome(answer, context.startedAt, failed ? undefined : 'upstream_unavailable'));
-      return answer;
-    }
-  }
-
-  private async askUpstream(call: ModernCall, server: UpstreamServerRecord, request: ModernRequest, onProgress?: (progress: Progress) => void): Promise<BridgeAnswer> {
-    const claims = call.auth.claims;
-    if (!isModernUpstream(server)) {
+  private async askUpstream(call: Client2026Call, server: UpstreamServerRecord, request: ModernRequest, onProgress: ((progress: Progress) => void) | undefined, answerFailure: boolean): Promise<BridgeAnswer> {
+    if (!isUpstream2026(server)) {
       try {
-        return await this.bridge.serve(server, request, {
-          tenant: call.tenant.slug,
-          subject: claims.sub,
-          clientId: claims.client_id,
-          userToken: call.auth.token,
-          signal: call.closed,
-          ...(onProgress ? { onProgress } : {}),
-        });
+        return await this.bridge.serve(server, request, this.bridgeCaller(call, onProgress));
       } catch (error) {
         this.deps.logger.warn({ ...upstreamFailureFields(error), server: server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
+        if (!answerFailure) throw new GatewayError('upstream_unavailable', { cause: error });
         this.deps.eras?.forget(server);
         return errorAnswer(new GatewayError('upstream_unavailable'));
       }
     }
     const unavailable: BridgeAnswer = errorAnswer(new GatewayError('upstream_unavailable'));
     const secrets = openUpstreamSecrets(this.deps.masterKey, server);
-    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, userToken: () => call.auth.token });
+    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, bearer: () => call.auth.bearer });
     const version = call.headers[McpHeaders.protocolVersion];
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -463,13 +532,13 @@ export class ModernEndpoint {
    * Relays the upstream's answer byte for byte. A tools/call is observed by HTTP status when the answer has
    * been relayed: the body is not read here, so a result with `isError` counts as delivered, not as failed.
    */
-  private async forward(call: ModernCall, server: UpstreamServerRecord, id: string | number | null, context?: ToolCallContext): Promise<void> {
+  private async forward(call: Client2026Call, server: UpstreamServerRecord, id: string | number | null, context?: ToolCallContext): Promise<void> {
     const observe = (kind: ToolCallOutcome['kind'], reason: string | undefined, details: Record<string, unknown>) => {
       if (context) this.observer.after(context, { kind, ...(reason ? { reason } : {}), latencyMs: Date.now() - context.startedAt, details });
     };
     const { response } = call;
     const secrets = openUpstreamSecrets(this.deps.masterKey, server);
-    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, userToken: () => call.auth.token });
+    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, bearer: () => call.auth.bearer });
     const headers: Record<string, string> = {};
     for (const name of FORWARDED_HEADERS) {
       const value = call.headers[name];

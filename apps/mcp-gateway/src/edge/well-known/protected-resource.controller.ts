@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject, NotFoundException, Param } from '@nestjs/common';
 import { Scopes, aggregatedMcpUrl, issuerUrl, serverMcpUrl, tenantSlugSchema } from '@airlock/contracts';
-import { TenantDirectory } from '../tenants/tenant-directory.js';
+import { TenantDirectory } from '../../tenants/tenant-directory.js';
 import { GATEWAY_URLS } from './gateway-urls.js';
 import type { GatewayUrls } from './gateway-urls.js';
 

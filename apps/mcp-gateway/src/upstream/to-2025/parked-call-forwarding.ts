@@ -3,8 +3,8 @@ import { z } from 'zod';
 import type { JsonRpcErrorObject, JsonRpcResponseMessage, ModernRequest } from '@airlock/mcp-protocol';
 import type { Logger } from '@airlock/observability';
 import type { HotStore } from '@airlock/redis';
-import { GatewayError } from '../errors/gateway-error.js';
-import { errorAnswer } from '../errors/error-response.js';
+import { GatewayError } from '../../errors/gateway-error.js';
+import { errorAnswer } from '../../errors/error-response.js';
 
 /** What a bridged call answers: a JSON-RPC result or error with its HTTP status (the bridge's `BridgeAnswer`). */
 export type ForwardedAnswer = { status: number; result: Record<string, unknown> } | { status: number; error: JsonRpcErrorObject };

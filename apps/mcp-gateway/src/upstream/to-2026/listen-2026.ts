@@ -1,10 +1,10 @@
 import { McpHeaders, listenFilterAccepts, parseListenFilter, withoutSubscriptionId } from '@airlock/mcp-protocol';
 import type { JsonRpcId, SubscriptionFilter } from '@airlock/mcp-protocol';
-import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
-import { HeldSink, readSseMessages } from './subscriptions-stream.js';
-import type { ListenSource } from './subscriptions-stream.js';
+import type { UpstreamServerRecord } from '../../tenants/tenant-directory.js';
+import { HeldSink, readSseMessages } from '../../streams/subscriptions-stream.js';
+import type { ListenSource } from '../../streams/subscriptions-stream.js';
 
-export interface ModernListenOptions {
+export interface Listen2026Options {
   server: UpstreamServerRecord;
   filter: SubscriptionFilter;
   id: JsonRpcId;
@@ -24,7 +24,7 @@ type Message = { id?: unknown; method?: unknown; params?: Record<string, unknown
  * sends, without its subscription id (the client's stream stamps its own). Throws when the upstream
  * answers anything but a listen stream.
  */
-export async function openModernListen(options: ModernListenOptions): Promise<ListenSource> {
+export async function openListen2026(options: Listen2026Options): Promise<ListenSource> {
   const { server } = options;
   const controller = new AbortController();
   const held = new HeldSink();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors/gateway-error.js';
 import { errorResponse } from '../errors/error-response.js';
 import { checkContentType, checkGetAccept, checkHostAndOrigin, checkPostAccept, parseMessages, requestProtocolVersion } from './request-validation.js';
-import { SseEventLog } from './sse-event-log.js';
+import { SseEventLog } from '../streams/sse-event-log.js';
 
 const refusal = (run: () => unknown) => {
   try {

@@ -2,9 +2,9 @@ import { isEmptyFilter } from '@airlock/mcp-protocol';
 import type { SubscriptionFilter } from '@airlock/mcp-protocol';
 import type { Logger } from '@airlock/observability';
 import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
-import { aggregatable, namespacedUri, splitUri } from '../upstream/namespacing.js';
-import { HeldSink } from './subscriptions-stream.js';
-import type { ListenSource } from './subscriptions-stream.js';
+import { aggregatable, namespacedUri, splitUri } from './namespacing.js';
+import { HeldSink } from '../streams/subscriptions-stream.js';
+import type { ListenSource } from '../streams/subscriptions-stream.js';
 
 const ACK_TIMEOUT_MS = 10_000;
 

@@ -6,8 +6,8 @@ import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayErrorCode } from '../errors/gateway-error.js';
 
 export interface AuthOutcome {
-  /** The verified token itself: kept in process for token exchange, never forwarded upstream. */
-  token: string;
+  /** The verified bearer token itself: kept in process for token exchange, never forwarded upstream. */
+  bearer: string;
   claims: AccessTokenClaims;
   scopes: Set<string>;
 }
@@ -46,7 +46,7 @@ export class BearerAuth {
         throw new GatewayError('unauthorized', { message: 'an access token is required', challenge: { resourceMetadata: resourceMetadata(), scope: [Scopes.mcp], namesError: false } });
       }
       const claims = await this.verifier.verify(token, { tenant: options.tenant, audience: options.resource, requiredScopes: options.requiredScopes ?? [] });
-      return { token, claims, scopes: parseScope(claims.scope) };
+      return { bearer: token, claims, scopes: parseScope(claims.scope) };
     } catch (error) {
       if (error instanceof TokenError) throw refusalFor(error, resourceMetadata(), [Scopes.mcp]);
       throw error;

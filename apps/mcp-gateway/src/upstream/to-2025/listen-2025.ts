@@ -2,16 +2,16 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ErrorCodes, honoredFilter, listenFilterAccepts } from '@airlock/mcp-protocol';
 import type { SubscriptionFilter } from '@airlock/mcp-protocol';
 import type { Logger } from '@airlock/observability';
-import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
-import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
-import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
-import type { UpstreamEgress } from '../upstream/upstream-egress.js';
-import type { StdioLauncher } from '../upstream/stdio-launcher.js';
-import { UpstreamLink } from '../upstream/upstream-link.js';
-import { HeldSink } from './subscriptions-stream.js';
-import type { ListenSource } from './subscriptions-stream.js';
+import type { UpstreamServerRecord } from '../../tenants/tenant-directory.js';
+import { openUpstreamSecrets } from '../upstream-credentials.js';
+import type { UpstreamCredentials } from '../upstream-credentials.js';
+import type { UpstreamEgress } from '../upstream-egress.js';
+import type { StdioLauncher } from '../stdio-launcher.js';
+import { UpstreamLink } from '../upstream-link.js';
+import { HeldSink } from '../../streams/subscriptions-stream.js';
+import type { ListenSource } from '../../streams/subscriptions-stream.js';
 
-export interface LegacyListenDeps {
+export interface Listen2025Deps {
   credentials: UpstreamCredentials;
   egress: UpstreamEgress;
   masterKey: Buffer;
@@ -19,11 +19,11 @@ export interface LegacyListenDeps {
   stdio: StdioLauncher;
 }
 
-export interface LegacyListenOptions {
+export interface Listen2025Options {
   server: UpstreamServerRecord;
   filter: SubscriptionFilter;
   tenant: string;
-  userToken: string;
+  bearer: string;
   clientInfo: { name: string; version: string } | undefined;
 }
 
@@ -35,7 +35,7 @@ export interface LegacyListenOptions {
  * the upstream session (DELETE). Limitation: a 2025 server that announces changes only to the session
  * that caused them (per-session state) is not heard here.
  */
-export async function openLegacyListen(deps: LegacyListenDeps, options: LegacyListenOptions): Promise<ListenSource> {
+export async function openListenVia2025Session(deps: Listen2025Deps, options: Listen2025Options): Promise<ListenSource> {
   const { server } = options;
   const held = new HeldSink();
   let honored: SubscriptionFilter = {};
@@ -47,7 +47,7 @@ export async function openLegacyListen(deps: LegacyListenDeps, options: LegacyLi
     secrets: openUpstreamSecrets(deps.masterKey, server),
     credentials: deps.credentials,
     egress: deps.egress,
-    caller: { tenant: options.tenant, userToken: () => options.userToken },
+    caller: { tenant: options.tenant, bearer: () => options.bearer },
     stdio: deps.stdio,
     // A listen stream can carry no requests to the client: the upstream is told it may not ask any.
     clientCapabilities: {},

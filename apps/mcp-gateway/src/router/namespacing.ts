@@ -25,3 +25,10 @@ export function splitUri(value: string): { server: string; uri: string } | undef
   const server = value.slice(0, at);
   return aggregatable(server) ? { server, uri: value.slice(at + 1) } : undefined;
 }
+
+/** The server and tool a name designates on an endpoint: its own server, or `<server>__<tool>` on the aggregate. */
+export function toolTarget(endpointServer: string | undefined, shown: string): { server: string; tool: string } {
+  if (endpointServer !== undefined) return { server: endpointServer, tool: shown };
+  const split = splitName(shown);
+  return split ? { server: split.server, tool: split.name } : { server: '', tool: shown };
+}

@@ -17,20 +17,20 @@ import {
 import type { JsonRpcErrorObject, ModernRequest, UpstreamServerRequest } from '@airlock/mcp-protocol';
 import type { Logger } from '@airlock/observability';
 import type { HotStore } from '@airlock/redis';
-import { GatewayError } from '../errors/gateway-error.js';
-import { errorAnswer, jsonRpcErrorOf } from '../errors/error-response.js';
-import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
-import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
-import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
-import type { UpstreamEgress } from '../upstream/upstream-egress.js';
-import type { StdioLauncher } from '../upstream/stdio-launcher.js';
-import { UpstreamLink } from '../upstream/upstream-link.js';
+import { GatewayError } from '../../errors/gateway-error.js';
+import { errorAnswer, jsonRpcErrorOf } from '../../errors/error-response.js';
+import type { UpstreamServerRecord } from '../../tenants/tenant-directory.js';
+import { openUpstreamSecrets } from '../upstream-credentials.js';
+import type { UpstreamCredentials } from '../upstream-credentials.js';
+import type { UpstreamEgress } from '../upstream-egress.js';
+import type { StdioLauncher } from '../stdio-launcher.js';
+import { UpstreamLink } from '../upstream-link.js';
 import { ParkedCallForwarding } from './parked-call-forwarding.js';
 import type { ParkedRetry, Progress } from './parked-call-forwarding.js';
 import { LocalParkedCallHandles } from './parked-call-handles.js';
 import type { ParkedCallHandles } from './parked-call-handles.js';
 
-export interface LegacyBridgeDeps {
+export interface Upstream2025BridgeDeps {
   credentials: UpstreamCredentials;
   egress: UpstreamEgress;
   masterKey: Buffer;
@@ -57,7 +57,7 @@ export interface BridgeCaller {
   tenant: string;
   subject: string;
   clientId: string;
-  userToken: string;
+  bearer: string;
   signal: AbortSignal;
   /** Progress of the call, when the client asked for it with a `progressToken`. */
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
@@ -82,7 +82,7 @@ interface Flight {
   server: string;
   onProgress: BridgeCaller['onProgress'];
   /** The upstream session's user token holder: token exchange trades the newest token a retry brought. */
-  token: { current: string };
+  bearer: { current: string };
   handle?: string;
   timer?: NodeJS.Timeout;
 }
@@ -128,17 +128,17 @@ function errorObject(error: unknown): JsonRpcErrorObject {
  * validated and consumed on another replica is forwarded to the owner, which resumes the call and
  * answers back (`ParkedCallForwarding`).
  */
-export class LegacyUpstreamBridge {
+export class Upstream2025Bridge {
   private readonly sessions = new Map<string, UpstreamSession>();
   private readonly flights = new Map<string, Flight>();
-  private readonly tokens = new Map<string, { current: string }>();
+  private readonly bearers = new Map<string, { current: string }>();
   private readonly ttlMs: number;
   private readonly idleMs: number;
   private readonly sweeper: NodeJS.Timeout;
   private readonly handles: ParkedCallHandles;
   private readonly forwarding: ParkedCallForwarding | undefined;
 
-  constructor(private readonly deps: LegacyBridgeDeps) {
+  constructor(private readonly deps: Upstream2025BridgeDeps) {
     this.handles = deps.stateHandles ?? new LocalParkedCallHandles(deps.hot);
     this.forwarding = deps.isAlive
       ? new ParkedCallForwarding({ hot: deps.hot, replicaId: deps.replicaId, isAlive: deps.isAlive, logger: deps.logger, ...deps.forwarding })
@@ -200,19 +200,19 @@ export class LegacyUpstreamBridge {
     const key = this.sessionKey(server, caller);
     const existing = this.sessions.get(key);
     if (existing) {
-      const token = this.tokens.get(key);
-      if (token) token.current = caller.userToken;
+      const token = this.bearers.get(key);
+      if (token) token.current = caller.bearer;
       return existing;
     }
     const session: UpstreamSession = { current: undefined, queue: Promise.resolve(), link: Promise.resolve(undefined as never), lastUsed: Date.now(), active: 0 };
     // Token exchange trades the newest token the principal presented on this upstream session.
-    const token = { current: caller.userToken };
+    const token = { current: caller.bearer };
     session.link = UpstreamLink.connect({
       server,
       secrets: openUpstreamSecrets(this.deps.masterKey, server),
       credentials: this.deps.credentials,
       egress: this.deps.egress,
-      caller: { tenant: caller.tenant, userToken: () => token.current },
+      caller: { tenant: caller.tenant, bearer: () => token.current },
       stdio: this.deps.stdio,
       // The upstream may ask for what a new-era client can answer through input_required.
       clientCapabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: {} },
@@ -224,13 +224,13 @@ export class LegacyUpstreamBridge {
         onStreamPaused: () => undefined,
         onClose: () => {
           this.sessions.delete(key);
-          this.tokens.delete(key);
+          this.bearers.delete(key);
         },
       },
     });
     session.link.catch(() => this.sessions.delete(key));
     this.sessions.set(key, session);
-    this.tokens.set(key, token);
+    this.bearers.set(key, token);
     return session;
   }
 
@@ -270,7 +270,7 @@ export class LegacyUpstreamBridge {
       call: Promise.resolve(undefined as never),
       server: server.name,
       onProgress: undefined,
-      token: this.tokens.get(this.sessionKey(server, caller)) ?? { current: caller.userToken },
+      bearer: this.bearers.get(this.sessionKey(server, caller)) ?? { current: caller.bearer },
     };
     session.current = flight;
     // Progress goes to whichever client request is waiting on this call right now (first or a retry).
@@ -329,9 +329,9 @@ export class LegacyUpstreamBridge {
       replies,
       progress: caller.onProgress !== undefined,
       // The owner needs the newest user token only to trade it; it is never sent upstream.
-      ...(server.credentialKind === 'token_exchange' ? { bearer: caller.userToken } : {}),
+      ...(server.credentialKind === 'token_exchange' ? { bearer: caller.bearer } : {}),
     };
-    if (local) return this.resumeHere(retry, { signal: caller.signal, onProgress: caller.onProgress, userToken: caller.userToken });
+    if (local) return this.resumeHere(retry, { signal: caller.signal, onProgress: caller.onProgress, bearer: caller.bearer });
     const forwarding = this.forwarding!;
     try {
       await forwarding.start((forwarded, context) => this.resumeHere(forwarded, context));
@@ -345,13 +345,13 @@ export class LegacyUpstreamBridge {
   }
 
   /** Resumes a call parked in this process with the retry's answers (from this replica or forwarded). */
-  private async resumeHere(retry: ParkedRetry, context: { signal: AbortSignal; onProgress?: ((progress: Progress) => void) | undefined; userToken?: string }): Promise<BridgeAnswer> {
+  private async resumeHere(retry: ParkedRetry, context: { signal: AbortSignal; onProgress?: ((progress: Progress) => void) | undefined; bearer?: string }): Promise<BridgeAnswer> {
     const flight = this.flights.get(retry.handle);
     if (!flight) return UNKNOWN_HANDLE;
     this.flights.delete(retry.handle);
     clearTimeout(flight.timer);
-    const token = context.userToken ?? retry.bearer;
-    if (token !== undefined) flight.token.current = token;
+    const token = context.bearer ?? retry.bearer;
+    if (token !== undefined) flight.bearer.current = token;
     for (const reply of retry.replies) {
       const parked = flight.parked.get(reply.id);
       flight.parked.delete(reply.id);
@@ -448,7 +448,7 @@ export class LegacyUpstreamBridge {
     const idle = [...this.sessions.entries()].filter(([, session]) => session.active === 0 && session.current === undefined && now - session.lastUsed >= idleMs);
     for (const [key] of idle) {
       this.sessions.delete(key);
-      this.tokens.delete(key);
+      this.bearers.delete(key);
     }
     await Promise.all(idle.map(async ([, session]) => (await session.link.catch(() => undefined))?.close()));
   }
