@@ -155,6 +155,7 @@ export class McpEndpointHandler {
         response,
         rateLimit: () => this.rateLimit(route.tenant, undefined),
         checkToolScopes: (message) => this.checkToolScopes([{ jsonrpc: '2.0', id: 0, ...message } as JsonRpcMessage], route, tenant, resource, auth),
+        disabledTools: (upstream) => this.deps.directory.disabledTools(upstream.id),
       });
     }
     return this.client2025.post(request, response, route, tenant, resource, auth, body, parsed);

@@ -29,6 +29,7 @@ function fakeUpstreams(delayMs = 0) {
       if (!tools[server]!.includes(tool)) throw new GatewayError('unknown_tool', { message: `Unknown tool: ${shown}` });
     },
     listFailed: () => undefined,
+    disabledTools: async () => new Set(),
   };
   return { upstreams, sent };
 }

@@ -3,7 +3,7 @@ import { failureOutcome, refusalOutcome, resultOutcome } from '../observe/tool-c
 import type { ClientEra, ToolCallContext, ToolCallObservers, ToolCallOutcome } from '../observe/tool-call-observer.js';
 import { AGGREGATED_LISTS, aggregateList, upstreamPage } from './aggregated-list.js';
 import { namespacedUri, splitName, splitUri, toolTarget } from './namespacing.js';
-import { unknownToolError } from './upstream-tool-list.js';
+import { unknownToolError, withoutDisabledTools } from './upstream-tool-list.js';
 
 // The one router of the gateway, below both client-facing eras: the aggregate's namespacing, its lists,
 // and every tools/call (on either endpoint) with the observers around it. The era adapters above it
@@ -36,6 +36,8 @@ export interface RouterUpstreams<C> {
   offers(context: C, server: string, capability: string): boolean;
   /** One request to one upstream: its result, or a thrown error the adapter knows how to answer. */
   send(context: C, server: string, method: string, params: Params | undefined, via: SendVia): Promise<Params>;
+  /** Tools of `server` an admin disabled: left out of tools/list and refused on tools/call as unknown tools. */
+  disabledTools(context: C, server: string): Promise<ReadonlySet<string>>;
   /** Resolves when `tool` is exactly a name the upstream listed; throws unknown_tool (or why the list could not be read). */
   requireTool(context: C, server: string, tool: string, shown: string): Promise<void>;
   /** The upstream failed its page of an aggregated list: it contributes nothing. */
@@ -210,7 +212,7 @@ export class AggregateRouter<C> {
       async () => {
         // A name that designates no upstream of the endpoint is an unknown tool, in both eras.
         if (!target.server || !upstreams.has(context, target.server)) throw unknownToolError(shown);
-        await upstreams.requireTool(context, target.server, target.tool, shown);
+        await this.admitTool(context, target.server, target.tool, shown);
       },
       () =>
         upstreams.send(context, target.server, 'tools/call', endpointServer !== undefined ? params : { ...params, name: target.tool }, {
@@ -222,6 +224,20 @@ export class AggregateRouter<C> {
     );
   }
 
+  /**
+   * Throws unknown_tool for a tool an admin disabled (exactly what a name the upstream does not have gets),
+   * then requires the upstream to list it. Also the admission of a tools/call an adapter relays itself.
+   */
+  async admitTool(context: C, server: string, tool: string, shown: string): Promise<void> {
+    if ((await this.upstreams.disabledTools(context, server)).has(tool)) throw unknownToolError(shown);
+    await this.upstreams.requireTool(context, server, tool, shown);
+  }
+
+  /** A tools/list result of one upstream without the tools an admin disabled (the per-server endpoints' lists). */
+  async visibleTools(context: C, server: string, result: Params): Promise<Params> {
+    return withoutDisabledTools(result, await this.upstreams.disabledTools(context, server));
+  }
+
   private async list(context: C, method: string, params: Params | undefined): Promise<Params> {
     const list = AGGREGATED_LISTS[method]!;
     const { upstreams, rules } = this;
@@ -230,8 +246,10 @@ export class AggregateRouter<C> {
     const page = await aggregateList(list, servers, params?.['cursor'], this.listMaxItems, async (server, upstreamCursor) => {
       try {
         const answer = upstreamPage(list, await upstreams.send(context, server, method, rules.listParams(params, upstreamCursor), { list: true }));
-        if (method === 'tools/list') upstreams.toolsListed?.(context, server, answer.items);
-        return answer;
+        if (method !== 'tools/list') return answer;
+        upstreams.toolsListed?.(context, server, answer.items);
+        const disabled = await upstreams.disabledTools(context, server);
+        return disabled.size === 0 ? answer : { ...answer, items: answer.items.filter((tool) => !disabled.has(String(tool['name']))) };
       } catch (error) {
         // One upstream failing its list hides only its own items.
         upstreams.listFailed(context, server, error);

@@ -32,6 +32,8 @@ export interface RuntimeHooks {
   output: RuntimeOutput;
   logger: Logger;
   onToolsListed(link: UpstreamLink, tools: Array<Record<string, unknown>>): void;
+  /** Tools of an upstream an admin disabled: left out of tools/list, refused on tools/call as unknown. */
+  disabledTools(link: UpstreamLink): Promise<ReadonlySet<string>>;
   /** Every tools/call of the session, refused or run (audit, and whatever else observes calls). */
   observer: ToolCallObservers;
   /** Items of one aggregated list page before it paginates. */
@@ -230,8 +232,9 @@ export class SessionRuntime {
     if (perServer !== undefined) {
       const link = this.link(perServer);
       const result = await this.call(perServer, link, method, params, cancel, streamId, this.progressRelay(request, streamId));
-      if (method === 'tools/list' && Array.isArray(result['tools'])) this.hooks.onToolsListed(link, result['tools'] as Array<Record<string, unknown>>);
-      return result;
+      if (method !== 'tools/list' || !Array.isArray(result['tools'])) return result;
+      this.hooks.onToolsListed(link, result['tools'] as Array<Record<string, unknown>>);
+      return this.router.visibleTools(context, perServer, result);
     }
     return this.router.route(context, method, params, this.openToolCall);
   }
@@ -264,6 +267,7 @@ export class SessionRuntime {
         }
         return via.list ? link.request(method, params) : link.request(method, params, { signal: context.cancel.signal });
       },
+      disabledTools: (_context, server) => this.hooks.disabledTools(this.link(server)),
       requireTool: (_context, server, tool, shown) => this.toolList(server, this.link(server)).require(tool, shown),
       listFailed: (_context, server, error) => this.hooks.logger.warn({ err: error, upstream: server }, 'an upstream failed its list on the aggregated endpoint'),
       toolsListed: (_context, server, tools) => this.hooks.onToolsListed(this.link(server), tools),

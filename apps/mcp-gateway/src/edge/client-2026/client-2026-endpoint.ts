@@ -26,7 +26,7 @@ import { AGGREGATED_LISTS, DEFAULT_AGGREGATE_LIST_MAX_ITEMS } from '../../router
 import { aggregatable } from '../../router/namespacing.js';
 import { AggregateRouter, observedToolCall } from '../../router/aggregate-router.js';
 import type { RouterUpstreams } from '../../router/aggregate-router.js';
-import { UpstreamToolList } from '../../router/upstream-tool-list.js';
+import { UpstreamToolList, withoutDisabledTools } from '../../router/upstream-tool-list.js';
 import { isUpstream2026 } from '../../upstream/upstream-connection.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { errorAnswer, errorResponse, jsonRpcErrorOf } from '../../errors/error-response.js';
@@ -56,6 +56,8 @@ export interface Client2026Call {
   rateLimit(): Promise<void>;
   /** Throws the 403 insufficient_scope for a `tools/call` the token may not make. */
   checkToolScopes(message: { method: string; params?: Record<string, unknown> }): Promise<void>;
+  /** Tools of an upstream an admin disabled: left out of tools/list, refused on tools/call as unknown. */
+  disabledTools(server: UpstreamServerRecord): Promise<ReadonlySet<string>>;
 }
 
 export interface Client2026EndpointDeps extends Upstream2025BridgeDeps {
@@ -221,7 +223,7 @@ export class Client2026Endpoint {
         await observedToolCall(
           this.observer,
           toolCall,
-          () => this.upstreams.requireTool(context, server.name, target.tool, target.tool),
+          () => this.router.admitTool(context, server.name, target.tool, target.tool),
           () => this.forward(call, server, id, toolCall),
           () => undefined,
         );
@@ -242,6 +244,14 @@ export class Client2026Endpoint {
     id: JsonRpcId | null,
     finish: (id: JsonRpcId | null, answer: BridgeAnswer) => void,
   ): Promise<void> {
+    if (request.method === 'tools/list') {
+      const disabled = await call.disabledTools(server);
+      // A list with tools an admin disabled is read and rewritten, not relayed byte for byte.
+      if (disabled.size > 0) {
+        const answer = await this.askUpstream(call, server, request, onProgress, true);
+        return finish(id, 'result' in answer ? { ...answer, result: withoutDisabledTools(answer.result, disabled) } : answer);
+      }
+    }
     if (isUpstream2026(server)) return this.forward(call, server, id);
     let answer: BridgeAnswer;
     try {
@@ -322,6 +332,7 @@ export class Client2026Endpoint {
         if ('result' in answer) return answer.result;
         throw new RelayedAnswer(answer);
       },
+      disabledTools: (context, name) => context.call.disabledTools(byName(context, name)!),
       requireTool: async (context, name, tool, shown) => {
         const server = byName(context, name)!;
         const { name: _name, ...bare } = context.request;
