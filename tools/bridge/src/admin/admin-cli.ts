@@ -1,17 +1,18 @@
 import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import { AdminApiClient } from './admin-api-client.js';
-import type { AdminConnection } from './admin-api-client.js';
 import type { AdminCommand, CommandContext, OptionValues } from './admin-command.js';
 import { AdminCliError, ExitCode, UsageError } from './admin-errors.js';
 import { adminHelp, resourceHelp } from './admin-help.js';
-import { AdminTokenSource } from './admin-token.js';
+import { connectionFrom } from './admin-connection.js';
 import { clientCommands } from './commands/clients.js';
 import { routesCommand } from './commands/routes.js';
 import { serverCommands } from './commands/servers.js';
 import { tenantCommands } from './commands/tenants.js';
 import { auditCommands } from './commands/audit.js';
 import { sessionCommands } from './commands/sessions.js';
+import { adminPrincipalCommands } from './commands/admins.js';
+import { loginCommands } from './commands/login.js';
 
 // `airlock admin <resource> <action> ...`: finds the command, parses its arguments, runs it, and turns
 // every failure into one line on stderr and an exit code (never a stack trace).
@@ -53,23 +54,6 @@ function parse(command: AdminCommand, args: string[]): { args: Record<string, st
   return { args: Object.fromEntries(command.positionals.map((positional, index) => [positional, given[index] ?? ''])), values: parsed.values as OptionValues };
 }
 
-/** The auth server and credentials from the environment (or --auth-url), read on the first API call. */
-function connectionFrom(env: NodeJS.ProcessEnv, authUrlOption: string | undefined): AdminConnection {
-  let connection: ReturnType<AdminConnection> | undefined;
-  return () => {
-    if (connection) return connection;
-    const authUrl = authUrlOption ?? env['AIRLOCK_AUTH_URL'];
-    if (!authUrl) throw new UsageError('no auth server: set AIRLOCK_AUTH_URL or give --auth-url <url>');
-    if (!URL.canParse(authUrl) || !/^https?:$/.test(new URL(authUrl).protocol)) throw new UsageError('the auth URL must be an http(s) URL');
-    const clientId = env['AIRLOCK_ADMIN_CLIENT_ID'];
-    const clientSecret = env['AIRLOCK_ADMIN_CLIENT_SECRET'];
-    if (!clientId || !clientSecret) throw new UsageError('no credentials: set AIRLOCK_ADMIN_CLIENT_ID and AIRLOCK_ADMIN_CLIENT_SECRET (a client of the admin tenant with the admin scope)');
-    const base = authUrl.replace(/\/+$/, '');
-    connection = { authUrl: base, tokens: new AdminTokenSource(base, { clientId, clientSecret }) };
-    return connection;
-  };
-}
-
 function write(stream: Writable, text: string): Promise<void> {
   return new Promise((resolve) => stream.write(text, () => resolve()));
 }
@@ -77,7 +61,7 @@ function write(stream: Writable, text: string): Promise<void> {
 export async function runAdminCli(args: string[], io: AdminCliIo): Promise<number> {
   // A reader that stops early (`| head`) closes the pipe: that ends the output, not with a stack trace.
   for (const stream of [io.stdout, io.stderr]) stream.on('error', () => undefined);
-  const commands: AdminCommand[] = [...tenantCommands, ...serverCommands(io.env), ...clientCommands, ...sessionCommands, ...auditCommands, routesCommand];
+  const commands: AdminCommand[] = [...tenantCommands, ...serverCommands(io.env), ...clientCommands, ...sessionCommands, ...auditCommands, ...adminPrincipalCommands(io.env), ...loginCommands(io.env), routesCommand];
   const pending: Promise<void>[] = [];
   const [resource, action] = commandWords(args);
   const help = args.includes('--help') || args.includes('-h');
