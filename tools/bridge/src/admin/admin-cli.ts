@@ -5,14 +5,14 @@ import type { AdminCommand, CommandContext, OptionValues } from './admin-command
 import { AdminCliError, ExitCode, UsageError } from './admin-errors.js';
 import { adminHelp, resourceHelp } from './admin-help.js';
 import { connectionFrom } from './admin-connection.js';
+import { adminPrincipalCommands } from './commands/admins.js';
 import { clientCommands } from './commands/clients.js';
+import { loginCommands } from './commands/login.js';
 import { routesCommand } from './commands/routes.js';
 import { serverCommands } from './commands/servers.js';
 import { tenantCommands } from './commands/tenants.js';
 import { auditCommands } from './commands/audit.js';
 import { sessionCommands } from './commands/sessions.js';
-import { adminPrincipalCommands } from './commands/admins.js';
-import { loginCommands } from './commands/login.js';
 
 // `airlock admin <resource> <action> ...`: finds the command, parses its arguments, runs it, and turns
 // every failure into one line on stderr and an exit code (never a stack trace).
@@ -61,10 +61,12 @@ function write(stream: Writable, text: string): Promise<void> {
 export async function runAdminCli(args: string[], io: AdminCliIo): Promise<number> {
   // A reader that stops early (`| head`) closes the pipe: that ends the output, not with a stack trace.
   for (const stream of [io.stdout, io.stderr]) stream.on('error', () => undefined);
-  const commands: AdminCommand[] = [...tenantCommands, ...serverCommands(io.env), ...clientCommands, ...sessionCommands, ...auditCommands, ...adminPrincipalCommands(io.env), ...loginCommands(io.env), routesCommand];
+  const commands: AdminCommand[] = [...tenantCommands, ...serverCommands(io.env), ...clientCommands, ...sessionCommands, ...auditCommands, routesCommand];
   const pending: Promise<void>[] = [];
   const [resource, action] = commandWords(args);
   const help = args.includes('--help') || args.includes('-h');
+  // The admin principals and roles, and a person's sign-in.
+  commands.push(...adminPrincipalCommands(io.env), ...loginCommands(io.env));
   try {
     const ofResource = commands.filter((command) => command.resource === resource);
     if (!resource || ofResource.length === 0) {
