@@ -67,7 +67,7 @@ async function asPerson(person: Person, args: string[]): Promise<CliRun> {
 
 /** `airlock admin login`, the test as the browser: open the printed URL, sign in with the one-time code, approve. */
 async function login(person: Person, totpStepOffset = 0): Promise<CliRun> {
-  const cli = startAirlock(['login'], person.env);
+  const cli = startAirlock(['login', '--url', server.authUrl], person.env);
   const printed = new URL((await cli.stderrLine(/^airlock: http:\/\/\S+\?\S*client_id=/)).replace(/^airlock: /, ''));
   expect(printed.searchParams.get('client_id')).toBe('airlock-cli');
   expect(printed.searchParams.get('code_challenge_method')).toBe('S256');
