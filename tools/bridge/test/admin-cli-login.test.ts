@@ -72,7 +72,9 @@ async function login(person: Person, totpStepOffset = 0): Promise<CliRun> {
   expect(printed.searchParams.get('client_id')).toBe('airlock-cli');
   expect(printed.searchParams.get('code_challenge_method')).toBe('S256');
   expect(printed.searchParams.get('resource')).toBe(`${server.authUrl}/admin/v1`);
-  const callback = await signInAndApprove(printed, { email: person.email, password: person.password, totp: totpCode(person.otpauthUri, totpStepOffset) } as { email: string; password: string });
+  // The admin tenant's login form takes the one-time code beside email and password (the helper posts every field given).
+  const credentials = { email: person.email, password: person.password, totp: totpCode(person.otpauthUri, totpStepOffset) };
+  const callback = await signInAndApprove(printed, credentials);
   expect(callback.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   expect(callback.pathname).toBe('/callback');
   const delivered = await fetch(callback);
@@ -144,7 +146,12 @@ describe('airlock admin login', () => {
   });
 
   it('logout revokes the sign-in at the auth server (the refresh token no longer works) and forgets it', async () => {
-    // Reuse detection above ended that grant: sign in again (the next TOTP step, a code is good once).
+    // Reuse detection above ended that grant: the stored refresh token is refused too, with a precise word.
+    writeFileSync(platform.file, JSON.stringify({ [server.authUrl]: { ...stored(platform), accessTokenExpiresAt: Date.now() - 1000 } }), { mode: 0o600 });
+    const dead = await asPerson(platform, ['tenants', 'list']);
+    expect(dead.code).toBe(1);
+    expect(dead.stderr).toMatch(/^airlock: login_required: the sign-in can no longer be refreshed \(.+\): run airlock admin login --url http:\/\/127\.0\.0\.1:\d+\n$/);
+    // Sign in again (the next TOTP step: a code is good once).
     const again = await login(platform, 1);
     expect(again.code, again.stderr).toBe(0);
     const entry = stored(platform);
@@ -160,6 +167,9 @@ describe('airlock admin login', () => {
     expect(refreshed.status).toBe(400);
     const api = await fetch(`${server.authUrl}/admin/v1/tenants`, { headers: { authorization: `Bearer ${entry.accessToken}` } });
     expect(api.status).toBe(401);
+    const twice = await asPerson(platform, ['logout']);
+    expect(twice.code).toBe(0);
+    expect(twice.stderr).toMatch(/^airlock: not signed in to .*; nothing to do\n$/);
     const signedOut = await asPerson(platform, ['tenants', 'list']);
     expect(signedOut.code).toBe(2);
     expect(signedOut.stderr).toMatch(/^airlock: usage: not signed in to http:\/\/127\.0\.0\.1:\d+: run airlock admin login/);
