@@ -1,4 +1,6 @@
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApiError } from './admin-errors.js';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -21,6 +23,17 @@ export interface StoredSignIn {
 }
 
 type FileShape = Record<string, StoredSignIn>;
+
+const LOCK_POLL_MS = 50;
+const STALE_LOCK_MS = 30_000;
+
+function lockTime(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return Date.now();
+  }
+}
 
 /** `$XDG_CONFIG_HOME/airlock/credentials.json`, else `~/.config/airlock/credentials.json`. */
 export function defaultCredentialsPath(env: NodeJS.ProcessEnv): string {
@@ -61,6 +74,33 @@ export class CredentialsFile {
     delete all[authUrl];
     this.write(all);
     return true;
+  }
+
+  /**
+   * Runs `change` while no other `airlock` process does (a lock file beside the credentials): the refresh
+   * token is rotated on use, so two runs refreshing at once would present the same one twice, and the
+   * auth server takes a reused refresh token as stolen and ends the sign-in.
+   */
+  async exclusively<T>(change: () => Promise<T>): Promise<T> {
+    const lock = `${this.path}.lock`;
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    for (let waited = 0; ; waited += LOCK_POLL_MS) {
+      try {
+        closeSync(openSync(lock, 'wx', 0o600));
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        // A run that died holding it does not block the next ones for long.
+        if (Date.now() - lockTime(lock) > STALE_LOCK_MS) rmSync(lock, { force: true });
+        else if (waited > STALE_LOCK_MS) throw new ApiError('busy', `${lock} is held by another airlock run`);
+        await sleep(LOCK_POLL_MS);
+      }
+    }
+    try {
+      return await change();
+    } finally {
+      rmSync(lock, { force: true });
+    }
   }
 
   private write(all: FileShape): void {

@@ -15,15 +15,29 @@ export class SignedInTokenSource implements AccessTokenSource {
   ) {}
 
   async accessToken(): Promise<string> {
+    const fresh = this.unexpired();
+    if (fresh) return fresh;
+    return this.file.exclusively(async () => {
+      // Another run may have refreshed while this one waited for the lock.
+      const refreshedMeanwhile = this.unexpired();
+      if (refreshedMeanwhile) return refreshedMeanwhile;
+      return this.refresh(this.file.get(this.authUrl) ?? this.signIn);
+    });
+  }
+
+  /** The stored access token unless it expires within a margin (so it cannot expire on the way to the API). */
+  private unexpired(): string | undefined {
     const current = this.file.get(this.authUrl) ?? this.signIn;
-    // A margin so a token does not expire between here and the API.
-    if (current.accessTokenExpiresAt - 10_000 > Date.now()) return current.accessToken;
+    return current.accessTokenExpiresAt - 10_000 > Date.now() ? current.accessToken : undefined;
+  }
+
+  private async refresh(current: StoredSignIn): Promise<string> {
     if (!current.refreshToken) throw this.loginAgain('the sign-in has expired');
     let issued;
     try {
       issued = await requestTokens(current.tokenEndpoint, { grant_type: 'refresh_token', refresh_token: current.refreshToken, resource: current.resource });
     } catch (error) {
-      // Expired, revoked (logout, a disabled admin) or already rotated by another run: only a new sign-in helps.
+      // Expired, or revoked (logout, a disabled admin, a reused refresh token): only a new sign-in helps.
       if (error instanceof ApiError && error.error === 'invalid_grant') throw this.loginAgain(`the sign-in can no longer be refreshed (${error.description})`);
       throw error;
     }
