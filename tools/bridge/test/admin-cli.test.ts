@@ -1,57 +1,23 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authServerConfigSchema, loadConfig } from '@airlock/config';
-import type { Infra, StartedApp } from '@airlock/platform';
-import { createTestDatabase, createTestHotStore, createTestLogger, createTestQueues, freePort } from '@airlock/testing';
-import type { TestDatabase, TestHotStore, TestQueues } from '@airlock/testing';
-import { startAuthServer } from '@airlock/auth-server';
+import { freePort } from '@airlock/testing';
+import { BOOTSTRAP_ADMIN as ADMIN } from './support/admin-and-tokens.js';
+import { runAirlock, startCliAuthServer, type CliAuthServer, type CliRun as Run } from './support/admin-cli-harness.js';
 
 // `airlock admin ...` as an operator's script runs it: the committed bin as a child process, signed in
 // with the bootstrap admin client's credentials from the environment, against a real auth server (real
 // Postgres/Redis when DATABASE_URL/REDIS_URL are set).
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const BIN = join(ROOT, 'tools/bridge/bin/airlock.mjs');
-const ADMIN = { id: 'test-admin', secret: 'test-admin-secret-0123456789abcdef' };
 const UPSTREAM_URL = 'https://mcp.example.com/mcp';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-let authUrl: string;
-let app: StartedApp;
-let db: TestDatabase;
-let hot: TestHotStore;
-let queues: TestQueues;
+let server: CliAuthServer;
 const stderrs: string[] = [];
 
 /** The bin, asynchronously (the auth server answers from this process's event loop). */
-function airlock(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const childEnv: Record<string, string | undefined> = {
-    ...process.env,
-    AIRLOCK_AUTH_URL: authUrl,
-    AIRLOCK_ADMIN_CLIENT_ID: ADMIN.id,
-    AIRLOCK_ADMIN_CLIENT_SECRET: ADMIN.secret,
-    ...env,
-  };
-  const child = spawn(process.execPath, [BIN, 'admin', ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => {
-      stderrs.push(stderr);
-      resolve({ code, stdout, stderr });
-    });
-  });
+async function airlock(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const run = await runAirlock(args, { AIRLOCK_AUTH_URL: server.authUrl, AIRLOCK_ADMIN_CLIENT_ID: ADMIN.id, AIRLOCK_ADMIN_CLIENT_SECRET: ADMIN.secret, ...env });
+  stderrs.push(run.stderr);
+  return run;
 }
 
 /** One line on stderr: `airlock: <error>: <description>`. */
@@ -71,41 +37,11 @@ function cellAt(table: string, header: string, rowContaining: string): string {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  hot = createTestHotStore();
-  queues = createTestQueues();
-  const port = await freePort();
-  authUrl = `http://127.0.0.1:${port}`;
-  const env = {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    HOST: '127.0.0.1',
-    AUTH_PORT: String(port),
-    AUTH_PUBLIC_URL: authUrl,
-    GATEWAY_PUBLIC_URL: 'http://127.0.0.1:1',
-    SESSION_STORE_URL: 'http://127.0.0.1:2',
-    AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID: ADMIN.id,
-    AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET: ADMIN.secret,
-  };
-  const redis = Boolean(process.env['REDIS_URL']);
-  const infra: Infra = {
-    databaseUrl: db.url,
-    pg: db.pg,
-    hot,
-    queues,
-    masterKey: randomBytes(32),
-    readiness: [],
-    embedded: { database: !process.env['DATABASE_URL'], hotStore: !redis, queues: !redis },
-    close: async () => undefined,
-  };
-  app = await startAuthServer({ config: loadConfig(authServerConfigSchema, env), infra, logger: createTestLogger({ name: 'auth-server', level: 'warn' }) });
+  server = await startCliAuthServer();
 });
 
 afterAll(async () => {
-  await app?.close();
-  await queues?.close();
-  await hot?.close();
-  await db?.close();
+  await server?.close();
 });
 
 describe('airlock admin', () => {
@@ -204,17 +140,17 @@ describe('airlock admin', () => {
 
   it("lists a tenant's live sessions, refuses an ambiguous revoke, and tails the audit log oldest first; --help exits 0", async () => {
     // A live session as the session store keeps one: its durable row and its live record in the hot store.
-    const tenantId = (await db.pg.query<{ id: string }>('SELECT id FROM tenants WHERE slug = $1', [tenant])).rows[0]!.id;
+    const tenantId = (await server.db.pg.query<{ id: string }>('SELECT id FROM tenants WHERE slug = $1', [tenant])).rows[0]!.id;
     const sessionId = `cli-session-${randomBytes(8).toString('hex')}`;
     const at = '2026-03-01T00:00:00.000Z';
     const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
-    await db.pg.query(
+    await server.db.pg.query(
       `INSERT INTO sessions (id, tenant_id, kind, subject, client_id, upstreams, created_at, last_seen_at, idle_timeout_seconds, expires_at, state, version)
        VALUES ($1, $2, 'mcp', 'user-7', 'client-7', '[{"server":"docs"}]', $3, $3, 1800, $4, 'active', 1)`,
       [sessionId, tenantId, at, expiresAt],
     );
     const live = { id: sessionId, tenant, kind: 'mcp', subject: 'user-7', clientId: 'client-7', upstreams: [{ server: 'docs' }], createdAt: at, lastSeenAt: at, idleTimeoutSeconds: 1800, expiresAt, state: 'active', v: 1 };
-    await hot.set(`session:${tenant}:${sessionId}`, JSON.stringify(live), { ttlMs: 600_000 });
+    await server.hot.set(`session:${tenant}:${sessionId}`, JSON.stringify(live), { ttlMs: 600_000 });
 
     const table = await airlock(['sessions', 'list', tenant, '--client', 'client-7']);
     expect(table.code, table.stderr).toBe(0);
@@ -233,7 +169,7 @@ describe('airlock admin', () => {
       { id: `cli-a2-${tenant}`, at: '2026-03-01T00:00:02.000Z', action: 'session.revoke', target: `session:${sessionId}` },
     ];
     for (const record of records) {
-      await db.pg.query(
+      await server.db.pg.query(
         `INSERT INTO audit_events (id, tenant_id, occurred_at, actor_subject, actor_client_id, action, target, outcome, details) VALUES ($1, $2, $3, NULL, 'ops', $4, $5, 'success', '{}')`,
         [record.id, tenantId, record.at, record.action, record.target],
       );

@@ -3,7 +3,7 @@ import type { AdminRouteDefinition } from '@airlock/contracts';
 import type { z } from 'zod';
 import { ApiError, invalidRequest } from './admin-errors.js';
 import { readApiError, sendRequest } from './admin-http.js';
-import type { AdminTokenSource } from './admin-token.js';
+import type { AccessTokenSource } from './admin-token.js';
 
 // Calls one route of the admin API's route table (@airlock/contracts): the path, method and schemas are
 // the server's own. Path parameters, query and body are checked against the route's schemas before
@@ -50,7 +50,7 @@ export function prepareRequest(route: AdminRouteDefinition, input: RouteInput): 
 }
 
 /** Where the API is and how to sign in, resolved on the first call that passes validation. */
-export type AdminConnection = () => { authUrl: string; tokens: AdminTokenSource };
+export type AdminConnection = () => { authUrl: string; tokens: AccessTokenSource };
 
 export class AdminApiClient {
   constructor(private readonly connection: AdminConnection) {}

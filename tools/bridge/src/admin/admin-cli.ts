@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import { AdminApiClient } from './admin-api-client.js';
-import type { AdminConnection } from './admin-api-client.js';
 import type { AdminCommand, CommandContext, OptionValues } from './admin-command.js';
 import { AdminCliError, ExitCode, UsageError } from './admin-errors.js';
 import { adminHelp, resourceHelp } from './admin-help.js';
-import { AdminTokenSource } from './admin-token.js';
+import { connectionFrom } from './admin-connection.js';
+import { adminPrincipalCommands } from './commands/admins.js';
 import { clientCommands } from './commands/clients.js';
+import { loginCommands } from './commands/login.js';
 import { routesCommand } from './commands/routes.js';
 import { serverCommands } from './commands/servers.js';
 import { tenantCommands } from './commands/tenants.js';
@@ -54,23 +55,6 @@ function parse(command: AdminCommand, args: string[]): { args: Record<string, st
   return { args: Object.fromEntries(command.positionals.map((positional, index) => [positional, given[index] ?? ''])), values: parsed.values as OptionValues };
 }
 
-/** The auth server and credentials from the environment (or --auth-url), read on the first API call. */
-function connectionFrom(env: NodeJS.ProcessEnv, authUrlOption: string | undefined): AdminConnection {
-  let connection: ReturnType<AdminConnection> | undefined;
-  return () => {
-    if (connection) return connection;
-    const authUrl = authUrlOption ?? env['AIRLOCK_AUTH_URL'];
-    if (!authUrl) throw new UsageError('no auth server: set AIRLOCK_AUTH_URL or give --auth-url <url>');
-    if (!URL.canParse(authUrl) || !/^https?:$/.test(new URL(authUrl).protocol)) throw new UsageError('the auth URL must be an http(s) URL');
-    const clientId = env['AIRLOCK_ADMIN_CLIENT_ID'];
-    const clientSecret = env['AIRLOCK_ADMIN_CLIENT_SECRET'];
-    if (!clientId || !clientSecret) throw new UsageError('no credentials: set AIRLOCK_ADMIN_CLIENT_ID and AIRLOCK_ADMIN_CLIENT_SECRET (a client of the admin tenant with the admin scope)');
-    const base = authUrl.replace(/\/+$/, '');
-    connection = { authUrl: base, tokens: new AdminTokenSource(base, { clientId, clientSecret }) };
-    return connection;
-  };
-}
-
 function write(stream: Writable, text: string): Promise<void> {
   return new Promise((resolve) => stream.write(text, () => resolve()));
 }
@@ -82,6 +66,8 @@ export async function runAdminCli(args: string[], io: AdminCliIo): Promise<numbe
   const pending: Promise<void>[] = [];
   const [resource, action] = commandWords(args);
   const help = args.includes('--help') || args.includes('-h');
+  // The admin principals and roles, and a person's sign-in.
+  commands.push(...adminPrincipalCommands(io.env), ...loginCommands(io.env));
   try {
     const ofResource = commands.filter((command) => command.resource === resource);
     if (!resource || ofResource.length === 0) {

@@ -2,12 +2,16 @@ import type { AdminCommand } from './admin-command.js';
 
 // `airlock admin --help` and `airlock admin <resource> --help`.
 
-const signIn = `Sign-in (service clients only in this version): the OAuth client credentials grant at
-<auth-url>/t/admin/token, scope admin. The token is kept in memory for this one run, never on disk.
-  AIRLOCK_AUTH_URL              the auth server, e.g. https://auth.example.com (or --auth-url <url>)
-  AIRLOCK_ADMIN_CLIENT_ID       a client of the admin tenant allowed the admin scope
-  AIRLOCK_ADMIN_CLIENT_SECRET   its secret (from the environment only, never an argument)
-People signing in (device or browser loopback flow, \`airlock admin login\`) is not implemented yet.`;
+const signIn = `Sign-in, one of:
+  A person: \`airlock admin login [--url <auth-url>]\` prints a URL to open in a browser (password + one-time
+  code of an admin person), then keeps the tokens, the refresh token included, in
+  $XDG_CONFIG_HOME/airlock/credentials.json (default ~/.config/airlock/credentials.json; mode 0600; one
+  entry per auth server). Later commands use and refresh them; \`airlock admin logout\` revokes them.
+  A service client (automation; takes precedence when set): the client credentials grant at
+  <auth-url>/t/admin/token, scope admin, the token kept in memory for this one run only.
+    AIRLOCK_ADMIN_CLIENT_ID       a client of the admin tenant holding an admin role (admin-clients create)
+    AIRLOCK_ADMIN_CLIENT_SECRET   its secret (from the environment only, never an argument)
+  AIRLOCK_AUTH_URL                the auth server, e.g. https://auth.example.com (or --auth-url <url>)`;
 
 const common = `Options of every command:
   --json              print the API's JSON answer as it is (for scripts); tables otherwise

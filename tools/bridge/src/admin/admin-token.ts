@@ -9,7 +9,12 @@ export interface AdminClientCredentials {
   clientSecret: string;
 }
 
-export class AdminTokenSource {
+/** Where an API call gets its bearer token: client credentials (env) or a person's stored sign-in. */
+export interface AccessTokenSource {
+  accessToken(): Promise<string>;
+}
+
+export class AdminTokenSource implements AccessTokenSource {
   private token: { value: string; expiresAt: number } | undefined;
 
   constructor(
