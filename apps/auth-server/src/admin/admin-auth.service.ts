@@ -1,6 +1,6 @@
 import { HttpException, Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import type { AuthServerConfig } from '@airlock/config';
 import { ACCESS_TOKEN_JWT_TYPE, CLIENT_CREDENTIALS_GRANT_PREFIX, issuerUrl, parseScope, revokedGrantKey, Scopes } from '@airlock/contracts';
 import type { Infra } from '@airlock/platform';
@@ -27,6 +27,15 @@ import { AdminRolesRepository, type ResolvedAdminRole } from './admin-roles.repo
  * Postgres on every call, so a removed role, a disabled person or client is refused on its next call. A
  * principal without a role is 403 `access_denied`.
  */
+// One key set per published JWKS (a new object after a rotation): jose imports each key once per key set,
+// so building one per call would import the admin tenant's keys on every admin API request.
+const keySets = new WeakMap<JSONWebKeySet, ReturnType<typeof createLocalJWKSet>>();
+function keySetOf(jwks: JSONWebKeySet): ReturnType<typeof createLocalJWKSet> {
+  let keySet = keySets.get(jwks);
+  if (!keySet) keySets.set(jwks, (keySet = createLocalJWKSet(jwks)));
+  return keySet;
+}
+
 @Injectable()
 export class AdminAuth {
   constructor(
@@ -81,7 +90,7 @@ export class AdminAuth {
     const jwks = await this.registry.publicJwks(ADMIN_TENANT_SLUG);
     if (!jwks) throw new TokenError('invalid_token', 'the access token is invalid');
     try {
-      const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
+      const { payload } = await jwtVerify(token, keySetOf(jwks), {
         issuer: issuerUrl(this.config.publicUrl, ADMIN_TENANT_SLUG),
         audience: adminApiAudience(this.config.publicUrl),
         typ: ACCESS_TOKEN_JWT_TYPE,
