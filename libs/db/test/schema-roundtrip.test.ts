@@ -103,6 +103,7 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       fetchedAt: at('2026-03-01T10:00:00.000Z'),
       staleAt: at('2026-03-01T11:00:00.000Z'),
       disabledAt: at('2026-03-01T12:00:00.000Z'),
+      lastUsedAt: at('2026-03-01T12:30:00.000Z'),
       createdAt: at('2026-03-01T09:00:00.000Z'),
       updatedAt: at('2026-03-01T09:30:00.000Z'),
     };
@@ -117,8 +118,9 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       fetchedAt: null,
       staleAt: null,
       disabledAt: null,
+      lastUsedAt: null,
     });
-    await expectShape('oauth_clients', read, ['registration_access_token_hash', 'fetched_at', 'stale_at', 'disabled_at']);
+    await expectShape('oauth_clients', read, ['registration_access_token_hash', 'fetched_at', 'stale_at', 'disabled_at', 'last_used_at']);
   });
 
   it('Consent', async () => {
@@ -291,6 +293,7 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       description: 'Opens an issue',
       requiredScopes: ['tools:github:write'],
       inputSchema: { type: 'object', properties: { title: { type: 'string' } }, required: ['title'] },
+      enabled: false,
       updatedAt: at('2026-01-03T00:00:00.000Z'),
     };
     await prisma.tool.create({ data: tool });
@@ -303,6 +306,7 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       description: null,
       requiredScopes: [],
       inputSchema: null,
+      enabled: true,
     });
     await expectShape('tools', readTool, ['title', 'description', 'required_scopes', 'input_schema']);
   });
