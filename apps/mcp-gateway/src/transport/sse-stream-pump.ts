@@ -278,7 +278,8 @@ export function directStream(response: RawResponse, extraHeaders: Record<string,
     attached.forget();
     stop(true);
     if (!raw.writableEnded && !raw.destroyed) {
-      raw.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...extraHeaders });
+      // With its length the headers and the body leave as one string in one write (no chunked framing, no writev).
+      raw.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(messageJson), ...extraHeaders });
       raw.end(messageJson);
     }
   };
