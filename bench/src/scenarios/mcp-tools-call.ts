@@ -63,13 +63,17 @@ const round1 = (value: number | undefined) => Math.round((value ?? Number.NaN) *
  */
 export async function mcpToolsCall(context: ScenarioContext): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  for (const mode of ['json', 'sse'] as const) {
+  // BENCH_TOOLS_CALL_PROFILE=1: only the 50-session json case through the gateway (for a focused --cpu-prof);
+  // BENCH_TOOLS_CALL_MODES=json: the upstream's json mode only (the sse mode's rows are left out).
+  const profileOnly = process.env['BENCH_TOOLS_CALL_PROFILE'] === '1';
+  const modes = profileOnly || process.env['BENCH_TOOLS_CALL_MODES'] === 'json' ? (['json'] as const) : (['json', 'sse'] as const);
+  for (const mode of modes) {
     const port = context.gateway?.upstreamPort(mode) ?? 0;
     const target = await startChildTarget(bareServer, [String(port), mode]);
     try {
       const url = `http://127.0.0.1:${target.port}/mcp`;
       const serverCpu = async () => ({ server: (await target.report()).cpuMicros });
-      const direct = await measureToolsCall(url, context, serverCpu);
+      const direct = profileOnly ? { throughput: Number.NaN, p50: Number.NaN, p99: Number.NaN, cpuMicrosPerCall: {}, errors: 0 } : await measureToolsCall(url, context, serverCpu);
       rows.push({
         scenario: 'tools/call, 50 sessions',
         variant: `bare SDK server, ${mode}`,
@@ -112,7 +116,7 @@ export async function mcpToolsCall(context: ScenarioContext): Promise<BenchRow[]
       }
       // At 50 sessions the cores are saturated, so the added p50 there is queueing behind the gateway's CPU;
       // one session calling back to back shows the latency the gateway itself adds.
-      if (mode === 'json') rows.push(...(await unsaturatedLatency(url, context, serverCpu)));
+      if (mode === 'json' && !profileOnly) rows.push(...(await unsaturatedLatency(url, context, serverCpu)));
     } finally {
       await target.stop();
     }

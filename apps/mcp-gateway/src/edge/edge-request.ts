@@ -80,8 +80,9 @@ export function parseRoute(rawUrl: string): Route | undefined {
 export const node = (response: RawResponse) => response as ServerResponse;
 
 export function sendJson(response: RawResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  node(response).writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
-  response.end(JSON.stringify(body));
+  const json = JSON.stringify(body);
+  node(response).writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(json), ...headers });
+  response.end(json);
 }
 
 /** The whole body, refused with 413 past `limit` (listeners, not an async iterator: this runs per call). */

@@ -33,4 +33,27 @@ describe('RateLimiter (leases of the shared counters)', () => {
     expect(retry).toBeGreaterThan(0);
     expect(retry).toBeLessThanOrEqual(3600);
   });
+
+  it('a request waiting for a lease when the window ends is answered (the next window clears the leases meanwhile)', async () => {
+    const hot = createMemoryHotStore();
+    // The lease refill of the first request is slow: it comes back after the window has ended.
+    let slow = true;
+    let calls = 0;
+    const incrMany: typeof hot.incrMany = async (counters) => {
+      calls += 1;
+      // A round trip (a macrotask, as on a socket), slow the first time: it comes back after the window ended.
+      await new Promise((resolve) => setTimeout(resolve, slow ? 80 : 0));
+      slow = false;
+      return hot.incrMany(counters);
+    };
+    const limiter = new RateLimiter({ ...hot, incrMany } as typeof hot, { perSessionPerMinute: 1_000_000, perTenantPerMinute: 1_000_000, windowMs: 50 });
+    const waiting = limiter.check('t', 's');
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    // A request of the next window clears the leases while the first one waits.
+    expect(await limiter.check('t', 's')).toBe(0);
+    const outcome = await Promise.race([waiting, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 500))]);
+    expect(outcome).toBe(0);
+    // One refill per request, not one per turn of a loop.
+    expect(calls).toBeLessThanOrEqual(3);
+  });
 });

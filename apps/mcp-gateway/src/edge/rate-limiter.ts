@@ -59,13 +59,17 @@ export class RateLimiter {
     const retryAfter = Math.max(1, Math.ceil((windowMs - (now % windowMs)) / 1000));
     const counters = [{ key: tenantKey, limit: this.limits.perTenantPerMinute }];
     if (sessionKey !== undefined) counters.push({ key: sessionKey, limit: this.limits.perSessionPerMinute });
-    const leases = counters.map(({ key }) => this.lease(key));
     // Refill the empty leases in one round trip, then look again (concurrent requests may have used the
-    // units). Each round either grants units or finds the counter spent, so this ends.
+    // units). Each round either grants units or finds the counter spent, so this ends. The leases are
+    // looked up again each round: a request of the next window clears the map while this one waits, and
+    // `take` fills the leases in the map, so a lease held from before would stay empty for ever (a request
+    // that never answers, and an INCRBY per turn of the loop).
+    let leases = counters.map(({ key }) => this.lease(key));
     for (;;) {
       const empty = counters.filter((_, i) => leases[i]!.left === 0 && !leases[i]!.spent);
       if (empty.length === 0) break;
       await this.take(empty, windowMs);
+      leases = counters.map(({ key }) => this.lease(key));
     }
     // Every request uses a unit of each counter it can, refused or not (as plain counters did).
     const allowed = leases.every((lease) => lease.left > 0);

@@ -35,6 +35,17 @@ export interface AttachedStream {
   forget(): void;
 }
 
+/** An entry of an attached stream not sent to the log yet (`messageJson`: its message, already serialised). */
+interface PendingEntry {
+  id: string;
+  entry: SseEntry;
+  messageJson: string | undefined;
+}
+
+function logRecord({ id, entry, messageJson }: PendingEntry): { id: string; data: string } {
+  return { id, data: messageJson === undefined ? JSON.stringify(entry) : `{"kind":"message","message":${messageJson}}` };
+}
+
 /** The sink of a stream answered without event ids: its remaining entries go nowhere. */
 const FORGOTTEN: LocalSink = { deliver: () => undefined, onAppendError: () => undefined };
 
@@ -59,7 +70,7 @@ export class SseEventLog {
   private readonly listeners = new Map<string, Set<() => void>>();
   private readonly sinks = new Map<string, LocalSink>();
   /** Entries of attached streams not yet sent, by stream key: sent together at the end of the tick. */
-  private readonly batches = new Map<string, { entries: Array<{ id: string; data: string }>; sink: LocalSink }>();
+  private readonly batches = new Map<string, { entries: PendingEntry[]; sink: LocalSink }>();
   private unsubscribe: (() => Promise<void>) | undefined;
   /** Explicit entry ids of attached streams: increasing within this process (each such stream has one writer). */
   private lastMs = 0;
@@ -111,14 +122,14 @@ export class SseEventLog {
       return Promise.resolve(`${streamId}_${entryId}`);
     }
     const messageJson = entry.kind === 'message' ? JSON.stringify(entry.message) : undefined;
-    const data = messageJson === undefined ? JSON.stringify(entry) : `{"kind":"message","message":${messageJson}}`;
     let batch = this.batches.get(key);
     if (!batch) {
       batch = { entries: [], sink };
       this.batches.set(key, batch);
     }
     // Sent when the sink writes (it flushes the batch first), so Redis always has an event before the client.
-    batch.entries.push({ id: entryId, data });
+    // Serialised for the log only when sent: an answer that leaves as one JSON body is forgotten unsent.
+    batch.entries.push({ id: entryId, entry, messageJson });
     // The last entry of a stream (or of this connection) goes out at once: the sink may end the response now.
     if (entry.kind === 'end' || entry.kind === 'pause') this.flush(key);
     const eventId = `${streamId}_${entryId}`;
@@ -131,7 +142,7 @@ export class SseEventLog {
     const batch = this.batches.get(key);
     if (!batch) return;
     this.batches.delete(key);
-    this.confirm(this.hot.xaddMany(key, batch.entries, { maxLen: this.options.maxEvents, ttlMs: this.options.retentionMs }), batch.sink);
+    this.confirm(this.hot.xaddMany(key, batch.entries.map(logRecord), { maxLen: this.options.maxEvents, ttlMs: this.options.retentionMs }), batch.sink);
   }
 
   private async appendShared(key: string, streamId: string, entry: SseEntry): Promise<string> {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createMemoryHotStore } from '@airlock/redis';
 import type { HotStore } from '@airlock/redis';
 import { SseEventLog } from './sse-event-log.js';
@@ -53,6 +53,31 @@ function recordingStore(inner: HotStore, trail: string[]): HotStore {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('DirectStreamTimers', () => {
+  it('a stream registered just before the shared timer fires still waits the whole priming delay', () => {
+    vi.useFakeTimers();
+    try {
+      const timers = new DirectStreamTimers({ keepAliveMs: 60_000, primingDelayMs: 100 });
+      const ran: string[] = [];
+      timers.later(() => ran.push('first'));
+      vi.advanceTimersByTime(99);
+      timers.later(() => ran.push('second'));
+      const cancelled = () => ran.push('cancelled');
+      timers.later(cancelled);
+      timers.cancel(cancelled);
+      vi.advanceTimersByTime(2);
+      // One tick per window: what was registered 2 ms ago has not waited the delay yet.
+      expect(ran).not.toContain('second');
+      vi.advanceTimersByTime(200);
+      expect(ran).toEqual(['first', 'second']);
+      // Nothing left: the timer stops.
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
 
 describe('directStream (fast path on the home replica)', () => {
   it('sends the log entries before the bytes, priming + answer + end in one write, resumable from the log', async () => {

@@ -137,7 +137,10 @@ export function pumpStream(response: RawResponse, extraHeaders: Record<string, s
 export class DirectStreamTimers {
   private readonly beats = new Set<() => void>();
   private beating: NodeJS.Timeout | undefined;
-  private readonly due = new Set<() => void>();
+  /** Registered during the current window: run at the end of the next one (they have waited a full delay by then). */
+  private due = new Set<() => void>();
+  /** Registered during the previous window: run when the current one ends. */
+  private ripe = new Set<() => void>();
   private waiting: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: { keepAliveMs: number; primingDelayMs: number }) {}
@@ -153,19 +156,28 @@ export class DirectStreamTimers {
     return () => this.beats.delete(beat);
   }
 
-  /** Runs `flush` once the priming delay has passed (unless cancelled). */
+  /**
+   * Runs `flush` once the priming delay has passed (unless cancelled): between one and two delays later.
+   * One shared timer ticks while anything waits; a stream registered just before a tick waits for the next
+   * one (with one set per tick, a stream registered just before it was flushed at once, and a quick answer
+   * that would have left as one JSON body went out as SSE with its events written to the log).
+   */
   later(flush: () => void): void {
     this.due.add(flush);
-    this.waiting ??= setTimeout(() => {
-      this.waiting = undefined;
-      const now = [...this.due];
-      this.due.clear();
-      for (const each of now) each();
-    }, this.options.primingDelayMs);
+    this.waiting ??= setTimeout(this.tick, this.options.primingDelayMs);
   }
+
+  private readonly tick = () => {
+    const now = this.ripe;
+    this.ripe = this.due;
+    this.due = new Set();
+    for (const each of now) each();
+    this.waiting = this.ripe.size > 0 || this.due.size > 0 ? setTimeout(this.tick, this.options.primingDelayMs) : undefined;
+  };
 
   cancel(flush: () => void): void {
     this.due.delete(flush);
+    this.ripe.delete(flush);
   }
 }
 
@@ -266,7 +278,8 @@ export function directStream(response: RawResponse, extraHeaders: Record<string,
     attached.forget();
     stop(true);
     if (!raw.writableEnded && !raw.destroyed) {
-      raw.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...extraHeaders });
+      // With its length the headers and the body leave as one string in one write (no chunked framing, no writev).
+      raw.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(messageJson), ...extraHeaders });
       raw.end(messageJson);
     }
   };
