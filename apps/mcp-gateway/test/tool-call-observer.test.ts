@@ -4,8 +4,9 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyHttpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { auditBatchSchema, Queues } from '@airlock/contracts';
 import type { AuditEvent } from '@airlock/contracts';
-import type { ToolCallContext, ToolCallObserver, ToolCallOutcome } from '../src/observe/tool-call-observer.js';
+import type { ToolCallObserver } from '../src/observe/tool-call-observer.js';
 import { startFixtureProcess, startGatewayWorld } from './support/gateway-harness.js';
+import { RecordingObserver } from './support/recording-observer.js';
 import type { FixtureProcess, GatewayWorld } from './support/gateway-harness.js';
 
 // Every tools/call of either client-facing era passes through the tool-call observers, refusals included:
@@ -42,18 +43,6 @@ const ERAS: Era[] = [
     },
   },
 ];
-
-/** Records what a plug-in (metrics, tracing, policy) would see, registered at startup like one. */
-class RecordingObserver implements ToolCallObserver {
-  readonly befores: ToolCallContext[] = [];
-  readonly afters: Array<{ call: ToolCallContext; outcome: ToolCallOutcome }> = [];
-  before(call: ToolCallContext): void {
-    this.befores.push(call);
-  }
-  after(call: ToolCallContext, outcome: ToolCallOutcome): void {
-    this.afters.push({ call, outcome });
-  }
-}
 
 const THROWING: ToolCallObserver = {
   before() {

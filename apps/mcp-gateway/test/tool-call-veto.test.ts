@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client as Client2026, StreamableHTTPClientTransport as Transport2026 } from '@modelcontextprotocol/client';
 import { Client as Client2025 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as Transport2025 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { ToolCallContext, ToolCallObserver, ToolCallOutcome } from '../src/observe/tool-call-observer.js';
+import type { ToolCallObserver } from '../src/observe/tool-call-observer.js';
 import { startFixtureProcess, startGatewayWorld } from './support/gateway-harness.js';
+import { RecordingObserver } from './support/recording-observer.js';
 import type { FixtureProcess, GatewayWorld } from './support/gateway-harness.js';
 import { post } from './support/raw-mcp.js';
 
@@ -16,17 +17,6 @@ const policy: ToolCallObserver = {
     if (call.tool === 'test_simple_text') refuse('policy_denied', 'Refused by policy: test_simple_text');
   },
 };
-
-class Recorder implements ToolCallObserver {
-  readonly befores: ToolCallContext[] = [];
-  readonly afters: Array<{ call: ToolCallContext; outcome: ToolCallOutcome }> = [];
-  before(call: ToolCallContext): void {
-    this.befores.push(call);
-  }
-  after(call: ToolCallContext, outcome: ToolCallOutcome): void {
-    this.afters.push({ call, outcome });
-  }
-}
 
 type CallTool = (name: string, args?: Record<string, unknown>) => Promise<unknown>;
 
@@ -46,7 +36,7 @@ const connect = {
 describe('tool-call observer: veto from before, and 401 refusals observed', () => {
   let world: GatewayWorld;
   let fixture: FixtureProcess;
-  const recorder = new Recorder();
+  const recorder = new RecordingObserver();
 
   beforeAll(async () => {
     world = await startGatewayWorld({ toolCallObservers: [policy, recorder] }, {}, { logLevel: 'error' });
