@@ -1,9 +1,10 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { Queues } from '@airlock/contracts';
 import type { Logger } from '@airlock/observability';
-import type { Infra } from '@airlock/platform';
+import type { QueueBackend } from '@airlock/queue';
+import type { Pool } from 'pg';
 import { AuthJobRunner } from '../jobs/auth-job-runner.service.js';
-import { INFRA, LOGGER } from '../oidc/ports.js';
+import { LOGGER, PG_POOL, QUEUES } from '../infra/infra.tokens.js';
 
 export const AuthJobs = {
   /** Deletes what has outlived its use; repeated on a schedule, idempotent. */
@@ -30,7 +31,7 @@ export interface SweepResult {
 @Injectable()
 export class ArtifactSweep implements OnApplicationBootstrap {
   constructor(
-    @Inject(INFRA) private readonly infra: Infra,
+    @Inject(QUEUES) private readonly queues: QueueBackend, @Inject(PG_POOL) private readonly pg: Pool,
     @Inject(LOGGER) private readonly logger: Logger,
     jobs: AuthJobRunner,
   ) {
@@ -38,7 +39,7 @@ export class ArtifactSweep implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.infra.queues.repeat(Queues.auth, AuthJobs.sweep, SWEEP_EVERY_MS);
+    await this.queues.repeat(Queues.auth, AuthJobs.sweep, SWEEP_EVERY_MS);
   }
 
   async run(): Promise<SweepResult> {
@@ -60,7 +61,7 @@ export class ArtifactSweep implements OnApplicationBootstrap {
   private async inBatches(sql: string): Promise<number> {
     let total = 0;
     for (;;) {
-      const { rowCount } = await this.infra.pg.query(sql);
+      const { rowCount } = await this.pg.query(sql);
       total += rowCount ?? 0;
       if ((rowCount ?? 0) < BATCH) return total;
     }

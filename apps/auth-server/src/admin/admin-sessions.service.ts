@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Infra } from '@airlock/platform';
 import { parseHotSession, sessionRecordKey, sessionSeenKey } from '@airlock/session-client';
+import type { HotStore } from '@airlock/redis';
 import { LoginSessions } from '../login-sessions/login-sessions.service.js';
 import { SessionStoreCallError, SessionStoreClient } from '../login-sessions/session-store.client.js';
-import { INFRA } from '../oidc/ports.js';
+import { HOT_STORE } from '../infra/infra.tokens.js';
 import { AdminError, notFound } from './admin.errors.js';
 import type { Page } from './admin-paging.js';
 import { AdminSessionsRepository, type SessionFilter } from './admin-sessions.repository.js';
@@ -46,7 +46,7 @@ async function storeCall<T>(work: () => Promise<T>): Promise<T> {
 @Injectable()
 export class AdminSessionsService {
   constructor(
-    @Inject(INFRA) private readonly infra: Infra,
+    @Inject(HOT_STORE) private readonly hot: HotStore,
     private readonly repository: AdminSessionsRepository,
     private readonly tenants: ManagedTenants,
     private readonly store: SessionStoreClient,
@@ -77,7 +77,7 @@ export class AdminSessionsService {
     const { items, nextCursor } = await this.repository.listActive(tenant.id, filter, limit, cursor, kind);
     if (items.length === 0) return { items: [], nextCursor };
     const keys = items.flatMap((row) => [sessionRecordKey(slug, row.id), sessionSeenKey(slug, row.id)]);
-    const raw = await this.infra.hot.mget(keys);
+    const raw = await this.hot.mget(keys);
     const views: AdminSessionView[] = [];
     items.forEach((row, index) => {
       const live = parseHotSession(raw[2 * index] ?? null, raw[2 * index + 1] ?? null);

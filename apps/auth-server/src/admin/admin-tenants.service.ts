@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CreateTenantRequest, RegistrationPolicy, UpdateTenantRequest } from '@airlock/contracts';
 import type { Logger } from '@airlock/observability';
-import type { Infra } from '@airlock/platform';
+import type { HotStore } from '@airlock/redis';
 import { SigningKeyRepository } from '../keys/signing-key.repository.js';
 import { LoginSessions } from '../login-sessions/login-sessions.service.js';
 import { GrantRevocationEffects } from '../oidc/grant-revocation.service.js';
-import { INFRA, LOGGER } from '../oidc/ports.js';
+import { HOT_STORE, LOGGER } from '../infra/infra.tokens.js';
 import { DatabaseResourceCatalog } from '../oidc/resource-catalog.service.js';
 import { OidcProviderRegistry } from '../oidc/tenant-providers.service.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
@@ -33,7 +33,7 @@ export class AdminTenantsService {
   private readonly keys: SigningKeyRepository;
 
   constructor(
-    @Inject(INFRA) private readonly infra: Infra,
+    @Inject(HOT_STORE) private readonly hot: HotStore,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly repository: AdminTenantsRepository,
     private readonly managed: ManagedTenants,
@@ -118,8 +118,8 @@ export class AdminTenantsService {
     trail.change(before && { ...snapshot(before), counts: before.counts }, undefined);
     await this.directory.changed(slug);
     await this.catalog.catalogChanged(slug);
-    const leftovers = [...(await this.infra.hot.scan(`oidc:${slug}:*`)), ...(await this.infra.hot.scan(`auth:login-session*:${slug}:*`))];
-    for (let i = 0; i < leftovers.length; i += 500) await this.infra.hot.del(...leftovers.slice(i, i + 500));
+    const leftovers = [...(await this.hot.scan(`oidc:${slug}:*`)), ...(await this.hot.scan(`auth:login-session*:${slug}:*`))];
+    for (let i = 0; i < leftovers.length; i += 500) await this.hot.del(...leftovers.slice(i, i + 500));
     this.logger.info({ tenant: slug, grants: grantIds.length, users: userIds.length, sessionStoreFailures: failed }, 'tenant deleted');
   }
 

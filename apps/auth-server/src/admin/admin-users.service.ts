@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { CreateUserRequest, UpdateUserRequest } from '@airlock/contracts';
 import { LoginSessions } from '../login-sessions/login-sessions.service.js';
 import { SessionStoreCallError, SessionStoreClient } from '../login-sessions/session-store.client.js';
-import type { TenantRecord } from '../oidc/ports.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { UsersService } from '../users/users.service.js';
 import type { AuditTrail } from './admin-audit-trail.js';

@@ -3,7 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { importJWK, SignJWT } from 'jose';
 import type { AuthServerConfig } from '@airlock/config';
 import { ACCESS_TOKEN_JWT_TYPE, revokeSessionsResponseSchema, Scopes, sessionSchema, sessionStoreAudience, type CreateSessionRequest, type Session } from '@airlock/contracts';
-import { AUTH_CONFIG, type TenantRecord } from '../oidc/ports.js';
+import { AUTH_CONFIG } from '../infra/infra.tokens.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 import { BoundedCache } from '../tenants/bounded-cache.js';
 import { OidcProviderRegistry } from '../oidc/tenant-providers.service.js';
 

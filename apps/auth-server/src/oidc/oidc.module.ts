@@ -9,7 +9,9 @@ import { UsersModule } from '../users/users.module.js';
 import { ClientRevocationEffects } from './client-revocation.service.js';
 import { GrantRevocationEffects } from './grant-revocation.service.js';
 import { ProviderGrantRevoker } from './grant-revoker.service.js';
-import { GrantRevoker, ResourceCatalog, TenantProviders } from './ports.js';
+import { GrantRevoker } from './grant-revoker.js';
+import { ResourceCatalog } from './resource-catalog.js';
+import { TenantProviders } from './tenant-providers.js';
 import { DatabaseResourceCatalog } from './resource-catalog.service.js';
 import { OidcProviderRegistry } from './tenant-providers.service.js';
 

@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Infra } from '@airlock/platform';
-import { ClientMetadataError, INFRA, RegistrationPolicyGate } from '../oidc/ports.js';
-import type { TenantRecord } from '../oidc/ports.js';
+import type { HotStore } from '@airlock/redis';
+import { ClientMetadataError } from '../client-metadata/client-metadata-resolver.js';
+import { HOT_STORE } from '../infra/infra.tokens.js';
+import { RegistrationPolicyGate } from './registration-policy-gate.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 import { clientMetadataProblem } from './client-metadata-rules.js';
 import { clientNetworkKey } from './client-network.js';
 import { FixedWindowLimiter } from './fixed-window-limiter.js';
@@ -29,9 +31,9 @@ export class RegistrationPolicyService extends RegistrationPolicyGate {
   private readonly limiter: FixedWindowLimiter;
   limits: RegistrationLimits = DEFAULT_REGISTRATION_LIMITS;
 
-  constructor(@Inject(INFRA) infra: Pick<Infra, 'hot'>) {
+  constructor(@Inject(HOT_STORE) hot: HotStore) {
     super();
-    this.limiter = new FixedWindowLimiter(infra.hot);
+    this.limiter = new FixedWindowLimiter(hot);
   }
 
   override async admit(tenant: TenantRecord, request: { ip: string }): Promise<void> {

@@ -1,8 +1,10 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { Infra } from '@airlock/platform';
 import type { AuthServerConfig } from '@airlock/config';
 import type { RegistrationPolicy } from '@airlock/contracts';
-import { AUTH_CONFIG, INFRA, type TenantRecord } from '../oidc/ports.js';
+import type { Pool } from 'pg';
+import type { HotStore } from '@airlock/redis';
+import { AUTH_CONFIG, HOT_STORE, PG_POOL } from '../infra/infra.tokens.js';
+import type { TenantRecord } from './tenant-record.js';
 import { BoundedCache } from './bounded-cache.js';
 import { TenantRepository } from './tenant.repository.js';
 
@@ -26,12 +28,12 @@ export class TenantDirectory implements OnModuleInit, OnModuleDestroy {
   private readonly listeners = new Set<Listener>();
   private unsubscribe: (() => Promise<void>) | undefined;
 
-  constructor(@Inject(INFRA) private readonly infra: Infra, @Inject(AUTH_CONFIG) config: AuthServerConfig) {
-    this.repository = new TenantRepository(infra.pg, config.publicUrl);
+  constructor(@Inject(PG_POOL) pg: Pool, @Inject(HOT_STORE) private readonly hot: HotStore, @Inject(AUTH_CONFIG) config: AuthServerConfig) {
+    this.repository = new TenantRepository(pg, config.publicUrl);
   }
 
   async onModuleInit(): Promise<void> {
-    this.unsubscribe = await this.infra.hot.subscribe(TENANT_CHANGED_CHANNEL, (slug) => this.forget(slug));
+    this.unsubscribe = await this.hot.subscribe(TENANT_CHANGED_CHANNEL, (slug) => this.forget(slug));
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -63,7 +65,7 @@ export class TenantDirectory implements OnModuleInit, OnModuleDestroy {
   /** Called after a tenant (or its keys) changed; every replica forgets it. */
   async changed(slug: string): Promise<void> {
     this.forget(slug);
-    await this.infra.hot.publish(TENANT_CHANGED_CHANNEL, slug);
+    await this.hot.publish(TENANT_CHANGED_CHANNEL, slug);
   }
 
   onChange(listener: Listener): void {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { tenantSlugSchema } from '@airlock/contracts';
-import { TenantProviders, type TenantProvider, type TenantRecord } from '../oidc/ports.js';
+import { type TenantProvider, TenantProviders } from '../oidc/tenant-providers.js';
+import type { TenantRecord } from './tenant-record.js';
 import { TenantDirectory } from './tenant-directory.service.js';
 
 /**

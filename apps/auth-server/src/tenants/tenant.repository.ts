@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { issuerUrl } from '@airlock/contracts';
 import type { RegistrationPolicy } from '@airlock/contracts';
-import type { TenantRecord } from '../oidc/ports.js';
+import type { TenantRecord } from './tenant-record.js';
 
 interface TenantRow {
   id: string;
