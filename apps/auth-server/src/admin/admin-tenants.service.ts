@@ -30,8 +30,6 @@ const snapshot = (tenant: TenantView | undefined) =>
  */
 @Injectable()
 export class AdminTenantsService {
-  private readonly keys: SigningKeyRepository;
-
   constructor(
     @Inject(HOT_STORE) private readonly hot: HotStore,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -42,9 +40,8 @@ export class AdminTenantsService {
     private readonly catalog: DatabaseResourceCatalog,
     private readonly revocationEffects: GrantRevocationEffects,
     private readonly logins: LoginSessions,
-  ) {
-    this.keys = registry.keys;
-  }
+    private readonly keys: SigningKeyRepository,
+  ) {}
 
   list(limit: number, cursor: string | undefined, filter: { q?: string | undefined; only?: readonly string[] | undefined }): Promise<Page<TenantWithCounts>> {
     return this.repository.list(limit, cursor, { ...filter, hidden: ADMIN_TENANT_SLUG });

@@ -4,6 +4,7 @@ import type { AuthServerConfig } from '@airlock/config';
 import type { Logger } from '@airlock/observability';
 import type { Pool } from 'pg';
 import { AUTH_CONFIG, EMBEDDED_DATABASE, LOGGER, MASTER_KEY, PG_POOL } from '../infra/infra.tokens.js';
+import { SigningKeyRepository } from '../keys/signing-key.repository.js';
 import { OidcProviderRegistry } from '../oidc/tenant-providers.service.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import { TenantDirectory } from '../tenants/tenant-directory.service.js';
@@ -33,6 +34,7 @@ export class BootstrapService {
     private readonly tenants: TenantDirectory,
     private readonly providers: OidcProviderRegistry,
     private readonly users: UsersService,
+    private readonly keys: SigningKeyRepository,
   ) {}
 
   async run(demoUpstreams: readonly DemoUpstream[] = []): Promise<string[]> {
@@ -45,7 +47,7 @@ export class BootstrapService {
     this.providers.adminClient = admin;
     const platform = await this.tenants.ensure(ADMIN_TENANT_SLUG, 'Airlock platform', 'off');
     const demo = await this.tenants.ensure(DEMO_TENANT_SLUG, 'Demo');
-    for (const tenant of [platform, demo]) await this.providers.keys.ensure(tenant.id);
+    for (const tenant of [platform, demo]) await this.keys.ensure(tenant.id);
 
     if (admin) {
       const shown = this.config.bootstrapAdmin ? '(secret from AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET)' : `secret ${admin.clientSecret}`;

@@ -3,7 +3,8 @@ import { ArtifactSweep } from '../adapter/artifact-sweep.service.js';
 import { AuthJobRunner } from '../jobs/auth-job-runner.service.js';
 import { ClientMetadataModule } from '../client-metadata/client-metadata.module.js';
 import { RegistrationPolicyModule } from '../registration-policy/registration-policy.module.js';
-import { TenantDirectory } from '../tenants/tenant-directory.service.js';
+import { KeysModule } from '../keys/keys.module.js';
+import { TenantsModule } from '../tenants/tenants.module.js';
 import { TenantResolver } from '../tenants/tenant-resolver.js';
 import { UsersModule } from '../users/users.module.js';
 import { ClientRevocationEffects } from './client-revocation.service.js';
@@ -16,9 +17,8 @@ import { DatabaseResourceCatalog } from './resource-catalog.service.js';
 import { OidcProviderRegistry } from './tenant-providers.service.js';
 
 @Module({
-  imports: [UsersModule, ClientMetadataModule, RegistrationPolicyModule],
+  imports: [TenantsModule, KeysModule, UsersModule, ClientMetadataModule, RegistrationPolicyModule],
   providers: [
-    TenantDirectory,
     TenantResolver,
     DatabaseResourceCatalog,
     { provide: ResourceCatalog, useExisting: DatabaseResourceCatalog },
@@ -31,6 +31,6 @@ import { OidcProviderRegistry } from './tenant-providers.service.js';
     AuthJobRunner,
     ArtifactSweep,
   ],
-  exports: [AuthJobRunner, ArtifactSweep, TenantDirectory, TenantResolver, TenantProviders, OidcProviderRegistry, ResourceCatalog, DatabaseResourceCatalog, GrantRevoker, GrantRevocationEffects, ClientRevocationEffects],
+  exports: [TenantsModule, KeysModule, AuthJobRunner, ArtifactSweep, TenantResolver, TenantProviders, OidcProviderRegistry, ResourceCatalog, DatabaseResourceCatalog, GrantRevoker, GrantRevocationEffects, ClientRevocationEffects],
 })
 export class OidcModule {}

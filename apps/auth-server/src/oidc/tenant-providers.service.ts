@@ -86,7 +86,6 @@ export class OidcProviderRegistry extends TenantProviders {
    * which ensures them itself, so a rebuild skips that transaction (four round trips and an advisory lock).
    */
   private keysEnsured: BoundedCache<string, true>;
-  readonly keys: SigningKeyRepository;
   readonly clients: ClientStore;
 
   constructor(
@@ -100,11 +99,11 @@ export class OidcProviderRegistry extends TenantProviders {
     private readonly clientMetadata: ClientMetadataResolver,
     private readonly registrationGate: RegistrationPolicyGate,
     private readonly revocationEffects: GrantRevocationEffects,
+    private readonly keys: SigningKeyRepository,
   ) {
     super();
     this.cache = new BoundedCache(config.maxTenantProviders);
     this.keysEnsured = new BoundedCache(ensuredBound(config.maxTenantProviders));
-    this.keys = new SigningKeyRepository(pg, masterKey);
     this.clients = new ClientStore(pg, masterKey);
     tenants.onChange((slug) => this.cache.delete(slug));
   }

@@ -1,9 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { AuthServerConfig } from '@airlock/config';
 import type { RegistrationPolicy } from '@airlock/contracts';
-import type { Pool } from 'pg';
 import type { HotStore } from '@airlock/redis';
-import { AUTH_CONFIG, HOT_STORE, PG_POOL } from '../infra/infra.tokens.js';
+import { HOT_STORE } from '../infra/infra.tokens.js';
 import type { TenantRecord } from './tenant-record.js';
 import { BoundedCache } from './bounded-cache.js';
 import { TenantRepository } from './tenant.repository.js';
@@ -22,15 +20,15 @@ type Listener = (slug: string) => void;
  */
 @Injectable()
 export class TenantDirectory implements OnModuleInit, OnModuleDestroy {
-  private readonly repository: TenantRepository;
   // Bounded: unknown slugs are cached too (as misses), and anyone can send those.
   private readonly cache = new BoundedCache<string, TenantRecord | null>(4_096, CACHE_MS);
   private readonly listeners = new Set<Listener>();
   private unsubscribe: (() => Promise<void>) | undefined;
 
-  constructor(@Inject(PG_POOL) pg: Pool, @Inject(HOT_STORE) private readonly hot: HotStore, @Inject(AUTH_CONFIG) config: AuthServerConfig) {
-    this.repository = new TenantRepository(pg, config.publicUrl);
-  }
+  constructor(
+    private readonly repository: TenantRepository,
+    @Inject(HOT_STORE) private readonly hot: HotStore,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     this.unsubscribe = await this.hot.subscribe(TENANT_CHANGED_CHANNEL, (slug) => this.forget(slug));

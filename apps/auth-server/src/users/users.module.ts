@@ -8,6 +8,6 @@ import { UsersService } from './users.service.js';
 
 @Module({
   providers: [PasswordHasher, UserRepository, LoginThrottle, UsersService, UserAccountStore, { provide: AccountStore, useExisting: UserAccountStore }],
-  exports: [AccountStore, UsersService, LoginThrottle, PasswordHasher],
+  exports: [AccountStore, UserRepository, UsersService, LoginThrottle, PasswordHasher],
 })
 export class UsersModule {}
