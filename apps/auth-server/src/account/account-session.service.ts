@@ -5,7 +5,7 @@ import type { AuthServerConfig } from '@airlock/config';
 import type { HotStore } from '@airlock/redis';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { accountLoginKey, accountSessionKey, hashAccountSessionId, LoginSessions } from '../login-sessions/login-sessions.service.js';
-import { AUTH_SERVER_CLIENT_ID } from '../login-sessions/session-store.client.js';
+import { AUTH_SERVER_CLIENT_ID } from '../login-sessions/session-store-tokens.js';
 import { AUTH_CONFIG, HOT_STORE } from '../infra/infra.tokens.js';
 import type { TenantProvider } from '../oidc/tenant-providers.js';
 import type { UiCookies } from '../interactions/ui-cookies.js';

@@ -2,7 +2,7 @@ import { Controller, Param, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { adminAuditQuerySchema, adminRoutes } from '@airlock/contracts';
 import { AdminRoute } from './admin-route.decorator.js';
-import { notFound, parse } from './admin.errors.js';
+import { parse } from './admin.errors.js';
 import { AdminAuditLogRepository } from './admin-audit-log.repository.js';
 import { ManagedTenants } from './managed-tenants.service.js';
 

@@ -4,7 +4,7 @@ import { errors } from 'oidc-provider';
 import type { CreateClientRequest, UpdateClientRequest } from '@airlock/contracts';
 import { ServiceClients } from '@airlock/platform';
 import { sealClientMetadata } from '../adapter/client-store.js';
-import { AUTH_SERVER_CLIENT_ID } from '../login-sessions/session-store.client.js';
+import { AUTH_SERVER_CLIENT_ID } from '../login-sessions/session-store-tokens.js';
 import { ClientRevocationEffects } from '../oidc/client-revocation.service.js';
 import { ClientMetadataError } from '../client-metadata/client-metadata-resolver.js';
 import { MASTER_KEY } from '../infra/infra.tokens.js';

@@ -9,7 +9,7 @@ import { HOT_STORE, LOGGER } from '../infra/infra.tokens.js';
 import { DatabaseResourceCatalog } from '../oidc/resource-catalog.service.js';
 import { OidcProviderRegistry } from '../oidc/tenant-providers.service.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
-import { TenantDirectory } from '../tenants/tenant-directory.service.js';
+import { TenantRecords } from '../tenants/tenant-records.service.js';
 import type { AuditTrail } from './admin-audit-trail.js';
 import { AdminError, isUniqueViolation, tenantNotFound } from './admin.errors.js';
 import type { Page } from './admin-paging.js';
@@ -26,7 +26,7 @@ const snapshot = (tenant: TenantView | undefined) =>
 
 /**
  * Tenants, their registration policy, initial access tokens and signing keys. Every change that affects a
- * tenant's oidc-provider goes through `TenantDirectory.changed`, which drops the cached provider on every replica.
+ * tenant's oidc-provider goes through `TenantRecords.changed`, which drops the cached provider on every replica.
  */
 @Injectable()
 export class AdminTenantsService {
@@ -35,7 +35,7 @@ export class AdminTenantsService {
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly repository: AdminTenantsRepository,
     private readonly managed: ManagedTenants,
-    private readonly directory: TenantDirectory,
+    private readonly directory: TenantRecords,
     private readonly registry: OidcProviderRegistry,
     private readonly catalog: DatabaseResourceCatalog,
     private readonly revocationEffects: GrantRevocationEffects,

@@ -7,7 +7,7 @@ import { AUTH_CONFIG, EMBEDDED_DATABASE, LOGGER, MASTER_KEY, PG_POOL } from '../
 import { SigningKeyRepository } from '../keys/signing-key.repository.js';
 import { OidcProviderRegistry } from '../oidc/tenant-providers.service.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
-import { TenantDirectory } from '../tenants/tenant-directory.service.js';
+import { TenantRecords } from '../tenants/tenant-records.service.js';
 import { UsersService } from '../users/users.service.js';
 import { seedDemoUpstreams, type DemoUpstream } from './demo-upstreams.js';
 
@@ -31,7 +31,7 @@ export class BootstrapService {
     @Inject(EMBEDDED_DATABASE) private readonly embeddedDatabase: boolean, @Inject(MASTER_KEY) private readonly masterKey: Buffer, @Inject(PG_POOL) private readonly pg: Pool,
     @Inject(AUTH_CONFIG) private readonly config: AuthServerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly tenants: TenantDirectory,
+    private readonly tenants: TenantRecords,
     private readonly providers: OidcProviderRegistry,
     private readonly users: UsersService,
     private readonly keys: SigningKeyRepository,

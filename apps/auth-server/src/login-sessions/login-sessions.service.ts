@@ -4,12 +4,13 @@ import { z } from 'zod';
 import type { Logger } from '@airlock/observability';
 import type { AuthServerConfig } from '@airlock/config';
 import type { HotStore } from '@airlock/redis';
+import { SessionAdminClient } from '@airlock/session-client';
 import { AuthJobRunner } from '../jobs/auth-job-runner.service.js';
 import { AUTH_CONFIG, HOT_STORE, LOGGER } from '../infra/infra.tokens.js';
 import type { TenantRecord } from '../tenants/tenant-record.js';
 import { OidcProviderRegistry, type BrowserSession, type BrowserSessionListener } from '../oidc/tenant-providers.service.js';
-import { TenantDirectory } from '../tenants/tenant-directory.service.js';
-import { AUTH_SERVER_CLIENT_ID, SessionStoreClient } from './session-store.client.js';
+import { TenantRecords } from '../tenants/tenant-records.service.js';
+import { AUTH_SERVER_CLIENT_ID } from './session-store-tokens.js';
 
 /** Job names on `Queues.auth`; each is idempotent (delivery is at least once). */
 export const LoginSessionJobs = {
@@ -60,8 +61,8 @@ export class LoginSessions implements BrowserSessionListener {
     @Inject(AUTH_CONFIG) config: AuthServerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly jobs: AuthJobRunner,
-    private readonly client: SessionStoreClient,
-    private readonly tenants: TenantDirectory,
+    private readonly client: SessionAdminClient,
+    private readonly tenants: TenantRecords,
     private readonly registry: OidcProviderRegistry,
   ) {
     this.limits = config.sessions.login;
@@ -73,7 +74,7 @@ export class LoginSessions implements BrowserSessionListener {
       const job = revokeSubjectJob.parse(data);
       const tenant = await this.tenants.findBySlug(job.tenant);
       if (!tenant) return;
-      const revoked = await this.client.revokeSubject(tenant, job.subject, job.reason);
+      const revoked = await this.client.revokeSubject(tenant.slug, job.subject, job.reason);
       this.logger.info({ tenant: job.tenant, revoked }, 'every session of a user ended at the session store');
     });
   }
@@ -159,7 +160,7 @@ export class LoginSessions implements BrowserSessionListener {
   async endAllOfTenant(tenant: TenantRecord, subjects: readonly string[]): Promise<{ failed: number }> {
     let failed = 0;
     for (const subject of subjects) {
-      await this.client.revokeSubject(tenant, subject, 'tenant_deleted').catch((error: unknown) => {
+      await this.client.revokeSubject(tenant.slug, subject, 'tenant_deleted').catch((error: unknown) => {
         failed += 1;
         this.logger.warn({ err: error, tenant: tenant.slug }, 'sessions of a deleted tenant not ended at the session store');
       });
@@ -173,7 +174,7 @@ export class LoginSessions implements BrowserSessionListener {
     const tenant = await this.tenants.findBySlug(job.tenant);
     if (!tenant || (await this.hot.get(endedKey(job.tenant, job.key)))) return;
     if (await this.hot.get(sessionIdKey(job.tenant, job.key))) return;
-    const session = await this.client.createLogin(tenant, { subject: job.subject, clientId: job.clientId, idleTimeoutSeconds: job.idleSeconds, lifetimeSeconds: job.lifetimeSeconds });
+    const session = await this.client.create(tenant.slug, { kind: 'login', subject: job.subject, clientId: job.clientId, idleTimeoutSeconds: job.idleSeconds, lifetimeSeconds: job.lifetimeSeconds });
     await this.hot.set(sessionIdKey(job.tenant, job.key), session.id, { ttlMs: job.lifetimeSeconds * 1000 });
     // Signed out while the session store was being asked: end what was just made.
     if (await this.hot.get(endedKey(job.tenant, job.key))) await this.end({ tenant: job.tenant, key: job.key, reason: 'logout' });
@@ -183,7 +184,7 @@ export class LoginSessions implements BrowserSessionListener {
     const id = await this.hot.get(sessionIdKey(job.tenant, job.key));
     const tenant = id ? await this.tenants.findBySlug(job.tenant) : undefined;
     if (!id || !tenant) return;
-    await this.client.end(tenant, id, job.reason);
+    await this.client.end(tenant.slug, id, job.reason);
     await this.hot.del(sessionIdKey(job.tenant, job.key));
   }
 
@@ -191,7 +192,7 @@ export class LoginSessions implements BrowserSessionListener {
   private async touch(job: z.output<typeof keyJob>): Promise<void> {
     const id = await this.hot.get(sessionIdKey(job.tenant, job.key));
     const tenant = id ? await this.tenants.findBySlug(job.tenant) : undefined;
-    if (!id || !tenant || (await this.client.touch(tenant, id))) return;
+    if (!id || !tenant || (await this.client.touch(tenant.slug, id))) return;
     await this.destroyBrowserSession(job.key, await this.registry.forTenant(job.tenant));
     await this.hot.del(sessionIdKey(job.tenant, job.key));
     this.logger.info({ tenant: job.tenant }, 'browser session ended: the session store ended its login session');

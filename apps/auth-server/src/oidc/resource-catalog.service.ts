@@ -1,17 +1,15 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { BoundedCache } from '@airlock/platform';
 import type { AuthServerConfig } from '@airlock/config';
 import { aggregatedMcpUrl, CATALOG_CHANGED_CHANNEL, catalogChangedEventSchema, Scopes, serverMcpUrl, sessionStoreAudience, type CatalogChangedEvent } from '@airlock/contracts';
 import type { Logger } from '@airlock/observability';
 import type { HotStore } from '@airlock/redis';
 import type { Pool } from 'pg';
-import { BoundedCache } from '../tenants/bounded-cache.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import { AUTH_CONFIG, HOT_STORE, LOGGER, PG_POOL } from '../infra/infra.tokens.js';
 import { ResourceCatalog, type ResourceServerDescription } from './resource-catalog.js';
 import type { TenantRecord } from '../tenants/tenant-record.js';
 import { upstreamScopes, type ExchangeTarget } from './token-exchange.grant.js';
-
-const CACHE_MS = 10_000;
 
 /** The audience of admin API tokens. */
 export function adminApiAudience(authPublicUrl: string): string {
@@ -26,7 +24,7 @@ export function adminApiAudience(authPublicUrl: string): string {
 @Injectable()
 export class DatabaseResourceCatalog extends ResourceCatalog implements OnModuleInit, OnModuleDestroy {
   // Bounded: the key includes the `resource` a request names, which is attacker-chosen.
-  private readonly cache = new BoundedCache<string, ResourceServerDescription | null>(8_192, CACHE_MS);
+  private readonly cache: BoundedCache<string, ResourceServerDescription | null>;
   private unsubscribe: (() => Promise<void>) | undefined;
 
   constructor(
@@ -35,6 +33,7 @@ export class DatabaseResourceCatalog extends ResourceCatalog implements OnModule
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     super();
+    this.cache = new BoundedCache(8_192, config.resourceCacheMs);
   }
 
   async onModuleInit(): Promise<void> {

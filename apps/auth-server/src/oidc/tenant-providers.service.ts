@@ -5,7 +5,7 @@ import type { ClientMetadata, JWK, KoaContextWithOIDC } from 'oidc-provider';
 import type { AuthServerConfig } from '@airlock/config';
 import { sessionStoreAudience } from '@airlock/contracts';
 import type { Logger } from '@airlock/observability';
-import { deriveServiceClientSecret, ServiceClients } from '@airlock/platform';
+import { deriveServiceClientSecret, ServiceClients, BoundedCache } from '@airlock/platform';
 import type { Pool } from 'pg';
 import type { HotStore } from '@airlock/redis';
 import ProviderClass from 'oidc-provider';
@@ -15,8 +15,7 @@ import { createOidcAdapterFactory } from '../adapter/oidc-adapter.js';
 import { SigningKeyRepository } from '../keys/signing-key.repository.js';
 import { registrationAdmissionMiddleware, registrationMetadataValidator, REGISTRATION_VALIDATED_PROPERTIES } from '../registration-policy/registration-oidc-hooks.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
-import { BoundedCache } from '../tenants/bounded-cache.js';
-import { TenantDirectory } from '../tenants/tenant-directory.service.js';
+import { TenantRecords } from '../tenants/tenant-records.service.js';
 import { clientCredentialsScopeMiddleware } from './client-credentials-scope.middleware.js';
 import { defaultScopeMiddleware } from './default-scope.middleware.js';
 import { registrationScopeMiddleware } from './registration-scope.middleware.js';
@@ -92,7 +91,7 @@ export class OidcProviderRegistry extends TenantProviders {
     @Inject(MASTER_KEY) private readonly masterKey: Buffer, @Inject(PG_POOL) private readonly pg: Pool, @Inject(HOT_STORE) private readonly hot: HotStore,
     @Inject(AUTH_CONFIG) private readonly config: AuthServerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly tenants: TenantDirectory,
+    private readonly tenants: TenantRecords,
     private readonly resources: ResourceCatalog,
     private readonly catalog: DatabaseResourceCatalog,
     private readonly accounts: AccountStore,
