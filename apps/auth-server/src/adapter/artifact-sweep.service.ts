@@ -31,7 +31,8 @@ export interface SweepResult {
 @Injectable()
 export class ArtifactSweep implements OnApplicationBootstrap {
   constructor(
-    @Inject(QUEUES) private readonly queues: QueueBackend, @Inject(PG_POOL) private readonly pg: Pool,
+    @Inject(QUEUES) private readonly queues: QueueBackend,
+    @Inject(PG_POOL) private readonly pg: Pool,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(AUTH_CONFIG) private readonly config: Pick<AuthServerConfig, 'artifactSweepEveryMs'>,
     jobs: AuthJobRunner,

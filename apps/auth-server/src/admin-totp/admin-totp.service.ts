@@ -27,7 +27,11 @@ export type TotpVerdict = { ok: true } | { ok: false; throttled: boolean; retryA
 export class AdminTotpService {
   private readonly limiter: FixedWindowLimiter;
 
-  constructor(@Inject(PG_POOL) private readonly pg: Pool, @Inject(MASTER_KEY) private readonly masterKey: Buffer, @Inject(HOT_STORE) hot: HotStore) {
+  constructor(
+    @Inject(PG_POOL) private readonly pg: Pool,
+    @Inject(MASTER_KEY) private readonly masterKey: Buffer,
+    @Inject(HOT_STORE) hot: HotStore,
+  ) {
     this.limiter = new FixedWindowLimiter(hot);
   }
 

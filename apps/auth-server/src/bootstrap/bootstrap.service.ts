@@ -28,7 +28,9 @@ function derived(masterKey: Buffer, purpose: string, length: number): string {
 @Injectable()
 export class BootstrapService {
   constructor(
-    @Inject(EMBEDDED_DATABASE) private readonly embeddedDatabase: boolean, @Inject(MASTER_KEY) private readonly masterKey: Buffer, @Inject(PG_POOL) private readonly pg: Pool,
+    @Inject(EMBEDDED_DATABASE) private readonly embeddedDatabase: boolean,
+    @Inject(MASTER_KEY) private readonly masterKey: Buffer,
+    @Inject(PG_POOL) private readonly pg: Pool,
     @Inject(AUTH_CONFIG) private readonly config: AuthServerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly tenants: TenantRecords,

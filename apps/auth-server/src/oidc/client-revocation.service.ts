@@ -21,7 +21,11 @@ const CLOCK_SKEW_SECONDS = 60;
  */
 @Injectable()
 export class ClientRevocationEffects {
-  constructor(@Inject(HOT_STORE) private readonly hot: HotStore, @Inject(QUEUES) private readonly queues: QueueBackend, @Inject(LOGGER) private readonly logger: Logger) {}
+  constructor(
+    @Inject(HOT_STORE) private readonly hot: HotStore,
+    @Inject(QUEUES) private readonly queues: QueueBackend,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
 
   async apply(tenant: TenantRecord, clientId: string, reason: ClientRevokedEvent['reason']): Promise<void> {
     const revokedBefore = Math.floor(Date.now() / 1000);

@@ -22,7 +22,12 @@ const CLOCK_SKEW_SECONDS = 60;
  */
 @Injectable()
 export class GrantRevocationEffects {
-  constructor(@Inject(HOT_STORE) private readonly hot: HotStore, @Inject(PG_POOL) private readonly pg: Pool, @Inject(QUEUES) private readonly queues: QueueBackend, @Inject(LOGGER) private readonly logger: Logger) {}
+  constructor(
+    @Inject(HOT_STORE) private readonly hot: HotStore,
+    @Inject(PG_POOL) private readonly pg: Pool,
+    @Inject(QUEUES) private readonly queues: QueueBackend,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
 
   async apply(tenant: TenantRecord, grantId: string, reason: GrantRevocationReason): Promise<void> {
     const notAfter = Math.floor(Date.now() / 1000) + tenant.accessTokenTtl + CLOCK_SKEW_SECONDS;

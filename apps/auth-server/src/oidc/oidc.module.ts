@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ArtifactSweep } from '../adapter/artifact-sweep.service.js';
+import { ClientsModule } from '../adapter/clients.module.js';
 import { AuthJobRunner } from '../jobs/auth-job-runner.service.js';
 import { ClientMetadataModule } from '../client-metadata/client-metadata.module.js';
 import { RegistrationPolicyModule } from '../registration-policy/registration-policy.module.js';
@@ -17,7 +18,7 @@ import { DatabaseResourceCatalog } from './resource-catalog.service.js';
 import { OidcProviderRegistry } from './tenant-providers.service.js';
 
 @Module({
-  imports: [TenantsModule, KeysModule, UsersModule, ClientMetadataModule, RegistrationPolicyModule],
+  imports: [TenantsModule, KeysModule, ClientsModule, UsersModule, ClientMetadataModule, RegistrationPolicyModule],
   providers: [
     TenantResolver,
     DatabaseResourceCatalog,
@@ -31,6 +32,6 @@ import { OidcProviderRegistry } from './tenant-providers.service.js';
     AuthJobRunner,
     ArtifactSweep,
   ],
-  exports: [TenantsModule, KeysModule, AuthJobRunner, ArtifactSweep, TenantResolver, TenantProviders, OidcProviderRegistry, ResourceCatalog, DatabaseResourceCatalog, GrantRevoker, GrantRevocationEffects, ClientRevocationEffects],
+  exports: [TenantsModule, KeysModule, ClientsModule, AuthJobRunner, ArtifactSweep, TenantResolver, TenantProviders, OidcProviderRegistry, ResourceCatalog, DatabaseResourceCatalog, GrantRevoker, GrantRevocationEffects, ClientRevocationEffects],
 })
 export class OidcModule {}

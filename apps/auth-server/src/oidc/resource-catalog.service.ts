@@ -28,7 +28,8 @@ export class DatabaseResourceCatalog extends ResourceCatalog implements OnModule
   private unsubscribe: (() => Promise<void>) | undefined;
 
   constructor(
-    @Inject(HOT_STORE) private readonly hot: HotStore, @Inject(PG_POOL) private readonly pg: Pool,
+    @Inject(HOT_STORE) private readonly hot: HotStore,
+    @Inject(PG_POOL) private readonly pg: Pool,
     @Inject(AUTH_CONFIG) private readonly config: AuthServerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {

@@ -85,10 +85,11 @@ export class OidcProviderRegistry extends TenantProviders {
    * which ensures them itself, so a rebuild skips that transaction (four round trips and an advisory lock).
    */
   private keysEnsured: BoundedCache<string, true>;
-  readonly clients: ClientStore;
 
   constructor(
-    @Inject(MASTER_KEY) private readonly masterKey: Buffer, @Inject(PG_POOL) private readonly pg: Pool, @Inject(HOT_STORE) private readonly hot: HotStore,
+    @Inject(MASTER_KEY) private readonly masterKey: Buffer,
+    @Inject(PG_POOL) private readonly pg: Pool,
+    @Inject(HOT_STORE) private readonly hot: HotStore,
     @Inject(AUTH_CONFIG) private readonly config: AuthServerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly tenants: TenantRecords,
@@ -99,11 +100,11 @@ export class OidcProviderRegistry extends TenantProviders {
     private readonly registrationGate: RegistrationPolicyGate,
     private readonly revocationEffects: GrantRevocationEffects,
     private readonly keys: SigningKeyRepository,
+    private readonly clients: ClientStore,
   ) {
     super();
     this.cache = new BoundedCache(config.maxTenantProviders);
     this.keysEnsured = new BoundedCache(ensuredBound(config.maxTenantProviders));
-    this.clients = new ClientStore(pg, masterKey);
     tenants.onChange((slug) => this.cache.delete(slug));
   }
 
