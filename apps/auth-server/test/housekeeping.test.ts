@@ -9,6 +9,7 @@ import { AuthJobs } from '../src/adapter/artifact-sweep.service.js';
 import { createAppModule } from '../src/app.module.js';
 import { BootstrapService } from '../src/bootstrap/bootstrap.service.js';
 import { OidcProviderRegistry } from '../src/oidc/tenant-providers.service.js';
+import { SigningKeyRepository } from '../src/keys/signing-key.repository.js';
 import { testAuthConfig, testInfra } from './support/auth-server-harness.js';
 
 // Housekeeping: the scheduled sweep of what has outlived its use, and the bounded provider cache.
@@ -18,6 +19,7 @@ let hot: HotStore;
 let queues: QueueBackend;
 let app: NestFastifyApplication;
 let registry: OidcProviderRegistry;
+let signingKeys: SigningKeyRepository;
 let demoId: string;
 
 beforeAll(async () => {
@@ -31,6 +33,7 @@ beforeAll(async () => {
   await app.init();
   await app.get(BootstrapService).run();
   registry = app.get(OidcProviderRegistry);
+  signingKeys = app.get(SigningKeyRepository);
   const { rows } = await db.pg.query<{ id: string }>("SELECT id FROM tenants WHERE slug = 'demo'");
   demoId = rows[0]!.id;
 });
@@ -56,11 +59,11 @@ describe('the housekeeping sweep (a scheduled job on Queues.auth)', () => {
       [demoId],
     );
     // Two rotations: the first retired keys are past their publication window, the second's are not.
-    const activeKids = async () => (await registry.keys.list(demoId)).filter((key) => key.state === 'active').map((key) => key.kid);
+    const activeKids = async () => (await signingKeys.list(demoId)).filter((key) => key.state === 'active').map((key) => key.kid);
     const expired = await activeKids();
-    await registry.keys.rotate(demoId, -60);
+    await signingKeys.rotate(demoId, -60);
     const published = await activeKids();
-    await registry.keys.rotate(demoId, 3600);
+    await signingKeys.rotate(demoId, 3600);
     // Through the queue, as the schedule runs it.
     await queues.enqueue(Queues.auth, AuthJobs.sweep, {}, { jobId: 'sweep-now' });
     await queues.drain(Queues.auth);
@@ -92,9 +95,9 @@ describe('the provider cache', () => {
     }
     expect(registry.cachedTenants()).toEqual(['cap-3', 'cap-4', 'cap-5']);
     // Keys rotated while cap-0 was out of the cache (as another replica would): the rebuilt provider has them.
-    await registry.keys.rotate(ids[0]!, 3600);
+    await signingKeys.rotate(ids[0]!, 3600);
     const rebuilt = await registry.forTenant('cap-0');
-    const active = (await registry.keys.list(ids[0]!)).filter((key) => key.state === 'active').map((key) => key.kid);
+    const active = (await signingKeys.list(ids[0]!)).filter((key) => key.state === 'active').map((key) => key.kid);
     expect(rebuilt?.signingJwks.slice(0, 2).map((key) => key.kid).sort()).toEqual(active.sort());
     expect(rebuilt?.signingJwks[0]?.kid).not.toBe(first?.signingJwks[0]?.kid);
     expect(registry.cachedTenants()).toEqual(['cap-4', 'cap-5', 'cap-0']);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queues } from '@airlock/contracts';
 import { deriveServiceClientSecret, ServiceClients } from '@airlock/platform';
-import { AUTH_SERVER_CLIENT_ID } from '../src/login-sessions/session-store.client.js';
+import { AUTH_SERVER_CLIENT_ID } from '../src/login-sessions/session-store-tokens.js';
 import { postForm, startAuthServerHarness, type AuthServerHarness } from './support/auth-server-harness.js';
 import { CookieJar, OAuthFlow, type RegisteredClient } from './support/oauth-flow.js';
 import { startSessionStoreStandIn, type SessionStoreStandIn } from './support/session-store-stand-in.js';

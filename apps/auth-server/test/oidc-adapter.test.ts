@@ -6,7 +6,8 @@ import { createTestDatabase, type TestDatabase } from '@airlock/testing';
 import { ClientStore } from '../src/adapter/client-store.js';
 import { ArtifactAlreadyConsumedError } from '../src/adapter/artifact-errors.js';
 import { createOidcAdapterFactory } from '../src/adapter/oidc-adapter.js';
-import { ClientMetadataError, ClientMetadataResolver, type TenantRecord } from '../src/oidc/ports.js';
+import { ClientMetadataError, ClientMetadataResolver } from '../src/client-metadata/client-metadata-resolver.js';
+import type { TenantRecord } from '../src/tenants/tenant-record.js';
 
 class RefusingResolver extends ClientMetadataResolver {
   async resolve(): Promise<Record<string, unknown>> {

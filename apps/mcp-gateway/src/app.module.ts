@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule, Type } from '@nestjs/common';
-import { TenantDirectory } from './tenants/tenant-directory.js';
+import { TenantCatalog } from './tenants/tenant-catalog.js';
 import { ProtectedResourceController } from './edge/well-known/protected-resource.controller.js';
 import { GATEWAY_URLS } from './edge/well-known/gateway-urls.js';
 import type { GatewayUrls } from './edge/well-known/gateway-urls.js';
@@ -8,12 +8,12 @@ import type { GatewayUrls } from './edge/well-known/gateway-urls.js';
 /** The Nest side of the gateway: metadata routes. The MCP endpoint itself is a raw handler (see index.ts). */
 @Module({})
 export class AppModule {
-  static forRoot(deps: { directory: TenantDirectory; urls: GatewayUrls }): DynamicModule {
+  static forRoot(deps: { directory: TenantCatalog; urls: GatewayUrls }): DynamicModule {
     return {
       module: AppModule,
       controllers: [ProtectedResourceController],
       providers: [
-        { provide: TenantDirectory, useValue: deps.directory },
+        { provide: TenantCatalog, useValue: deps.directory },
         { provide: GATEWAY_URLS, useValue: deps.urls },
       ],
     };
@@ -21,7 +21,7 @@ export class AppModule {
 }
 
 /** The root module createHttpApp takes (a class), importing the configured AppModule. */
-export function gatewayRootModule(deps: { directory: TenantDirectory; urls: GatewayUrls }): Type<unknown> {
+export function gatewayRootModule(deps: { directory: TenantCatalog; urls: GatewayUrls }): Type<unknown> {
   @Module({ imports: [AppModule.forRoot(deps)] })
   class GatewayRootModule {}
   return GatewayRootModule;

@@ -13,7 +13,7 @@ import { createSessionClient } from '@airlock/session-client';
 import { LocalSessionDirectory } from './sessions/local-session-directory.js';
 import type { SessionDirectory } from './sessions/session-directory.js';
 import { SessionStoreDirectory } from './sessions/session-store-directory.js';
-import { TenantDirectory } from './tenants/tenant-directory.js';
+import { TenantCatalog } from './tenants/tenant-catalog.js';
 import { McpEndpointHandler } from './edge/mcp-endpoint.handler.js';
 import { Client2026Endpoint } from './edge/client-2026/client-2026-endpoint.js';
 import { hostName, loopbackHostNames } from './edge/request-validation.js';
@@ -95,7 +95,7 @@ const LOOPBACK_BINDS = new Set(['127.0.0.1', 'localhost', '::1']);
 export async function startMcpGateway({ config, infra, logger, tuning: overrides }: StartMcpGatewayOptions): Promise<StartedApp> {
   // Rate limits come from config (GATEWAY_RATE_LIMIT_*); tests may still override them through `tuning`.
   const tuning = { ...DEFAULT_TUNING, ...config.rateLimits, ...overrides };
-  const directory = new TenantDirectory(infra.pg, {
+  const directory = new TenantCatalog(infra.pg, {
     hot: infra.hot,
     cacheMs: tuning.catalogCacheMs,
     onError: (error) => logger.warn({ err: error }, 'malformed catalog event'),

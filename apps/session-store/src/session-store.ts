@@ -1,6 +1,7 @@
 import type { SessionStoreConfig } from '@airlock/config';
 import type { Logger } from '@airlock/observability';
 import type { Infra, StartedApp } from '@airlock/platform';
+import { TenantDirectory } from '@airlock/platform';
 import { closeHttpApp, createHttpApp, listenHttpApp } from '@airlock/http-server';
 import { createAccessTokenVerifier } from '@airlock/token-verifier';
 import type { AccessTokenVerifier } from '@airlock/token-verifier';
@@ -17,9 +18,8 @@ import { SessionsService } from './sessions/sessions.service.js';
 import { TouchBatcher } from './sessions/touch-batcher.js';
 import { StateHandleHotRepository } from './state-handles/state-handle-hot.repository.js';
 import { StateHandlesService } from './state-handles/state-handles.service.js';
-import { TenantDirectory } from './tenants/tenant-directory.js';
 
-/** Knobs with production defaults; tests shorten the periods. */
+/** Overrides of the config's periods (SESSION_STORE_*); tests shorten them. */
 export interface SessionStoreTuning {
   touchFlushMs?: number;
   lastSeenFlushMs?: number;
@@ -46,11 +46,12 @@ export interface StartedSessionStore extends StartedApp {
 
 export async function startSessionStore({ config, infra, logger: parentLogger, tuning = {} }: StartSessionStoreOptions): Promise<StartedSessionStore> {
   const logger = parentLogger.child({ app: 'session-store' });
-  const tenants = new TenantDirectory(infra.pg);
+  const tenants = new TenantDirectory(infra.pg, { hot: infra.hot, cacheMs: config.tenantCacheMs });
+  await tenants.start();
   const hot = new SessionHotRepository(infra.hot);
   const durable = new SessionDurableRepository(infra.pg, tenants);
   const events = new SessionEventsPublisher(infra.hot);
-  const touches = new TouchBatcher(hot, infra.queues, logger, { flushMs: tuning.touchFlushMs ?? 1000, durableFlushMs: tuning.lastSeenFlushMs ?? 30_000 });
+  const touches = new TouchBatcher(hot, infra.queues, logger, { flushMs: tuning.touchFlushMs ?? config.touchFlushMs, durableFlushMs: tuning.lastSeenFlushMs ?? config.lastSeenFlushMs });
   const sessions = new SessionsService({
     hot,
     durable,
@@ -73,7 +74,7 @@ export async function startSessionStore({ config, infra, logger: parentLogger, t
   const auth = new CallerAuth(verifier, { sessionStoreUrl: config.publicUrl, authPublicUrl: config.authPublicUrl });
 
   touches.start();
-  if (tuning.workers ?? true) await worker.start({ expirySweepEveryMs: tuning.expirySweepEveryMs ?? 60_000 });
+  if (tuning.workers ?? true) await worker.start({ expirySweepEveryMs: tuning.expirySweepEveryMs ?? config.expirySweepEveryMs });
   // The revoked-grant set loads in the background: the store must come up (and report not ready) while Redis is down.
   verifier.start().catch((error: unknown) => logger.warn({ err: error }, 'revoked-grant feed not started yet; retried on first request'));
 
@@ -83,7 +84,7 @@ export async function startSessionStore({ config, infra, logger: parentLogger, t
     url = await listenHttpApp(app, { port: config.port, host: config.http.host });
   } catch (error) {
     await app.close();
-    await Promise.all([touches.close(), worker.close(), verifier.close()]);
+    await Promise.all([touches.close(), worker.close(), verifier.close(), tenants.close()]);
     throw error;
   }
   logger.info({ url }, 'session store listening');
@@ -102,6 +103,7 @@ export async function startSessionStore({ config, infra, logger: parentLogger, t
       await touches.close();
       await worker.close();
       await verifier.close();
+      await tenants.close();
     },
   };
 }

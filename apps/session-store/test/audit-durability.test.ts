@@ -12,7 +12,7 @@ import type { Infra } from '@airlock/platform';
 import { createTestDatabase, createTestLogger } from '@airlock/testing';
 import { startSessionStore } from '../src/index.js';
 import { AuditWriter } from '../src/audit/audit.writer.js';
-import { TenantDirectory } from '../src/tenants/tenant-directory.js';
+import { TenantDirectory } from '@airlock/platform';
 
 const config = sessionStoreConfigSchema.parse({ SESSION_STORE_PORT: '0', SESSION_STORE_URL: 'http://sessions.airlock.test', AUTH_PUBLIC_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'warn' });
 

@@ -4,7 +4,7 @@ import type { AuditEvent } from '@airlock/contracts';
 import type { Job } from '@airlock/queue';
 import { createTestDatabase } from '@airlock/testing';
 import { AuditWriter } from '../src/audit/audit.writer.js';
-import { TenantDirectory } from '../src/tenants/tenant-directory.js';
+import { TenantDirectory } from '@airlock/platform';
 
 type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
 

@@ -94,6 +94,23 @@ describe('loadConfig', () => {
     }
   });
 
+  it('takes the operational knobs from config, defaulting to the values they had in code', () => {
+    expect(loadConfig(authServerConfigSchema, {})).toMatchObject({
+      tenantCacheMs: 30_000,
+      resourceCacheMs: 10_000,
+      artifactSweepEveryMs: 300_000,
+      sessionStoreTimeoutMs: 5_000,
+      registrationLimits: { perIp: { max: 20, windowMs: 600_000 }, perTenant: { max: 500, windowMs: 600_000 } },
+    });
+    expect(loadConfig(sessionStoreConfigSchema, {})).toMatchObject({ tenantCacheMs: 30_000, expirySweepEveryMs: 60_000, touchFlushMs: 1_000, lastSeenFlushMs: 30_000 });
+    expect(loadConfig(authServerConfigSchema, { AUTH_TENANT_CACHE_SECONDS: '5', AUTH_REGISTRATION_LIMIT_PER_IP: '3' })).toMatchObject({ tenantCacheMs: 5_000, registrationLimits: { perIp: { max: 3 } } });
+    expect(loadConfig(sessionStoreConfigSchema, { SESSION_STORE_EXPIRY_SWEEP_SECONDS: '10' }).expirySweepEveryMs).toBe(10_000);
+    expect(errorOf(() => loadConfig(sessionStoreConfigSchema, { SESSION_STORE_TOUCH_FLUSH_MS: '0', SESSION_STORE_TENANT_CACHE_SECONDS: '99999' })).issues.map((i) => i.key).sort()).toEqual([
+      'SESSION_STORE_TENANT_CACHE_SECONDS',
+      'SESSION_STORE_TOUCH_FLUSH_MS',
+    ]);
+  });
+
   it('strips trailing slashes from public URLs', () => {
     expect(loadConfig(gatewayConfigSchema, { GATEWAY_PUBLIC_URL: 'https://mcp.example.com/' }).publicUrl).toBe('https://mcp.example.com');
   });

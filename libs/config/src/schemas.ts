@@ -43,6 +43,21 @@ const authLimitsShape = {
    * every tenant active at once. 1,500: 1,000+ active tenants in ~0.6 GiB at most.
    */
   AUTH_MAX_TENANT_PROVIDERS: positiveInt(1_500, 1_000_000),
+  /**
+   * How long a tenant lookup (or a miss) is trusted. Changes reach every replica at once over Redis
+   * pub/sub; this only bounds how long a lost message goes unnoticed.
+   */
+  AUTH_TENANT_CACHE_SECONDS: positiveInt(30, 3_600),
+  /** How long the resources (RFC 8707 audiences) a tenant serves are cached for consent and token issuance. */
+  AUTH_RESOURCE_CACHE_SECONDS: positiveInt(10, 3_600),
+  /** How often expired oidc-provider artifacts, spent revoked-grant records and unpublished keys are deleted. */
+  AUTH_ARTIFACT_SWEEP_SECONDS: positiveInt(300, 86_400),
+  /** How long a call from the auth server to the session store (login sessions) may take before it fails. */
+  AUTH_SESSION_STORE_TIMEOUT_MS: positiveInt(5_000, 60_000),
+  /** Dynamic client registrations one IP may make per tenant in 10 minutes. */
+  AUTH_REGISTRATION_LIMIT_PER_IP: positiveInt(20, 1_000_000),
+  /** Dynamic client registrations one tenant accepts in 10 minutes. */
+  AUTH_REGISTRATION_LIMIT_PER_TENANT: positiveInt(500, 1_000_000),
 };
 
 const gatewayShape = {
@@ -92,6 +107,17 @@ function stdioSandbox(env: StdioSandboxEnv) {
 const sessionStoreShape = {
   SESSION_STORE_PORT: port(3002),
   SESSION_STORE_URL: httpUrl.optional(),
+};
+
+const sessionStoreTimingShape = {
+  /** How long a tenant lookup (slug to id) is trusted; tenant changes reach every replica over Redis pub/sub. */
+  SESSION_STORE_TENANT_CACHE_SECONDS: positiveInt(30, 3_600),
+  /** How often idle and expired sessions are ended (one replica runs each sweep). */
+  SESSION_STORE_EXPIRY_SWEEP_SECONDS: positiveInt(60, 3_600),
+  /** How often batched session touches (idle deadlines) are written to Redis. */
+  SESSION_STORE_TOUCH_FLUSH_MS: positiveInt(1_000, 60_000),
+  /** How often last-seen times reach Postgres (the expiry sweep re-checks Redis before ending a session). */
+  SESSION_STORE_LAST_SEEN_FLUSH_SECONDS: positiveInt(30, 3_600),
 };
 
 // --- session limits ------------------------------------------------------------------------------------
@@ -264,12 +290,20 @@ export const authServerConfigSchema = z
     demoUser: { email: env.AIRLOCK_DEMO_USER_EMAIL, password: env.AIRLOCK_DEMO_USER_PASSWORD },
     demoServerPort: env.AIRLOCK_DEMO_SERVER_PORT,
     maxTenantProviders: env.AUTH_MAX_TENANT_PROVIDERS,
+    tenantCacheMs: env.AUTH_TENANT_CACHE_SECONDS * 1000,
+    resourceCacheMs: env.AUTH_RESOURCE_CACHE_SECONDS * 1000,
+    artifactSweepEveryMs: env.AUTH_ARTIFACT_SWEEP_SECONDS * 1000,
+    sessionStoreTimeoutMs: env.AUTH_SESSION_STORE_TIMEOUT_MS,
+    registrationLimits: {
+      perIp: { max: env.AUTH_REGISTRATION_LIMIT_PER_IP, windowMs: 10 * 60_000 },
+      perTenant: { max: env.AUTH_REGISTRATION_LIMIT_PER_TENANT, windowMs: 10 * 60_000 },
+    },
     egress: egress(env, ownEndpoints(env)),
     sessions: { login: loginSessionLimits(env), accountPageSeconds: env.ACCOUNT_SESSION_MAX_SECONDS },
   }));
 
 export const sessionStoreConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...sessionStoreShape, ...authShape, ...loginSessionShape, ...mcpSessionShape })
+  .object({ ...runtimeShape, ...httpShape, ...sessionStoreShape, ...sessionStoreTimingShape, ...authShape, ...loginSessionShape, ...mcpSessionShape })
   .superRefine(tlsPairCheck)
   .superRefine(sessionLimitsCheck)
   .transform((env) => ({
@@ -283,6 +317,10 @@ export const sessionStoreConfigSchema = z
       login: loginSessionLimits(env),
       mcp: { idleSeconds: env.MCP_SESSION_IDLE_SECONDS, maxSeconds: env.MCP_SESSION_MAX_SECONDS },
     },
+    tenantCacheMs: env.SESSION_STORE_TENANT_CACHE_SECONDS * 1000,
+    expirySweepEveryMs: env.SESSION_STORE_EXPIRY_SWEEP_SECONDS * 1000,
+    touchFlushMs: env.SESSION_STORE_TOUCH_FLUSH_MS,
+    lastSeenFlushMs: env.SESSION_STORE_LAST_SEEN_FLUSH_SECONDS * 1000,
   }));
 
 // Loose: the stdio allow-list names variables the schema cannot know in advance; the transform copies only
@@ -308,7 +346,7 @@ export const gatewayConfigSchema = z
 
 /** Everything the three apps need; what the launcher parses when it runs them in one process. */
 export const platformConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...gatewayShape, ...gatewayLimitsShape, ...sessionStoreShape, ...egressShape, ...stdioSandboxShape, ...loginSessionShape, ...accountSessionShape, ...mcpSessionShape })
+  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...gatewayShape, ...gatewayLimitsShape, ...sessionStoreShape, ...sessionStoreTimingShape, ...egressShape, ...stdioSandboxShape, ...loginSessionShape, ...accountSessionShape, ...mcpSessionShape })
   .superRefine(tlsPairCheck)
   .superRefine(adminPairCheck)
   .superRefine(sessionLimitsCheck);

@@ -73,6 +73,12 @@ export const catalogChangedEventSchema = z.object({
 });
 export type CatalogChangedEvent = z.infer<typeof catalogChangedEventSchema>;
 
+/**
+ * Published (the tenant slug, as the message) by the auth server when a tenant row changes or goes: created,
+ * settings or registration policy updated, keys rotated, deleted. Every app's TenantDirectory drops the slug.
+ */
+export const TENANT_CHANGED_CHANNEL = 'airlock:events:auth-tenant-changed';
+
 /** Queue names (BullMQ or the embedded stand-in). */
 export const Queues = {
   /** Session lifecycle work: grant revocations, durable writes, expiry sweeps. */

@@ -27,6 +27,7 @@ export {
   AUDIT_RECORD_JOB,
   CATALOG_CHANGED_CHANNEL,
   catalogChangedEventSchema,
+  TENANT_CHANGED_CHANNEL,
 } from './events.js';
 export type { ClientRevokedEvent, GrantRevokedEvent, SessionEndedEvent, CatalogChangedEvent } from './events.js';
 export { AUDIT_BATCH_JOB, AUDIT_BATCH_MAX, auditBatchSchema, auditEventSchema, auditOutcomeSchema } from './audit.js';

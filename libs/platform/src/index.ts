@@ -8,3 +8,6 @@ export type { RunServiceOptions } from './run-service.js';
 export { ServiceClients, deriveServiceClientSecret } from './service-clients.js';
 export { openSecret, sealSecret, SecretBoxError } from './secret-box.js';
 export type { StartedApp } from './started-app.js';
+export { BoundedCache } from './bounded-cache.js';
+export { TenantDirectory, UnknownTenantError } from './tenant-directory.js';
+export type { TenantDirectoryOptions, TenantRow } from './tenant-directory.js';

@@ -5,3 +5,6 @@ export type { ServiceTokenOptions } from './service-token.js';
 export { parseHotSession, serializeHotSession, sessionIndexKey, sessionRecordKey, sessionSeenKey } from './session-hot-format.js';
 export type { HotSession, SessionIndexKind } from './session-hot-format.js';
 export { parseStateHandle, stateHandleRecordKey } from './state-handle-format.js';
+export { SessionAdminClient } from './session-admin-client.js';
+export { SessionStoreApi } from './session-store-api.js';
+export type { SessionStoreApiOptions, TokenSource } from './session-store-api.js';

@@ -6,6 +6,7 @@ import type { HotStore } from '@airlock/redis';
 import { deriveServiceClientSecret, ServiceClients } from '@airlock/platform';
 import { parseHotSession, sessionRecordKey, sessionSeenKey } from './session-hot-format.js';
 import { ServiceTokens, SessionStoreClientError } from './service-token.js';
+import { SessionStoreApi } from './session-store-api.js';
 import { parseStateHandle, stateHandleRecordKey } from './state-handle-format.js';
 
 export type CreateSessionInput = z.input<typeof createSessionRequestSchema>;
@@ -75,7 +76,6 @@ interface CacheEntry {
 export function createSessionClient(options: SessionClientOptions): SessionClient {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const clientId = options.clientId ?? ServiceClients.gateway;
-  const base = options.sessionStoreUrl.replace(/\/+$/, '');
   const cacheTtlMs = options.cacheTtlMs ?? 5_000;
   const maxCached = options.maxCachedSessions ?? 10_000;
   const tokens = new ServiceTokens({
@@ -86,6 +86,9 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
     scope: `${Scopes.sessionsRead} ${Scopes.sessionsWrite}`,
     fetch: fetchImpl,
   });
+  const api = new SessionStoreApi({ sessionStoreUrl: options.sessionStoreUrl, tokens, fetch: fetchImpl });
+  const call = (tenant: string, method: string, path: string, body?: unknown, resource?: string) => api.call(tenant, method, path, body, resource);
+  const failure = (response: Response) => api.failure(response);
   const cache = new Map<string, CacheEntry>();
   const pendingTouches = new Map<string, Set<string>>();
   let unsubscribe: (() => Promise<void>) | undefined;
@@ -102,44 +105,6 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
       const oldest = cache.keys().next().value;
       if (oldest !== undefined) cache.delete(oldest);
     }
-  }
-
-  async function call(tenant: string, method: string, path: string, body?: unknown, retried = false, resource = 'sessions'): Promise<Response> {
-    const token = await tokens.get(tenant);
-    let response: Response;
-    try {
-      response = await fetchImpl(`${base}/v1/t/${tenant}/${resource}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(5_000),
-      });
-    } catch {
-      throw new SessionStoreClientError('temporarily_unavailable', 503, 'the session store cannot be reached');
-    }
-    if (response.status === 401 && !retried) {
-      tokens.invalidate(tenant);
-      return call(tenant, method, path, body, true, resource);
-    }
-    return response;
-  }
-
-  async function failure(response: Response): Promise<SessionStoreClientError> {
-    const body = (await response.json().catch(() => ({}))) as { error?: unknown; error_description?: unknown };
-    const description = typeof body.error_description === 'string' ? body.error_description : `session store answered ${response.status}`;
-    const code =
-      response.status === 503
-        ? 'temporarily_unavailable'
-        : response.status === 404
-          ? 'not_found'
-          : response.status === 409
-            ? 'conflict'
-            : response.status === 400
-              ? 'invalid_request'
-              : response.status === 401 || response.status === 403
-                ? 'unauthorized'
-                : 'server_error';
-    return new SessionStoreClientError(code, response.status, description);
   }
 
   async function flushTouches(): Promise<void> {
@@ -248,7 +213,7 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
 
     stateHandles: {
       async put(record) {
-        const response = await call(record.tenant, 'POST', '', record, false, 'state-handles');
+        const response = await call(record.tenant, 'POST', '', record, 'state-handles');
         if (response.status !== 201) throw await failure(response);
       },
 
@@ -264,7 +229,7 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
       },
 
       async consume(tenant, subject, handle) {
-        const response = await call(tenant, 'DELETE', `/${encodeURIComponent(stateHandleKey(subject, handle))}`, undefined, false, 'state-handles');
+        const response = await call(tenant, 'DELETE', `/${encodeURIComponent(stateHandleKey(subject, handle))}`, undefined, 'state-handles');
         if (response.status === 404) return null;
         if (!response.ok) throw await failure(response);
         return stateHandleSchema.parse(await response.json());

@@ -2,13 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthServerConfig } from '@airlock/config';
-import type { Infra } from '@airlock/platform';
-import { accountLoginKey, accountSessionKey, hashAccountSessionId, LoginSessions } from '../login-sessions/login-sessions.service.js';
-import { AUTH_SERVER_CLIENT_ID } from '../login-sessions/session-store.client.js';
-import { AUTH_CONFIG, INFRA } from '../oidc/ports.js';
-import type { TenantProvider } from '../oidc/ports.js';
-import type { UiCookies } from '../interactions/ui-cookies.js';
+import type { HotStore } from '@airlock/redis';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { accountLoginKey, accountSessionKey, hashAccountSessionId, LoginSessions } from '../login-sessions/login-sessions.service.js';
+import { AUTH_SERVER_CLIENT_ID } from '../login-sessions/session-store-tokens.js';
+import { AUTH_CONFIG, HOT_STORE } from '../infra/infra.tokens.js';
+import type { TenantProvider } from '../oidc/tenant-providers.js';
+import type { UiCookies } from '../interactions/ui-cookies.js';
 
 export const ACCOUNT_COOKIE = 'airlock-account';
 
@@ -28,7 +28,7 @@ export class AccountSessions {
   private readonly lifetimeSeconds: number;
 
   constructor(
-    @Inject(INFRA) private readonly infra: Pick<Infra, 'hot'>,
+    @Inject(HOT_STORE) private readonly hot: HotStore,
     @Inject(AUTH_CONFIG) config: AuthServerConfig,
     private readonly logins: LoginSessions,
   ) {
@@ -42,7 +42,7 @@ export class AccountSessions {
   async current(tp: TenantProvider, req: FastifyRequest, reply: FastifyReply, cookies: UiCookies): Promise<{ accountId: string; source: 'account' | 'provider' } | undefined> {
     const own = cookies.read(req.headers, ACCOUNT_COOKIE);
     if (own) {
-      const stored = await this.infra.hot.get(this.key(own));
+      const stored = await this.hot.get(this.key(own));
       if (stored) {
         const session = JSON.parse(stored) as StoredAccountSession;
         if (session.tenant === tp.tenant.slug) return { accountId: session.accountId, source: 'account' };
@@ -62,7 +62,7 @@ export class AccountSessions {
     await this.end(headers, cookies);
     const id = randomBytes(32).toString('base64url');
     const value: StoredAccountSession = { tenant, accountId };
-    await this.infra.hot.set(this.key(id), JSON.stringify(value), { ttlMs: this.lifetimeSeconds * 1000 });
+    await this.hot.set(this.key(id), JSON.stringify(value), { ttlMs: this.lifetimeSeconds * 1000 });
     await this.logins.started(tenant, accountLoginKey(hashAccountSessionId(id)), accountId, AUTH_SERVER_CLIENT_ID, this.lifetimeSeconds);
     return cookies.serialize(ACCOUNT_COOKIE, id, { maxAgeSeconds: this.lifetimeSeconds });
   }
@@ -70,7 +70,7 @@ export class AccountSessions {
   async end(headers: IncomingHttpHeaders, cookies: UiCookies): Promise<string> {
     const own = cookies.read(headers, ACCOUNT_COOKIE);
     if (own) {
-      const stored = await this.infra.hot.getDel(this.key(own));
+      const stored = await this.hot.getDel(this.key(own));
       if (stored) {
         const session = JSON.parse(stored) as StoredAccountSession;
         await this.logins.stopped(session.tenant, accountLoginKey(hashAccountSessionId(own)), session.accountId, 'logout');

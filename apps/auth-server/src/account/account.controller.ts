@@ -2,8 +2,9 @@ import { Controller, Get, Inject, Post, Query, Req, Res, UseFilters, UseGuards }
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '@airlock/observability';
 import { AdminTotpService } from '../admin-totp/admin-totp.service.js';
-import { GrantRevoker, LOGGER } from '../oidc/ports.js';
-import type { TenantProvider } from '../oidc/ports.js';
+import { LOGGER } from '../infra/infra.tokens.js';
+import { GrantRevoker } from '../oidc/grant-revoker.js';
+import type { TenantProvider } from '../oidc/tenant-providers.js';
 import { ClientDirectory } from '../interactions/client-directory.js';
 import { ConsentRepository } from '../interactions/consent.repository.js';
 import { CsrfService } from '../interactions/csrf.service.js';

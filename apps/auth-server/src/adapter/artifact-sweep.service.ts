@@ -1,16 +1,17 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { Queues } from '@airlock/contracts';
+import type { AuthServerConfig } from '@airlock/config';
 import type { Logger } from '@airlock/observability';
-import type { Infra } from '@airlock/platform';
+import type { QueueBackend } from '@airlock/queue';
+import type { Pool } from 'pg';
 import { AuthJobRunner } from '../jobs/auth-job-runner.service.js';
-import { INFRA, LOGGER } from '../oidc/ports.js';
+import { AUTH_CONFIG, LOGGER, PG_POOL, QUEUES } from '../infra/infra.tokens.js';
 
 export const AuthJobs = {
   /** Deletes what has outlived its use; repeated on a schedule, idempotent. */
   sweep: 'auth.sweep',
 } as const;
 
-export const SWEEP_EVERY_MS = 5 * 60_000;
 /** Rows per DELETE, so one sweep never holds a long lock or a huge transaction. */
 const BATCH = 1_000;
 /** Expired artifacts are kept this long (a refresh token's reuse shortly after expiry still finds the row). */
@@ -30,15 +31,17 @@ export interface SweepResult {
 @Injectable()
 export class ArtifactSweep implements OnApplicationBootstrap {
   constructor(
-    @Inject(INFRA) private readonly infra: Infra,
+    @Inject(QUEUES) private readonly queues: QueueBackend,
+    @Inject(PG_POOL) private readonly pg: Pool,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(AUTH_CONFIG) private readonly config: Pick<AuthServerConfig, 'artifactSweepEveryMs'>,
     jobs: AuthJobRunner,
   ) {
     jobs.handle(AuthJobs.sweep, async () => void (await this.run()));
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.infra.queues.repeat(Queues.auth, AuthJobs.sweep, SWEEP_EVERY_MS);
+    await this.queues.repeat(Queues.auth, AuthJobs.sweep, this.config.artifactSweepEveryMs);
   }
 
   async run(): Promise<SweepResult> {
@@ -60,7 +63,7 @@ export class ArtifactSweep implements OnApplicationBootstrap {
   private async inBatches(sql: string): Promise<number> {
     let total = 0;
     for (;;) {
-      const { rowCount } = await this.infra.pg.query(sql);
+      const { rowCount } = await this.pg.query(sql);
       total += rowCount ?? 0;
       if ((rowCount ?? 0) < BATCH) return total;
     }

@@ -1,5 +1,7 @@
+import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { openSecret, sealSecret } from '@airlock/platform';
+import { MASTER_KEY, PG_POOL } from '../infra/infra.tokens.js';
 
 export type StoredClientKind = 'admin' | 'dynamic' | 'metadata_document';
 
@@ -24,10 +26,11 @@ export function openClientMetadata(masterKey: Buffer, tenantId: string, clientId
 }
 
 /** Registered clients (`oauth_clients`): admin-created and RFC 7591 dynamic ones, metadata as oidc-provider keeps it. */
+@Injectable()
 export class ClientStore {
   constructor(
-    private readonly pg: Pool,
-    private readonly masterKey: Buffer,
+    @Inject(PG_POOL) private readonly pg: Pool,
+    @Inject(MASTER_KEY) private readonly masterKey: Buffer,
   ) {}
 
   async find(tenantId: string, clientId: string): Promise<Record<string, unknown> | undefined> {

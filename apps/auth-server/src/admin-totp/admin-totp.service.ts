@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { openSecret, sealSecret, type Infra } from '@airlock/platform';
-import { INFRA } from '../oidc/ports.js';
+import { openSecret, sealSecret } from '@airlock/platform';
+import type { Pool } from 'pg';
+import type { HotStore } from '@airlock/redis';
+import { HOT_STORE, MASTER_KEY, PG_POOL } from '../infra/infra.tokens.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import { FixedWindowLimiter, type WindowLimit } from '../registration-policy/fixed-window-limiter.js';
 import { base32Decode, base32Encode, generateTotpSecret, matchTotp, otpauthUri } from './totp.js';
@@ -25,17 +27,21 @@ export type TotpVerdict = { ok: true } | { ok: false; throttled: boolean; retryA
 export class AdminTotpService {
   private readonly limiter: FixedWindowLimiter;
 
-  constructor(@Inject(INFRA) private readonly infra: Pick<Infra, 'pg' | 'masterKey' | 'hot'>) {
-    this.limiter = new FixedWindowLimiter(infra.hot);
+  constructor(
+    @Inject(PG_POOL) private readonly pg: Pool,
+    @Inject(MASTER_KEY) private readonly masterKey: Buffer,
+    @Inject(HOT_STORE) hot: HotStore,
+  ) {
+    this.limiter = new FixedWindowLimiter(hot);
   }
 
   /** Sets (or replaces) the person's secret; returns the otpauth:// URI, never stored or shown again. */
   async enroll(userId: string, account: string): Promise<string> {
     const secret = generateTotpSecret();
-    await this.infra.pg.query(
+    await this.pg.query(
       `INSERT INTO admin_totp (user_id, secret_encrypted, last_used_step) VALUES ($1, $2, 0)
        ON CONFLICT (user_id) DO UPDATE SET secret_encrypted = EXCLUDED.secret_encrypted, last_used_step = 0, created_at = now()`,
-      [userId, sealSecret(this.infra.masterKey, base32Encode(secret), sealContext(userId))],
+      [userId, sealSecret(this.masterKey, base32Encode(secret), sealContext(userId))],
     );
     return otpauthUri(secret, 'Airlock admin', account);
   }
@@ -65,13 +71,13 @@ export class AdminTotpService {
 
   /** Whether the code is valid now and unused; accepting it uses it up. A person without enrollment has no valid code. */
   private async consume(userId: string, code: string, nowMs: number): Promise<boolean> {
-    const { rows } = await this.infra.pg.query<{ secret: string; last: string }>('SELECT secret_encrypted AS secret, last_used_step AS last FROM admin_totp WHERE user_id = $1', [userId]);
+    const { rows } = await this.pg.query<{ secret: string; last: string }>('SELECT secret_encrypted AS secret, last_used_step AS last FROM admin_totp WHERE user_id = $1', [userId]);
     const row = rows[0];
     if (!row) return false;
-    const secret = base32Decode(openSecret(this.infra.masterKey, row.secret, sealContext(userId)));
+    const secret = base32Decode(openSecret(this.masterKey, row.secret, sealContext(userId)));
     const step = matchTotp(secret, code.trim(), nowMs, Number(row.last));
     if (step === undefined) return false;
-    const { rowCount } = await this.infra.pg.query('UPDATE admin_totp SET last_used_step = $2 WHERE user_id = $1 AND last_used_step < $2', [userId, step]);
+    const { rowCount } = await this.pg.query('UPDATE admin_totp SET last_used_step = $2 WHERE user_id = $1 AND last_used_step < $2', [userId, step]);
     return rowCount === 1;
   }
 }

@@ -1,8 +1,8 @@
 import { Controller, Param, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { adminAuditQuerySchema, adminRoutes, tenantSlugSchema } from '@airlock/contracts';
+import { adminAuditQuerySchema, adminRoutes } from '@airlock/contracts';
 import { AdminRoute } from './admin-route.decorator.js';
-import { notFound, parse } from './admin.errors.js';
+import { parse } from './admin.errors.js';
 import { AdminAuditLogRepository } from './admin-audit-log.repository.js';
 import { ManagedTenants } from './managed-tenants.service.js';
 
@@ -10,11 +10,6 @@ import { ManagedTenants } from './managed-tenants.service.js';
 export const AUDIT_EXPORT_CAP = 10_000;
 const EXPORT_PAGE = 500;
 const NDJSON = 'application/x-ndjson';
-
-function slugOf(value: string): string {
-  if (!tenantSlugSchema.safeParse(value).success) throw notFound('tenant');
-  return value;
-}
 
 /** `/admin/v1/tenants/{tenant}/audit`: the tenant's audit log, paged as JSON or exported as JSON lines. */
 @Controller()
@@ -27,7 +22,7 @@ export class AdminAuditLogController {
   @AdminRoute(adminRoutes.listAudit)
   async listAudit(@Param('tenant') tenant: string, @Query() query: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const { limit, cursor, format, ...filter } = parse(adminAuditQuerySchema, query);
-    const tenantId = (await this.tenants.get(slugOf(tenant))).id;
+    const tenantId = (await this.tenants.get(tenant)).id;
     const jsonl = format === 'jsonl' || (format === undefined && (req.headers.accept ?? '').includes(NDJSON));
     if (!jsonl) return this.records.list(tenantId, filter, limit, cursor);
     // Paged reads up to the cap: each page is one indexed query, so an export never holds a long transaction.

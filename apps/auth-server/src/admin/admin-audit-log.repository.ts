@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Infra } from '@airlock/platform';
-import { INFRA } from '../oidc/ports.js';
+import type { Pool } from 'pg';
+import { PG_POOL } from '../infra/infra.tokens.js';
 import { AdminError } from './admin.errors.js';
 import { decodeCursor, page, type Page } from './admin-paging.js';
 
@@ -72,11 +72,11 @@ function view(row: AuditRow): AuditRecordView {
 
 @Injectable()
 export class AdminAuditLogRepository {
-  constructor(@Inject(INFRA) private readonly infra: Infra) {}
+  constructor(@Inject(PG_POOL) private readonly pg: Pool) {}
 
   async list(tenantId: string, filter: AuditFilter, limit: number, cursor: string | undefined): Promise<Page<AuditRecordView>> {
     const before = decodeAuditCursor(cursor);
-    const { rows } = await this.infra.pg.query<AuditRow>(
+    const { rows } = await this.pg.query<AuditRow>(
       `SELECT id, occurred_at AS "occurredAt", actor_subject AS "actorSubject", actor_client_id AS "actorClientId", action, target,
          outcome, request_id AS "requestId", details
        FROM audit_events

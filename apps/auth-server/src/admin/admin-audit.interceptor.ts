@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { catchError, from, mergeMap, throwError, type Observable } from 'rxjs';
 import type { AdminRouteDefinition, AuditEvent } from '@airlock/contracts';
 import type { Logger } from '@airlock/observability';
-import { LOGGER } from '../oidc/ports.js';
+import { LOGGER } from '../infra/infra.tokens.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import { AdminAudit } from './admin-audit.service.js';
 import { attachAuditTrail, AUDIT_ACTION, AuditTrail } from './admin-audit-trail.js';

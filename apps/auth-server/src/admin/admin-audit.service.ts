@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AUDIT_RECORD_JOB, Queues, type AuditEvent } from '@airlock/contracts';
 import type { Logger } from '@airlock/observability';
-import type { Infra } from '@airlock/platform';
-import { INFRA, LOGGER } from '../oidc/ports.js';
+import type { QueueBackend } from '@airlock/queue';
+import { LOGGER, QUEUES } from '../infra/infra.tokens.js';
 import type { AdminCaller } from './admin-caller.js';
 
 export interface AdminAuditEntry {
@@ -22,7 +22,7 @@ export interface AdminAuditEntry {
 @Injectable()
 export class AdminAudit {
   constructor(
-    @Inject(INFRA) private readonly infra: Infra,
+    @Inject(QUEUES) private readonly queues: QueueBackend,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -39,7 +39,7 @@ export class AdminAudit {
       // The record's own actor is subject and client; the admin's role and break-glass flag go with it here.
       details: { actor: { role: caller.role, breakGlass: caller.breakGlass }, ...details },
     };
-    await this.infra.queues.enqueue(Queues.audit, AUDIT_RECORD_JOB, event, { jobId: event.id });
+    await this.queues.enqueue(Queues.audit, AUDIT_RECORD_JOB, event, { jobId: event.id });
     this.logger.info({ tenant, action, target, outcome, clientId: caller.clientId }, 'admin action');
   }
 }

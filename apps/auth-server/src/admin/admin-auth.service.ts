@@ -3,10 +3,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import type { AuthServerConfig } from '@airlock/config';
 import { ACCESS_TOKEN_JWT_TYPE, CLIENT_CREDENTIALS_GRANT_PREFIX, issuerUrl, parseScope, revokedGrantKey, Scopes } from '@airlock/contracts';
-import type { Infra } from '@airlock/platform';
 import { assertNoAccessTokenInQuery, bearerFromAuthorizationHeader, challengeForTokenError, TokenError } from '@airlock/token-verifier';
+import type { HotStore } from '@airlock/redis';
 import { isClientTokenRevoked } from '../oidc/client-revocation.service.js';
-import { AUTH_CONFIG, INFRA } from '../oidc/ports.js';
+import { AUTH_CONFIG, HOT_STORE } from '../infra/infra.tokens.js';
 import { adminApiAudience } from '../oidc/resource-catalog.service.js';
 import { OidcProviderRegistry } from '../oidc/tenant-providers.service.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
@@ -42,7 +42,7 @@ export class AdminAuth {
     private readonly registry: OidcProviderRegistry,
     private readonly roles: AdminRolesRepository,
     @Inject(AUTH_CONFIG) private readonly config: AuthServerConfig,
-    @Inject(INFRA) private readonly infra: Infra,
+    @Inject(HOT_STORE) private readonly hot: HotStore,
   ) {}
 
   async authenticate(request: FastifyRequest, reply: FastifyReply): Promise<AdminCaller> {
@@ -80,8 +80,8 @@ export class AdminAuth {
     const grantId = claims['grant_id'];
     const clientId = claims['client_id'];
     const [grantRevoked, clientRevoked] = await Promise.all([
-      typeof grantId === 'string' ? this.infra.hot.get(revokedGrantKey(ADMIN_TENANT_SLUG, grantId)).then((marker) => marker !== null) : false,
-      typeof clientId === 'string' ? isClientTokenRevoked(this.infra.hot, ADMIN_TENANT_SLUG, clientId, claims.iat ?? 0) : false,
+      typeof grantId === 'string' ? this.hot.get(revokedGrantKey(ADMIN_TENANT_SLUG, grantId)).then((marker) => marker !== null) : false,
+      typeof clientId === 'string' ? isClientTokenRevoked(this.hot, ADMIN_TENANT_SLUG, clientId, claims.iat ?? 0) : false,
     ]);
     if (grantRevoked || clientRevoked) throw new TokenError('invalid_token', 'the access token has been revoked');
   }

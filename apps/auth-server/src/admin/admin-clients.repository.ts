@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Infra } from '@airlock/platform';
-import { INFRA } from '../oidc/ports.js';
+import type { Pool } from 'pg';
+import { PG_POOL } from '../infra/infra.tokens.js';
 import { decodeCursor, page, type Page } from './admin-paging.js';
 import { escapeLike } from './admin-tenants.repository.js';
 
@@ -25,10 +25,10 @@ const COLUMNS = `client_id AS "clientId", kind, metadata, disabled_at IS NOT NUL
 /** The `oauth_clients` table for the admin API (every registration path). Lists are keyset-paged on the client id. */
 @Injectable()
 export class AdminClientsRepository {
-  constructor(@Inject(INFRA) private readonly infra: Infra) {}
+  constructor(@Inject(PG_POOL) private readonly pg: Pool) {}
 
   async list(tenantId: string, filter: ClientFilter, limit: number, cursor: string | undefined): Promise<Page<ClientRow>> {
-    const { rows } = await this.infra.pg.query<ClientRow>(
+    const { rows } = await this.pg.query<ClientRow>(
       `SELECT ${COLUMNS} FROM oauth_clients
        WHERE tenant_id = $1 AND client_id > $2 AND ($3::text IS NULL OR client_id LIKE $3 || '%')
          AND ($4::text IS NULL OR kind::text = $4) AND ($5::boolean IS NULL OR (disabled_at IS NOT NULL) = $5)
@@ -39,13 +39,13 @@ export class AdminClientsRepository {
   }
 
   async find(tenantId: string, clientId: string): Promise<ClientRow | undefined> {
-    const { rows } = await this.infra.pg.query<ClientRow>(`SELECT ${COLUMNS} FROM oauth_clients WHERE tenant_id = $1 AND client_id = $2`, [tenantId, clientId]);
+    const { rows } = await this.pg.query<ClientRow>(`SELECT ${COLUMNS} FROM oauth_clients WHERE tenant_id = $1 AND client_id = $2`, [tenantId, clientId]);
     return rows[0];
   }
 
   /** False when the id is taken. */
   async insert(tenantId: string, clientId: string, metadata: Record<string, unknown>): Promise<boolean> {
-    const result = await this.infra.pg.query(
+    const result = await this.pg.query(
       `INSERT INTO oauth_clients (tenant_id, client_id, kind, metadata, updated_at) VALUES ($1, $2, 'admin', $3, now()) ON CONFLICT DO NOTHING`,
       [tenantId, clientId, JSON.stringify(metadata)],
     );
@@ -53,7 +53,7 @@ export class AdminClientsRepository {
   }
 
   async setDisabled(tenantId: string, clientId: string, disabled: boolean): Promise<boolean> {
-    const result = await this.infra.pg.query(
+    const result = await this.pg.query(
       `UPDATE oauth_clients SET disabled_at = CASE WHEN $3 THEN coalesce(disabled_at, now()) ELSE NULL END, updated_at = now() WHERE tenant_id = $1 AND client_id = $2`,
       [tenantId, clientId, disabled],
     );
@@ -61,11 +61,11 @@ export class AdminClientsRepository {
   }
 
   async delete(tenantId: string, clientId: string): Promise<boolean> {
-    const result = await this.infra.pg.query('DELETE FROM oauth_clients WHERE tenant_id = $1 AND client_id = $2', [tenantId, clientId]);
+    const result = await this.pg.query('DELETE FROM oauth_clients WHERE tenant_id = $1 AND client_id = $2', [tenantId, clientId]);
     return result.rowCount === 1;
   }
 
   async markUsed(tenantId: string, clientId: string): Promise<void> {
-    await this.infra.pg.query('UPDATE oauth_clients SET last_used_at = now() WHERE tenant_id = $1 AND client_id = $2', [tenantId, clientId]);
+    await this.pg.query('UPDATE oauth_clients SET last_used_at = now() WHERE tenant_id = $1 AND client_id = $2', [tenantId, clientId]);
   }
 }

@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { errors } from 'oidc-provider';
 import type { CreateClientRequest, UpdateClientRequest } from '@airlock/contracts';
-import { ServiceClients, type Infra } from '@airlock/platform';
+import { ServiceClients } from '@airlock/platform';
 import { sealClientMetadata } from '../adapter/client-store.js';
-import { AUTH_SERVER_CLIENT_ID } from '../login-sessions/session-store.client.js';
+import { AUTH_SERVER_CLIENT_ID } from '../login-sessions/session-store-tokens.js';
 import { ClientRevocationEffects } from '../oidc/client-revocation.service.js';
-import { ClientMetadataError, INFRA, RegistrationPolicyGate } from '../oidc/ports.js';
+import { ClientMetadataError } from '../client-metadata/client-metadata-resolver.js';
+import { MASTER_KEY } from '../infra/infra.tokens.js';
+import { RegistrationPolicyGate } from '../registration-policy/registration-policy-gate.js';
 import { OidcProviderRegistry } from '../oidc/tenant-providers.service.js';
 import type { AuditTrail } from './admin-audit-trail.js';
 import { AdminError, notFound, tenantNotFound } from './admin.errors.js';
@@ -29,7 +31,7 @@ const snapshot = (row: ClientRow | undefined) =>
 @Injectable()
 export class AdminClientsService {
   constructor(
-    @Inject(INFRA) private readonly infra: Infra,
+    @Inject(MASTER_KEY) private readonly masterKey: Buffer,
     private readonly repository: AdminClientsRepository,
     private readonly managed: ManagedTenants,
     private readonly registry: OidcProviderRegistry,
@@ -80,7 +82,7 @@ export class AdminClientsService {
       }
       throw error;
     }
-    if (!(await this.repository.insert(tenant.id, clientId, sealClientMetadata(this.infra.masterKey, tenant.id, clientId, metadata)))) throw new AdminError('conflict', `a client ${clientId} already exists`);
+    if (!(await this.repository.insert(tenant.id, clientId, sealClientMetadata(this.masterKey, tenant.id, clientId, metadata)))) throw new AdminError('conflict', `a client ${clientId} already exists`);
     trail.change(undefined, snapshot(await this.repository.find(tenant.id, clientId)));
     const { client_secret: secret, ...shown } = metadata;
     return { ...shown, kind: 'admin', ...(typeof secret === 'string' ? { client_secret: secret, client_secret_expires_at: 0 } : {}) };

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Infra } from '@airlock/platform';
-import { INFRA } from '../oidc/ports.js';
+import type { Pool } from 'pg';
+import { PG_POOL } from '../infra/infra.tokens.js';
 import { decodeTimeIdCursor, page, timeIdKey, type Page } from './admin-paging.js';
 
 /** A user's standing consent to a client (one per grant): what the admin API lists and revokes. */
@@ -25,12 +25,12 @@ const COLUMNS = `id, grant_id AS "grantId", user_id::text AS "userId", client_id
  */
 @Injectable()
 export class AdminGrantsRepository {
-  constructor(@Inject(INFRA) private readonly infra: Infra) {}
+  constructor(@Inject(PG_POOL) private readonly pg: Pool) {}
 
   async list(tenantId: string, owner: GrantOwner, limit: number, cursor: string | undefined): Promise<Page<GrantView>> {
     const after = decodeTimeIdCursor(cursor);
     const [column, value] = 'userId' in owner ? ['user_id', owner.userId] : ['client_id', owner.clientId];
-    const { rows } = await this.infra.pg.query<GrantRow>(
+    const { rows } = await this.pg.query<GrantRow>(
       `SELECT ${COLUMNS} FROM consents WHERE tenant_id = $1 AND ${column} = $2 AND revoked_at IS NULL
          AND ($3::timestamptz IS NULL OR (created_at, id) > ($3::timestamptz, $4::uuid))
        ORDER BY created_at, id LIMIT $5`,
@@ -41,7 +41,7 @@ export class AdminGrantsRepository {
   }
 
   async find(tenantId: string, grantId: string): Promise<GrantView | undefined> {
-    const { rows } = await this.infra.pg.query<GrantRow>(`SELECT ${COLUMNS} FROM consents WHERE tenant_id = $1 AND grant_id = $2 AND revoked_at IS NULL`, [tenantId, grantId]);
+    const { rows } = await this.pg.query<GrantRow>(`SELECT ${COLUMNS} FROM consents WHERE tenant_id = $1 AND grant_id = $2 AND revoked_at IS NULL`, [tenantId, grantId]);
     const row = rows[0];
     if (!row) return undefined;
     const { id: _id, ...grant } = row;
@@ -51,7 +51,7 @@ export class AdminGrantsRepository {
   /** Every grant of a user or client that may still have live tokens (oidc-provider's Grant rows and the consents naming one). */
   async idsOf(tenantId: string, owner: GrantOwner): Promise<string[]> {
     const [field, consentColumn, value] = 'userId' in owner ? ['accountId', 'user_id::text', owner.userId] : ['clientId', 'client_id', owner.clientId];
-    const { rows } = await this.infra.pg.query<{ id: string }>(
+    const { rows } = await this.pg.query<{ id: string }>(
       `SELECT id FROM oidc_artifacts WHERE tenant_id = $1 AND model = 'Grant' AND payload->>'${field}' = $2
        UNION SELECT grant_id FROM consents WHERE tenant_id = $1 AND ${consentColumn} = $2 AND revoked_at IS NULL`,
       [tenantId, value],

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { GrantRevoker, type GrantRevocationReason, type TenantRecord } from '../oidc/ports.js';
+import { type GrantRevocationReason, GrantRevoker } from '../oidc/grant-revoker.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 import type { AuditTrail } from './admin-audit-trail.js';
 import { notFound } from './admin.errors.js';
 import type { Page } from './admin-paging.js';

@@ -2,7 +2,7 @@ import { Controller, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { AuthServerConfig } from '@airlock/config';
 import { adminOpenApiDocument, adminRoutes, issuerUrl, type OpenApiDocument } from '@airlock/contracts';
-import { AUTH_CONFIG } from '../oidc/ports.js';
+import { AUTH_CONFIG } from '../infra/infra.tokens.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import { AdminRoute } from './admin-route.decorator.js';
 

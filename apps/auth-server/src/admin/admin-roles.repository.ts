@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AdminPrincipalType, AdminRole } from '@airlock/contracts';
-import type { Infra } from '@airlock/platform';
-import { INFRA } from '../oidc/ports.js';
+import type { Pool } from 'pg';
+import { PG_POOL } from '../infra/infra.tokens.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 
 /** A principal's role as the admin guard needs it: the tenant set already as slugs (`all` for every tenant). */
@@ -59,23 +59,23 @@ export class UnknownTenantsError extends Error {
 /** Role assignments of the `admin` tenant's principals (plain pg: read on every admin API call). */
 @Injectable()
 export class AdminRolesRepository {
-  constructor(@Inject(INFRA) private readonly infra: Pick<Infra, 'pg'>) {}
+  constructor(@Inject(PG_POOL) private readonly pg: Pool) {}
 
   /** The role of an enabled person of the admin tenant; none for an unknown, disabled or role-less one. */
   async forUser(userId: string): Promise<ResolvedAdminRole | undefined> {
     if (!UUID.test(userId)) return undefined;
-    const { rows } = await this.infra.pg.query<AssignmentRow>(`${SELECT_ASSIGNMENTS} WHERE a.user_id = $1 AND ${LIVE_USER} GROUP BY a.id`, [userId]);
+    const { rows } = await this.pg.query<AssignmentRow>(`${SELECT_ASSIGNMENTS} WHERE a.user_id = $1 AND ${LIVE_USER} GROUP BY a.id`, [userId]);
     return rows[0] && resolved(rows[0]);
   }
 
   /** The role of an enabled client of the admin tenant; none for an unknown, disabled or role-less one. */
   async forClient(clientId: string): Promise<ResolvedAdminRole | undefined> {
-    const { rows } = await this.infra.pg.query<AssignmentRow>(`${SELECT_ASSIGNMENTS} WHERE a.client_id = $1 AND ${LIVE_CLIENT} GROUP BY a.id`, [clientId]);
+    const { rows } = await this.pg.query<AssignmentRow>(`${SELECT_ASSIGNMENTS} WHERE a.client_id = $1 AND ${LIVE_CLIENT} GROUP BY a.id`, [clientId]);
     return rows[0] && resolved(rows[0]);
   }
 
   async list(): Promise<RoleAssignmentView[]> {
-    const { rows } = await this.infra.pg.query<AssignmentRow>(`${SELECT_ASSIGNMENTS} GROUP BY a.id ORDER BY a.created_at, a.id`);
+    const { rows } = await this.pg.query<AssignmentRow>(`${SELECT_ASSIGNMENTS} GROUP BY a.id ORDER BY a.created_at, a.id`);
     return rows.map(view);
   }
 
@@ -86,12 +86,12 @@ export class AdminRolesRepository {
       type === 'users'
         ? `SELECT 1 FROM users u JOIN tenants t ON t.id = u.tenant_id AND t.slug = $2 WHERE u.id = $1::uuid`
         : `SELECT 1 FROM oauth_clients c JOIN tenants t ON t.id = c.tenant_id AND t.slug = $2 WHERE c.client_id = $1`;
-    return (await this.infra.pg.query(sql, [id, ADMIN_TENANT_SLUG])).rowCount === 1;
+    return (await this.pg.query(sql, [id, ADMIN_TENANT_SLUG])).rowCount === 1;
   }
 
   /** Grants or replaces the principal's role, in one transaction (the set and the role change together). */
   async put(type: AdminPrincipalType, id: string, role: AdminRole, tenants: 'all' | readonly string[]): Promise<RoleAssignmentView> {
-    const client = await this.infra.pg.connect();
+    const client = await this.pg.connect();
     try {
       await client.query('BEGIN');
       let tenantIds: string[] = [];
@@ -126,7 +126,7 @@ export class AdminRolesRepository {
   async remove(type: AdminPrincipalType, id: string): Promise<boolean> {
     if (type === 'users' && !UUID.test(id)) return false;
     const column = type === 'users' ? 'user_id' : 'client_id';
-    const { rowCount } = await this.infra.pg.query(`DELETE FROM admin_role_assignments WHERE ${column} = $1`, [id]);
+    const { rowCount } = await this.pg.query(`DELETE FROM admin_role_assignments WHERE ${column} = $1`, [id]);
     return rowCount === 1;
   }
 }

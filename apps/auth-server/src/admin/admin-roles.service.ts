@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AdminPrincipalType, PutRoleAssignmentRequest } from '@airlock/contracts';
-import type { Infra } from '@airlock/platform';
 import { sealClientMetadata } from '../adapter/client-store.js';
 import { AdminTotpService } from '../admin-totp/admin-totp.service.js';
 import { ClientRevocationEffects } from '../oidc/client-revocation.service.js';
-import { INFRA, type TenantRecord } from '../oidc/ports.js';
+import { MASTER_KEY } from '../infra/infra.tokens.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 import { TenantResolver } from '../tenants/tenant-resolver.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import { UsersService } from '../users/users.service.js';
@@ -29,7 +29,7 @@ export class AdminRolesService {
     private readonly totp: AdminTotpService,
     private readonly resolver: TenantResolver,
     private readonly clientRevocation: ClientRevocationEffects,
-    @Inject(INFRA) private readonly infra: Pick<Infra, 'masterKey'>,
+    @Inject(MASTER_KEY) private readonly masterKey: Buffer,
   ) {}
 
   list(): Promise<RoleAssignmentView[]> {
@@ -87,7 +87,7 @@ export class AdminRolesService {
       response_types: [],
       token_endpoint_auth_method: 'client_secret_basic',
     };
-    if (!(await this.adminClients.insert(tenant.id, clientId, sealClientMetadata(this.infra.masterKey, tenant.id, clientId, { ...metadata, client_secret: secret })))) {
+    if (!(await this.adminClients.insert(tenant.id, clientId, sealClientMetadata(this.masterKey, tenant.id, clientId, { ...metadata, client_secret: secret })))) {
       throw new AdminError('conflict', `a client ${clientId} already exists`);
     }
     return { ...metadata, kind: 'admin', client_secret: secret, client_secret_expires_at: 0 };

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Infra } from '@airlock/platform';
+import type { Pool } from 'pg';
 import { inTransaction } from '../database/transaction.js';
-import { INFRA } from '../oidc/ports.js';
+import { PG_POOL } from '../infra/infra.tokens.js';
 import { decodeCursor, page, type Page } from './admin-paging.js';
 
 export interface UpstreamServerView {
@@ -44,10 +44,10 @@ const TOOL_COLUMNS = `name, title, description, required_scopes AS "requiredScop
  */
 @Injectable()
 export class AdminServersRepository {
-  constructor(@Inject(INFRA) private readonly infra: Infra) {}
+  constructor(@Inject(PG_POOL) private readonly pg: Pool) {}
 
   async list(tenantId: string, limit: number, cursor: string | undefined): Promise<Page<UpstreamServerView>> {
-    const { rows } = await this.infra.pg.query<UpstreamServerView>(
+    const { rows } = await this.pg.query<UpstreamServerView>(
       `SELECT ${SERVER_COLUMNS} FROM upstream_servers WHERE tenant_id = $1 AND name > $2 ORDER BY name LIMIT $3`,
       [tenantId, decodeCursor(cursor) ?? '', limit + 1],
     );
@@ -55,7 +55,7 @@ export class AdminServersRepository {
   }
 
   async find(tenantId: string, name: string): Promise<UpstreamServerView | undefined> {
-    const { rows } = await this.infra.pg.query<UpstreamServerView>(`SELECT ${SERVER_COLUMNS} FROM upstream_servers WHERE tenant_id = $1 AND name = $2`, [tenantId, name]);
+    const { rows } = await this.pg.query<UpstreamServerView>(`SELECT ${SERVER_COLUMNS} FROM upstream_servers WHERE tenant_id = $1 AND name = $2`, [tenantId, name]);
     return rows[0];
   }
 
@@ -75,7 +75,7 @@ export class AdminServersRepository {
       protocolEra: string;
     },
   ): Promise<UpstreamServerView | undefined> {
-    const { rows } = await this.infra.pg.query<UpstreamServerView>(
+    const { rows } = await this.pg.query<UpstreamServerView>(
       `INSERT INTO upstream_servers (id, tenant_id, name, transport, url, command, args, credential_kind, secrets_encrypted, enabled, sandbox, read_only_paths, protocol_era, updated_at)
        VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now()) ON CONFLICT (tenant_id, name) DO NOTHING RETURNING ${SERVER_COLUMNS}`,
       [tenantId, input.name, input.transport, input.url, input.command, input.args, input.credentialKind, input.secretsEncrypted, input.enabled, input.sandbox, input.readOnlyPaths, input.protocolEra],
@@ -99,7 +99,7 @@ export class AdminServersRepository {
       protocolEra?: string | undefined;
     },
   ): Promise<UpstreamServerView | undefined> {
-    const { rows } = await this.infra.pg.query<UpstreamServerView>(
+    const { rows } = await this.pg.query<UpstreamServerView>(
       `UPDATE upstream_servers SET
          transport = COALESCE($3::"UpstreamTransport", transport),
          url = CASE WHEN $4 THEN $5 ELSE url END,
@@ -138,12 +138,12 @@ export class AdminServersRepository {
   }
 
   async delete(tenantId: string, name: string): Promise<boolean> {
-    const result = await this.infra.pg.query('DELETE FROM upstream_servers WHERE tenant_id = $1 AND name = $2', [tenantId, name]);
+    const result = await this.pg.query('DELETE FROM upstream_servers WHERE tenant_id = $1 AND name = $2', [tenantId, name]);
     return result.rowCount === 1;
   }
 
   async listTools(serverId: string): Promise<ToolView[]> {
-    const { rows } = await this.infra.pg.query<ToolView>(
+    const { rows } = await this.pg.query<ToolView>(
       `SELECT ${TOOL_COLUMNS} FROM tools WHERE server_id = $1 ORDER BY name`,
       [serverId],
     );
@@ -152,7 +152,7 @@ export class AdminServersRepository {
 
   /** Replaces a server's catalogue in one transaction: tools not listed go, listed ones are upserted. */
   async replaceTools(tenantId: string, serverId: string, tools: Array<{ name: string; title?: string | null | undefined; description?: string | null | undefined; requiredScopes: string[] }>): Promise<void> {
-    await inTransaction(this.infra.pg, async (client) => {
+    await inTransaction(this.pg, async (client) => {
       await client.query('DELETE FROM tools WHERE server_id = $1 AND NOT (name = ANY($2::text[]))', [serverId, tools.map((tool) => tool.name)]);
       for (const tool of tools) {
         await client.query(
@@ -167,12 +167,12 @@ export class AdminServersRepository {
   }
 
   async findTool(serverId: string, name: string): Promise<ToolView | undefined> {
-    const { rows } = await this.infra.pg.query<ToolView>(`SELECT ${TOOL_COLUMNS} FROM tools WHERE server_id = $1 AND name = $2`, [serverId, name]);
+    const { rows } = await this.pg.query<ToolView>(`SELECT ${TOOL_COLUMNS} FROM tools WHERE server_id = $1 AND name = $2`, [serverId, name]);
     return rows[0];
   }
 
   async updateTool(serverId: string, name: string, patch: { requiredScopes?: string[] | undefined; enabled?: boolean | undefined }): Promise<ToolView | undefined> {
-    const { rows } = await this.infra.pg.query<ToolView>(
+    const { rows } = await this.pg.query<ToolView>(
       `UPDATE tools SET required_scopes = COALESCE($3, required_scopes), enabled = COALESCE($4, enabled), updated_at = now() WHERE server_id = $1 AND name = $2
        RETURNING ${TOOL_COLUMNS}`,
       [serverId, name, patch.requiredScopes ?? null, patch.enabled ?? null],

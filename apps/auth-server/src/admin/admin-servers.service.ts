@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CreateUpstreamServerRequest, PutToolsRequest, UpdateUpstreamServerRequest } from '@airlock/contracts';
 import { upstreamSecretContext } from '@airlock/contracts';
-import { sealSecret, type Infra } from '@airlock/platform';
-import { INFRA } from '../oidc/ports.js';
+import { sealSecret } from '@airlock/platform';
+import { MASTER_KEY } from '../infra/infra.tokens.js';
 import { DatabaseResourceCatalog } from '../oidc/resource-catalog.service.js';
 import type { AuditTrail } from './admin-audit-trail.js';
 import { AdminError, notFound } from './admin.errors.js';
@@ -34,7 +34,7 @@ const snapshot = (server: UpstreamServerView | undefined) =>
 @Injectable()
 export class AdminServersService {
   constructor(
-    @Inject(INFRA) private readonly infra: Infra,
+    @Inject(MASTER_KEY) private readonly masterKey: Buffer,
     private readonly repository: AdminServersRepository,
     private readonly managed: ManagedTenants,
     private readonly catalog: DatabaseResourceCatalog,
@@ -62,7 +62,7 @@ export class AdminServersService {
       command: input.command ?? null,
       args: input.args ?? [],
       credentialKind: input.credentialKind ?? 'none',
-      secretsEncrypted: input.secrets ? sealSecret(this.infra.masterKey, JSON.stringify(input.secrets), upstreamSecretContext(tenant.id, input.name)) : null,
+      secretsEncrypted: input.secrets ? sealSecret(this.masterKey, JSON.stringify(input.secrets), upstreamSecretContext(tenant.id, input.name)) : null,
       enabled: input.enabled ?? true,
       sandbox: input.sandbox ?? true,
       readOnlyPaths: input.readOnlyPaths ?? [],
@@ -79,7 +79,7 @@ export class AdminServersService {
     await this.upstreamAddresses.check(patch);
     const before = await this.repository.find(tenant.id, name);
     const secretsEncrypted =
-      patch.secrets === undefined ? undefined : patch.secrets === null ? null : sealSecret(this.infra.masterKey, JSON.stringify(patch.secrets), upstreamSecretContext(tenant.id, name));
+      patch.secrets === undefined ? undefined : patch.secrets === null ? null : sealSecret(this.masterKey, JSON.stringify(patch.secrets), upstreamSecretContext(tenant.id, name));
     const updated = await this.repository.update(tenant.id, name, { ...patch, secretsEncrypted });
     if (!updated) throw notFound('server');
     await this.catalog.catalogChanged(slug, name);

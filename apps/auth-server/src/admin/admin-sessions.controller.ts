@@ -1,14 +1,9 @@
 import { Body, Controller, Param, Query } from '@nestjs/common';
-import { adminLoginSessionsQuerySchema, adminRevokeSessionsRequestSchema, adminRoutes, adminSessionsQuerySchema, sessionIdSchema, tenantSlugSchema } from '@airlock/contracts';
+import { adminLoginSessionsQuerySchema, adminRevokeSessionsRequestSchema, adminRoutes, adminSessionsQuerySchema, sessionIdSchema } from '@airlock/contracts';
 import { AuditAction, AuditTrail, Trail } from './admin-audit-trail.js';
 import { AdminRoute } from './admin-route.decorator.js';
-import { notFound, parse, tenantNotFound } from './admin.errors.js';
+import { notFound, parse } from './admin.errors.js';
 import { AdminSessionsService } from './admin-sessions.service.js';
-
-function slugOf(value: string): string {
-  if (!tenantSlugSchema.safeParse(value).success) throw tenantNotFound();
-  return value;
-}
 
 /** A malformed id names no session (as a well-formed unknown one). */
 function sessionIdOf(value: string): string {
@@ -24,14 +19,14 @@ export class AdminSessionsController {
   @AdminRoute(adminRoutes.listSessions)
   async listSessions(@Param('tenant') tenant: string, @Query() query: unknown) {
     const { limit, cursor, client, subject } = parse(adminSessionsQuerySchema, query);
-    return this.sessions.list(slugOf(tenant), { client, subject }, limit, cursor);
+    return this.sessions.list(tenant, { client, subject }, limit, cursor);
   }
 
   @AdminRoute(adminRoutes.revokeSession)
   @AuditAction('admin.session.revoke')
   async revokeSession(@Param('tenant') tenant: string, @Param('sessionId') sessionId: string, @Trail() trail: AuditTrail): Promise<void> {
     trail.target = `session:${sessionId}`;
-    await this.sessions.revoke(slugOf(tenant), sessionIdOf(sessionId));
+    await this.sessions.revoke(tenant, sessionIdOf(sessionId));
   }
 
   @AdminRoute(adminRoutes.revokeSessions)
@@ -40,7 +35,7 @@ export class AdminSessionsController {
     const filter = parse(adminRevokeSessionsRequestSchema, body);
     Object.assign(trail.details, filter);
     trail.target = filter.client !== undefined ? `client:${filter.client}` : `user:${filter.subject ?? ''}`;
-    const revoked = await this.sessions.revokeMany(slugOf(tenant), filter);
+    const revoked = await this.sessions.revokeMany(tenant, filter);
     trail.details['revoked'] = revoked;
     return { revoked };
   }
@@ -48,13 +43,13 @@ export class AdminSessionsController {
   @AdminRoute(adminRoutes.listLoginSessions)
   async listLoginSessions(@Param('tenant') tenant: string, @Query() query: unknown) {
     const { limit, cursor, subject } = parse(adminLoginSessionsQuerySchema, query);
-    return this.sessions.listLogins(slugOf(tenant), subject, limit, cursor);
+    return this.sessions.listLogins(tenant, subject, limit, cursor);
   }
 
   @AdminRoute(adminRoutes.revokeLoginSession)
   @AuditAction('admin.login_session.revoke')
   async revokeLoginSession(@Param('tenant') tenant: string, @Param('sessionId') sessionId: string, @Trail() trail: AuditTrail): Promise<void> {
     trail.target = `session:${sessionId}`;
-    await this.sessions.revokeLogin(slugOf(tenant), sessionIdOf(sessionId));
+    await this.sessions.revokeLogin(tenant, sessionIdOf(sessionId));
   }
 }

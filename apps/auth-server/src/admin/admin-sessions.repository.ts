@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Infra } from '@airlock/platform';
-import { INFRA } from '../oidc/ports.js';
+import type { Pool } from 'pg';
+import { PG_POOL } from '../infra/infra.tokens.js';
 import { decodeTimeIdCursor, page, timeIdKey, type Page } from './admin-paging.js';
 
 // The session store's durable rows (`sessions`), read by the admin API. The session store owns them; the
@@ -33,12 +33,12 @@ export type SessionKind = 'mcp' | 'login';
 
 @Injectable()
 export class AdminSessionsRepository {
-  constructor(@Inject(INFRA) private readonly infra: Infra) {}
+  constructor(@Inject(PG_POOL) private readonly pg: Pool) {}
 
   /** Active sessions of a kind not past their lifetime, oldest first. */
   async listActive(tenantId: string, filter: SessionFilter, limit: number, cursor: string | undefined, kind: SessionKind = 'mcp'): Promise<Page<SessionRow>> {
     const after = decodeTimeIdCursor(cursor);
-    const { rows } = await this.infra.pg.query<SessionRow>(
+    const { rows } = await this.pg.query<SessionRow>(
       `SELECT ${SESSION_COLUMNS} FROM sessions
        WHERE tenant_id = $1 AND kind = $7::"SessionKind" AND state = 'active' AND expires_at > now()
          AND ($2::text IS NULL OR client_id = $2) AND ($3::text IS NULL OR subject = $3)
@@ -51,7 +51,7 @@ export class AdminSessionsRepository {
 
   /** Ids of the tenant's active MCP sessions matching the filter (for a revoke on both client and subject). */
   async activeIds(tenantId: string, filter: SessionFilter): Promise<string[]> {
-    const { rows } = await this.infra.pg.query<{ id: string }>(
+    const { rows } = await this.pg.query<{ id: string }>(
       `SELECT id FROM sessions WHERE tenant_id = $1 AND kind = 'mcp' AND state = 'active'
          AND ($2::text IS NULL OR client_id = $2) AND ($3::text IS NULL OR subject = $3)`,
       [tenantId, filter.client ?? null, filter.subject ?? null],
@@ -61,7 +61,7 @@ export class AdminSessionsRepository {
 
   /** The subject of one of the tenant's sessions of this kind (whatever its state); undefined: no such session. */
   async subjectOf(tenantId: string, id: string, kind: SessionKind): Promise<string | undefined> {
-    const { rows } = await this.infra.pg.query<{ subject: string }>(`SELECT subject FROM sessions WHERE tenant_id = $1 AND id = $2 AND kind = $3::"SessionKind"`, [tenantId, id, kind]);
+    const { rows } = await this.pg.query<{ subject: string }>(`SELECT subject FROM sessions WHERE tenant_id = $1 AND id = $2 AND kind = $3::"SessionKind"`, [tenantId, id, kind]);
     return rows[0]?.subject;
   }
 }

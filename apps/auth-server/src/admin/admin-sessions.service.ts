@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Infra } from '@airlock/platform';
 import { parseHotSession, sessionRecordKey, sessionSeenKey } from '@airlock/session-client';
+import type { HotStore } from '@airlock/redis';
+import { SessionAdminClient, SessionStoreClientError } from '@airlock/session-client';
 import { LoginSessions } from '../login-sessions/login-sessions.service.js';
-import { SessionStoreCallError, SessionStoreClient } from '../login-sessions/session-store.client.js';
-import { INFRA } from '../oidc/ports.js';
+import { HOT_STORE } from '../infra/infra.tokens.js';
 import { AdminError, notFound } from './admin.errors.js';
 import type { Page } from './admin-paging.js';
 import { AdminSessionsRepository, type SessionFilter } from './admin-sessions.repository.js';
@@ -32,7 +32,7 @@ async function storeCall<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof SessionStoreCallError) throw new AdminError('temporarily_unavailable', 'the session store cannot end sessions right now; retry');
+    if (error instanceof SessionStoreClientError) throw new AdminError('temporarily_unavailable', 'the session store cannot end sessions right now; retry');
     throw error;
   }
 }
@@ -46,10 +46,10 @@ async function storeCall<T>(work: () => Promise<T>): Promise<T> {
 @Injectable()
 export class AdminSessionsService {
   constructor(
-    @Inject(INFRA) private readonly infra: Infra,
+    @Inject(HOT_STORE) private readonly hot: HotStore,
     private readonly repository: AdminSessionsRepository,
     private readonly tenants: ManagedTenants,
-    private readonly store: SessionStoreClient,
+    private readonly store: SessionAdminClient,
     private readonly logins: LoginSessions,
   ) {}
 
@@ -68,7 +68,7 @@ export class AdminSessionsService {
     const tenant = await this.tenants.get(slug);
     const subject = await this.repository.subjectOf(tenant.id, id, 'login');
     if (subject === undefined) throw notFound('session');
-    if (!(await storeCall(() => this.store.revoke(tenant, id, REVOKE_REASON)))) throw notFound('session');
+    if (!(await storeCall(() => this.store.revoke(tenant.slug, id, REVOKE_REASON)))) throw notFound('session');
     await this.logins.endBrowserSessionOf(tenant, subject, id);
   }
 
@@ -77,7 +77,7 @@ export class AdminSessionsService {
     const { items, nextCursor } = await this.repository.listActive(tenant.id, filter, limit, cursor, kind);
     if (items.length === 0) return { items: [], nextCursor };
     const keys = items.flatMap((row) => [sessionRecordKey(slug, row.id), sessionSeenKey(slug, row.id)]);
-    const raw = await this.infra.hot.mget(keys);
+    const raw = await this.hot.mget(keys);
     const views: AdminSessionView[] = [];
     items.forEach((row, index) => {
       const live = parseHotSession(raw[2 * index] ?? null, raw[2 * index + 1] ?? null);
@@ -99,7 +99,7 @@ export class AdminSessionsService {
 
   async revoke(slug: string, id: string): Promise<void> {
     const tenant = await this.tenants.get(slug);
-    if (!(await storeCall(() => this.store.revoke(tenant, id, REVOKE_REASON)))) throw notFound('session');
+    if (!(await storeCall(() => this.store.revoke(tenant.slug, id, REVOKE_REASON)))) throw notFound('session');
   }
 
   /**
@@ -109,11 +109,11 @@ export class AdminSessionsService {
    */
   async revokeMany(slug: string, filter: SessionFilter): Promise<number> {
     const tenant = await this.tenants.get(slug);
-    if (filter.client !== undefined && filter.subject === undefined) return storeCall(() => this.store.revokeClient(tenant, filter.client!, REVOKE_REASON));
+    if (filter.client !== undefined && filter.subject === undefined) return storeCall(() => this.store.revokeClient(tenant.slug, filter.client!, REVOKE_REASON));
     const ids = await this.repository.activeIds(tenant.id, filter);
     let revoked = 0;
     for (let i = 0; i < ids.length; i += REVOKE_CONCURRENCY) {
-      const ended = await Promise.all(ids.slice(i, i + REVOKE_CONCURRENCY).map((id) => storeCall(() => this.store.revoke(tenant, id, REVOKE_REASON))));
+      const ended = await Promise.all(ids.slice(i, i + REVOKE_CONCURRENCY).map((id) => storeCall(() => this.store.revoke(tenant.slug, id, REVOKE_REASON))));
       revoked += ended.filter(Boolean).length;
     }
     return revoked;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Infra } from '@airlock/platform';
 import type { RegistrationPolicy } from '@airlock/contracts';
-import { INFRA } from '../oidc/ports.js';
+import type { Pool } from 'pg';
+import { PG_POOL } from '../infra/infra.tokens.js';
 import { decodeCursor, page, type Page } from './admin-paging.js';
 
 export interface TenantView {
@@ -36,10 +36,10 @@ const COUNTS_WITH_SESSIONS = `json_build_object(${COUNT_FIELDS},
 /** The `tenants` table for the admin API (plain pg). Lists are keyset-paged on the unique slug. */
 @Injectable()
 export class AdminTenantsRepository {
-  constructor(@Inject(INFRA) private readonly infra: Infra) {}
+  constructor(@Inject(PG_POOL) private readonly pg: Pool) {}
 
   async list(limit: number, cursor: string | undefined, filter: { hidden: string; q?: string | undefined; only?: readonly string[] | undefined }): Promise<Page<TenantWithCounts>> {
-    const { rows } = await this.infra.pg.query<TenantWithCounts>(
+    const { rows } = await this.pg.query<TenantWithCounts>(
       `SELECT ${TENANT_COLUMNS}, ${COUNTS} FROM tenants t
        WHERE t.slug > $1 AND t.slug <> $2 AND ($3::text IS NULL OR t.slug LIKE $3 || '%' OR lower(t.display_name) LIKE lower($3) || '%')
          AND ($4::text[] IS NULL OR t.slug = ANY($4))
@@ -50,12 +50,12 @@ export class AdminTenantsRepository {
   }
 
   async find(slug: string): Promise<TenantWithCounts | undefined> {
-    const { rows } = await this.infra.pg.query<TenantWithCounts>(`SELECT ${TENANT_COLUMNS}, ${COUNTS_WITH_SESSIONS} FROM tenants t WHERE t.slug = $1`, [slug]);
+    const { rows } = await this.pg.query<TenantWithCounts>(`SELECT ${TENANT_COLUMNS}, ${COUNTS_WITH_SESSIONS} FROM tenants t WHERE t.slug = $1`, [slug]);
     return rows[0];
   }
 
   async create(input: { slug: string; displayName: string; registrationPolicy: RegistrationPolicy; accessTokenTtl: number }): Promise<TenantView> {
-    const { rows } = await this.infra.pg.query<TenantView>(
+    const { rows } = await this.pg.query<TenantView>(
       `INSERT INTO tenants AS t (id, slug, display_name, registration_policy, access_token_ttl, updated_at)
        VALUES (gen_random_uuid(), $1, $2, $3, $4, now()) RETURNING ${TENANT_COLUMNS}`,
       [input.slug, input.displayName, input.registrationPolicy, input.accessTokenTtl],
@@ -64,7 +64,7 @@ export class AdminTenantsRepository {
   }
 
   async update(slug: string, patch: { displayName?: string | undefined; registrationPolicy?: RegistrationPolicy | undefined; accessTokenTtl?: number | undefined }): Promise<TenantView | undefined> {
-    const { rows } = await this.infra.pg.query<TenantView>(
+    const { rows } = await this.pg.query<TenantView>(
       `UPDATE tenants AS t SET display_name = COALESCE($2, display_name), registration_policy = COALESCE($3, registration_policy),
          access_token_ttl = COALESCE($4, access_token_ttl), updated_at = now()
        WHERE slug = $1 RETURNING ${TENANT_COLUMNS}`,
@@ -74,18 +74,18 @@ export class AdminTenantsRepository {
   }
 
   async delete(slug: string): Promise<boolean> {
-    const result = await this.infra.pg.query('DELETE FROM tenants WHERE slug = $1', [slug]);
+    const result = await this.pg.query('DELETE FROM tenants WHERE slug = $1', [slug]);
     return result.rowCount === 1;
   }
 
   /** Every grant of the tenant that may still have live tokens, and every user id (before the tenant goes). */
   async everythingOf(tenantId: string): Promise<{ grantIds: string[]; userIds: string[] }> {
-    const grants = await this.infra.pg.query<{ id: string }>(
+    const grants = await this.pg.query<{ id: string }>(
       `SELECT id FROM oidc_artifacts WHERE tenant_id = $1 AND model = 'Grant'
        UNION SELECT grant_id FROM consents WHERE tenant_id = $1 AND revoked_at IS NULL`,
       [tenantId],
     );
-    const users = await this.infra.pg.query<{ id: string }>('SELECT id::text AS id FROM users WHERE tenant_id = $1', [tenantId]);
+    const users = await this.pg.query<{ id: string }>('SELECT id::text AS id FROM users WHERE tenant_id = $1', [tenantId]);
     return { grantIds: grants.rows.map((row) => row.id), userIds: users.rows.map((row) => row.id) };
   }
 }

@@ -1,15 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CreateTenantRequest, RegistrationPolicy, UpdateTenantRequest } from '@airlock/contracts';
 import type { Logger } from '@airlock/observability';
-import type { Infra } from '@airlock/platform';
+import type { HotStore } from '@airlock/redis';
 import { SigningKeyRepository } from '../keys/signing-key.repository.js';
 import { LoginSessions } from '../login-sessions/login-sessions.service.js';
 import { GrantRevocationEffects } from '../oidc/grant-revocation.service.js';
-import { INFRA, LOGGER } from '../oidc/ports.js';
+import { HOT_STORE, LOGGER } from '../infra/infra.tokens.js';
 import { DatabaseResourceCatalog } from '../oidc/resource-catalog.service.js';
 import { OidcProviderRegistry } from '../oidc/tenant-providers.service.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
-import { TenantDirectory } from '../tenants/tenant-directory.service.js';
+import { TenantRecords } from '../tenants/tenant-records.service.js';
 import type { AuditTrail } from './admin-audit-trail.js';
 import { AdminError, isUniqueViolation, tenantNotFound } from './admin.errors.js';
 import type { Page } from './admin-paging.js';
@@ -26,25 +26,22 @@ const snapshot = (tenant: TenantView | undefined) =>
 
 /**
  * Tenants, their registration policy, initial access tokens and signing keys. Every change that affects a
- * tenant's oidc-provider goes through `TenantDirectory.changed`, which drops the cached provider on every replica.
+ * tenant's oidc-provider goes through `TenantRecords.changed`, which drops the cached provider on every replica.
  */
 @Injectable()
 export class AdminTenantsService {
-  private readonly keys: SigningKeyRepository;
-
   constructor(
-    @Inject(INFRA) private readonly infra: Infra,
+    @Inject(HOT_STORE) private readonly hot: HotStore,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly repository: AdminTenantsRepository,
     private readonly managed: ManagedTenants,
-    private readonly directory: TenantDirectory,
+    private readonly directory: TenantRecords,
     private readonly registry: OidcProviderRegistry,
     private readonly catalog: DatabaseResourceCatalog,
     private readonly revocationEffects: GrantRevocationEffects,
     private readonly logins: LoginSessions,
-  ) {
-    this.keys = registry.keys;
-  }
+    private readonly keys: SigningKeyRepository,
+  ) {}
 
   list(limit: number, cursor: string | undefined, filter: { q?: string | undefined; only?: readonly string[] | undefined }): Promise<Page<TenantWithCounts>> {
     return this.repository.list(limit, cursor, { ...filter, hidden: ADMIN_TENANT_SLUG });
@@ -118,8 +115,8 @@ export class AdminTenantsService {
     trail.change(before && { ...snapshot(before), counts: before.counts }, undefined);
     await this.directory.changed(slug);
     await this.catalog.catalogChanged(slug);
-    const leftovers = [...(await this.infra.hot.scan(`oidc:${slug}:*`)), ...(await this.infra.hot.scan(`auth:login-session*:${slug}:*`))];
-    for (let i = 0; i < leftovers.length; i += 500) await this.infra.hot.del(...leftovers.slice(i, i + 500));
+    const leftovers = [...(await this.hot.scan(`oidc:${slug}:*`)), ...(await this.hot.scan(`auth:login-session*:${slug}:*`))];
+    for (let i = 0; i < leftovers.length; i += 500) await this.hot.del(...leftovers.slice(i, i + 500));
     this.logger.info({ tenant: slug, grants: grantIds.length, users: userIds.length, sessionStoreFailures: failed }, 'tenant deleted');
   }
 

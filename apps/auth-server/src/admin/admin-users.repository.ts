@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Infra } from '@airlock/platform';
-import { INFRA } from '../oidc/ports.js';
+import type { Pool } from 'pg';
+import { PG_POOL } from '../infra/infra.tokens.js';
 import { decodeCursor, decodeTimeIdCursor, page, timeIdKey, type Page } from './admin-paging.js';
 import { escapeLike } from './admin-tenants.repository.js';
 
@@ -27,7 +27,7 @@ export interface UserFilter {
 /** The `users` table for the admin API. Lists are keyset-paged on the email (unique per tenant). */
 @Injectable()
 export class AdminUsersRepository {
-  constructor(@Inject(INFRA) private readonly infra: Infra) {}
+  constructor(@Inject(PG_POOL) private readonly pg: Pool) {}
 
   async list(tenantId: string, filter: UserFilter, limit: number, cursor: string | undefined): Promise<Page<UserView>> {
     const q = filter.q ? escapeLike(filter.q.toLowerCase()) : null;
@@ -35,14 +35,14 @@ export class AdminUsersRepository {
          AND ($3::boolean IS NULL OR (disabled_at IS NOT NULL) = $3)`;
     if (filter.sort === 'created') {
       const after = decodeTimeIdCursor(cursor);
-      const { rows } = await this.infra.pg.query<UserView>(
+      const { rows } = await this.pg.query<UserView>(
         `SELECT ${COLUMNS} FROM users WHERE ${where} AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::uuid))
          ORDER BY created_at DESC, id DESC LIMIT $6`,
         [tenantId, q, filter.disabled ?? null, after?.at ?? null, after?.id ?? null, limit + 1],
       );
       return page(rows, limit, (row) => timeIdKey(row.createdAt, row.id));
     }
-    const { rows } = await this.infra.pg.query<UserView>(
+    const { rows } = await this.pg.query<UserView>(
       `SELECT ${COLUMNS} FROM users WHERE ${where} AND email > $4 ORDER BY email LIMIT $5`,
       [tenantId, q, filter.disabled ?? null, decodeCursor(cursor) ?? '', limit + 1],
     );
@@ -51,12 +51,12 @@ export class AdminUsersRepository {
 
   async find(tenantId: string, id: string): Promise<UserView | undefined> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
-    const { rows } = await this.infra.pg.query<UserView>(`SELECT ${COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+    const { rows } = await this.pg.query<UserView>(`SELECT ${COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
     return rows[0];
   }
 
   async update(tenantId: string, id: string, patch: { displayName?: string | null | undefined; passwordHash?: string | undefined; disabled?: boolean | undefined }): Promise<UserView | undefined> {
-    const { rows } = await this.infra.pg.query<UserView>(
+    const { rows } = await this.pg.query<UserView>(
       `UPDATE users SET
          display_name = CASE WHEN $3 THEN $4 ELSE display_name END,
          password_hash = COALESCE($5, password_hash),
@@ -70,12 +70,12 @@ export class AdminUsersRepository {
 
   /** "Reset sign-in": the password is cleared (an empty hash verifies no password), until an admin sets a new one. */
   async clearPassword(tenantId: string, id: string): Promise<UserView | undefined> {
-    const { rows } = await this.infra.pg.query<UserView>(`UPDATE users SET password_hash = '', updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`, [tenantId, id]);
+    const { rows } = await this.pg.query<UserView>(`UPDATE users SET password_hash = '', updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`, [tenantId, id]);
     return rows[0];
   }
 
   async delete(tenantId: string, id: string): Promise<boolean> {
-    const result = await this.infra.pg.query('DELETE FROM users WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
+    const result = await this.pg.query('DELETE FROM users WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
     return result.rowCount === 1;
   }
 }

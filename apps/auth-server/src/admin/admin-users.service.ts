@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { CreateUserRequest, UpdateUserRequest } from '@airlock/contracts';
+import { SessionAdminClient, SessionStoreClientError } from '@airlock/session-client';
 import { LoginSessions } from '../login-sessions/login-sessions.service.js';
-import { SessionStoreCallError, SessionStoreClient } from '../login-sessions/session-store.client.js';
-import type { TenantRecord } from '../oidc/ports.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { UsersService } from '../users/users.service.js';
 import type { AuditTrail } from './admin-audit-trail.js';
@@ -29,7 +29,7 @@ export class AdminUsersService {
     private readonly hasher: PasswordHasher,
     private readonly grants: AdminGrantsService,
     private readonly logins: LoginSessions,
-    private readonly store: SessionStoreClient,
+    private readonly store: SessionAdminClient,
   ) {}
 
   async list(slug: string, filter: UserFilter, limit: number, cursor: string | undefined): Promise<Page<UserView>> {
@@ -105,9 +105,9 @@ export class AdminUsersService {
     let unavailable = false;
     if (now) {
       try {
-        sessionsEnded = await this.store.revokeSubject(tenant, id, reason === 'user_deleted' ? 'user_deleted' : 'admin');
+        sessionsEnded = await this.store.revokeSubject(tenant.slug, id, reason === 'user_deleted' ? 'user_deleted' : 'admin');
       } catch (error) {
-        if (!(error instanceof SessionStoreCallError)) throw error;
+        if (!(error instanceof SessionStoreClientError)) throw error;
         unavailable = true;
       }
     }

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@airlock/observability';
-import type { Infra } from '@airlock/platform';
-import { INFRA, LOGGER, type TenantRecord } from '../oidc/ports.js';
+import type { HotStore } from '@airlock/redis';
+import { HOT_STORE, LOGGER } from '../infra/infra.tokens.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 import { OidcProviderRegistry } from '../oidc/tenant-providers.service.js';
 import { AdminClientsRepository } from './admin-clients.repository.js';
 
@@ -16,7 +17,7 @@ export const CLIENT_LAST_USE_EVERY_MS = 60_000;
 @Injectable()
 export class ClientLastUseRecorder {
   constructor(
-    @Inject(INFRA) private readonly infra: Infra,
+    @Inject(HOT_STORE) private readonly hot: HotStore,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly clients: AdminClientsRepository,
     registry: OidcProviderRegistry,
@@ -26,7 +27,7 @@ export class ClientLastUseRecorder {
 
   async used(tenant: TenantRecord, clientId: string): Promise<void> {
     try {
-      const first = await this.infra.hot.set(`auth:client-used:${tenant.slug}:${clientId}`, '1', { ttlMs: CLIENT_LAST_USE_EVERY_MS, onlyIfAbsent: true });
+      const first = await this.hot.set(`auth:client-used:${tenant.slug}:${clientId}`, '1', { ttlMs: CLIENT_LAST_USE_EVERY_MS, onlyIfAbsent: true });
       if (first) await this.clients.markUsed(tenant.id, clientId);
     } catch (error) {
       this.logger.warn({ err: error, tenant: tenant.slug }, 'client last use not recorded');

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { TenantRecord } from '../oidc/ports.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import { TenantNotFound, TenantResolver } from '../tenants/tenant-resolver.js';
 import { tenantNotFound } from './admin.errors.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AuthServerConfig } from '@airlock/config';
 import { EgressPolicy, EgressRefusedError } from '@airlock/egress';
-import { AUTH_CONFIG } from '../oidc/ports.js';
+import { AUTH_CONFIG } from '../infra/infra.tokens.js';
 import { AdminError } from './admin.errors.js';
 
 /**

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { AuthServerConfig } from '@airlock/config';
-import { AUTH_CONFIG, ClientMetadataResolver } from '../oidc/ports.js';
+import { ClientMetadataResolver } from './client-metadata-resolver.js';
+import { AUTH_CONFIG } from '../infra/infra.tokens.js';
 import { CLIENT_METADATA_OPTIONS, defaultClientMetadataOptions } from './client-metadata.options.js';
 import { ClientMetadataRepository } from './client-metadata.repository.js';
 import { ClientMetadataService } from './client-metadata.service.js';

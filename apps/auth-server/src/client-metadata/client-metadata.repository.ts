@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Infra } from '@airlock/platform';
-import { INFRA } from '../oidc/ports.js';
+import type { Pool } from 'pg';
+import { PG_POOL } from '../infra/infra.tokens.js';
 
 export interface CachedDocument {
   metadata: Record<string, unknown>;
@@ -10,10 +10,10 @@ export interface CachedDocument {
 /** Metadata-document clients in `oauth_clients` (kind metadata_document): a durable cache, and what the account page names. */
 @Injectable()
 export class ClientMetadataRepository {
-  constructor(@Inject(INFRA) private readonly infra: Pick<Infra, 'pg'>) {}
+  constructor(@Inject(PG_POOL) private readonly pg: Pool) {}
 
   async find(tenantId: string, clientId: string): Promise<CachedDocument | undefined> {
-    const { rows } = await this.infra.pg.query<{ metadata: Record<string, unknown>; staleAt: Date }>(
+    const { rows } = await this.pg.query<{ metadata: Record<string, unknown>; staleAt: Date }>(
       `SELECT metadata, stale_at AS "staleAt" FROM oauth_clients
         WHERE tenant_id = $1 AND client_id = $2 AND kind = 'metadata_document' AND stale_at IS NOT NULL`,
       [tenantId, clientId],
@@ -23,7 +23,7 @@ export class ClientMetadataRepository {
 
   /** Never overwrites an admin-created or dynamically registered client that happens to share the id. */
   async save(tenantId: string, clientId: string, metadata: Record<string, unknown>, fetchedAt: Date, staleAt: Date): Promise<void> {
-    await this.infra.pg.query(
+    await this.pg.query(
       `INSERT INTO oauth_clients (tenant_id, client_id, kind, metadata, fetched_at, stale_at, created_at, updated_at)
        VALUES ($1, $2, 'metadata_document', $3, $4, $5, now(), now())
        ON CONFLICT (tenant_id, client_id) DO UPDATE

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import type { Infra } from '@airlock/platform';
-import { ClientMetadataError, ClientMetadataResolver, INFRA } from '../oidc/ports.js';
-import type { TenantRecord } from '../oidc/ports.js';
+import type { HotStore } from '@airlock/redis';
+import { ClientMetadataError, ClientMetadataResolver } from './client-metadata-resolver.js';
+import { HOT_STORE } from '../infra/infra.tokens.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 import { clientMetadataProblem } from '../registration-policy/client-metadata-rules.js';
 import { FixedWindowLimiter } from '../registration-policy/fixed-window-limiter.js';
 import { clientIdUrlProblem } from './client-id-url.js';
@@ -58,14 +59,14 @@ export class ClientMetadataService extends ClientMetadataResolver {
   private readonly limiter: FixedWindowLimiter;
 
   constructor(
-    @Inject(INFRA) private readonly infra: Pick<Infra, 'hot'>,
+    @Inject(HOT_STORE) private readonly hot: HotStore,
     @Inject(CLIENT_METADATA_OPTIONS) private readonly options: ClientMetadataOptions,
     private readonly repository: ClientMetadataRepository,
     resolver: HostResolver,
   ) {
     super();
     this.fetcher = new SafeFetcher(resolver, options);
-    this.limiter = new FixedWindowLimiter(infra.hot);
+    this.limiter = new FixedWindowLimiter(hot);
   }
 
   static cacheKey(tenantSlug: string, clientIdUrl: string): string {
@@ -77,12 +78,12 @@ export class ClientMetadataService extends ClientMetadataResolver {
     if (urlProblem) throw new ClientMetadataError('invalid_client', urlProblem);
 
     const key = ClientMetadataService.cacheKey(tenant.slug, clientIdUrl);
-    const hot = await this.infra.hot.get(key);
+    const hot = await this.hot.get(key);
     if (hot) return JSON.parse(hot) as Record<string, unknown>;
 
     const stored = await this.repository.find(tenant.id, clientIdUrl);
     if (stored && stored.staleAt.getTime() > Date.now()) {
-      await this.infra.hot.set(key, JSON.stringify(stored.metadata), { ttlMs: stored.staleAt.getTime() - Date.now() });
+      await this.hot.set(key, JSON.stringify(stored.metadata), { ttlMs: stored.staleAt.getTime() - Date.now() });
       return stored.metadata;
     }
 
@@ -133,7 +134,7 @@ export class ClientMetadataService extends ClientMetadataResolver {
     const now = new Date();
     const staleAt = new Date(now.getTime() + seconds * 1000);
     await this.repository.save(tenant.id, clientIdUrl, metadata, now, staleAt);
-    await this.infra.hot.set(key, JSON.stringify(metadata), { ttlMs: seconds * 1000 });
+    await this.hot.set(key, JSON.stringify(metadata), { ttlMs: seconds * 1000 });
     return metadata;
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Infra } from '@airlock/platform';
-import { INFRA } from '../oidc/ports.js';
+import type { Pool } from 'pg';
+import { PG_POOL } from '../infra/infra.tokens.js';
 import { looksLikeClientIdUrl } from '../client-metadata/client-id-url.js';
 
 export type ClientKind = 'admin' | 'dynamic' | 'metadata_document';
@@ -21,12 +21,12 @@ export function redirectHost(uri: string): string {
 /** Who registered a client and what it calls itself, from `oauth_clients` (for consent and account pages). */
 @Injectable()
 export class ClientDirectory {
-  constructor(@Inject(INFRA) private readonly infra: Pick<Infra, 'pg'>) {}
+  constructor(@Inject(PG_POOL) private readonly pg: Pool) {}
 
   async list(tenantId: string, clientIds: string[]): Promise<Map<string, ClientListing>> {
     const listings = new Map<string, ClientListing>();
     if (clientIds.length === 0) return listings;
-    const { rows } = await this.infra.pg.query<{ clientId: string; kind: ClientKind; metadata: Record<string, unknown> }>(
+    const { rows } = await this.pg.query<{ clientId: string; kind: ClientKind; metadata: Record<string, unknown> }>(
       `SELECT client_id AS "clientId", kind, metadata FROM oauth_clients WHERE tenant_id = $1 AND client_id = ANY($2::text[])`,
       [tenantId, clientIds],
     );

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Infra } from '@airlock/platform';
-import { INFRA } from '../oidc/ports.js';
+import type { Pool } from 'pg';
+import { PG_POOL } from '../infra/infra.tokens.js';
 
 export interface ConsentRow {
   id: string;
@@ -17,10 +17,10 @@ const COLUMNS = 'id, client_id AS "clientId", grant_id AS "grantId", scopes, res
 /** Remembered approvals (`consents`): one active row per user, client and resource. */
 @Injectable()
 export class ConsentRepository {
-  constructor(@Inject(INFRA) private readonly infra: Pick<Infra, 'pg'>) {}
+  constructor(@Inject(PG_POOL) private readonly pg: Pool) {}
 
   async findActive(tenantId: string, userId: string, clientId: string, resource: string): Promise<ConsentRow | undefined> {
-    const { rows } = await this.infra.pg.query<ConsentRow>(
+    const { rows } = await this.pg.query<ConsentRow>(
       `SELECT ${COLUMNS} FROM consents
         WHERE tenant_id = $1 AND user_id = $2 AND client_id = $3 AND resource = $4 AND revoked_at IS NULL
         ORDER BY updated_at DESC LIMIT 1`,
@@ -34,13 +34,13 @@ export class ConsentRepository {
     const existing = await this.findActive(input.tenantId, input.userId, input.clientId, input.resource);
     if (existing) {
       const scopes = [...new Set([...existing.scopes, ...input.scopes])].sort();
-      const { rows } = await this.infra.pg.query<ConsentRow>(
+      const { rows } = await this.pg.query<ConsentRow>(
         `UPDATE consents SET scopes = $3, grant_id = $4, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
         [input.tenantId, existing.id, scopes, input.grantId],
       );
       return rows[0]!;
     }
-    const { rows } = await this.infra.pg.query<ConsentRow>(
+    const { rows } = await this.pg.query<ConsentRow>(
       `INSERT INTO consents (id, tenant_id, user_id, client_id, grant_id, scopes, resource, created_at, updated_at)
        VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, now(), now()) RETURNING ${COLUMNS}`,
       [input.tenantId, input.userId, input.clientId, input.grantId, [...new Set(input.scopes)].sort(), input.resource],
@@ -49,7 +49,7 @@ export class ConsentRepository {
   }
 
   async listActive(tenantId: string, userId: string): Promise<ConsentRow[]> {
-    const { rows } = await this.infra.pg.query<ConsentRow>(
+    const { rows } = await this.pg.query<ConsentRow>(
       `SELECT ${COLUMNS} FROM consents WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL ORDER BY updated_at DESC`,
       [tenantId, userId],
     );
@@ -58,7 +58,7 @@ export class ConsentRepository {
 
   async findActiveById(tenantId: string, userId: string, id: string): Promise<ConsentRow | undefined> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
-    const { rows } = await this.infra.pg.query<ConsentRow>(
+    const { rows } = await this.pg.query<ConsentRow>(
       `SELECT ${COLUMNS} FROM consents WHERE tenant_id = $1 AND user_id = $2 AND id = $3 AND revoked_at IS NULL`,
       [tenantId, userId, id],
     );
@@ -67,7 +67,7 @@ export class ConsentRepository {
 
   /** Idempotent; GrantRevoker does this too, the account page does it again so the list is right at once. */
   async markRevoked(tenantId: string, grantId: string): Promise<void> {
-    await this.infra.pg.query('UPDATE consents SET revoked_at = now(), updated_at = now() WHERE tenant_id = $1 AND grant_id = $2 AND revoked_at IS NULL', [
+    await this.pg.query('UPDATE consents SET revoked_at = now(), updated_at = now() WHERE tenant_id = $1 AND grant_id = $2 AND revoked_at IS NULL', [
       tenantId,
       grantId,
     ]);

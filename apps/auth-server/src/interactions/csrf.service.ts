@@ -2,8 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthServerConfig } from '@airlock/config';
-import type { Infra } from '@airlock/platform';
-import { AUTH_CONFIG, INFRA } from '../oidc/ports.js';
+import { AUTH_CONFIG, MASTER_KEY } from '../infra/infra.tokens.js';
 import { UiCookies } from './ui-cookies.js';
 
 export const CSRF_COOKIE = 'airlock-csrf';
@@ -19,8 +18,8 @@ export class CsrfService {
   private readonly key: Buffer;
   readonly cookies: UiCookies;
 
-  constructor(@Inject(INFRA) infra: Pick<Infra, 'masterKey'>, @Inject(AUTH_CONFIG) config: Pick<AuthServerConfig, 'publicUrl'>) {
-    this.key = Buffer.from(hkdfSync('sha256', infra.masterKey, Buffer.alloc(0), 'airlock auth-ui csrf v1', 32));
+  constructor(@Inject(MASTER_KEY) masterKey: Buffer, @Inject(AUTH_CONFIG) config: Pick<AuthServerConfig, 'publicUrl'>) {
+    this.key = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'airlock auth-ui csrf v1', 32));
     this.cookies = new UiCookies(config.publicUrl.startsWith('https:'));
   }
 

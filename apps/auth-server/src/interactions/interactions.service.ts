@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Grant, Interaction } from 'oidc-provider';
 import { parseScope } from '@airlock/contracts';
-import { ResourceCatalog } from '../oidc/ports.js';
-import type { TenantProvider } from '../oidc/ports.js';
+import { ResourceCatalog } from '../oidc/resource-catalog.js';
+import type { TenantProvider } from '../oidc/tenant-providers.js';
 import { UsersService } from '../users/users.service.js';
 import { ClientDirectory, redirectHost } from './client-directory.js';
 import { ConsentRepository } from './consent.repository.js';

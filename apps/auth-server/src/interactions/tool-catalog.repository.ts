@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Infra } from '@airlock/platform';
-import { INFRA } from '../oidc/ports.js';
+import type { Pool } from 'pg';
+import { PG_POOL } from '../infra/infra.tokens.js';
 
 export interface CatalogTool {
   server: string;
@@ -13,11 +13,11 @@ export interface CatalogTool {
 /** The gateway's tool catalogue, read for the consent page: what a grant would unlock. */
 @Injectable()
 export class ToolCatalogRepository {
-  constructor(@Inject(INFRA) private readonly infra: Pick<Infra, 'pg'>) {}
+  constructor(@Inject(PG_POOL) private readonly pg: Pool) {}
 
   /** Tools of the tenant's enabled servers (one server when `serverName` is given) whose required scopes are all in `scopes`. */
   async unlockedBy(tenantId: string, scopes: ReadonlySet<string>, serverName?: string): Promise<CatalogTool[]> {
-    const { rows } = await this.infra.pg.query<CatalogTool>(
+    const { rows } = await this.pg.query<CatalogTool>(
       `SELECT s.name AS server, t.name, t.title, t.description, t.required_scopes AS "requiredScopes"
          FROM tools t JOIN upstream_servers s ON s.id = t.server_id
         WHERE t.tenant_id = $1 AND s.tenant_id = $1 AND s.enabled AND ($2::text IS NULL OR s.name = $2)

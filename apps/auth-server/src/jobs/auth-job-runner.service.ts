@@ -1,9 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { Queues } from '@airlock/contracts';
 import type { Logger } from '@airlock/observability';
-import type { Infra } from '@airlock/platform';
 import type { JobOptions, QueueWorker } from '@airlock/queue';
-import { INFRA, LOGGER } from '../oidc/ports.js';
+import type { QueueBackend } from '@airlock/queue';
+import { LOGGER, QUEUES } from '../infra/infra.tokens.js';
 
 export type AuthJobHandler = (data: unknown, attempt: number) => Promise<void>;
 
@@ -18,7 +18,7 @@ export class AuthJobRunner implements OnApplicationBootstrap, OnModuleDestroy {
   private worker: QueueWorker | undefined;
 
   constructor(
-    @Inject(INFRA) private readonly infra: Infra,
+    @Inject(QUEUES) private readonly queues: QueueBackend,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -28,11 +28,11 @@ export class AuthJobRunner implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   enqueue(name: string, data: unknown, options?: JobOptions): Promise<void> {
-    return this.infra.queues.enqueue(Queues.auth, name, data, options);
+    return this.queues.enqueue(Queues.auth, name, data, options);
   }
 
   onApplicationBootstrap(): void {
-    this.worker = this.infra.queues.work<unknown>(Queues.auth, async (job) => {
+    this.worker = this.queues.work<unknown>(Queues.auth, async (job) => {
       const handler = this.handlers.get(job.name);
       // An unknown name is a deploy skew (a newer replica's job); retrying it here would never help.
       if (!handler) return void this.logger.warn({ name: job.name }, 'unknown auth job ignored');

@@ -1,7 +1,9 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { openSecret, sealSecret } from '@airlock/platform';
 import { inTransaction } from '../database/transaction.js';
+import { MASTER_KEY, PG_POOL } from '../infra/infra.tokens.js';
 
 export type SigningAlg = 'ES256' | 'RS256';
 export type JsonWebKey = Record<string, unknown> & { kid: string; alg: string };
@@ -36,10 +38,11 @@ function generate(alg: SigningAlg): { kid: string; privateJwk: JsonWebKey; publi
  * rotation ahead, so resource servers have it in their cached JWKS before it signs, and keeps retired
  * keys published until `not_after` (when the last token they signed has expired).
  */
+@Injectable()
 export class SigningKeyRepository {
   constructor(
-    private readonly pg: Pool,
-    private readonly masterKey: Buffer,
+    @Inject(PG_POOL) private readonly pg: Pool,
+    @Inject(MASTER_KEY) private readonly masterKey: Buffer,
   ) {}
 
   private async insert(runner: Pick<Pool, 'query'>, tenantId: string, alg: SigningAlg, state: 'next' | 'active'): Promise<void> {

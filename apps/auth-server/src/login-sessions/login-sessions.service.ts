@@ -2,13 +2,15 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import type { Logger } from '@airlock/observability';
-import type { Infra } from '@airlock/platform';
-import { AuthJobRunner } from '../jobs/auth-job-runner.service.js';
 import type { AuthServerConfig } from '@airlock/config';
-import { AUTH_CONFIG, INFRA, LOGGER, type TenantRecord } from '../oidc/ports.js';
+import type { HotStore } from '@airlock/redis';
+import { SessionAdminClient } from '@airlock/session-client';
+import { AuthJobRunner } from '../jobs/auth-job-runner.service.js';
+import { AUTH_CONFIG, HOT_STORE, LOGGER } from '../infra/infra.tokens.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 import { OidcProviderRegistry, type BrowserSession, type BrowserSessionListener } from '../oidc/tenant-providers.service.js';
-import { TenantDirectory } from '../tenants/tenant-directory.service.js';
-import { AUTH_SERVER_CLIENT_ID, SessionStoreClient } from './session-store.client.js';
+import { TenantRecords } from '../tenants/tenant-records.service.js';
+import { AUTH_SERVER_CLIENT_ID } from './session-store-tokens.js';
 
 /** Job names on `Queues.auth`; each is idempotent (delivery is at least once). */
 export const LoginSessionJobs = {
@@ -55,12 +57,12 @@ export class LoginSessions implements BrowserSessionListener {
   private readonly limits: AuthServerConfig['sessions']['login'];
 
   constructor(
-    @Inject(INFRA) private readonly infra: Infra,
+    @Inject(HOT_STORE) private readonly hot: HotStore,
     @Inject(AUTH_CONFIG) config: AuthServerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly jobs: AuthJobRunner,
-    private readonly client: SessionStoreClient,
-    private readonly tenants: TenantDirectory,
+    private readonly client: SessionAdminClient,
+    private readonly tenants: TenantRecords,
     private readonly registry: OidcProviderRegistry,
   ) {
     this.limits = config.sessions.login;
@@ -72,7 +74,7 @@ export class LoginSessions implements BrowserSessionListener {
       const job = revokeSubjectJob.parse(data);
       const tenant = await this.tenants.findBySlug(job.tenant);
       if (!tenant) return;
-      const revoked = await this.client.revokeSubject(tenant, job.subject, job.reason);
+      const revoked = await this.client.revokeSubject(tenant.slug, job.subject, job.reason);
       this.logger.info({ tenant: job.tenant, revoked }, 'every session of a user ended at the session store');
     });
   }
@@ -85,7 +87,7 @@ export class LoginSessions implements BrowserSessionListener {
 
   used(tenant: TenantRecord, session: BrowserSession): Promise<void> {
     const key = oidcLoginKey(session.uid);
-    return this.infra.hot
+    return this.hot
       .set(touchedKey(tenant.slug, key), '1', { ttlMs: TOUCH_EVERY_MS, onlyIfAbsent: true })
       .then((first) => (first ? this.jobs.enqueue(LoginSessionJobs.touch, { tenant: tenant.slug, key }, { jobId: `login-touch.${tenant.slug}.${key}` }) : undefined))
       .catch((error: unknown) => this.logger.warn({ err: error, tenant: tenant.slug }, 'login session touch not queued'));
@@ -100,7 +102,7 @@ export class LoginSessions implements BrowserSessionListener {
   /** Registers a sign-in; never throws (a failure to queue is logged: the login itself goes on). */
   async started(tenant: string, key: LoginKey, accountId: string, clientId: string, lifetimeSeconds: number): Promise<void> {
     try {
-      await this.infra.hot.sadd(accountIndexKey(tenant, accountId), [key], this.limits.maxSeconds * 1000);
+      await this.hot.sadd(accountIndexKey(tenant, accountId), [key], this.limits.maxSeconds * 1000);
       const data: z.input<typeof openJob> = { tenant, key, subject: accountId, clientId, idleSeconds: Math.min(this.limits.idleSeconds, lifetimeSeconds), lifetimeSeconds };
       await this.jobs.enqueue(LoginSessionJobs.open, data, { jobId: `login-open.${tenant}.${key}` });
     } catch (error) {
@@ -111,8 +113,8 @@ export class LoginSessions implements BrowserSessionListener {
   /** Ends a sign-in at the session store (queued); never throws. */
   async stopped(tenant: string, key: LoginKey, accountId: string | undefined, reason: string): Promise<void> {
     try {
-      if (accountId) await this.infra.hot.srem(accountIndexKey(tenant, accountId), [key]);
-      await this.infra.hot.set(endedKey(tenant, key), '1', { ttlMs: ENDED_MEMORY_MS });
+      if (accountId) await this.hot.srem(accountIndexKey(tenant, accountId), [key]);
+      await this.hot.set(endedKey(tenant, key), '1', { ttlMs: ENDED_MEMORY_MS });
       await this.jobs.enqueue(LoginSessionJobs.end, { tenant, key, reason }, { jobId: `login-end.${tenant}.${key}` });
     } catch (error) {
       this.logger.warn({ err: error, tenant }, 'ending a login session at the session store not queued');
@@ -128,11 +130,11 @@ export class LoginSessions implements BrowserSessionListener {
     const index = accountIndexKey(tenant.slug, accountId);
     const entry = await this.registry.forTenant(tenant.slug);
     // The session store's revocation below ends their login sessions; only remember they are over.
-    for (const key of await this.infra.hot.smembers(index)) {
+    for (const key of await this.hot.smembers(index)) {
       await this.destroyBrowserSession(key, entry);
-      await this.infra.hot.set(endedKey(tenant.slug, key), '1', { ttlMs: ENDED_MEMORY_MS });
+      await this.hot.set(endedKey(tenant.slug, key), '1', { ttlMs: ENDED_MEMORY_MS });
     }
-    await this.infra.hot.del(index);
+    await this.hot.del(index);
     await this.jobs.enqueue(LoginSessionJobs.revokeSubject, { tenant: tenant.slug, subject: accountId, reason: 'user_signed_out_everywhere' });
     this.logger.info({ tenant: tenant.slug }, 'user signed out everywhere');
   }
@@ -143,12 +145,12 @@ export class LoginSessions implements BrowserSessionListener {
    */
   async endBrowserSessionOf(tenant: TenantRecord, accountId: string, sessionId: string): Promise<boolean> {
     const index = accountIndexKey(tenant.slug, accountId);
-    for (const key of await this.infra.hot.smembers(index)) {
-      if ((await this.infra.hot.get(sessionIdKey(tenant.slug, key))) !== sessionId) continue;
+    for (const key of await this.hot.smembers(index)) {
+      if ((await this.hot.get(sessionIdKey(tenant.slug, key))) !== sessionId) continue;
       await this.destroyBrowserSession(key, await this.registry.forTenant(tenant.slug));
-      await this.infra.hot.srem(index, [key]);
-      await this.infra.hot.set(endedKey(tenant.slug, key), '1', { ttlMs: ENDED_MEMORY_MS });
-      await this.infra.hot.del(sessionIdKey(tenant.slug, key));
+      await this.hot.srem(index, [key]);
+      await this.hot.set(endedKey(tenant.slug, key), '1', { ttlMs: ENDED_MEMORY_MS });
+      await this.hot.del(sessionIdKey(tenant.slug, key));
       return true;
     }
     return false;
@@ -158,7 +160,7 @@ export class LoginSessions implements BrowserSessionListener {
   async endAllOfTenant(tenant: TenantRecord, subjects: readonly string[]): Promise<{ failed: number }> {
     let failed = 0;
     for (const subject of subjects) {
-      await this.client.revokeSubject(tenant, subject, 'tenant_deleted').catch((error: unknown) => {
+      await this.client.revokeSubject(tenant.slug, subject, 'tenant_deleted').catch((error: unknown) => {
         failed += 1;
         this.logger.warn({ err: error, tenant: tenant.slug }, 'sessions of a deleted tenant not ended at the session store');
       });
@@ -170,35 +172,35 @@ export class LoginSessions implements BrowserSessionListener {
 
   private async open(job: z.output<typeof openJob>): Promise<void> {
     const tenant = await this.tenants.findBySlug(job.tenant);
-    if (!tenant || (await this.infra.hot.get(endedKey(job.tenant, job.key)))) return;
-    if (await this.infra.hot.get(sessionIdKey(job.tenant, job.key))) return;
-    const session = await this.client.createLogin(tenant, { subject: job.subject, clientId: job.clientId, idleTimeoutSeconds: job.idleSeconds, lifetimeSeconds: job.lifetimeSeconds });
-    await this.infra.hot.set(sessionIdKey(job.tenant, job.key), session.id, { ttlMs: job.lifetimeSeconds * 1000 });
+    if (!tenant || (await this.hot.get(endedKey(job.tenant, job.key)))) return;
+    if (await this.hot.get(sessionIdKey(job.tenant, job.key))) return;
+    const session = await this.client.create(tenant.slug, { kind: 'login', subject: job.subject, clientId: job.clientId, idleTimeoutSeconds: job.idleSeconds, lifetimeSeconds: job.lifetimeSeconds });
+    await this.hot.set(sessionIdKey(job.tenant, job.key), session.id, { ttlMs: job.lifetimeSeconds * 1000 });
     // Signed out while the session store was being asked: end what was just made.
-    if (await this.infra.hot.get(endedKey(job.tenant, job.key))) await this.end({ tenant: job.tenant, key: job.key, reason: 'logout' });
+    if (await this.hot.get(endedKey(job.tenant, job.key))) await this.end({ tenant: job.tenant, key: job.key, reason: 'logout' });
   }
 
   private async end(job: z.output<typeof keyJob>): Promise<void> {
-    const id = await this.infra.hot.get(sessionIdKey(job.tenant, job.key));
+    const id = await this.hot.get(sessionIdKey(job.tenant, job.key));
     const tenant = id ? await this.tenants.findBySlug(job.tenant) : undefined;
     if (!id || !tenant) return;
-    await this.client.end(tenant, id, job.reason);
-    await this.infra.hot.del(sessionIdKey(job.tenant, job.key));
+    await this.client.end(tenant.slug, id, job.reason);
+    await this.hot.del(sessionIdKey(job.tenant, job.key));
   }
 
   /** A browser session the session store no longer knows (revoked there, or idled out) ends here too. */
   private async touch(job: z.output<typeof keyJob>): Promise<void> {
-    const id = await this.infra.hot.get(sessionIdKey(job.tenant, job.key));
+    const id = await this.hot.get(sessionIdKey(job.tenant, job.key));
     const tenant = id ? await this.tenants.findBySlug(job.tenant) : undefined;
-    if (!id || !tenant || (await this.client.touch(tenant, id))) return;
+    if (!id || !tenant || (await this.client.touch(tenant.slug, id))) return;
     await this.destroyBrowserSession(job.key, await this.registry.forTenant(job.tenant));
-    await this.infra.hot.del(sessionIdKey(job.tenant, job.key));
+    await this.hot.del(sessionIdKey(job.tenant, job.key));
     this.logger.info({ tenant: job.tenant }, 'browser session ended: the session store ended its login session');
   }
 
   private async destroyBrowserSession(key: string, entry: Awaited<ReturnType<OidcProviderRegistry['forTenant']>>): Promise<void> {
     if (key.startsWith('account.')) {
-      await this.infra.hot.del(accountSessionKey(key.slice('account.'.length)));
+      await this.hot.del(accountSessionKey(key.slice('account.'.length)));
     } else if (key.startsWith('oidc.') && entry) {
       const session = await entry.provider.Session.findByUid(key.slice('oidc.'.length));
       await session?.destroy();

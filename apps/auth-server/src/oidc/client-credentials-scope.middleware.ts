@@ -1,7 +1,8 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { Scopes } from '@airlock/contracts';
 import { readBoundedBody } from './bounded-body.js';
-import type { ResourceCatalog, TenantRecord } from './ports.js';
+import type { ResourceCatalog } from './resource-catalog.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 
 /**
  * oidc-provider gives a client_credentials token exactly the scopes requested that the resource offers,

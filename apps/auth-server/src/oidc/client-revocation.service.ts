@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { clientRevokedEventSchema, GRANT_REVOKED_CHANNEL, Queues, revokedClientKey, type ClientRevokedEvent } from '@airlock/contracts';
-import type { Infra } from '@airlock/platform';
 import type { HotStore } from '@airlock/redis';
 import type { Logger } from '@airlock/observability';
-import { INFRA, LOGGER, type TenantRecord } from './ports.js';
+import type { QueueBackend } from '@airlock/queue';
+import { HOT_STORE, LOGGER, QUEUES } from '../infra/infra.tokens.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 
 /** The job the session store runs to end a revoked client's MCP sessions; data is a ClientRevokedEvent. */
 export const CLIENT_REVOKED_JOB = 'client.revoked';
@@ -20,15 +21,19 @@ const CLOCK_SKEW_SECONDS = 60;
  */
 @Injectable()
 export class ClientRevocationEffects {
-  constructor(@Inject(INFRA) private readonly infra: Infra, @Inject(LOGGER) private readonly logger: Logger) {}
+  constructor(
+    @Inject(HOT_STORE) private readonly hot: HotStore,
+    @Inject(QUEUES) private readonly queues: QueueBackend,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
 
   async apply(tenant: TenantRecord, clientId: string, reason: ClientRevokedEvent['reason']): Promise<void> {
     const revokedBefore = Math.floor(Date.now() / 1000);
     const keepSeconds = tenant.accessTokenTtl + CLOCK_SKEW_SECONDS;
     const event: ClientRevokedEvent = { tenant: tenant.slug, clientId, reason, revokedBefore, notAfter: revokedBefore + keepSeconds };
-    await this.infra.hot.set(revokedClientKey(tenant.slug, clientId), JSON.stringify(event), { ttlMs: keepSeconds * 1000 });
-    await this.infra.hot.publish(GRANT_REVOKED_CHANNEL, JSON.stringify(event));
-    await this.infra.queues.enqueue(Queues.sessions, CLIENT_REVOKED_JOB, event, { jobId: `client-revoked.${tenant.slug}.${clientId}.${revokedBefore}` });
+    await this.hot.set(revokedClientKey(tenant.slug, clientId), JSON.stringify(event), { ttlMs: keepSeconds * 1000 });
+    await this.hot.publish(GRANT_REVOKED_CHANNEL, JSON.stringify(event));
+    await this.queues.enqueue(Queues.sessions, CLIENT_REVOKED_JOB, event, { jobId: `client-revoked.${tenant.slug}.${clientId}.${revokedBefore}` });
     this.logger.info({ tenant: tenant.slug, clientId, reason }, 'client tokens revoked');
   }
 }

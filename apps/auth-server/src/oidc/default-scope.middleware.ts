@@ -1,5 +1,6 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import type { ResourceCatalog, TenantRecord } from './ports.js';
+import type { ResourceCatalog } from './resource-catalog.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 
 /**
  * The MCP spec lets a client omit `scope`; oidc-provider would then end the flow with access_denied

@@ -1,8 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { GRANT_REVOKED_CHANNEL, Queues, revokedGrantKey, type GrantRevokedEvent } from '@airlock/contracts';
-import type { Infra } from '@airlock/platform';
 import type { Logger } from '@airlock/observability';
-import { INFRA, LOGGER, type GrantRevocationReason, type TenantRecord } from './ports.js';
+import type { HotStore } from '@airlock/redis';
+import type { Pool } from 'pg';
+import type { QueueBackend } from '@airlock/queue';
+import { HOT_STORE, LOGGER, PG_POOL, QUEUES } from '../infra/infra.tokens.js';
+import type { GrantRevocationReason } from './grant-revoker.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 
 /** The job the session store runs to end a revoked grant's MCP sessions; data is a GrantRevokedEvent. */
 export const GRANT_REVOKED_JOB = 'grant.revoked';
@@ -18,20 +22,25 @@ const CLOCK_SKEW_SECONDS = 60;
  */
 @Injectable()
 export class GrantRevocationEffects {
-  constructor(@Inject(INFRA) private readonly infra: Infra, @Inject(LOGGER) private readonly logger: Logger) {}
+  constructor(
+    @Inject(HOT_STORE) private readonly hot: HotStore,
+    @Inject(PG_POOL) private readonly pg: Pool,
+    @Inject(QUEUES) private readonly queues: QueueBackend,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
 
   async apply(tenant: TenantRecord, grantId: string, reason: GrantRevocationReason): Promise<void> {
     const notAfter = Math.floor(Date.now() / 1000) + tenant.accessTokenTtl + CLOCK_SKEW_SECONDS;
     const event: GrantRevokedEvent = { tenant: tenant.slug, grantId, reason, notAfter };
-    await this.infra.hot.set(revokedGrantKey(tenant.slug, grantId), reason, { ttlMs: (tenant.accessTokenTtl + CLOCK_SKEW_SECONDS) * 1000 });
-    await this.infra.pg.query(
+    await this.hot.set(revokedGrantKey(tenant.slug, grantId), reason, { ttlMs: (tenant.accessTokenTtl + CLOCK_SKEW_SECONDS) * 1000 });
+    await this.pg.query(
       `INSERT INTO revoked_grants (tenant_id, grant_id, reason, not_after) VALUES ($1, $2, $3, to_timestamp($4))
        ON CONFLICT (tenant_id, grant_id) DO NOTHING`,
       [tenant.id, grantId, reason, notAfter],
     );
-    await this.infra.pg.query('UPDATE consents SET revoked_at = now() WHERE tenant_id = $1 AND grant_id = $2 AND revoked_at IS NULL', [tenant.id, grantId]);
-    await this.infra.hot.publish(GRANT_REVOKED_CHANNEL, JSON.stringify(event));
-    await this.infra.queues.enqueue(Queues.sessions, GRANT_REVOKED_JOB, event, { jobId: `grant-revoked.${tenant.slug}.${grantId}` });
+    await this.pg.query('UPDATE consents SET revoked_at = now() WHERE tenant_id = $1 AND grant_id = $2 AND revoked_at IS NULL', [tenant.id, grantId]);
+    await this.hot.publish(GRANT_REVOKED_CHANNEL, JSON.stringify(event));
+    await this.queues.enqueue(Queues.sessions, GRANT_REVOKED_JOB, event, { jobId: `grant-revoked.${tenant.slug}.${grantId}` });
     this.logger.info({ tenant: tenant.slug, grantId, reason }, 'grant revoked');
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { GrantRevoker, type GrantRevocationReason, type TenantRecord } from './ports.js';
+import { type GrantRevocationReason, GrantRevoker } from './grant-revoker.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 import { OidcProviderRegistry } from './tenant-providers.service.js';
 
 @Injectable()

@@ -4,7 +4,7 @@ import type Provider from 'oidc-provider';
 import { ACCESS_TOKEN_JWT_TYPE, CLIENT_CREDENTIALS_GRANT_PREFIX, revokedGrantKey } from '@airlock/contracts';
 import type { HotStore } from '@airlock/redis';
 import { isClientTokenRevoked } from './client-revocation.service.js';
-import type { TenantRecord } from './ports.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 
 export interface JwtTokenEndpointsDeps {
   provider: Provider;

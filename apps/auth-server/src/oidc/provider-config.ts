@@ -4,7 +4,9 @@ import { CLIENT_CREDENTIALS_GRANT_PREFIX, Scopes } from '@airlock/contracts';
 import type { AdapterFactory } from 'oidc-provider';
 import { loggedOutPage, logoutPage } from '../interactions/logout-views.js';
 import { PAGE_HEADERS } from '../interactions/page-headers.js';
-import type { AccountStore, ResourceCatalog, TenantRecord } from './ports.js';
+import type { ResourceCatalog } from './resource-catalog.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
+import type { AccountStore } from '../users/account-store.js';
 
 /** RFC 8693 grant type (registered on each provider by the token-exchange module). */
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';

@@ -1,14 +1,15 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { BoundedCache } from '@airlock/platform';
 import type { AuthServerConfig } from '@airlock/config';
 import { aggregatedMcpUrl, CATALOG_CHANGED_CHANNEL, catalogChangedEventSchema, Scopes, serverMcpUrl, sessionStoreAudience, type CatalogChangedEvent } from '@airlock/contracts';
 import type { Logger } from '@airlock/observability';
-import type { Infra } from '@airlock/platform';
-import { BoundedCache } from '../tenants/bounded-cache.js';
+import type { HotStore } from '@airlock/redis';
+import type { Pool } from 'pg';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
-import { AUTH_CONFIG, INFRA, LOGGER, ResourceCatalog, type ResourceServerDescription, type TenantRecord } from './ports.js';
+import { AUTH_CONFIG, HOT_STORE, LOGGER, PG_POOL } from '../infra/infra.tokens.js';
+import { ResourceCatalog, type ResourceServerDescription } from './resource-catalog.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 import { upstreamScopes, type ExchangeTarget } from './token-exchange.grant.js';
-
-const CACHE_MS = 10_000;
 
 /** The audience of admin API tokens. */
 export function adminApiAudience(authPublicUrl: string): string {
@@ -23,19 +24,21 @@ export function adminApiAudience(authPublicUrl: string): string {
 @Injectable()
 export class DatabaseResourceCatalog extends ResourceCatalog implements OnModuleInit, OnModuleDestroy {
   // Bounded: the key includes the `resource` a request names, which is attacker-chosen.
-  private readonly cache = new BoundedCache<string, ResourceServerDescription | null>(8_192, CACHE_MS);
+  private readonly cache: BoundedCache<string, ResourceServerDescription | null>;
   private unsubscribe: (() => Promise<void>) | undefined;
 
   constructor(
-    @Inject(INFRA) private readonly infra: Infra,
+    @Inject(HOT_STORE) private readonly hot: HotStore,
+    @Inject(PG_POOL) private readonly pg: Pool,
     @Inject(AUTH_CONFIG) private readonly config: AuthServerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     super();
+    this.cache = new BoundedCache(8_192, config.resourceCacheMs);
   }
 
   async onModuleInit(): Promise<void> {
-    this.unsubscribe = await this.infra.hot.subscribe(CATALOG_CHANGED_CHANNEL, (message) => {
+    this.unsubscribe = await this.hot.subscribe(CATALOG_CHANGED_CHANNEL, (message) => {
       const event = parseCatalogChanged(message);
       if (event) this.forget(event.tenant);
     });
@@ -53,7 +56,7 @@ export class DatabaseResourceCatalog extends ResourceCatalog implements OnModule
   async catalogChanged(tenant: string, server?: string): Promise<void> {
     this.forget(tenant);
     const event: CatalogChangedEvent = { tenant, ...(server ? { server } : {}) };
-    await this.infra.hot.publish(CATALOG_CHANGED_CHANNEL, JSON.stringify(event)).catch((error: unknown) => {
+    await this.hot.publish(CATALOG_CHANGED_CHANNEL, JSON.stringify(event)).catch((error: unknown) => {
       this.logger.warn({ err: error, tenant, server }, 'catalog change not announced; caches catch up when they expire');
     });
   }
@@ -107,7 +110,7 @@ export class DatabaseResourceCatalog extends ResourceCatalog implements OnModule
     if (!base || !resource.startsWith(`${base}/servers/`) || !resource.endsWith('/mcp')) return undefined;
     const name = resource.slice(`${base}/servers/`.length, -'/mcp'.length);
     if (!name || name.includes('/')) return undefined;
-    const { rows } = await this.infra.pg.query<{ id: string }>(
+    const { rows } = await this.pg.query<{ id: string }>(
       'SELECT id FROM upstream_servers WHERE tenant_id = $1 AND name = $2 AND enabled',
       [tenant.id, name],
     );
@@ -126,7 +129,7 @@ export class DatabaseResourceCatalog extends ResourceCatalog implements OnModule
 
   /** An enabled upstream of the tenant whose credential kind is token exchange and whose URL is `resource`. */
   async exchangeTarget(tenant: TenantRecord, resource: string): Promise<ExchangeTarget | undefined> {
-    const { rows } = await this.infra.pg.query<{ id: string; name: string; url: string }>(
+    const { rows } = await this.pg.query<{ id: string; name: string; url: string }>(
       "SELECT id, name, url FROM upstream_servers WHERE tenant_id = $1 AND url = $2 AND enabled AND credential_kind = 'token_exchange'",
       [tenant.id, resource],
     );
@@ -136,7 +139,7 @@ export class DatabaseResourceCatalog extends ResourceCatalog implements OnModule
   }
 
   private async toolScopes(tenantId: string, serverId?: string): Promise<string[]> {
-    const { rows } = await this.infra.pg.query<{ scope: string }>(
+    const { rows } = await this.pg.query<{ scope: string }>(
       `SELECT DISTINCT unnest(required_scopes) AS scope FROM tools WHERE tenant_id = $1 ${serverId ? 'AND server_id = $2' : ''} ORDER BY 1`,
       serverId ? [tenantId, serverId] : [tenantId],
     );

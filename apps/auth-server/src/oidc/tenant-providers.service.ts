@@ -5,38 +5,34 @@ import type { ClientMetadata, JWK, KoaContextWithOIDC } from 'oidc-provider';
 import type { AuthServerConfig } from '@airlock/config';
 import { sessionStoreAudience } from '@airlock/contracts';
 import type { Logger } from '@airlock/observability';
-import { deriveServiceClientSecret, ServiceClients, type Infra } from '@airlock/platform';
+import { deriveServiceClientSecret, ServiceClients, BoundedCache } from '@airlock/platform';
+import type { Pool } from 'pg';
+import type { HotStore } from '@airlock/redis';
+import ProviderClass from 'oidc-provider';
 import { ArtifactAlreadyConsumedError } from '../adapter/artifact-errors.js';
 import { ClientStore } from '../adapter/client-store.js';
 import { createOidcAdapterFactory } from '../adapter/oidc-adapter.js';
 import { SigningKeyRepository } from '../keys/signing-key.repository.js';
 import { registrationAdmissionMiddleware, registrationMetadataValidator, REGISTRATION_VALIDATED_PROPERTIES } from '../registration-policy/registration-oidc-hooks.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
-import { BoundedCache } from '../tenants/bounded-cache.js';
-import { TenantDirectory } from '../tenants/tenant-directory.service.js';
+import { TenantRecords } from '../tenants/tenant-records.service.js';
 import { clientCredentialsScopeMiddleware } from './client-credentials-scope.middleware.js';
 import { defaultScopeMiddleware } from './default-scope.middleware.js';
 import { registrationScopeMiddleware } from './registration-scope.middleware.js';
 import { jwtTokenEndpointsMiddleware, publicJwksOf } from './jwt-token-endpoints.middleware.js';
 import { GrantRevocationEffects } from './grant-revocation.service.js';
-import {
-  AccountStore,
-  AUTH_CONFIG,
-  ClientMetadataResolver,
-  INFRA,
-  LOGGER,
-  RegistrationPolicyGate,
-  ResourceCatalog,
-  TenantProviders,
-  type GrantRevocationReason,
-  type TenantProvider,
-  type TenantRecord,
-} from './ports.js';
+import { ClientMetadataResolver } from '../client-metadata/client-metadata-resolver.js';
+import { AUTH_CONFIG, HOT_STORE, LOGGER, MASTER_KEY, PG_POOL } from '../infra/infra.tokens.js';
+import type { GrantRevocationReason } from './grant-revoker.js';
+import { ResourceCatalog } from './resource-catalog.js';
+import { type TenantProvider, TenantProviders } from './tenant-providers.js';
+import { RegistrationPolicyGate } from '../registration-policy/registration-policy-gate.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
+import { AccountStore } from '../users/account-store.js';
 import { adminCliClient } from './admin-cli-client.js';
 import { adminApiAudience, DatabaseResourceCatalog } from './resource-catalog.service.js';
 import { buildProviderConfiguration, TOKEN_EXCHANGE_GRANT } from './provider-config.js';
 import { registerTokenExchange } from './token-exchange.grant.js';
-import ProviderClass from 'oidc-provider';
 
 
 /** Remembering that a tenant's keys exist costs a few dozen bytes: many more tenants than providers. */
@@ -89,26 +85,26 @@ export class OidcProviderRegistry extends TenantProviders {
    * which ensures them itself, so a rebuild skips that transaction (four round trips and an advisory lock).
    */
   private keysEnsured: BoundedCache<string, true>;
-  readonly keys: SigningKeyRepository;
-  readonly clients: ClientStore;
 
   constructor(
-    @Inject(INFRA) private readonly infra: Infra,
+    @Inject(MASTER_KEY) private readonly masterKey: Buffer,
+    @Inject(PG_POOL) private readonly pg: Pool,
+    @Inject(HOT_STORE) private readonly hot: HotStore,
     @Inject(AUTH_CONFIG) private readonly config: AuthServerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly tenants: TenantDirectory,
+    private readonly tenants: TenantRecords,
     private readonly resources: ResourceCatalog,
     private readonly catalog: DatabaseResourceCatalog,
     private readonly accounts: AccountStore,
     private readonly clientMetadata: ClientMetadataResolver,
     private readonly registrationGate: RegistrationPolicyGate,
     private readonly revocationEffects: GrantRevocationEffects,
+    private readonly keys: SigningKeyRepository,
+    private readonly clients: ClientStore,
   ) {
     super();
     this.cache = new BoundedCache(config.maxTenantProviders);
     this.keysEnsured = new BoundedCache(ensuredBound(config.maxTenantProviders));
-    this.keys = new SigningKeyRepository(infra.pg, infra.masterKey);
-    this.clients = new ClientStore(infra.pg, infra.masterKey);
     tenants.onChange((slug) => this.cache.delete(slug));
   }
 
@@ -186,7 +182,7 @@ export class OidcProviderRegistry extends TenantProviders {
     }
     const gateway: ClientMetadata = {
       client_id: ServiceClients.gateway,
-      client_secret: deriveServiceClientSecret(this.infra.masterKey, ServiceClients.gateway, tenant.slug),
+      client_secret: deriveServiceClientSecret(this.masterKey, ServiceClients.gateway, tenant.slug),
       client_name: 'Airlock MCP gateway',
       grant_types: ['client_credentials', TOKEN_EXCHANGE_GRANT],
       response_types: [],
@@ -208,12 +204,12 @@ export class OidcProviderRegistry extends TenantProviders {
     const configuration = buildProviderConfiguration({
       tenant,
       jwks,
-      adapter: createOidcAdapterFactory({ tenant, pg: this.infra.pg, hot: this.infra.hot, clients: this.clients, clientMetadata: this.clientMetadata }),
+      adapter: createOidcAdapterFactory({ tenant, pg: this.pg, hot: this.hot, clients: this.clients, clientMetadata: this.clientMetadata }),
       accounts: this.accounts,
       resources: this.resources,
       staticClients: clients,
       serviceClients: services,
-      masterKey: this.infra.masterKey,
+      masterKey: this.masterKey,
       browserSessionSeconds: this.config.sessions.login.maxSeconds,
     });
     configuration.extraClientMetadata = { properties: [...REGISTRATION_VALIDATED_PROPERTIES], validator: registrationMetadataValidator };
@@ -227,7 +223,7 @@ export class OidcProviderRegistry extends TenantProviders {
     registerTokenExchange(provider, {
       tenant,
       publicJwks,
-      hot: this.infra.hot,
+      hot: this.hot,
       resources: this.resources,
       exchangeTarget: (t, resource) => this.catalog.exchangeTarget(t, resource),
       mayExchange: (clientId) => clientId === ServiceClients.gateway && tenant.slug !== ADMIN_TENANT_SLUG,
@@ -237,7 +233,7 @@ export class OidcProviderRegistry extends TenantProviders {
         provider,
         tenant,
         publicJwks,
-        hot: this.infra.hot,
+        hot: this.hot,
         revokeGrant: (grantId) => this.revokeGrant(provider, tenant, grantId, 'user_revoked'),
       }),
     );

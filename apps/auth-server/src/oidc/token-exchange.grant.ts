@@ -3,7 +3,8 @@ import type Provider from 'oidc-provider';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { ACCESS_TOKEN_JWT_TYPE, parseScope, revokedGrantKey, Scopes } from '@airlock/contracts';
 import type { HotStore } from '@airlock/redis';
-import type { ResourceCatalog, TenantRecord } from './ports.js';
+import type { ResourceCatalog } from './resource-catalog.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 import { TOKEN_EXCHANGE_GRANT } from './provider-config.js';
 
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clientMetadataProblem, MAX_CLIENT_METADATA_BYTES } from './client-metadata-rules.js';
 import { assertClientMetadataHygiene } from './registration-policy.service.js';
-import { ClientMetadataError } from '../oidc/ports.js';
+import { ClientMetadataError } from '../client-metadata/client-metadata-resolver.js';
 
 const good = { client_name: 'Claude', redirect_uris: ['http://localhost:33418/callback'], token_endpoint_auth_method: 'none' };
 

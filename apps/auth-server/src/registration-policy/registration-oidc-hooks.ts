@@ -1,7 +1,8 @@
 import { errors } from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { ClientMetadataError } from '../oidc/ports.js';
-import type { RegistrationPolicyGate, TenantRecord } from '../oidc/ports.js';
+import { ClientMetadataError } from '../client-metadata/client-metadata-resolver.js';
+import type { RegistrationPolicyGate } from './registration-policy-gate.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 import { dynamicRegistrationProblem } from './client-metadata-rules.js';
 import { RegistrationRateLimitedError } from './registration-policy.errors.js';
 

@@ -1,4 +1,4 @@
-import { ClientMetadataError } from '../oidc/ports.js';
+import { ClientMetadataError } from '../client-metadata/client-metadata-resolver.js';
 
 /** A registration refused by a rate limit: 429 with `Retry-After: retryAfterSeconds`. */
 export class RegistrationRateLimitedError extends ClientMetadataError {

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { RegistrationPolicyGate } from '../oidc/ports.js';
+import { RegistrationPolicyGate } from './registration-policy-gate.js';
 import { RegistrationPolicyService } from './registration-policy.service.js';
 
 @Module({

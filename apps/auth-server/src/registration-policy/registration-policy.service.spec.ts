@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHotStore } from '@airlock/testing';
 import type { HotStore } from '@airlock/redis';
-import type { TenantRecord } from '../oidc/ports.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 import { RegistrationRateLimitedError } from './registration-policy.errors.js';
 import { RegistrationPolicyService } from './registration-policy.service.js';
+import type { RegistrationLimits } from './registration-policy.service.js';
 import { refusal } from '../../test/support/refusal.js';
 
 const tenant = (slug: string, registrationPolicy: TenantRecord['registrationPolicy'] = 'open'): TenantRecord => ({
@@ -15,6 +16,8 @@ const tenant = (slug: string, registrationPolicy: TenantRecord['registrationPoli
   issuer: `http://localhost/t/${slug}`,
 });
 
+const registrationLimits: RegistrationLimits = { perIp: { max: 20, windowMs: 600_000 }, perTenant: { max: 500, windowMs: 600_000 } };
+
 describe('RegistrationPolicyService.admit', () => {
   let hot: HotStore;
   beforeAll(() => {
@@ -25,7 +28,7 @@ describe('RegistrationPolicyService.admit', () => {
   });
 
   it('limits registrations per IP, with a Retry-After within the window', async () => {
-    const gate = new RegistrationPolicyService({ hot });
+    const gate = new RegistrationPolicyService(hot, { registrationLimits });
     gate.limits = { perIp: { max: 3, windowMs: 60_000 }, perTenant: { max: 100, windowMs: 60_000 } };
     for (let i = 0; i < 3; i++) await gate.admit(tenant('ip-limit'), { ip: '203.0.113.7' });
     const error = await refusal(gate.admit(tenant('ip-limit'), { ip: '203.0.113.7' }));
@@ -39,7 +42,7 @@ describe('RegistrationPolicyService.admit', () => {
   });
 
   it('limits registrations per tenant across addresses', async () => {
-    const gate = new RegistrationPolicyService({ hot });
+    const gate = new RegistrationPolicyService(hot, { registrationLimits });
     gate.limits = { perIp: { max: 100, windowMs: 60_000 }, perTenant: { max: 5, windowMs: 60_000 } };
     for (let i = 0; i < 5; i++) await gate.admit(tenant('tenant-limit'), { ip: `198.51.100.${i}` });
     const error = await refusal(gate.admit(tenant('tenant-limit'), { ip: '198.51.100.99' }));
@@ -47,7 +50,7 @@ describe('RegistrationPolicyService.admit', () => {
   });
 
   it('refuses when the tenant turned registration off', async () => {
-    const error = await refusal(new RegistrationPolicyService({ hot }).admit(tenant('closed', 'off'), { ip: '192.0.2.1' }));
+    const error = await refusal(new RegistrationPolicyService(hot, { registrationLimits }).admit(tenant('closed', 'off'), { ip: '192.0.2.1' }));
     expect(error.error).toBe('access_denied');
   });
 });

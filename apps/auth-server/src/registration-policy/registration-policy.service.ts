@@ -1,7 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Infra } from '@airlock/platform';
-import { ClientMetadataError, INFRA, RegistrationPolicyGate } from '../oidc/ports.js';
-import type { TenantRecord } from '../oidc/ports.js';
+import type { AuthServerConfig } from '@airlock/config';
+import type { HotStore } from '@airlock/redis';
+import { ClientMetadataError } from '../client-metadata/client-metadata-resolver.js';
+import { AUTH_CONFIG, HOT_STORE } from '../infra/infra.tokens.js';
+import { RegistrationPolicyGate } from './registration-policy-gate.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 import { clientMetadataProblem } from './client-metadata-rules.js';
 import { clientNetworkKey } from './client-network.js';
 import { FixedWindowLimiter } from './fixed-window-limiter.js';
@@ -9,12 +12,6 @@ import type { LimitSet } from './fixed-window-limiter.js';
 import { RegistrationRateLimitedError } from './registration-policy.errors.js';
 
 export type RegistrationLimits = LimitSet<'perIp' | 'perTenant'>;
-
-/** An honest client registers once per install; these only bite floods. */
-export const DEFAULT_REGISTRATION_LIMITS: RegistrationLimits = {
-  perIp: { max: 20, windowMs: 10 * 60_000 },
-  perTenant: { max: 500, windowMs: 10 * 60_000 },
-};
 
 export function registrationRateKeys(tenantSlug: string, ip: string): Record<keyof RegistrationLimits, string> {
   return { perIp: `auth:rl:reg-ip:${tenantSlug}:${clientNetworkKey(ip)}`, perTenant: `auth:rl:reg-tenant:${tenantSlug}` };
@@ -27,11 +24,16 @@ export function registrationRateKeys(tenantSlug: string, ip: string): Record<key
 @Injectable()
 export class RegistrationPolicyService extends RegistrationPolicyGate {
   private readonly limiter: FixedWindowLimiter;
-  limits: RegistrationLimits = DEFAULT_REGISTRATION_LIMITS;
+  limits: RegistrationLimits;
 
-  constructor(@Inject(INFRA) infra: Pick<Infra, 'hot'>) {
+  constructor(
+    @Inject(HOT_STORE) hot: HotStore,
+    // An honest client registers once per install; these only bite floods (AUTH_REGISTRATION_LIMIT_*).
+    @Inject(AUTH_CONFIG) { registrationLimits }: Pick<AuthServerConfig, 'registrationLimits'>,
+  ) {
     super();
-    this.limiter = new FixedWindowLimiter(infra.hot);
+    this.limits = registrationLimits;
+    this.limiter = new FixedWindowLimiter(hot);
   }
 
   override async admit(tenant: TenantRecord, request: { ip: string }): Promise<void> {

@@ -1,6 +1,6 @@
 import { type CanActivate, createParamDecorator, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { TenantProvider } from '../oidc/ports.js';
+import type { TenantProvider } from '../oidc/tenant-providers.js';
 import { TenantResolver } from './tenant-resolver.js';
 
 const RESOLVED = Symbol('airlock.tenant');

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { tenantSlugSchema } from '@airlock/contracts';
-import { TenantProviders, type TenantProvider, type TenantRecord } from '../oidc/ports.js';
-import { TenantDirectory } from './tenant-directory.service.js';
+import { type TenantProvider, TenantProviders } from '../oidc/tenant-providers.js';
+import type { TenantRecord } from './tenant-record.js';
+import { TenantRecords } from './tenant-records.service.js';
 
 /**
  * No tenant answers to this slug: it is malformed (not a `tenantSlugSchema` slug) or unknown. One error
@@ -25,12 +26,12 @@ export interface ResolveOptions {
 /**
  * The one way a `/t/<slug>` or `/admin/v1/tenants/<slug>` path becomes a tenant: the slug is checked
  * against the shared schema (so uppercase, over-long or `..` slugs never reach a query), then looked up
- * through the TenantDirectory. Used by the oidc-provider mount, the page guard and the admin API.
+ * through the TenantRecords. Used by the oidc-provider mount, the page guard and the admin API.
  */
 @Injectable()
 export class TenantResolver {
   constructor(
-    private readonly directory: TenantDirectory,
+    private readonly directory: TenantRecords,
     private readonly providers: TenantProviders,
   ) {}
 

@@ -1,7 +1,8 @@
 import type { Pool } from 'pg';
 import { issuerUrl } from '@airlock/contracts';
 import type { RegistrationPolicy } from '@airlock/contracts';
-import type { TenantRecord } from '../oidc/ports.js';
+import type { TenantRow as TenantDirectoryRow } from '@airlock/platform';
+import type { TenantRecord } from './tenant-record.js';
 
 interface TenantRow {
   id: string;
@@ -27,6 +28,18 @@ export class TenantRepository {
       displayName: row.display_name,
       registrationPolicy: row.registration_policy,
       accessTokenTtl: row.access_token_ttl,
+      issuer: issuerUrl(this.authPublicUrl, row.slug),
+    };
+  }
+
+  /** The auth server's view of a row the shared TenantDirectory read. */
+  recordOf(row: Pick<TenantDirectoryRow, 'id' | 'slug' | 'displayName' | 'registrationPolicy' | 'accessTokenTtl'>): TenantRecord {
+    return {
+      id: row.id,
+      slug: row.slug,
+      displayName: row.displayName,
+      registrationPolicy: row.registrationPolicy,
+      accessTokenTtl: row.accessTokenTtl,
       issuer: issuerUrl(this.authPublicUrl, row.slug),
     };
   }

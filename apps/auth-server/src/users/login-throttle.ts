@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import type { Infra } from '@airlock/platform';
-import { INFRA } from '../oidc/ports.js';
+import type { HotStore } from '@airlock/redis';
+import { HOT_STORE } from '../infra/infra.tokens.js';
 import { clientNetworkKey } from '../registration-policy/client-network.js';
 import { FixedWindowLimiter } from '../registration-policy/fixed-window-limiter.js';
 import type { LimitSet, LimitVerdict } from '../registration-policy/fixed-window-limiter.js';
@@ -25,8 +25,8 @@ export class LoginThrottle {
   private readonly limiter: FixedWindowLimiter;
   limits: LoginLimits = DEFAULT_LOGIN_LIMITS;
 
-  constructor(@Inject(INFRA) infra: Pick<Infra, 'hot'>) {
-    this.limiter = new FixedWindowLimiter(infra.hot);
+  constructor(@Inject(HOT_STORE) hot: HotStore) {
+    this.limiter = new FixedWindowLimiter(hot);
   }
 
   keys(tenantSlug: string, email: string, ip: string): Record<keyof LoginLimits, string> {

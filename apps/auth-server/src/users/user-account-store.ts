@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AccountStore } from '../oidc/ports.js';
-import type { AccountProfile, TenantRecord } from '../oidc/ports.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
+import { type AccountProfile, AccountStore } from './account-store.js';
 import { UserRepository } from './user.repository.js';
 
 /** oidc-provider's `findAccount`, backed by the users table. */

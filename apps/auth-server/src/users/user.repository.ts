@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Infra } from '@airlock/platform';
-import { INFRA } from '../oidc/ports.js';
+import type { Pool } from 'pg';
+import { PG_POOL } from '../infra/infra.tokens.js';
 
 export interface UserRow {
   id: string;
@@ -21,10 +21,10 @@ export function normalizeEmail(email: string): string {
 /** Plain `pg`: login sits on a user-facing path and Prisma costs ~2.5x per query here (STACK-NOTES). */
 @Injectable()
 export class UserRepository {
-  constructor(@Inject(INFRA) private readonly infra: Pick<Infra, 'pg'>) {}
+  constructor(@Inject(PG_POOL) private readonly pg: Pool) {}
 
   async findByEmail(tenantId: string, email: string): Promise<UserRow | undefined> {
-    const { rows } = await this.infra.pg.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE tenant_id = $1 AND email = $2`, [
+    const { rows } = await this.pg.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE tenant_id = $1 AND email = $2`, [
       tenantId,
       normalizeEmail(email),
     ]);
@@ -33,12 +33,12 @@ export class UserRepository {
 
   async findById(tenantId: string, id: string): Promise<UserRow | undefined> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
-    const { rows } = await this.infra.pg.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+    const { rows } = await this.pg.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
     return rows[0];
   }
 
   async create(input: { tenantId: string; email: string; displayName?: string; passwordHash: string }): Promise<UserRow> {
-    const { rows } = await this.infra.pg.query<UserRow>(
+    const { rows } = await this.pg.query<UserRow>(
       `INSERT INTO users (id, tenant_id, email, display_name, password_hash, created_at, updated_at)
        VALUES (gen_random_uuid(), $1, $2, $3, $4, now(), now()) RETURNING ${COLUMNS}`,
       [input.tenantId, normalizeEmail(input.email), input.displayName ?? null, input.passwordHash],
@@ -47,6 +47,6 @@ export class UserRepository {
   }
 
   async updatePasswordHash(tenantId: string, id: string, passwordHash: string): Promise<void> {
-    await this.infra.pg.query('UPDATE users SET password_hash = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2', [tenantId, id, passwordHash]);
+    await this.pg.query('UPDATE users SET password_hash = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2', [tenantId, id, passwordHash]);
   }
 }

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AccountStore } from '../oidc/ports.js';
+import { AccountStore } from './account-store.js';
 import { LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './password-hasher.js';
 import { UserAccountStore } from './user-account-store.js';
@@ -8,6 +8,6 @@ import { UsersService } from './users.service.js';
 
 @Module({
   providers: [PasswordHasher, UserRepository, LoginThrottle, UsersService, UserAccountStore, { provide: AccountStore, useExisting: UserAccountStore }],
-  exports: [AccountStore, UsersService, LoginThrottle, PasswordHasher],
+  exports: [AccountStore, UserRepository, UsersService, LoginThrottle, PasswordHasher],
 })
 export class UsersModule {}

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { TenantRecord } from '../oidc/ports.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 import { LoginThrottle } from './login-throttle.js';
 import { MAX_PASSWORD_LENGTH, PasswordHasher } from './password-hasher.js';
 import { UserRepository } from './user.repository.js';

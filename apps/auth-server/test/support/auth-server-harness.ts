@@ -5,7 +5,7 @@ import type { HotStore } from '@airlock/redis';
 import { createTestDatabase, createTestHotStore, createTestLogger, createTestQueues, freePort, type TestDatabase } from '@airlock/testing';
 import type { Infra } from '@airlock/platform';
 import { startAuthServer, type AuthServerApp } from '../../src/index.js';
-import type { TenantRecord } from '../../src/oidc/ports.js';
+import type { TenantRecord } from '../../src/tenants/tenant-record.js';
 import { TenantRepository } from '../../src/tenants/tenant.repository.js';
 import { PasswordHasher } from '../../src/users/password-hasher.js';
 

@@ -1,4 +1,4 @@
-import { ClientMetadataError } from '../../src/oidc/ports.js';
+import { ClientMetadataError } from '../../src/client-metadata/client-metadata-resolver.js';
 
 /** The ClientMetadataError a promise must reject with (anything else, or no rejection, fails the test). */
 export async function refusal(promise: Promise<unknown>): Promise<ClientMetadataError> {

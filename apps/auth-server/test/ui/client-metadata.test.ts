@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '@airlock/testing';
 import type { TestDatabase } from '@airlock/testing';
 import type { HotStore } from '@airlock/redis';
-import type { TenantRecord } from '../../src/oidc/ports.js';
+import type { TenantRecord } from '../../src/tenants/tenant-record.js';
 import { ClientMetadataRepository } from '../../src/client-metadata/client-metadata.repository.js';
 import { ClientMetadataService } from '../../src/client-metadata/client-metadata.service.js';
 import { defaultClientMetadataOptions } from '../../src/client-metadata/client-metadata.options.js';
@@ -41,7 +41,7 @@ describe('ClientMetadataService (Client ID Metadata Documents)', () => {
   const heldReplies: Array<() => void> = [];
 
   const service = (options: Partial<ClientMetadataOptions> = {}, resolver: HostResolver = new SystemHostResolver()) =>
-    new ClientMetadataService({ hot }, { ...defaultClientMetadataOptions('development'), ...options }, new ClientMetadataRepository({ pg: db.pg }), resolver);
+    new ClientMetadataService(hot, { ...defaultClientMetadataOptions('development'), ...options }, new ClientMetadataRepository(db.pg), resolver);
 
   beforeAll(async () => {
     db = await createTestDatabase();

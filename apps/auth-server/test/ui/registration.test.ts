@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_REGISTRATION_LIMITS } from '../../src/registration-policy/registration-policy.service.js';
 import { startAuthServerHarness, type AuthServerHarness } from '../support/auth-server-harness.js';
 
 describe('dynamic client registration through /reg', () => {
@@ -101,7 +100,7 @@ describe('dynamic client registration through /reg', () => {
   });
 
   it('answers a registration flood from one address with 429 and Retry-After', async () => {
-    const limit = DEFAULT_REGISTRATION_LIMITS.perIp.max;
+    const limit = h.config.registrationLimits.perIp.max;
     const statuses: number[] = [];
     while (sent < limit) statuses.push((await reg(client(['https://app.example.com/cb']))).status);
     expect(statuses.every((s) => s === 201)).toBe(true);

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
 import { createMemoryHotStore, createRedisHotStore } from '@airlock/redis';
 import type { HotStore } from '@airlock/redis';
-import type { TenantRecord } from '../../src/oidc/ports.js';
+import type { TenantRecord } from '../../src/tenants/tenant-record.js';
 
 // Shared helpers of the auth-ui tests (login, consent, account, metadata documents, registration).
 

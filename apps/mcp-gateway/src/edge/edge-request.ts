@@ -10,7 +10,7 @@ import type { RateLimiter } from './rate-limiter.js';
 import type { ReplicaBus } from '../sessions/replica-bus.js';
 import type { SessionHost } from '../sessions/session-host.js';
 import type { EndpointTarget, SessionDirectory } from '../sessions/session-directory.js';
-import type { TenantDirectory } from '../tenants/tenant-directory.js';
+import type { TenantCatalog } from '../tenants/tenant-catalog.js';
 import type { UpstreamEras } from '../upstream/upstream-eras.js';
 import { SERVER_NAME } from '../router/namespacing.js';
 import type { ToolCallObservers } from '../observe/tool-call-observer.js';
@@ -46,7 +46,7 @@ export const PRIMING_DELAY_MS = 100;
 export interface EndpointDeps {
   options: EndpointOptions;
   auth: BearerAuth;
-  directory: TenantDirectory;
+  directory: TenantCatalog;
   registry: SessionDirectory;
   host: SessionHost;
   bus: ReplicaBus;

@@ -8,7 +8,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { errorResponse, toGatewayError } from '../errors/error-response.js';
 import { Client2026Endpoint } from './client-2026/client-2026-endpoint.js';
 import { Client2025Endpoint } from './client-2025/client-2025-endpoint.js';
-import type { TenantRecord, UpstreamServerRecord } from '../tenants/tenant-directory.js';
+import type { TenantRecord, UpstreamServerRecord } from '../tenants/tenant-catalog.js';
 import { splitName, toolTarget } from '../router/namespacing.js';
 import { NO_TOOL_CALL_OBSERVERS, refusalOutcome } from '../observe/tool-call-observer.js';
 import { checkContentType, checkHostAndOrigin, checkPostAccept } from './request-validation.js';

@@ -1,7 +1,7 @@
 import { isEmptyFilter } from '@airlock/mcp-protocol';
 import type { SubscriptionFilter } from '@airlock/mcp-protocol';
 import type { Logger } from '@airlock/observability';
-import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
+import type { UpstreamServerRecord } from '../tenants/tenant-catalog.js';
 import { aggregatable, namespacedUri, splitUri } from './namespacing.js';
 import { HeldSink } from '../streams/subscriptions-stream.js';
 import type { ListenSource } from '../streams/subscriptions-stream.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Logger } from '@airlock/observability';
-import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
+import type { UpstreamServerRecord } from '../tenants/tenant-catalog.js';
 import { StderrBudget, StderrRelay } from './stderr-relay.js';
 import { SANDBOX_HOME, StdioSandbox } from './stdio-sandbox.js';
 import type { SandboxSettings } from './stdio-sandbox.js';

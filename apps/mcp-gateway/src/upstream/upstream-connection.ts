@@ -1,5 +1,5 @@
 import { isModernRevision } from '@airlock/mcp-protocol';
-import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
+import type { UpstreamServerRecord } from '../tenants/tenant-catalog.js';
 
 // Below sessions/ and the upstream-facing era adapters (to-2025/, to-2026/): a session holds connections, to-2026/ provides one kind of them.
 

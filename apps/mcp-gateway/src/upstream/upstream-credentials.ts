@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { issuerUrl, upstreamSecretContext, upstreamSecretsSchema } from '@airlock/contracts';
 import type { ClientCredentialsSecrets, StaticHeaderSecrets, StdioEnvSecrets } from '@airlock/contracts';
 import { ServiceClients, deriveServiceClientSecret, openSecret } from '@airlock/platform';
-import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
+import type { UpstreamServerRecord } from '../tenants/tenant-catalog.js';
 
 /**
  * The opened secrets of an upstream, every field optional: which ones are there depends on the credential

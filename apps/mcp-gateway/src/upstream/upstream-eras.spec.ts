@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { Logger } from '@airlock/observability';
-import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
+import type { UpstreamServerRecord } from '../tenants/tenant-catalog.js';
 import type { UpstreamCredentials } from './upstream-credentials.js';
 import { UpstreamEras } from './upstream-eras.js';
 

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { Logger } from '@airlock/observability';
-import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
+import type { UpstreamServerRecord } from '../tenants/tenant-catalog.js';
 import { openUpstreamSecrets } from './upstream-credentials.js';
 import type { CallerContext, UpstreamCredentials } from './upstream-credentials.js';
 import { probeUpstreamEra } from './upstream-era-probe.js';

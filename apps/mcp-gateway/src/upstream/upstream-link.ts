@@ -5,7 +5,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, JSONRPCMessageSchema, McpError, ResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { Logger } from '@airlock/observability';
-import type { UpstreamServerRecord } from '../tenants/tenant-directory.js';
+import type { UpstreamServerRecord } from '../tenants/tenant-catalog.js';
 import type { CallerContext, UpstreamCredentials, UpstreamSecrets } from './upstream-credentials.js';
 import type { LaunchedStdio, StdioLauncher } from './stdio-launcher.js';
 import type { StderrRelay } from './stderr-relay.js';

@@ -3,8 +3,7 @@ import { z } from 'zod';
 import { AUDIT_BATCH_MAX, auditEventSchema } from '@airlock/contracts';
 import type { AuditEvent } from '@airlock/contracts';
 import type { Job } from '@airlock/queue';
-import { UnknownTenantError } from '../tenants/tenant-directory.js';
-import type { TenantDirectory } from '../tenants/tenant-directory.js';
+import { type TenantDirectory, UnknownTenantError } from '@airlock/platform';
 
 /** A batch job's envelope; its records are checked one by one so a malformed one does not sink the rest. */
 const batchEnvelopeSchema = z.object({ events: z.array(z.unknown()).min(1).max(AUDIT_BATCH_MAX) });

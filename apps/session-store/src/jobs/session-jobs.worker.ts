@@ -4,7 +4,7 @@ import type { Logger } from '@airlock/observability';
 import type { AuditWriter } from '../audit/audit.writer.js';
 import type { SessionDurableRepository } from '../sessions/session-durable.repository.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
-import { UnknownTenantError } from '../tenants/tenant-directory.js';
+import { UnknownTenantError } from '@airlock/platform';
 import type { ExpirySweep } from './expiry-sweep.js';
 import { seenJobSchema, SessionJobs, upsertJobSchema } from './session-jobs.js';
 

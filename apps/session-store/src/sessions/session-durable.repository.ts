@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { Session } from '@airlock/contracts';
-import type { TenantDirectory } from '../tenants/tenant-directory.js';
+import type { TenantDirectory } from '@airlock/platform';
 
 interface SessionRow {
   id: string;

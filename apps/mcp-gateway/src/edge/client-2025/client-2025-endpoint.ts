@@ -5,7 +5,7 @@ import type { AuthOutcome } from '../bearer-auth.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { jsonRpcErrorOf } from '../../errors/error-response.js';
 import type { EndpointTarget, GatewaySession } from '../../sessions/session-directory.js';
-import type { TenantRecord, UpstreamServerRecord } from '../../tenants/tenant-directory.js';
+import type { TenantRecord, UpstreamServerRecord } from '../../tenants/tenant-catalog.js';
 import { aggregatable, toolTarget } from '../../router/namespacing.js';
 import { NO_TOOL_CALL_OBSERVERS, refusalOutcome } from '../../observe/tool-call-observer.js';
 import { SseEventLog } from '../../streams/sse-event-log.js';

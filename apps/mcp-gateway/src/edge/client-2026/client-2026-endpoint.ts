@@ -14,7 +14,7 @@ import type { JsonRpcErrorObject, JsonRpcId, ModernRequest, SubscriptionFilter }
 import { REQUEST_ID_HEADER } from '@airlock/observability';
 import type { Logger } from '@airlock/observability';
 import type { AuthOutcome } from '../bearer-auth.js';
-import type { TenantRecord, UpstreamServerRecord } from '../../tenants/tenant-directory.js';
+import type { TenantRecord, UpstreamServerRecord } from '../../tenants/tenant-catalog.js';
 import { openUpstreamSecrets } from '../../upstream/upstream-credentials.js';
 import type { UpstreamCredentials } from '../../upstream/upstream-credentials.js';
 import { upstreamFailureFields } from '../../upstream/upstream-egress.js';

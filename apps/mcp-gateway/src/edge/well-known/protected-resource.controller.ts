@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject, NotFoundException, Param } from '@nestjs/common';
 import { Scopes, aggregatedMcpUrl, issuerUrl, serverMcpUrl, tenantSlugSchema } from '@airlock/contracts';
-import { TenantDirectory } from '../../tenants/tenant-directory.js';
+import { TenantCatalog } from '../../tenants/tenant-catalog.js';
 import { GATEWAY_URLS } from './gateway-urls.js';
 import type { GatewayUrls } from './gateway-urls.js';
 
@@ -12,7 +12,7 @@ import type { GatewayUrls } from './gateway-urls.js';
 @Controller('.well-known/oauth-protected-resource/t/:tenant')
 export class ProtectedResourceController {
   constructor(
-    @Inject(TenantDirectory) private readonly directory: TenantDirectory,
+    @Inject(TenantCatalog) private readonly directory: TenantCatalog,
     @Inject(GATEWAY_URLS) private readonly urls: GatewayUrls,
   ) {}
 

@@ -2,7 +2,7 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ErrorCodes, honoredFilter, listenFilterAccepts } from '@airlock/mcp-protocol';
 import type { SubscriptionFilter } from '@airlock/mcp-protocol';
 import type { Logger } from '@airlock/observability';
-import type { UpstreamServerRecord } from '../../tenants/tenant-directory.js';
+import type { UpstreamServerRecord } from '../../tenants/tenant-catalog.js';
 import { openUpstreamSecrets } from '../upstream-credentials.js';
 import type { UpstreamCredentials } from '../upstream-credentials.js';
 import type { UpstreamEgress } from '../upstream-egress.js';

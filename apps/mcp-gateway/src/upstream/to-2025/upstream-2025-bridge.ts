@@ -19,7 +19,7 @@ import type { Logger } from '@airlock/observability';
 import type { HotStore } from '@airlock/redis';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { errorAnswer, jsonRpcErrorOf } from '../../errors/error-response.js';
-import type { UpstreamServerRecord } from '../../tenants/tenant-directory.js';
+import type { UpstreamServerRecord } from '../../tenants/tenant-catalog.js';
 import { openUpstreamSecrets } from '../upstream-credentials.js';
 import type { UpstreamCredentials } from '../upstream-credentials.js';
 import type { UpstreamEgress } from '../upstream-egress.js';

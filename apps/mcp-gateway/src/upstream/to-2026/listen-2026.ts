@@ -1,6 +1,6 @@
 import { McpHeaders, listenFilterAccepts, parseListenFilter, withoutSubscriptionId } from '@airlock/mcp-protocol';
 import type { JsonRpcId, SubscriptionFilter } from '@airlock/mcp-protocol';
-import type { UpstreamServerRecord } from '../../tenants/tenant-directory.js';
+import type { UpstreamServerRecord } from '../../tenants/tenant-catalog.js';
 import { HeldSink, readSseMessages } from '../../streams/subscriptions-stream.js';
 import type { ListenSource } from '../../streams/subscriptions-stream.js';
 

@@ -12,7 +12,7 @@ import {
   withEnvelope,
 } from '@airlock/mcp-protocol';
 import type { JsonRpcErrorObject, JsonRpcResponseMessage } from '@airlock/mcp-protocol';
-import type { UpstreamServerRecord } from '../../tenants/tenant-directory.js';
+import type { UpstreamServerRecord } from '../../tenants/tenant-catalog.js';
 import type { ConnectOptions } from '../upstream-link.js';
 import type { UpstreamConnection } from '../upstream-connection.js';
 

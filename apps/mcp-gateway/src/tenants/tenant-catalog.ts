@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { CATALOG_CHANGED_CHANNEL, catalogChangedEventSchema } from '@airlock/contracts';
+import { TenantDirectory } from '@airlock/platform';
 import type { HotStore } from '@airlock/redis';
 
 export interface UpstreamServerRecord {
@@ -37,13 +38,15 @@ interface Cached<T> {
 }
 
 /**
- * Tenants, their hosted servers and the tool catalogue, read with plain pg (Prisma stays off the request
- * path) and cached for `cacheMs`. The auth server publishes `CATALOG_CHANGED_CHANNEL` on every admin change
- * (servers, tools, scopes, tenant deletion); every replica then drops what it holds for that tenant, so
- * the change applies at once and `cacheMs` only bounds how long a lost event can go unnoticed.
+ * What each tenant's MCP endpoints offer: its hosted servers and their tool catalogue, read with plain pg
+ * (Prisma stays off the request path) and cached for `cacheMs`, over the shared TenantDirectory
+ * (@airlock/platform) for the slug lookup. The auth server publishes `CATALOG_CHANGED_CHANNEL` on every
+ * admin change (servers, tools, scopes, tenant deletion) and `TENANT_CHANGED_CHANNEL` on tenant changes;
+ * every replica then drops what it holds for that tenant, so the change applies at once and `cacheMs`
+ * only bounds how long a lost event can go unnoticed.
  */
-export class TenantDirectory {
-  private readonly tenants = new Map<string, Cached<TenantRecord | undefined>>();
+export class TenantCatalog {
+  private readonly tenants: TenantDirectory;
   private readonly servers = new Map<string, Cached<UpstreamServerRecord[]>>();
   private readonly scopes = new Map<string, Cached<Map<string, string[]>>>();
   /** Ids outlive cache entries, so an event for a slug still finds what is cached under the tenant's id. */
@@ -56,13 +59,18 @@ export class TenantDirectory {
   constructor(
     private readonly pg: Pool,
     private readonly options: { hot?: HotStore; cacheMs?: number; onError?: (error: unknown) => void } = {},
-  ) {}
+  ) {
+    this.tenants = new TenantDirectory(pg, { ...options, cacheMs: this.cacheMs });
+    // A tenant dropped by a tenant event (here or on another replica) takes its catalogue with it.
+    this.tenants.onChange((slug) => this.forgetCatalog(slug));
+  }
 
   private get cacheMs(): number {
     return this.options.cacheMs ?? 5_000;
   }
 
   async start(): Promise<void> {
+    await this.tenants.start();
     if (!this.options.hot) return;
     this.unsubscribe = await this.options.hot.subscribe(
       CATALOG_CHANGED_CHANNEL,
@@ -81,14 +89,19 @@ export class TenantDirectory {
   }
 
   async close(): Promise<void> {
+    await this.tenants.close();
     await this.unsubscribe?.();
     this.unsubscribe = undefined;
   }
 
   /** Drops every cached record of one tenant (by slug). */
   forget(slug: string): void {
+    // The directory's change listener (set in the constructor) drops the catalogue too.
+    this.tenants.forget(slug);
+  }
+
+  private forgetCatalog(slug: string): void {
     this.generation += 1;
-    this.tenants.delete(slug);
     const tenantId = this.tenantIds.get(slug);
     if (tenantId === undefined) return;
     this.servers.delete(tenantId);
@@ -98,8 +111,8 @@ export class TenantDirectory {
   }
 
   forgetAll(): void {
+    this.tenants.forgetAll();
     this.generation += 1;
-    this.tenants.clear();
     this.servers.clear();
     this.scopes.clear();
   }
@@ -113,21 +126,11 @@ export class TenantDirectory {
   }
 
   async tenant(slug: string): Promise<TenantRecord | undefined> {
-    const cached = this.tenants.get(slug);
-    if (this.fresh(cached)) return cached.value;
-    const generation = this.generation;
-    const { rows } = await this.pg.query<{ id: string; slug: string; settings: Record<string, unknown> | null }>(
-      'SELECT id, slug, settings FROM tenants WHERE slug = $1',
-      [slug],
-    );
-    const row = rows[0];
-    const origins = row?.settings?.['allowedOrigins'];
-    const value = row
-      ? { id: row.id, slug: row.slug, allowedOrigins: Array.isArray(origins) ? origins.filter((o): o is string => typeof o === 'string') : [] }
-      : undefined;
-    if (value) this.tenantIds.set(slug, value.id);
-    this.remember(this.tenants, slug, value, generation);
-    return value;
+    const row = await this.tenants.find(slug);
+    if (!row) return undefined;
+    this.tenantIds.set(slug, row.id);
+    const origins = row.settings['allowedOrigins'];
+    return { id: row.id, slug: row.slug, allowedOrigins: Array.isArray(origins) ? origins.filter((o): o is string => typeof o === 'string') : [] };
   }
 
   async upstreamServers(tenantId: string): Promise<UpstreamServerRecord[]> {

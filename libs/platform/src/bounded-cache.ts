@@ -50,6 +50,10 @@ export class BoundedCache<K, V> {
     this.entries.delete(key);
   }
 
+  clear(): void {
+    this.entries.clear();
+  }
+
   keys(): K[] {
     return [...this.entries.keys()];
   }

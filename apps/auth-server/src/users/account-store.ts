@@ -1,0 +1,18 @@
+import type { TenantRecord } from '../tenants/tenant-record.js';
+
+/** The subset of a user the protocol core needs for `findAccount` and token `sub`. */
+export interface AccountProfile {
+  /** The `users.id` uuid; becomes `sub`. */
+  accountId: string;
+  email: string;
+  name?: string;
+}
+
+/**
+ * Backs oidc-provider's `findAccount`. An abstract class so it doubles as the Nest injection token:
+ * UsersModule provides it, OidcModule consumes it.
+ */
+export abstract class AccountStore {
+  /** The enabled user with this id in this tenant, or undefined (disabled users are undefined). */
+  abstract findAccount(tenant: TenantRecord, accountId: string): Promise<AccountProfile | undefined>;
+}
