@@ -77,8 +77,14 @@ export class SessionHost {
   }
 
   async start(): Promise<void> {
-    await this.deps.bus.start((forwarded) => void this.deliver(forwarded));
-    this.stopListening = await this.deps.registry.onEnded((id) => void this.drop(id));
+    await this.deps.bus.start(
+      (forwarded) => void this.deliver(forwarded).catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not deliver a forwarded message')),
+    );
+    // Announcements missed while the connection was down: every local session is checked at once.
+    this.stopListening = await this.deps.registry.onEnded(
+      (id) => void this.drop(id),
+      () => void this.sweep().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'session sweep failed')),
+    );
     // Safety net for endings nobody announced (an idle record that simply expired): upstream sessions
     // and processes of sessions that no longer exist are closed within a minute.
     this.sweeper = setInterval(() => void this.sweep().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'session sweep failed')), this.deps.sweepMs);
@@ -88,8 +94,19 @@ export class SessionHost {
   async sweep(): Promise<void> {
     for (const [id, runtime] of [...this.runtimes]) {
       if (runtime.busy) continue;
-      if (!(await this.deps.registry.find(runtime.session.tenant, id))) await this.drop(id);
+      // Gone, or adopted by another replica while this one looked dead (its heartbeat lapsed in a long outage).
+      const found = await this.deps.registry.find(runtime.session.tenant, id, { fresh: true });
+      if (!found || found.home !== this.deps.bus.replicaId) await this.drop(id);
     }
+  }
+
+  /**
+   * The session as this replica holds it, when its upstream links live here: the request needs no
+   * directory read (the hot path). A session that ends is dropped here by the directory's announcement
+   * (milliseconds, any replica), so an ended or revoked session is never served from here.
+   */
+  localSession(sessionId: string): GatewaySession | undefined {
+    return this.runtimes.get(sessionId)?.session;
   }
 
   get size(): number {
@@ -214,12 +231,28 @@ export class SessionHost {
     return runtime;
   }
 
-  /** Delivers client messages to the session's runtime here; a session this replica lost ends cleanly. */
+  /**
+   * Takes over a session whose home released it or stopped (the caller won the adoption claim): its
+   * upstream links are opened again here with the client's stored capabilities and clientInfo (a new
+   * upstream session, a stdio server started again), under the same client-facing session id.
+   */
+  async adopt(session: GatewaySession, servers: UpstreamServerRecord[], bearer: string): Promise<SessionRuntime> {
+    this.rememberBearer(session.id, bearer);
+    const info = session.clientInfo ?? {};
+    const runtime = await this.open({ ...session, home: this.deps.bus.replicaId }, servers, {
+      name: typeof info['name'] === 'string' ? info['name'] : 'client',
+      version: typeof info['version'] === 'string' ? info['version'] : '0',
+    });
+    this.deps.logger.info({ session: session.id, previousHome: session.home, upstreams: servers.length }, 'adopted a session');
+    return runtime;
+  }
+
   /** Remembers the token that authenticated a request of a session this replica holds. */
   rememberBearer(sessionId: string, bearer: string): void {
     this.bearers.set(sessionId, bearer);
   }
 
+  /** Delivers client messages to the session's runtime here; a session this replica lost ends cleanly. */
   async deliver(forwarded: ForwardedMessage): Promise<void> {
     if (forwarded.bearer) this.bearers.set(forwarded.sessionId, forwarded.bearer);
     const runtime = this.runtimes.get(forwarded.sessionId);
@@ -256,10 +289,24 @@ export class SessionHost {
     clearTimeout(timer);
   }
 
+  /**
+   * Graceful shutdown: the sessions homed here are released, not ended. Once the replica is marked
+   * released, other replicas adopt each session on its next request; calls that were already taken
+   * finish here first (their answers are in the event log, readable from any replica), then the upstream
+   * links close (upstream sessions deleted, stdio processes stopped). A client sees no 404.
+   */
+  async release(timeoutMs: number): Promise<void> {
+    await this.deps.bus.release();
+    await this.settle(timeoutMs);
+    clearInterval(this.sweeper);
+    await this.stopListening?.();
+    await Promise.all([...this.runtimes.keys()].map((id) => this.drop(id)));
+  }
+
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     await this.stopListening?.();
-    await Promise.all([...this.runtimes].map(([id, runtime]) => this.deps.registry.end(runtime.session.tenant, id, 'gateway shutting down').then(() => this.drop(id))));
+    await Promise.all([...this.runtimes.keys()].map((id) => this.drop(id)));
     await this.deps.bus.close();
   }
 }
