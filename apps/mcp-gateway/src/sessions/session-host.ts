@@ -106,7 +106,13 @@ export class SessionHost {
    * (milliseconds, any replica), so an ended or revoked session is never served from here.
    */
   localSession(sessionId: string): GatewaySession | undefined {
-    return this.runtimes.get(sessionId)?.session;
+    const runtime = this.runtimes.get(sessionId);
+    if (!runtime) return undefined;
+    // An idle expiry is announced by nobody: a session unused for half its idle timeout is read again.
+    const now = Date.now();
+    if (now - runtime.lastUsedAt > this.deps.idleTimeoutMs / 2) return undefined;
+    runtime.lastUsedAt = now;
+    return runtime.session;
   }
 
   get size(): number {
@@ -267,6 +273,7 @@ export class SessionHost {
       if (forwarded.streamId) await output.endStream(forwarded.streamId);
       return;
     }
+    runtime.lastUsedAt = Date.now();
     await runtime.handle(forwarded.messages as JsonRpcMessage[], forwarded.streamId).catch((error: unknown) => this.deps.logger.error({ err: error }, 'session runtime failed'));
   }
 

@@ -85,6 +85,9 @@ export class SessionRuntime {
     this.router = new AggregateRouter('2025-11-25', this.upstreamsForRouter(), hooks.observer, hooks.aggregateListMaxItems);
   }
 
+  /** When a client message last reached this session here (the home's hot path re-reads a session idle for long). */
+  lastUsedAt = Date.now();
+
   /** Requests whose answer is not yet handed to the output (the upstream call, then the append). */
   private answering = 0;
 
