@@ -33,11 +33,15 @@ class LoadBalancer {
   };
 
   /** `kubectl rollout restart` for one pod: the new one joins, the old one leaves rotation, preStop, SIGTERM (waited for). */
-  async restart(old: ServiceProcess, start: () => Promise<ServiceProcess>): Promise<void> {
+  async restart(old: ServiceProcess, start: () => Promise<ServiceProcess>): Promise<{ startMs: number; stopMs: number }> {
+    const started = performance.now();
     this.rotation.push(await start());
+    const startMs = performance.now() - started;
     this.rotation = this.rotation.filter((replica) => replica !== old);
     await sleep(PRE_STOP_MS);
+    const stopping = performance.now();
     await old.stop();
+    return { startMs, stopMs: performance.now() - stopping };
   }
 }
 
@@ -96,8 +100,10 @@ export async function rollingRestart(context: ScenarioContext): Promise<BenchRow
     phase = 'restart';
     const restartStarted = performance.now();
     const [first, second] = balancer.rotation as [ServiceProcess, ServiceProcess];
-    await balancer.restart(first, () => platform.startGatewayReplica({ h2c: false }));
-    await balancer.restart(second, () => platform.startGatewayReplica({ h2c: false }));
+    const restarts = [
+      await balancer.restart(first, () => platform.startGatewayReplica({ h2c: false })),
+      await balancer.restart(second, () => platform.startGatewayReplica({ h2c: false })),
+    ];
     const restartMs = performance.now() - restartStarted;
     phase = 'after';
     await sleep(Math.min(context.roundMs, 2_000));
@@ -115,6 +121,9 @@ export async function rollingRestart(context: ScenarioContext): Promise<BenchRow
       notFound: balancer.notFound,
       answered,
       restartSeconds: Number((restartMs / 1000).toFixed(1)),
+      // Starting a replica (until /readyz) and its SIGTERM drain (until exit), each replacement in turn.
+      replicaStartSeconds: restarts.map((r) => (r.startMs / 1000).toFixed(1)).join(' / '),
+      drainSeconds: restarts.map((r) => (r.stopMs / 1000).toFixed(1)).join(' / '),
     };
     return [
       {
