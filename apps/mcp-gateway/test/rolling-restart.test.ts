@@ -1,4 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createRedisHotStore } from '@airlock/redis';
@@ -53,6 +59,43 @@ class LoadBalancer {
   }
 }
 
+/** A 2025-11-25 upstream (SDK 1.x, sessions) whose `whoami` tool answers the upstream session id; it can forget every session (a restart). */
+async function startSessionUpstream() {
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const seen = { initializes: 0, deletes: 0 };
+  const http = createServer((req, res) => {
+    void (async () => {
+      const id = req.headers['mcp-session-id'];
+      if (typeof id === 'string') {
+        const transport = sessions.get(id);
+        if (!transport) return void res.writeHead(404).end();
+        if (req.method === 'DELETE') seen.deletes += 1;
+        return transport.handleRequest(req, res);
+      }
+      const server = new Server({ name: 'session-upstream', version: '1.0.0' }, { capabilities: { tools: {} } });
+      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (sid) => {
+          seen.initializes += 1;
+          sessions.set(sid, transport);
+        },
+      });
+      server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [{ name: 'whoami', inputSchema: { type: 'object' } }] }));
+      server.setRequestHandler(CallToolRequestSchema, async (_request, extra) => ({ content: [{ type: 'text', text: String(extra.sessionId) }] }));
+      await server.connect(transport);
+      await transport.handleRequest(req, res);
+    })().catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`,
+    seen,
+    forget: () => sessions.clear(),
+    stop: async () => {
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
 describe('sessions across a rolling restart', () => {
   let world: GatewayWorld;
   let fixture: FixtureProcess;
@@ -68,6 +111,36 @@ describe('sessions across a rolling restart', () => {
     await world?.close();
     await fixture?.stop();
   });
+
+  it('the new home reuses an http upstream session the old home released, and initializes a new one when the upstream forgot it', async () => {
+    const upstream = await startSessionUpstream();
+    try {
+      await world.addUpstream({ name: 'kept', transport: 'http', url: upstream.url });
+      const path = `/t/${world.tenant}/servers/kept/mcp`;
+      const token = await world.token(world.serverUrl('kept'));
+      const [a, b, c] = [await world.startReplica(), await world.startReplica(), await world.startReplica()];
+      const sessionId = await openSession(`${a.url}${path}`, token);
+      const headers = { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
+      const whoami = async (replica: StartedApp, id: number) => {
+        const response = await post(`${replica.url}${path}`, JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'whoami', arguments: {} } }), headers);
+        expect(response.status).toBe(200);
+        return ((await answerOf(response, id)) as { result: { content: Array<{ text: string }> } }).result.content[0]!.text;
+      };
+      const first = await whoami(a, 1);
+      await a.close();
+      expect(await whoami(b, 2)).toBe(first);
+      expect(upstream.seen).toEqual({ initializes: 1, deletes: 0 });
+
+      upstream.forget();
+      await b.close();
+      const renewed = await whoami(c, 3);
+      expect(renewed).not.toBe(first);
+      expect(upstream.seen.initializes).toBe(2);
+      await c.close();
+    } finally {
+      await upstream.stop();
+    }
+  }, 30_000);
 
   it('20 SDK sessions (http and stdio upstreams) calling in a loop lose no response and never re-initialize while both replicas restart one after the other', async () => {
     const balancer = new LoadBalancer();

@@ -12,7 +12,8 @@ import type { UpstreamEgress } from '../upstream/upstream-egress.js';
 import type { UpstreamEras } from '../upstream/upstream-eras.js';
 import type { StdioLauncher } from '../upstream/stdio-launcher.js';
 import { UpstreamLink } from '../upstream/upstream-link.js';
-import type { ConnectOptions } from '../upstream/upstream-link.js';
+import type { ConnectOptions, UpstreamResume } from '../upstream/upstream-link.js';
+import { openSecret, sealSecret } from '@airlock/platform';
 import { Upstream2026Link } from '../upstream/to-2026/upstream-2026-link.js';
 import { isUpstream2026 } from '../upstream/upstream-connection.js';
 import type { UpstreamConnection } from '../upstream/upstream-connection.js';
@@ -162,7 +163,7 @@ export class SessionHost {
    * Opens the upstream sessions of a new downstream session on this replica. Per-server endpoints need
    * their server; the aggregate opens every enabled server and leaves out those that fail (logged).
    */
-  async open(session: GatewaySession, servers: UpstreamServerRecord[], clientInfo: { name: string; version: string }): Promise<SessionRuntime> {
+  async open(session: GatewaySession, servers: UpstreamServerRecord[], clientInfo: { name: string; version: string }, resume: Record<string, UpstreamResume> = {}): Promise<SessionRuntime> {
     const { logger } = this.deps;
     // Assigned once the upstreams are connected; their handlers read it lazily.
     const ref: { runtime?: SessionRuntime } = {};
@@ -180,6 +181,7 @@ export class SessionHost {
         caller: { tenant: session.tenant, bearer: () => this.bearers.get(session.id) ?? bearer },
         clientCapabilities: session.clientCapabilities,
         clientInfo: { name: `airlock-gateway (for ${clientInfo.name})`.slice(0, 200), version: clientInfo.version },
+        ...(resume[server.name] ? { resume: resume[server.name] } : {}),
         logger,
         handlers: {
           onRequest: async (method, params) => {
@@ -245,12 +247,39 @@ export class SessionHost {
   async adopt(session: GatewaySession, servers: UpstreamServerRecord[], bearer: string): Promise<SessionRuntime> {
     this.rememberBearer(session.id, bearer);
     const info = session.clientInfo ?? {};
-    const runtime = await this.open({ ...session, home: this.deps.bus.replicaId }, servers, {
-      name: typeof info['name'] === 'string' ? info['name'] : 'client',
-      version: typeof info['version'] === 'string' ? info['version'] : '0',
-    });
-    this.deps.logger.info({ session: session.id, previousHome: session.home, upstreams: servers.length }, 'adopted a session');
+    const resume = await this.takeResumeState(session);
+    const runtime = await this.open(
+      { ...session, home: this.deps.bus.replicaId },
+      servers,
+      { name: typeof info['name'] === 'string' ? info['name'] : 'client', version: typeof info['version'] === 'string' ? info['version'] : '0' },
+      resume,
+    );
+    this.deps.logger.info({ session: session.id, previousHome: session.home, upstreams: servers.length, resumed: Object.keys(resume).length }, 'adopted a session');
     return runtime;
+  }
+
+  /**
+   * The upstream sessions a released session left open, sealed under the master key (an upstream session
+   * id is a credential of sorts) in the hot store for the session's idle lifetime; taken once.
+   */
+  private resumeKey(session: GatewaySession): string {
+    return `gw:session-upstreams:${session.tenant}:${session.id}`;
+  }
+
+  private async keepResumeState(session: GatewaySession, resume: Record<string, UpstreamResume>): Promise<void> {
+    if (Object.keys(resume).length === 0) return;
+    const sealed = sealSecret(this.deps.masterKey, JSON.stringify(resume), this.resumeKey(session));
+    await this.deps.hot.set(this.resumeKey(session), sealed, { ttlMs: this.deps.idleTimeoutMs });
+  }
+
+  private async takeResumeState(session: GatewaySession): Promise<Record<string, UpstreamResume>> {
+    try {
+      const sealed = await this.deps.hot.getDel(this.resumeKey(session));
+      return sealed ? (JSON.parse(openSecret(this.deps.masterKey, sealed, this.resumeKey(session))) as Record<string, UpstreamResume>) : {};
+    } catch (error) {
+      this.deps.logger.warn({ err: error, session: session.id }, 'unreadable upstream resume state; initializing the upstream sessions again');
+      return {};
+    }
   }
 
   /** Remembers the token that authenticated a request of a session this replica holds. */
@@ -307,7 +336,18 @@ export class SessionHost {
     await this.settle(timeoutMs);
     clearInterval(this.sweeper);
     await this.stopListening?.();
-    await Promise.all([...this.runtimes.keys()].map((id) => this.drop(id)));
+    await Promise.all(
+      [...this.runtimes].map(async ([id, runtime]) => {
+        this.runtimes.delete(id);
+        this.bearers.delete(id);
+        // Adopted already (a request came during the settle): nobody will reuse these upstream sessions.
+        const adopted = await this.deps.registry.find(runtime.session.tenant, id, { fresh: true }).then((found) => found?.home !== this.deps.bus.replicaId, () => false);
+        if (adopted) return runtime.close();
+        // http upstream sessions stay open for the next home; the state is written only once they are let go.
+        const resume = await runtime.detach();
+        await this.keepResumeState(runtime.session, resume).catch((error: unknown) => this.deps.logger.warn({ err: error, session: id }, 'could not keep the upstream resume state'));
+      }),
+    );
   }
 
   async close(): Promise<void> {
