@@ -240,9 +240,10 @@ export class SessionHost {
   }
 
   /**
-   * Takes over a session whose home released it or stopped (the caller won the adoption claim): its
-   * upstream links are opened again here with the client's stored capabilities and clientInfo (a new
-   * upstream session, a stdio server started again), under the same client-facing session id.
+   * Takes over a session whose home released it or stopped (the caller won the adoption claim), under
+   * the same client-facing session id: http upstream sessions the old home left open are reused, the
+   * others opened again with the client's stored capabilities and clientInfo (a stdio server is started
+   * again under the sandbox).
    */
   async adopt(session: GatewaySession, servers: UpstreamServerRecord[], bearer: string): Promise<SessionRuntime> {
     this.rememberBearer(session.id, bearer);
@@ -259,8 +260,8 @@ export class SessionHost {
   }
 
   /**
-   * The upstream sessions a released session left open, sealed under the master key (an upstream session
-   * id is a credential of sorts) in the hot store for the session's idle lifetime; taken once.
+   * Where the upstream sessions a released session left open are kept: sealed under the master key (an
+   * upstream session id is a credential of sorts), for the session's idle lifetime, taken once.
    */
   private resumeKey(session: GatewaySession): string {
     return `gw:session-upstreams:${session.tenant}:${session.id}`;
