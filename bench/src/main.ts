@@ -8,6 +8,7 @@ import { environment, mergeResults, toMarkdown, type BenchResult, type BenchRow 
 import { adminLists } from './scenarios/admin-lists.js';
 import { mcpToolsCall } from './scenarios/mcp-tools-call.js';
 import { manyStreams } from './scenarios/many-streams.js';
+import { rollingRestart } from './scenarios/rolling-restart.js';
 import { jwtVerification } from './scenarios/jwt-verify.js';
 import { sessionResolution } from './scenarios/session-resolution.js';
 import { tenantsScale } from './scenarios/tenants-scale.js';
@@ -31,6 +32,7 @@ const scenarios: Array<Scenario & { platform?: boolean }> = [
   { name: 'jwt-verify', run: jwtVerification },
   { name: 'session-resolution', run: (context) => sessionResolution(context, redisUrl) },
   { name: 'many-streams', run: manyStreams, platform: true },
+  { name: 'rolling-restart', run: rollingRestart, platform: true },
   { name: 'admin-lists', run: adminLists, platform: true },
   { name: 'tenants', run: tenantsScale, platform: true },
 ];

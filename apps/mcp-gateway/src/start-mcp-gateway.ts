@@ -208,8 +208,10 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     banner: [`MCP gateway: ${config.publicUrl}/t/<tenant>/mcp`],
     async close() {
       await closeHttpApp(app, { graceMs: tuning.shutdownGraceMs });
-      // In-flight calls finish and append their answers, which clients fetch from another replica.
-      await host.settle(tuning.shutdownGraceMs);
+      // Sessions homed here are released, not ended: in-flight calls finish and append their answers
+      // (which clients fetch from another replica), and the next request of each session is adopted
+      // elsewhere with its upstream links opened again (a rolling restart costs a client nothing).
+      await host.release(tuning.shutdownGraceMs);
       await host.close();
       // After the last calls ended: their audit records are held here until this hands them to the queue.
       await audit.close();

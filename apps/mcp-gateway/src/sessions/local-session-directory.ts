@@ -27,10 +27,14 @@ export class LocalSessionDirectory implements SessionDirectory {
     return session;
   }
 
-  async find(tenant: string, id: string): Promise<GatewaySession | undefined> {
+  async find(tenant: string, id: string, _options?: { fresh?: boolean }): Promise<GatewaySession | undefined> {
     if (!/^[A-Za-z0-9_-]{32}$/.test(id)) return undefined;
     const raw = await this.hot.get(this.key(tenant, id));
     return raw ? (JSON.parse(raw) as GatewaySession) : undefined;
+  }
+
+  async rehome(session: GatewaySession, home: string): Promise<void> {
+    await this.hot.set(this.key(session.tenant, session.id), JSON.stringify({ ...session, home }), { ttlMs: this.options.idleTimeoutMs });
   }
 
   async touch(session: GatewaySession): Promise<void> {
@@ -42,8 +46,8 @@ export class LocalSessionDirectory implements SessionDirectory {
     await this.hot.publish(GATEWAY_SESSION_ENDED_CHANNEL, JSON.stringify({ id, reason }));
   }
 
-  async onEnded(listener: (id: string) => void): Promise<() => Promise<void>> {
-    return this.hot.subscribe(GATEWAY_SESSION_ENDED_CHANNEL, (message) => listener((JSON.parse(message) as { id: string }).id));
+  async onEnded(listener: (id: string) => void, onMissed?: () => void): Promise<() => Promise<void>> {
+    return this.hot.subscribe(GATEWAY_SESSION_ENDED_CHANNEL, (message) => listener((JSON.parse(message) as { id: string }).id), { onResubscribed: onMissed });
   }
 
   async close(): Promise<void> {}

@@ -31,10 +31,15 @@ export interface SessionDirectory {
   start(): Promise<void>;
   create(fields: NewGatewaySession): Promise<GatewaySession>;
   /** The live session, or undefined when unknown, ended, expired or revoked. */
-  find(tenant: string, id: string): Promise<GatewaySession | undefined>;
+  find(tenant: string, id: string, options?: { fresh?: boolean }): Promise<GatewaySession | undefined>;
+  /** Records a new home replica (after adoption); the caller holds the adoption claim. */
+  rehome(session: GatewaySession, home: string): Promise<void>;
   touch(session: GatewaySession): Promise<void>;
   end(tenant: string, id: string, reason: string): Promise<void>;
-  /** Called on every replica when a session ends for any reason (the home closes its upstreams). */
-  onEnded(listener: (id: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Called on every replica when a session ends for any reason (the home closes its upstreams);
+   * `onMissed` after a reconnect, when announcements may have been lost (the home checks its sessions).
+   */
+  onEnded(listener: (id: string) => void, onMissed?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

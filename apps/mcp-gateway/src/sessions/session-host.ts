@@ -12,7 +12,8 @@ import type { UpstreamEgress } from '../upstream/upstream-egress.js';
 import type { UpstreamEras } from '../upstream/upstream-eras.js';
 import type { StdioLauncher } from '../upstream/stdio-launcher.js';
 import { UpstreamLink } from '../upstream/upstream-link.js';
-import type { ConnectOptions } from '../upstream/upstream-link.js';
+import type { ConnectOptions, UpstreamResume } from '../upstream/upstream-link.js';
+import { openSecret, sealSecret } from '@airlock/platform';
 import { Upstream2026Link } from '../upstream/to-2026/upstream-2026-link.js';
 import { isUpstream2026 } from '../upstream/upstream-connection.js';
 import type { UpstreamConnection } from '../upstream/upstream-connection.js';
@@ -77,8 +78,14 @@ export class SessionHost {
   }
 
   async start(): Promise<void> {
-    await this.deps.bus.start((forwarded) => void this.deliver(forwarded));
-    this.stopListening = await this.deps.registry.onEnded((id) => void this.drop(id));
+    await this.deps.bus.start(
+      (forwarded) => void this.deliver(forwarded).catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not deliver a forwarded message')),
+    );
+    // Announcements missed while the connection was down: every local session is checked at once.
+    this.stopListening = await this.deps.registry.onEnded(
+      (id) => void this.drop(id),
+      () => void this.sweep().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'session sweep failed')),
+    );
     // Safety net for endings nobody announced (an idle record that simply expired): upstream sessions
     // and processes of sessions that no longer exist are closed within a minute.
     this.sweeper = setInterval(() => void this.sweep().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'session sweep failed')), this.deps.sweepMs);
@@ -88,8 +95,25 @@ export class SessionHost {
   async sweep(): Promise<void> {
     for (const [id, runtime] of [...this.runtimes]) {
       if (runtime.busy) continue;
-      if (!(await this.deps.registry.find(runtime.session.tenant, id))) await this.drop(id);
+      // Gone, or adopted by another replica while this one looked dead (its heartbeat lapsed in a long outage).
+      const found = await this.deps.registry.find(runtime.session.tenant, id, { fresh: true });
+      if (!found || found.home !== this.deps.bus.replicaId) await this.drop(id);
     }
+  }
+
+  /**
+   * The session as this replica holds it, when its upstream links live here: the request needs no
+   * directory read (the hot path). A session that ends is dropped here by the directory's announcement
+   * (milliseconds, any replica), so an ended or revoked session is never served from here.
+   */
+  localSession(sessionId: string): GatewaySession | undefined {
+    const runtime = this.runtimes.get(sessionId);
+    if (!runtime) return undefined;
+    // An idle expiry is announced by nobody: a session unused for half its idle timeout is read again.
+    const now = Date.now();
+    if (now - runtime.lastUsedAt > this.deps.idleTimeoutMs / 2) return undefined;
+    runtime.lastUsedAt = now;
+    return runtime.session;
   }
 
   get size(): number {
@@ -139,7 +163,7 @@ export class SessionHost {
    * Opens the upstream sessions of a new downstream session on this replica. Per-server endpoints need
    * their server; the aggregate opens every enabled server and leaves out those that fail (logged).
    */
-  async open(session: GatewaySession, servers: UpstreamServerRecord[], clientInfo: { name: string; version: string }): Promise<SessionRuntime> {
+  async open(session: GatewaySession, servers: UpstreamServerRecord[], clientInfo: { name: string; version: string }, resume: Record<string, UpstreamResume> = {}): Promise<SessionRuntime> {
     const { logger } = this.deps;
     // Assigned once the upstreams are connected; their handlers read it lazily.
     const ref: { runtime?: SessionRuntime } = {};
@@ -157,6 +181,7 @@ export class SessionHost {
         caller: { tenant: session.tenant, bearer: () => this.bearers.get(session.id) ?? bearer },
         clientCapabilities: session.clientCapabilities,
         clientInfo: { name: `airlock-gateway (for ${clientInfo.name})`.slice(0, 200), version: clientInfo.version },
+        ...(resume[server.name] ? { resume: resume[server.name] } : {}),
         logger,
         handlers: {
           onRequest: async (method, params) => {
@@ -214,12 +239,56 @@ export class SessionHost {
     return runtime;
   }
 
-  /** Delivers client messages to the session's runtime here; a session this replica lost ends cleanly. */
+  /**
+   * Takes over a session whose home released it or stopped (the caller won the adoption claim), under
+   * the same client-facing session id: http upstream sessions the old home left open are reused, the
+   * others opened again with the client's stored capabilities and clientInfo (a stdio server is started
+   * again under the sandbox).
+   */
+  async adopt(session: GatewaySession, servers: UpstreamServerRecord[], bearer: string): Promise<SessionRuntime> {
+    this.rememberBearer(session.id, bearer);
+    const info = session.clientInfo ?? {};
+    const resume = await this.takeResumeState(session);
+    const runtime = await this.open(
+      { ...session, home: this.deps.bus.replicaId },
+      servers,
+      { name: typeof info['name'] === 'string' ? info['name'] : 'client', version: typeof info['version'] === 'string' ? info['version'] : '0' },
+      resume,
+    );
+    this.deps.logger.info({ session: session.id, previousHome: session.home, upstreams: servers.length, resumed: Object.keys(resume).length }, 'adopted a session');
+    return runtime;
+  }
+
+  /**
+   * Where the upstream sessions a released session left open are kept: sealed under the master key (an
+   * upstream session id is a credential of sorts), for the session's idle lifetime, taken once.
+   */
+  private resumeKey(session: GatewaySession): string {
+    return `gw:session-upstreams:${session.tenant}:${session.id}`;
+  }
+
+  private async keepResumeState(session: GatewaySession, resume: Record<string, UpstreamResume>): Promise<void> {
+    if (Object.keys(resume).length === 0) return;
+    const sealed = sealSecret(this.deps.masterKey, JSON.stringify(resume), this.resumeKey(session));
+    await this.deps.hot.set(this.resumeKey(session), sealed, { ttlMs: this.deps.idleTimeoutMs });
+  }
+
+  private async takeResumeState(session: GatewaySession): Promise<Record<string, UpstreamResume>> {
+    try {
+      const sealed = await this.deps.hot.getDel(this.resumeKey(session));
+      return sealed ? (JSON.parse(openSecret(this.deps.masterKey, sealed, this.resumeKey(session))) as Record<string, UpstreamResume>) : {};
+    } catch (error) {
+      this.deps.logger.warn({ err: error, session: session.id }, 'unreadable upstream resume state; initializing the upstream sessions again');
+      return {};
+    }
+  }
+
   /** Remembers the token that authenticated a request of a session this replica holds. */
   rememberBearer(sessionId: string, bearer: string): void {
     this.bearers.set(sessionId, bearer);
   }
 
+  /** Delivers client messages to the session's runtime here; a session this replica lost ends cleanly. */
   async deliver(forwarded: ForwardedMessage): Promise<void> {
     if (forwarded.bearer) this.bearers.set(forwarded.sessionId, forwarded.bearer);
     const runtime = this.runtimes.get(forwarded.sessionId);
@@ -234,6 +303,7 @@ export class SessionHost {
       if (forwarded.streamId) await output.endStream(forwarded.streamId);
       return;
     }
+    runtime.lastUsedAt = Date.now();
     await runtime.handle(forwarded.messages as JsonRpcMessage[], forwarded.streamId).catch((error: unknown) => this.deps.logger.error({ err: error }, 'session runtime failed'));
   }
 
@@ -256,10 +326,35 @@ export class SessionHost {
     clearTimeout(timer);
   }
 
+  /**
+   * Graceful shutdown: the sessions homed here are released, not ended. Once the replica is marked
+   * released, other replicas adopt each session on its next request; calls that were already taken
+   * finish here first (their answers are in the event log, readable from any replica), then the upstream
+   * links close (upstream sessions deleted, stdio processes stopped). A client sees no 404.
+   */
+  async release(timeoutMs: number): Promise<void> {
+    await this.deps.bus.release();
+    await this.settle(timeoutMs);
+    clearInterval(this.sweeper);
+    await this.stopListening?.();
+    await Promise.all(
+      [...this.runtimes].map(async ([id, runtime]) => {
+        this.runtimes.delete(id);
+        this.bearers.delete(id);
+        // Adopted already (a request came during the settle): nobody will reuse these upstream sessions.
+        const adopted = await this.deps.registry.find(runtime.session.tenant, id, { fresh: true }).then((found) => found?.home !== this.deps.bus.replicaId, () => false);
+        if (adopted) return runtime.close();
+        // http upstream sessions stay open for the next home; the state is written only once they are let go.
+        const resume = await runtime.detach();
+        await this.keepResumeState(runtime.session, resume).catch((error: unknown) => this.deps.logger.warn({ err: error, session: id }, 'could not keep the upstream resume state'));
+      }),
+    );
+  }
+
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     await this.stopListening?.();
-    await Promise.all([...this.runtimes].map(([id, runtime]) => this.deps.registry.end(runtime.session.tenant, id, 'gateway shutting down').then(() => this.drop(id))));
+    await Promise.all([...this.runtimes.keys()].map((id) => this.drop(id)));
     await this.deps.bus.close();
   }
 }

@@ -15,6 +15,7 @@ import { RelatedStreams } from '../upstream/related-stream.js';
 import type { ToolCallContext, ToolCallObservers } from '../observe/tool-call-observer.js';
 import { CallCancel } from '../upstream/call-cancel.js';
 import { UpstreamLink as RelayLink } from '../upstream/upstream-link.js';
+import type { UpstreamResume } from '../upstream/upstream-link.js';
 
 /** Where the runtime's output goes: a request's stream, or the session's standalone (GET) stream. */
 export interface RuntimeOutput {
@@ -84,6 +85,9 @@ export class SessionRuntime {
     this.servers = [...links.keys()].sort();
     this.router = new AggregateRouter('2025-11-25', this.upstreamsForRouter(), hooks.observer, hooks.aggregateListMaxItems);
   }
+
+  /** When a client message last reached this session here (the home's hot path re-reads a session idle for long). */
+  lastUsedAt = Date.now();
 
   /** Requests whose answer is not yet handed to the output (the upstream call, then the append). */
   private answering = 0;
@@ -326,6 +330,23 @@ export class SessionRuntime {
     for (const streamId of new Set(this.serverStreams.get(server) ?? [])) {
       void this.hooks.output.pauseStream(streamId).catch((error: unknown) => this.hooks.logger.warn({ err: error }, 'could not pause a stream'));
     }
+  }
+
+  /**
+   * Lets go of the upstream links of a released session: http 2025 upstream sessions are left open and
+   * their resume state returned (by server), the rest closed (stdio processes stop; 2026 links are stateless).
+   */
+  async detach(): Promise<Record<string, UpstreamResume>> {
+    const resume: Record<string, UpstreamResume> = {};
+    await Promise.all(
+      [...this.links].map(async ([server, link]) => {
+        const state = link instanceof RelayLink ? link.resumeState() : undefined;
+        if (!state) return link.close();
+        resume[server] = state;
+        return (link as RelayLink).detach();
+      }),
+    );
+    return resume;
   }
 
   async close(): Promise<void> {

@@ -113,8 +113,10 @@ export class SessionStoreDirectory implements SessionDirectory {
     return { ...fields, id: session.id, createdAt: session.createdAt };
   }
 
-  async find(tenant: string, id: string): Promise<GatewaySession | undefined> {
+  async find(tenant: string, id: string, options: { fresh?: boolean } = {}): Promise<GatewaySession | undefined> {
     // The meta is nearly always in memory: then only the store is asked (no second promise, no array).
+    // `fresh` reads it again: its home changes when the session is adopted.
+    if (options.fresh) this.metaCache.delete(id);
     let meta = this.cachedMeta(tenant, id);
     let session: Awaited<ReturnType<SessionClient['get']>>;
     if (meta) session = await this.client.get(tenant, id);
@@ -135,6 +137,12 @@ export class SessionStoreDirectory implements SessionDirectory {
     };
   }
 
+  async rehome(session: GatewaySession, home: string): Promise<void> {
+    const meta: GatewayMeta = { target: session.target, home, protocolVersion: session.protocolVersion, clientCapabilities: session.clientCapabilities };
+    await this.hot.set(this.metaKey(session.tenant, session.id), JSON.stringify(meta), { ttlMs: this.options.idleTimeoutMs + this.refreshMs });
+    this.metaCache.set(session.id, { tenant: session.tenant, meta, until: Date.now() + META_CACHE_MS });
+  }
+
   async touch(session: GatewaySession): Promise<void> {
     this.client.touch(session.tenant, session.id);
     const now = Date.now();
@@ -153,12 +161,16 @@ export class SessionStoreDirectory implements SessionDirectory {
     await this.hot.publish(GATEWAY_SESSION_ENDED_CHANNEL, JSON.stringify({ id, reason }));
   }
 
-  async onEnded(listener: (id: string) => void): Promise<() => Promise<void>> {
-    const ours = await this.hot.subscribe(GATEWAY_SESSION_ENDED_CHANNEL, (message) => listener((JSON.parse(message) as { id: string }).id));
-    const store = await this.hot.subscribe(SESSION_EVENTS_CHANNEL, (message) => {
-      const parsed = sessionEndedEventSchema.safeParse(JSON.parse(message));
-      if (parsed.success) listener(parsed.data.sessionId);
-    });
+  async onEnded(listener: (id: string) => void, onMissed?: () => void): Promise<() => Promise<void>> {
+    const ours = await this.hot.subscribe(GATEWAY_SESSION_ENDED_CHANNEL, (message) => listener((JSON.parse(message) as { id: string }).id), { onResubscribed: onMissed });
+    const store = await this.hot.subscribe(
+      SESSION_EVENTS_CHANNEL,
+      (message) => {
+        const parsed = sessionEndedEventSchema.safeParse(JSON.parse(message));
+        if (parsed.success) listener(parsed.data.sessionId);
+      },
+      { onResubscribed: onMissed },
+    );
     return async () => {
       await ours();
       await store();

@@ -40,6 +40,27 @@ export interface ConnectOptions {
   clientInfo: { name: string; version: string };
   logger: Logger;
   handlers: UpstreamLinkHandlers;
+  /**
+   * An http upstream session a released replica left open (`UpstreamLink.detach`): reused without
+   * initialize when the upstream still knows it, else a new session is initialized as usual.
+   */
+  resume?: UpstreamResume;
+}
+
+/** What a new home needs to go on with an http upstream's 2025 session: its id and what initialize negotiated. */
+export interface UpstreamResume {
+  sessionId: string;
+  protocolVersion: string;
+  capabilities: Record<string, unknown>;
+  serverInfo: { name: string; version: string };
+  instructions?: string;
+}
+
+/** The SDK client's fields that initialize sets; a resumed session sets them from the stored result instead. */
+interface InitializedClient {
+  _serverCapabilities: unknown;
+  _serverVersion: unknown;
+  _instructions: unknown;
 }
 
 const CALL_TIMEOUT_MS = 10 * 60_000;
@@ -301,6 +322,8 @@ export class UpstreamLink {
     if (server.transport === 'http') {
       if (!server.url) throw new Error(`upstream ${server.name} has no URL`);
       transport = new StreamableHTTPClientTransport(new URL(server.url), {
+        // With a session id the SDK client skips initialize (see `resumed` below).
+        ...(options.resume ? { sessionId: options.resume.sessionId } : {}),
         fetch: async (url, init) => {
           const headers = new Headers(init?.headers);
           // The SDK resumes a closed stream with GET + Last-Event-ID; seeing that is how a pause is noticed.
@@ -349,9 +372,55 @@ export class UpstreamLink {
       if (stderr) await reportFailedStart(stderr, { tenant: options.caller.tenant, upstream: server.name }, logger);
       throw error;
     }
+    if (options.resume && transport instanceof StreamableHTTPClientTransport && !(await UpstreamLink.resumed(client, transport, options.resume, options))) {
+      // The upstream forgot the session (404, restarted): a new one, initialized with the same client capabilities.
+      const { resume: _forgotten, ...fresh } = options;
+      return UpstreamLink.connect(fresh);
+    }
     link.intercept();
     link.up = true;
     return link;
+  }
+
+  /**
+   * Goes on with an upstream session initialized by another replica: the negotiated result as stored,
+   * one ping to learn whether the upstream still knows the session, then the standalone GET stream the
+   * SDK opens after `notifications/initialized` (not sent twice: the upstream saw it once).
+   */
+  private static async resumed(client: Client, transport: StreamableHTTPClientTransport, resume: UpstreamResume, options: ConnectOptions): Promise<boolean> {
+    const initialized = client as unknown as InitializedClient;
+    initialized._serverCapabilities = resume.capabilities;
+    initialized._serverVersion = resume.serverInfo;
+    initialized._instructions = resume.instructions;
+    transport.setProtocolVersion(resume.protocolVersion);
+    try {
+      await client.ping();
+    } catch (error) {
+      options.logger.info({ upstream: options.server.name, err: error }, 'the upstream no longer knows the session; initializing a new one');
+      await client.close().catch(() => undefined);
+      return false;
+    }
+    // resumeStream without an event id opens the standalone GET stream (the SDK's own call after initialized).
+    void transport.resumeStream(undefined as unknown as string).catch((error: unknown) => options.logger.warn({ upstream: options.server.name, err: error }, 'could not open the resumed upstream session\'s GET stream'));
+    return true;
+  }
+
+  /** What another replica needs to reuse this upstream session (http 2025 upstreams only). */
+  resumeState(): UpstreamResume | undefined {
+    if (!(this.transport instanceof StreamableHTTPClientTransport) || this.gone) return undefined;
+    const sessionId = this.transport.sessionId;
+    const protocolVersion = this.transport.protocolVersion;
+    const serverInfo = this.client.getServerVersion();
+    if (!sessionId || !protocolVersion || !serverInfo) return undefined;
+    const instructions = this.client.getInstructions();
+    return { sessionId, protocolVersion, capabilities: this.capabilities(), serverInfo, ...(instructions ? { instructions } : {}) };
+  }
+
+  /** Lets go of the upstream session without ending it (a released session: its next home reuses it). */
+  async detach(): Promise<void> {
+    this.closedByUs = true;
+    for (const call of [...this.calls.values()]) call.drop(new McpError(ErrorCode.ConnectionClosed, 'Connection closed'));
+    await this.client.close().catch(() => undefined);
   }
 
   /**

@@ -105,8 +105,8 @@ export interface GatewayWorld {
   serverUrl(name: string): string;
   token(audience: string, options?: Partial<MintOptions>): Promise<string>;
   addUpstream(upstream: Upstream): Promise<string>;
-  /** Another replica sharing the database and hot store (a peer connection). */
-  startReplica(): Promise<StartedApp>;
+  /** Another replica sharing the database and hot store (a peer connection, or `options.hot`: same prefix, say through a proxy). */
+  startReplica(options?: { hot?: HotStore }): Promise<StartedApp>;
   close(): Promise<void>;
 }
 
@@ -200,9 +200,9 @@ export async function startGatewayWorld(tuning: Partial<GatewayTuning> = {}, env
       );
       return inserted.rows[0]!.id;
     },
-    async startReplica() {
+    async startReplica(options = {}) {
       // Same public URL (behind one load balancer), own port, own connection to the shared hot store.
-      const replica = await startGateway({ ...base, hot: hot.peer(), port: await freePort() }, tuning);
+      const replica = await startGateway({ ...base, hot: options.hot ?? hot.peer(), port: await freePort() }, tuning);
       replicas.push(replica);
       return replica;
     },

@@ -8,12 +8,23 @@ import type { EndpointTarget, GatewaySession } from '../../sessions/session-dire
 import type { TenantRecord, UpstreamServerRecord } from '../../tenants/tenant-catalog.js';
 import { aggregatable, toolTarget } from '../../router/namespacing.js';
 import { NO_TOOL_CALL_OBSERVERS, refusalOutcome } from '../../observe/tool-call-observer.js';
+import { ReplicaBus } from '../../sessions/replica-bus.js';
+import type { ForwardedMessage } from '../../sessions/replica-bus.js';
 import { SseEventLog } from '../../streams/sse-event-log.js';
 import { DirectStreamTimers, directStream, pumpStream } from '../../streams/sse-stream-pump.js';
 import type { Pump, RawResponse } from '../../streams/sse-stream-pump.js';
 import { checkGetAccept, messagesOf, parseMessages, requestProtocolVersion } from '../request-validation.js';
 import { PRIMING_DELAY_MS, node, requireMcpScope, sendJson } from '../edge-request.js';
 import type { EndpointDeps, RawRequest, Route } from '../edge-request.js';
+
+/** How long a forwarded message waits for the home's acknowledgement before it is sent again (same id). */
+const FORWARD_ACK_MS = 500;
+/** How long a message is sent again to a home that still holds its sessions before the requests get an error. */
+const FORWARD_GIVE_UP_MS = 30_000;
+/** How long a replica that lost an adoption claim waits for the winner to record itself as the home. */
+const ADOPTION_WAIT_MS = 15_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What the edge checks for both eras, lent to the session side: rate limits, per-tool scopes, the tenant's upstreams. */
 export interface EdgeChecks {
@@ -32,6 +43,8 @@ export interface EdgeChecks {
 export class Client2025Endpoint {
   private readonly pumps = new Set<Pump>();
   private readonly timers: DirectStreamTimers;
+  /** Adoptions this replica is running, by session id: concurrent requests of one session wait for the same one. */
+  private readonly adopting = new Map<string, Promise<GatewaySession>>();
 
   constructor(
     private readonly deps: EndpointDeps,
@@ -56,7 +69,7 @@ export class Client2025Endpoint {
       await this.edge.rateLimit(route.tenant, undefined);
       return this.initialize(response, route, tenant, auth, initRequest);
     }
-    const session = await this.session(request, route, auth);
+    const session = await this.session(request, route, auth, { adopt: true });
     if (batch && session.protocolVersion >= '2025-06-18') {
       throw new GatewayError('invalid_request', { message: `Invalid Request: JSON-RPC batches are not supported in ${session.protocolVersion}` });
     }
@@ -80,8 +93,7 @@ export class Client2025Endpoint {
         ...(streamId ? { streamId } : {}),
         ...(exchanges ? { bearer: auth.bearer } : {}),
       };
-      if (session.home === this.deps.bus.replicaId) await this.deps.host.deliver(forwarded);
-      else await this.deps.bus.forward(session.home, forwarded);
+      await this.forwardToHome(session, forwarded, route, auth);
     };
     if (requests.length === 0) {
       await forward(undefined);
@@ -91,20 +103,59 @@ export class Client2025Endpoint {
     const streamId = SseEventLog.newStreamId();
     const priming = supportsPrimingEvents(session.protocolVersion) ? await this.deps.log.append(session.id, streamId, { kind: 'priming' }) : undefined;
     this.pump(response, session, streamId, '0', false, priming);
-    void forward(streamId).catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not deliver a request to its session'));
+    void forward(streamId).catch(async (error: unknown) => {
+      this.deps.logger.error({ err: error, session: session.id }, 'could not deliver a request to its session');
+      await this.answerUndelivered(session, messages, streamId, error).catch(() => undefined);
+    });
+  }
+
+  /**
+   * Hands a message to the session's home and waits for its acknowledgement; sends it again (same id, the
+   * home takes it once) while the home still holds its sessions (a lost publish or acknowledgement), and
+   * adopts the session when the home released it or stopped.
+   */
+  private async forwardToHome(session: GatewaySession, forwarded: ForwardedMessage, route: Route, auth: AuthOutcome): Promise<void> {
+    const forwardId = ReplicaBus.newForwardId();
+    const giveUpAt = Date.now() + FORWARD_GIVE_UP_MS;
+    let current = session;
+    for (;;) {
+      if (current.home === this.deps.bus.replicaId) return this.deps.host.deliver(forwarded);
+      if (await this.deps.bus.forward(current.home, forwardId, forwarded, FORWARD_ACK_MS)) return;
+      if (await this.deps.bus.holdsSessions(current.home).catch(() => true)) {
+        if (Date.now() > giveUpAt) throw new Error(`replica ${current.home} did not acknowledge a forwarded message`);
+        continue;
+      }
+      current = await this.adopt(current, route, auth);
+    }
+  }
+
+  /** The requests of a message that reached no home are answered on their stream (the client is not left waiting). */
+  private async answerUndelivered(session: GatewaySession, messages: JsonRpcMessage[], streamId: string, error: unknown): Promise<void> {
+    const failure = error instanceof GatewayError ? error : new GatewayError('internal', { cause: error });
+    for (const message of messages) {
+      if (isRequest(message)) await this.deps.log.append(session.id, streamId, { kind: 'message', message: { jsonrpc: '2.0', id: message.id, error: jsonRpcErrorOf(failure) } });
+    }
+    await this.deps.log.append(session.id, streamId, { kind: 'end' });
   }
 
   async delete(request: RawRequest, response: RawResponse, route: Route, auth: AuthOutcome): Promise<void> {
-    const session = await this.session(request, route, auth);
+    // A released session is ended where it is: nothing to adopt for that.
+    const session = await this.session(request, route, auth, { adopt: false });
     await this.deps.registry.end(session.tenant, session.id, 'deleted by the client');
+    await this.deps.host.drop(session.id);
     node(response).writeHead(200).end();
   }
 
-  /** The session named by the request, if it exists, is alive and belongs to this principal and endpoint. */
-  private async session(request: RawRequest, route: Route, auth: AuthOutcome): Promise<GatewaySession> {
+  /**
+   * The session named by the request, if it exists, is alive and belongs to this principal and endpoint.
+   * A session whose upstream links live here is answered from memory (no directory read: it is dropped
+   * here the moment it ends anywhere); one whose home released it or stopped is adopted.
+   */
+  private async session(request: RawRequest, route: Route, auth: AuthOutcome, options: { adopt: boolean }): Promise<GatewaySession> {
     const header = request.headers['mcp-session-id'];
     if (typeof header !== 'string' || header === '') throw new GatewayError('bad_request', { message: 'Bad Request: Mcp-Session-Id header is required' });
-    const session = await this.deps.registry.find(route.tenant, header);
+    const local = this.deps.host.localSession(header);
+    const session = local ?? (await this.deps.registry.find(route.tenant, header));
     const sameTarget = (a: EndpointTarget, b: EndpointTarget) => a.kind === b.kind && (a.kind === 'aggregated' || a.server === (b as { server: string }).server);
     const owned =
       session !== undefined &&
@@ -113,12 +164,54 @@ export class Client2025Endpoint {
       session.subject === auth.claims.sub &&
       session.clientId === auth.claims.client_id;
     if (!owned) throw new GatewayError('session_not_found');
-    if (!(await this.deps.bus.isAlive(session.home))) {
-      await this.deps.registry.end(session.tenant, session.id, 'home replica is gone');
-      throw new GatewayError('session_not_found');
+    let current = session;
+    if (!local && current.home !== this.deps.bus.replicaId && options.adopt && !(await this.deps.bus.holdsSessions(current.home))) {
+      current = await this.adopt(current, route, auth);
     }
-    await this.deps.registry.touch(session);
-    return session;
+    await this.deps.registry.touch(current);
+    return current;
+  }
+
+  /** One adoption per session at a time on this replica; see `claimOrWait`. */
+  private adopt(session: GatewaySession, route: Route, auth: AuthOutcome): Promise<GatewaySession> {
+    let running = this.adopting.get(session.id);
+    if (!running) {
+      running = this.claimOrWait(session, route, auth).finally(() => this.adopting.delete(session.id));
+      this.adopting.set(session.id, running);
+    }
+    return running;
+  }
+
+  /**
+   * A session whose home is gone: the one replica that wins the claim opens its upstream links here and
+   * records itself as the home; any other waits for that record and forwards to the winner. A session
+   * whose upstream cannot be re-established is ended (404, logged with the reason).
+   */
+  private async claimOrWait(session: GatewaySession, route: Route, auth: AuthOutcome): Promise<GatewaySession> {
+    const me = this.deps.bus.replicaId;
+    if (await this.deps.bus.claim(session.id, session.home)) {
+      let servers: UpstreamServerRecord[];
+      try {
+        const tenant = await this.deps.directory.tenant(route.tenant);
+        if (!tenant) throw new GatewayError('not_found', { detail: 'the tenant no longer exists' });
+        servers = selectUpstreams(route, await this.edge.upstreams(tenant, route, auth));
+        await this.deps.host.adopt(session, servers, auth.bearer);
+      } catch (error) {
+        this.deps.logger.warn({ err: error, session: session.id, previousHome: session.home }, 'could not adopt a session: its upstream links cannot be re-established; ending it');
+        await this.deps.registry.end(session.tenant, session.id, 'adoption failed');
+        throw new GatewayError('session_not_found');
+      }
+      await this.deps.registry.rehome(session, me);
+      return this.deps.host.localSession(session.id) ?? { ...session, home: me };
+    }
+    const deadline = Date.now() + ADOPTION_WAIT_MS;
+    while (Date.now() < deadline) {
+      await sleep(25);
+      const fresh = await this.deps.registry.find(session.tenant, session.id, { fresh: true });
+      if (!fresh) throw new GatewayError('session_not_found');
+      if (fresh.home !== session.home) return fresh;
+    }
+    throw new GatewayError('dependency_unavailable', { detail: `session ${session.id} was claimed by another replica that did not take it over in time` });
   }
 
   /**
@@ -206,8 +299,7 @@ export class Client2025Endpoint {
     const params = init.params ?? {};
     const clientInfo = (params['clientInfo'] ?? {}) as { name?: unknown; version?: unknown };
     const protocolVersion = negotiateLegacyProtocolVersion(params['protocolVersion']);
-    const servers = await this.edge.upstreams(tenant, route, auth);
-    const selected = route.target.kind === 'server' ? servers.filter((server) => server.name === (route.target as { server: string }).server) : servers.filter((server) => aggregatable(server.name));
+    const selected = selectUpstreams(route, await this.edge.upstreams(tenant, route, auth));
     const bearer = auth.bearer;
     const session = await this.deps.registry.create({
       tenant: route.tenant,
@@ -244,7 +336,7 @@ export class Client2025Endpoint {
   async get(request: RawRequest, response: RawResponse, route: Route, auth: AuthOutcome): Promise<void> {
     checkGetAccept(request.headers);
     requestProtocolVersion(request.headers);
-    const session = await this.session(request, route, auth);
+    const session = await this.session(request, route, auth, { adopt: true });
     const lastEventId = request.headers['last-event-id'];
     const resume = typeof lastEventId === 'string' ? SseEventLog.parseEventId(lastEventId) : undefined;
     // Resume only a stream of this very session: a forged or foreign id finds no stream and replays nothing.
@@ -261,4 +353,10 @@ export class Client2025Endpoint {
   drain(): void {
     for (const pump of [...this.pumps]) pump.closeForRetry(this.deps.options.retryMs);
   }
+}
+
+/** The upstreams a session of this endpoint opens: its one server, or every aggregatable one. */
+function selectUpstreams(route: Route, servers: UpstreamServerRecord[]): UpstreamServerRecord[] {
+  const target = route.target;
+  return target.kind === 'server' ? servers.filter((server) => server.name === target.server) : servers.filter((server) => aggregatable(server.name));
 }
