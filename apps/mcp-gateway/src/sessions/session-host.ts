@@ -4,7 +4,7 @@ import type { JsonRpcMessage } from '@airlock/mcp-protocol';
 import { GatewayError } from '../errors/gateway-error.js';
 import { jsonRpcErrorOf } from '../errors/error-response.js';
 import { SseEventLog } from '../streams/sse-event-log.js';
-import type { TenantCatalog as TenantDirectory, UpstreamServerRecord } from '../tenants/tenant-catalog.js';
+import type { TenantCatalog, UpstreamServerRecord } from '../tenants/tenant-catalog.js';
 import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
 import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
 import { egressRefusalMessage, upstreamFailureFields } from '../upstream/upstream-egress.js';
@@ -30,7 +30,7 @@ export interface SessionHostDeps {
   log: SseEventLog;
   registry: SessionDirectory;
   bus: ReplicaBus;
-  directory: TenantDirectory;
+  directory: TenantCatalog;
   credentials: UpstreamCredentials;
   /** The operator's upstream address policy, applied to every http connection. */
   egress: UpstreamEgress;
