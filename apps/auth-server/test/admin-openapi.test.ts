@@ -321,6 +321,7 @@ describe('the admin API OpenAPI document', () => {
     expect((await call('revokeLoginSession', { ...t, sessionId })).status).toBe(404);
     called.add('revokeLoginSession');
     await ok('listAudit', t);
+    await ok('listPlatformAudit', {});
     await ok('deleteServer', s);
     await ok('deleteClient', c);
     await ok('deleteUser', u);

@@ -178,7 +178,7 @@ describe('an auditor', () => {
       const url = fill(path, seeded[A]!.params);
       // The document says who may call it; what the server does below must agree.
       const documentedForAuditors = (operation['x-airlock-roles'] as string[]).includes('auditor');
-      expect(documentedForAuditors, label).toBe(method === 'get' && (path.includes('{tenant}') || path === '/tenants'));
+      expect(documentedForAuditors, label).toBe(method === 'get' && (path.includes('{tenant}') || path === '/tenants' || path === '/audit'));
       if (method !== 'get') {
         const refused = await api(auditor.token, method.toUpperCase(), url, operation['requestBody'] ? {} : undefined);
         expect(refused.status, label).toBe(403);
@@ -187,7 +187,7 @@ describe('an auditor', () => {
       }
       const read = await api(auditor.token, 'GET', url);
       if (!path.includes('{tenant}') && path !== '/tenants') {
-        // Platform-level reads (who holds which role) are for platform admins.
+        // Platform-level reads (who holds which role, the platform's log) are for platform admins (and the log for auditors of every tenant).
         expect(read.status, label).toBe(403);
         continue;
       }
@@ -382,5 +382,26 @@ describe('audit', () => {
     expect(of(auditor.id)).toEqual([
       { tenant: 'admin', action: 'admin.tenant.update', outcome: 'denied', details: { actor: { role: 'auditor', breakGlass: false }, reason: 'insufficient_role', tenant: A } },
     ]);
+  });
+
+  it("lets platform admins and auditors of every tenant read the platform's own log through the API, and nobody else", async () => {
+    const prober = await automation('probe2', { role: 'tenant-admin', tenants: [A] });
+    expect((await api(prober.token, 'GET', `/tenants/${B}/users`)).status).toBe(404);
+    // Written to Postgres as the session store's audit writer writes the queued record.
+    const [event] = (await audited('admin.listUsers')).filter((recorded) => recorded.actor.clientId === prober.id);
+    await server.infra.pg.query(
+      `INSERT INTO audit_events (id, tenant_id, occurred_at, actor_subject, actor_client_id, action, target, outcome, request_id, details)
+       VALUES ($1, (SELECT id FROM tenants WHERE slug = 'admin'), $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [event!.id, event!.occurredAt, event!.actor.subject, event!.actor.clientId, event!.action, event!.target ?? null, event!.outcome, event!.requestId ?? null, JSON.stringify(event!.details)],
+    );
+    const allAuditor = await automation('aud-every', { role: 'auditor', tenants: 'all' });
+    const page = await ok(api(allAuditor.token, 'GET', `/audit?actor=${encodeURIComponent(prober.id)}&outcome=refused`));
+    expect((page['items'] as Json[]).map((item) => [item['action'], item['outcome']])).toEqual([['admin.listUsers', 'refused']]);
+    expect((await ok(api(root, 'GET', '/audit?limit=1')))['items']).toHaveLength(1);
+    for (const token of [prober.token, (await automation('aud-a', { role: 'auditor', tenants: [A] })).token]) {
+      const refused = await api(token, 'GET', '/audit');
+      expect(refused.status).toBe(403);
+      expect(refused.json['error']).toBe('insufficient_role');
+    }
   });
 });

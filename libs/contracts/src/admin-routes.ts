@@ -88,9 +88,10 @@ export interface AdminRouteDefinition {
   /**
    * Who may call it, where the default is not right. Default: a route with `{tenant}` is for every role
    * holding that tenant (auditors: GET only), any other route for platform admins only.
-   * `any-role`: every admin (the handler narrows to the caller's tenants); `platform`: platform admins only.
+   * `any-role`: every admin (the handler narrows to the caller's tenants); `platform`: platform admins only;
+   * `platform-read`: platform admins, and auditors of every tenant (GET only).
    */
-  access?: 'any-role' | 'platform';
+  access?: 'any-role' | 'platform' | 'platform-read';
 }
 
 /** Checks a route's shape where it is written (params match the path, a 204 has no body, a body route is no GET). */
@@ -104,13 +105,15 @@ export function defineAdminRoute<const R extends AdminRouteDefinition>(route: R)
 }
 
 /** Who may call a route: its `access`, else `tenant` for a route with `{tenant}`, `platform` for any other. */
-export function adminRouteAccess(route: Pick<AdminRouteDefinition, 'path' | 'access'>): 'any-role' | 'platform' | 'tenant' {
+export function adminRouteAccess(route: Pick<AdminRouteDefinition, 'path' | 'access'>): 'any-role' | 'platform' | 'platform-read' | 'tenant' {
   return route.access ?? (route.path.includes('{tenant}') ? 'tenant' : 'platform');
 }
 
 /** The roles that may call a route (auditors read only); a `tenant` route only for the tenants the caller holds. */
 export function adminRouteRoles(route: Pick<AdminRouteDefinition, 'path' | 'access' | 'method'>): AdminRole[] {
-  if (adminRouteAccess(route) === 'platform') return ['platform-admin'];
+  const access = adminRouteAccess(route);
+  if (access === 'platform') return ['platform-admin'];
+  if (access === 'platform-read') return ['platform-admin', 'auditor'];
   return route.method === 'GET' ? ['platform-admin', 'tenant-admin', 'auditor'] : ['platform-admin', 'tenant-admin'];
 }
 
@@ -563,6 +566,20 @@ export const adminRoutes = {
     query: adminAuditQuerySchema,
     status: 200,
     response: pageSchema(adminAuditRecordSchema),
+  }),
+
+  listPlatformAudit: defineAdminRoute({
+    operationId: 'listPlatformAudit',
+    method: 'GET',
+    path: '/audit',
+    tag: 'audit',
+    summary: "List the platform's own audit records (admin people, roles, refused admin attempts), newest first",
+    description:
+      'Platform admins and auditors of every tenant. Same filters and JSON-lines export as a tenant\'s audit log: tenant creation and deletion, role assignments, admin people and clients, and the refused attempts of authenticated admins are recorded here.',
+    query: adminAuditQuerySchema,
+    status: 200,
+    response: pageSchema(adminAuditRecordSchema),
+    access: 'platform-read',
   }),
 
   // Admin principals: people and automation clients of the `admin` tenant, and their roles (platform admins only)

@@ -2,6 +2,8 @@ import { Controller, Param, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { adminAuditQuerySchema, adminRoutes } from '@airlock/contracts';
 import { AdminRoute } from './admin-route.decorator.js';
+import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
+import { TenantResolver } from '../tenants/tenant-resolver.js';
 import { parse } from './admin.errors.js';
 import { AdminAuditLogRepository } from './admin-audit-log.repository.js';
 import { ManagedTenants } from './managed-tenants.service.js';
@@ -11,18 +13,30 @@ export const AUDIT_EXPORT_CAP = 10_000;
 const EXPORT_PAGE = 500;
 const NDJSON = 'application/x-ndjson';
 
-/** `/admin/v1/tenants/{tenant}/audit`: the tenant's audit log, paged as JSON or exported as JSON lines. */
+/**
+ * `/admin/v1/tenants/{tenant}/audit`: the tenant's audit log, and `/admin/v1/audit`: the platform's own
+ * (the `admin` tenant's), each paged as JSON or exported as JSON lines.
+ */
 @Controller()
 export class AdminAuditLogController {
   constructor(
     private readonly tenants: ManagedTenants,
     private readonly records: AdminAuditLogRepository,
+    private readonly resolver: TenantResolver,
   ) {}
 
   @AdminRoute(adminRoutes.listAudit)
   async listAudit(@Param('tenant') tenant: string, @Query() query: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.answer((await this.tenants.get(tenant)).id, query, req, reply);
+  }
+
+  @AdminRoute(adminRoutes.listPlatformAudit)
+  async listPlatformAudit(@Query() query: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.answer((await this.resolver.tenant(ADMIN_TENANT_SLUG)).id, query, req, reply);
+  }
+
+  private async answer(tenantId: string, query: unknown, req: FastifyRequest, reply: FastifyReply) {
     const { limit, cursor, format, ...filter } = parse(adminAuditQuerySchema, query);
-    const tenantId = (await this.tenants.get(tenant)).id;
     const jsonl = format === 'jsonl' || (format === undefined && (req.headers.accept ?? '').includes(NDJSON));
     if (!jsonl) return this.records.list(tenantId, filter, limit, cursor);
     // Paged reads up to the cap: each page is one indexed query, so an export never holds a long transaction.
