@@ -159,7 +159,9 @@ describe('hosting upstream servers', () => {
     await client.callTool({ name: 'test_error_handling', arguments: {} });
     const catalogued = await until(async () => {
       const { rows } = await world.db.pg.query<{ name: string }>('SELECT name FROM tools WHERE server_id = $1', [webId]);
-      return rows.length >= 10 ? rows.map((row) => row.name) : undefined;
+      // Written one tool at a time after the list answered: wait for the whole list, not for a count.
+      const names = rows.map((row) => row.name);
+      return names.includes('echo') && names.includes('test_sampling') ? names : undefined;
     });
     expect(catalogued).toEqual(expect.arrayContaining(['echo', 'test_sampling']));
     const calls = await until(async () => (audited.filter((event) => event.action === 'mcp.tools.call').length >= 2 ? audited : undefined));
