@@ -49,6 +49,8 @@ export interface Client2026Call {
   auth: AuthOutcome;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** `body` parsed as JSON by the edge (which read it to detect the era); undefined when it is not JSON. */
+  message: unknown;
   /** Fires when the client closes the connection: the call is cancelled upstream. */
   closed: AbortSignal;
   response: RawResponse;
@@ -192,12 +194,9 @@ export class Client2026Endpoint {
 
   async handle(call: Client2026Call): Promise<void> {
     const { response } = call;
-    let body: unknown;
-    try {
-      body = JSON.parse(call.body.toString('utf8'));
-    } catch {
-      return sendError(response, new GatewayError('parse_error'));
-    }
+    // Parsed once, by the edge: JSON.parse never yields undefined, so undefined is a body that is not JSON.
+    const body = call.message;
+    if (body === undefined) return sendError(response, new GatewayError('parse_error'));
     const header = (name: string) => {
       const value = call.headers[name.toLowerCase()];
       return Array.isArray(value) ? value.join(', ') : value;
