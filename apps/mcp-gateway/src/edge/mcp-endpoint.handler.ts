@@ -32,8 +32,6 @@ export class McpEndpointHandler {
 
   /** The gateway's own Host/Origin policy (tenants add origins per request). */
   private readonly hostPolicy: Parameters<typeof checkHostAndOrigin>[1];
-  /** Resource URLs (token audiences) by route path: built once per endpoint, not per request. */
-  private readonly resources = new Map<string, string>();
 
   constructor(private readonly deps: EndpointDeps) {
     this.hostPolicy = { allowedHosts: deps.options.allowedHosts, allowedOrigins: deps.options.allowedOrigins, loopbackOrigins: deps.options.loopbackBind };
@@ -63,19 +61,10 @@ export class McpEndpointHandler {
     }
   };
 
-  /** Called only for a tenant and server that exist, so the map holds at most one entry per endpoint of the catalogue. */
   private resourceUrl(route: Route): string {
-    const key = route.target.kind === 'aggregated' ? route.tenant : `${route.tenant}/${route.target.server}`;
-    let url = this.resources.get(key);
-    if (url === undefined) {
-      url =
-        route.target.kind === 'aggregated'
-          ? aggregatedMcpUrl(this.deps.options.publicUrl, route.tenant)
-          : serverMcpUrl(this.deps.options.publicUrl, route.tenant, route.target.server);
-      if (this.resources.size >= 10_000) this.resources.clear();
-      this.resources.set(key, url);
-    }
-    return url;
+    return route.target.kind === 'aggregated'
+      ? aggregatedMcpUrl(this.deps.options.publicUrl, route.tenant)
+      : serverMcpUrl(this.deps.options.publicUrl, route.tenant, route.target.server);
   }
 
   private async dispatch(request: RawRequest, response: RawResponse): Promise<void> {
