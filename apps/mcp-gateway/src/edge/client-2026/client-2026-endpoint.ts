@@ -151,7 +151,7 @@ function progressResponder(call: Client2026Call, request: ModernRequest) {
  * token exchange the caller too, since the upstream then sees the user and may list other tools to other
  * users (or clients). Every other credential kind shows the upstream the gateway alone: one list per server.
  */
-function toolListKey(server: UpstreamServerRecord, call: Client2026Call): string {
+export function toolListKey(server: UpstreamServerRecord, call: Client2026Call): string {
   const key = `${server.id}\u0000${server.updatedAt?.getTime() ?? ''}`;
   if (server.credentialKind !== 'token_exchange') return key;
   const { sub, client_id: clientId } = call.auth.claims;
