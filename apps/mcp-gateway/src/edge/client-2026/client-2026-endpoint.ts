@@ -350,11 +350,11 @@ export class Client2026Endpoint {
       disabledTools: (context, name) => context.call.disabledTools(byName(context, name)!),
       requireTool: async (context, name, tool, shown) => {
         const server = byName(context, name)!;
-        const { name: _name, ...bare } = context.request;
-        // The envelope (`_meta`) stays, so the upstream sees the same client; nothing of the call itself goes with the list.
-        const { progressToken: _progressToken, ...meta } = (context.request.params['_meta'] ?? {}) as Record<string, unknown>;
         // A stateless request has no upstream link to keep the list on: the process keeps it (ToolNameCache), read again on a miss and after its TTL.
         const page = async (cursor: string | undefined) => {
+          const { name: _name, ...bare } = context.request;
+          // The envelope (`_meta`) stays, so the upstream sees the same client; nothing of the call itself goes with the list.
+          const { progressToken: _progressToken, ...meta } = (context.request.params['_meta'] ?? {}) as Record<string, unknown>;
           const answer = await this.askUpstream(context.call, server, { ...bare, method: 'tools/list', params: { _meta: meta, ...(cursor ? { cursor } : {}) } }, undefined, true);
           if ('error' in answer) throw new RelayedAnswer(answer);
           return answer.result;
