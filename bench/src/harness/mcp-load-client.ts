@@ -20,7 +20,16 @@ export interface McpLoadClientOptions {
   connections: number;
   /** HTTP/2 without TLS, prior knowledge (a gateway started with HTTP2_CLEARTEXT=true). */
   h2c?: boolean;
+  /** Speak 2026-07-28: no initialize, every request stateless with its revision headers and `_meta` envelope. */
+  modern?: boolean;
 }
+
+const MODERN_VERSION = '2026-07-28';
+const MODERN_META = {
+  'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
+  'io.modelcontextprotocol/clientCapabilities': {},
+  'io.modelcontextprotocol/clientInfo': { name: 'airlock-bench', version: '1.0.0' },
+};
 
 export function createMcpLoadClient(options: McpLoadClientOptions) {
   const dispatcher = new Agent(
@@ -47,7 +56,30 @@ export function createMcpLoadClient(options: McpLoadClientOptions) {
     return { status: response.statusCode, sessionId: typeof header === 'string' ? header : undefined, message: text ? parseMessage(text, contentType) : undefined };
   }
 
+  /** A 2026-07-28 "session": nothing to open or close, each call one stateless POST. */
+  function openModern(): McpLoadSession {
+    let nextId = 1;
+    return {
+      id: 'stateless',
+      openStream: () => Promise.reject(new Error('2026-07-28 has no GET stream')),
+      async call(method, params) {
+        const id = nextId++;
+        const name = (params as { name?: unknown } | undefined)?.name;
+        const headers: Record<string, string> = { ...baseHeaders, 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': method, ...(typeof name === 'string' ? { 'mcp-name': name } : {}) };
+        const body = JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...(params as object), _meta: MODERN_META } });
+        const response = await request(options.url, { method: 'POST', headers, body, dispatcher });
+        const text = await response.body.text();
+        if (response.statusCode >= 400) throw new Error(`HTTP ${response.statusCode}: ${text.slice(0, 200)}`);
+        const message = parseMessage(text, String(response.headers['content-type'] ?? ''));
+        if (!message || typeof message !== 'object' || 'error' in message) throw new Error(`${method} failed: ${JSON.stringify(message)}`);
+        return (message as { result: unknown }).result;
+      },
+      close: async () => undefined,
+    };
+  }
+
   async function open(): Promise<McpLoadSession> {
+    if (options.modern) return openModern();
     const init = await post({
       jsonrpc: '2.0',
       id: 0,

@@ -22,10 +22,16 @@ export async function measureToolsCall(
   url: string,
   context: ScenarioContext,
   cpu: CpuReader,
-  options: { headers?: Record<string, string>; sessions?: number; h2c?: boolean } = {},
+  options: { headers?: Record<string, string>; sessions?: number; h2c?: boolean; modern?: boolean } = {},
 ): Promise<Measured> {
   const count = options.sessions ?? SESSIONS;
-  const client = createMcpLoadClient({ url, connections: count, ...(options.headers ? { headers: options.headers } : {}), ...(options.h2c ? { h2c: true } : {}) });
+  const client = createMcpLoadClient({
+    url,
+    connections: count,
+    ...(options.headers ? { headers: options.headers } : {}),
+    ...(options.h2c ? { h2c: true } : {}),
+    ...(options.modern ? { modern: true } : {}),
+  });
   try {
     const sessions = await Promise.all(Array.from({ length: count }, () => client.open()));
     const call = (worker: number) => sessions[worker]!.call('tools/call', { name: 'noop', arguments: {} }).then(() => undefined);
@@ -67,6 +73,10 @@ export async function mcpToolsCall(context: ScenarioContext): Promise<BenchRow[]
   // BENCH_TOOLS_CALL_MODES=json: the upstream's json mode only (the sse mode's rows are left out).
   const profileOnly = process.env['BENCH_TOOLS_CALL_PROFILE'] === '1';
   const modes = profileOnly || process.env['BENCH_TOOLS_CALL_MODES'] === 'json' ? (['json'] as const) : (['json', 'sse'] as const);
+  // BENCH_TOOLS_CALL_ERA=2026-07-28: the clients through the gateway speak 2026-07-28 (stateless; the gateway
+  // bridges to the 2025-11-25 bare server), the bare server is still called in its own era.
+  const modern = process.env['BENCH_TOOLS_CALL_ERA'] === '2026-07-28';
+  const through = modern ? 'through the gateway (2026-07-28 clients)' : 'through the gateway';
   for (const mode of modes) {
     const port = context.gateway?.upstreamPort(mode) ?? 0;
     const target = await startChildTarget(bareServer, [String(port), mode]);
@@ -87,13 +97,13 @@ export async function mcpToolsCall(context: ScenarioContext): Promise<BenchRow[]
       // Redis's CPU is the whole server's (anything else using it counts too): a ceiling, read around the same rounds.
       const redisCpu = async (): Promise<Record<string, number>> => (context.platform ? { redis: await context.platform.redisCpuMicros() } : {});
       const viaGateway = await context.gateway?.measureToolsCall?.(url, mode, async (gatewayUrl, headers, cpu) =>
-        measureToolsCall(gatewayUrl, context, async () => ({ ...(await cpu()), ...(await serverCpu()), ...(await redisCpu()) }), { headers }),
+        measureToolsCall(gatewayUrl, context, async () => ({ ...(await cpu()), ...(await serverCpu()), ...(await redisCpu()) }), { headers, modern }),
       );
       if (viaGateway) {
         const perCall = viaGateway.cpuMicrosPerCall;
         rows.push({
           scenario: 'tools/call, 50 sessions',
-          variant: `through the gateway, upstream ${mode}`,
+          variant: `${through}, upstream ${mode}`,
           baseline: `bare SDK server, ${mode}`,
           throughput: viaGateway.throughput,
           p50: viaGateway.p50,
@@ -116,7 +126,7 @@ export async function mcpToolsCall(context: ScenarioContext): Promise<BenchRow[]
       }
       // At 50 sessions the cores are saturated, so the added p50 there is queueing behind the gateway's CPU;
       // one session calling back to back shows the latency the gateway itself adds.
-      if (mode === 'json' && !profileOnly) rows.push(...(await unsaturatedLatency(url, context, serverCpu)));
+      if (mode === 'json' && !profileOnly) rows.push(...(await unsaturatedLatency(url, context, serverCpu, modern)));
     } finally {
       await target.stop();
     }
@@ -124,17 +134,17 @@ export async function mcpToolsCall(context: ScenarioContext): Promise<BenchRow[]
   return rows;
 }
 
-async function unsaturatedLatency(url: string, context: ScenarioContext, serverCpu: CpuReader): Promise<BenchRow[]> {
+async function unsaturatedLatency(url: string, context: ScenarioContext, serverCpu: CpuReader, modern: boolean): Promise<BenchRow[]> {
   const scenario = 'tools/call, 1 session (no queueing)';
   const direct = await measureToolsCall(url, context, serverCpu, { sessions: 1 });
   const rows: BenchRow[] = [
     { scenario, variant: 'bare SDK server, json', baseline: '(baseline)', throughput: direct.throughput, p50: direct.p50, p99: direct.p99, ratio: null, extra: { errors: direct.errors } },
   ];
-  const through = await context.gateway?.measureToolsCall?.(url, 'json', (gatewayUrl, headers, cpu) => measureToolsCall(gatewayUrl, context, cpu, { headers, sessions: 1 }));
+  const through = await context.gateway?.measureToolsCall?.(url, 'json', (gatewayUrl, headers, cpu) => measureToolsCall(gatewayUrl, context, cpu, { headers, sessions: 1, modern }));
   if (through) {
     rows.push({
       scenario,
-      variant: 'through the gateway, upstream json',
+      variant: modern ? 'through the gateway (2026-07-28 client), upstream json' : 'through the gateway, upstream json',
       baseline: 'bare SDK server, json',
       throughput: through.throughput,
       p50: through.p50,

@@ -78,6 +78,12 @@ describe('loadConfig', () => {
     ).toEqual({ perTenantPerMinute: 50_000, perSessionPerMinute: 1_200 });
   });
 
+  it('reads how long the gateway trusts an upstream tool list (GATEWAY_TOOL_LIST_TTL_MS, default 30 s)', () => {
+    expect(loadConfig(gatewayConfigSchema, {}).toolListTtlMs).toBe(30_000);
+    expect(loadConfig(gatewayConfigSchema, { GATEWAY_TOOL_LIST_TTL_MS: '5000' }).toolListTtlMs).toBe(5_000);
+    expect(errorOf(() => loadConfig(gatewayConfigSchema, { GATEWAY_TOOL_LIST_TTL_MS: '0' })).issues.map((i) => i.key)).toEqual(['GATEWAY_TOOL_LIST_TTL_MS']);
+  });
+
   it.each(['0', '-5', '1.5', 'lots', '1e6', '2000000000'])('refuses the rate limit %s, naming the key', (value) => {
     const error = errorOf(() =>
       loadConfig(gatewayConfigSchema, { GATEWAY_RATE_LIMIT_PER_TENANT_PER_MINUTE: value, GATEWAY_RATE_LIMIT_PER_SESSION_PER_MINUTE: value }),

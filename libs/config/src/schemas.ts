@@ -71,6 +71,12 @@ const gatewayLimitsShape = {
   GATEWAY_RATE_LIMIT_PER_TENANT_PER_MINUTE: positiveInt(10_000, 1_000_000_000),
   /** Calls one MCP session may make per minute. */
   GATEWAY_RATE_LIMIT_PER_SESSION_PER_MINUTE: positiveInt(600, 1_000_000_000),
+  /**
+   * How long (ms) the gateway trusts an upstream's tool names it read for a 2026-07-28 call before it reads
+   * them again (a name it does not know is always read again at once). A tool removed upstream is refused
+   * at most this long after.
+   */
+  GATEWAY_TOOL_LIST_TTL_MS: positiveInt(30_000, 3_600_000),
 };
 
 // --- stdio upstream sandbox (gateway) ---------------------------------------------------------------
@@ -340,6 +346,7 @@ export const gatewayConfigSchema = z
       perTenantPerMinute: env.GATEWAY_RATE_LIMIT_PER_TENANT_PER_MINUTE,
       perSessionPerMinute: env.GATEWAY_RATE_LIMIT_PER_SESSION_PER_MINUTE,
     },
+    toolListTtlMs: env.GATEWAY_TOOL_LIST_TTL_MS,
     egress: egress(env, ownEndpoints(env)),
     stdioSandbox: stdioSandbox(env),
   }));

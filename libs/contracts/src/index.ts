@@ -1,4 +1,4 @@
-export { tenantSlugSchema, registrationPolicySchema } from './tenant.js';
+export { TENANT_SLUG_PATTERN, tenantSlugSchema, registrationPolicySchema } from './tenant.js';
 export type { TenantSlug, RegistrationPolicy } from './tenant.js';
 export { issuerUrl, aggregatedMcpUrl, serverMcpUrl, sessionStoreAudience, wellKnownUrl } from './urls.js';
 export { Scopes, parseScope } from './scopes.js';

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
-import { Scopes, tenantSlugSchema } from '@airlock/contracts';
+import { Scopes, TENANT_SLUG_PATTERN } from '@airlock/contracts';
 import type { Logger } from '@airlock/observability';
 import { BearerAuth } from './bearer-auth.js';
 import type { AuthOutcome } from './bearer-auth.js';
@@ -69,9 +69,10 @@ export interface Route {
 const ROUTE = /^\/t\/([^/]+)\/(?:mcp|servers\/([^/]+)\/mcp)$/;
 
 export function parseRoute(rawUrl: string): Route | undefined {
-  const path = rawUrl.split('?', 1)[0]!;
-  const match = ROUTE.exec(path);
-  if (!match || !tenantSlugSchema.safeParse(match[1]).success) return undefined;
+  const query = rawUrl.indexOf('?');
+  const match = ROUTE.exec(query === -1 ? rawUrl : rawUrl.slice(0, query));
+  // The contracts' slug pattern itself (tenantSlugSchema is built on it), without zod's per-call result objects.
+  if (!match || !TENANT_SLUG_PATTERN.test(match[1]!)) return undefined;
   if (match[2] !== undefined && !SERVER_NAME.test(match[2])) return undefined;
   return { tenant: match[1]!, target: match[2] === undefined ? { kind: 'aggregated' } : { kind: 'server', server: match[2] } };
 }

@@ -30,7 +30,11 @@ export class McpEndpointHandler {
   private readonly client2026: Client2026Endpoint;
   private readonly client2025: Client2025Endpoint;
 
+  /** The gateway's own Host/Origin policy (tenants add origins per request). */
+  private readonly hostPolicy: Parameters<typeof checkHostAndOrigin>[1];
+
   constructor(private readonly deps: EndpointDeps) {
+    this.hostPolicy = { allowedHosts: deps.options.allowedHosts, allowedOrigins: deps.options.allowedOrigins, loopbackOrigins: deps.options.loopbackBind };
     this.client2026 = deps.client2026 ?? new Client2026Endpoint(deps.host.upstreamAccess());
     this.client2025 = new Client2025Endpoint(deps, {
       rateLimit: (tenant, sessionId) => this.rateLimit(tenant, sessionId),
@@ -68,11 +72,8 @@ export class McpEndpointHandler {
     const route = parseRoute(rawUrl);
     if (!route) throw new GatewayError('not_found');
     const tenant = await this.deps.directory.tenant(route.tenant);
-    const gatewayOrigins = this.deps.options.allowedOrigins;
-    const tenantOrigins = tenant?.allowedOrigins ?? [];
-    // Read only when the request has an Origin (browsers); no per-request set of both lists.
-    const origins: Pick<ReadonlySet<string>, 'has'> = { has: (origin) => gatewayOrigins.has(origin) || tenantOrigins.includes(origin) };
-    checkHostAndOrigin(request.headers, { allowedHosts: this.deps.options.allowedHosts, allowedOrigins: origins, loopbackOrigins: this.deps.options.loopbackBind });
+    // The tenant's origins are read only when the request has an Origin (browsers); no per-request set or policy object.
+    checkHostAndOrigin(request.headers, this.hostPolicy, tenant?.allowedOrigins);
     if (!tenant) throw new GatewayError('not_found');
     let server: UpstreamServerRecord | undefined;
     if (route.target.kind === 'server') {
@@ -151,6 +152,7 @@ export class McpEndpointHandler {
         auth,
         headers: request.headers,
         body,
+        message: parsed,
         closed: closed.signal,
         response,
         rateLimit: () => this.rateLimit(route.tenant, undefined),

@@ -54,6 +54,19 @@ describe('Streamable HTTP request rules', () => {
     expect(refusal(() => checkHostAndOrigin({ host: 'mcp.example.com', origin: 'https://evil.example.com' }, policy))).toEqual({ status: 403, code: -32000 });
     expect(refusal(() => checkHostAndOrigin({ host: 'mcp.example.com', origin: 'http://localhost:5173' }, policy))).toEqual({ status: 403, code: -32000 });
     expect(refusal(() => checkHostAndOrigin({ host: 'mcp.example.com', origin: 'http://localhost:5173' }, { ...policy, loopbackOrigins: true }))).toBeUndefined();
+    // A tenant's own origins (its settings) come beside the policy's.
+    expect(refusal(() => checkHostAndOrigin({ host: 'mcp.example.com', origin: 'https://tenant.example.org' }, policy, ['https://tenant.example.org']))).toBeUndefined();
+    expect(refusal(() => checkHostAndOrigin({ host: 'mcp.example.com', origin: 'https://other.example.org' }, policy, ['https://tenant.example.org']))).toEqual({ status: 403, code: -32000 });
+  });
+
+  it('gives the same verdict for a header value seen before (verdicts are remembered per value)', () => {
+    for (let round = 0; round < 3; round++) {
+      expect(refusal(() => checkPostAccept({ accept: 'application/json, text/event-stream' }))).toBeUndefined();
+      expect(refusal(() => checkPostAccept({ accept: 'text/event-stream' }))).toEqual({ status: 406, code: -32000 });
+      expect(refusal(() => checkContentType({ 'content-type': 'application/json' }))).toBeUndefined();
+      expect(refusal(() => checkContentType({ 'content-type': 'text/plain' }))).toEqual({ status: 415, code: -32000 });
+      expect(refusal(() => checkContentType({}))).toEqual({ status: 415, code: -32000 });
+    }
   });
 
   it('parses only event ids of its own shape', () => {

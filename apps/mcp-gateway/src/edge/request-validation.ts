@@ -20,10 +20,33 @@ const mediaTypes = (value: string | undefined): string[] =>
 
 const accepts = (types: string[], wanted: string) => types.includes(wanted) || types.includes('*/*') || types.includes(`${wanted.split('/')[0]}/*`);
 
+/**
+ * A verdict on one header value, remembered: clients send the same few Accept and Content-Type values on
+ * every call, so each is parsed once, not per request. Cleared when full (a client sending endless
+ * variants costs one parse per request, as without it).
+ */
+function memoised(verdict: (value: string | undefined) => boolean): (value: string | undefined) => boolean {
+  const known = new Map<string | undefined, boolean>();
+  return (value) => {
+    let ok = known.get(value);
+    if (ok === undefined) {
+      ok = verdict(value);
+      if (known.size >= 64) known.clear();
+      known.set(value, ok);
+    }
+    return ok;
+  };
+}
+
+const postAcceptOk = memoised((value) => {
+  const types = mediaTypes(value);
+  return accepts(types, 'application/json') && accepts(types, 'text/event-stream');
+});
+const contentTypeOk = memoised((value) => mediaTypes(value)[0] === 'application/json');
+
 /** POST: the client MUST list both application/json and text/event-stream. */
 export function checkPostAccept(headers: Headers): void {
-  const types = mediaTypes(header(headers, 'accept'));
-  if (!(accepts(types, 'application/json') && accepts(types, 'text/event-stream'))) {
+  if (!postAcceptOk(header(headers, 'accept'))) {
     throw new GatewayError('not_acceptable', { message: 'Not Acceptable: Accept must list application/json and text/event-stream' });
   }
 }
@@ -36,7 +59,7 @@ export function checkGetAccept(headers: Headers): void {
 }
 
 export function checkContentType(headers: Headers): void {
-  if (mediaTypes(header(headers, 'content-type'))[0] !== 'application/json') {
+  if (!contentTypeOk(header(headers, 'content-type'))) {
     throw new GatewayError('unsupported_media_type');
   }
 }
@@ -94,6 +117,8 @@ export function hostName(hostHeader: string): string {
 export function checkHostAndOrigin(
   headers: Headers,
   policy: { allowedHosts: ReadonlySet<string>; allowedOrigins: Pick<ReadonlySet<string>, 'has'>; loopbackOrigins?: boolean },
+  /** Origins allowed besides the policy's (a tenant's own, from its settings). */
+  moreOrigins: readonly string[] = [],
 ): void {
   const host = header(headers, 'host') ?? header(headers, ':authority');
   if (host === undefined || !policy.allowedHosts.has(hostName(host))) throw new GatewayError('forbidden_host');
@@ -102,7 +127,8 @@ export function checkHostAndOrigin(
   const parsed = URL.canParse(origin) ? new URL(origin) : undefined;
   // A loopback-bound gateway serves pages on the same machine (local tools and their dev servers).
   if (policy.loopbackOrigins && parsed && LOOPBACK.has(parsed.hostname.toLowerCase())) return;
-  if (!policy.allowedOrigins.has(parsed?.origin ?? origin)) throw new GatewayError('forbidden_origin');
+  const claimed = parsed?.origin ?? origin;
+  if (!policy.allowedOrigins.has(claimed) && !moreOrigins.includes(claimed)) throw new GatewayError('forbidden_origin');
 }
 
 export function loopbackHostNames(): string[] {

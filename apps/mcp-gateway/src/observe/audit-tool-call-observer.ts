@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { AuditEvent } from '@airlock/contracts';
 import type { ToolCallContext, ToolCallObserver, ToolCallOutcome } from './tool-call-observer.js';
+import { AuditRecordIds, AuditTimestamps } from './audit-record-stamps.js';
 
 const AUDIT_OUTCOME: Record<Exclude<ToolCallOutcome['kind'], 'input_required'>, AuditEvent['outcome']> = {
   result: 'success',
@@ -14,29 +14,31 @@ const AUDIT_OUTCOME: Record<Exclude<ToolCallOutcome['kind'], 'input_required'>, 
  * (refusals with their `reason`). Handed to the AuditBatcher: never waits, never throws.
  */
 export class AuditToolCallObserver implements ToolCallObserver {
+  private readonly ids = new AuditRecordIds();
+  private readonly timestamps = new AuditTimestamps();
+
   constructor(private readonly audit: { record(event: AuditEvent): void }) {}
 
   after(call: ToolCallContext, outcome: ToolCallOutcome): void {
     // An input_required round is not an outcome yet: the client's retry is the call that gets audited.
     if (outcome.kind === 'input_required') return;
-    this.audit.record({
-      id: randomUUID(),
+    // Built field by field (no spread of throwaway objects): this runs once per tool call.
+    const details: Record<string, unknown> = { server: call.server, tool: call.tool, latencyMs: outcome.latencyMs };
+    if (call.sessionId) details['session'] = call.sessionId;
+    if (call.protocolVersion) details['protocolVersion'] = call.protocolVersion;
+    if (outcome.reason) details['reason'] = outcome.reason;
+    if (outcome.details) Object.assign(details, outcome.details);
+    const event: AuditEvent = {
+      id: this.ids.next(),
       tenant: call.tenant,
-      occurredAt: new Date().toISOString(),
+      occurredAt: this.timestamps.iso(Date.now()),
       actor: { subject: call.subject, clientId: call.clientId },
       action: 'mcp.tools.call',
       target: call.server ? `${call.server}/${call.tool}` : call.tool,
       outcome: AUDIT_OUTCOME[outcome.kind],
-      ...(call.requestId ? { requestId: call.requestId } : {}),
-      details: {
-        server: call.server,
-        tool: call.tool,
-        latencyMs: outcome.latencyMs,
-        ...(call.sessionId ? { session: call.sessionId } : {}),
-        ...(call.protocolVersion ? { protocolVersion: call.protocolVersion } : {}),
-        ...(outcome.reason ? { reason: outcome.reason } : {}),
-        ...outcome.details,
-      },
-    });
+      details,
+    };
+    if (call.requestId) event.requestId = call.requestId;
+    this.audit.record(event);
   }
 }

@@ -67,3 +67,75 @@ export async function readToolNames(page: ToolListPage): Promise<ReadonlySet<str
   }
   return names;
 }
+
+/** How long a stateless request trusts an upstream's tool names it read for an earlier request (GATEWAY_TOOL_LIST_TTL_MS). */
+export const DEFAULT_TOOL_LIST_TTL_MS = 30_000;
+/** Upstream lists remembered at most (least recently read dropped first): one per server, or per server and caller for token exchange. */
+export const DEFAULT_TOOL_LIST_MAX_ENTRIES = 10_000;
+
+interface CachedNames {
+  names: ReadonlySet<string> | undefined;
+  readAt: number;
+  reading: Promise<ReadonlySet<string>> | undefined;
+}
+
+/**
+ * The exact-name check for requests that have no upstream link to keep a list on (2026-07-28 stateless
+ * calls): each upstream's tool names, read once and shared by the calls of this process for `ttlMs`, so a
+ * tools/call costs no extra upstream round trip. A name not in the set re-reads the list once before it
+ * is refused (a tool the upstream just added is callable at once); after `ttlMs` the set is read again (a
+ * removed tool is refused from then on). Concurrent reads of one list are one read; a failed read is not
+ * remembered. The caller chooses the key: whatever can make two callers' lists differ belongs in it.
+ */
+export class ToolNameCache {
+  private readonly entries = new Map<string, CachedNames>();
+  private readonly ttlMs: number;
+  private readonly maxEntries: number;
+  private readonly now: () => number;
+
+  constructor(options: { ttlMs?: number; maxEntries?: number; now?: () => number } = {}) {
+    this.ttlMs = options.ttlMs ?? DEFAULT_TOOL_LIST_TTL_MS;
+    this.maxEntries = options.maxEntries ?? DEFAULT_TOOL_LIST_MAX_ENTRIES;
+    this.now = options.now ?? (() => Date.now());
+  }
+
+  /** Resolves when `name` is exactly a tool of the list under `key` (read with `page` when missing, stale or without it); otherwise -32602. */
+  async require(key: string, page: ToolListPage, name: string, shown: string = name): Promise<void> {
+    const entry = this.entries.get(key);
+    if (entry?.names && entry.names.has(name)) {
+      const age = this.now() - entry.readAt;
+      // A clock that stepped back makes the entry stale, not immortal.
+      if (age >= 0 && age < this.ttlMs) return;
+    }
+    if (!(await this.read(key, page)).has(name)) throw unknownToolError(shown);
+  }
+
+  /** The list read again, or the read already under way for `key` joined. */
+  private read(key: string, page: ToolListPage): Promise<ReadonlySet<string>> {
+    let entry = this.entries.get(key);
+    if (entry?.reading) return entry.reading;
+    if (!entry) {
+      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+      entry = { names: undefined, readAt: 0, reading: undefined };
+    }
+    // Re-inserted: the map's order is the order of the last reads, the oldest is dropped first.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    const current = entry;
+    const reading = readToolNames(page).then(
+      (names) => {
+        current.names = names;
+        current.readAt = this.now();
+        current.reading = undefined;
+        return names;
+      },
+      (error: unknown) => {
+        current.reading = undefined;
+        if (!current.names && this.entries.get(key) === current) this.entries.delete(key);
+        throw error;
+      },
+    );
+    current.reading = reading;
+    return reading;
+  }
+}

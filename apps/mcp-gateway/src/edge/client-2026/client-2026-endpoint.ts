@@ -26,7 +26,7 @@ import { AGGREGATED_LISTS, DEFAULT_AGGREGATE_LIST_MAX_ITEMS } from '../../router
 import { aggregatable } from '../../router/namespacing.js';
 import { AggregateRouter, observedToolCall } from '../../router/aggregate-router.js';
 import type { RouterUpstreams } from '../../router/aggregate-router.js';
-import { UpstreamToolList, withoutDisabledTools } from '../../router/upstream-tool-list.js';
+import { ToolNameCache, withoutDisabledTools } from '../../router/upstream-tool-list.js';
 import { isUpstream2026 } from '../../upstream/upstream-connection.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { errorAnswer, errorResponse, jsonRpcErrorOf } from '../../errors/error-response.js';
@@ -49,6 +49,8 @@ export interface Client2026Call {
   auth: AuthOutcome;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** `body` parsed as JSON by the edge (which read it to detect the era); undefined when it is not JSON. */
+  message: unknown;
   /** Fires when the client closes the connection: the call is cancelled upstream. */
   closed: AbortSignal;
   response: RawResponse;
@@ -73,6 +75,8 @@ export interface Client2026EndpointDeps extends Upstream2025BridgeDeps {
   observer?: ToolCallObservers;
   /** Items of one aggregated list page before it paginates (see aggregated-list.ts). */
   aggregateListMaxItems?: number;
+  /** How long an upstream's tool names read for one call serve the next ones (GATEWAY_TOOL_LIST_TTL_MS; see ToolNameCache). */
+  toolListTtlMs?: number;
 }
 
 type Progress = { progress: number; total?: number; message?: string };
@@ -142,6 +146,18 @@ function progressResponder(call: Client2026Call, request: ModernRequest) {
   };
 }
 
+/**
+ * Whose tool list a cached one is: the upstream's configuration (a changed record is a new key), and for
+ * token exchange the caller too, since the upstream then sees the user and may list other tools to other
+ * users (or clients). Every other credential kind shows the upstream the gateway alone: one list per server.
+ */
+export function toolListKey(server: UpstreamServerRecord, call: Client2026Call): string {
+  const key = `${server.id}\u0000${server.updatedAt?.getTime() ?? ''}`;
+  if (server.credentialKind !== 'token_exchange') return key;
+  const { sub, client_id: clientId } = call.auth.claims;
+  return `${key}\u0000${call.tenant.slug}\u0000${sub}\u0000${clientId}`;
+}
+
 /** Request headers a 2026-07-28 upstream must see again; nothing that authenticates the user goes upstream. */
 const FORWARDED_HEADERS = ['content-type', 'accept', McpHeaders.protocolVersion, McpHeaders.method, McpHeaders.name] as const;
 
@@ -159,9 +175,11 @@ export class Client2026Endpoint {
   private readonly observer: ToolCallObservers;
   private readonly upstreams: RouterUpstreams<StatelessContext>;
   private readonly router: AggregateRouter<StatelessContext>;
+  private readonly toolNames: ToolNameCache;
 
   constructor(private readonly deps: Client2026EndpointDeps) {
     this.fetchImpl = deps.fetchImpl ?? fetch;
+    this.toolNames = new ToolNameCache(deps.toolListTtlMs !== undefined ? { ttlMs: deps.toolListTtlMs } : {});
     this.observer = deps.observer ?? NO_TOOL_CALL_OBSERVERS;
     this.bridge = new Upstream2025Bridge(deps);
     this.upstreams = this.upstreamsForRouter();
@@ -176,12 +194,9 @@ export class Client2026Endpoint {
 
   async handle(call: Client2026Call): Promise<void> {
     const { response } = call;
-    let body: unknown;
-    try {
-      body = JSON.parse(call.body.toString('utf8'));
-    } catch {
-      return sendError(response, new GatewayError('parse_error'));
-    }
+    // Parsed once, by the edge: JSON.parse never yields undefined, so undefined is a body that is not JSON.
+    const body = call.message;
+    if (body === undefined) return sendError(response, new GatewayError('parse_error'));
     const header = (name: string) => {
       const value = call.headers[name.toLowerCase()];
       return Array.isArray(value) ? value.join(', ') : value;
@@ -335,17 +350,17 @@ export class Client2026Endpoint {
       disabledTools: (context, name) => context.call.disabledTools(byName(context, name)!),
       requireTool: async (context, name, tool, shown) => {
         const server = byName(context, name)!;
-        const { name: _name, ...bare } = context.request;
-        // The envelope (`_meta`) stays, so the upstream sees the same client; nothing of the call itself goes with the list.
-        const { progressToken: _progressToken, ...meta } = (context.request.params['_meta'] ?? {}) as Record<string, unknown>;
-        // A stateless request has no upstream link to cache the list on: it is read for each call, always the latest.
-        const tools = new UpstreamToolList(async (cursor) => {
+        // A stateless request has no upstream link to keep the list on: the process keeps it (ToolNameCache), read again on a miss and after its TTL.
+        const page = async (cursor: string | undefined) => {
+          const { name: _name, ...bare } = context.request;
+          // The envelope (`_meta`) stays, so the upstream sees the same client; nothing of the call itself goes with the list.
+          const { progressToken: _progressToken, ...meta } = (context.request.params['_meta'] ?? {}) as Record<string, unknown>;
           const answer = await this.askUpstream(context.call, server, { ...bare, method: 'tools/list', params: { _meta: meta, ...(cursor ? { cursor } : {}) } }, undefined, true);
           if ('error' in answer) throw new RelayedAnswer(answer);
           return answer.result;
-        });
+        };
         try {
-          await tools.require(tool, shown);
+          await this.toolNames.require(toolListKey(server, context.call), page, tool, shown);
         } catch (error) {
           if (error instanceof GatewayError || error instanceof RelayedAnswer) throw error;
           throw new GatewayError('upstream_unavailable', { cause: error });
