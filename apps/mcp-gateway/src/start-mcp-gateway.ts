@@ -185,7 +185,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     logger: logger.child({ component: 'mcp-endpoint' }),
     eras,
     // State handles in the session store (the hot store when sessions are local); retries forwarded to the replica holding the call.
-    client2026: new Client2026Endpoint({ ...host.upstreamAccess(), observer, aggregateListMaxItems: tuning.aggregateListMaxItems, isAlive: (id) => bus.isAlive(id), ...(sessionClient ? { stateHandles: sessionClient.stateHandles } : {}) }),
+    client2026: new Client2026Endpoint({ ...host.upstreamAccess(), observer, aggregateListMaxItems: tuning.aggregateListMaxItems, toolListTtlMs: config.toolListTtlMs, isAlive: (id) => bus.isAlive(id), ...(sessionClient ? { stateHandles: sessionClient.stateHandles } : {}) }),
   });
 
   const app = await createHttpApp(gatewayRootModule({ directory, urls: { publicUrl: config.publicUrl, authPublicUrl: config.authPublicUrl } }), {

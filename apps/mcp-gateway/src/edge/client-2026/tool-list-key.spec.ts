@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toolListKey } from './client-2026-endpoint.js';
 import type { Client2026Call } from './client-2026-endpoint.js';
-import type { UpstreamServerRecord } from '../../tenants/tenant-directory.js';
+import type { UpstreamServerRecord } from '../../tenants/tenant-catalog.js';
 
 const server = (over: Partial<UpstreamServerRecord> = {}): UpstreamServerRecord => ({
   id: 's1',
