@@ -1,4 +1,4 @@
-import { Badge, Code, Group, NativeSelect, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Code, Group, NativeSelect, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { adminApi } from '../api.js';
@@ -13,7 +13,6 @@ const OUTCOMES = [
   { value: 'denied', label: 'Denied' },
   { value: 'refused', label: 'Refused' },
 ];
-const OUTCOME_COLORS: Record<string, string> = { success: 'green', failure: 'red', denied: 'orange', refused: 'orange' };
 
 /** A tenant's audit log, newest first: filters by action and outcome kept in the URL; cursor paged. */
 export function AuditScreen({ tenant, search }: { tenant: string; search: URLSearchParams }) {
@@ -39,7 +38,7 @@ export function AuditScreen({ tenant, search }: { tenant: string; search: URLSea
       </Title>
       <form onSubmit={applyAction} aria-label="Audit log filters">
         <Group align="flex-end">
-          <TextInput label="Action" description="Exact action name, then Enter" placeholder="admin.createTenant" value={actionDraft} onChange={(event) => setActionDraft(event.currentTarget.value)} />
+          <TextInput label="Action" description="Exact action name, then Enter" placeholder="admin.tenant.create" value={actionDraft} onChange={(event) => setActionDraft(event.currentTarget.value)} />
           <NativeSelect
             label="Outcome"
             description="How it ended"
@@ -80,9 +79,7 @@ export function AuditScreen({ tenant, search }: { tenant: string; search: URLSea
                     </Text>
                   </Table.Td>
                   <Table.Td>
-                    <Badge variant="light" color={OUTCOME_COLORS[record.outcome] ?? 'gray'} c={`${OUTCOME_COLORS[record.outcome] ?? 'gray'}.9`}>
-                      {record.outcome}
-                    </Badge>
+                    <span className={`outcome outcome-${record.outcome}`}>{record.outcome}</span>
                   </Table.Td>
                   <Table.Td>{record.actor.subject ?? record.actor.clientId ?? '–'}</Table.Td>
                   <Table.Td>{record.target ?? '–'}</Table.Td>

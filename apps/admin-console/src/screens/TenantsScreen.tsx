@@ -151,7 +151,7 @@ function CreateTenantForm() {
         <NativeSelect label="Client registration" data={POLICIES} value={registrationPolicy} onChange={(event) => setRegistrationPolicy(event.currentTarget.value)} error={fieldErrors['registrationPolicy']} />
         {otherError && <ErrorNotice error={create.error} title="The tenant was not created" />}
         {created && (
-          <Text role="status" c="green.9" size="sm">
+          <Text role="status" fw={600} size="sm">
             Tenant {created} created.
           </Text>
         )}
