@@ -92,7 +92,7 @@ describe('the admin console', () => {
     expect((await fetch(`${server.url}/console/..%2f..%2fpackage.json`)).headers.get('content-type')).toMatch(/^text\/html/);
   });
 
-  it('a platform admin signs in with the keyboard, creates a tenant, finds it, opens its sessions and audit log, signs out', async () => {
+  it('a platform admin signs in with the keyboard, creates a tenant, finds it, opens its sessions (revokes a live one) and audit log, signs out', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await openPage(context);
     const revocations: number[] = [];
@@ -149,6 +149,16 @@ describe('the admin console', () => {
     await page.getByTestId('empty-state').filter({ hasText: 'No live MCP sessions' }).waitFor();
     await checkScreen(page, '06-sessions-empty');
 
+    // A client connects (the session store opens a session as the gateway would): the live list shows it; revoke it.
+    const sessionId = await server.openMcpSession(NEW_TENANT, 'user-alice', 'notes-client');
+    const revoke = page.getByRole('button', { name: `Revoke session ${sessionId}` });
+    await revoke.waitFor({ timeout: 12_000 });
+    await page.getByRole('cell', { name: 'notes-client' }).waitFor();
+    await checkScreen(page, '07-sessions-live');
+    await revoke.click();
+    await page.getByTestId('empty-state').filter({ hasText: 'No live MCP sessions' }).waitFor();
+    expect((await server.call('GET', `/tenants/${NEW_TENANT}/sessions`)).json['items']).toEqual([]);
+
     // Its audit log: the creation is there; a filter in the URL narrows it.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
     await page.waitForURL(`${server.url}/console/tenants/${NEW_TENANT}/audit`);
@@ -161,25 +171,25 @@ describe('the admin console', () => {
         return false;
       }, { timeout: 10_000, interval: 300 })
       .toBe(true);
-    await checkScreen(page, '07-audit-log');
+    await checkScreen(page, '08-audit-log');
     await page.getByRole('combobox', { name: 'Outcome' }).selectOption('failure');
     await page.waitForURL((url) => url.searchParams.get('outcome') === 'failure');
     await page.getByTestId('empty-state').filter({ hasText: 'No record matches these filters' }).waitFor();
-    await checkScreen(page, '08-audit-log-filtered');
+    await checkScreen(page, '09-audit-log-filtered');
 
     // The tenant switcher searches on the server.
     const switcher = page.locator('input').and(page.getByLabel('Tenant', { exact: true }));
     await switcher.fill(OTHER_TENANT.slice(0, 8));
     await page.getByRole('option', { name: OTHER_TENANT }).click();
     await page.waitForURL(`${server.url}/console/tenants/${OTHER_TENANT}/audit`);
-    await checkScreen(page, '09-tenant-switcher');
+    await checkScreen(page, '10-tenant-switcher');
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await expect.poll(() => revocations).toEqual([200, 200]);
     expect(cspViolations).toEqual([]);
     await context.close();
-  });
+  }, 60_000);
 
   it('a tenant admin signs in and sees its own tenant only, without the create form', async () => {
     // Its tenant exists whether or not the test before got as far as creating it.
@@ -194,8 +204,8 @@ describe('the admin console', () => {
     expect(await page.getByRole('table', { name: 'Tenants' }).getByRole('row').count()).toBe(2);
     expect(await page.getByText(OTHER_TENANT).count()).toBe(0);
     expect(await page.getByRole('heading', { name: 'Create a tenant' }).count()).toBe(0);
-    await checkScreen(page, '10-tenant-admin-tenants');
+    await checkScreen(page, '11-tenant-admin-tenants');
     expect(cspViolations).toEqual([]);
     await context.close();
-  });
+  }, 60_000);
 });

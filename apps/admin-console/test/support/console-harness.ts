@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { authServerConfigSchema, loadConfig, sessionStoreConfigSchema } from '@airlock/config';
-import type { Infra, StartedApp } from '@airlock/platform';
+import { deriveServiceClientSecret, ServiceClients, type Infra, type StartedApp } from '@airlock/platform';
+import { sessionStoreAudience } from '@airlock/contracts';
 import { createTestDatabase, createTestHotStore, createTestLogger, createTestQueues, freePort } from '@airlock/testing';
 // The console's end-to-end test runs the real platform it manages: the auth server that serves it and
 // the session store (whose worker writes the audit log and which holds the live sessions).
@@ -26,6 +27,8 @@ export interface ConsoleServer {
   url: string;
   /** The admin API as the bootstrap client. */
   call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
+  /** A live MCP session of `tenant`, opened at the session store as the gateway opens one; returns its id. */
+  openMcpSession(tenant: string, subject: string, clientId: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -79,6 +82,23 @@ export async function startConsoleServer(): Promise<ConsoleServer> {
       });
       const text = await response.text();
       return { status: response.status, json: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+    },
+    async openMcpSession(tenant, subject, clientId) {
+      const gateway = { id: ServiceClients.gateway, secret: deriveServiceClientSecret(infra.masterKey, ServiceClients.gateway, tenant) };
+      const token = await fetch(`${url}/t/${tenant}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${gateway.id}:${gateway.secret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'sessions:read sessions:write', resource: sessionStoreAudience(env.SESSION_STORE_URL) }),
+      });
+      const accessToken = String(((await token.json()) as Record<string, unknown>)['access_token']);
+      const opened = await fetch(`${env.SESSION_STORE_URL}/v1/t/${tenant}/sessions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'mcp', subject, clientId, protocolVersion: '2025-11-25' }),
+      });
+      const body = (await opened.json()) as Record<string, unknown>;
+      if (opened.status !== 201) throw new Error(`session: ${JSON.stringify(body)}`);
+      return String(body['id']);
     },
     async close() {
       for (const app of apps.reverse()) await app.close();
