@@ -100,6 +100,7 @@ describe('the admin console', () => {
       if (response.url().includes('/token/revocation')) revocations.push(response.status());
     });
 
+    await page.clock.install();
     await page.goto(`${server.url}/console/`);
     await page.getByRole('heading', { name: 'Airlock admin console' }).waitFor();
     await checkScreen(page, '01-sign-in');
@@ -183,6 +184,27 @@ describe('the admin console', () => {
     await page.getByRole('option', { name: OTHER_TENANT }).click();
     await page.waitForURL(`${server.url}/console/tenants/${OTHER_TENANT}/audit`);
     await checkScreen(page, '10-tenant-switcher');
+
+    // An API refusal shows its error_description, code and request id (a tenant nobody has, by URL).
+    await page.evaluate(`history.pushState(null, '', '/console/tenants/no-such-${suffix}/sessions'); dispatchEvent(new Event('airlock:navigate'))`);
+    const refusal = page.getByRole('alert');
+    await refusal.filter({ hasText: 'Could not list sessions' }).waitFor();
+    expect(await refusal.textContent()).toMatch(/not_found \(HTTP 404\) · request id \S+/);
+    await checkScreen(page, '12-api-error');
+
+    // Silent renewal: a minute before the access token expires, the refresh token gets a new one, which the next call uses.
+    const renewed = page.waitForResponse((response) => response.url().endsWith('/t/admin/token') && (response.request().postData() ?? '').includes('grant_type=refresh_token'));
+    const authorizations = new Set<string>();
+    page.on('request', (request) => {
+      if (request.url().includes('/admin/v1/')) authorizations.add(request.headers()['authorization'] ?? '');
+    });
+    await page.clock.fastForward('24:00:00');
+    const renewal = await renewed;
+    expect(renewal.status()).toBe(200);
+    const fresh = `Bearer ${String(((await renewal.json()) as Record<string, unknown>)['access_token'])}`;
+    await page.getByRole('link', { name: 'Tenants', exact: true }).click();
+    await page.getByRole('table', { name: 'Tenants' }).waitFor();
+    await expect.poll(() => authorizations.has(fresh)).toBe(true);
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
