@@ -77,7 +77,15 @@ function changed(): void {
 
 /** Leaves for the login page; `returnTo` is where the console opens after the callback. */
 export async function signIn(returnTo: string): Promise<void> {
-  const [config, metadata] = await Promise.all([loadSettings(), loadEndpoints()]);
+  const config = await loadSettings();
+  // Opened on another name of this server (127.0.0.1 for localhost): continue on the public URL's origin,
+  // where the callback lands and which the CSP's connect-src ('self') allows.
+  const publicOrigin = new URL(config.issuer).origin;
+  if (window.location.origin !== publicOrigin) {
+    window.location.assign(`${config.redirectUri.replace(/\/callback$/, '')}${returnTo}`);
+    return;
+  }
+  const metadata = await loadEndpoints();
   const verifier = randomString();
   const state = randomString();
   const challenge = base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
