@@ -19,7 +19,8 @@ import { startSessionStore } from '@airlock/session-store';
 // are set) serving the built console at /console, and Debian's chromium driven by playwright-core.
 
 const CONSOLE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const SCREENSHOTS = join(CONSOLE_ROOT, 'screenshots');
+/** Committed (linked from the README); `AIRLOCK_SCREENSHOTS_DIR` sends a run's screenshots elsewhere (CI artefacts). */
+export const SCREENSHOTS = process.env['AIRLOCK_SCREENSHOTS_DIR'] ?? join(CONSOLE_ROOT, 'screenshots');
 const BOOTSTRAP = { id: 'console-e2e-admin', secret: `console-e2e-${randomBytes(16).toString('hex')}` };
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
