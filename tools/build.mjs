@@ -19,6 +19,26 @@ function* sourceFiles(dir) {
   }
 }
 
+const CONSOLE_DIR = join(root, 'apps', 'admin-console');
+
+function newestMtime(path) {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = 0;
+  for (const name of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, name)));
+  return newest;
+}
+
+/** The admin web console (React, Vite) into apps/admin-console/dist, which the auth server serves at /console. Skipped when up to date. */
+async function buildConsole() {
+  const built = join(CONSOLE_DIR, 'dist', 'index.html');
+  const inputs = ['src', 'index.html', 'vite.config.mjs'].map((name) => join(CONSOLE_DIR, name));
+  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...inputs.map(newestMtime))) return false;
+  const { build } = await import('vite');
+  await build({ configFile: join(CONSOLE_DIR, 'vite.config.mjs') });
+  return true;
+}
+
 function packageDirs() {
   const dirs = [];
   for (const group of ['libs', 'apps', 'tools']) {
@@ -26,6 +46,7 @@ function packageDirs() {
     if (!existsSync(groupDir)) continue;
     for (const name of readdirSync(groupDir)) {
       const dir = join(groupDir, name);
+      if (dir === CONSOLE_DIR) continue; // a browser app: Vite builds it (buildConsole)
       if (existsSync(join(dir, 'src'))) dirs.push(dir);
     }
   }
@@ -56,11 +77,15 @@ async function buildPackage(dir) {
 // `node tools/build.mjs tools/bridge`: only the packages named (the bridge's bin builds itself this way,
 // without the Prisma client or the rest of the platform).
 const named = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
-const dirs = named.length > 0 ? named.map((dir) => join(root, dir)) : packageDirs();
+const dirs = (named.length > 0 ? named.map((dir) => join(root, dir)) : packageDirs()).filter((dir) => dir !== CONSOLE_DIR);
 if (process.argv.includes('--clean')) {
   for (const dir of dirs) rmSync(join(dir, 'dist'), { recursive: true, force: true });
 }
 if (named.length === 0) await generatePrismaClient({ onlyIfStale: true });
 let compiled = 0;
 for (const dir of dirs) compiled += await buildPackage(dir);
+if (named.length === 0 || named.some((dir) => join(root, dir) === CONSOLE_DIR)) {
+  if (process.argv.includes('--clean')) rmSync(join(CONSOLE_DIR, 'dist'), { recursive: true, force: true });
+  if ((await buildConsole()) && process.env.AIRLOCK_BUILD_VERBOSE) console.log('built the admin console');
+}
 if (process.env.AIRLOCK_BUILD_VERBOSE) console.log(`compiled ${compiled} files`);

@@ -277,6 +277,7 @@ describe('the admin API OpenAPI document', () => {
     const t = { tenant };
 
     await ok('getOpenApiDocument', {});
+    expect(await ok('getMe', {})).toMatchObject({ role: 'platform-admin', tenants: 'all', breakGlass: true });
     await ok('createTenant', {}, { ...validBody('createTenant'), slug: tenant });
     await ok('listTenants', {});
     await ok('getTenant', t);

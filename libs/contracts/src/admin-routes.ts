@@ -40,6 +40,7 @@ import {
 import {
   type AdminRole,
   adminClientParamsSchema,
+  adminRoleSchema,
   adminPrincipalParamsSchema,
   adminUserParamsSchema,
   createAdminClientRequestSchema,
@@ -185,6 +186,15 @@ export const adminAuditRecordSchema = z.object({
   requestId: z.string().nullable(),
   details: z.record(z.string(), z.unknown()),
 });
+/** Who the caller is, as the admin API sees it: what a console shows and enables. */
+export const adminMeSchema = z.object({
+  clientId: z.string(),
+  subject: z.string(),
+  role: adminRoleSchema,
+  /** Every tenant, or these slugs. */
+  tenants: z.union([z.literal('all'), z.array(z.string())]),
+  breakGlass: z.boolean(),
+});
 export const adminRevokeSessionsResponseSchema = z.object({ revoked: z.number().int().nonnegative() });
 
 /** The OpenAPI document itself: an open object (its schema is OpenAPI 3.1's own). */
@@ -201,6 +211,18 @@ export const adminRoutes = {
     status: 200,
     response: openApiDocumentSchema,
     public: true,
+  }),
+
+  me: defineAdminRoute({
+    operationId: 'getMe',
+    method: 'GET',
+    path: '/me',
+    tag: 'meta',
+    summary: 'Who the caller is: its client, subject, role and tenants',
+    description: 'Every role. What a console uses to decide what to show and enable.',
+    status: 200,
+    response: adminMeSchema,
+    access: 'any-role',
   }),
 
   // Tenants

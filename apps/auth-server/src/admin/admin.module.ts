@@ -16,6 +16,7 @@ import { AdminClientsRepository } from './admin-clients.repository.js';
 import { AdminClientsService } from './admin-clients.service.js';
 import { AdminGrantsRepository } from './admin-grants.repository.js';
 import { AdminGrantsService } from './admin-grants.service.js';
+import { AdminMeController } from './admin-me.controller.js';
 import { AdminOpenApiController } from './admin-openapi.controller.js';
 import { AdminServersController } from './admin-servers.controller.js';
 import { AdminServersRepository } from './admin-servers.repository.js';
@@ -51,6 +52,7 @@ import { UpstreamAddressCheck } from './upstream-address-check.js';
     AdminAuditLogController,
     AdminRolesController,
     AdminOpenApiController,
+    AdminMeController,
   ],
   providers: [
     AdminAuth,

@@ -30,6 +30,7 @@ import { RegistrationPolicyGate } from '../registration-policy/registration-poli
 import type { TenantRecord } from '../tenants/tenant-record.js';
 import { AccountStore } from '../users/account-store.js';
 import { adminCliClient } from './admin-cli-client.js';
+import { adminConsoleClient } from './admin-console-client.js';
 import { adminApiAudience, DatabaseResourceCatalog } from './resource-catalog.service.js';
 import { buildProviderConfiguration, TOKEN_EXCHANGE_GRANT } from './provider-config.js';
 import { registerTokenExchange } from './token-exchange.grant.js';
@@ -163,10 +164,11 @@ export class OidcProviderRegistry extends TenantProviders {
 
   private staticClients(tenant: TenantRecord): { clients: ClientMetadata[]; services: Map<string, string> } {
     if (tenant.slug === ADMIN_TENANT_SLUG) {
-      if (!this.adminClient) return { clients: [adminCliClient], services: new Map() };
+      const people = [adminCliClient, adminConsoleClient(this.config.publicUrl)];
+      if (!this.adminClient) return { clients: people, services: new Map() };
       return {
         clients: [
-          adminCliClient,
+          ...people,
           {
             client_id: this.adminClient.clientId,
             client_secret: this.adminClient.clientSecret,

@@ -1,0 +1,150 @@
+import { Anchor, Badge, Button, Center, Group, Loader, Stack, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import { adminApi } from './api.js';
+import { completeSignIn, isSignedIn, onAuthChange, signIn, signOut } from './auth.js';
+import { ErrorNotice } from './components.js';
+import { AuditScreen } from './screens/AuditScreen.js';
+import { SessionsScreen } from './screens/SessionsScreen.js';
+import { linkTo, TenantsScreen } from './screens/TenantsScreen.js';
+import { TenantSwitcher } from './TenantSwitcher.js';
+import { navigate, useLocation } from './router.js';
+
+export function App() {
+  const { path } = useLocation();
+  const signedIn = useSyncExternalStore(onAuthChange, isSignedIn);
+  if (path === '/callback') return <Callback />;
+  if (!signedIn) return <SignInScreen />;
+  return <Console />;
+}
+
+function Callback() {
+  const [error, setError] = useState<unknown>();
+  useEffect(() => {
+    const search = new URLSearchParams(window.location.search);
+    completeSignIn(search).then(
+      (returnTo) => navigate(returnTo.startsWith('/') && !returnTo.startsWith('/callback') ? returnTo : '/', { replace: true }),
+      setError,
+    );
+  }, []);
+  return (
+    <Center mih="100vh">
+      <main>
+        {error ? (
+          <Stack>
+            <ErrorNotice error={error} title="Sign-in failed" />
+            <Button onClick={() => void signIn('/')}>Sign in again</Button>
+          </Stack>
+        ) : (
+          <Group>
+            <Loader size="sm" aria-label="Signing in" />
+            <Text>Signing in…</Text>
+          </Group>
+        )}
+      </main>
+    </Center>
+  );
+}
+
+function SignInScreen() {
+  const { path, search } = useLocation();
+  const [error, setError] = useState<unknown>();
+  const returnTo = `${path}${search.size ? `?${search}` : ''}`;
+  return (
+    <Center mih="100vh">
+      <main>
+        <Stack maw={420} p="xl" gap="md">
+          <Title order={1}>Airlock admin console</Title>
+          <Text>Sign in with your Airlock admin account (email, password and the one-time code from your authenticator app).</Text>
+          {error !== undefined && <ErrorNotice error={error} title="Could not start the sign-in" />}
+          <Button size="md" onClick={() => signIn(returnTo).catch(setError)}>
+            Sign in
+          </Button>
+        </Stack>
+      </main>
+    </Center>
+  );
+}
+
+function Console() {
+  const { path, search } = useLocation();
+  const me = useQuery({ queryKey: ['me'], queryFn: adminApi.me, staleTime: 60_000 });
+  const tenantRoute = /^\/tenants\/([a-z0-9-]+)\/(sessions|audit)$/.exec(path);
+  const tenant = tenantRoute?.[1];
+  const view = (tenantRoute?.[2] as 'sessions' | 'audit' | undefined) ?? 'sessions';
+
+  return (
+    <Stack gap={0} mih="100vh">
+      <header>
+        <Group justify="space-between" px="lg" py="sm" style={{ borderBottom: '1px solid var(--mantine-color-gray-3)' }} wrap="wrap">
+          <Group gap="lg" align="flex-end">
+            <Anchor href="/console/" onClick={linkTo('/')} fw={700} size="lg" c="dark">
+              Airlock admin
+            </Anchor>
+            {me.data && <TenantSwitcher current={tenant} view={view} />}
+            <nav aria-label="Main">
+              <Group gap="md">
+                <Anchor href="/console/tenants" onClick={linkTo('/tenants')} aria-current={path === '/' || path === '/tenants' ? 'page' : undefined}>
+                  Tenants
+                </Anchor>
+                {tenant && (
+                  <>
+                    <Anchor href={`/console/tenants/${tenant}/sessions`} onClick={linkTo(`/tenants/${tenant}/sessions`)} aria-current={view === 'sessions' ? 'page' : undefined}>
+                      Sessions
+                    </Anchor>
+                    <Anchor href={`/console/tenants/${tenant}/audit`} onClick={linkTo(`/tenants/${tenant}/audit`)} aria-current={view === 'audit' ? 'page' : undefined}>
+                      Audit log
+                    </Anchor>
+                  </>
+                )}
+              </Group>
+            </nav>
+          </Group>
+          <Group gap="sm">
+            {me.data && (
+              <>
+                <Text size="sm" data-testid="caller">
+                  {me.data.subject}
+                </Text>
+                <Badge variant="light" c="blue.9" data-testid="role">
+                  {me.data.role}
+                </Badge>
+              </>
+            )}
+            <Button variant="default" size="xs" onClick={() => void signOut()}>
+              Sign out
+            </Button>
+          </Group>
+        </Group>
+      </header>
+      <main style={{ padding: 'var(--mantine-spacing-lg)' }}>
+        {me.isPending ? (
+          <Group>
+            <Loader size="sm" aria-label="Loading" />
+          </Group>
+        ) : me.isError ? (
+          <ErrorNotice error={me.error} title="Could not load your admin account" />
+        ) : tenant ? (
+          view === 'sessions' ? (
+            <SessionsScreen me={me.data} tenant={tenant} search={search} />
+          ) : (
+            <AuditScreen key={tenant} tenant={tenant} search={search} />
+          )
+        ) : path === '/' || path === '/tenants' ? (
+          <TenantsScreen me={me.data} search={search} />
+        ) : (
+          <Stack>
+            <Title order={1}>Not found</Title>
+            <Text>
+              There is no page at {path}.{' '}
+              <Anchor href="/console/tenants" onClick={linkTo('/tenants')}>
+                Go to the tenants
+              </Anchor>
+              .
+            </Text>
+          </Stack>
+        )}
+      </main>
+    </Stack>
+  );
+}

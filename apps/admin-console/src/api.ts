@@ -1,0 +1,115 @@
+import { accessToken, loadSettings, renew } from './auth.js';
+
+// The admin API (/admin/v1) as the console calls it: the bearer token from auth.ts, and refusals as
+// ApiError carrying the API's `error`, `error_description` and the request id to quote to an operator.
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly description: string,
+    readonly requestId: string | undefined,
+  ) {
+    super(description);
+  }
+
+  /** `error_description` "slug: must be ...; displayName: ..." split by field (the API names the field first). */
+  fieldErrors(): Record<string, string> {
+    const fields: Record<string, string> = {};
+    for (const part of this.description.split('; ')) {
+      const match = /^([A-Za-z][\w.]*): (.+)$/.exec(part);
+      if (match) fields[match[1]!] = match[2]!;
+    }
+    return fields;
+  }
+}
+
+export type Role = 'platform-admin' | 'tenant-admin' | 'auditor';
+
+export interface Me {
+  clientId: string;
+  subject: string;
+  role: Role;
+  tenants: 'all' | string[];
+  breakGlass: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Tenant {
+  id: string;
+  slug: string;
+  displayName: string;
+  registrationPolicy: 'open' | 'initial_access_token' | 'off';
+  accessTokenTtl: number;
+  createdAt: string;
+  counts?: { users: number; clients: number; servers: number; liveSessions?: number };
+}
+
+export interface McpSession {
+  id: string;
+  subject: string;
+  clientId: string;
+  servers: string[];
+  protocolVersion: string | null;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+}
+
+export interface AuditRecord {
+  id: string;
+  occurredAt: string;
+  actor: { subject?: string; clientId?: string };
+  action: string;
+  target: string | null;
+  outcome: string;
+  requestId: string | null;
+  details: Record<string, unknown>;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+export async function api<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
+  const { apiBase } = await loadSettings();
+  const url = new URL(`${apiBase}${path}`);
+  for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined && value !== '') url.searchParams.set(name, String(value));
+  const send = async (token: string | undefined) =>
+    fetch(url, {
+      method,
+      headers: {
+        accept: 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
+    });
+  let response = await send(await accessToken());
+  // A token revoked or expired under us: renew once and retry.
+  if (response.status === 401) {
+    const renewed = await renew();
+    if (renewed) response = await send(renewed);
+  }
+  const requestId = response.headers.get('x-request-id') ?? undefined;
+  if (response.status === 204) return undefined as T;
+  const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+  if (!response.ok) {
+    throw new ApiError(response.status, String(body?.['error'] ?? 'http_error'), String(body?.['error_description'] ?? `HTTP ${response.status}`), requestId);
+  }
+  return body as T;
+}
+
+const enc = encodeURIComponent;
+
+export const adminApi = {
+  me: () => api<Me>('GET', '/me'),
+  listTenants: (query: { q?: string; cursor?: string; limit?: number }) => api<Page<Tenant>>('GET', '/tenants', { query }),
+  createTenant: (body: { slug: string; displayName: string; registrationPolicy: string }) => api<Tenant>('POST', '/tenants', { body }),
+  listSessions: (tenant: string, query: { cursor?: string; limit?: number }) => api<Page<McpSession>>('GET', `/tenants/${enc(tenant)}/sessions`, { query }),
+  revokeSession: (tenant: string, id: string) => api<void>('DELETE', `/tenants/${enc(tenant)}/sessions/${enc(id)}`),
+  listAudit: (tenant: string, query: { action?: string; outcome?: string; cursor?: string; limit?: number }) =>
+    api<Page<AuditRecord>>('GET', `/tenants/${enc(tenant)}/audit`, { query }),
+};

@@ -1,0 +1,180 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AxeBuilder } from '@axe-core/playwright';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { authServerConfigSchema, loadConfig, sessionStoreConfigSchema } from '@airlock/config';
+import { deriveServiceClientSecret, ServiceClients, type Infra, type StartedApp } from '@airlock/platform';
+import { sessionStoreAudience } from '@airlock/contracts';
+import { createTestDatabase, createTestHotStore, createTestLogger, createTestQueues, freePort } from '@airlock/testing';
+// The console's end-to-end test runs the real platform it manages: the auth server that serves it and
+// the session store (whose worker writes the audit log and which holds the live sessions).
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { startAuthServer } from '@airlock/auth-server';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { startSessionStore } from '@airlock/session-store';
+
+// The console as an operator meets it: the real auth server (real Postgres/Redis when DATABASE_URL/REDIS_URL
+// are set) serving the built console at /console, and Debian's chromium driven by playwright-core.
+
+const CONSOLE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** Committed (linked from the README); `AIRLOCK_SCREENSHOTS_DIR` sends a run's screenshots elsewhere (CI artefacts). */
+export const SCREENSHOTS = process.env['AIRLOCK_SCREENSHOTS_DIR'] ?? join(CONSOLE_ROOT, 'screenshots');
+const BOOTSTRAP = { id: 'console-e2e-admin', secret: `console-e2e-${randomBytes(16).toString('hex')}` };
+export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+export interface ConsoleServer {
+  url: string;
+  /** The admin API as the bootstrap client. */
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
+  /** A live MCP session of `tenant`, opened at the session store as the gateway opens one; returns its id. */
+  openMcpSession(tenant: string, subject: string, clientId: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startConsoleServer(): Promise<ConsoleServer> {
+  if (!existsSync(join(CONSOLE_ROOT, 'dist', 'index.html'))) throw new Error('the admin console is not built: run `npm run build` first');
+  const db = await createTestDatabase();
+  const hot = createTestHotStore();
+  const queues = createTestQueues();
+  const [port, storePort] = [await freePort(), await freePort()];
+  const url = `http://127.0.0.1:${port}`;
+  const env = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    HOST: '127.0.0.1',
+    AUTH_PORT: String(port),
+    AUTH_PUBLIC_URL: url,
+    GATEWAY_PUBLIC_URL: 'http://127.0.0.1:1',
+    SESSION_STORE_PORT: String(storePort),
+    SESSION_STORE_URL: `http://127.0.0.1:${storePort}`,
+    AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID: BOOTSTRAP.id,
+    AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET: BOOTSTRAP.secret,
+  };
+  const redis = Boolean(process.env['REDIS_URL']);
+  const infra: Infra = {
+    databaseUrl: db.url,
+    pg: db.pg,
+    hot,
+    queues,
+    masterKey: randomBytes(32),
+    readiness: [],
+    embedded: { database: !process.env['DATABASE_URL'], hotStore: !redis, queues: !redis },
+    close: async () => undefined,
+  };
+  const apps: StartedApp[] = [
+    await startAuthServer({ config: loadConfig(authServerConfigSchema, env), infra, logger: createTestLogger({ name: 'auth-server', level: 'warn' }) }),
+    await startSessionStore({ config: loadConfig(sessionStoreConfigSchema, env), infra, logger: createTestLogger({ name: 'session-store', level: 'warn' }) }),
+  ];
+  const issued = await fetch(`${url}/t/admin/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${BOOTSTRAP.id}:${BOOTSTRAP.secret}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'admin' }),
+  });
+  const bearer = String(((await issued.json()) as Record<string, unknown>)['access_token']);
+  return {
+    url,
+    async call(method, path, body) {
+      const response = await fetch(`${url}/admin/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${bearer}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await response.text();
+      return { status: response.status, json: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+    },
+    async openMcpSession(tenant, subject, clientId) {
+      const gateway = { id: ServiceClients.gateway, secret: deriveServiceClientSecret(infra.masterKey, ServiceClients.gateway, tenant) };
+      const token = await fetch(`${url}/t/${tenant}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${gateway.id}:${gateway.secret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'sessions:read sessions:write', resource: sessionStoreAudience(env.SESSION_STORE_URL) }),
+      });
+      const accessToken = String(((await token.json()) as Record<string, unknown>)['access_token']);
+      const opened = await fetch(`${env.SESSION_STORE_URL}/v1/t/${tenant}/sessions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'mcp', subject, clientId, protocolVersion: '2025-11-25' }),
+      });
+      const body = (await opened.json()) as Record<string, unknown>;
+      if (opened.status !== 201) throw new Error(`session: ${JSON.stringify(body)}`);
+      return String(body['id']);
+    },
+    async close() {
+      for (const app of apps.reverse()) await app.close();
+      await queues.close();
+      await hot.close();
+      await db.close();
+    },
+  };
+}
+
+export interface AdminPerson {
+  email: string;
+  password: string;
+  otpauthUri: string;
+}
+
+/** An admin person over the API as an operator makes one: the person, its TOTP enrollment, its role. */
+export async function createAdminPerson(server: ConsoleServer, name: string, role: { role: string; tenants?: string[] }): Promise<AdminPerson> {
+  const email = `${name}-${randomBytes(3).toString('hex')}@example.com`;
+  const password = `pw-${randomBytes(12).toString('hex')}`;
+  const person = await server.call('POST', '/admin-users', { email, password });
+  if (person.status !== 201) throw new Error(`admin user: ${JSON.stringify(person.json)}`);
+  const id = String(person.json['id']);
+  const totp = await server.call('POST', `/admin-users/${id}/totp`, {});
+  if (totp.status !== 201) throw new Error(`totp: ${JSON.stringify(totp.json)}`);
+  const assigned = await server.call('PUT', `/role-assignments/users/${id}`, role);
+  if (assigned.status !== 200) throw new Error(`role: ${JSON.stringify(assigned.json)}`);
+  return { email, password, otpauthUri: String(totp.json['otpauth_uri']) };
+}
+
+/** RFC 6238 (SHA-1, 6 digits, 30 s) from an otpauth:// URI: what an authenticator app shows now. */
+export function totpCode(otpauthUri: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const encoded = new URL(otpauthUri).searchParams.get('secret')!.replace(/=+$/, '').toUpperCase();
+  let bits = '';
+  for (const char of encoded) bits += alphabet.indexOf(char).toString(2).padStart(5, '0');
+  const secret = Buffer.from(bits.match(/.{8}/g)!.map((byte) => parseInt(byte, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30_000)));
+  const mac = createHmac('sha1', secret).update(counter).digest();
+  const offset = mac[mac.length - 1]! & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+/** axe-core's serious and critical violations on the page as it is now (empty: accessible enough to pass). */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).analyze();
+  return result.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Tab until `matches` holds for the focused element (the keyboard is the only input), at most `limit` presses. */
+export async function tabTo(page: Page, matches: (element: { tag: string; label: string; name: string; text: string }) => boolean, limit = 40): Promise<void> {
+  for (let press = 0; press < limit; press++) {
+    await page.keyboard.press('Tab');
+    // A string: this project's type check has no DOM library (the function runs in the page).
+    const focused = (await page.evaluate(`(() => {
+      const element = document.activeElement;
+      const label = (element && element.labels && element.labels[0] && element.labels[0].textContent) || (element && element.getAttribute('aria-label')) || '';
+      return { tag: element ? element.tagName.toLowerCase() : '', label: label.trim(), name: (element && element.name) || '', text: ((element && element.textContent) || '').trim() };
+    })()`)) as { tag: string; label: string; name: string; text: string };
+    if (matches(focused)) return;
+  }
+  throw new Error(`no focusable element matched after ${limit} Tab presses`);
+}
