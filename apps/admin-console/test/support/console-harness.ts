@@ -19,8 +19,11 @@ import { startSessionStore } from '@airlock/session-store';
 // are set) serving the built console at /console, and Debian's chromium driven by playwright-core.
 
 const CONSOLE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** Committed (linked from the README); `AIRLOCK_SCREENSHOTS_DIR` sends a run's screenshots elsewhere (CI artefacts). */
-export const SCREENSHOTS = process.env['AIRLOCK_SCREENSHOTS_DIR'] ?? join(CONSOLE_ROOT, 'screenshots');
+/**
+ * Every run's screenshots (CI's artefacts on disk), outside the tracked tree so a test run leaves no diff;
+ * `AIRLOCK_SCREENSHOTS_DIR=apps/admin-console/screenshots` refreshes the committed ones the README links.
+ */
+export const SCREENSHOTS = process.env['AIRLOCK_SCREENSHOTS_DIR'] ?? join(CONSOLE_ROOT, '..', '..', '.artifacts', 'console-screenshots');
 const BOOTSTRAP = { id: 'console-e2e-admin', secret: `console-e2e-${randomBytes(16).toString('hex')}` };
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
