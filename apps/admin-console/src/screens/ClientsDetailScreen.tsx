@@ -4,8 +4,9 @@ import { useState } from 'react';
 import { adminApi, type Me } from '../api.js';
 import { EmptyState, ErrorNotice, Pager, TableSkeleton } from '../components.js';
 import { ConfirmDialog } from '../ConfirmDialog.js';
-import { CLIENT_KINDS, ClientStatus, lastUse } from './ClientsScreen.js';
+import { CLIENT_KINDS, lastUse } from './ClientsScreen.js';
 import { linkTo } from './TenantsScreen.js';
+import { EnabledStatus } from './UsersScreen.js';
 
 const PAGE_SIZE = 20;
 
@@ -55,7 +56,7 @@ export function ClientDetailScreen({ me, tenant, clientId }: { me: Me; tenant: s
             {client.data.client_name ?? client.data.client_id}
           </Title>
           <Group gap="lg">
-            <ClientStatus disabled={client.data.disabled} />
+            <EnabledStatus disabled={client.data.disabled} />
             <Badge variant="light" color="gray">
               {CLIENT_KINDS[client.data.kind] ?? client.data.kind}
             </Badge>

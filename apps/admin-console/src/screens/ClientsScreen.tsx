@@ -4,6 +4,7 @@ import { adminApi, type Me } from '../api.js';
 import { EmptyState, ErrorNotice, Pager, TableSkeleton } from '../components.js';
 import { navigate, withSearch } from '../router.js';
 import { linkTo } from './TenantsScreen.js';
+import { EnabledStatus } from './UsersScreen.js';
 
 const PAGE_SIZE = 25;
 
@@ -100,7 +101,7 @@ export function ClientsScreen({ me, tenant, search }: { me: Me; tenant: string; 
                     </Badge>
                   </Table.Td>
                   <Table.Td>
-                    <ClientStatus disabled={client.disabled} />
+                    <EnabledStatus disabled={client.disabled} />
                   </Table.Td>
                   <Table.Td>
                     <Text size="sm">{lastUse(client.last_used_at)}</Text>
@@ -127,13 +128,5 @@ export function ClientsScreen({ me, tenant, search }: { me: Me; tenant: string; 
         </>
       )}
     </Stack>
-  );
-}
-
-export function ClientStatus({ disabled }: { disabled: boolean }) {
-  return (
-    <Badge variant="light" color={disabled ? 'red' : 'green'}>
-      {disabled ? 'Disabled' : 'Enabled'}
-    </Badge>
   );
 }

@@ -5,7 +5,7 @@ import { adminApi, type Me } from '../api.js';
 import { EmptyState, ErrorNotice, Pager, TableSkeleton } from '../components.js';
 import { ConfirmDialog } from '../ConfirmDialog.js';
 import { linkTo } from './TenantsScreen.js';
-import { UserStatus } from './UsersScreen.js';
+import { EnabledStatus } from './UsersScreen.js';
 
 const PAGE_SIZE = 20;
 const when = (iso: string) => new Date(iso).toLocaleString();
@@ -58,7 +58,7 @@ export function UserDetailScreen({ me, tenant, id }: { me: Me; tenant: string; i
         <>
           <Title order={1}>{user.data.email}</Title>
           <Group gap="lg">
-            <UserStatus disabled={user.data.disabled} />
+            <EnabledStatus disabled={user.data.disabled} />
             <Text size="sm">Display name: {user.data.displayName ?? '–'}</Text>
             <Text size="sm">Password: {user.data.passwordSet ? 'set' : 'none (reset)'}</Text>
             <Text size="sm">Created {when(user.data.createdAt)}</Text>

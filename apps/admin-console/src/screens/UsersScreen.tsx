@@ -1,4 +1,4 @@
-import { Anchor, Badge, Code, Group, NativeSelect, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Code, Group, NativeSelect, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { adminApi, type Me } from '../api.js';
 import { EmptyState, ErrorNotice, Pager, TableSkeleton } from '../components.js';
@@ -75,7 +75,7 @@ export function UsersScreen({ me, tenant, search }: { me: Me; tenant: string; se
                   </Table.Td>
                   <Table.Td>{user.displayName ?? '–'}</Table.Td>
                   <Table.Td>
-                    <UserStatus disabled={user.disabled} />
+                    <EnabledStatus disabled={user.disabled} />
                   </Table.Td>
                   <Table.Td>{user.passwordSet ? 'Set' : <Text size="sm">Reset (none set)</Text>}</Table.Td>
                   <Table.Td>{new Date(user.createdAt).toLocaleString()}</Table.Td>
@@ -90,10 +90,11 @@ export function UsersScreen({ me, tenant, search }: { me: Me; tenant: string; se
   );
 }
 
-export function UserStatus({ disabled }: { disabled: boolean }) {
+/** Enabled or disabled (a user or a client), in words dark enough for small text (AA; Mantine's badge shades are not). */
+export function EnabledStatus({ disabled }: { disabled: boolean }) {
   return (
-    <Badge variant="light" color={disabled ? 'red' : 'green'}>
+    <Text span fw={700} size="sm" c={disabled ? '#8b1a1a' : '#1e5631'}>
       {disabled ? 'Disabled' : 'Enabled'}
-    </Badge>
+    </Text>
   );
 }
