@@ -31,6 +31,7 @@ let admin: AdminPerson;
 let auditor: AdminPerson;
 let alice: { id: string; email: string };
 let clientId: string;
+let calendarClientId: string;
 const cspViolations: string[] = [];
 
 async function createUser(email: string, displayName: string): Promise<string> {
@@ -68,10 +69,13 @@ beforeAll(async () => {
   const aliceEmail = `alice-${suffix}@example.com`;
   alice = { id: await createUser(aliceEmail, 'Alice Adams'), email: aliceEmail };
   await createUser(`alan-${suffix}@example.com`, 'Alan Turing');
-  await createUser(`bob-${suffix}@example.com`, 'Bob Brown');
+  const bobEmail = `bob-${suffix}@example.com`;
+  await createUser(bobEmail, 'Bob Brown');
   // Alice approves an MCP client (a grant) and has a live MCP session through it.
   clientId = await grantToNewClient(server, TENANT, { email: alice.email, password: PASSWORD }, 'Notes MCP client');
   await server.openMcpSession(TENANT, alice.id, clientId);
+  // Bob approves another client, whose grants are revoked all at once from its page.
+  calendarClientId = await grantToNewClient(server, TENANT, { email: bobEmail, password: PASSWORD }, 'Calendar MCP client');
   browser = await launchChromium();
 }, 60_000);
 
@@ -151,6 +155,16 @@ describe('the users and clients screens', () => {
     await page.getByRole('heading', { name: 'Notes MCP client' }).waitFor();
     await page.getByTestId('empty-state').filter({ hasText: 'No grants' }).waitFor();
     await checkScreen(page, '18-client-detail');
+
+    // Another client: revoke every grant users gave it, through the confirm dialog.
+    await page.getByRole('link', { name: /All clients of/ }).click();
+    await page.getByRole('link', { name: calendarClientId }).click();
+    await page.getByRole('heading', { name: 'Calendar MCP client' }).waitFor();
+    await page.getByRole('table', { name: 'Grants' }).getByRole('row').nth(1).waitFor();
+    await page.getByRole('button', { name: 'Revoke all grants' }).click();
+    await page.getByRole('dialog', { name: 'Revoke every grant users gave this client?' }).getByRole('button', { name: 'Revoke all grants' }).click();
+    await page.getByRole('status').filter({ hasText: '1 grant(s) revoked' }).waitFor();
+    expect((await server.call('GET', `/tenants/${TENANT}/clients/${encodeURIComponent(calendarClientId)}/grants`)).json['items']).toEqual([]);
 
     // Another tenant: empty states that say what to do.
     await go(page, `/tenants/${EMPTY_TENANT}/users`);
