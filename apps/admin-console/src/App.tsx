@@ -5,10 +5,14 @@ import { adminApi } from './api.js';
 import { completeSignIn, isSignedIn, onAuthChange, signIn, signOut } from './auth.js';
 import { ErrorNotice } from './components.js';
 import { AuditScreen } from './screens/AuditScreen.js';
+import { ClientDetailScreen } from './screens/ClientsDetailScreen.js';
+import { ClientsScreen } from './screens/ClientsScreen.js';
 import { SessionsScreen } from './screens/SessionsScreen.js';
 import { linkTo, TenantsScreen } from './screens/TenantsScreen.js';
+import { UserDetailScreen } from './screens/UsersDetailScreen.js';
+import { UsersScreen } from './screens/UsersScreen.js';
 import { TenantSwitcher } from './TenantSwitcher.js';
-import { navigate, useLocation } from './router.js';
+import { decodeSegment, navigate, useLocation } from './router.js';
 
 export function App() {
   const { path } = useLocation();
@@ -69,9 +73,11 @@ function SignInScreen() {
 function Console() {
   const { path, search } = useLocation();
   const me = useQuery({ queryKey: ['me'], queryFn: adminApi.me, staleTime: 60_000 });
-  const tenantRoute = /^\/tenants\/([a-z0-9-]+)\/(sessions|audit)$/.exec(path);
+  const tenantRoute = /^\/tenants\/([a-z0-9-]+)\/(?:(sessions|audit)|(users|clients)(?:\/([^/]+))?)$/.exec(path);
   const tenant = tenantRoute?.[1];
-  const view = (tenantRoute?.[2] as 'sessions' | 'audit' | undefined) ?? 'sessions';
+  const view = ((tenantRoute?.[2] ?? tenantRoute?.[3]) as 'sessions' | 'audit' | 'users' | 'clients' | undefined) ?? 'sessions';
+  // A user's id or a client's id (URL-encoded: a CIMD client id is a URL) below /users or /clients.
+  const item = decodeSegment(tenantRoute?.[4]);
 
   return (
     <Stack gap={0} mih="100vh">
@@ -94,6 +100,12 @@ function Console() {
                     </Anchor>
                     <Anchor href={`/console/tenants/${tenant}/audit`} onClick={linkTo(`/tenants/${tenant}/audit`)} aria-current={view === 'audit' ? 'page' : undefined}>
                       Audit log
+                    </Anchor>
+                    <Anchor href={`/console/tenants/${tenant}/users`} onClick={linkTo(`/tenants/${tenant}/users`)} aria-current={view === 'users' ? 'page' : undefined}>
+                      Users
+                    </Anchor>
+                    <Anchor href={`/console/tenants/${tenant}/clients`} onClick={linkTo(`/tenants/${tenant}/clients`)} aria-current={view === 'clients' ? 'page' : undefined}>
+                      Clients
                     </Anchor>
                   </>
                 )}
@@ -127,6 +139,10 @@ function Console() {
         ) : tenant ? (
           view === 'sessions' ? (
             <SessionsScreen me={me.data} tenant={tenant} search={search} />
+          ) : view === 'users' ? (
+            item ? <UserDetailScreen key={item} me={me.data} tenant={tenant} id={item} /> : <UsersScreen me={me.data} tenant={tenant} search={search} />
+          ) : view === 'clients' ? (
+            item ? <ClientDetailScreen key={item} me={me.data} tenant={tenant} clientId={item} /> : <ClientsScreen me={me.data} tenant={tenant} search={search} />
           ) : (
             <AuditScreen key={tenant} tenant={tenant} search={search} />
           )

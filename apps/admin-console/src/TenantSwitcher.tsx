@@ -9,7 +9,7 @@ import { navigate } from './router.js';
  * Picks the tenant to look at, searching on the server (`?q=` prefix, first 20): it works the same with
  * a thousand tenants, since nothing loads the whole list.
  */
-export function TenantSwitcher({ current, view }: { current: string | undefined; view: 'sessions' | 'audit' }) {
+export function TenantSwitcher({ current, view }: { current: string | undefined; view: string }) {
   const [searchValue, setSearchValue] = useState('');
   const [q] = useDebouncedValue(searchValue, 200);
   const found = useQuery({

@@ -71,6 +71,52 @@ export interface AuditRecord {
   details: Record<string, unknown>;
 }
 
+export interface User {
+  id: string;
+  email: string;
+  displayName: string | null;
+  disabled: boolean;
+  /** False after "reset sign-in": no password signs in until an admin sets one. */
+  passwordSet: boolean;
+  createdAt: string;
+}
+
+/** A user's standing consent to a client; revoking it ends every token issued from it. */
+export interface Grant {
+  grantId: string;
+  userId: string;
+  clientId: string;
+  scopes: string[];
+  resource: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A client as the admin API shows it (RFC 7591 metadata, snake_case). */
+export interface Client {
+  client_id: string;
+  /** `admin`, `dynamic` (RFC 7591), `metadata_document` (CIMD) or another registration path. */
+  kind: string;
+  disabled: boolean;
+  created_at: string;
+  last_used_at?: string | null;
+  client_name?: string;
+  redirect_uris?: string[];
+  grant_types?: string[];
+  token_endpoint_auth_method?: string;
+  scope?: string;
+}
+
+/** A browser sign-in, live at the session store. */
+export interface LoginSession {
+  id: string;
+  subject: string;
+  clientId: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+}
+
 type Query = Record<string, string | number | undefined>;
 
 export async function api<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
@@ -112,4 +158,21 @@ export const adminApi = {
   revokeSession: (tenant: string, id: string) => api<void>('DELETE', `/tenants/${enc(tenant)}/sessions/${enc(id)}`),
   listAudit: (tenant: string, query: { action?: string; outcome?: string; cursor?: string; limit?: number }) =>
     api<Page<AuditRecord>>('GET', `/tenants/${enc(tenant)}/audit`, { query }),
+  listUsers: (tenant: string, query: { q?: string; disabled?: string; cursor?: string; limit?: number }) => api<Page<User>>('GET', `/tenants/${enc(tenant)}/users`, { query }),
+  getUser: (tenant: string, id: string) => api<User>('GET', `/tenants/${enc(tenant)}/users/${enc(id)}`),
+  updateUser: (tenant: string, id: string, body: { disabled: boolean }) => api<User>('PATCH', `/tenants/${enc(tenant)}/users/${enc(id)}`, { body }),
+  signOutUser: (tenant: string, id: string) =>
+    api<{ grantsRevoked: number; sessionsEnded: number | null }>('POST', `/tenants/${enc(tenant)}/users/${enc(id)}/sign-out`, { body: {} }),
+  resetUserSignIn: (tenant: string, id: string) => api<User>('POST', `/tenants/${enc(tenant)}/users/${enc(id)}/reset-sign-in`, { body: {} }),
+  listUserGrants: (tenant: string, id: string, query: { cursor?: string; limit?: number }) => api<Page<Grant>>('GET', `/tenants/${enc(tenant)}/users/${enc(id)}/grants`, { query }),
+  revokeUserGrant: (tenant: string, id: string, grantId: string) => api<void>('DELETE', `/tenants/${enc(tenant)}/users/${enc(id)}/grants/${enc(grantId)}`),
+  listLoginSessions: (tenant: string, query: { subject?: string; cursor?: string; limit?: number }) => api<Page<LoginSession>>('GET', `/tenants/${enc(tenant)}/login-sessions`, { query }),
+  listSubjectSessions: (tenant: string, query: { subject: string; cursor?: string; limit?: number }) => api<Page<McpSession>>('GET', `/tenants/${enc(tenant)}/sessions`, { query }),
+  listClients: (tenant: string, query: { q?: string; kind?: string; disabled?: string; cursor?: string; limit?: number }) =>
+    api<Page<Client>>('GET', `/tenants/${enc(tenant)}/clients`, { query }),
+  getClient: (tenant: string, clientId: string) => api<Client>('GET', `/tenants/${enc(tenant)}/clients/${enc(clientId)}`),
+  updateClient: (tenant: string, clientId: string, body: { disabled: boolean }) => api<Client>('PATCH', `/tenants/${enc(tenant)}/clients/${enc(clientId)}`, { body }),
+  listClientGrants: (tenant: string, clientId: string, query: { cursor?: string; limit?: number }) =>
+    api<Page<Grant>>('GET', `/tenants/${enc(tenant)}/clients/${enc(clientId)}/grants`, { query }),
+  revokeClientGrants: (tenant: string, clientId: string) => api<{ revoked: number }>('POST', `/tenants/${enc(tenant)}/clients/${enc(clientId)}/grants/revoke`, { body: {} }),
 };

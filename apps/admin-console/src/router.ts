@@ -41,3 +41,13 @@ export function withSearch(path: string, search: URLSearchParams, changes: Recor
   const text = next.toString();
   return text ? `${path}?${text}` : path;
 }
+
+/** A path segment decoded (an id in the URL), or undefined when absent or not valid percent-encoding. */
+export function decodeSegment(segment: string | undefined): string | undefined {
+  if (segment === undefined) return undefined;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,8 +6,8 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { authServerConfigSchema, loadConfig, sessionStoreConfigSchema } from '@airlock/config';
 import { deriveServiceClientSecret, ServiceClients, type Infra, type StartedApp } from '@airlock/platform';
-import { sessionStoreAudience } from '@airlock/contracts';
-import { createTestDatabase, createTestHotStore, createTestLogger, createTestQueues, freePort } from '@airlock/testing';
+import { aggregatedMcpUrl, sessionStoreAudience } from '@airlock/contracts';
+import { createTestDatabase, createTestHotStore, createTestLogger, createTestQueues, freePort, signInAndApprove } from '@airlock/testing';
 // The console's end-to-end test runs the real platform it manages: the auth server that serves it and
 // the session store (whose worker writes the audit log and which holds the live sessions).
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -25,6 +25,8 @@ const CONSOLE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
  */
 export const SCREENSHOTS = process.env['AIRLOCK_SCREENSHOTS_DIR'] ?? join(CONSOLE_ROOT, '..', '..', '.artifacts', 'console-screenshots');
 const BOOTSTRAP = { id: 'console-e2e-admin', secret: `console-e2e-${randomBytes(16).toString('hex')}` };
+/** The gateway's public URL as the auth server is told it (no gateway runs: MCP resources are named after it). */
+const GATEWAY_PUBLIC_URL = 'http://127.0.0.1:1';
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 export interface ConsoleServer {
@@ -49,7 +51,7 @@ export async function startConsoleServer(): Promise<ConsoleServer> {
     HOST: '127.0.0.1',
     AUTH_PORT: String(port),
     AUTH_PUBLIC_URL: url,
-    GATEWAY_PUBLIC_URL: 'http://127.0.0.1:1',
+    GATEWAY_PUBLIC_URL,
     SESSION_STORE_PORT: String(storePort),
     SESSION_STORE_URL: `http://127.0.0.1:${storePort}`,
     AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID: BOOTSTRAP.id,
@@ -180,4 +182,70 @@ export async function tabTo(page: Page, matches: (element: { tag: string; label:
     if (matches(focused)) return;
   }
   throw new Error(`no focusable element matched after ${limit} Tab presses`);
+}
+
+/**
+ * A grant of `user` (a tenant user) to a new dynamically registered public client, as an MCP client gets
+ * one: RFC 7591 registration, authorization code + PKCE through the real login and consent pages, the code
+ * redeemed for tokens. Returns the client's id.
+ */
+export async function grantToNewClient(server: ConsoleServer, tenant: string, user: { email: string; password: string }, clientName: string): Promise<string> {
+  const issuer = `${server.url}/t/${tenant}`;
+  const redirectUri = 'http://127.0.0.1:9/callback';
+  const resource = aggregatedMcpUrl(GATEWAY_PUBLIC_URL, tenant);
+  const registered = await fetch(`${issuer}/reg`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ client_name: clientName, redirect_uris: [redirectUri], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] }),
+  });
+  const client = (await registered.json()) as Record<string, unknown>;
+  if (registered.status !== 201) throw new Error(`registration: ${JSON.stringify(client)}`);
+  const clientId = String(client['client_id']);
+  const verifier = randomBytes(32).toString('base64url');
+  const authorization = new URL(`${issuer}/auth`);
+  for (const [name, value] of Object.entries({
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    response_type: 'code',
+    scope: 'mcp',
+    resource,
+    state: randomBytes(8).toString('hex'),
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  }))
+    authorization.searchParams.set(name, value);
+  const callback = await signInAndApprove(authorization, user);
+  const code = callback.searchParams.get('code');
+  if (!code) throw new Error(`authorization: ${callback.href}`);
+  const token = await fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier, client_id: clientId, resource }),
+  });
+  if (token.status !== 200) throw new Error(`token: ${await token.text()}`);
+  return clientId;
+}
+
+/** From the console's sign-in screen through the real login page (and consent when asked), keyboard only. */
+export async function signInWithKeyboard(page: Page, person: AdminPerson): Promise<void> {
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await tabTo(page, (focused) => focused.tag === 'button' && focused.text === 'Sign in');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/t\/admin\/interaction\//);
+  await page.locator('#email').waitFor();
+  await page.locator('#email').focus();
+  await page.keyboard.type(person.email);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(person.password);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(totpCode(person.otpauthUri));
+  await page.keyboard.press('Enter');
+  const allow = page.getByRole('button', { name: 'Allow' });
+  await allow.or(page.getByTestId('role')).first().waitFor();
+  if (await allow.isVisible()) {
+    await tabTo(page, (focused) => focused.tag === 'button' && focused.text === 'Allow');
+    await page.keyboard.press('Enter');
+  }
+  await page.waitForURL((url) => url.pathname.startsWith('/console/') && url.pathname !== '/console/callback');
+  await page.getByTestId('role').waitFor();
 }
