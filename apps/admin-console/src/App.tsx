@@ -5,6 +5,9 @@ import { adminApi } from './api.js';
 import { completeSignIn, isSignedIn, onAuthChange, signIn, signOut } from './auth.js';
 import { ErrorNotice } from './components.js';
 import { AuditScreen } from './screens/AuditScreen.js';
+import { ServerCreateScreen } from './screens/ServerCreateScreen.js';
+import { ServerDetailScreen } from './screens/ServerDetailScreen.js';
+import { ServersScreen } from './screens/ServersScreen.js';
 import { SessionsScreen } from './screens/SessionsScreen.js';
 import { linkTo, TenantsScreen } from './screens/TenantsScreen.js';
 import { TenantSwitcher } from './TenantSwitcher.js';
@@ -70,7 +73,9 @@ function Console() {
   const { path, search } = useLocation();
   const me = useQuery({ queryKey: ['me'], queryFn: adminApi.me, staleTime: 60_000 });
   const tenantRoute = /^\/tenants\/([a-z0-9-]+)\/(sessions|audit)$/.exec(path);
-  const tenant = tenantRoute?.[1];
+  // A tenant's MCP servers: the list, the add form, one server.
+  const serverRoute = /^\/tenants\/([a-z0-9-]+)\/(servers|new-server)(?:\/([a-z0-9][a-z0-9_-]{0,62}))?$/.exec(path);
+  const tenant = tenantRoute?.[1] ?? serverRoute?.[1];
   const view = (tenantRoute?.[2] as 'sessions' | 'audit' | undefined) ?? 'sessions';
 
   return (
@@ -94,6 +99,9 @@ function Console() {
                     </Anchor>
                     <Anchor href={`/console/tenants/${tenant}/audit`} onClick={linkTo(`/tenants/${tenant}/audit`)} aria-current={view === 'audit' ? 'page' : undefined}>
                       Audit log
+                    </Anchor>
+                    <Anchor href={`/console/tenants/${tenant}/servers`} onClick={linkTo(`/tenants/${tenant}/servers`)} aria-current={serverRoute ? 'page' : undefined}>
+                      MCP servers
                     </Anchor>
                   </>
                 )}
@@ -124,6 +132,14 @@ function Console() {
           </Group>
         ) : me.isError ? (
           <ErrorNotice error={me.error} title="Could not load your admin account" />
+        ) : serverRoute && tenant ? (
+          serverRoute[2] === 'new-server' ? (
+            <ServerCreateScreen key={tenant} me={me.data} tenant={tenant} />
+          ) : serverRoute[3] ? (
+            <ServerDetailScreen key={`${tenant}/${serverRoute[3]}`} me={me.data} tenant={tenant} name={serverRoute[3]} />
+          ) : (
+            <ServersScreen me={me.data} tenant={tenant} search={search} />
+          )
         ) : tenant ? (
           view === 'sessions' ? (
             <SessionsScreen me={me.data} tenant={tenant} search={search} />

@@ -71,6 +71,33 @@ export interface AuditRecord {
   details: Record<string, unknown>;
 }
 
+export interface UpstreamServer {
+  id: string;
+  name: string;
+  transport: 'http' | 'stdio';
+  url: string | null;
+  command: string | null;
+  args: string[];
+  credentialKind: 'none' | 'static_header' | 'client_credentials' | 'token_exchange';
+  hasSecrets: boolean;
+  enabled: boolean;
+  sandbox: boolean;
+  readOnlyPaths: string[];
+  protocolEra: string;
+  detectedProtocolVersion: string | null;
+  protocolDetectedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Tool {
+  name: string;
+  title: string | null;
+  description: string | null;
+  requiredScopes: string[];
+  enabled: boolean;
+}
+
 type Query = Record<string, string | number | undefined>;
 
 export async function api<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
@@ -112,4 +139,10 @@ export const adminApi = {
   revokeSession: (tenant: string, id: string) => api<void>('DELETE', `/tenants/${enc(tenant)}/sessions/${enc(id)}`),
   listAudit: (tenant: string, query: { action?: string; outcome?: string; cursor?: string; limit?: number }) =>
     api<Page<AuditRecord>>('GET', `/tenants/${enc(tenant)}/audit`, { query }),
+  listServers: (tenant: string, query: { cursor?: string; limit?: number }) => api<Page<UpstreamServer>>('GET', `/tenants/${enc(tenant)}/servers`, { query }),
+  createServer: (tenant: string, body: unknown) => api<UpstreamServer>('POST', `/tenants/${enc(tenant)}/servers`, { body }),
+  getServer: (tenant: string, name: string) => api<UpstreamServer & { tools: Tool[] }>('GET', `/tenants/${enc(tenant)}/servers/${enc(name)}`),
+  deleteServer: (tenant: string, name: string) => api<void>('DELETE', `/tenants/${enc(tenant)}/servers/${enc(name)}`),
+  updateTool: (tenant: string, name: string, tool: string, body: { requiredScopes?: string[]; enabled?: boolean }) =>
+    api<Tool>('PATCH', `/tenants/${enc(tenant)}/servers/${enc(name)}/tools/${enc(tool)}`, { body }),
 };
