@@ -184,7 +184,7 @@ function DeleteServer({ tenant, name }: { tenant: string; name: string }) {
   if (!confirming) {
     return (
       <Group>
-        <Button ref={openRef} color="red" variant="outline" onClick={() => setConfirming(true)}>
+        <Button ref={openRef} color="red.9" variant="outline" onClick={() => setConfirming(true)}>
           Delete server
         </Button>
       </Group>
@@ -206,7 +206,7 @@ function DeleteServer({ tenant, name }: { tenant: string; name: string }) {
       <Text size="sm">Its tools leave the tenant's catalogue at once and MCP clients can no longer reach it. This cannot be undone.</Text>
       {remove.isError && <ErrorNotice error={remove.error} title="The server was not deleted" />}
       <Group>
-        <Button color="red" onClick={() => remove.mutate()} loading={remove.isPending}>
+        <Button color="red.9" onClick={() => remove.mutate()} loading={remove.isPending}>
           Delete {name}
         </Button>
         <Button ref={cancelRef} variant="default" onClick={cancel}>

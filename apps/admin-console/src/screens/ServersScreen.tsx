@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Code, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Button, Code, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { adminApi, type Me, type UpstreamServer } from '../api.js';
 import { EmptyState, ErrorNotice, Pager, TableSkeleton } from '../components.js';
@@ -73,9 +73,9 @@ export function ServersScreen({ me, tenant, search }: { me: Me; tenant: string; 
                   <Table.Td>{server.hasSecrets ? 'set (sealed)' : 'none'}</Table.Td>
                   <Table.Td>{protocolEra(server)}</Table.Td>
                   <Table.Td>
-                    <Badge variant="light" color={server.enabled ? 'green' : 'gray'} c={server.enabled ? 'green.9' : 'dark'}>
+                    <Text size="sm" fw={server.enabled ? 400 : 600}>
                       {server.enabled ? 'enabled' : 'disabled'}
-                    </Badge>
+                    </Text>
                   </Table.Td>
                 </Table.Tr>
               ))}
