@@ -190,9 +190,12 @@ describe('the MCP servers screens', () => {
   }, 30_000);
 
   it('an auditor reads the servers and their tools, and changes nothing', async () => {
+    // Its own server and catalogue, over the API: this test does not lean on the one before.
+    expect((await server.call('POST', `/tenants/${TENANT}/servers`, { name: 'audited', transport: 'http', url: 'http://127.0.0.1:9/audited' })).status).toBe(201);
+    expect((await server.call('PUT', `/tenants/${TENANT}/servers/audited/tools`, { tools: [{ name: 'search', description: 'Search the documents' }] })).status).toBe(200);
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await openPage(context);
-    await page.goto(`${server.url}/console/tenants/${TENANT}/servers/remote`);
+    await page.goto(`${server.url}/console/tenants/${TENANT}/servers/audited`);
     await signInWithKeyboard(page, auditor);
     await page.getByRole('table', { name: 'Tools' }).waitFor();
     expect(await page.getByLabel('search enabled').isDisabled()).toBe(true);
