@@ -74,7 +74,7 @@ function Console() {
   const me = useQuery({ queryKey: ['me'], queryFn: adminApi.me, staleTime: 60_000 });
   const tenantRoute = /^\/tenants\/([a-z0-9-]+)\/(sessions|audit)$/.exec(path);
   // A tenant's MCP servers: the list, the add form, one server.
-  const serverRoute = /^\/tenants\/([a-z0-9-]+)\/(servers|new-server)(?:\/([a-z0-9][a-z0-9_-]{0,62}))?$/.exec(path);
+  const serverRoute = /^\/tenants\/([a-z0-9-]+)\/(?:(new-server)|servers(?:\/([a-z0-9][a-z0-9_-]{0,62}))?)$/.exec(path);
   const tenant = tenantRoute?.[1] ?? serverRoute?.[1];
   const view = (tenantRoute?.[2] as 'sessions' | 'audit' | undefined) ?? 'sessions';
 
@@ -94,7 +94,7 @@ function Console() {
                 </Anchor>
                 {tenant && (
                   <>
-                    <Anchor href={`/console/tenants/${tenant}/sessions`} onClick={linkTo(`/tenants/${tenant}/sessions`)} aria-current={view === 'sessions' ? 'page' : undefined}>
+                    <Anchor href={`/console/tenants/${tenant}/sessions`} onClick={linkTo(`/tenants/${tenant}/sessions`)} aria-current={view === 'sessions' && !serverRoute ? 'page' : undefined}>
                       Sessions
                     </Anchor>
                     <Anchor href={`/console/tenants/${tenant}/audit`} onClick={linkTo(`/tenants/${tenant}/audit`)} aria-current={view === 'audit' ? 'page' : undefined}>
@@ -133,7 +133,7 @@ function Console() {
         ) : me.isError ? (
           <ErrorNotice error={me.error} title="Could not load your admin account" />
         ) : serverRoute && tenant ? (
-          serverRoute[2] === 'new-server' ? (
+          serverRoute[2] ? (
             <ServerCreateScreen key={tenant} me={me.data} tenant={tenant} />
           ) : serverRoute[3] ? (
             <ServerDetailScreen key={`${tenant}/${serverRoute[3]}`} me={me.data} tenant={tenant} name={serverRoute[3]} />

@@ -71,6 +71,7 @@ describe('the MCP servers screens', () => {
     await page.goto(`${server.url}/console/tenants/${TENANT}/servers`);
     await signInWithKeyboard(page, platformAdmin);
     await page.getByRole('heading', { name: /MCP servers of/ }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Main' }).locator('[aria-current="page"]').allTextContents()).toEqual(['MCP servers']);
     await page.getByTestId('empty-state').waitFor();
     expect(await page.getByTestId('empty-state').textContent()).toContain('Add a server');
     await checkScreen(page, 'servers-01-empty');
