@@ -7,6 +7,9 @@ import { ErrorNotice } from './components.js';
 import { AuditScreen } from './screens/AuditScreen.js';
 import { ClientDetailScreen } from './screens/ClientsDetailScreen.js';
 import { ClientsScreen } from './screens/ClientsScreen.js';
+import { ServerCreateScreen } from './screens/ServerCreateScreen.js';
+import { ServerDetailScreen } from './screens/ServerDetailScreen.js';
+import { ServersScreen } from './screens/ServersScreen.js';
 import { SessionsScreen } from './screens/SessionsScreen.js';
 import { linkTo, TenantsScreen } from './screens/TenantsScreen.js';
 import { UserDetailScreen } from './screens/UsersDetailScreen.js';
@@ -74,7 +77,9 @@ function Console() {
   const { path, search } = useLocation();
   const me = useQuery({ queryKey: ['me'], queryFn: adminApi.me, staleTime: 60_000 });
   const tenantRoute = /^\/tenants\/([a-z0-9-]+)\/(?:(sessions|audit)|(users|clients)(?:\/([^/]+))?)$/.exec(path);
-  const tenant = tenantRoute?.[1];
+  // A tenant's MCP servers: the list, the add form, one server.
+  const serverRoute = /^\/tenants\/([a-z0-9-]+)\/(?:(new-server)|servers(?:\/([a-z0-9][a-z0-9_-]{0,62}))?)$/.exec(path);
+  const tenant = tenantRoute?.[1] ?? serverRoute?.[1];
   const view = ((tenantRoute?.[2] ?? tenantRoute?.[3]) as 'sessions' | 'audit' | 'users' | 'clients' | undefined) ?? 'sessions';
   // A user's id or a client's id (URL-encoded: a CIMD client id is a URL) below /users or /clients.
   const item = decodeSegment(tenantRoute?.[4]);
@@ -87,7 +92,7 @@ function Console() {
             <Anchor href="/console/" onClick={linkTo('/')} fw={700} size="lg" c="dark">
               Airlock admin
             </Anchor>
-            {me.data && <TenantSwitcher current={tenant} view={view} />}
+            {me.data && <TenantSwitcher current={tenant} view={serverRoute ? 'servers' : view} />}
             <nav aria-label="Main">
               <Group gap="md">
                 <Anchor href="/console/tenants" onClick={linkTo('/tenants')} aria-current={path === '/' || path === '/tenants' ? 'page' : undefined}>
@@ -95,7 +100,7 @@ function Console() {
                 </Anchor>
                 {tenant && (
                   <>
-                    <Anchor href={`/console/tenants/${tenant}/sessions`} onClick={linkTo(`/tenants/${tenant}/sessions`)} aria-current={view === 'sessions' ? 'page' : undefined}>
+                    <Anchor href={`/console/tenants/${tenant}/sessions`} onClick={linkTo(`/tenants/${tenant}/sessions`)} aria-current={view === 'sessions' && !serverRoute ? 'page' : undefined}>
                       Sessions
                     </Anchor>
                     <Anchor href={`/console/tenants/${tenant}/audit`} onClick={linkTo(`/tenants/${tenant}/audit`)} aria-current={view === 'audit' ? 'page' : undefined}>
@@ -106,6 +111,9 @@ function Console() {
                     </Anchor>
                     <Anchor href={`/console/tenants/${tenant}/clients`} onClick={linkTo(`/tenants/${tenant}/clients`)} aria-current={view === 'clients' ? 'page' : undefined}>
                       Clients
+                    </Anchor>
+                    <Anchor href={`/console/tenants/${tenant}/servers`} onClick={linkTo(`/tenants/${tenant}/servers`)} aria-current={serverRoute ? 'page' : undefined}>
+                      MCP servers
                     </Anchor>
                   </>
                 )}
@@ -136,6 +144,14 @@ function Console() {
           </Group>
         ) : me.isError ? (
           <ErrorNotice error={me.error} title="Could not load your admin account" />
+        ) : serverRoute && tenant ? (
+          serverRoute[2] ? (
+            <ServerCreateScreen key={tenant} me={me.data} tenant={tenant} />
+          ) : serverRoute[3] ? (
+            <ServerDetailScreen key={`${tenant}/${serverRoute[3]}`} me={me.data} tenant={tenant} name={serverRoute[3]} />
+          ) : (
+            <ServersScreen me={me.data} tenant={tenant} search={search} />
+          )
         ) : tenant ? (
           view === 'sessions' ? (
             <SessionsScreen me={me.data} tenant={tenant} search={search} />

@@ -92,6 +92,25 @@ export interface Grant {
   updatedAt: string;
 }
 
+export interface UpstreamServer {
+  id: string;
+  name: string;
+  transport: 'http' | 'stdio';
+  url: string | null;
+  command: string | null;
+  args: string[];
+  credentialKind: 'none' | 'static_header' | 'client_credentials' | 'token_exchange';
+  hasSecrets: boolean;
+  enabled: boolean;
+  sandbox: boolean;
+  readOnlyPaths: string[];
+  protocolEra: string;
+  detectedProtocolVersion: string | null;
+  protocolDetectedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /** A client as the admin API shows it (RFC 7591 metadata, snake_case). */
 export interface Client {
   client_id: string;
@@ -115,6 +134,14 @@ export interface LoginSession {
   createdAt: string;
   lastSeenAt: string;
   expiresAt: string;
+}
+
+export interface Tool {
+  name: string;
+  title: string | null;
+  description: string | null;
+  requiredScopes: string[];
+  enabled: boolean;
 }
 
 type Query = Record<string, string | number | undefined>;
@@ -175,4 +202,10 @@ export const adminApi = {
   listClientGrants: (tenant: string, clientId: string, query: { cursor?: string; limit?: number }) =>
     api<Page<Grant>>('GET', `/tenants/${enc(tenant)}/clients/${enc(clientId)}/grants`, { query }),
   revokeClientGrants: (tenant: string, clientId: string) => api<{ revoked: number }>('POST', `/tenants/${enc(tenant)}/clients/${enc(clientId)}/grants/revoke`, { body: {} }),
+  listServers: (tenant: string, query: { cursor?: string; limit?: number }) => api<Page<UpstreamServer>>('GET', `/tenants/${enc(tenant)}/servers`, { query }),
+  createServer: (tenant: string, body: unknown) => api<UpstreamServer>('POST', `/tenants/${enc(tenant)}/servers`, { body }),
+  getServer: (tenant: string, name: string) => api<UpstreamServer & { tools: Tool[] }>('GET', `/tenants/${enc(tenant)}/servers/${enc(name)}`),
+  deleteServer: (tenant: string, name: string) => api<void>('DELETE', `/tenants/${enc(tenant)}/servers/${enc(name)}`),
+  updateTool: (tenant: string, name: string, tool: string, body: { requiredScopes?: string[]; enabled?: boolean }) =>
+    api<Tool>('PATCH', `/tenants/${enc(tenant)}/servers/${enc(name)}/tools/${enc(tool)}`, { body }),
 };

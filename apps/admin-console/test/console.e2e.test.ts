@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createAdminPerson, launchChromium, screenshot, seriousViolations, startConsoleServer, tabTo, totpCode, type AdminPerson, type ConsoleServer } from './support/console-harness.js';
+import { createAdminPerson, launchChromium, screenshot, seriousViolations, signInWithKeyboard, startConsoleServer, tabTo, type AdminPerson, type ConsoleServer } from './support/console-harness.js';
 
 // The admin console end to end in a real browser (Debian's chromium, playwright-core) against the real auth
 // server serving the built console: sign-in through the real login page with the keyboard, a tenant created
@@ -30,33 +30,6 @@ async function openPage(context: BrowserContext): Promise<Page> {
 async function checkScreen(page: Page, name: string): Promise<void> {
   expect(await seriousViolations(page), `${name}: axe-core serious/critical violations`).toEqual([]);
   await screenshot(page, name);
-}
-
-/** From the console's sign-in screen through the real login page (and consent), keyboard only. */
-async function signInWithKeyboard(page: Page, person: AdminPerson, screenshotPrefix?: string): Promise<void> {
-  await page.getByRole('button', { name: 'Sign in' }).waitFor();
-  await tabTo(page, (focused) => focused.tag === 'button' && focused.text === 'Sign in');
-  await page.keyboard.press('Enter');
-  await page.waitForURL(/\/t\/admin\/interaction\//);
-  // The login page focuses the email field itself (autofocus).
-  await page.locator('#email').waitFor();
-  expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('email');
-  await page.keyboard.type(person.email);
-  await page.keyboard.press('Tab');
-  await page.keyboard.type(person.password);
-  await page.keyboard.press('Tab');
-  await page.keyboard.type(totpCode(person.otpauthUri));
-  if (screenshotPrefix) await screenshot(page, `${screenshotPrefix}-login-page`);
-  await page.keyboard.press('Enter');
-  // Consent, when the login page asks for it; else straight back to the console.
-  const allow = page.getByRole('button', { name: 'Allow' });
-  await allow.or(page.getByTestId('role')).first().waitFor();
-  if (await allow.isVisible()) {
-    await tabTo(page, (focused) => focused.tag === 'button' && focused.text === 'Allow');
-    await page.keyboard.press('Enter');
-  }
-  await page.waitForURL((url) => url.pathname.startsWith('/console/') && url.pathname !== '/console/callback');
-  await page.getByTestId('role').waitFor();
 }
 
 beforeAll(async () => {

@@ -38,7 +38,8 @@ export interface ConsoleServer {
   close(): Promise<void>;
 }
 
-export async function startConsoleServer(): Promise<ConsoleServer> {
+/** `env`: extra auth server settings, e.g. `AIRLOCK_UPSTREAM_ALLOW_CIDRS` so a test may register a loopback upstream. */
+export async function startConsoleServer(options: { env?: Record<string, string> } = {}): Promise<ConsoleServer> {
   if (!existsSync(join(CONSOLE_ROOT, 'dist', 'index.html'))) throw new Error('the admin console is not built: run `npm run build` first');
   const db = await createTestDatabase();
   const hot = createTestHotStore();
@@ -56,6 +57,7 @@ export async function startConsoleServer(): Promise<ConsoleServer> {
     SESSION_STORE_URL: `http://127.0.0.1:${storePort}`,
     AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID: BOOTSTRAP.id,
     AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET: BOOTSTRAP.secret,
+    ...options.env,
   };
   const redis = Boolean(process.env['REDIS_URL']);
   const infra: Infra = {
@@ -226,20 +228,24 @@ export async function grantToNewClient(server: ConsoleServer, tenant: string, us
   return clientId;
 }
 
-/** From the console's sign-in screen through the real login page (and consent when asked), keyboard only. */
-export async function signInWithKeyboard(page: Page, person: AdminPerson): Promise<void> {
+/** From the console's sign-in screen through the real login page (and consent), keyboard only. */
+export async function signInWithKeyboard(page: Page, person: AdminPerson, screenshotPrefix?: string): Promise<void> {
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
   await tabTo(page, (focused) => focused.tag === 'button' && focused.text === 'Sign in');
   await page.keyboard.press('Enter');
   await page.waitForURL(/\/t\/admin\/interaction\//);
+  // The login page focuses the email field itself (autofocus).
   await page.locator('#email').waitFor();
-  await page.locator('#email').focus();
+  const focusedId = await page.evaluate('document.activeElement && document.activeElement.id');
+  if (focusedId !== 'email') throw new Error(`the login page focused ${String(focusedId)}, not the email field`);
   await page.keyboard.type(person.email);
   await page.keyboard.press('Tab');
   await page.keyboard.type(person.password);
   await page.keyboard.press('Tab');
   await page.keyboard.type(totpCode(person.otpauthUri));
+  if (screenshotPrefix) await screenshot(page, `${screenshotPrefix}-login-page`);
   await page.keyboard.press('Enter');
+  // Consent, when the login page asks for it; else straight back to the console.
   const allow = page.getByRole('button', { name: 'Allow' });
   await allow.or(page.getByTestId('role')).first().waitFor();
   if (await allow.isVisible()) {
