@@ -9,11 +9,16 @@ import type { AuditRecord } from './api.js';
  */
 export function AuditDetailDialog({ record, onClose }: { record: AuditRecord | undefined; onClose: () => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
+  const closeButton = useRef<HTMLButtonElement>(null);
   const titleId = useId();
   useEffect(() => {
     const element = dialog.current;
     if (!element) return;
-    if (record && !element.open) element.showModal();
+    if (record && !element.open) {
+      element.showModal();
+      // showModal focuses the first focusable element (a JSON block); start on Close instead.
+      closeButton.current?.focus();
+    }
     if (!record && element.open) element.close();
   }, [record]);
   const { actor, before, after, ...rest } = (record?.details ?? {}) as { actor?: { role?: string; breakGlass?: boolean }; before?: unknown; after?: unknown } & Record<string, unknown>;
@@ -54,7 +59,7 @@ export function AuditDetailDialog({ record, onClose }: { record: AuditRecord | u
           <JsonBlock label="After" value={after} />
           {Object.keys(rest).length > 0 && <JsonBlock label="Other details" value={rest} />}
           <Group justify="flex-end">
-            <Button variant="default" onClick={onClose} autoFocus>
+            <Button ref={closeButton} variant="default" onClick={onClose}>
               Close
             </Button>
           </Group>
