@@ -136,7 +136,7 @@ export function AuditScreen({ tenant, search }: { tenant?: string; search: URLSe
                     </Text>
                   </Table.Td>
                   <Table.Td>
-                    <Button variant="subtle" size="compact-sm" onClick={() => setOpened(record)} aria-label={`Details of ${record.action} at ${record.occurredAt}`}>
+                    <Button variant="subtle" size="compact-sm" onClick={() => setOpened(record)}>
                       Details
                     </Button>
                   </Table.Td>
