@@ -4,6 +4,7 @@ import { useEffect, useState, useSyncExternalStore } from 'react';
 import { adminApi } from './api.js';
 import { completeSignIn, isSignedIn, onAuthChange, signIn, signOut } from './auth.js';
 import { ErrorNotice } from './components.js';
+import { AccountScreen } from './screens/AccountScreen.js';
 import { AuditScreen } from './screens/AuditScreen.js';
 import { ClientDetailScreen } from './screens/ClientsDetailScreen.js';
 import { ClientsScreen } from './screens/ClientsScreen.js';
@@ -11,6 +12,7 @@ import { ServerCreateScreen } from './screens/ServerCreateScreen.js';
 import { ServerDetailScreen } from './screens/ServerDetailScreen.js';
 import { ServersScreen } from './screens/ServersScreen.js';
 import { SessionsScreen } from './screens/SessionsScreen.js';
+import { OverviewScreen } from './screens/OverviewScreen.js';
 import { linkTo, TenantsScreen } from './screens/TenantsScreen.js';
 import { UserDetailScreen } from './screens/UsersDetailScreen.js';
 import { UsersScreen } from './screens/UsersScreen.js';
@@ -83,6 +85,8 @@ function Console() {
   const view = ((tenantRoute?.[2] ?? tenantRoute?.[3]) as 'sessions' | 'audit' | 'users' | 'clients' | undefined) ?? 'sessions';
   // A user's id or a client's id (URL-encoded: a CIMD client id is a URL) below /users or /clients.
   const item = decodeSegment(tenantRoute?.[4]);
+  // The platform audit log: platform admins and auditors of every tenant (the API's `platform-read`).
+  const readsPlatform = me.data?.role === 'platform-admin' || (me.data?.role === 'auditor' && me.data.tenants === 'all');
 
   return (
     <Stack gap={0} mih="100vh">
@@ -95,9 +99,14 @@ function Console() {
             {me.data && <TenantSwitcher current={tenant} view={serverRoute ? 'servers' : view} />}
             <nav aria-label="Main">
               <Group gap="md">
-                <Anchor href="/console/tenants" onClick={linkTo('/tenants')} aria-current={path === '/' || path === '/tenants' ? 'page' : undefined}>
+                <Anchor href="/console/tenants" onClick={linkTo('/tenants')} aria-current={path === '/tenants' || (path === '/' && me.data?.role !== 'platform-admin') ? 'page' : undefined}>
                   Tenants
                 </Anchor>
+                {readsPlatform && (
+                  <Anchor href="/console/audit" onClick={linkTo('/audit')} aria-current={path === '/audit' ? 'page' : undefined}>
+                    Platform audit
+                  </Anchor>
+                )}
                 {tenant && (
                   <>
                     <Anchor href={`/console/tenants/${tenant}/sessions`} onClick={linkTo(`/tenants/${tenant}/sessions`)} aria-current={view === 'sessions' && !serverRoute ? 'page' : undefined}>
@@ -123,9 +132,9 @@ function Console() {
           <Group gap="sm">
             {me.data && (
               <>
-                <Text size="sm" data-testid="caller">
+                <Anchor href="/console/account" onClick={linkTo('/account')} size="sm" data-testid="caller" aria-current={path === '/account' ? 'page' : undefined} aria-label={`Your account: ${me.data.subject}`}>
                   {me.data.subject}
-                </Text>
+                </Anchor>
                 <Badge variant="light" c="blue.9" data-testid="role">
                   {me.data.role}
                 </Badge>
@@ -162,6 +171,12 @@ function Console() {
           ) : (
             <AuditScreen key={tenant} tenant={tenant} search={search} />
           )
+        ) : path === '/' && me.data.role === 'platform-admin' ? (
+          <OverviewScreen />
+        ) : path === '/audit' && readsPlatform ? (
+          <AuditScreen search={search} />
+        ) : path === '/account' ? (
+          <AccountScreen me={me.data} />
         ) : path === '/' || path === '/tenants' ? (
           <TenantsScreen me={me.data} search={search} />
         ) : (

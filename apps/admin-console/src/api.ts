@@ -146,33 +146,63 @@ export interface Tool {
 
 type Query = Record<string, string | number | undefined>;
 
-export async function api<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
+/** One admin API request with the bearer token (renewed once on a 401); the raw response. */
+async function send(method: string, path: string, options: { query?: Query; body?: unknown; accept?: string } = {}): Promise<Response> {
   const { apiBase } = await loadSettings();
   const url = new URL(`${apiBase}${path}`);
   for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined && value !== '') url.searchParams.set(name, String(value));
-  const send = async (token: string | undefined) =>
+  const attempt = async (token: string | undefined) =>
     fetch(url, {
       method,
       headers: {
-        accept: 'application/json',
+        accept: options.accept ?? 'application/json',
         ...(token ? { authorization: `Bearer ${token}` } : {}),
         ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
       },
       body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
     });
-  let response = await send(await accessToken());
+  let response = await attempt(await accessToken());
   // A token revoked or expired under us: renew once and retry.
   if (response.status === 401) {
     const renewed = await renew();
-    if (renewed) response = await send(renewed);
+    if (renewed) response = await attempt(renewed);
   }
-  const requestId = response.headers.get('x-request-id') ?? undefined;
-  if (response.status === 204) return undefined as T;
+  return response;
+}
+
+async function refusal(response: Response): Promise<ApiError> {
   const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
-  if (!response.ok) {
-    throw new ApiError(response.status, String(body?.['error'] ?? 'http_error'), String(body?.['error_description'] ?? `HTTP ${response.status}`), requestId);
-  }
-  return body as T;
+  return new ApiError(response.status, String(body?.['error'] ?? 'http_error'), String(body?.['error_description'] ?? `HTTP ${response.status}`), response.headers.get('x-request-id') ?? undefined);
+}
+
+export async function api<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
+  const response = await send(method, path, options);
+  if (!response.ok) throw await refusal(response);
+  if (response.status === 204) return undefined as T;
+  return (await response.json().catch(() => undefined)) as T;
+}
+
+/** Audit filters the API takes (`from` inclusive, `to` exclusive, ISO 8601). */
+export interface AuditQuery {
+  action?: string;
+  outcome?: string;
+  from?: string;
+  to?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+/** A tenant's audit log (`tenant`) or the platform's (`undefined`). */
+const auditPath = (tenant: string | undefined) => (tenant === undefined ? '/audit' : `/tenants/${encodeURIComponent(tenant)}/audit`);
+
+/**
+ * The JSON-lines export of these filters as a Blob: the token is in memory, so a plain link could not carry
+ * it. `truncated`: the API stopped at its cap (`airlock-next-cursor`).
+ */
+export async function exportAudit(tenant: string | undefined, query: Omit<AuditQuery, 'cursor' | 'limit'>): Promise<{ blob: Blob; truncated: boolean }> {
+  const response = await send('GET', auditPath(tenant), { query: { ...query, format: 'jsonl' }, accept: 'application/x-ndjson' });
+  if (!response.ok) throw await refusal(response);
+  return { blob: new Blob([await response.text()], { type: 'application/x-ndjson' }), truncated: response.headers.has('airlock-next-cursor') };
 }
 
 const enc = encodeURIComponent;
@@ -183,8 +213,8 @@ export const adminApi = {
   createTenant: (body: { slug: string; displayName: string; registrationPolicy: string }) => api<Tenant>('POST', '/tenants', { body }),
   listSessions: (tenant: string, query: { cursor?: string; limit?: number }) => api<Page<McpSession>>('GET', `/tenants/${enc(tenant)}/sessions`, { query }),
   revokeSession: (tenant: string, id: string) => api<void>('DELETE', `/tenants/${enc(tenant)}/sessions/${enc(id)}`),
-  listAudit: (tenant: string, query: { action?: string; outcome?: string; cursor?: string; limit?: number }) =>
-    api<Page<AuditRecord>>('GET', `/tenants/${enc(tenant)}/audit`, { query }),
+  /** A tenant's audit log, or the platform's own when `tenant` is undefined. */
+  listAudit: (tenant: string | undefined, query: AuditQuery) => api<Page<AuditRecord>>('GET', auditPath(tenant), { query: { ...query } }),
   listUsers: (tenant: string, query: { q?: string; disabled?: string; cursor?: string; limit?: number }) => api<Page<User>>('GET', `/tenants/${enc(tenant)}/users`, { query }),
   getUser: (tenant: string, id: string) => api<User>('GET', `/tenants/${enc(tenant)}/users/${enc(id)}`),
   updateUser: (tenant: string, id: string, body: { disabled: boolean }) => api<User>('PATCH', `/tenants/${enc(tenant)}/users/${enc(id)}`, { body }),

@@ -74,7 +74,7 @@ describe('the admin console', () => {
     });
 
     await page.clock.install();
-    await page.goto(`${server.url}/console/`);
+    await page.goto(`${server.url}/console/tenants`);
     await page.getByRole('heading', { name: 'Airlock admin console' }).waitFor();
     await checkScreen(page, '01-sign-in');
     await signInWithKeyboard(page, platformAdmin, '02');
