@@ -38,7 +38,7 @@ export async function adminLists(context: ScenarioContext): Promise<BenchRow[]> 
     const { rows } = await db.query<{ id: string }>('SELECT id FROM tenants WHERE slug = $1', [slug]);
     const tenantId = rows[0]!.id;
     await seedUsers(db, tenantId, users);
-    await seedSessions(db, tenantId, sessions, users);
+    await seedSessions(db, platform.redisUrl, { id: tenantId, slug }, sessions, users);
     await db.query('ANALYZE users; ANALYZE sessions');
 
     // Every page's cursor, walked once through the API: "any page" picks one at random.

@@ -20,9 +20,9 @@ const GOAL_P95_MS = 1_000;
  * Scenario 8: the admin console as an operator meets it, in Debian's chromium, with 1,000 tenants and
  * 100,000 live MCP sessions in one of them (quick: the same rows, fewer samples). Two measurements, each
  * against the same admin API request made alone from Node in this run:
- * - opening `/console/tenants/<slug>/sessions` (a full page load: the console's files from the browser's
- *   cache, the sign-in round trip its in-memory tokens need after a load, the API request, React's render)
- *   until the first page's rows are visible;
+ * - navigating to `/console/tenants/<slug>/sessions` in a signed-in console with nothing cached, until
+ *   the first page's rows are visible (the goal's measurement); and the same URL opened in the browser
+ *   (page load with the console's files cached, the sign-in round trip its in-memory tokens need, the page);
  * - the tenant switcher: typing a tenant's slug prefix until its first match is offered (the switcher's
  *   200 ms debounce included: that is what an operator waits for).
  */
@@ -46,7 +46,7 @@ export async function consoleSessions(context: ScenarioContext): Promise<BenchRo
   try {
     // The sessions tenant counts as one of the thousand.
     await seedTenants(db, tenantPrefix, tenants - 1);
-    await seedSessions(db, tenantId, sessions, 1_000);
+    await seedSessions(db, platform.redisUrl, { id: tenantId, slug }, sessions, 1_000);
     await db.query('ANALYZE tenants; ANALYZE sessions');
     return await measureConsole(context, platform, { slug, tenantPrefix, tenants, sessions });
   } finally {
@@ -74,14 +74,41 @@ async function measureConsole(
     const sessionsUrl = `${platform.authUrl}/console/tenants/${slug}/sessions`;
     const rowsOf = (current: Page) => current.getByRole('table', { name: 'Live MCP sessions' }).locator('tbody tr');
 
-    const openSessions = async () => {
-      const started = performance.now();
-      await page.goto(sessionsUrl);
-      await rowsOf(page).nth(CONSOLE_PAGE - 1).waitFor({ state: 'visible', timeout: 30_000 });
-      const elapsed = performance.now() - started;
+    const firstPageVisible = async () => {
+      await rowsOf(page)
+        .nth(CONSOLE_PAGE - 1)
+        .waitFor({ state: 'visible', timeout: 30_000 })
+        .catch(async (error: unknown) => {
+          // What the console shows instead, for the cause.
+          const shown = (await page.locator('body').innerText().catch(() => '')).replace(/\s+/g, ' ').slice(0, 400);
+          throw new Error(`no first page of sessions at ${page.url()} (the page shows: ${shown}): ${error instanceof Error ? error.message : String(error)}`);
+        });
       const shown = await rowsOf(page).count();
       if (shown !== CONSOLE_PAGE) throw new Error(`the sessions screen showed ${shown} rows, not ${CONSOLE_PAGE}`);
-      return elapsed;
+    };
+    // The console keeps its tokens in memory: after a page load it shows its sign-in button, and the auth
+    // server's sign-in cookie makes signing in again a redirect round trip (no form).
+    const loadSignedIn = async (url: string) => {
+      await page.goto(url);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL((current) => current.pathname.startsWith('/console/') && current.pathname !== '/console/callback', { timeout: 30_000 });
+      await page.getByTestId('role').waitFor({ timeout: 30_000 });
+    };
+    // In a signed-in console with nothing cached (a fresh load on its home screen), the console's own
+    // navigation to the sessions screen (what a click in its menu does) until the first page's rows are visible.
+    const navigateToSessions = async () => {
+      await loadSignedIn(`${platform.authUrl}/console/`);
+      const started = performance.now();
+      await page.evaluate(`(() => { window.history.pushState(null, '', ${JSON.stringify(`/console/tenants/${slug}/sessions`)}); window.dispatchEvent(new Event('airlock:navigate')); })()`);
+      await firstPageVisible();
+      return performance.now() - started;
+    };
+    // The URL opened in the browser: page load, sign-in round trip, then the first page.
+    const openSessionsUrl = async () => {
+      const started = performance.now();
+      await loadSignedIn(sessionsUrl);
+      await firstPageVisible();
+      return performance.now() - started;
     };
     // Prefixes that name one seeded tenant each (bench-switch-<run>-0001 ..): the match is the first option.
     const prefixes = Array.from({ length: samples }, (_, index) => `${tenantPrefix}-${String(1 + ((index * 37) % (tenants - 1))).padStart(4, '0')}`);
@@ -102,6 +129,7 @@ async function measureConsole(
       const response = await platform.admin('GET', path);
       const elapsed = performance.now() - started;
       if (response.status !== 200) throw new Error(`GET ${path}: ${response.status} ${JSON.stringify(response.json)}`);
+      if (!Array.isArray(response.json['items']) || response.json['items'].length === 0) throw new Error(`GET ${path} listed nothing: ${JSON.stringify(response.json).slice(0, 300)}`);
       return elapsed;
     };
     const sequential = async (count: number, measure: (index: number) => Promise<number>) => {
@@ -111,10 +139,11 @@ async function measureConsole(
     };
 
     // Warm: the browser's cache of the console's files and the auth server's hot paths (else the first sample pays them).
-    await sequential(2, () => openSessions());
     await sequential(5, () => api(sessionsPath));
+    await sequential(2, () => navigateToSessions());
     const apiSessions = await sequential(samples, () => api(sessionsPath));
-    const pageSessions = await sequential(samples, () => openSessions());
+    const pageSessions = await sequential(samples, () => navigateToSessions());
+    const pageSessionsUrl = await sequential(samples, () => openSessionsUrl());
     await searchSwitcher(prefixes[0]!);
     const apiSwitcher = await sequential(samples, (index) => api(`/tenants?q=${encodeURIComponent(prefixes[index]!)}&limit=${SWITCHER_LIMIT}`));
     const pageSwitcher = await sequential(samples, (index) => searchSwitcher(prefixes[index]!));
@@ -135,7 +164,8 @@ async function measureConsole(
     const switcherBaseline = `admin API GET tenants?q=<prefix>&limit=${SWITCHER_LIMIT} from Node`;
     return [
       row(sessionsBaseline, '', apiSessions),
-      row('sessions screen: page load until the first page of rows is visible', sessionsBaseline, pageSessions, apiSessions),
+      row('sessions screen: navigation in the signed-in console until the first page of rows is visible', sessionsBaseline, pageSessions, apiSessions),
+      row('sessions screen: its URL opened (page load, sign-in round trip) until the first page of rows is visible', sessionsBaseline, pageSessionsUrl, apiSessions),
       row(switcherBaseline, '', apiSwitcher),
       row('tenant switcher: type a slug prefix until its tenant is offered', switcherBaseline, pageSwitcher, apiSwitcher),
     ];
