@@ -113,7 +113,7 @@ async function measureConsole(
     // Prefixes that name one seeded tenant each (bench-switch-<run>-0001 ..): the match is the first option.
     const prefixes = Array.from({ length: samples }, (_, index) => `${tenantPrefix}-${String(1 + ((index * 37) % (tenants - 1))).padStart(4, '0')}`);
     const searchSwitcher = async (prefix: string) => {
-      const input = page.getByRole('textbox', { name: 'Tenant' });
+      const input = page.getByRole('combobox', { name: 'Tenant' });
       await input.click();
       await input.fill('');
       const started = performance.now();
