@@ -51,6 +51,8 @@ export interface Platform {
   tenant: string;
   /** The run's own database (scenarios that seed rows in bulk or time a bare query against it). */
   databaseUrl: string;
+  /** The run's own Redis database (scenarios that seed live records in bulk). */
+  redisUrl: string;
   masterKey: Buffer;
   authUrl: string;
   gatewayUrl: string;
@@ -193,6 +195,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     return {
       tenant,
       databaseUrl,
+      redisUrl,
       masterKey,
       authUrl,
       gatewayUrl,

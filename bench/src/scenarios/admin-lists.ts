@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { BenchRow } from '../harness/report.js';
+import { seedSessions, seedUsers } from '../harness/seed.js';
 import { closedLoop } from '../harness/stats.js';
 import type { ScenarioContext } from './scenario.js';
 
@@ -36,19 +37,8 @@ export async function adminLists(context: ScenarioContext): Promise<BenchRow[]> 
   try {
     const { rows } = await db.query<{ id: string }>('SELECT id FROM tenants WHERE slug = $1', [slug]);
     const tenantId = rows[0]!.id;
-    await db.query(
-      `INSERT INTO users (id, tenant_id, email, display_name, password_hash, created_at, updated_at)
-       SELECT gen_random_uuid(), $1, 'user-' || lpad(n::text, 6, '0') || '@bench.example', 'Bench User ' || n, 'not-a-hash', now(), now()
-       FROM generate_series(1, $2::int) n`,
-      [tenantId, users],
-    );
-    await db.query(
-      `INSERT INTO sessions (id, tenant_id, kind, subject, client_id, upstreams, created_at, last_seen_at, idle_timeout_seconds, expires_at, state)
-       SELECT 'bench-' || n, $1, 'mcp', 'subject-' || (n % $3::int), 'client-' || (n % 50), '[]',
-              now() - make_interval(secs => ($2::int - n) / 1000.0), now(), 3600, now() + interval '1 day', 'active'
-       FROM generate_series(1, $2::int) n`,
-      [tenantId, sessions, users],
-    );
+    await seedUsers(db, tenantId, users);
+    await seedSessions(db, platform.redisUrl, { id: tenantId, slug }, sessions, users);
     await db.query('ANALYZE users; ANALYZE sessions');
 
     // Every page's cursor, walked once through the API: "any page" picks one at random.

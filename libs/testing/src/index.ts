@@ -14,3 +14,4 @@ export { signInAndApprove } from './scripted-browser.js';
 export { MemoryOAuthProvider } from './memory-oauth-provider.js';
 export { startTokenProxy } from './token-proxy.js';
 export { runNodeForJson } from './json-child.js';
+export { totpCode } from './totp.js';

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { authServerConfigSchema, loadConfig, sessionStoreConfigSchema } from '@airlock/config';
 import { deriveServiceClientSecret, ServiceClients, type Infra, type StartedApp } from '@airlock/platform';
 import { aggregatedMcpUrl, sessionStoreAudience } from '@airlock/contracts';
-import { createTestDatabase, createTestHotStore, createTestLogger, createTestQueues, freePort, signInAndApprove } from '@airlock/testing';
+import { createTestDatabase, createTestHotStore, createTestLogger, createTestQueues, freePort, signInAndApprove, totpCode } from '@airlock/testing';
 // The console's end-to-end test runs the real platform it manages: the auth server that serves it and
 // the session store (whose worker writes the audit log and which holds the live sessions).
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -135,20 +135,6 @@ export async function createAdminPerson(server: ConsoleServer, name: string, rol
   const assigned = await server.call('PUT', `/role-assignments/users/${id}`, role);
   if (assigned.status !== 200) throw new Error(`role: ${JSON.stringify(assigned.json)}`);
   return { email, password, otpauthUri: String(totp.json['otpauth_uri']) };
-}
-
-/** RFC 6238 (SHA-1, 6 digits, 30 s) from an otpauth:// URI: what an authenticator app shows now. */
-export function totpCode(otpauthUri: string): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const encoded = new URL(otpauthUri).searchParams.get('secret')!.replace(/=+$/, '').toUpperCase();
-  let bits = '';
-  for (const char of encoded) bits += alphabet.indexOf(char).toString(2).padStart(5, '0');
-  const secret = Buffer.from(bits.match(/.{8}/g)!.map((byte) => parseInt(byte, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30_000)));
-  const mac = createHmac('sha1', secret).update(counter).digest();
-  const offset = mac[mac.length - 1]! & 0x0f;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }
 
 export function launchChromium(): Promise<Browser> {

@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { authServerConfigSchema, loadConfig } from '@airlock/config';
 import type { Infra, StartedApp } from '@airlock/platform';
 import { createTestDatabase, createTestHotStore, createTestLogger, createTestQueues, freePort } from '@airlock/testing';
+// The tests take the one TOTP implementation from here, with the rest of their harness.
+export { totpCode } from '@airlock/testing';
 import type { TestDatabase, TestHotStore, TestQueues } from '@airlock/testing';
 import { startAuthServer } from '@airlock/auth-server';
 import { BOOTSTRAP_ADMIN } from './admin-and-tokens.js';
@@ -118,16 +120,3 @@ export function runAirlock(args: string[], env: Record<string, string>): Promise
   return startAirlock(args, env).done;
 }
 
-/** RFC 6238 (SHA-1, 6 digits, 30 s) from an otpauth:// URI, `stepOffset` steps from now: what an authenticator app shows. */
-export function totpCode(otpauthUri: string, stepOffset = 0): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const encoded = new URL(otpauthUri).searchParams.get('secret')!.replace(/=+$/, '').toUpperCase();
-  let bits = '';
-  for (const char of encoded) bits += alphabet.indexOf(char).toString(2).padStart(5, '0');
-  const secret = Buffer.from(bits.match(/.{8}/g)!.map((byte) => parseInt(byte, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30_000) + stepOffset));
-  const mac = createHmac('sha1', secret).update(counter).digest();
-  const offset = mac[mac.length - 1]! & 0x0f;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
