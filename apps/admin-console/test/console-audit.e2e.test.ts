@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createAdminPerson, launchChromium, screenshot, seriousViolations, signInWithKeyboard, startConsoleServer, tabTo, type AdminPerson, type ConsoleServer } from './support/console-harness.js';
+import type { Browser, Page } from 'playwright-core';
+import { checkScreen, createAdminPerson, launchChromium, openPage, signInWithKeyboard, startConsoleServer, tabTo, type AdminPerson, type ConsoleServer } from './support/console-harness.js';
 
 // The console's audit screens end to end in a real browser against the real auth server: a tenant's audit
 // log filtered by a time range (kept in the URL), one record's detail opened with the keyboard and closed
@@ -19,19 +19,7 @@ let platformAdmin: AdminPerson;
 let auditor: AdminPerson;
 const cspViolations: string[] = [];
 
-async function openPage(context: BrowserContext): Promise<Page> {
-  context.setDefaultTimeout(8_000);
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-  });
-  return page;
-}
 
-async function checkScreen(page: Page, name: string): Promise<void> {
-  expect(await seriousViolations(page), `${name}: axe-core serious/critical violations`).toEqual([]);
-  await screenshot(page, name);
-}
 
 /** A `datetime-local` value (local time, minutes), as the browser on this machine reads it. */
 function localInput(date: Date): string {
@@ -60,7 +48,7 @@ afterAll(async () => {
 describe('the audit, overview and account screens', () => {
   it('a platform admin filters by time, reads a record with the keyboard, exports JSON lines, reads the platform audit, the overview and the account', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-    const page = await openPage(context);
+    const page = await openPage(context, cspViolations);
     await page.goto(`${server.url}/console/tenants/${TENANT}/audit`);
     await signInWithKeyboard(page, platformAdmin);
     await page.getByRole('heading', { name: /Audit log of/ }).waitFor();
@@ -137,7 +125,7 @@ describe('the audit, overview and account screens', () => {
 
   it('an auditor of one tenant has no platform audit entry and sees its own account', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await openPage(context);
+    const page = await openPage(context, cspViolations);
     await page.goto(`${server.url}/console/tenants/${TENANT}/audit`);
     await signInWithKeyboard(page, auditor);
     await page.getByRole('heading', { name: /Audit log of/ }).waitFor();

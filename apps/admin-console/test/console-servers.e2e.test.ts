@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createAdminPerson, launchChromium, screenshot, seriousViolations, signInWithKeyboard, startConsoleServer, tabTo, type AdminPerson, type ConsoleServer } from './support/console-harness.js';
+import type { Browser, Page } from 'playwright-core';
+import { checkScreen, createAdminPerson, launchChromium, openPage, signInWithKeyboard, startConsoleServer, tabTo, type AdminPerson, type ConsoleServer } from './support/console-harness.js';
 
 // The console's MCP servers screens end to end in a real browser against the real auth server: an http
 // server added through the form (first refused by the API's upstream address policy, the refusal on the URL
@@ -20,19 +20,7 @@ let platformAdmin: AdminPerson;
 let auditor: AdminPerson;
 const cspViolations: string[] = [];
 
-async function openPage(context: BrowserContext): Promise<Page> {
-  context.setDefaultTimeout(8_000);
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-  });
-  return page;
-}
 
-async function checkScreen(page: Page, name: string): Promise<void> {
-  expect(await seriousViolations(page), `${name}: axe-core serious/critical violations`).toEqual([]);
-  await screenshot(page, name);
-}
 
 /** A text field by its accessible name (Mantine's required asterisk is aria-hidden). */
 const field = (page: Page, name: string) => page.getByRole('textbox', { name, exact: true });
@@ -62,7 +50,7 @@ afterAll(async () => {
 describe('the MCP servers screens', () => {
   it('an admin adds an http and a stdio server, sees a refusal on its field, scopes and disables tools, deletes a server', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await openPage(context);
+    const page = await openPage(context, cspViolations);
     const posts: string[] = [];
     page.on('request', (request) => {
       if (request.method() === 'POST' && request.url().endsWith(`/tenants/${TENANT}/servers`)) posts.push(request.url());
@@ -195,7 +183,7 @@ describe('the MCP servers screens', () => {
     expect((await server.call('POST', `/tenants/${TENANT}/servers`, { name: 'audited', transport: 'http', url: 'http://127.0.0.1:9/audited' })).status).toBe(201);
     expect((await server.call('PUT', `/tenants/${TENANT}/servers/audited/tools`, { tools: [{ name: 'search', description: 'Search the documents' }] })).status).toBe(200);
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await openPage(context);
+    const page = await openPage(context, cspViolations);
     await page.goto(`${server.url}/console/tenants/${TENANT}/servers/audited`);
     await signInWithKeyboard(page, auditor);
     await page.getByRole('table', { name: 'Tools' }).waitFor();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createAdminPerson, launchChromium, screenshot, seriousViolations, signInWithKeyboard, startConsoleServer, tabTo, type AdminPerson, type ConsoleServer } from './support/console-harness.js';
+import type { Browser } from 'playwright-core';
+import { checkScreen, createAdminPerson, launchChromium, openPage, signInWithKeyboard, startConsoleServer, tabTo, type AdminPerson, type ConsoleServer } from './support/console-harness.js';
 
 // The admin console end to end in a real browser (Debian's chromium, playwright-core) against the real auth
 // server serving the built console: sign-in through the real login page with the keyboard, a tenant created
@@ -17,20 +17,7 @@ let browser: Browser;
 let platformAdmin: AdminPerson;
 const cspViolations: string[] = [];
 
-async function openPage(context: BrowserContext): Promise<Page> {
-  context.setDefaultTimeout(8_000);
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-  });
-  return page;
-}
 
-/** Every screen: no serious or critical axe violation, and a screenshot. */
-async function checkScreen(page: Page, name: string): Promise<void> {
-  expect(await seriousViolations(page), `${name}: axe-core serious/critical violations`).toEqual([]);
-  await screenshot(page, name);
-}
 
 beforeAll(async () => {
   server = await startConsoleServer();
@@ -67,7 +54,7 @@ describe('the admin console', () => {
 
   it('a platform admin signs in with the keyboard, creates a tenant, finds it, opens its sessions (revokes a live one) and audit log, signs out', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await openPage(context);
+    const page = await openPage(context, cspViolations);
     const revocations: number[] = [];
     page.on('response', (response) => {
       if (response.url().includes('/token/revocation')) revocations.push(response.status());
@@ -191,7 +178,7 @@ describe('the admin console', () => {
     if ((await server.call('GET', `/tenants/${NEW_TENANT}`)).status === 404) await server.call('POST', '/tenants', { slug: NEW_TENANT, displayName: 'Console tenant' });
     const tenantAdmin = await createAdminPerson(server, 'tenant', { role: 'tenant-admin', tenants: [NEW_TENANT] });
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await openPage(context);
+    const page = await openPage(context, cspViolations);
     await page.goto(`${server.url}/console/tenants`);
     await signInWithKeyboard(page, tenantAdmin);
     await expect.poll(() => page.getByTestId('role').textContent()).toBe('tenant-admin');

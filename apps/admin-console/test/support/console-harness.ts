@@ -3,7 +3,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { authServerConfigSchema, loadConfig, sessionStoreConfigSchema } from '@airlock/config';
 import { deriveServiceClientSecret, ServiceClients, type Infra, type StartedApp } from '@airlock/platform';
 import { aggregatedMcpUrl, sessionStoreAudience } from '@airlock/contracts';
@@ -240,4 +241,20 @@ export async function signInWithKeyboard(page: Page, person: AdminPerson, screen
   }
   await page.waitForURL((url) => url.pathname.startsWith('/console/') && url.pathname !== '/console/callback');
   await page.getByTestId('role').waitFor();
+}
+
+/** A page whose Content Security Policy violations (reported on the browser console) land in `violations`. */
+export async function openPage(context: BrowserContext, violations: string[]): Promise<Page> {
+  context.setDefaultTimeout(8_000);
+  const page = await context.newPage();
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  return page;
+}
+
+/** Every screen: no serious or critical axe violation, and a screenshot. */
+export async function checkScreen(page: Page, name: string): Promise<void> {
+  expect(await seriousViolations(page), `${name}: axe-core serious/critical violations`).toEqual([]);
+  await screenshot(page, name);
 }
