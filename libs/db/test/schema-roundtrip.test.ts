@@ -55,6 +55,7 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       registrationPolicy: 'initial_access_token' as const,
       accessTokenTtl: 900,
       settings: json,
+      localPasswordsEnabled: false,
       createdAt: at('2026-01-02T03:04:05.678Z'),
       updatedAt: at('2026-01-02T03:04:06.789Z'),
     };
@@ -67,6 +68,7 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       registrationPolicy: 'open',
       accessTokenTtl: 600,
       settings: {},
+      localPasswordsEnabled: true,
     });
     expect(minimal.id).toMatch(/^[0-9a-f-]{36}$/);
     await expectShape('tenants', read, []);
@@ -81,6 +83,7 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       displayName: 'Ada',
       passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
       disabledAt: at('2026-02-01T00:00:00.001Z'),
+      externalId: 'ext-ada',
       createdAt: at('2026-01-01T00:00:00.000Z'),
       updatedAt: at('2026-01-01T00:00:00.500Z'),
     };
@@ -88,8 +91,8 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
     const read = await prisma.user.findUniqueOrThrow({ where: { tenantId_email: { tenantId: T, email: 'ada@example.com' } } });
     expect(read).toEqual(full);
     const minimal = await prisma.user.create({ data: { tenantId: T, email: 'min@example.com', passwordHash: 'x' } });
-    expect(await prisma.user.findUniqueOrThrow({ where: { id: minimal.id } })).toEqual({ ...minimal, displayName: null, disabledAt: null });
-    await expectShape('users', read, ['display_name', 'disabled_at']);
+    expect(await prisma.user.findUniqueOrThrow({ where: { id: minimal.id } })).toEqual({ ...minimal, displayName: null, disabledAt: null, externalId: null });
+    await expectShape('users', read, ['display_name', 'disabled_at', 'external_id']);
     await expect(prisma.user.create({ data: { tenantId: T, email: 'ada@example.com', passwordHash: 'x' } })).rejects.toMatchObject({ code: 'P2002' });
   });
 
@@ -371,6 +374,69 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
     expect((await prisma.adminTotp.create({ data: { userId: U, secretEncrypted: 'x' } })).lastUsedStep).toBe(0n);
   });
 
+  it('IdentityProvider, FederatedIdentity, GroupMapping and SCIM state', async () => {
+    const P = '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0040';
+    const provider = {
+      id: P,
+      tenantId: T,
+      slug: 'corp',
+      kind: 'saml' as const,
+      displayName: 'Corp SSO',
+      preset: 'entra',
+      emailDomains: ['corp.example', 'corp.example.org'],
+      config: json,
+      secretsEncrypted: 'v1.sealed',
+      enabled: false,
+      createdAt: at('2026-05-01T00:00:00.000Z'),
+      updatedAt: at('2026-05-01T00:00:01.000Z'),
+    };
+    await prisma.identityProvider.create({ data: provider });
+    const readProvider = await prisma.identityProvider.findUniqueOrThrow({ where: { tenantId_slug: { tenantId: T, slug: 'corp' } } });
+    expect(readProvider).toEqual(provider);
+    const minimalProvider = await prisma.identityProvider.create({ data: { tenantId: T, slug: 'min', kind: 'oidc', displayName: 'Min' } });
+    expect(await prisma.identityProvider.findUniqueOrThrow({ where: { id: minimalProvider.id } })).toEqual({ ...minimalProvider, preset: 'generic', emailDomains: [], config: {}, secretsEncrypted: null, enabled: true });
+    await expectShape('identity_providers', readProvider, ['email_domains', 'secrets_encrypted']);
+
+    const identity = {
+      id: '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0041',
+      tenantId: T,
+      userId: U,
+      providerId: P,
+      issuer: 'https://idp.corp.example',
+      subject: 'abc-123',
+      email: 'ada@corp.example',
+      groups: ['mcp-finance', 'staff'],
+      lastSignInAt: at('2026-05-02T00:00:00.000Z'),
+      createdAt: at('2026-05-01T00:00:00.000Z'),
+    };
+    await prisma.federatedIdentity.create({ data: identity });
+    const readIdentity = await prisma.federatedIdentity.findUniqueOrThrow({ where: { tenantId_issuer_subject: { tenantId: T, issuer: identity.issuer, subject: 'abc-123' } } });
+    expect(readIdentity).toEqual(identity);
+    await expectShape('federated_identities', readIdentity, ['email', 'groups', 'last_sign_in_at']);
+    await expect(prisma.federatedIdentity.create({ data: { tenantId: T, userId: U, providerId: P, issuer: identity.issuer, subject: 'abc-123' } })).rejects.toMatchObject({ code: 'P2002' });
+
+    const mapping = { id: '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0042', tenantId: T, providerId: P, groupName: 'mcp-finance', scopes: ['finance:read'], adminRole: 'auditor' as const, createdAt: at('2026-05-01T00:00:00.000Z') };
+    await prisma.groupMapping.create({ data: mapping });
+    const readMapping = await prisma.groupMapping.findUniqueOrThrow({ where: { id: mapping.id } });
+    expect(readMapping).toEqual(mapping);
+    await expectShape('group_mappings', readMapping, ['provider_id', 'scopes', 'admin_role']);
+
+    const group = { id: '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0043', tenantId: T, displayName: 'Finance', externalId: 'g-1', createdAt: at('2026-05-01T00:00:00.000Z'), updatedAt: at('2026-05-01T00:00:00.500Z') };
+    await prisma.scimGroup.create({ data: group });
+    const readGroup = await prisma.scimGroup.findUniqueOrThrow({ where: { tenantId_displayName: { tenantId: T, displayName: 'Finance' } } });
+    expect(readGroup).toEqual(group);
+    await expectShape('scim_groups', readGroup, ['external_id']);
+    await prisma.scimGroupMember.create({ data: { groupId: group.id, userId: U } });
+    expect(await prisma.scimGroupMember.findMany({ where: { userId: U } })).toEqual([{ groupId: group.id, userId: U }]);
+    await expectShape('scim_group_members', { groupId: group.id, userId: U }, []);
+
+    const token = { id: '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0044', tenantId: T, tokenHash: 'b'.repeat(64), lastUsedAt: at('2026-05-03T00:00:00.000Z'), createdAt: at('2026-05-01T00:00:00.000Z') };
+    await prisma.scimToken.create({ data: token });
+    const readToken = await prisma.scimToken.findUniqueOrThrow({ where: { tokenHash: token.tokenHash } });
+    expect(readToken).toEqual(token);
+    await expectShape('scim_tokens', readToken, ['last_used_at']);
+  });
+
   it('the database itself holds the schema defaults (Prisma also sends static defaults, so a plain insert checks them)', async () => {
     const tenantId = '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0030';
     const serverId = '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0031';
@@ -410,7 +476,7 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
 
   it('deleting a tenant cascades to every table that references it', async () => {
     await prisma.tenant.delete({ where: { id: T } });
-    const tables = ['users', 'oauth_clients', 'consents', 'oidc_artifacts', 'signing_keys', 'sessions', 'revoked_grants', 'upstream_servers', 'tools', 'audit_events', 'admin_role_tenants'];
+    const tables = ['users', 'oauth_clients', 'consents', 'oidc_artifacts', 'signing_keys', 'sessions', 'revoked_grants', 'upstream_servers', 'tools', 'audit_events', 'admin_role_tenants', 'identity_providers', 'federated_identities', 'group_mappings', 'scim_groups', 'scim_tokens'];
     for (const table of tables) {
       const rows = await queryOnce<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM "${table}" WHERE tenant_id = $1`, [T]);
       expect({ table, n: rows[0]?.n }).toEqual({ table, n: 0 });
@@ -418,5 +484,6 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
     // With its user gone, the person's role and TOTP secret go too.
     expect(await prisma.adminRoleAssignment.count({ where: { userId: U } })).toBe(0);
     expect(await prisma.adminTotp.count({ where: { userId: U } })).toBe(0);
+    expect(await prisma.scimGroupMember.count({ where: { userId: U } })).toBe(0);
   });
 });
