@@ -2,6 +2,7 @@ import type { AuthServerConfig } from '@airlock/config';
 import { closeHttpApp, createHttpApp, listenHttpApp } from '@airlock/http-server';
 import type { Logger } from '@airlock/observability';
 import type { Infra, StartedApp } from '@airlock/platform';
+import type { Type } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { AdminErrorShapeFilter } from './admin/admin-error.filter.js';
 import { guardAdminRouteCoverage, type RegisteredRoute } from './admin/admin-route-coverage.js';
@@ -17,6 +18,8 @@ export interface StartAuthServerOptions {
   logger: Logger;
   /** The demo tenant's MCP servers, seeded in embedded mode (the launcher runs them). */
   demoUpstreams?: readonly DemoUpstream[];
+  /** More Nest modules in the app (tests mount stand-in brokers this way). */
+  extraModules?: Array<Type<unknown>>;
 }
 
 export interface AuthServerApp extends StartedApp {
@@ -25,8 +28,8 @@ export interface AuthServerApp extends StartedApp {
 }
 
 /** Starts the auth server on its port with the shared infra; the launcher and main.ts both call this. */
-export async function startAuthServer({ config, infra, logger, demoUpstreams }: StartAuthServerOptions): Promise<AuthServerApp> {
-  const app = await createHttpApp(createAppModule({ config, infra, logger }), {
+export async function startAuthServer({ config, infra, logger, demoUpstreams, extraModules = [] }: StartAuthServerOptions): Promise<AuthServerApp> {
+  const app = await createHttpApp(createAppModule({ config, infra, logger }, extraModules), {
     name: 'auth-server',
     http: config.http,
     logger,
