@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -120,5 +121,14 @@ describe('metrics: /metrics of each service after real traffic', () => {
     const revoked = await fetch(discovery.revocation_endpoint, { method: 'POST', body: new URLSearchParams({ token: refreshToken, token_type_hint: 'refresh_token', client_id: clientId }) });
     expect(revoked.status).toBe(200);
     await until(async () => total(await scrape(gateway), 'airlock_revoked_grants') === 1, 'the revoked grant in the gateway set');
+  });
+
+  it('the Grafana dashboard only queries series the services export', async () => {
+    const dashboard = JSON.parse(readFileSync(new URL('../../deploy/grafana/airlock-dashboard.json', import.meta.url), 'utf8')) as { panels: Array<{ targets: Array<{ expr: string }> }> };
+    const queried = new Set(dashboard.panels.flatMap((panel) => panel.targets.flatMap((target) => [...target.expr.matchAll(/\b(?:airlock|process|nodejs)_\w+/g)].map((m) => m[0]))));
+    expect(queried.size).toBeGreaterThan(10);
+    const exported = new Set<string>();
+    for (const url of Object.values(stack.metricsUrls)) for (const line of (await scrape(url)).split('\n')) exported.add(/^[\w:]+/.exec(line)?.[0] ?? '');
+    expect([...queried].filter((name) => !exported.has(name))).toEqual([]);
   });
 });

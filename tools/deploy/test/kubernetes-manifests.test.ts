@@ -63,6 +63,9 @@ describe('Kubernetes manifests (kubectl kustomize)', () => {
     expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
     expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(container.ports).toContainEqual(expect.objectContaining({ name: 'http' }));
+    // The metrics port the ConfigMap sets is the one the pod declares and Prometheus is told to scrape.
+    expect(container.ports).toContainEqual({ name: 'metrics', containerPort: 9464 });
+    expect(named('Deployment', name).spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9464' });
     expect(container.command).toEqual(['node', `apps/${name}/dist/main.js`]);
     expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
@@ -96,10 +99,12 @@ describe('Kubernetes manifests (kubectl kustomize)', () => {
   it('keeps the session store internal: only the auth server and the gateway reach it', () => {
     const policy = named('NetworkPolicy', 'session-store');
     expect(policy.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'session-store' });
-    expect(policy.spec.ingress).toHaveLength(1);
-    const [rule] = policy.spec.ingress;
-    expect(rule.from).toEqual([{ podSelector: { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['auth-server', 'mcp-gateway'] }] } }]);
-    expect(rule.ports).toEqual([{ port: 3002, protocol: 'TCP' }]);
+    // Two rules: the service port from the auth server and the gateway only; the metrics port (scrapes).
+    const [service, scrapes] = policy.spec.ingress;
+    expect(policy.spec.ingress).toHaveLength(2);
+    expect(service.from).toEqual([{ podSelector: { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['auth-server', 'mcp-gateway'] }] } }]);
+    expect(service.ports).toEqual([{ port: 3002, protocol: 'TCP' }]);
+    expect(scrapes).toEqual({ ports: [{ port: 9464, protocol: 'TCP' }] });
     expect(named('Ingress', 'airlock').spec.rules.flatMap((r: { http: { paths: { backend: { service: { name: string } } }[] } }) => r.http.paths.map((p) => p.backend.service.name))).not.toContain('session-store');
   });
 
