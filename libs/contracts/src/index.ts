@@ -10,6 +10,30 @@ export {
   stdioEnvSecretsSchema,
 } from './upstream-secrets.js';
 export type { UpstreamSecrets, StaticHeaderSecrets, ClientCredentialsSecrets, StdioEnvSecrets } from './upstream-secrets.js';
+export {
+  createGroupMappingRequestSchema,
+  createOidcProviderRequestSchema,
+  emailDomainSchema,
+  groupMappingSchema,
+  identityProviderSchema,
+  identityProviderSecretContext,
+  identityProviderSlugSchema,
+  oidcClaimMappingSchema,
+  oidcPresetSchema,
+  oidcProviderConfigSchema,
+  oidcProviderSecretsSchema,
+  updateIdentityProviderRequestSchema,
+} from './identity-providers.js';
+export type {
+  CreateGroupMappingRequest,
+  CreateOidcProviderRequest,
+  GroupMapping,
+  IdentityProvider,
+  OidcPreset,
+  OidcProviderConfig,
+  OidcProviderSecrets,
+  UpdateIdentityProviderRequest,
+} from './identity-providers.js';
 export { accessTokenClaimsSchema, ACCESS_TOKEN_JWT_TYPE } from './access-token.js';
 export type { AccessTokenClaims } from './access-token.js';
 export {

@@ -65,8 +65,8 @@ export class FederatedLogin {
   }
 
   /** The page a broker shows when the upstream response itself was refused (bad signature, state, issuer...). */
-  failed(res: ServerResponse, tp: TenantProvider, message = 'Your identity provider’s answer could not be accepted. Go back to the application and start again.'): void {
-    this.page(res, tp, 400, 'Sign-in failed', message);
+  failed(res: ServerResponse, tp: TenantProvider, message = 'Your identity provider’s answer could not be accepted. Go back to the application and start again.', status = 400): void {
+    this.page(res, tp, status, 'Sign-in failed', message);
   }
 
   private page(res: ServerResponse, tp: TenantProvider, status: number, title: string, message: string): void {

@@ -13,22 +13,29 @@ export interface LoginView {
   error?: string | undefined;
   /** Ask for a TOTP code too (the `admin` tenant's people). */
   oneTimeCode?: boolean;
+  /** The tenant's identity providers, one sign-in button each (posted to `<actionBase>/federation/<slug>`). */
+  providers?: Array<{ slug: string; displayName: string }>;
+  /** False when the tenant switched local passwords off: the form asks only for the email (home-realm discovery). */
+  passwords?: boolean;
 }
 
 /** The email and password form (fields `email`, `password`, `csrf`), with its error; the login and account pages share it. */
-export function signInForm(options: { action: string; csrf: string; email?: string | undefined; error?: string | undefined; oneTimeCode?: boolean | undefined }): Html {
+export function signInForm(options: { action: string; csrf: string; email?: string | undefined; error?: string | undefined; oneTimeCode?: boolean | undefined; passwords?: boolean | undefined }): Html {
+  const passwords = options.passwords ?? true;
   return html`${options.error ? html`<div class="error" role="alert" id="login-error">${options.error}</div>` : ''}
 <form method="post" action="${options.action}" novalidate${options.error ? html` aria-describedby="login-error"` : ''}>
 <input type="hidden" name="csrf" value="${options.csrf}">
 <label for="email">Email address</label>
 <input id="email" name="email" type="email" autocomplete="username" required autofocus value="${options.email ?? ''}" maxlength="320">
-<label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
-${options.oneTimeCode
+${passwords
+    ? html`<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">`
+    : html`<p class="muted">Enter your work email: you will continue at your organization’s sign-in.</p>`}
+${passwords && options.oneTimeCode
     ? html`<label for="totp">One-time code from your authenticator app</label>
 <input id="totp" name="totp" type="text" inputmode="numeric" pattern="[0-9]{6}" autocomplete="one-time-code" required maxlength="6">`
     : ''}
-<div class="actions"><button type="submit" class="primary">Sign in</button></div>
+<div class="actions"><button type="submit" class="primary">${passwords ? 'Sign in' : 'Continue'}</button></div>
 </form>`;
 }
 
@@ -36,7 +43,13 @@ export function loginPage(view: LoginView): string {
   const body: Html = html`
 <h1>Sign in to ${view.tenantName}</h1>
 <p>to continue to <strong>${view.clientName}</strong></p>
-${signInForm({ action: `${view.actionBase}/login`, csrf: view.csrf, email: view.email, error: view.error, oneTimeCode: view.oneTimeCode })}
+${signInForm({ action: `${view.actionBase}/login`, csrf: view.csrf, email: view.email, error: view.error, oneTimeCode: view.oneTimeCode, passwords: view.passwords })}
+${(view.providers ?? []).map(
+  (p) => html`<form method="post" action="${view.actionBase}/federation/${p.slug}">
+<input type="hidden" name="csrf" value="${view.csrf}">
+<div class="actions"><button type="submit">Sign in with ${p.displayName}</button></div>
+</form>`,
+)}
 <form method="post" action="${view.actionBase}/abort">
 <input type="hidden" name="csrf" value="${view.csrf}">
 <div class="actions"><button type="submit">Cancel and return to the application</button></div>

@@ -4,6 +4,8 @@ import { errors } from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 import type { Logger } from '@airlock/observability';
 import { AdminTotpService } from '../admin-totp/admin-totp.service.js';
+import { IdentityProviderRepository, providerForEmail, type LoginOptions } from '../federation/identity-provider.repository.js';
+import { OidcBroker } from '../federation/oidc/oidc-broker.service.js';
 import { LOGGER } from '../infra/infra.tokens.js';
 import type { TenantProvider } from '../oidc/tenant-providers.js';
 import { CurrentTenant, TenantGuard } from '../tenants/current-tenant.js';
@@ -20,6 +22,11 @@ type Body = Record<string, unknown>;
 function field(body: unknown, name: string): string {
   const value = (body as Body | undefined)?.[name];
   return typeof value === 'string' ? value : '';
+}
+
+/** The login page's identity-provider buttons and password switch. */
+function signInChoices(options: LoginOptions): { providers: Array<{ slug: string; displayName: string }>; passwords: boolean } {
+  return { providers: options.providers.filter((p) => p.kind === 'oidc').map(({ slug, displayName }) => ({ slug, displayName })), passwords: options.localPasswords };
 }
 
 /** Where the interaction's forms post to (the interaction cookie's path covers it). */
@@ -41,6 +48,8 @@ export class InteractionsController {
     private readonly users: UsersService,
     private readonly csrf: CsrfService,
     private readonly totp: AdminTotpService,
+    private readonly identityProviders: IdentityProviderRepository,
+    private readonly oidcBroker: OidcBroker,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -58,7 +67,8 @@ export class InteractionsController {
       const hint = interaction.params['login_hint'];
       const email = typeof hint === 'string' && hint.length <= 320 ? hint : undefined;
       const oneTimeCode = this.totp.requiredFor(tp.tenant.slug);
-      sendHtml(reply.raw, 200, loginPage({ tenantName: tp.tenant.displayName, clientName, actionBase: actionBase(tp.tenant.slug, uid), csrf: token, oneTimeCode, ...(email ? { email } : {}) }), headers);
+      const options = await this.identityProviders.loginOptions(tp.tenant.id);
+      sendHtml(reply.raw, 200, loginPage({ tenantName: tp.tenant.displayName, clientName, actionBase: actionBase(tp.tenant.slug, uid), csrf: token, oneTimeCode, ...signInChoices(options), ...(email ? { email } : {}) }), headers);
       return;
     }
     if (interaction.prompt.name === 'consent') {
@@ -89,6 +99,17 @@ export class InteractionsController {
 
     const email = field(req.body, 'email').trim();
     const password = field(req.body, 'password');
+    // Home-realm discovery: an email of a provider's domain continues at that provider, password or not.
+    const options = await this.identityProviders.loginOptions(tp.tenant.id);
+    const realm = providerForEmail(options.providers.filter((p) => p.kind === 'oidc'), email);
+    if (realm && (await this.oidcBroker.start(tp, realm.slug, uid, reply.raw, email))) return;
+    if (!options.localPasswords) {
+      const { secret } = this.csrf.secretFor(req.headers);
+      const clientName = await this.clientName(tp, interaction);
+      const error = 'This organization signs in through its identity provider. Use your work email, or choose your organization below.';
+      sendHtml(reply.raw, 403, loginPage({ tenantName: tp.tenant.displayName, clientName, actionBase: actionBase(tp.tenant.slug, uid), csrf: this.csrf.token(secret, `interaction:${uid}`), email, error, ...signInChoices(options) }));
+      return;
+    }
     const result = await this.users.authenticate(tp.tenant, email, password, req.ip);
     // The platform's own people need a second factor: RFC 6238 TOTP, checked only after the password.
     const oneTimeCode = this.totp.requiredFor(tp.tenant.slug);
@@ -97,13 +118,23 @@ export class InteractionsController {
     if (refusal || !result.ok) {
       const { secret } = this.csrf.secretFor(req.headers);
       const clientName = await this.clientName(tp, interaction);
-      const view = loginPage({ tenantName: tp.tenant.displayName, clientName, actionBase: actionBase(tp.tenant.slug, uid), csrf: this.csrf.token(secret, `interaction:${uid}`), email, error: refusal?.error, oneTimeCode });
+      const view = loginPage({ tenantName: tp.tenant.displayName, clientName, actionBase: actionBase(tp.tenant.slug, uid), csrf: this.csrf.token(secret, `interaction:${uid}`), email, error: refusal?.error, oneTimeCode, ...signInChoices(options) });
       sendHtml(reply.raw, refusal?.status ?? 401, view, refusal?.headers ?? {});
       return;
     }
     setPageHeaders(reply.raw);
     // oidc-provider gives the browser a new session id when it resumes (session fixation).
     await tp.provider.interactionFinished(req.raw, reply.raw, { login: { accountId: result.user.id } }, { mergeWithLastSubmission: false });
+  }
+
+  /** A provider's button on the login page: only the browser holding this interaction (its cookie and CSRF token) can start it. */
+  @Post(':uid/federation/:provider')
+  async federation(@CurrentTenant() tp: TenantProvider, @Param('uid') uid: string, @Param('provider') provider: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    reply.hijack();
+    const interaction = await this.loadForPost(tp, uid, req, reply);
+    if (!interaction) return;
+    if (interaction.prompt.name !== 'login') return this.fail(reply, tp.tenant.displayName, 400, 'Already signed in', 'This step is already done. Go back to the application and start again.');
+    if (!(await this.oidcBroker.start(tp, provider, uid, reply.raw))) return this.fail(reply, tp.tenant.displayName, 404, 'Unknown sign-in option', 'This identity provider is not available. Go back and choose another way to sign in.');
   }
 
   @Post(':uid/confirm')
