@@ -1,5 +1,6 @@
 import type { AuthServerConfig } from '@airlock/config';
 import { closeHttpApp, createHttpApp, listenHttpApp } from '@airlock/http-server';
+import { createServiceMetrics, exportMetrics } from '@airlock/metrics';
 import type { Logger } from '@airlock/observability';
 import type { Infra, StartedApp } from '@airlock/platform';
 import type { FastifyInstance } from 'fastify';
@@ -26,11 +27,13 @@ export interface AuthServerApp extends StartedApp {
 
 /** Starts the auth server on its port with the shared infra; the launcher and main.ts both call this. */
 export async function startAuthServer({ config, infra, logger, demoUpstreams }: StartAuthServerOptions): Promise<AuthServerApp> {
-  const app = await createHttpApp(createAppModule({ config, infra, logger }), {
+  const metrics = createServiceMetrics('auth-server');
+  const app = await createHttpApp(createAppModule({ config, infra, logger, metrics }), {
     name: 'auth-server',
     http: config.http,
     logger,
     readiness: infra.readiness,
+    metrics: metrics.http,
   });
   // Before any route exists: the start fails if one under /admin/ has no entry in the route table.
   const adminRoutes = guardAdminRouteCoverage(app.getHttpAdapter().getInstance() as unknown as FastifyInstance);
@@ -40,11 +43,16 @@ export async function startAuthServer({ config, infra, logger, demoUpstreams }: 
     const banner = await app.get(BootstrapService).run(demoUpstreams);
     mountOidc(app, app.get(TenantResolver));
     const url = await listenHttpApp(app, { port: config.port, host: config.http.host });
+    const exporter = await exportMetrics(metrics, config.metrics);
     return {
       name: 'auth-server',
       url,
+      metricsUrl: exporter?.url,
       banner: [`auth server      ${config.publicUrl} (issuer of tenant demo: ${config.publicUrl}/t/demo)`, ...banner],
-      close: () => closeHttpApp(app),
+      close: async () => {
+        await closeHttpApp(app);
+        await exporter?.close();
+      },
       registeredAdminRoutes: adminRoutes.registered,
     };
   } catch (error) {
