@@ -51,7 +51,7 @@ interface KeyPair {
 }
 
 async function keyPair(commonName: string): Promise<KeyPair> {
-  const pems = await generate([{ name: 'commonName', value: commonName }], { keySize: 2048, days: 2, algorithm: 'sha256' });
+  const pems = await generate([{ name: 'commonName', value: commonName }], { keySize: 2048, notAfterDate: new Date(Date.now() + 2 * 86_400_000), algorithm: 'sha256' });
   return { privateKey: pems.private, cert: pems.cert };
 }
 
