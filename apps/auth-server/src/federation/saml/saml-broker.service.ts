@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SAML, SamlStatusError, ValidateInResponseTo, type CacheProvider } from '@node-saml/node-saml';
-import type { TenantProvider } from '../../oidc/tenant-providers.js';
 import type { TenantRecord } from '../../tenants/tenant-record.js';
-import { FEDERATED_SIGN_IN, type FederatedSignIn } from '../federated-sign-in.js';
+import { FEDERATED_SIGN_IN, type FederatedSignIn, type VerifiedFederatedIdentity } from '../federated-sign-in.js';
 import { checkAssertion } from './saml-assertion-checks.js';
 import { samlEndpoints, type SamlEndpoints } from './saml-endpoints.js';
 import type { SamlProvider } from './saml-provider.repository.js';
@@ -30,9 +29,9 @@ function classify(error: unknown): SamlRejection {
 
 export type AcceptedResponse =
   /** SP-initiated: the browser goes on to the finish step with this RelayState. */
-  | { kind: 'interaction'; relayState: string; userId: string }
-  /** IdP-initiated (allowed by the provider): the browser goes to the configured page. */
-  | { kind: 'unsolicited'; redirect: string; userId: string };
+  | { kind: 'interaction'; relayState: string }
+  /** IdP-initiated (allowed by the provider): the user is signed in and the browser goes to the configured page. */
+  | { kind: 'unsolicited'; redirect: string };
 
 /**
  * The SAML 2.0 service provider of one tenant's identity provider: SP metadata, SP-initiated AuthnRequests
@@ -40,7 +39,8 @@ export type AcceptedResponse =
  * hands the identity to FEDERATED_SIGN_IN. node-saml checks the XML signature (over the assertion; an
  * unsigned assertion is refused even inside a signed response), audience and time conditions; this class
  * adds the envelope (Destination, InResponseTo bound to RelayState), the checks in saml-assertion-checks,
- * and the replay cache.
+ * and the replay cache. The verified identity goes to FederatedLogin (linking, provisioning, the
+ * interaction) once the browser that started the sign-in comes back for it.
  */
 @Injectable()
 export class SamlBroker {
@@ -117,35 +117,35 @@ export class SamlBroker {
       throw new SamlRejection('replayed_assertion', `assertion ${assertion.assertionId}`);
     }
 
-    const outcome = await this.signIn.complete(tenant.id, {
+    const identity: VerifiedFederatedIdentity = {
       providerId: provider.id,
       issuer: assertion.issuer,
       subject: assertion.subject,
-      email: assertion.email,
+      ...(assertion.email !== undefined ? { email: assertion.email } : {}),
       emailVerified: provider.config.emailVerified && assertion.email !== undefined,
-      displayName: assertion.displayName,
+      ...(assertion.displayName !== undefined ? { displayName: assertion.displayName } : {}),
       groups: assertion.groups,
-    });
-    if (!outcome.ok) throw new SamlRejection(outcome.reason);
-
-    if (interactionUid === undefined) return { kind: 'unsolicited', redirect: provider.config.idpInitiatedRedirect!, userId: outcome.userId };
-    await this.state.saveSignedIn(form.relayState, { providerId: provider.id, interactionUid, userId: outcome.userId });
-    return { kind: 'interaction', relayState: form.relayState, userId: outcome.userId };
+    };
+    if (interactionUid !== undefined) {
+      await this.state.saveVerified(form.relayState, { providerId: provider.id, interactionUid, identity });
+      return { kind: 'interaction', relayState: form.relayState };
+    }
+    // IdP-initiated: no authorization request to go back to; the user is linked or provisioned, then sent on.
+    const outcome = await this.signIn.complete(tenant.id, identity);
+    if (!outcome.ok) throw new SamlRejection(outcome.reason, undefined, true);
+    return { kind: 'unsolicited', redirect: provider.config.idpInitiatedRedirect! };
   }
 
   /**
-   * The browser's return from the ACS: the RelayState must be the one this browser was given at the
-   * start (state cookie), then the oidc-provider interaction gets its login result and the browser
-   * resumes the authorization request (oidc-provider checks its own resume cookie there too).
+   * The browser's return from the ACS: the RelayState must be the one this browser was given at the start
+   * (state cookie; the ACS itself is a cross-site POST that carries no SameSite=Lax cookie). Returns the
+   * verified identity and the interaction to finish with it (FederatedLogin does, and oidc-provider checks
+   * its own resume cookie when the browser continues).
    */
-  async finish(tp: TenantProvider, provider: SamlProvider, relayState: string, browserState: string | undefined): Promise<string> {
+  async finish(provider: SamlProvider, relayState: string, browserState: string | undefined): Promise<{ interactionUid: string; identity: VerifiedFederatedIdentity }> {
     if (!relayState || browserState !== relayState) throw new SamlRejection('browser_mismatch');
-    const signedIn = await this.state.takeSignedIn(relayState);
-    if (!signedIn || signedIn.providerId !== provider.id) throw new SamlRejection('interaction_expired');
-    const interaction = await tp.provider.Interaction.find(signedIn.interactionUid);
-    if (!interaction || interaction.prompt.name !== 'login') throw new SamlRejection('interaction_expired');
-    interaction.result = { login: { accountId: signedIn.userId } };
-    await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
-    return interaction.returnTo;
+    const verified = await this.state.takeVerified(relayState);
+    if (!verified || verified.providerId !== provider.id) throw new SamlRejection('interaction_expired');
+    return { interactionUid: verified.interactionUid, identity: verified.identity };
   }
 }

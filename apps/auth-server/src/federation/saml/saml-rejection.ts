@@ -29,6 +29,8 @@ export class SamlRejection extends Error {
     readonly reason: SamlRejectionReason,
     /** For the log only. */
     readonly detail?: string,
+    /** FEDERATED_SIGN_IN refused it and has recorded the audit event itself. */
+    readonly audited = false,
   ) {
     super(`SAML sign-in refused: ${reason}`);
   }

@@ -7,13 +7,26 @@ import { HOT_STORE } from '../../infra/infra.tokens.js';
 /** How long a person may spend at the IdP between the AuthnRequest and the response. */
 export const PENDING_REQUEST_TTL_MS = 10 * 60 * 1000;
 /** How long the browser has from the ACS to the finish step (one redirect). */
-const SIGNED_IN_TTL_MS = 2 * 60 * 1000;
+const VERIFIED_TTL_MS = 2 * 60 * 1000;
 
 const pendingSchema = z.object({ providerId: z.string(), interactionUid: z.string(), requestId: z.string() });
 export type PendingAuthnRequest = z.infer<typeof pendingSchema>;
 
-const signedInSchema = z.object({ providerId: z.string(), interactionUid: z.string(), userId: z.string() });
-export type SignedInResult = z.infer<typeof signedInSchema>;
+const verifiedSchema = z.object({
+  providerId: z.string(),
+  interactionUid: z.string(),
+  identity: z.object({
+    providerId: z.string(),
+    issuer: z.string(),
+    subject: z.string(),
+    email: z.string().optional(),
+    emailVerified: z.boolean(),
+    displayName: z.string().optional(),
+    groups: z.array(z.string()).readonly(),
+  }),
+});
+/** A response the ACS verified, waiting for the browser that started the sign-in to come back for it. */
+export type VerifiedResponse = z.infer<typeof verifiedSchema>;
 
 /** 256 random bits, URL-safe: RelayState values and request IDs (an xs:ID must not start with a digit). */
 export function randomHandle(): string {
@@ -28,7 +41,7 @@ function parsed<T>(schema: z.ZodType<T>, raw: string | null): T | undefined {
 
 /**
  * SAML state in the hot store, shared by every replica: outstanding AuthnRequests by RelayState (single
- * use: GETDEL), the ACS's verdict waiting for the browser's finish step (single use), and the assertion-ID
+ * use: GETDEL), the identity the ACS verified waiting for the browser's finish step (single use), and the assertion-ID
  * replay cache (SET NX, kept until the assertion could no longer be accepted anyway).
  */
 @Injectable()
@@ -43,12 +56,12 @@ export class SamlStateStore {
     return parsed(pendingSchema, await this.hot.getDel(`saml:pending:${relayState}`));
   }
 
-  async saveSignedIn(relayState: string, result: SignedInResult): Promise<void> {
-    await this.hot.set(`saml:signed-in:${relayState}`, JSON.stringify(result), { ttlMs: SIGNED_IN_TTL_MS });
+  async saveVerified(relayState: string, verified: VerifiedResponse): Promise<void> {
+    await this.hot.set(`saml:verified:${relayState}`, JSON.stringify(verified), { ttlMs: VERIFIED_TTL_MS });
   }
 
-  async takeSignedIn(relayState: string): Promise<SignedInResult | undefined> {
-    return parsed(signedInSchema, await this.hot.getDel(`saml:signed-in:${relayState}`));
+  async takeVerified(relayState: string): Promise<VerifiedResponse | undefined> {
+    return parsed(verifiedSchema, await this.hot.getDel(`saml:verified:${relayState}`));
   }
 
   /** true the first time an assertion ID of this provider is seen; false on every replay until `untilMs`. */
