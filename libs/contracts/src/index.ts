@@ -152,3 +152,28 @@ export {
 export type { AdminRouteDefinition, AdminRouteMethod, AdminRouteName } from './admin-routes.js';
 export { adminOpenApiDocument } from './admin-openapi.js';
 export type { AdminOpenApiOptions, OpenApiDocument } from './admin-openapi.js';
+export { SAML_PERSISTENT_NAMEID, samlProviderConfigSchema } from './saml-provider.js';
+export type { SamlProviderConfig } from './saml-provider.js';
+export {
+  SCIM_PATH_PREFIX,
+  SCIM_CONTENT_TYPE,
+  ScimSchemas,
+  scimErrorTypeSchema,
+  scimErrorSchema,
+  scimBooleanSchema,
+  scimNameSchema,
+  scimUserInputSchema,
+  scimMemberInputSchema,
+  scimGroupInputSchema,
+  scimPatchOperationSchema,
+  scimPatchRequestSchema,
+  scimListQuerySchema,
+  scimMetaSchema,
+  scimUserSchema,
+  scimGroupSchema,
+  scimListResponseSchema,
+  scimTokenSchema,
+  createdScimTokenSchema,
+  scimTokenParamsSchema,
+} from './scim.js';
+export type { ScimErrorType, ScimError, ScimUserInput, ScimGroupInput, ScimPatchOperation, ScimPatchRequest, ScimUser, ScimGroup } from './scim.js';
