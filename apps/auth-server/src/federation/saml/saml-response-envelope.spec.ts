@@ -31,6 +31,14 @@ describe('readResponseEnvelope', () => {
     expect(await reason(b64('<Response xmlns="urn:example:other"/>'))).toBe('malformed_response');
     expect(await reason('A'.repeat(400_000))).toBe('malformed_response');
   });
+
+  it('refuses SHA-1 signature and digest algorithms before any signature is checked', async () => {
+    const signed = (method: string, digest: string) =>
+      b64(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"><ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:SignatureMethod Algorithm="${method}"/><ds:Reference><ds:DigestMethod Algorithm='${digest}'/></ds:Reference></ds:SignedInfo></ds:Signature></samlp:Response>`);
+    expect(await reason(signed('http://www.w3.org/2000/09/xmldsig#rsa-sha1', 'http://www.w3.org/2001/04/xmlenc#sha256'))).toBe('unsigned_or_bad_signature');
+    expect(await reason(signed('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', 'http://www.w3.org/2000/09/xmldsig#sha1'))).toBe('unsigned_or_bad_signature');
+    expect(await reason(signed('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', 'http://www.w3.org/2001/04/xmlenc#sha256'))).toBeUndefined();
+  });
 });
 
 describe('samlProviderConfigSchema', () => {
