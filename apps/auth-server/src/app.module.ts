@@ -13,6 +13,7 @@ import { InteractionsModule } from './interactions/interactions.module.js';
 import { LoginSessionsModule } from './login-sessions/login-sessions.module.js';
 import { MetricsModule } from './metrics/auth-metrics.js';
 import { OidcModule } from './oidc/oidc.module.js';
+import { ScimModule } from './scim/scim.module.js';
 
 export interface AppDeps {
   config: AuthServerConfig;
@@ -45,6 +46,7 @@ export function createAppModule(deps: AppDeps, extra: Array<Type<unknown>> = [])
       AccountModule,
       AdminModule,
       ConsoleModule,
+      ScimModule,
       FederationModule,
       ...extra,
     ],
