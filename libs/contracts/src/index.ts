@@ -61,6 +61,7 @@ export { stateHandleIdSchema, pendingInputSchema, stateHandleSchema, stateHandle
 export type { StateHandle, PendingInput } from './state-handle.js';
 export {
   adminListQuerySchema,
+  adminRoleAssignmentsQuerySchema,
   adminTenantsQuerySchema,
   adminUsersQuerySchema,
   adminClientsQuerySchema,
@@ -151,6 +152,8 @@ export {
 export type { AdminRouteDefinition, AdminRouteMethod, AdminRouteName } from './admin-routes.js';
 export { adminOpenApiDocument } from './admin-openapi.js';
 export type { AdminOpenApiOptions, OpenApiDocument } from './admin-openapi.js';
+export { SAML_PERSISTENT_NAMEID, samlProviderConfigSchema } from './saml-provider.js';
+export type { SamlProviderConfig } from './saml-provider.js';
 export {
   SCIM_PATH_PREFIX,
   SCIM_CONTENT_TYPE,
