@@ -37,6 +37,8 @@ const VALID_BODIES: Record<string, Json> = {
   updateServer: { enabled: false },
   putTools: { tools: [{ name: 'read', title: 'Read a page' }, { name: 'write' }] },
   setToolScopes: { requiredScopes: ['mcp', 'wiki:write'] },
+  putCallPolicy: { cedar: '@id("wiki-readers") permit (principal in Group::"staff", action, resource == Tool::"wiki/read");', defaultEffect: 'deny', recordArguments: true, redactedKeys: ['*token*'] },
+  evaluateCallPolicy: { subject: 'someone', groups: ['staff'], clientId: 'some-client', server: 'wiki', tool: 'read', arguments: { page: 'Home' } },
   revokeSessions: { client: 'some-client' },
   resetUserSignIn: {},
   signOutUser: {},
@@ -312,6 +314,16 @@ describe('the admin API OpenAPI document', () => {
     await ok('setToolScopes', { ...s, tool: 'write' }, validBody('setToolScopes'));
     await ok('getServer', s);
     await ok('updateServer', s, validBody('updateServer'));
+    expect(await ok('getCallPolicy', t)).toMatchObject({ version: 0, defaultEffect: 'allow', cedar: '' });
+    expect(await ok('putCallPolicy', t, validBody('putCallPolicy'))).toMatchObject({ version: 1, defaultEffect: 'deny', rules: ['wiki-readers'], recordArguments: true });
+    // A policy Cedar refuses: 400 with Cedar's diagnostics, and nothing stored.
+    const invalid = await call('putCallPolicy', t, { cedar: '@id("typo") permit (principal, action, resource) when { principal.scope.contains("a") };', defaultEffect: 'deny' });
+    expect(invalid.status).toBe(400);
+    expect(invalid.json).toMatchObject({ error: 'invalid_request', diagnostics: [{ rule: 'typo', line: 1, help: expect.stringContaining('scopes') }] });
+    expect(await ok('getCallPolicy', t)).toMatchObject({ version: 1, rules: ['wiki-readers'] });
+    expect((await call('putCallPolicy', t, { ...validBody('putCallPolicy'), expectedVersion: 0 })).status).toBe(409);
+    expect(await ok('evaluateCallPolicy', t, validBody('evaluateCallPolicy'))).toEqual({ allowed: true, rule: 'wiki-readers', message: null, version: 1 });
+    expect(await ok('evaluateCallPolicy', t, { ...validBody('evaluateCallPolicy'), tool: 'write' })).toEqual({ allowed: false, rule: null, message: 'no rule allowed this call (tenant default: deny)', version: 1 });
     await ok('listSessions', t);
     await ok('revokeSessions', t, validBody('revokeSessions'));
     const now = new Date().toISOString();

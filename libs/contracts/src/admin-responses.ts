@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { callPolicyDiagnosticSchema } from './call-policy.js';
 import { registrationPolicySchema, tenantSlugSchema } from './tenant.js';
 import { toolScopeSchema, upstreamCredentialKindSchema, upstreamProtocolEraSchema, upstreamServerNameSchema, upstreamTransportSchema } from './admin.js';
 
@@ -39,7 +40,12 @@ export const adminErrorStatus: Record<AdminErrorCode, number> = {
   temporarily_unavailable: 503,
 };
 
-export const adminErrorSchema = z.object({ error: adminErrorCodeSchema, error_description: z.string() });
+export const adminErrorSchema = z.object({
+  error: adminErrorCodeSchema,
+  error_description: z.string(),
+  /** A call policy Cedar refused (PUT call-policy, a draft's dry run): each problem Cedar found. */
+  diagnostics: z.array(callPolicyDiagnosticSchema).optional(),
+});
 export type AdminErrorBody = z.infer<typeof adminErrorSchema>;
 
 /** An unexpected failure: no detail, only the id to find it in the server's log. */

@@ -54,6 +54,7 @@ import {
   updateAdminUserRequestSchema,
 } from './admin-roles.js';
 import { auditOutcomeSchema } from './audit.js';
+import { callPolicyDecisionSchema, callPolicySchema, evaluateCallPolicyRequestSchema, putCallPolicyRequestSchema } from './call-policy.js';
 import { pageSchema, sessionIdSchema } from './session.js';
 import { tenantSlugSchema } from './tenant.js';
 
@@ -574,6 +575,45 @@ export const adminRoutes = {
     params: sessionParams,
     status: 204,
     errors: ['temporarily_unavailable'],
+  }),
+
+  // Call policy (Cedar rules the gateway evaluates on every tools/call)
+  getCallPolicy: defineAdminRoute({
+    operationId: 'getCallPolicy',
+    method: 'GET',
+    path: '/tenants/{tenant}/call-policy',
+    tag: 'call-policy',
+    summary: "Get a tenant's call policy",
+    description: 'Version 0 and an empty policy with default allow before the first save.',
+    params: tenantParams,
+    status: 200,
+    response: callPolicySchema,
+  }),
+  putCallPolicy: defineAdminRoute({
+    operationId: 'putCallPolicy',
+    method: 'PUT',
+    path: '/tenants/{tenant}/call-policy',
+    tag: 'call-policy',
+    summary: "Replace a tenant's call policy",
+    description:
+      'The Cedar text is validated against the call-policy schema (User in Group, Client, Server, Tool, action call_tool, context.arguments and context.numbers tags); an invalid one is a 400 whose `diagnostics` list Cedar\'s findings, and nothing is stored. Every gateway replica uses the new version from its next call. `expectedVersion`: refused with 409 when the policy changed since.',
+    params: tenantParams,
+    body: putCallPolicyRequestSchema,
+    status: 200,
+    response: callPolicySchema,
+    errors: ['conflict'],
+  }),
+  evaluateCallPolicy: defineAdminRoute({
+    operationId: 'evaluateCallPolicy',
+    method: 'POST',
+    path: '/tenants/{tenant}/call-policy/evaluate',
+    tag: 'call-policy',
+    summary: 'Dry run: would the policy allow this call?',
+    description: 'Against the saved policy, or against `cedar` (with `defaultEffect`) as a draft; nothing is stored.',
+    params: tenantParams,
+    body: evaluateCallPolicyRequestSchema,
+    status: 200,
+    response: callPolicyDecisionSchema,
   }),
 
   // Audit log

@@ -28,6 +28,7 @@ export {
   CATALOG_CHANGED_CHANNEL,
   catalogChangedEventSchema,
   TENANT_CHANGED_CHANNEL,
+  POLICY_CHANGED_CHANNEL,
 } from './events.js';
 export type { ClientRevokedEvent, GrantRevokedEvent, SessionEndedEvent, CatalogChangedEvent } from './events.js';
 export { AUDIT_BATCH_JOB, AUDIT_BATCH_MAX, auditBatchSchema, auditEventSchema, auditOutcomeSchema } from './audit.js';
@@ -177,3 +178,12 @@ export {
   scimTokenParamsSchema,
 } from './scim.js';
 export type { ScimErrorType, ScimError, ScimUserInput, ScimGroupInput, ScimPatchOperation, ScimPatchRequest, ScimUser, ScimGroup } from './scim.js';
+export {
+  callPolicyDefaultEffectSchema,
+  callPolicySchema,
+  putCallPolicyRequestSchema,
+  callPolicyDiagnosticSchema,
+  evaluateCallPolicyRequestSchema,
+  callPolicyDecisionSchema,
+} from './call-policy.js';
+export type { CallPolicy, PutCallPolicyRequest, CallPolicyDiagnostic, EvaluateCallPolicyRequest, CallPolicyDecision } from './call-policy.js';

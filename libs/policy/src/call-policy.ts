@@ -66,7 +66,8 @@ function location(text: string, offset: number): { line: number; column: number 
 }
 
 function diagnosticOf(error: DetailedError, text: string | undefined, rule?: string): PolicyDiagnostic {
-  const diagnostic: PolicyDiagnostic = { message: error.message };
+  // Cedar names rules by its own ids (`policy0`); the admin wrote @id names.
+  const diagnostic: PolicyDiagnostic = { message: rule ? error.message.replace(/policy `policy\d+`/g, `rule "${rule}"`) : error.message };
   if (error.help) diagnostic.help = error.help;
   if (rule) diagnostic.rule = rule;
   const at = error.sourceLocations?.[0];

@@ -12,6 +12,9 @@ import { AdminAuth } from './admin-auth.service.js';
 import { AdminGuard } from './admin.guard.js';
 import { AdminAuditLogController } from './admin-audit-log.controller.js';
 import { AdminAuditLogRepository } from './admin-audit-log.repository.js';
+import { AdminCallPolicyController } from './admin-call-policy.controller.js';
+import { AdminCallPolicyRepository } from './admin-call-policy.repository.js';
+import { AdminCallPolicyService } from './admin-call-policy.service.js';
 import { AdminClientsController } from './admin-clients.controller.js';
 import { AdminClientsRepository } from './admin-clients.repository.js';
 import { AdminClientsService } from './admin-clients.service.js';
@@ -51,6 +54,7 @@ import { UpstreamAddressCheck } from './upstream-address-check.js';
     AdminServersController,
     AdminSessionsController,
     AdminAuditLogController,
+    AdminCallPolicyController,
     AdminRolesController,
     AdminOpenApiController,
     AdminMeController,
@@ -76,6 +80,8 @@ import { UpstreamAddressCheck } from './upstream-address-check.js';
     AdminSessionsRepository,
     AdminSessionsService,
     AdminAuditLogRepository,
+    AdminCallPolicyRepository,
+    AdminCallPolicyService,
     AdminRolesRepository,
     AdminRolesService,
   ],

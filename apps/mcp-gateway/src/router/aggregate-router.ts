@@ -117,10 +117,20 @@ export async function observedToolCall<T>(
     observers.after(call, refusalOutcome(error, call.startedAt));
     throw error;
   }
+  const loading = observers.ready(call);
+  if (loading) {
+    try {
+      await loading;
+    } catch (error) {
+      // An observer could not load what it decides with (the call policy): the call is refused, not let through.
+      observers.after(call, { kind: 'refused', reason: 'dependency_unavailable', latencyMs: Date.now() - call.startedAt });
+      throw new GatewayError('dependency_unavailable', { cause: error, detail: 'a tool-call observer could not load its state' });
+    }
+  }
   const veto = observers.before(call);
   if (veto) {
-    observers.after(call, { kind: 'refused', reason: veto.reason, latencyMs: Date.now() - call.startedAt });
-    throw new GatewayError('tool_call_refused', veto.message === undefined ? {} : { message: veto.message });
+    observers.after(call, { kind: 'refused', reason: veto.reason, latencyMs: Date.now() - call.startedAt, ...(veto.details ? { details: veto.details } : {}) });
+    throw new GatewayError('tool_call_refused', { ...(veto.message === undefined ? {} : { message: veto.message }), ...(veto.data === undefined ? {} : { data: veto.data }) });
   }
   let answer: T;
   try {
@@ -157,7 +167,7 @@ export class AggregateRouter<C> {
   }
 
   /** A request on the aggregated endpoint; throws a GatewayError for what it cannot route. */
-  async route(context: C, method: string, params: Params | undefined, open: (server: string, tool: string) => ToolCallContext): Promise<Params> {
+  async route(context: C, method: string, params: Params | undefined, open: (server: string, tool: string, args?: unknown) => ToolCallContext): Promise<Params> {
     if (method === 'tools/call') return this.callTool(context, undefined, params, open);
     const list = AGGREGATED_LISTS[method];
     if (list) return this.list(context, method, params);
@@ -205,10 +215,10 @@ export class AggregateRouter<C> {
    * once: refused here (a name no upstream of the endpoint has, a name the upstream did not list), or
    * run upstream between `before` and `after`.
    */
-  callTool(context: C, endpointServer: string | undefined, params: Params | undefined, open: (server: string, tool: string) => ToolCallContext): Promise<Params> {
+  callTool(context: C, endpointServer: string | undefined, params: Params | undefined, open: (server: string, tool: string, args?: unknown) => ToolCallContext): Promise<Params> {
     const shown = String(params?.['name'] ?? '');
     const target = toolTarget(endpointServer, shown);
-    const call = open(target.server, target.tool);
+    const call = open(target.server, target.tool, params?.['arguments']);
     const { upstreams } = this;
     return observedToolCall(
       this.observers,

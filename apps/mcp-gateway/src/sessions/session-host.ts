@@ -297,7 +297,7 @@ export class SessionHost {
       return;
     }
     runtime.lastUsedAt = Date.now();
-    await runtime.handle(forwarded.messages as JsonRpcMessage[], forwarded.streamId).catch((error: unknown) => this.deps.logger.error({ err: error }, 'session runtime failed'));
+    await runtime.handle(forwarded.messages as JsonRpcMessage[], forwarded.streamId, { groups: forwarded.groups ?? [], scopes: forwarded.grantedScopes }).catch((error: unknown) => this.deps.logger.error({ err: error }, 'session runtime failed'));
   }
 
   async drop(sessionId: string): Promise<void> {

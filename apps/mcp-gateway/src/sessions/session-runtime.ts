@@ -44,6 +44,12 @@ export interface RuntimeHooks {
   aggregateListMaxItems: number;
 }
 
+/** What the call policy reads of the token that carried the session's newest request. */
+export interface SessionPrincipal {
+  groups: readonly string[];
+  scopes: readonly string[];
+}
+
 /** What the router hands back to this session for each request it routes. */
 interface RouteContext {
   request: JsonRpcRequest;
@@ -128,7 +134,9 @@ export class SessionRuntime {
   }
 
   /** Handles messages from the client; answers to requests are appended to `streamId`. */
-  async handle(messages: JsonRpcMessage[], streamId: string | undefined): Promise<void> {
+  async handle(messages: JsonRpcMessage[], streamId: string | undefined, principal?: SessionPrincipal): Promise<void> {
+    // The newest request's token speaks for the session (one subject and client): its groups decide from now on.
+    if (principal) this.principal = principal;
     let requests = 0;
     for (const message of messages) if (isRequest(message)) requests += 1;
     // A stream with one request ends with its answer: only batches are counted.
@@ -246,7 +254,9 @@ export class SessionRuntime {
   }
 
   /** The observers' view of one tools/call of this session. */
-  private readonly openToolCall = (server: string, tool: string): ToolCallContext => ({
+  private principal: SessionPrincipal | undefined;
+
+  private readonly openToolCall = (server: string, tool: string, args?: unknown): ToolCallContext => ({
     tenant: this.session.tenant,
     sessionId: this.session.id,
     subject: this.session.subject,
@@ -257,6 +267,8 @@ export class SessionRuntime {
     protocolVersion: this.session.protocolVersion,
     requestId: undefined,
     startedAt: Date.now(),
+    ...(this.principal ? { groups: this.principal.groups, scopes: this.principal.scopes } : {}),
+    arguments: args,
   });
 
   /** This session's upstream links as the router sees them. */

@@ -422,6 +422,9 @@ export class Client2026Endpoint {
       protocolVersion: request.protocolVersion,
       requestId: typeof requestId === 'string' ? requestId : undefined,
       startedAt: Date.now(),
+      groups: call.auth.claims.groups ?? [],
+      scopes: [...call.auth.scopes],
+      arguments: request.params['arguments'],
     };
   }
 
