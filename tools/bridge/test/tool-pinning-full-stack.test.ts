@@ -9,7 +9,8 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { TENANT, startFullStack } from './support/full-stack.js';
 import type { FullStack } from './support/full-stack.js';
-import { adminApi } from './support/admin-and-tokens.js';
+import { BOOTSTRAP_ADMIN, adminApi } from './support/admin-and-tokens.js';
+import { runAirlock } from './support/admin-cli-harness.js';
 import type { AdminApi } from './support/admin-and-tokens.js';
 
 // Pinned tool definitions end to end (issue 17): a rug pull. An upstream whose tool an admin trusted
@@ -218,6 +219,25 @@ describe('pinned tool definitions: a rug pull through the full stack, two gatewa
       const rows = await auditRows('tool.definition_changed');
       expect(rows).toHaveLength(2);
       expect(rows[1]).toMatchObject({ target: 'rug/fetch_page', details: { change: 'changed', policy: 'flag' } });
+    });
+
+    // The CLI: the pending change as a diff, then approved by its hash.
+    const env = { AIRLOCK_AUTH_URL: stack.authUrl, AIRLOCK_ADMIN_CLIENT_ID: BOOTSTRAP_ADMIN.id, AIRLOCK_ADMIN_CLIENT_SECRET: BOOTSTRAP_ADMIN.secret };
+    const pending = await runAirlock(['tools', 'pending', TENANT, 'rug'], env);
+    expect(pending.code, pending.stderr).toBe(0);
+    const [header, diff] = pending.stdout.split('\n');
+    const hash = /seen ([0-9a-f]{64})/.exec(header!)?.[1];
+    expect(header).toMatch(/^fetch_page {2}changed {2}seen [0-9a-f]{64} {2}approved [0-9a-f]{64}$/);
+    expect(diff).toBe(`  ~ description: ${JSON.stringify(RUG_PULL)} -> ${JSON.stringify(upstream.description)}`);
+    expect((await runAirlock(['tools', 'approve', TENANT, 'rug', 'fetch_page'], env)).code).toBe(2);
+    const approved = await runAirlock(['tools', 'approve', TENANT, 'rug', 'fetch_page', '--hash', hash!], env);
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(approved.stdout).toBe(`approved rug/fetch_page at ${hash}\n`);
+    expect((await runAirlock(['tools', 'pending', TENANT, 'rug'], env)).stdout).toBe('no tool changes await approval\n');
+    // Approved: no longer flagged.
+    await eventually(async () => {
+      const listed = (await client.listTools()).tools.find((candidate) => candidate.name === 'fetch_page');
+      expect(listed?._meta?.['airlock/tool-pin']).toBeUndefined();
     });
   });
 });
