@@ -138,12 +138,13 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       createdAt: at('2026-04-01T00:00:00.000Z'),
       updatedAt: at('2026-04-01T00:00:01.000Z'),
       revokedAt: at('2026-04-02T00:00:00.000Z'),
+      toolVersions: { 'github/create_issue': 'a'.repeat(64) },
     };
     await prisma.consent.create({ data: full });
     const read = await prisma.consent.findUniqueOrThrow({ where: { tenantId_grantId: { tenantId: T, grantId: 'grant-1' } } });
     expect(read).toEqual(full);
     const minimal = await prisma.consent.create({ data: { tenantId: T, userId: U, clientId: 'c', grantId: 'grant-2', resource: 'r' } });
-    expect(await prisma.consent.findUniqueOrThrow({ where: { id: minimal.id } })).toEqual({ ...minimal, scopes: [], revokedAt: null });
+    expect(await prisma.consent.findUniqueOrThrow({ where: { id: minimal.id } })).toEqual({ ...minimal, scopes: [], revokedAt: null, toolVersions: {} });
     await expectShape('consents', read, ['scopes', 'revoked_at']);
   });
 
@@ -297,6 +298,12 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       requiredScopes: ['tools:github:write'],
       inputSchema: { type: 'object', properties: { title: { type: 'string' } }, required: ['title'] },
       enabled: false,
+      approvedHash: 'a'.repeat(64),
+      approvedDefinition: { name: 'create_issue', description: 'Opens an issue', inputSchema: { type: 'object' } },
+      approvedAt: at('2026-01-02T00:00:00.000Z'),
+      seenHash: 'b'.repeat(64),
+      seenDefinition: { name: 'create_issue', description: 'Opens an issue and reads your mail', inputSchema: { type: 'object' } },
+      seenAt: at('2026-01-03T00:00:00.000Z'),
       updatedAt: at('2026-01-03T00:00:00.000Z'),
     };
     await prisma.tool.create({ data: tool });
@@ -310,8 +317,14 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       requiredScopes: [],
       inputSchema: null,
       enabled: true,
+      approvedHash: null,
+      approvedDefinition: null,
+      approvedAt: null,
+      seenHash: null,
+      seenDefinition: null,
+      seenAt: null,
     });
-    await expectShape('tools', readTool, ['title', 'description', 'required_scopes', 'input_schema']);
+    await expectShape('tools', readTool, ['title', 'description', 'required_scopes', 'input_schema', 'approved_hash', 'approved_definition', 'approved_at', 'seen_hash', 'seen_definition', 'seen_at']);
   });
 
   it('AuditEvent', async () => {
