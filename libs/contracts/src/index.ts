@@ -174,6 +174,5 @@ export {
   scimListResponseSchema,
   scimTokenSchema,
   createdScimTokenSchema,
-  scimTokenParamsSchema,
 } from './scim.js';
 export type { ScimErrorType, ScimError, ScimUserInput, ScimGroupInput, ScimPatchOperation, ScimPatchRequest, ScimUser, ScimGroup } from './scim.js';
