@@ -450,6 +450,29 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
     await expectShape('scim_tokens', readToken, ['last_used_at']);
   });
 
+  it('CallPolicy', async () => {
+    const full = {
+      tenantId: T,
+      cedar: '@id("a") permit (principal, action, resource);',
+      defaultEffect: 'deny' as const,
+      version: 7,
+      recordArguments: true,
+      redactedKeys: ['*token*', 'password'],
+      updatedBy: 'user:0e6f1a52',
+      updatedAt: at('2026-06-01T00:00:00.000Z'),
+    };
+    await prisma.callPolicy.create({ data: full });
+    const read = await prisma.callPolicy.findUniqueOrThrow({ where: { tenantId: T } });
+    expect({ ...read, updatedAt: full.updatedAt }).toEqual(full);
+    await expectShape('call_policies', read, ['redacted_keys', 'updated_by']);
+    await expect(prisma.callPolicy.create({ data: { tenantId: T } })).rejects.toMatchObject({ code: 'P2002' });
+    // The database's own defaults: an empty policy, default allow, version 1, no arguments recorded.
+    const other = '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0050';
+    await queryOnce(db.url, "INSERT INTO tenants (id, slug, display_name, updated_at) VALUES ($1, 'policy-defaults', 'P', now())", [other]);
+    await queryOnce(db.url, 'INSERT INTO call_policies (tenant_id, updated_at) VALUES ($1, now())', [other]);
+    expect(await prisma.callPolicy.findUniqueOrThrow({ where: { tenantId: other } })).toMatchObject({ cedar: '', defaultEffect: 'allow', version: 1, recordArguments: false, redactedKeys: [], updatedBy: null });
+  });
+
   it('the database itself holds the schema defaults (Prisma also sends static defaults, so a plain insert checks them)', async () => {
     const tenantId = '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0030';
     const serverId = '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0031';
@@ -489,7 +512,7 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
 
   it('deleting a tenant cascades to every table that references it', async () => {
     await prisma.tenant.delete({ where: { id: T } });
-    const tables = ['users', 'oauth_clients', 'consents', 'oidc_artifacts', 'signing_keys', 'sessions', 'revoked_grants', 'upstream_servers', 'tools', 'audit_events', 'admin_role_tenants', 'identity_providers', 'federated_identities', 'group_mappings', 'scim_groups', 'scim_tokens'];
+    const tables = ['users', 'oauth_clients', 'consents', 'oidc_artifacts', 'signing_keys', 'sessions', 'revoked_grants', 'upstream_servers', 'tools', 'audit_events', 'admin_role_tenants', 'identity_providers', 'federated_identities', 'group_mappings', 'scim_groups', 'scim_tokens', 'call_policies'];
     for (const table of tables) {
       const rows = await queryOnce<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM "${table}" WHERE tenant_id = $1`, [T]);
       expect({ table, n: rows[0]?.n }).toEqual({ table, n: 0 });
