@@ -180,7 +180,6 @@ export {
   scimListResponseSchema,
   scimTokenSchema,
   createdScimTokenSchema,
-  scimTokenParamsSchema,
 } from './scim.js';
 export type { ScimErrorType, ScimError, ScimUserInput, ScimGroupInput, ScimPatchOperation, ScimPatchRequest, ScimUser, ScimGroup } from './scim.js';
 export { toolDefinitionDifferences } from './tool-definition-diff.js';
