@@ -7,6 +7,8 @@ import { AccountModule } from './account/account.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { BootstrapModule } from './bootstrap/bootstrap.module.js';
 import { ConsoleModule } from './console/console.module.js';
+import { FederationModule } from './federation/federation.module.js';
+import { SamlModule } from './federation/saml/saml.module.js';
 import { AuthConfigModule, DatabaseModule, HotStoreModule, LoggerModule, MasterKeyModule, QueuesModule } from './infra/infra.module.js';
 import { InteractionsModule } from './interactions/interactions.module.js';
 import { LoginSessionsModule } from './login-sessions/login-sessions.module.js';
@@ -44,6 +46,8 @@ export function createAppModule(deps: AppDeps, extra: Array<Type<unknown>> = [])
       AccountModule,
       AdminModule,
       ConsoleModule,
+      FederationModule,
+      SamlModule,
       ...extra,
     ],
   })

@@ -3,6 +3,7 @@ import { closeHttpApp, createHttpApp, listenHttpApp } from '@airlock/http-server
 import { createServiceMetrics, exportMetrics } from '@airlock/metrics';
 import type { Logger } from '@airlock/observability';
 import type { Infra, StartedApp } from '@airlock/platform';
+import type { Type } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { AdminErrorShapeFilter } from './admin/admin-error.filter.js';
 import { guardAdminRouteCoverage, type RegisteredRoute } from './admin/admin-route-coverage.js';
@@ -18,6 +19,8 @@ export interface StartAuthServerOptions {
   logger: Logger;
   /** The demo tenant's MCP servers, seeded in embedded mode (the launcher runs them). */
   demoUpstreams?: readonly DemoUpstream[];
+  /** More Nest modules in the app (tests mount stand-in brokers this way). */
+  extraModules?: Array<Type<unknown>>;
 }
 
 export interface AuthServerApp extends StartedApp {
@@ -26,9 +29,9 @@ export interface AuthServerApp extends StartedApp {
 }
 
 /** Starts the auth server on its port with the shared infra; the launcher and main.ts both call this. */
-export async function startAuthServer({ config, infra, logger, demoUpstreams }: StartAuthServerOptions): Promise<AuthServerApp> {
+export async function startAuthServer({ config, infra, logger, demoUpstreams, extraModules = [] }: StartAuthServerOptions): Promise<AuthServerApp> {
   const metrics = createServiceMetrics('auth-server');
-  const app = await createHttpApp(createAppModule({ config, infra, logger, metrics }), {
+  const app = await createHttpApp(createAppModule({ config, infra, logger, metrics }, extraModules), {
     name: 'auth-server',
     http: config.http,
     logger,

@@ -169,3 +169,28 @@ export {
   putPreApprovalRequestSchema,
 } from './id-jag.js';
 export type { CreateTrustedIssuerRequest, UpdateTrustedIssuerRequest, CreateIdJagAudienceRequest, UpdateIdJagAudienceRequest, PutPreApprovalRequest } from './id-jag.js';
+export { SAML_PERSISTENT_NAMEID, samlProviderConfigSchema } from './saml-provider.js';
+export type { SamlProviderConfig } from './saml-provider.js';
+export {
+  SCIM_PATH_PREFIX,
+  SCIM_CONTENT_TYPE,
+  ScimSchemas,
+  scimErrorTypeSchema,
+  scimErrorSchema,
+  scimBooleanSchema,
+  scimNameSchema,
+  scimUserInputSchema,
+  scimMemberInputSchema,
+  scimGroupInputSchema,
+  scimPatchOperationSchema,
+  scimPatchRequestSchema,
+  scimListQuerySchema,
+  scimMetaSchema,
+  scimUserSchema,
+  scimGroupSchema,
+  scimListResponseSchema,
+  scimTokenSchema,
+  createdScimTokenSchema,
+  scimTokenParamsSchema,
+} from './scim.js';
+export type { ScimErrorType, ScimError, ScimUserInput, ScimGroupInput, ScimPatchOperation, ScimPatchRequest, ScimUser, ScimGroup } from './scim.js';

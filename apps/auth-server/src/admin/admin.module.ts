@@ -4,6 +4,7 @@ import { AdminTotpModule } from '../admin-totp/admin-totp.module.js';
 import { LoginSessionsModule } from '../login-sessions/login-sessions.module.js';
 import { OidcModule } from '../oidc/oidc.module.js';
 import { RegistrationPolicyModule } from '../registration-policy/registration-policy.module.js';
+import { SignOutModule } from '../sign-out/sign-out.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AdminAudit } from './admin-audit.service.js';
 import { AdminAuditInterceptor } from './admin-audit.interceptor.js';
@@ -45,7 +46,7 @@ import { IdJagModule } from '../id-jag/id-jag.module.js';
  * document. One guard (on every route by `@AdminRoute`) and one audit interceptor (every write).
  */
 @Module({
-  imports: [OidcModule, UsersModule, RegistrationPolicyModule, LoginSessionsModule, AdminTotpModule, IdJagModule],
+  imports: [OidcModule, UsersModule, RegistrationPolicyModule, LoginSessionsModule, AdminTotpModule, SignOutModule, IdJagModule],
   controllers: [
     AdminTenantsController,
     AdminUsersController,
