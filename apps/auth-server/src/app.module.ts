@@ -14,6 +14,7 @@ import { InteractionsModule } from './interactions/interactions.module.js';
 import { LoginSessionsModule } from './login-sessions/login-sessions.module.js';
 import { MetricsModule } from './metrics/auth-metrics.js';
 import { OidcModule } from './oidc/oidc.module.js';
+import { ScimModule } from './scim/scim.module.js';
 
 export interface AppDeps {
   config: AuthServerConfig;
@@ -46,6 +47,7 @@ export function createAppModule(deps: AppDeps, extra: Array<Type<unknown>> = [])
       AccountModule,
       AdminModule,
       ConsoleModule,
+      ScimModule,
       FederationModule,
       SamlModule,
       ...extra,

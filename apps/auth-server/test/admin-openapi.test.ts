@@ -348,6 +348,7 @@ describe('the admin API OpenAPI document', () => {
     await ok('enrollAdminTotp', p, validBody('enrollAdminTotp'));
     await ok('putRoleAssignment', p, validBody('putRoleAssignment'));
     await ok('listRoleAssignments', {});
+    await ok('listAdminUsers', {});
     await ok('updateAdminUser', p, validBody('updateAdminUser'));
     await ok('deleteRoleAssignment', p);
     const automation = await ok('createAdminClient', {}, validBody('createAdminClient'));

@@ -209,6 +209,28 @@ describe('SAML refusals', () => {
     await refusedWith({ inResponseTo: '_not-our-request' }, 400, 'in_response_to_mismatch');
   });
 
+  it('shows the IdP refusing the person (a non-success status) as a refusal, not as an error', async () => {
+    await refusedWith({ failStatus: 'urn:oasis:names:tc:SAML:2.0:status:Responder' }, 400, 'idp_error_status');
+  });
+
+  it('refuses a response meant for another tenant: the audience is that tenant\'s SP', async () => {
+    await server.createTenant('other');
+    const otherTenantId = (await server.tenant('other')).id;
+    await server.infra.pg.query(
+      `INSERT INTO identity_providers (id, tenant_id, slug, kind, display_name, config, updated_at)
+       VALUES (gen_random_uuid(), $1, 'corp', 'saml', 'corp', $2, now())`,
+      [otherTenantId, JSON.stringify({ idpEntityId: idp.entityId, ssoUrl: idp.ssoUrl, signingCertificates: [idp.certificate], allowIdpInitiated: true, idpInitiatedRedirect: 'https://app.example.com/' })],
+    );
+    const otherAcs = `${server.url}/t/other/federation/corp/saml/acs`;
+    // Signed for demo's SP, posted to other's ACS (Destination and Recipient made to match, as an attacker would).
+    const forDemo = idp.response({ user: { nameId: 'cross-tenant' }, acsUrl: otherAcs, audience: `${samlBase('corp')}/metadata` });
+    const response = await postToAcs(otherAcs, { SAMLResponse: forDemo });
+    expect(response.status).toBe(400);
+    expect(await links('cross-tenant')).toEqual([]);
+    const { rows } = await server.infra.pg.query('SELECT count(*)::int AS n FROM federated_identities WHERE subject = $1', ['cross-tenant']);
+    expect(rows[0]).toEqual({ n: 0 });
+  });
+
   it('refuses a replayed response: the RelayState is single use, and an assertion ID is accepted once', async () => {
     idp.reset();
     idp.user = { nameId: 'replay-1' };

@@ -26,6 +26,8 @@ export const adminTenantsQuerySchema = adminListQuerySchema.extend({ q: searchPr
 export const adminUsersQuerySchema = adminListQuerySchema
   .extend({ q: searchPrefix.optional(), disabled: booleanQuery.optional(), sort: z.enum(['email', 'created']).optional() })
   .strict();
+/** `?q=` an email, display-name, client id or client-name prefix of the principal (case-insensitive). */
+export const adminRoleAssignmentsQuerySchema = adminListQuerySchema.extend({ q: searchPrefix.optional() }).strict();
 /** `?q=` a client id prefix; `?kind=` how it was registered (`admin`, `dynamic`, ...); `?disabled=true|false`. */
 export const adminClientsQuerySchema = adminListQuerySchema
   .extend({ q: searchPrefix.optional(), kind: z.string().min(1).max(40).optional(), disabled: booleanQuery.optional() })

@@ -61,6 +61,7 @@ export { stateHandleIdSchema, pendingInputSchema, stateHandleSchema, stateHandle
 export type { StateHandle, PendingInput } from './state-handle.js';
 export {
   adminListQuerySchema,
+  adminRoleAssignmentsQuerySchema,
   adminTenantsQuerySchema,
   adminUsersQuerySchema,
   adminClientsQuerySchema,

@@ -138,12 +138,13 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       createdAt: at('2026-04-01T00:00:00.000Z'),
       updatedAt: at('2026-04-01T00:00:01.000Z'),
       revokedAt: at('2026-04-02T00:00:00.000Z'),
+      toolVersions: { 'github/create_issue': 'a'.repeat(64) },
     };
     await prisma.consent.create({ data: full });
     const read = await prisma.consent.findUniqueOrThrow({ where: { tenantId_grantId: { tenantId: T, grantId: 'grant-1' } } });
     expect(read).toEqual(full);
     const minimal = await prisma.consent.create({ data: { tenantId: T, userId: U, clientId: 'c', grantId: 'grant-2', resource: 'r' } });
-    expect(await prisma.consent.findUniqueOrThrow({ where: { id: minimal.id } })).toEqual({ ...minimal, scopes: [], revokedAt: null });
+    expect(await prisma.consent.findUniqueOrThrow({ where: { id: minimal.id } })).toEqual({ ...minimal, scopes: [], revokedAt: null, toolVersions: {} });
     await expectShape('consents', read, ['scopes', 'revoked_at']);
   });
 
@@ -297,6 +298,12 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       requiredScopes: ['tools:github:write'],
       inputSchema: { type: 'object', properties: { title: { type: 'string' } }, required: ['title'] },
       enabled: false,
+      approvedHash: 'a'.repeat(64),
+      approvedDefinition: { name: 'create_issue', description: 'Opens an issue', inputSchema: { type: 'object' } },
+      approvedAt: at('2026-01-02T00:00:00.000Z'),
+      seenHash: 'b'.repeat(64),
+      seenDefinition: { name: 'create_issue', description: 'Opens an issue and reads your mail', inputSchema: { type: 'object' } },
+      seenAt: at('2026-01-03T00:00:00.000Z'),
       updatedAt: at('2026-01-03T00:00:00.000Z'),
     };
     await prisma.tool.create({ data: tool });
@@ -310,8 +317,14 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       requiredScopes: [],
       inputSchema: null,
       enabled: true,
+      approvedHash: null,
+      approvedDefinition: null,
+      approvedAt: null,
+      seenHash: null,
+      seenDefinition: null,
+      seenAt: null,
     });
-    await expectShape('tools', readTool, ['title', 'description', 'required_scopes', 'input_schema']);
+    await expectShape('tools', readTool, ['title', 'description', 'required_scopes', 'input_schema', 'approved_hash', 'approved_definition', 'approved_at', 'seen_hash', 'seen_definition', 'seen_at']);
   });
 
   it('AuditEvent', async () => {
@@ -485,6 +498,29 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
     await expect(prisma.clientPreApproval.create({ data: { tenantId: T, clientId: 'agent', createdBy: 'x' } })).rejects.toMatchObject({ code: 'P2002' });
   });
 
+  it('CallPolicy', async () => {
+    const full = {
+      tenantId: T,
+      cedar: '@id("a") permit (principal, action, resource);',
+      defaultEffect: 'deny' as const,
+      version: 7,
+      recordArguments: true,
+      redactedKeys: ['*token*', 'password'],
+      updatedBy: 'user:0e6f1a52',
+      updatedAt: at('2026-06-01T00:00:00.000Z'),
+    };
+    await prisma.callPolicy.create({ data: full });
+    const read = await prisma.callPolicy.findUniqueOrThrow({ where: { tenantId: T } });
+    expect({ ...read, updatedAt: full.updatedAt }).toEqual(full);
+    await expectShape('call_policies', read, ['redacted_keys', 'updated_by']);
+    await expect(prisma.callPolicy.create({ data: { tenantId: T } })).rejects.toMatchObject({ code: 'P2002' });
+    // The database's own defaults: an empty policy, default allow, version 1, no arguments recorded.
+    const other = '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0050';
+    await queryOnce(db.url, "INSERT INTO tenants (id, slug, display_name, updated_at) VALUES ($1, 'policy-defaults', 'P', now())", [other]);
+    await queryOnce(db.url, 'INSERT INTO call_policies (tenant_id, updated_at) VALUES ($1, now())', [other]);
+    expect(await prisma.callPolicy.findUniqueOrThrow({ where: { tenantId: other } })).toMatchObject({ cedar: '', defaultEffect: 'allow', version: 1, recordArguments: false, redactedKeys: [], updatedBy: null });
+  });
+
   it('the database itself holds the schema defaults (Prisma also sends static defaults, so a plain insert checks them)', async () => {
     const tenantId = '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0030';
     const serverId = '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0031';
@@ -524,7 +560,7 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
 
   it('deleting a tenant cascades to every table that references it', async () => {
     await prisma.tenant.delete({ where: { id: T } });
-    const tables = ['users', 'oauth_clients', 'consents', 'oidc_artifacts', 'signing_keys', 'sessions', 'revoked_grants', 'upstream_servers', 'tools', 'audit_events', 'admin_role_tenants', 'identity_providers', 'federated_identities', 'group_mappings', 'scim_groups', 'scim_tokens'];
+    const tables = ['users', 'oauth_clients', 'consents', 'oidc_artifacts', 'signing_keys', 'sessions', 'revoked_grants', 'upstream_servers', 'tools', 'audit_events', 'admin_role_tenants', 'identity_providers', 'federated_identities', 'group_mappings', 'scim_groups', 'scim_tokens', 'call_policies'];
     for (const table of tables) {
       const rows = await queryOnce<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM "${table}" WHERE tenant_id = $1`, [T]);
       expect({ table, n: rows[0]?.n }).toEqual({ table, n: 0 });

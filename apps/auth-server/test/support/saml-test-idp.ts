@@ -43,6 +43,8 @@ export interface ResponseOptions {
   /** XML signature wrapping: a second, unsigned assertion for another subject put before the signed one. */
   wrapWithSubject?: string;
   assertionId?: string;
+  /** A status code other than Success: the response carries no assertion (the person was not signed in). */
+  failStatus?: string;
 }
 
 interface KeyPair {
@@ -172,10 +174,12 @@ export class SamlTestIdp {
     }
     const inResponseTo = options.inResponseTo === undefined ? '' : ` InResponseTo="${esc(options.inResponseTo)}"`;
     const destination = options.destination === null ? '' : ` Destination="${esc(options.destination ?? options.acsUrl)}"`;
+    if (options.failStatus) assertion = '';
+    const status = options.failStatus ?? 'urn:oasis:names:tc:SAML:2.0:status:Success';
     let response =
       `<samlp:Response xmlns:samlp="${PROTOCOL}" xmlns:saml="${ASSERTION}" ID="${id()}" Version="2.0" IssueInstant="${iso(Date.now())}"${destination}${inResponseTo}>` +
       `<saml:Issuer>${esc(issuer)}</saml:Issuer>` +
-      `<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>` +
+      `<samlp:Status><samlp:StatusCode Value="${esc(status)}"/></samlp:Status>` +
       assertion +
       `</samlp:Response>`;
     if (options.sign === 'response-only') response = sign(response, this.key, 'Response');

@@ -14,10 +14,7 @@ import { SamlBroker } from './saml-broker.service.js';
 import { samlEndpoints } from './saml-endpoints.js';
 import { SamlProviderRepository, type SamlProvider } from './saml-provider.repository.js';
 import { rejectionPage, SamlRejection } from './saml-rejection.js';
-import { PENDING_REQUEST_TTL_MS } from './saml-state.store.js';
-
-/** Binds the RelayState to the browser that started the sign-in (sent back on the finish redirect, never on the cross-site POST). */
-const STATE_COOKIE = 'airlock_saml_state';
+import { SAML_STATE_COOKIE, samlStateCookie, SamlLoginStart } from './saml-login-start.service.js';
 
 function field(body: unknown, name: string): string {
   const value = (body as Record<string, unknown> | undefined)?.[name];
@@ -30,11 +27,6 @@ function cookie(req: FastifyRequest, name: string): string | undefined {
     if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
   }
   return undefined;
-}
-
-/** Scoped to this provider's SAML path, so sign-ins through different providers do not disturb each other. */
-function stateCookie(path: string, value: string, secure: boolean, maxAgeSeconds: number): string {
-  return `${STATE_COOKIE}=${value}; Path=${path}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
 }
 
 /**
@@ -51,6 +43,7 @@ export class SamlController {
   constructor(
     private readonly providers: SamlProviderRepository,
     private readonly broker: SamlBroker,
+    private readonly starter: SamlLoginStart,
     private readonly login: FederatedLogin,
     private readonly audit: FederationAudit,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -65,8 +58,9 @@ export class SamlController {
     reply.raw.end(this.broker.metadata(tp.tenant, provider));
   }
 
+  /** SP-initiated sign-in for the login interaction `?interaction=<uid>` (the login page's button does the same by POST). */
   @Get('login')
-  async start(
+  async begin(
     @CurrentTenant() tp: TenantProvider,
     @Param('provider') slug: string,
     @Query('interaction') uid: unknown,
@@ -74,14 +68,9 @@ export class SamlController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     reply.hijack();
-    const requestId = String(req.id);
+    if (await this.starter.start(tp, slug, typeof uid === 'string' ? uid : '', reply.raw as ServerResponse)) return;
     const provider = await this.usable(tp, slug);
-    if (provider instanceof SamlRejection) return this.page(reply, tp, requestId, provider);
-    const interaction = typeof uid === 'string' && uid.length > 0 && uid.length <= 128 ? await this.login.pendingLogin(tp, uid) : undefined;
-    if (!interaction) return this.page(reply, tp, requestId, new SamlRejection('interaction_expired'));
-    const { url, relayState } = await this.broker.startLogin(tp.tenant, provider, interaction.uid);
-    const endpoints = samlEndpoints(tp.tenant, provider.slug);
-    sendRedirect(reply.raw, url, { 'set-cookie': stateCookie(endpoints.path, relayState, endpoints.acsUrl.startsWith('https:'), PENDING_REQUEST_TTL_MS / 1000) });
+    this.page(reply, tp, String(req.id), provider instanceof SamlRejection ? provider : new SamlRejection('provider_unknown'));
   }
 
   @Post('acs')
@@ -106,9 +95,9 @@ export class SamlController {
     try {
       const provider = await this.usable(tp, slug);
       if (provider instanceof SamlRejection) throw provider;
-      const { interactionUid, identity } = await this.broker.finish(provider, typeof state === 'string' ? state : '', cookie(req, STATE_COOKIE));
+      const { interactionUid, identity } = await this.broker.finish(provider, typeof state === 'string' ? state : '', cookie(req, SAML_STATE_COOKIE));
       const endpoints = samlEndpoints(tp.tenant, provider.slug);
-      reply.raw.setHeader('set-cookie', stateCookie(endpoints.path, '', endpoints.acsUrl.startsWith('https:'), 0));
+      reply.raw.setHeader('set-cookie', samlStateCookie(endpoints.path, '', endpoints.acsUrl.startsWith('https:'), 0));
       // Links or provisions the user, records the audit event, and redirects back into the authorization request (or shows why not).
       await this.login.finish(tp, interactionUid, identity, reply.raw as ServerResponse);
     } catch (error) {
