@@ -40,6 +40,7 @@ const VALID_BODIES: Record<string, Json> = {
   revokeSessions: { client: 'some-client' },
   resetUserSignIn: {},
   signOutUser: {},
+  createScimToken: {},
   revokeClientGrants: {},
   putRoleAssignment: { role: 'auditor', tenants: 'all' },
   createAdminUser: { email: `admin-${suffix}@example.com`, password: 'correct horse battery' },
@@ -339,6 +340,10 @@ describe('the admin API OpenAPI document', () => {
     await ok('putPreApproval', c, validBody('putPreApproval'));
     await ok('listPreApprovals', t);
     await ok('deletePreApproval', c);
+    const scimToken = await ok('createScimToken', t, validBody('createScimToken'));
+    expect(scimToken['token']).toEqual(expect.any(String));
+    await ok('listScimTokens', t);
+    await ok('revokeScimToken', { ...t, id: String(scimToken['id']) });
     await ok('deleteServer', s);
     await ok('deleteClient', c);
     await ok('deleteUser', u);

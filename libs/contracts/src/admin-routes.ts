@@ -64,6 +64,7 @@ import {
   updateIdJagAudienceRequestSchema,
   updateTrustedIssuerRequestSchema,
 } from './id-jag.js';
+import { createdScimTokenSchema, scimTokenSchema } from './scim.js';
 import { pageSchema, sessionIdSchema } from './session.js';
 import { tenantSlugSchema } from './tenant.js';
 
@@ -389,6 +390,40 @@ export const adminRoutes = {
     status: 200,
     response: signOutResultSchema,
     errors: ['temporarily_unavailable'],
+  }),
+  // SCIM provisioning tokens
+  listScimTokens: defineAdminRoute({
+    operationId: 'listScimTokens',
+    method: 'GET',
+    path: '/tenants/{tenant}/scim-tokens',
+    tag: 'scim',
+    summary: "List a tenant's SCIM bearer tokens",
+    description: 'Never the secrets: ids, when made, when last used (recorded at most once a minute).',
+    params: tenantParams,
+    status: 200,
+    response: itemsSchema(scimTokenSchema),
+  }),
+  createScimToken: defineAdminRoute({
+    operationId: 'createScimToken',
+    method: 'POST',
+    path: '/tenants/{tenant}/scim-tokens',
+    tag: 'scim',
+    summary: 'Make a SCIM bearer token for the tenant\'s provisioning client',
+    description: 'The token is shown once (only its SHA-256 is kept); `baseUrl` is what the provisioning client is given as the SCIM endpoint.',
+    params: tenantParams,
+    body: emptyRequestSchema,
+    status: 201,
+    response: createdScimTokenSchema,
+  }),
+  revokeScimToken: defineAdminRoute({
+    operationId: 'revokeScimToken',
+    method: 'DELETE',
+    path: '/tenants/{tenant}/scim-tokens/{id}',
+    tag: 'scim',
+    summary: 'Revoke a SCIM bearer token',
+    description: 'Requests with it are refused (401) from now on.',
+    params: tenantParams.extend({ id: z.uuid() }),
+    status: 204,
   }),
   listUserGrants: defineAdminRoute({
     operationId: 'listUserGrants',

@@ -192,6 +192,5 @@ export {
   scimListResponseSchema,
   scimTokenSchema,
   createdScimTokenSchema,
-  scimTokenParamsSchema,
 } from './scim.js';
 export type { ScimErrorType, ScimError, ScimUserInput, ScimGroupInput, ScimPatchOperation, ScimPatchRequest, ScimUser, ScimGroup } from './scim.js';

@@ -4,6 +4,7 @@ import { AdminTotpModule } from '../admin-totp/admin-totp.module.js';
 import { LoginSessionsModule } from '../login-sessions/login-sessions.module.js';
 import { OidcModule } from '../oidc/oidc.module.js';
 import { RegistrationPolicyModule } from '../registration-policy/registration-policy.module.js';
+import { ScimModule } from '../scim/scim.module.js';
 import { SignOutModule } from '../sign-out/sign-out.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AdminAudit } from './admin-audit.service.js';
@@ -33,6 +34,7 @@ import { AdminUsersRepository } from './admin-users.repository.js';
 import { AdminUsersService } from './admin-users.service.js';
 import { ClientLastUseRecorder } from './client-last-use.recorder.js';
 import { ManagedTenants } from './managed-tenants.service.js';
+import { AdminScimTokensController } from './admin-scim-tokens.controller.js';
 import { AdminRolesController } from './admin-roles.controller.js';
 import { AdminRolesRepository } from './admin-roles.repository.js';
 import { AdminRolesService } from './admin-roles.service.js';
@@ -46,7 +48,7 @@ import { IdJagModule } from '../id-jag/id-jag.module.js';
  * document. One guard (on every route by `@AdminRoute`) and one audit interceptor (every write).
  */
 @Module({
-  imports: [OidcModule, UsersModule, RegistrationPolicyModule, LoginSessionsModule, AdminTotpModule, SignOutModule, IdJagModule],
+  imports: [OidcModule, UsersModule, RegistrationPolicyModule, LoginSessionsModule, AdminTotpModule, SignOutModule, ScimModule, IdJagModule],
   controllers: [
     AdminTenantsController,
     AdminUsersController,
@@ -58,6 +60,7 @@ import { IdJagModule } from '../id-jag/id-jag.module.js';
     AdminOpenApiController,
     AdminMeController,
     AdminIdJagController,
+    AdminScimTokensController,
   ],
   providers: [
     AdminAuth,
