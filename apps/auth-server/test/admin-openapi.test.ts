@@ -48,6 +48,11 @@ const VALID_BODIES: Record<string, Json> = {
   enrollAdminTotp: {},
   createAdminClient: { client_name: 'Automation' },
   updateAdminClient: { disabled: true },
+  createTrustedIssuer: { issuer: 'https://idp.example', jwksUri: 'https://idp.example/jwks' },
+  updateTrustedIssuer: { enabled: false },
+  createIdJagAudience: { audience: 'https://as.example/t/other', scopes: ['mcp'] },
+  updateIdJagAudience: { enabled: false },
+  putPreApproval: { scopes: ['mcp'] },
 };
 
 function validBody(operationId: string): Json {
@@ -324,6 +329,17 @@ describe('the admin API OpenAPI document', () => {
     called.add('revokeLoginSession');
     await ok('listAudit', t);
     await ok('listPlatformAudit', {});
+    const issuer = await ok('createTrustedIssuer', t, validBody('createTrustedIssuer'));
+    await ok('listTrustedIssuers', t);
+    await ok('updateTrustedIssuer', { ...t, id: String(issuer['id']) }, validBody('updateTrustedIssuer'));
+    await ok('deleteTrustedIssuer', { ...t, id: String(issuer['id']) });
+    const audience = await ok('createIdJagAudience', t, validBody('createIdJagAudience'));
+    await ok('listIdJagAudiences', t);
+    await ok('updateIdJagAudience', { ...t, id: String(audience['id']) }, validBody('updateIdJagAudience'));
+    await ok('deleteIdJagAudience', { ...t, id: String(audience['id']) });
+    await ok('putPreApproval', c, validBody('putPreApproval'));
+    await ok('listPreApprovals', t);
+    await ok('deletePreApproval', c);
     const scimToken = await ok('createScimToken', t, validBody('createScimToken'));
     expect(scimToken['token']).toEqual(expect.any(String));
     await ok('listScimTokens', t);

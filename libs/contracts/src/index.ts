@@ -152,6 +152,24 @@ export {
 export type { AdminRouteDefinition, AdminRouteMethod, AdminRouteName } from './admin-routes.js';
 export { adminOpenApiDocument } from './admin-openapi.js';
 export type { AdminOpenApiOptions, OpenApiDocument } from './admin-openapi.js';
+export {
+  JWT_BEARER_GRANT,
+  TOKEN_EXCHANGE_GRANT_TYPE,
+  ID_JAG_TOKEN_TYPE,
+  ID_JAG_JWT_TYPE,
+  ID_TOKEN_TYPE,
+  ENTERPRISE_MANAGED_AUTHORIZATION_EXTENSION,
+  inlineJwksSchema,
+  trustedIssuerSchema,
+  createTrustedIssuerRequestSchema,
+  updateTrustedIssuerRequestSchema,
+  idJagAudienceSchema,
+  createIdJagAudienceRequestSchema,
+  updateIdJagAudienceRequestSchema,
+  preApprovalSchema,
+  putPreApprovalRequestSchema,
+} from './id-jag.js';
+export type { CreateTrustedIssuerRequest, UpdateTrustedIssuerRequest, CreateIdJagAudienceRequest, UpdateIdJagAudienceRequest, PutPreApprovalRequest } from './id-jag.js';
 export { SAML_PERSISTENT_NAMEID, samlProviderConfigSchema } from './saml-provider.js';
 export type { SamlProviderConfig } from './saml-provider.js';
 export {

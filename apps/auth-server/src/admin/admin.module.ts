@@ -39,13 +39,16 @@ import { AdminRolesController } from './admin-roles.controller.js';
 import { AdminRolesRepository } from './admin-roles.repository.js';
 import { AdminRolesService } from './admin-roles.service.js';
 import { UpstreamAddressCheck } from './upstream-address-check.js';
+import { AdminIdJagController } from './admin-id-jag.controller.js';
+import { AdminIdJagService } from './admin-id-jag.service.js';
+import { IdJagModule } from '../id-jag/id-jag.module.js';
 
 /**
  * The admin API at /admin/v1, one controller, service and repository per resource, and its OpenAPI
  * document. One guard (on every route by `@AdminRoute`) and one audit interceptor (every write).
  */
 @Module({
-  imports: [OidcModule, UsersModule, RegistrationPolicyModule, LoginSessionsModule, AdminTotpModule, SignOutModule, ScimModule],
+  imports: [OidcModule, UsersModule, RegistrationPolicyModule, LoginSessionsModule, AdminTotpModule, SignOutModule, ScimModule, IdJagModule],
   controllers: [
     AdminTenantsController,
     AdminUsersController,
@@ -56,6 +59,7 @@ import { UpstreamAddressCheck } from './upstream-address-check.js';
     AdminRolesController,
     AdminOpenApiController,
     AdminMeController,
+    AdminIdJagController,
     AdminScimTokensController,
   ],
   providers: [
@@ -81,6 +85,7 @@ import { UpstreamAddressCheck } from './upstream-address-check.js';
     AdminAuditLogRepository,
     AdminRolesRepository,
     AdminRolesService,
+    AdminIdJagService,
   ],
 })
 export class AdminModule {}
