@@ -85,6 +85,8 @@ export {
   toolDefinitionSchema,
   putToolsRequestSchema,
   setToolScopesRequestSchema,
+  approveToolRequestSchema,
+  toolPinningPolicySchema,
   rotateKeysRequestSchema,
   createInitialAccessTokenRequestSchema,
 } from './admin.js';
@@ -100,6 +102,8 @@ export type {
   UpdateUpstreamServerRequest,
   UpstreamProtocolEra,
   PutToolsRequest,
+  ApproveToolRequest,
+  ToolPinningPolicy,
 } from './admin.js';
 export {
   adminErrorCodeSchema,
@@ -117,11 +121,13 @@ export {
   clientSchema,
   createdClientSchema,
   toolSchema,
+  toolDefinitionDifferenceSchema,
+  pendingToolChangeSchema,
   upstreamServerSchema,
   upstreamServerWithToolsSchema,
   itemsSchema,
 } from './admin-responses.js';
-export type { AdminErrorCode, AdminErrorBody } from './admin-responses.js';
+export type { AdminErrorCode, AdminErrorBody, ToolDefinitionDifference, PendingToolChange } from './admin-responses.js';
 export {
   adminClientParamsSchema,
   adminPrincipalParamsSchema,
@@ -153,6 +159,24 @@ export {
 export type { AdminRouteDefinition, AdminRouteMethod, AdminRouteName } from './admin-routes.js';
 export { adminOpenApiDocument } from './admin-openapi.js';
 export type { AdminOpenApiOptions, OpenApiDocument } from './admin-openapi.js';
+export {
+  JWT_BEARER_GRANT,
+  TOKEN_EXCHANGE_GRANT_TYPE,
+  ID_JAG_TOKEN_TYPE,
+  ID_JAG_JWT_TYPE,
+  ID_TOKEN_TYPE,
+  ENTERPRISE_MANAGED_AUTHORIZATION_EXTENSION,
+  inlineJwksSchema,
+  trustedIssuerSchema,
+  createTrustedIssuerRequestSchema,
+  updateTrustedIssuerRequestSchema,
+  idJagAudienceSchema,
+  createIdJagAudienceRequestSchema,
+  updateIdJagAudienceRequestSchema,
+  preApprovalSchema,
+  putPreApprovalRequestSchema,
+} from './id-jag.js';
+export type { CreateTrustedIssuerRequest, UpdateTrustedIssuerRequest, CreateIdJagAudienceRequest, UpdateIdJagAudienceRequest, PutPreApprovalRequest } from './id-jag.js';
 export { SAML_PERSISTENT_NAMEID, samlProviderConfigSchema } from './saml-provider.js';
 export type { SamlProviderConfig } from './saml-provider.js';
 export {
@@ -175,7 +199,6 @@ export {
   scimListResponseSchema,
   scimTokenSchema,
   createdScimTokenSchema,
-  scimTokenParamsSchema,
 } from './scim.js';
 export type { ScimErrorType, ScimError, ScimUserInput, ScimGroupInput, ScimPatchOperation, ScimPatchRequest, ScimUser, ScimGroup } from './scim.js';
 export {
@@ -187,3 +210,4 @@ export {
   callPolicyDecisionSchema,
 } from './call-policy.js';
 export type { CallPolicy, PutCallPolicyRequest, CallPolicyDiagnostic, EvaluateCallPolicyRequest, CallPolicyDecision } from './call-policy.js';
+export { toolDefinitionDifferences } from './tool-definition-diff.js';
