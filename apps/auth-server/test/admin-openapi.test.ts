@@ -323,6 +323,7 @@ describe('the admin API OpenAPI document', () => {
     called.add('revokeLoginSession');
     await ok('listAudit', t);
     await ok('listPlatformAudit', {});
+    await ok('getToolCallMetrics', {});
     await ok('deleteServer', s);
     await ok('deleteClient', c);
     await ok('deleteUser', u);

@@ -17,6 +17,9 @@ import { AdminClientsService } from './admin-clients.service.js';
 import { AdminGrantsRepository } from './admin-grants.repository.js';
 import { AdminGrantsService } from './admin-grants.service.js';
 import { AdminMeController } from './admin-me.controller.js';
+import { AdminMetricsController } from './admin-metrics.controller.js';
+import { AdminMetricsRepository } from './admin-metrics.repository.js';
+import { AdminMetricsService } from './admin-metrics.service.js';
 import { AdminOpenApiController } from './admin-openapi.controller.js';
 import { AdminServersController } from './admin-servers.controller.js';
 import { AdminServersRepository } from './admin-servers.repository.js';
@@ -53,6 +56,7 @@ import { UpstreamAddressCheck } from './upstream-address-check.js';
     AdminRolesController,
     AdminOpenApiController,
     AdminMeController,
+    AdminMetricsController,
   ],
   providers: [
     AdminAuth,
@@ -77,6 +81,8 @@ import { UpstreamAddressCheck } from './upstream-address-check.js';
     AdminAuditLogRepository,
     AdminRolesRepository,
     AdminRolesService,
+    AdminMetricsRepository,
+    AdminMetricsService,
   ],
 })
 export class AdminModule {}
