@@ -1,20 +1,25 @@
 import { Module, type Type } from '@nestjs/common';
 import type { AuthServerConfig } from '@airlock/config';
 import type { Logger } from '@airlock/observability';
+import { createServiceMetrics, type ServiceMetrics } from '@airlock/metrics';
 import type { Infra } from '@airlock/platform';
 import { AccountModule } from './account/account.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { BootstrapModule } from './bootstrap/bootstrap.module.js';
 import { ConsoleModule } from './console/console.module.js';
+import { FederationModule } from './federation/federation.module.js';
 import { AuthConfigModule, DatabaseModule, HotStoreModule, LoggerModule, MasterKeyModule, QueuesModule } from './infra/infra.module.js';
 import { InteractionsModule } from './interactions/interactions.module.js';
 import { LoginSessionsModule } from './login-sessions/login-sessions.module.js';
+import { MetricsModule } from './metrics/auth-metrics.js';
 import { OidcModule } from './oidc/oidc.module.js';
 
 export interface AppDeps {
   config: AuthServerConfig;
   infra: Infra;
   logger: Logger;
+  /** Where the server's series go; tests that do not read them may leave it out. */
+  metrics?: ServiceMetrics;
 }
 
 /**
@@ -32,6 +37,7 @@ export function createAppModule(deps: AppDeps, extra: Array<Type<unknown>> = [])
       MasterKeyModule.forRoot(deps.infra),
       AuthConfigModule.forRoot(deps.config),
       LoggerModule.forRoot(deps.logger),
+      MetricsModule.forRoot(deps.metrics ?? createServiceMetrics('auth-server')),
       OidcModule,
       BootstrapModule,
       InteractionsModule,
@@ -39,6 +45,7 @@ export function createAppModule(deps: AppDeps, extra: Array<Type<unknown>> = [])
       AccountModule,
       AdminModule,
       ConsoleModule,
+      FederationModule,
       ...extra,
     ],
   })

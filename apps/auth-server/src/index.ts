@@ -1,7 +1,9 @@
 import type { AuthServerConfig } from '@airlock/config';
 import { closeHttpApp, createHttpApp, listenHttpApp } from '@airlock/http-server';
+import { createServiceMetrics, exportMetrics } from '@airlock/metrics';
 import type { Logger } from '@airlock/observability';
 import type { Infra, StartedApp } from '@airlock/platform';
+import type { Type } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { AdminErrorShapeFilter } from './admin/admin-error.filter.js';
 import { guardAdminRouteCoverage, type RegisteredRoute } from './admin/admin-route-coverage.js';
@@ -17,6 +19,8 @@ export interface StartAuthServerOptions {
   logger: Logger;
   /** The demo tenant's MCP servers, seeded in embedded mode (the launcher runs them). */
   demoUpstreams?: readonly DemoUpstream[];
+  /** More Nest modules in the app (tests mount stand-in brokers this way). */
+  extraModules?: Array<Type<unknown>>;
 }
 
 export interface AuthServerApp extends StartedApp {
@@ -25,12 +29,14 @@ export interface AuthServerApp extends StartedApp {
 }
 
 /** Starts the auth server on its port with the shared infra; the launcher and main.ts both call this. */
-export async function startAuthServer({ config, infra, logger, demoUpstreams }: StartAuthServerOptions): Promise<AuthServerApp> {
-  const app = await createHttpApp(createAppModule({ config, infra, logger }), {
+export async function startAuthServer({ config, infra, logger, demoUpstreams, extraModules = [] }: StartAuthServerOptions): Promise<AuthServerApp> {
+  const metrics = createServiceMetrics('auth-server');
+  const app = await createHttpApp(createAppModule({ config, infra, logger, metrics }, extraModules), {
     name: 'auth-server',
     http: config.http,
     logger,
     readiness: infra.readiness,
+    metrics: metrics.http,
   });
   // Before any route exists: the start fails if one under /admin/ has no entry in the route table.
   const adminRoutes = guardAdminRouteCoverage(app.getHttpAdapter().getInstance() as unknown as FastifyInstance);
@@ -40,11 +46,16 @@ export async function startAuthServer({ config, infra, logger, demoUpstreams }: 
     const banner = await app.get(BootstrapService).run(demoUpstreams);
     mountOidc(app, app.get(TenantResolver));
     const url = await listenHttpApp(app, { port: config.port, host: config.http.host });
+    const exporter = await exportMetrics(metrics, config.metrics);
     return {
       name: 'auth-server',
       url,
+      metricsUrl: exporter?.url,
       banner: [`auth server      ${config.publicUrl} (issuer of tenant demo: ${config.publicUrl}/t/demo)`, ...banner],
-      close: () => closeHttpApp(app),
+      close: async () => {
+        await closeHttpApp(app);
+        await exporter?.close();
+      },
       registeredAdminRoutes: adminRoutes.registered,
     };
   } catch (error) {

@@ -3,7 +3,9 @@ import type { Logger } from '@airlock/observability';
 import type { Infra, StartedApp } from '@airlock/platform';
 import { closeHttpApp, createHttpApp, httpLifecycleOf, listenHttpApp, mountRawHandler } from '@airlock/http-server';
 import { createAccessTokenVerifier } from '@airlock/token-verifier';
+import { createServiceMetrics, exportMetrics } from '@airlock/metrics';
 import { gatewayRootModule } from './app.module.js';
+import { registerGatewayMetrics } from './gateway-metrics.js';
 import { AuditBatcher } from './observe/audit-batcher.js';
 import { BearerAuth } from './edge/bearer-auth.js';
 import { RateLimiter } from './edge/rate-limiter.js';
@@ -129,10 +131,12 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
   if (!resolveExecutable(config.stdioSandbox.binary, config.stdioSandbox.inheritedEnv['PATH'])) {
     logger.warn({ binary: config.stdioSandbox.binary }, 'stdio sandbox (bubblewrap) not found: sandboxed stdio upstreams will not start; install bubblewrap or set GATEWAY_STDIO_SANDBOX_BINARY');
   }
+  const metrics = createServiceMetrics('mcp-gateway');
+  const metricsObserver = registerGatewayMetrics(metrics, { verifier, maxServers: config.metrics.maxServers });
   const audit = new AuditBatcher(infra.queues, logger.child({ component: 'audit' }), { maxRecords: tuning.auditBatchMax, flushMs: tuning.auditFlushMs });
   // Every tools/call of both eras passes through these, refusals included (observe/tool-call-observer.ts).
   const observerLogger = logger.child({ component: 'tool-call-observer' });
-  const observer = new ToolCallObservers([new AuditToolCallObserver(audit), ...(tuning.toolCallObservers ?? [])], (error, call) =>
+  const observer = new ToolCallObservers([new AuditToolCallObserver(audit), metricsObserver, ...(tuning.toolCallObservers ?? [])], (error, call) =>
     observerLogger.error({ err: error, server: call.server, tool: call.tool }, 'a tool-call observer failed; the call goes on'),
   );
   const egress = createUpstreamEgress(config.egress, tuning.egressResolver);
@@ -194,20 +198,24 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     logger,
     readiness: infra.readiness,
     bodyLimit: tuning.bodyLimitBytes,
+    metrics: metrics.http,
   });
   // The hot path: served before Fastify (no routing, hooks or middleware per MCP request). Nothing of the
   // gateway's Nest side lives under /t/, so the lane takes every request there.
   mountRawHandler(app, { prefix: '/t/:tenant', handler: endpoint.handle, fastLane: true });
   httpLifecycleOf(app).onDrain(() => endpoint.drain());
   const url = await listenHttpApp(app, { port: config.port, host: config.http.host });
-  logger.info({ url, publicUrl: config.publicUrl, replica: bus.replicaId }, 'mcp gateway listening');
+  const exporter = await exportMetrics(metrics, config.metrics);
+  logger.info({ url, publicUrl: config.publicUrl, replica: bus.replicaId, metricsUrl: exporter?.url }, 'mcp gateway listening');
 
   return {
     name: 'mcp-gateway',
     url,
+    metricsUrl: exporter?.url,
     banner: [`MCP gateway: ${config.publicUrl}/t/<tenant>/mcp`],
     async close() {
       await closeHttpApp(app, { graceMs: tuning.shutdownGraceMs });
+      await exporter?.close();
       // Sessions homed here are released, not ended: in-flight calls finish and append their answers
       // (which clients fetch from another replica), and the next request of each session is adopted
       // elsewhere with its upstream links opened again (a rolling restart costs a client nothing).

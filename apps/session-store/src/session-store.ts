@@ -3,6 +3,7 @@ import type { Logger } from '@airlock/observability';
 import type { Infra, StartedApp } from '@airlock/platform';
 import { TenantDirectory } from '@airlock/platform';
 import { closeHttpApp, createHttpApp, listenHttpApp } from '@airlock/http-server';
+import { createServiceMetrics, exportMetrics } from '@airlock/metrics';
 import { createAccessTokenVerifier } from '@airlock/token-verifier';
 import type { AccessTokenVerifier } from '@airlock/token-verifier';
 import { createAppModule } from './app.module.js';
@@ -11,6 +12,7 @@ import { AuditWriter } from './audit/audit.writer.js';
 import { CallerAuth } from './auth/caller-auth.js';
 import { ExpirySweep } from './jobs/expiry-sweep.js';
 import { SessionJobsWorker } from './jobs/session-jobs.worker.js';
+import { registerSessionStoreMetrics } from './metrics/session-store-metrics.js';
 import { SessionDurableRepository } from './sessions/session-durable.repository.js';
 import { SessionEventsPublisher } from './sessions/session-events.publisher.js';
 import { SessionHotRepository } from './sessions/session-hot.repository.js';
@@ -30,7 +32,7 @@ export interface SessionStoreTuning {
 
 export interface StartSessionStoreOptions {
   config: SessionStoreConfig;
-  infra: Pick<Infra, 'pg' | 'hot' | 'queues' | 'readiness'>;
+  infra: Pick<Infra, 'pg' | 'hot' | 'queues' | 'readiness' | 'droppedJobs'>;
   logger: Logger;
   tuning?: SessionStoreTuning;
 }
@@ -78,10 +80,20 @@ export async function startSessionStore({ config, infra, logger: parentLogger, t
   // The revoked-grant set loads in the background: the store must come up (and report not ready) while Redis is down.
   verifier.start().catch((error: unknown) => logger.warn({ err: error }, 'revoked-grant feed not started yet; retried on first request'));
 
-  const app = await createHttpApp(createAppModule({ sessions, stateHandles: new StateHandlesService(new StateHandleHotRepository(infra.hot)), auth }), { name: 'session-store', http: config.http, logger, readiness: infra.readiness });
+  const metrics = createServiceMetrics('session-store');
+  registerSessionStoreMetrics(metrics, { pg: infra.pg, queues: infra.queues, ...(infra.droppedJobs ? { droppedJobs: infra.droppedJobs } : {}) });
+  const app = await createHttpApp(createAppModule({ sessions, stateHandles: new StateHandlesService(new StateHandleHotRepository(infra.hot)), auth }), {
+    name: 'session-store',
+    http: config.http,
+    logger,
+    readiness: infra.readiness,
+    metrics: metrics.http,
+  });
   let url: string;
+  let exporter: Awaited<ReturnType<typeof exportMetrics>>;
   try {
     url = await listenHttpApp(app, { port: config.port, host: config.http.host });
+    exporter = await exportMetrics(metrics, config.metrics);
   } catch (error) {
     await app.close();
     await Promise.all([touches.close(), worker.close(), verifier.close(), tenants.close()]);
@@ -92,6 +104,7 @@ export async function startSessionStore({ config, infra, logger: parentLogger, t
   return {
     name: 'session-store',
     url,
+    metricsUrl: exporter?.url,
     banner: [`session store  ${url}/v1/t/<tenant>/sessions`],
     sessions,
     touches,
@@ -100,6 +113,7 @@ export async function startSessionStore({ config, infra, logger: parentLogger, t
     verifier,
     async close() {
       await closeHttpApp(app, { graceMs: 5_000 });
+      await exporter?.close();
       await touches.close();
       await worker.close();
       await verifier.close();

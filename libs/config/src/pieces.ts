@@ -11,6 +11,14 @@ export const port = (fallback: number) =>
     .refine((n) => n <= 65535, { error: 'must be a port number (0-65535)' })
     .prefault(String(fallback));
 
+/** A port with no default: unset means the feature is off; 0 takes a free port (tests). */
+export const optionalPort = z
+  .string({ error: 'must be a port number' })
+  .regex(/^\d{1,5}$/, { error: 'must be a port number (0-65535)' })
+  .transform(Number)
+  .refine((n) => n <= 65535, { error: 'must be a port number (0-65535)' })
+  .optional();
+
 export const httpUrl = z
   .string()
   .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), { error: 'must be an http(s) URL' })

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isSecretKey } from './mask.js';
-import { boolean, httpUrl, logLevel, masterKey, port, positiveInt, postgresUrl, redisUrl, secretString } from './pieces.js';
+import { boolean, httpUrl, logLevel, masterKey, optionalPort, port, positiveInt, postgresUrl, redisUrl, secretString } from './pieces.js';
 
 // Env shapes per concern. Each app's schema is the union of the shapes it needs; the launcher, which runs
 // every app in one process, takes the union of all of them.
@@ -59,6 +59,24 @@ const authLimitsShape = {
   /** Dynamic client registrations one tenant accepts in 10 minutes. */
   AUTH_REGISTRATION_LIMIT_PER_TENANT: positiveInt(500, 1_000_000),
 };
+
+// --- metrics (Prometheus) --------------------------------------------------------------------------
+/**
+ * Each service's `/metrics` listens on a port of its own, off unless set, so the public listener never
+ * serves it and an operator can keep the port internal. METRICS_HOST defaults to HOST.
+ */
+const metricsShape = {
+  METRICS_HOST: z.string().min(1).optional(),
+  AUTH_METRICS_PORT: optionalPort,
+  GATEWAY_METRICS_PORT: optionalPort,
+  SESSION_STORE_METRICS_PORT: optionalPort,
+  /** Tenant/server pairs the gateway labels by id; calls of later pairs share the `other` series. */
+  GATEWAY_METRICS_MAX_SERVERS: positiveInt(500, 100_000),
+};
+
+type MetricsEnv = z.output<z.ZodObject<typeof metricsShape>> & { HOST: string };
+const metrics = (env: MetricsEnv, port: number | undefined) => ({ host: env.METRICS_HOST ?? env.HOST, port, maxServers: env.GATEWAY_METRICS_MAX_SERVERS });
+// --- end metrics ---------------------------------------------------------------------------------------
 
 const gatewayShape = {
   GATEWAY_PORT: port(3001),
@@ -278,7 +296,7 @@ function adminPairCheck(
 }
 
 export const authServerConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...sessionStoreShape, ...gatewayShape, ...egressShape, ...loginSessionShape, ...accountSessionShape })
+  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...sessionStoreShape, ...gatewayShape, ...egressShape, ...loginSessionShape, ...accountSessionShape, ...metricsShape })
   .superRefine(tlsPairCheck)
   .superRefine(adminPairCheck)
   .superRefine(sessionLimitsCheck)
@@ -286,6 +304,7 @@ export const authServerConfigSchema = z
     ...runtime(env),
     http: http(env),
     port: env.AUTH_PORT,
+    metrics: metrics(env, env.AUTH_METRICS_PORT),
     publicUrl: publicUrl(env.AUTH_PUBLIC_URL, env.AUTH_PORT),
     gatewayPublicUrl: publicUrl(env.GATEWAY_PUBLIC_URL, env.GATEWAY_PORT),
     sessionStoreUrl: publicUrl(env.SESSION_STORE_URL, env.SESSION_STORE_PORT),
@@ -309,13 +328,14 @@ export const authServerConfigSchema = z
   }));
 
 export const sessionStoreConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...sessionStoreShape, ...sessionStoreTimingShape, ...authShape, ...loginSessionShape, ...mcpSessionShape })
+  .object({ ...runtimeShape, ...httpShape, ...sessionStoreShape, ...sessionStoreTimingShape, ...authShape, ...loginSessionShape, ...mcpSessionShape, ...metricsShape })
   .superRefine(tlsPairCheck)
   .superRefine(sessionLimitsCheck)
   .transform((env) => ({
     ...runtime(env),
     http: http(env),
     port: env.SESSION_STORE_PORT,
+    metrics: metrics(env, env.SESSION_STORE_METRICS_PORT),
     publicUrl: publicUrl(env.SESSION_STORE_URL, env.SESSION_STORE_PORT),
     authPublicUrl: publicUrl(env.AUTH_PUBLIC_URL, env.AUTH_PORT),
     authInternalUrl: env.AUTH_INTERNAL_URL ?? publicUrl(env.AUTH_PUBLIC_URL, env.AUTH_PORT),
@@ -332,12 +352,13 @@ export const sessionStoreConfigSchema = z
 // Loose: the stdio allow-list names variables the schema cannot know in advance; the transform copies only
 // those (stdioSandbox), nothing else of the environment survives it.
 export const gatewayConfigSchema = z
-  .looseObject({ ...runtimeShape, ...httpShape, ...gatewayShape, ...gatewayLimitsShape, ...authShape, ...sessionStoreShape, ...egressShape, ...stdioSandboxShape })
+  .looseObject({ ...runtimeShape, ...httpShape, ...gatewayShape, ...gatewayLimitsShape, ...authShape, ...sessionStoreShape, ...egressShape, ...stdioSandboxShape, ...metricsShape })
   .superRefine(tlsPairCheck)
   .transform((env) => ({
     ...runtime(env),
     http: http(env),
     port: env.GATEWAY_PORT,
+    metrics: metrics(env, env.GATEWAY_METRICS_PORT),
     publicUrl: publicUrl(env.GATEWAY_PUBLIC_URL, env.GATEWAY_PORT),
     authPublicUrl: publicUrl(env.AUTH_PUBLIC_URL, env.AUTH_PORT),
     authInternalUrl: env.AUTH_INTERNAL_URL ?? publicUrl(env.AUTH_PUBLIC_URL, env.AUTH_PORT),
@@ -353,7 +374,7 @@ export const gatewayConfigSchema = z
 
 /** Everything the three apps need; what the launcher parses when it runs them in one process. */
 export const platformConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...gatewayShape, ...gatewayLimitsShape, ...sessionStoreShape, ...sessionStoreTimingShape, ...egressShape, ...stdioSandboxShape, ...loginSessionShape, ...accountSessionShape, ...mcpSessionShape })
+  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...gatewayShape, ...gatewayLimitsShape, ...sessionStoreShape, ...sessionStoreTimingShape, ...egressShape, ...stdioSandboxShape, ...loginSessionShape, ...accountSessionShape, ...mcpSessionShape, ...metricsShape })
   .superRefine(tlsPairCheck)
   .superRefine(adminPairCheck)
   .superRefine(sessionLimitsCheck);

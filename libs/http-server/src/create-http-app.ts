@@ -21,6 +21,13 @@ export interface CreateHttpAppOptions {
   bodyLimit?: number;
   /** Per-check bound for /readyz; default 2 s. */
   readinessTimeoutMs?: number;
+  /** Told of every response (Fastify routes and fast-lane mounts), by route pattern. */
+  metrics?: HttpMetricsSink;
+}
+
+/** Where response timings go (`@airlock/metrics` provides one); `route` is a pattern, never a raw path. */
+export interface HttpMetricsSink {
+  observe(method: string, route: string, status: number, seconds: number): void;
 }
 
 export type HttpProtocol = 'http1' | 'h2-tls' | 'h2c';
@@ -87,7 +94,7 @@ export async function createHttpApp(rootModule: Type<unknown>, options: CreateHt
   const adapter = new FastifyAdapter(fastifyOptions as ConstructorParameters<typeof FastifyAdapter>[0]);
   const fastify = adapter.getInstance() as unknown as FastifyInstance;
   // Before any route exists: it records them all (see FastLane).
-  const fastLane = new FastLane(fastify, logger);
+  const fastLane = new FastLane(fastify, logger, options.metrics);
 
   const sockets = new Set<Socket>();
   (fastify.server as unknown as Server).on('connection', (socket: Socket) => {
@@ -108,7 +115,10 @@ export async function createHttpApp(rootModule: Type<unknown>, options: CreateHt
       done();
     });
   }
+  const { metrics } = options;
   fastify.addHook('onResponse', (request, reply, done) => {
+    // The pattern (`/t/:tenant/...`), so tenants and ids never become label values.
+    metrics?.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     if (logger.isLevelEnabled('debug')) {
       // The path only: query strings can carry codes and tokens.
       const path = request.url.split('?', 1)[0];

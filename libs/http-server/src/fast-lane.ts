@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import { REQUEST_ID_HEADER, resolveRequestId, type Logger } from '@airlock/observability';
+import type { HttpMetricsSink } from './create-http-app.js';
 import type { RawRequest, RawResponse } from './raw-handler.js';
 
 /** Serves one request of a raw mount; never rejects (failures are answered and logged by the mount). */
@@ -12,6 +13,8 @@ type RequestListener = (request: RawRequest, response: RawResponse) => void;
 type Segment = { kind: 'static'; text: string } | { kind: 'param' } | { kind: 'rest' };
 
 interface Lane {
+  /** The mount's prefix as registered (`/t/:tenant`): the route label of its requests. */
+  prefix: string;
   segments: Segment[];
   /** The Fastify routes the mount itself registered (its fallback for requests the lane hands on). */
   ownRoutes: ReadonlySet<string>;
@@ -89,6 +92,7 @@ export class FastLane {
   constructor(
     private readonly instance: FastifyInstance,
     private readonly logger: Logger,
+    private readonly metrics?: HttpMetricsSink,
   ) {
     // Recorded from the start, before Nest registers its controllers, so that shadowing routes are known.
     instance.addHook('onRoute', (route) => {
@@ -109,7 +113,7 @@ export class FastLane {
 
   /** Serves `prefix` (and everything under it) before Fastify; `ownRoutes` are the mount's Fastify routes. */
   add(prefix: string, ownRoutes: readonly string[], serve: LaneServe): void {
-    this.lanes.push({ segments: segmentsOf(prefix), ownRoutes: new Set(ownRoutes), shadows: [], serve });
+    this.lanes.push({ prefix: `${prefix}/*`, segments: segmentsOf(prefix), ownRoutes: new Set(ownRoutes), shadows: [], serve });
     if (this.fastify) return;
     const server = this.instance.server as unknown as EventEmitter;
     const listeners = server.listeners('request') as RequestListener[];
@@ -147,6 +151,7 @@ export class FastLane {
       return;
     }
     if (this.logger.isLevelEnabled('debug')) this.summarise(request, response, requestId);
+    if (this.metrics) this.measure(lane, request, response);
     lane.serve(request, response, requestId).catch(this.onServeFailure);
   }
 
@@ -158,6 +163,13 @@ export class FastLane {
     response.setHeader('content-length', String(CLOSING_BODY.length));
     response.end(CLOSING_BODY);
     this.logger.info({ request_id: requestId, res: { statusCode: 503 } }, 'request aborted - refusing to accept new requests as server is closing');
+  }
+
+  /** What Fastify's onResponse hook records for its own routes; `close` also covers an aborted stream. */
+  private measure(lane: Lane, request: RawRequest, response: RawResponse): void {
+    const started = performance.now();
+    const metrics = this.metrics;
+    response.once('close', () => metrics?.observe(request.method ?? 'GET', lane.prefix, response.statusCode, (performance.now() - started) / 1000));
   }
 
   /** The per-request debug line Fastify's onResponse hook writes for its own routes. */

@@ -1,5 +1,5 @@
 export { closeHttpApp, createHttpApp, httpLifecycleOf, httpProtocolOf, listenHttpApp } from './create-http-app.js';
-export type { CreateHttpAppOptions, HttpProtocol } from './create-http-app.js';
+export type { CreateHttpAppOptions, HttpMetricsSink, HttpProtocol } from './create-http-app.js';
 export { HttpExceptionFilter } from './exception-filter.js';
 export { HttpLifecycle } from './http-lifecycle.js';
 export type { DrainHook } from './http-lifecycle.js';

@@ -13,6 +13,8 @@ export interface FailedJobs {
   record(failure: JobFailure): void;
   /** For the `queues` readiness check: undefined while no job was lost since the process started. */
   degraded(): DegradedDetail | undefined;
+  /** Dropped jobs per queue since the process started (metrics). */
+  dropped(): ReadonlyMap<string, number>;
 }
 
 /**
@@ -30,6 +32,9 @@ export function createFailedJobs(now: () => number = Date.now): FailedJobs {
       tally.jobs[failure.name] = (tally.jobs[failure.name] ?? 0) + 1;
       tally.lastAt = new Date(now()).toISOString();
       byQueue.set(failure.queue, tally);
+    },
+    dropped() {
+      return new Map([...byQueue].map(([queue, tally]) => [queue, tally.count]));
     },
     degraded() {
       if (byQueue.size === 0) return undefined;

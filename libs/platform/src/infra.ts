@@ -20,6 +20,8 @@ export interface Infra {
   queues: QueueBackend;
   masterKey: Buffer;
   readiness: ReadinessCheck[];
+  /** Jobs dropped after their last attempt since the process started, per queue (metrics). */
+  droppedJobs?: () => ReadonlyMap<string, number>;
   /** What runs in process instead of a server, for the start banner and the docs. */
   embedded: { database: boolean; hotStore: boolean; queues: boolean };
   close(): Promise<void>;
@@ -97,6 +99,7 @@ export async function createInfra({ runtime, logger, migrate: runMigrations = fa
       queues,
       masterKey,
       readiness,
+      droppedJobs: () => failedJobs.dropped(),
       embedded: { database: !runtime.databaseUrl, hotStore: !runtime.redisUrl, queues: !runtime.redisUrl },
       close,
     };

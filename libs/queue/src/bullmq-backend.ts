@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker } from 'bullmq';
 import type { Job as BullJob } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { JobHandler, JobOptions, QueueBackend, QueueBackendHooks, QueueWorker } from './queue-backend.js';
+import type { JobHandler, JobOptions, QueueBackend, QueueDepth, QueueBackendHooks, QueueWorker } from './queue-backend.js';
 import { asError, resolveJobOptions } from './job-options.js';
 import { QueueUnavailableError } from './queue-errors.js';
 
@@ -163,6 +163,11 @@ class BullMqBackend implements QueueBackend {
       if (Date.now() > deadline) throw new Error(`queue "${queue}" still has ${pending} waiting, delayed or active jobs after ${timeoutMs} ms`);
       await sleep(25);
     }
+  }
+
+  async depth(queue: string): Promise<QueueDepth> {
+    const counts = await this.produce(() => this.queue(queue).getJobCounts('waiting', 'prioritized', 'active', 'delayed'));
+    return { waiting: (counts['waiting'] ?? 0) + (counts['prioritized'] ?? 0), active: counts['active'] ?? 0, delayed: counts['delayed'] ?? 0 };
   }
 
   async ping(): Promise<void> {

@@ -1,4 +1,4 @@
-export type { DiscardedJobs, Job, JobFailure, JobHandler, JobOptions, QueueBackend, QueueBackendHooks, QueueWorker } from './queue-backend.js';
+export type { DiscardedJobs, Job, JobFailure, JobHandler, JobOptions, QueueBackend, QueueBackendHooks, QueueDepth, QueueWorker } from './queue-backend.js';
 export { QueueUnavailableError } from './queue-errors.js';
 export { createBullMqBackend } from './bullmq-backend.js';
 export type { BullMqBackendOptions } from './bullmq-backend.js';

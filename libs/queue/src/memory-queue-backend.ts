@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Job, JobHandler, JobOptions, QueueBackend, QueueBackendHooks, QueueWorker } from './queue-backend.js';
+import type { Job, JobHandler, JobOptions, QueueBackend, QueueDepth, QueueBackendHooks, QueueWorker } from './queue-backend.js';
 import { asError, repeatJobId, resolveJobOptions, retryDelayMs } from './job-options.js';
 
 interface MemoryJob {
@@ -216,6 +216,12 @@ class MemoryQueueBackend implements QueueBackend {
       if (Date.now() > deadline) throw new Error(`queue "${queue}" still has ${state.jobs.size} waiting, delayed or active jobs after ${timeoutMs} ms`);
       await sleep(10);
     }
+  }
+
+  async depth(queue: string): Promise<QueueDepth> {
+    const depth: QueueDepth = { waiting: 0, active: 0, delayed: 0 };
+    for (const job of this.state(queue).jobs.values()) depth[job.state] += 1;
+    return depth;
   }
 
   async ping(): Promise<void> {

@@ -53,6 +53,12 @@ export interface QueueBackendHooks {
   onError?: (error: Error) => void;
 }
 
+export interface QueueDepth {
+  waiting: number;
+  active: number;
+  delayed: number;
+}
+
 /**
  * Semantics both backends share:
  * - a job id dedupes while the job is waiting, delayed (including between retries) or active; completed and
@@ -70,6 +76,8 @@ export interface QueueBackend {
   repeat(queue: string, name: string, everyMs: number): Promise<void>;
   /** Resolves when `queue` has no waiting, delayed or active jobs (tests and graceful shutdown). */
   drain(queue: string, timeoutMs?: number): Promise<void>;
+  /** How many jobs of `queue` wait, run and sit delayed now (metrics; a schedule's next run counts as delayed). */
+  depth(queue: string): Promise<QueueDepth>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -50,6 +50,8 @@ export interface AccessTokenVerifier {
   isGrantRevoked(tenant: string, grantId: string): boolean;
   /** True when the client's tokens issued at `issuedAt` or before are revoked (the client was deleted or disabled). */
   isClientTokenRevoked(tenant: string, clientId: string, issuedAt: number): boolean;
+  /** Grants in the in-memory revoked set (metrics: it grows with revocations until their tokens expire). */
+  revokedGrantCount(): number;
   close(): Promise<void>;
 }
 
@@ -186,6 +188,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     verify,
     isGrantRevoked: (tenant, grantId) => revoked.has(tenant, grantId),
     isClientTokenRevoked: (tenant, clientId, issuedAt) => revoked.isClientTokenRevoked(tenant, clientId, issuedAt),
+    revokedGrantCount: () => revoked.size,
     close: () => {
       verified.clear();
       return revoked.close();

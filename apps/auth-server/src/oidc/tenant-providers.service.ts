@@ -34,6 +34,7 @@ import { adminConsoleClient } from './admin-console-client.js';
 import { adminApiAudience, DatabaseResourceCatalog } from './resource-catalog.service.js';
 import { buildProviderConfiguration, TOKEN_EXCHANGE_GRANT } from './provider-config.js';
 import { registerTokenExchange } from './token-exchange.grant.js';
+import { AuthMetrics } from '../metrics/auth-metrics.js';
 
 
 /** Remembering that a tenant's keys exist costs a few dozen bytes: many more tenants than providers. */
@@ -102,6 +103,7 @@ export class OidcProviderRegistry extends TenantProviders {
     private readonly revocationEffects: GrantRevocationEffects,
     private readonly keys: SigningKeyRepository,
     private readonly clients: ClientStore,
+    private readonly metrics: AuthMetrics,
   ) {
     super();
     this.cache = new BoundedCache(config.maxTenantProviders);
@@ -280,6 +282,7 @@ export class OidcProviderRegistry extends TenantProviders {
     });
     provider.on('server_error', (_ctx: KoaContextWithOIDC, error: unknown) => log.error({ err: error }, 'oidc-provider server error'));
     provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
+      this.metrics.tokenIssued(ctx.oidc.params?.['grant_type'] as string | undefined);
       const clientId = ctx.oidc.client?.clientId;
       if (clientId) this.tokenIssued?.(tenant, clientId);
     });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Type } from '@nestjs/common';
 import { authServerConfigSchema, type AuthServerConfig } from '@airlock/config';
 import type { QueueBackend } from '@airlock/queue';
 import type { HotStore } from '@airlock/redis';
@@ -32,6 +33,8 @@ export interface HarnessOptions {
   masterKey?: Buffer;
   /** Pretend the database is embedded (generated admin client and demo user, as `npm start` does). */
   embeddedDatabase?: boolean;
+  /** More Nest modules in the app (a stand-in broker, for example). */
+  modules?: Array<Type<unknown>>;
 }
 
 /** The auth server's config for a test: URLs nobody listens on for the other services, unless `env` says otherwise. */
@@ -82,7 +85,7 @@ export async function startAuthServerHarness(env: Record<string, string> = {}, o
   const url = `http://127.0.0.1:${port}`;
   const config = testAuthConfig({ AUTH_PORT: String(port), AUTH_PUBLIC_URL: url, ...env });
   const infra = testInfra(db, hot, queues, options);
-  const app = await startAuthServer({ config, infra, logger: createTestLogger() });
+  const app = await startAuthServer({ config, infra, logger: createTestLogger(), ...(options.modules ? { extraModules: options.modules } : {}) });
   const tenants = new TenantRepository(db.pg, config.publicUrl);
   return {
     url,

@@ -35,6 +35,18 @@ export function upstreamPool(url: URL, connect: buildConnector.connector): Pool 
   return pool;
 }
 
+/** Connections of every upstream pool of this process, summed (metrics; read at scrape time). */
+export function upstreamPoolStats(): { connected: number; busy: number; queued: number } {
+  const totals = { connected: 0, busy: 0, queued: 0 };
+  for (const pool of pools.values()) {
+    const { connected, running, pending } = pool.stats;
+    totals.connected += connected;
+    totals.busy += running;
+    totals.queued += pending;
+  }
+  return totals;
+}
+
 /** Closes every pool (process shutdown, tests). */
 export async function closeUpstreamPools(): Promise<void> {
   const open = [...pools.values()];

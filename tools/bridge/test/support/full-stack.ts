@@ -35,6 +35,8 @@ export interface FullStack {
   gatewayUrl: string;
   aggregatedUrl: string;
   serverUrl(name: string): string;
+  /** Each service's Prometheus endpoint, when started with `metrics: true`. */
+  metricsUrls: Record<string, string | undefined>;
   db: TestDatabase;
   close(): Promise<void>;
 }
@@ -53,7 +55,10 @@ export async function startFixture(): Promise<{ url: string; child: ChildProcess
   return { url, child };
 }
 
-export async function startFullStack(upstreams: Array<{ name: string; url: string; credentialKind?: 'none' | 'token_exchange' }>): Promise<FullStack> {
+export async function startFullStack(
+  upstreams: Array<{ name: string; url: string; credentialKind?: 'none' | 'token_exchange' }>,
+  options: { metrics?: boolean } = {},
+): Promise<FullStack> {
   const db: TestDatabase = await createTestDatabase();
   const hot: TestHotStore = createTestHotStore();
   const queues: TestQueues = createTestQueues();
@@ -74,6 +79,8 @@ export async function startFullStack(upstreams: Array<{ name: string; url: strin
     AIRLOCK_DEMO_USER_PASSWORD: USER.password,
     AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID: 'test-admin',
     AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET: 'test-admin-secret-0123456789abcdef',
+    // Port 0: each service's /metrics on a free port of its own.
+    ...(options.metrics ? { AUTH_METRICS_PORT: '0', SESSION_STORE_METRICS_PORT: '0', GATEWAY_METRICS_PORT: '0' } : {}),
   };
   const infra: Infra = {
     databaseUrl: db.url,
@@ -104,6 +111,7 @@ export async function startFullStack(upstreams: Array<{ name: string; url: strin
     gatewayUrl: env.GATEWAY_PUBLIC_URL,
     aggregatedUrl: aggregatedMcpUrl(env.GATEWAY_PUBLIC_URL, TENANT),
     serverUrl: (name) => serverMcpUrl(env.GATEWAY_PUBLIC_URL, TENANT, name),
+    metricsUrls: Object.fromEntries(apps.map((app) => [app.name, app.metricsUrl])),
     db,
     async close() {
       for (const app of apps.reverse()) await app.close().catch(() => undefined);

@@ -1,0 +1,124 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from '../database/transaction.js';
+import { PG_POOL } from '../infra/infra.tokens.js';
+import { normalizeEmail } from '../users/user.repository.js';
+
+export interface ProviderState {
+  id: string;
+  slug: string;
+  enabled: boolean;
+  tenantSlug: string;
+}
+
+export interface LinkedUser {
+  linkId: string;
+  userId: string;
+  disabled: boolean;
+}
+
+export interface NewFederatedUser {
+  tenantId: string;
+  providerId: string;
+  issuer: string;
+  subject: string;
+  /** The address the user row gets (a verified one, or a placeholder under `.invalid`). */
+  userEmail: string;
+  /** The address the provider asserted, verified or not, kept on the link for the admin's eyes. */
+  assertedEmail: string | undefined;
+  displayName: string | undefined;
+  groups: readonly string[];
+}
+
+/** JIT users sign in only through their provider: this is no argon2 PHC string, so no password ever matches it. */
+export const FEDERATED_ONLY_PASSWORD_HASH = '!federated';
+
+export type ProvisionResult = { kind: 'created'; userId: string } | { kind: 'raced' } | { kind: 'email_in_use' };
+
+/** Plain `pg`: sign-in is user-facing, and the first sign-in must be one transaction. */
+@Injectable()
+export class FederationRepository {
+  constructor(@Inject(PG_POOL) private readonly pg: Pool) {}
+
+  async provider(tenantId: string, providerId: string): Promise<ProviderState | undefined> {
+    if (!/^[0-9a-f-]{36}$/i.test(providerId)) return undefined;
+    const { rows } = await this.pg.query<ProviderState>(
+      `SELECT p.id, p.slug, p.enabled, t.slug AS "tenantSlug"
+         FROM identity_providers p JOIN tenants t ON t.id = p.tenant_id
+        WHERE p.tenant_id = $1 AND p.id = $2`,
+      [tenantId, providerId],
+    );
+    return rows[0];
+  }
+
+  async linkedUser(tenantId: string, issuer: string, subject: string): Promise<LinkedUser | undefined> {
+    const { rows } = await this.pg.query<LinkedUser>(
+      `SELECT f.id AS "linkId", f.user_id AS "userId", (u.disabled_at IS NOT NULL) AS disabled
+         FROM federated_identities f JOIN users u ON u.id = f.user_id
+        WHERE f.tenant_id = $1 AND f.issuer = $2 AND f.subject = $3`,
+      [tenantId, issuer, subject],
+    );
+    return rows[0];
+  }
+
+  /** Whether any user of the tenant (local or federated) has this address. */
+  async emailTaken(tenantId: string, email: string): Promise<boolean> {
+    const { rowCount } = await this.pg.query('SELECT 1 FROM users WHERE tenant_id = $1 AND email = $2', [tenantId, normalizeEmail(email)]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** Every sign-in: the groups asserted now replace the ones before (group mappings read them). */
+  async recordSignIn(linkId: string, groups: readonly string[], assertedEmail: string | undefined): Promise<void> {
+    await this.pg.query('UPDATE federated_identities SET groups = $2, email = COALESCE($3, email), last_sign_in_at = now() WHERE id = $1', [
+      linkId,
+      [...groups],
+      assertedEmail ?? null,
+    ]);
+  }
+
+  /**
+   * The first sign-in: user and link in one transaction. Both inserts yield on their unique constraint
+   * instead of failing, so two concurrent first sign-ins of one person end with one user and one link:
+   * the loser sees `raced` (and reads the winner's link), never a unique-violation error.
+   */
+  provision(input: NewFederatedUser): Promise<ProvisionResult> {
+    return inTransaction(this.pg, async (client) => {
+      const userId = await this.insertUser(client, input);
+      if (!userId) {
+        // The address is taken: by a local user (no auto-link), or by this person's concurrent first sign-in.
+        return (await this.linkExists(client, input)) ? { kind: 'raced' } : { kind: 'email_in_use' };
+      }
+      const { rowCount } = await client.query(
+        `INSERT INTO federated_identities (id, tenant_id, user_id, provider_id, issuer, subject, email, groups, last_sign_in_at, created_at)
+         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, now(), now())
+         ON CONFLICT (tenant_id, issuer, subject) DO NOTHING`,
+        [input.tenantId, userId, input.providerId, input.issuer, input.subject, input.assertedEmail ?? null, [...input.groups]],
+      );
+      if (rowCount === 0) {
+        // Lost the race on the link itself (placeholder addresses never collide): drop our user.
+        await client.query('DELETE FROM users WHERE id = $1', [userId]);
+        return { kind: 'raced' };
+      }
+      return { kind: 'created', userId };
+    });
+  }
+
+  private async insertUser(client: PoolClient, input: NewFederatedUser): Promise<string | undefined> {
+    const { rows } = await client.query<{ id: string }>(
+      `INSERT INTO users (id, tenant_id, email, display_name, password_hash, created_at, updated_at)
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, now(), now())
+       ON CONFLICT (tenant_id, email) DO NOTHING RETURNING id`,
+      [input.tenantId, normalizeEmail(input.userEmail), input.displayName ?? null, FEDERATED_ONLY_PASSWORD_HASH],
+    );
+    return rows[0]?.id;
+  }
+
+  private async linkExists(client: PoolClient, input: NewFederatedUser): Promise<boolean> {
+    const { rowCount } = await client.query('SELECT 1 FROM federated_identities WHERE tenant_id = $1 AND issuer = $2 AND subject = $3', [
+      input.tenantId,
+      input.issuer,
+      input.subject,
+    ]);
+    return (rowCount ?? 0) > 0;
+  }
+}
