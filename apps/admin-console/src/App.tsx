@@ -5,6 +5,7 @@ import { adminApi } from './api.js';
 import { completeSignIn, isSignedIn, onAuthChange, signIn, signOut } from './auth.js';
 import { ErrorNotice } from './components.js';
 import { AccountScreen } from './screens/AccountScreen.js';
+import { AdminsScreen } from './screens/AdminsScreen.js';
 import { AuditScreen } from './screens/AuditScreen.js';
 import { ClientDetailScreen } from './screens/ClientsDetailScreen.js';
 import { ClientsScreen } from './screens/ClientsScreen.js';
@@ -102,6 +103,11 @@ function Console() {
                 <Anchor href="/console/tenants" onClick={linkTo('/tenants')} aria-current={path === '/tenants' || (path === '/' && me.data?.role !== 'platform-admin') ? 'page' : undefined}>
                   Tenants
                 </Anchor>
+                {me.data?.role === 'platform-admin' && (
+                  <Anchor href="/console/admins" onClick={linkTo('/admins')} aria-current={path === '/admins' ? 'page' : undefined}>
+                    Admins
+                  </Anchor>
+                )}
                 {readsPlatform && (
                   <Anchor href="/console/audit" onClick={linkTo('/audit')} aria-current={path === '/audit' ? 'page' : undefined}>
                     Platform audit
@@ -175,6 +181,8 @@ function Console() {
           <OverviewScreen />
         ) : path === '/audit' && readsPlatform ? (
           <AuditScreen search={search} />
+        ) : path === '/admins' ? (
+          <AdminsScreen me={me.data} search={search} />
         ) : path === '/account' ? (
           <AccountScreen me={me.data} />
         ) : path === '/' || path === '/tenants' ? (

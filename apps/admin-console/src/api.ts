@@ -162,6 +162,19 @@ export interface ToolCallMetrics {
   tenants: Array<ToolCallCounts & { tenant: string }>;
 }
 
+/** Who holds which admin role: a person (email, name) or an automation client (name). */
+export interface RoleAssignment {
+  principalType: 'users' | 'clients';
+  principalId: string;
+  email: string | null;
+  name: string | null;
+  disabled: boolean;
+  role: Role;
+  tenants: 'all' | string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
 type Query = Record<string, string | number | undefined>;
 
 /** One admin API request with the bearer token (renewed once on a 401); the raw response. */
@@ -257,4 +270,11 @@ export const adminApi = {
   deleteServer: (tenant: string, name: string) => api<void>('DELETE', `/tenants/${enc(tenant)}/servers/${enc(name)}`),
   updateTool: (tenant: string, name: string, tool: string, body: { requiredScopes?: string[]; enabled?: boolean }) =>
     api<Tool>('PATCH', `/tenants/${enc(tenant)}/servers/${enc(name)}/tools/${enc(tool)}`, { body }),
+  listRoleAssignments: (query: { q?: string; cursor?: string; limit?: number }) => api<Page<RoleAssignment>>('GET', '/role-assignments', { query }),
+  putRoleAssignment: (principalType: 'users' | 'clients', principalId: string, body: { role: Role; tenants?: 'all' | string[] }) =>
+    api<RoleAssignment>('PUT', `/role-assignments/${principalType}/${enc(principalId)}`, { body }),
+  deleteRoleAssignment: (principalType: 'users' | 'clients', principalId: string) => api<void>('DELETE', `/role-assignments/${principalType}/${enc(principalId)}`),
+  listAdminUsers: (query: { q?: string; cursor?: string; limit?: number }) => api<Page<User>>('GET', '/admin-users', { query }),
+  createAdminUser: (body: { email: string; password: string; displayName?: string }) => api<User>('POST', '/admin-users', { body }),
+  enrollAdminTotp: (id: string) => api<{ otpauth_uri: string }>('POST', `/admin-users/${enc(id)}/totp`, { body: {} }),
 };

@@ -40,6 +40,7 @@ const VALID_BODIES: Record<string, Json> = {
   revokeSessions: { client: 'some-client' },
   resetUserSignIn: {},
   signOutUser: {},
+  createScimToken: {},
   revokeClientGrants: {},
   putRoleAssignment: { role: 'auditor', tenants: 'all' },
   createAdminUser: { email: `admin-${suffix}@example.com`, password: 'correct horse battery' },
@@ -47,6 +48,11 @@ const VALID_BODIES: Record<string, Json> = {
   enrollAdminTotp: {},
   createAdminClient: { client_name: 'Automation' },
   updateAdminClient: { disabled: true },
+  createTrustedIssuer: { issuer: 'https://idp.example', jwksUri: 'https://idp.example/jwks' },
+  updateTrustedIssuer: { enabled: false },
+  createIdJagAudience: { audience: 'https://as.example/t/other', scopes: ['mcp'] },
+  updateIdJagAudience: { enabled: false },
+  putPreApproval: { scopes: ['mcp'] },
 };
 
 function validBody(operationId: string): Json {
@@ -324,6 +330,21 @@ describe('the admin API OpenAPI document', () => {
     await ok('listAudit', t);
     await ok('listPlatformAudit', {});
     await ok('getToolCallMetrics', {});
+    const issuer = await ok('createTrustedIssuer', t, validBody('createTrustedIssuer'));
+    await ok('listTrustedIssuers', t);
+    await ok('updateTrustedIssuer', { ...t, id: String(issuer['id']) }, validBody('updateTrustedIssuer'));
+    await ok('deleteTrustedIssuer', { ...t, id: String(issuer['id']) });
+    const audience = await ok('createIdJagAudience', t, validBody('createIdJagAudience'));
+    await ok('listIdJagAudiences', t);
+    await ok('updateIdJagAudience', { ...t, id: String(audience['id']) }, validBody('updateIdJagAudience'));
+    await ok('deleteIdJagAudience', { ...t, id: String(audience['id']) });
+    await ok('putPreApproval', c, validBody('putPreApproval'));
+    await ok('listPreApprovals', t);
+    await ok('deletePreApproval', c);
+    const scimToken = await ok('createScimToken', t, validBody('createScimToken'));
+    expect(scimToken['token']).toEqual(expect.any(String));
+    await ok('listScimTokens', t);
+    await ok('revokeScimToken', { ...t, id: String(scimToken['id']) });
     await ok('deleteServer', s);
     await ok('deleteClient', c);
     await ok('deleteUser', u);
@@ -333,6 +354,7 @@ describe('the admin API OpenAPI document', () => {
     await ok('enrollAdminTotp', p, validBody('enrollAdminTotp'));
     await ok('putRoleAssignment', p, validBody('putRoleAssignment'));
     await ok('listRoleAssignments', {});
+    await ok('listAdminUsers', {});
     await ok('updateAdminUser', p, validBody('updateAdminUser'));
     await ok('deleteRoleAssignment', p);
     const automation = await ok('createAdminClient', {}, validBody('createAdminClient'));

@@ -16,6 +16,7 @@ import { LocalSessionDirectory } from './sessions/local-session-directory.js';
 import type { SessionDirectory } from './sessions/session-directory.js';
 import { SessionStoreDirectory } from './sessions/session-store-directory.js';
 import { TenantCatalog } from './tenants/tenant-catalog.js';
+import { ToolPinning } from './tenants/tool-pinning.js';
 import { McpEndpointHandler } from './edge/mcp-endpoint.handler.js';
 import { Client2026Endpoint } from './edge/client-2026/client-2026-endpoint.js';
 import { hostName, loopbackHostNames } from './edge/request-validation.js';
@@ -139,6 +140,8 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
   const observer = new ToolCallObservers([new AuditToolCallObserver(audit), metricsObserver, ...(tuning.toolCallObservers ?? [])], (error, call) =>
     observerLogger.error({ err: error, server: call.server, tool: call.tool }, 'a tool-call observer failed; the call goes on'),
   );
+  // Pinned tool definitions: changed definitions withheld (or flagged) until approved, sightings recorded and audited.
+  const pinning = new ToolPinning(directory, { audit, hot: infra.hot, logger: logger.child({ component: 'tool-pinning' }) });
   const egress = createUpstreamEgress(config.egress, tuning.egressResolver);
   const credentials = new UpstreamCredentials({ authBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl, masterKey: infra.masterKey, egressFetch: egress.fetch });
   const eras = new UpstreamEras({ pg: infra.pg, credentials, masterKey: infra.masterKey, fetchImpl: egress.fetch, logger: logger.child({ component: 'upstream-eras' }) });
@@ -152,6 +155,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     egress,
     eras,
     observer,
+    pinning,
     stdio: new StdioLauncher(tuning.stdioLimits, {
       sandbox: { binary: config.stdioSandbox.binary, dataDir: config.dataDir },
       inheritedEnv: config.stdioSandbox.inheritedEnv,
@@ -185,6 +189,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     bus,
     log,
     observer,
+    pinning,
     rateLimiter: new RateLimiter(infra.hot, { perSessionPerMinute: tuning.perSessionPerMinute, perTenantPerMinute: tuning.perTenantPerMinute, windowMs: tuning.rateWindowMs }),
     logger: logger.child({ component: 'mcp-endpoint' }),
     eras,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   adminClientsQuerySchema,
   adminListQuerySchema,
+  adminRoleAssignmentsQuerySchema,
   adminTenantsQuerySchema,
   adminUsersQuerySchema,
   emptyRequestSchema,
@@ -54,6 +55,17 @@ import {
 } from './admin-roles.js';
 import { toolCallMetricsQuerySchema, toolCallMetricsSchema } from './admin-metrics.js';
 import { auditOutcomeSchema } from './audit.js';
+import {
+  createIdJagAudienceRequestSchema,
+  createTrustedIssuerRequestSchema,
+  idJagAudienceSchema,
+  preApprovalSchema,
+  putPreApprovalRequestSchema,
+  trustedIssuerSchema,
+  updateIdJagAudienceRequestSchema,
+  updateTrustedIssuerRequestSchema,
+} from './id-jag.js';
+import { createdScimTokenSchema, scimTokenSchema } from './scim.js';
 import { pageSchema, sessionIdSchema } from './session.js';
 import { tenantSlugSchema } from './tenant.js';
 
@@ -131,6 +143,8 @@ const serverParams = tenantParams.extend({ name: upstreamServerNameSchema });
 const toolParams = serverParams.extend({ tool: z.string().min(1).max(128) });
 const sessionParams = tenantParams.extend({ sessionId: sessionIdSchema });
 const userGrantParams = userParams.extend({ grantId: z.string().min(1).max(200) });
+const trustedIssuerParams = tenantParams.extend({ id: z.uuid() });
+const idJagAudienceParams = tenantParams.extend({ id: z.uuid() });
 
 /** `?subject=` narrows a login-session list to one user. */
 export const adminLoginSessionsQuerySchema = adminListQuerySchema.extend({ subject: z.string().min(1).max(2000).optional() }).strict();
@@ -377,6 +391,40 @@ export const adminRoutes = {
     status: 200,
     response: signOutResultSchema,
     errors: ['temporarily_unavailable'],
+  }),
+  // SCIM provisioning tokens
+  listScimTokens: defineAdminRoute({
+    operationId: 'listScimTokens',
+    method: 'GET',
+    path: '/tenants/{tenant}/scim-tokens',
+    tag: 'scim',
+    summary: "List a tenant's SCIM bearer tokens",
+    description: 'Never the secrets: ids, when made, when last used (recorded at most once a minute).',
+    params: tenantParams,
+    status: 200,
+    response: itemsSchema(scimTokenSchema),
+  }),
+  createScimToken: defineAdminRoute({
+    operationId: 'createScimToken',
+    method: 'POST',
+    path: '/tenants/{tenant}/scim-tokens',
+    tag: 'scim',
+    summary: 'Make a SCIM bearer token for the tenant\'s provisioning client',
+    description: 'The token is shown once (only its SHA-256 is kept); `baseUrl` is what the provisioning client is given as the SCIM endpoint.',
+    params: tenantParams,
+    body: emptyRequestSchema,
+    status: 201,
+    response: createdScimTokenSchema,
+  }),
+  revokeScimToken: defineAdminRoute({
+    operationId: 'revokeScimToken',
+    method: 'DELETE',
+    path: '/tenants/{tenant}/scim-tokens/{id}',
+    tag: 'scim',
+    summary: 'Revoke a SCIM bearer token',
+    description: 'Requests with it are refused (401) from now on.',
+    params: tenantParams.extend({ id: z.uuid() }),
+    status: 204,
   }),
   listUserGrants: defineAdminRoute({
     operationId: 'listUserGrants',
@@ -626,9 +674,11 @@ export const adminRoutes = {
     method: 'GET',
     path: '/role-assignments',
     tag: 'admins',
-    summary: 'List who holds which admin role',
+    summary: 'List who holds which admin role, oldest grant first',
+    description: 'Each assignment names its principal (email, name, disabled); `?q=` an email, name or client id prefix.',
+    query: adminRoleAssignmentsQuerySchema,
     status: 200,
-    response: itemsSchema(roleAssignmentSchema),
+    response: pageSchema(roleAssignmentSchema),
   }),
   putRoleAssignment: defineAdminRoute({
     operationId: 'putRoleAssignment',
@@ -650,6 +700,17 @@ export const adminRoutes = {
     summary: "Revoke a principal's admin role (its next call is refused)",
     params: adminPrincipalParamsSchema,
     status: 204,
+  }),
+  listAdminUsers: defineAdminRoute({
+    operationId: 'listAdminUsers',
+    method: 'GET',
+    path: '/admin-users',
+    tag: 'admins',
+    summary: 'List or search the admin people (users of the `admin` tenant), with or without a role',
+    description: '`?q=` an email or display-name prefix (case-insensitive).',
+    query: adminUsersQuerySchema,
+    status: 200,
+    response: pageSchema(userSchema),
   }),
   createAdminUser: defineAdminRoute({
     operationId: 'createAdminUser',
@@ -707,6 +768,55 @@ export const adminRoutes = {
     status: 200,
     response: clientSchema,
   }),
+  // ID-JAG: the IdPs a tenant trusts for jwt-bearer assertions, the authorization servers it issues them for
+  listTrustedIssuers: defineAdminRoute({ operationId: 'listTrustedIssuers', method: 'GET', path: '/tenants/{tenant}/trusted-issuers', tag: 'id-jag', summary: 'List the IdPs whose ID-JAGs this tenant accepts', params: tenantParams, status: 200, response: itemsSchema(trustedIssuerSchema) }),
+  createTrustedIssuer: defineAdminRoute({
+    operationId: 'createTrustedIssuer',
+    method: 'POST',
+    path: '/tenants/{tenant}/trusted-issuers',
+    tag: 'id-jag',
+    summary: 'Trust an IdP for ID-JAGs (jwt-bearer grant)',
+    description: 'Keys from `jwksUri` (fetched SSRF-safe, cached, refetched at most every 30 s for an unknown kid) or inline `jwks`. `allowedClientIds` empty: any client of the tenant may redeem. The subject must be linked to a local user (federated identity by issuer and subject).',
+    params: tenantParams,
+    body: createTrustedIssuerRequestSchema,
+    status: 201,
+    response: trustedIssuerSchema,
+    errors: ['conflict'],
+  }),
+  updateTrustedIssuer: defineAdminRoute({ operationId: 'updateTrustedIssuer', method: 'PATCH', path: '/tenants/{tenant}/trusted-issuers/{id}', tag: 'id-jag', summary: 'Change a trusted IdP (keys, clients, enabled)', params: trustedIssuerParams, body: updateTrustedIssuerRequestSchema, status: 200, response: trustedIssuerSchema }),
+  deleteTrustedIssuer: defineAdminRoute({ operationId: 'deleteTrustedIssuer', method: 'DELETE', path: '/tenants/{tenant}/trusted-issuers/{id}', tag: 'id-jag', summary: 'Stop trusting an IdP', params: trustedIssuerParams, status: 204 }),
+  listIdJagAudiences: defineAdminRoute({ operationId: 'listIdJagAudiences', method: 'GET', path: '/tenants/{tenant}/id-jag-audiences', tag: 'id-jag', summary: 'List the authorization servers this tenant issues ID-JAGs for (as an IdP)', params: tenantParams, status: 200, response: itemsSchema(idJagAudienceSchema) }),
+  createIdJagAudience: defineAdminRoute({
+    operationId: 'createIdJagAudience',
+    method: 'POST',
+    path: '/tenants/{tenant}/id-jag-audiences',
+    tag: 'id-jag',
+    summary: 'Let this tenant issue ID-JAGs for an authorization server',
+    description: 'Clients of this tenant then exchange (RFC 8693, `requested_token_type=urn:ietf:params:oauth:token-type:id-jag`) an ID token or access token of this tenant for an ID-JAG with `aud` = `audience`. `resources`, `allowedClientIds` and `scopes` limit what may be asked for; each empty: no limit.',
+    params: tenantParams,
+    body: createIdJagAudienceRequestSchema,
+    status: 201,
+    response: idJagAudienceSchema,
+    errors: ['conflict'],
+  }),
+  updateIdJagAudience: defineAdminRoute({ operationId: 'updateIdJagAudience', method: 'PATCH', path: '/tenants/{tenant}/id-jag-audiences/{id}', tag: 'id-jag', summary: 'Change what this tenant issues ID-JAGs for', params: idJagAudienceParams, body: updateIdJagAudienceRequestSchema, status: 200, response: idJagAudienceSchema }),
+  deleteIdJagAudience: defineAdminRoute({ operationId: 'deleteIdJagAudience', method: 'DELETE', path: '/tenants/{tenant}/id-jag-audiences/{id}', tag: 'id-jag', summary: 'Stop issuing ID-JAGs for an authorization server', params: idJagAudienceParams, status: 204 }),
+
+  // Pre-approved clients: no consent screen for their users (the grant is still recorded and audited)
+  listPreApprovals: defineAdminRoute({ operationId: 'listPreApprovals', method: 'GET', path: '/tenants/{tenant}/pre-approvals', tag: 'clients', summary: 'List the clients pre-approved for this tenant', params: tenantParams, status: 200, response: itemsSchema(preApprovalSchema) }),
+  putPreApproval: defineAdminRoute({
+    operationId: 'putPreApproval',
+    method: 'PUT',
+    path: '/tenants/{tenant}/pre-approvals/{clientId}',
+    tag: 'clients',
+    summary: 'Pre-approve a client for these scopes (its users see no consent screen for them)',
+    description: 'A request for more than these scopes still shows the consent screen. Replaces an earlier pre-approval of the client.',
+    params: clientParams,
+    body: putPreApprovalRequestSchema,
+    status: 200,
+    response: preApprovalSchema,
+  }),
+  deletePreApproval: defineAdminRoute({ operationId: 'deletePreApproval', method: 'DELETE', path: '/tenants/{tenant}/pre-approvals/{clientId}', tag: 'clients', summary: 'Withdraw a pre-approval (consent is asked again; grants already given stay)', params: clientParams, status: 204 }),
 } as const satisfies Record<string, AdminRouteDefinition>;
 
 export type AdminRouteName = keyof typeof adminRoutes;

@@ -61,6 +61,7 @@ export { stateHandleIdSchema, pendingInputSchema, stateHandleSchema, stateHandle
 export type { StateHandle, PendingInput } from './state-handle.js';
 export {
   adminListQuerySchema,
+  adminRoleAssignmentsQuerySchema,
   adminTenantsQuerySchema,
   adminUsersQuerySchema,
   adminClientsQuerySchema,
@@ -163,3 +164,45 @@ export {
 export type { ToolCallMetrics, ToolCallMetricsQuery, ToolCallMetricsStep } from './admin-metrics.js';
 export { adminOpenApiDocument } from './admin-openapi.js';
 export type { AdminOpenApiOptions, OpenApiDocument } from './admin-openapi.js';
+export {
+  JWT_BEARER_GRANT,
+  TOKEN_EXCHANGE_GRANT_TYPE,
+  ID_JAG_TOKEN_TYPE,
+  ID_JAG_JWT_TYPE,
+  ID_TOKEN_TYPE,
+  ENTERPRISE_MANAGED_AUTHORIZATION_EXTENSION,
+  inlineJwksSchema,
+  trustedIssuerSchema,
+  createTrustedIssuerRequestSchema,
+  updateTrustedIssuerRequestSchema,
+  idJagAudienceSchema,
+  createIdJagAudienceRequestSchema,
+  updateIdJagAudienceRequestSchema,
+  preApprovalSchema,
+  putPreApprovalRequestSchema,
+} from './id-jag.js';
+export type { CreateTrustedIssuerRequest, UpdateTrustedIssuerRequest, CreateIdJagAudienceRequest, UpdateIdJagAudienceRequest, PutPreApprovalRequest } from './id-jag.js';
+export { SAML_PERSISTENT_NAMEID, samlProviderConfigSchema } from './saml-provider.js';
+export type { SamlProviderConfig } from './saml-provider.js';
+export {
+  SCIM_PATH_PREFIX,
+  SCIM_CONTENT_TYPE,
+  ScimSchemas,
+  scimErrorTypeSchema,
+  scimErrorSchema,
+  scimBooleanSchema,
+  scimNameSchema,
+  scimUserInputSchema,
+  scimMemberInputSchema,
+  scimGroupInputSchema,
+  scimPatchOperationSchema,
+  scimPatchRequestSchema,
+  scimListQuerySchema,
+  scimMetaSchema,
+  scimUserSchema,
+  scimGroupSchema,
+  scimListResponseSchema,
+  scimTokenSchema,
+  createdScimTokenSchema,
+} from './scim.js';
+export type { ScimErrorType, ScimError, ScimUserInput, ScimGroupInput, ScimPatchOperation, ScimPatchRequest, ScimUser, ScimGroup } from './scim.js';

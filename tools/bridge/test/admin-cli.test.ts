@@ -138,6 +138,26 @@ describe('airlock admin', () => {
     expect(listed.stdout).not.toContain(client.client_secret);
   });
 
+  it('makes a SCIM token (shown only with --json), lists it without the secret, and revokes it', async () => {
+    const masked = await airlock(['scim-tokens', 'create', tenant]);
+    expect(masked.code, masked.stderr).toBe(0);
+    expect(masked.stdout).toMatch(/^token:\s+\*{8} /m);
+    expect(masked.stdout).toMatch(new RegExp(`^base url:\\s+\\S+/scim/v2/t/${tenant}$`, 'm'));
+    const shown = await airlock(['scim-tokens', 'create', tenant, '--json']);
+    expect(shown.code, shown.stderr).toBe(0);
+    const created = JSON.parse(shown.stdout) as { id: string; token: string };
+    expect(created.token).toMatch(/^scim_/);
+    expect(shown.stderr).toMatch(/^airlock: warning: .*SCIM token/);
+    const listed = await airlock(['scim-tokens', 'list', tenant]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(cellAt(listed.stdout, 'LAST USED', created.id)).toBe('never');
+    expect(listed.stdout).not.toContain(created.token);
+    const revoked = await airlock(['scim-tokens', 'revoke', tenant, created.id]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect((await airlock(['scim-tokens', 'list', tenant, '--json'])).stdout).not.toContain(created.id);
+    expectOneErrorLine(await airlock(['scim-tokens', 'revoke', tenant, created.id]), 'not_found');
+  });
+
   it("lists a tenant's live sessions, refuses an ambiguous revoke, and tails the audit log oldest first; --help exits 0", async () => {
     // A live session as the session store keeps one: its durable row and its live record in the hot store.
     const tenantId = (await server.db.pg.query<{ id: string }>('SELECT id FROM tenants WHERE slug = $1', [tenant])).rows[0]!.id;

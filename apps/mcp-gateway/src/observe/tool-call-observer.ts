@@ -69,7 +69,8 @@ export interface ToolCallObserver {
  */
 export function refusalOutcome(error: unknown, startedAt: number): ToolCallOutcome {
   const latencyMs = Date.now() - startedAt;
-  return error instanceof GatewayError ? { kind: 'refused', reason: error.code, latencyMs } : { kind: 'error', latencyMs };
+  if (!(error instanceof GatewayError)) return { kind: 'error', latencyMs };
+  return error.auditDetails ? { kind: 'refused', reason: error.code, latencyMs, details: error.auditDetails } : { kind: 'refused', reason: error.code, latencyMs };
 }
 
 /** A call that failed once it had gone upstream: an `error`, with the gateway's code when it made the error. */

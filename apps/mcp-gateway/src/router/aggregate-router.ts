@@ -3,7 +3,7 @@ import { failureOutcome, refusalOutcome, resultOutcome } from '../observe/tool-c
 import type { ClientEra, ToolCallContext, ToolCallObservers, ToolCallOutcome } from '../observe/tool-call-observer.js';
 import { AGGREGATED_LISTS, aggregateList, upstreamPage } from './aggregated-list.js';
 import { namespacedUri, splitName, splitUri, toolTarget } from './namespacing.js';
-import { unknownToolError, withoutDisabledTools } from './upstream-tool-list.js';
+import { toolWithheldError, unknownToolError, withoutDisabledTools } from './upstream-tool-list.js';
 
 // The one router of the gateway, below both client-facing eras: the aggregate's namespacing, its lists,
 // and every tools/call (on either endpoint) with the observers around it. The era adapters above it
@@ -44,6 +44,10 @@ export interface RouterUpstreams<C> {
   listFailed(context: C, server: string, error: unknown): void;
   /** An upstream's tools/list page was read (a session keeps the names). */
   toolsListed?(context: C, server: string, tools: Params[]): void;
+  /** Pinned tool definitions: the listed tools a client may see (changed ones withheld, or marked in flag mode). */
+  gateTools?(context: C, server: string, tools: Params[]): Promise<Params[]>;
+  /** Pinned tool definitions: the version hash of a tool whose definition awaits approval (refused), else undefined. */
+  withheldTool?(context: C, server: string, tool: string): Promise<string | undefined>;
 }
 
 /** The few things the client-facing eras answer differently; routing itself is one. */
@@ -231,11 +235,16 @@ export class AggregateRouter<C> {
   async admitTool(context: C, server: string, tool: string, shown: string): Promise<void> {
     if ((await this.upstreams.disabledTools(context, server)).has(tool)) throw unknownToolError(shown);
     await this.upstreams.requireTool(context, server, tool, shown);
+    // After the list check: reading the list is what can reveal a changed definition.
+    const withheld = await this.upstreams.withheldTool?.(context, server, tool);
+    if (withheld !== undefined) throw toolWithheldError(shown, withheld);
   }
 
-  /** A tools/list result of one upstream without the tools an admin disabled (the per-server endpoints' lists). */
+  /** A tools/list result of one upstream without the tools an admin disabled nor those withheld by pinning (the per-server endpoints' lists). */
   async visibleTools(context: C, server: string, result: Params): Promise<Params> {
-    return withoutDisabledTools(result, await this.upstreams.disabledTools(context, server));
+    const visible = withoutDisabledTools(result, await this.upstreams.disabledTools(context, server));
+    if (!this.upstreams.gateTools || !Array.isArray(visible['tools'])) return visible;
+    return { ...visible, tools: await this.upstreams.gateTools(context, server, visible['tools'] as Params[]) };
   }
 
   private async list(context: C, method: string, params: Params | undefined): Promise<Params> {
@@ -249,7 +258,8 @@ export class AggregateRouter<C> {
         if (method !== 'tools/list') return answer;
         upstreams.toolsListed?.(context, server, answer.items);
         const disabled = await upstreams.disabledTools(context, server);
-        return disabled.size === 0 ? answer : { ...answer, items: answer.items.filter((tool) => !disabled.has(String(tool['name']))) };
+        const enabled = disabled.size === 0 ? answer.items : answer.items.filter((tool) => !disabled.has(String(tool['name'])));
+        return { ...answer, items: upstreams.gateTools ? await upstreams.gateTools(context, server, enabled) : enabled };
       } catch (error) {
         // One upstream failing its list hides only its own items.
         upstreams.listFailed(context, server, error);

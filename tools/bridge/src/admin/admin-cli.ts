@@ -9,6 +9,7 @@ import { adminPrincipalCommands } from './commands/admins.js';
 import { clientCommands } from './commands/clients.js';
 import { loginCommands } from './commands/login.js';
 import { routesCommand } from './commands/routes.js';
+import { scimTokenCommands } from './commands/scim-tokens.js';
 import { serverCommands } from './commands/servers.js';
 import { tenantCommands } from './commands/tenants.js';
 import { auditCommands } from './commands/audit.js';
@@ -63,7 +64,7 @@ function write(stream: Writable, text: string): Promise<void> {
 export async function runAdminCli(args: string[], io: AdminCliIo): Promise<number> {
   // A reader that stops early (`| head`) closes the pipe: that ends the output, not with a stack trace.
   for (const stream of [io.stdout, io.stderr]) stream.on('error', () => undefined);
-  const commands: AdminCommand[] = [...tenantCommands, ...serverCommands(io.env), ...clientCommands, ...userCommands, ...sessionCommands, ...auditCommands, ...metricsCommands, routesCommand];
+  const commands: AdminCommand[] = [...tenantCommands, ...serverCommands(io.env), ...clientCommands, ...userCommands, ...sessionCommands, ...auditCommands, ...metricsCommands, ...scimTokenCommands, routesCommand];
   const pending: Promise<void>[] = [];
   const [resource, action] = commandWords(args);
   const help = args.includes('--help') || args.includes('-h');
