@@ -37,6 +37,7 @@ const VALID_BODIES: Record<string, Json> = {
   updateServer: { enabled: false },
   putTools: { tools: [{ name: 'read', title: 'Read a page' }, { name: 'write' }] },
   setToolScopes: { requiredScopes: ['mcp', 'wiki:write'] },
+  approveTool: { hash: 'a'.repeat(64) },
   revokeSessions: { client: 'some-client' },
   resetUserSignIn: {},
   signOutUser: {},
@@ -316,6 +317,12 @@ describe('the admin API OpenAPI document', () => {
     await ok('listServers', t);
     await ok('putTools', s, validBody('putTools'));
     await ok('setToolScopes', { ...s, tool: 'write' }, validBody('setToolScopes'));
+    expect(await ok('listToolChanges', s)).toEqual({ items: [] });
+    // No gateway has seen a definition of the tool: there is nothing with this hash to approve.
+    const approval = await call('approveTool', { ...s, tool: 'write' }, validBody('approveTool'));
+    expect(approval.status).toBe(409);
+    expectDocumented(operation('approveTool'), approval);
+    called.add('approveTool');
     await ok('getServer', s);
     await ok('updateServer', s, validBody('updateServer'));
     await ok('listSessions', t);

@@ -49,8 +49,16 @@ export const createTenantRequestSchema = z
   .strict();
 export type CreateTenantRequest = z.infer<typeof createTenantRequestSchema>;
 
+/**
+ * Pinned tool definitions, per tenant: `withhold` (default) leaves a tool whose definition changed out of
+ * tools/list and refuses its calls until an admin approves it; `flag` serves it marked and audits it.
+ * `approveNewTools`: false (default) trusts a tool's first definition (trust on first use); true holds new tools too.
+ */
+export const toolPinningPolicySchema = z.object({ mode: z.enum(['withhold', 'flag']), approveNewTools: z.boolean() }).strict();
+export type ToolPinningPolicy = z.infer<typeof toolPinningPolicySchema>;
+
 export const updateTenantRequestSchema = z
-  .object({ displayName: displayName.optional(), registrationPolicy: registrationPolicySchema.optional(), accessTokenTtl: accessTokenTtl.optional() })
+  .object({ displayName: displayName.optional(), registrationPolicy: registrationPolicySchema.optional(), accessTokenTtl: accessTokenTtl.optional(), toolPinning: toolPinningPolicySchema.optional() })
   .strict()
   .refine((body) => Object.keys(body).length > 0, { error: 'nothing to change' });
 export type UpdateTenantRequest = z.infer<typeof updateTenantRequestSchema>;
@@ -177,6 +185,10 @@ export const setToolScopesRequestSchema = z
   .object({ requiredScopes: z.array(toolScopeSchema).max(20).optional(), enabled: z.boolean().optional() })
   .strict()
   .refine((body) => Object.keys(body).length > 0, { error: 'nothing to change' });
+
+/** Approves the definition a gateway last saw: `hash` must be its seen hash, so nothing newer is approved unseen. */
+export const approveToolRequestSchema = z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/) }).strict();
+export type ApproveToolRequest = z.infer<typeof approveToolRequestSchema>;
 
 export const rotateKeysRequestSchema = z.object({}).strict();
 

@@ -84,6 +84,8 @@ export {
   toolDefinitionSchema,
   putToolsRequestSchema,
   setToolScopesRequestSchema,
+  approveToolRequestSchema,
+  toolPinningPolicySchema,
   rotateKeysRequestSchema,
   createInitialAccessTokenRequestSchema,
 } from './admin.js';
@@ -99,6 +101,8 @@ export type {
   UpdateUpstreamServerRequest,
   UpstreamProtocolEra,
   PutToolsRequest,
+  ApproveToolRequest,
+  ToolPinningPolicy,
 } from './admin.js';
 export {
   adminErrorCodeSchema,
@@ -116,11 +120,13 @@ export {
   clientSchema,
   createdClientSchema,
   toolSchema,
+  toolDefinitionDifferenceSchema,
+  pendingToolChangeSchema,
   upstreamServerSchema,
   upstreamServerWithToolsSchema,
   itemsSchema,
 } from './admin-responses.js';
-export type { AdminErrorCode, AdminErrorBody } from './admin-responses.js';
+export type { AdminErrorCode, AdminErrorBody, ToolDefinitionDifference, PendingToolChange } from './admin-responses.js';
 export {
   adminClientParamsSchema,
   adminPrincipalParamsSchema,
@@ -206,3 +212,4 @@ export {
   createdScimTokenSchema,
 } from './scim.js';
 export type { ScimErrorType, ScimError, ScimUserInput, ScimGroupInput, ScimPatchOperation, ScimPatchRequest, ScimUser, ScimGroup } from './scim.js';
+export { toolDefinitionDifferences } from './tool-definition-diff.js';
