@@ -181,6 +181,13 @@ describe('ID-JAG end to end: the idp tenant issues, the demo tenant redeems', ()
     const introspection = await postForm(`${demoIssuer}/token/introspection`, { token }, AGENT_AT_DEMO);
     expect(introspection.json).toMatchObject({ active: true, aud: resource, sub: demoUserId, client_id: AGENT.id });
 
+    // Recorded like a consent: the admin API lists the grant, and revoking it ends the token.
+    const grants = await api('GET', `/tenants/demo/users/${demoUserId}/grants`);
+    const listed = grants.json.items?.find((item) => JSON.stringify(item).includes(String(payload['grant_id'])));
+    expect(listed, grants.text).toMatchObject({ clientId: AGENT.id, resource });
+    expect((await api('DELETE', `/tenants/demo/users/${demoUserId}/grants/${String(payload['grant_id'])}`)).status).toBe(204);
+    expect((await postForm(`${demoIssuer}/token/introspection`, { token }, AGENT_AT_DEMO)).json).toMatchObject({ active: false });
+
     // The same assertion again: a replay.
     await expectRefused(await redeem(jag), 'invalid_grant', /already used/);
     const issues = await audited('oauth.id_jag.issue');

@@ -158,6 +158,32 @@ describe('airlock admin', () => {
     expectOneErrorLine(await airlock(['scim-tokens', 'revoke', tenant, created.id]), 'not_found');
   });
 
+  it('manages ID-JAG trusted issuers, audiences and pre-approved clients', async () => {
+    const added = await airlock(['trusted-issuers', 'add', tenant, 'https://idp.corp.example', '--jwks-uri', 'https://idp.corp.example/jwks', '--client', 'agent', '--json']);
+    expect(added.code, added.stderr).toBe(0);
+    const issuer = JSON.parse(added.stdout) as { id: string; allowedClientIds: string[] };
+    expect(issuer.allowedClientIds).toEqual(['agent']);
+    const listed = await airlock(['trusted-issuers', 'list', tenant]);
+    expect(cellAt(listed.stdout, 'CLIENTS', 'https://idp.corp.example')).toBe('agent');
+    const updated = await airlock(['trusted-issuers', 'update', tenant, issuer.id, '--any-client', '--disable']);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(cellAt(updated.stdout, 'CLIENTS', 'https://idp.corp.example')).toBe('any');
+    expect(cellAt(updated.stdout, 'ENABLED', 'https://idp.corp.example')).toBe('no');
+    expectOneErrorLine(await airlock(['trusted-issuers', 'add', tenant, 'https://idp.corp.example', '--jwks-uri', 'https://idp.corp.example/jwks']), 'conflict');
+    expectOneErrorLine(await airlock(['trusted-issuers', 'add', tenant, 'https://nokeys.example']), 'invalid_request');
+    expect((await airlock(['trusted-issuers', 'remove', tenant, issuer.id])).code).toBe(0);
+
+    const audience = await airlock(['id-jag-audiences', 'add', tenant, 'https://as.example/t/wiki', '--scope', 'mcp', '--json']);
+    expect(audience.code, audience.stderr).toBe(0);
+    expect(cellAt((await airlock(['id-jag-audiences', 'list', tenant])).stdout, 'SCOPES', 'https://as.example/t/wiki')).toBe('mcp');
+
+    const set = await airlock(['pre-approvals', 'set', tenant, 'some-client', '--scope', 'mcp']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(cellAt((await airlock(['pre-approvals', 'list', tenant])).stdout, 'SCOPES', 'some-client')).toBe('mcp');
+    expect((await airlock(['pre-approvals', 'remove', tenant, 'some-client'])).code).toBe(0);
+    expectOneErrorLine(await airlock(['pre-approvals', 'remove', tenant, 'some-client']), 'not_found');
+  });
+
   it("lists a tenant's live sessions, refuses an ambiguous revoke, and tails the audit log oldest first; --help exits 0", async () => {
     // A live session as the session store keeps one: its durable row and its live record in the hot store.
     const tenantId = (await server.db.pg.query<{ id: string }>('SELECT id FROM tenants WHERE slug = $1', [tenant])).rows[0]!.id;

@@ -151,6 +151,33 @@ export class IdJagRepository {
     return (await this.pg.query('DELETE FROM client_pre_approvals WHERE tenant_id = $1 AND client_id = $2', [tenantId, clientId])).rowCount === 1;
   }
 
+  /** The active consent's grant for this user, client and resource (an ID-JAG adds to it, as consent does). */
+  async activeGrantId(tenantId: string, userId: string, clientId: string, resource: string): Promise<string | undefined> {
+    const { rows } = await this.pg.query<{ grantId: string }>(
+      `SELECT grant_id AS "grantId" FROM consents WHERE tenant_id = $1 AND user_id = $2 AND client_id = $3 AND resource = $4 AND revoked_at IS NULL ORDER BY updated_at DESC LIMIT 1`,
+      [tenantId, userId, clientId, resource],
+    );
+    return rows[0]?.grantId;
+  }
+
+  /**
+   * Records what an ID-JAG granted as a consent row (the account page and the admin API list grants from
+   * there, and revoke them): widens the active row or inserts one.
+   */
+  async recordGrant(tenantId: string, userId: string, clientId: string, resource: string, scopes: string[], grantId: string): Promise<void> {
+    const updated = await this.pg.query(
+      `UPDATE consents SET scopes = ARRAY(SELECT DISTINCT unnest(scopes || $5::text[]) ORDER BY 1), grant_id = $6, updated_at = now()
+        WHERE id = (SELECT id FROM consents WHERE tenant_id = $1 AND user_id = $2 AND client_id = $3 AND resource = $4 AND revoked_at IS NULL ORDER BY updated_at DESC LIMIT 1)`,
+      [tenantId, userId, clientId, resource, scopes, grantId],
+    );
+    if (updated.rowCount === 1) return;
+    await this.pg.query(
+      `INSERT INTO consents (id, tenant_id, user_id, client_id, grant_id, scopes, resource, created_at, updated_at)
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, now(), now())`,
+      [tenantId, userId, clientId, grantId, [...new Set(scopes)].sort(), resource],
+    );
+  }
+
   /** The local user an IdP's (issuer, subject) is linked to (never by email alone). */
   async linkedUser(tenantId: string, issuer: string, subject: string): Promise<string | undefined> {
     const { rows } = await this.pg.query<{ userId: string }>(

@@ -30,7 +30,7 @@ export interface IdJagRedemption {
 
 export interface JwtBearerDeps {
   tenant: TenantRecord;
-  repository: Pick<IdJagRepository, 'findIssuer' | 'linkedUser'>;
+  repository: Pick<IdJagRepository, 'findIssuer' | 'linkedUser' | 'activeGrantId' | 'recordGrant'>;
   keys: IssuerKeys;
   replay: AssertionReplayGuard;
   resources: ResourceCatalog;
@@ -148,10 +148,15 @@ export function registerJwtBearerGrant(provider: Provider, deps: JwtBearerDeps):
     // Last, so a request refused above may be corrected and sent again with the same assertion.
     if (!(await deps.replay.firstUse(tenant.slug, issuer.issuer, jti, claims.exp!))) throw invalidGrant('the assertion was already used (jti)');
 
-    // A grant of its own, as consent would give: revocable from the account page and the admin API.
-    const grant = new provider.Grant({ accountId, clientId: client.clientId });
+    // A grant as consent would give (the user's existing one for this client and resource, widened), and
+    // its consent row: listed and revocable on the account page and in the admin API like any other.
+    const existingId = await deps.repository.activeGrantId(tenant.id, accountId, client.clientId, description.audience);
+    const existing = existingId ? await provider.Grant.find(existingId) : undefined;
+    const reusable = existing && existing.accountId === accountId && existing.clientId === client.clientId && Object.keys(existing.resources ?? {}).every((granted) => granted === description.audience);
+    const grant = reusable ? existing : new provider.Grant({ accountId, clientId: client.clientId });
     grant.addResourceScope(description.audience, scopes.join(' '));
     const grantId = await grant.save();
+    await deps.repository.recordGrant(tenant.id, accountId, client.clientId, description.audience, scopes, grantId);
     const expiresIn = tenant.accessTokenTtl;
     const token = new provider.AccessToken({ accountId, client, grantId, scope: scopes.join(' '), gty: 'jwt_bearer', expiresIn });
     token.resourceServer = {
