@@ -205,6 +205,11 @@ describe('ID-JAG end to end: the idp tenant issues, the demo tenant redeems', ()
     await expectRefused(await exchangeAtIdp({ subject_token: `${idToken.slice(0, -4)}AAAA` }), 'invalid_grant', /subject_token/);
     await expectRefused(await exchangeAtIdp({ subject_token: await assertion() }), 'invalid_grant', /subject_token/);
     await expectRefused(await exchangeAtIdp({ subject_token: idToken, subject_token_type: 'urn:x' }), 'invalid_request', /subject_token_type/);
+    // A user disabled since the ID token was issued gets no ID-JAG.
+    await server.infra.pg.query('UPDATE users SET disabled_at = now() WHERE id = $1', [idpUserId]);
+    await expectRefused(await exchangeAtIdp({ subject_token: idToken }), 'invalid_grant', /no active user/);
+    await server.infra.pg.query('UPDATE users SET disabled_at = NULL WHERE id = $1', [idpUserId]);
+    expect((await exchangeAtIdp({ subject_token: idToken })).status).toBe(200);
   });
 });
 
