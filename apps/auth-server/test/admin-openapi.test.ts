@@ -37,9 +37,11 @@ const VALID_BODIES: Record<string, Json> = {
   updateServer: { enabled: false },
   putTools: { tools: [{ name: 'read', title: 'Read a page' }, { name: 'write' }] },
   setToolScopes: { requiredScopes: ['mcp', 'wiki:write'] },
+  approveTool: { hash: 'a'.repeat(64) },
   revokeSessions: { client: 'some-client' },
   resetUserSignIn: {},
   signOutUser: {},
+  createScimToken: {},
   revokeClientGrants: {},
   putRoleAssignment: { role: 'auditor', tenants: 'all' },
   createAdminUser: { email: `admin-${suffix}@example.com`, password: 'correct horse battery' },
@@ -47,6 +49,11 @@ const VALID_BODIES: Record<string, Json> = {
   enrollAdminTotp: {},
   createAdminClient: { client_name: 'Automation' },
   updateAdminClient: { disabled: true },
+  createTrustedIssuer: { issuer: 'https://idp.example', jwksUri: 'https://idp.example/jwks' },
+  updateTrustedIssuer: { enabled: false },
+  createIdJagAudience: { audience: 'https://as.example/t/other', scopes: ['mcp'] },
+  updateIdJagAudience: { enabled: false },
+  putPreApproval: { scopes: ['mcp'] },
 };
 
 function validBody(operationId: string): Json {
@@ -310,6 +317,12 @@ describe('the admin API OpenAPI document', () => {
     await ok('listServers', t);
     await ok('putTools', s, validBody('putTools'));
     await ok('setToolScopes', { ...s, tool: 'write' }, validBody('setToolScopes'));
+    expect(await ok('listToolChanges', s)).toEqual({ items: [] });
+    // No gateway has seen a definition of the tool: there is nothing with this hash to approve.
+    const approval = await call('approveTool', { ...s, tool: 'write' }, validBody('approveTool'));
+    expect(approval.status).toBe(409);
+    expectDocumented(operation('approveTool'), approval);
+    called.add('approveTool');
     await ok('getServer', s);
     await ok('updateServer', s, validBody('updateServer'));
     await ok('listSessions', t);
@@ -323,6 +336,22 @@ describe('the admin API OpenAPI document', () => {
     called.add('revokeLoginSession');
     await ok('listAudit', t);
     await ok('listPlatformAudit', {});
+    await ok('getToolCallMetrics', {});
+    const issuer = await ok('createTrustedIssuer', t, validBody('createTrustedIssuer'));
+    await ok('listTrustedIssuers', t);
+    await ok('updateTrustedIssuer', { ...t, id: String(issuer['id']) }, validBody('updateTrustedIssuer'));
+    await ok('deleteTrustedIssuer', { ...t, id: String(issuer['id']) });
+    const audience = await ok('createIdJagAudience', t, validBody('createIdJagAudience'));
+    await ok('listIdJagAudiences', t);
+    await ok('updateIdJagAudience', { ...t, id: String(audience['id']) }, validBody('updateIdJagAudience'));
+    await ok('deleteIdJagAudience', { ...t, id: String(audience['id']) });
+    await ok('putPreApproval', c, validBody('putPreApproval'));
+    await ok('listPreApprovals', t);
+    await ok('deletePreApproval', c);
+    const scimToken = await ok('createScimToken', t, validBody('createScimToken'));
+    expect(scimToken['token']).toEqual(expect.any(String));
+    await ok('listScimTokens', t);
+    await ok('revokeScimToken', { ...t, id: String(scimToken['id']) });
     await ok('deleteServer', s);
     await ok('deleteClient', c);
     await ok('deleteUser', u);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queues, type AuditEvent } from '@airlock/contracts';
 import { ScimTokensRepository } from '../src/scim/scim-tokens.repository.js';
-import { startAuthServerHarness, type AuthServerHarness } from './support/auth-server-harness.js';
+import { postForm, startAuthServerHarness, type AuthServerHarness } from './support/auth-server-harness.js';
 
 // SCIM 2.0 over real HTTP, Postgres and Redis, with the request sequences Okta and Entra ID send
 // (their documented provisioning flows), then the refusals.
@@ -272,5 +272,40 @@ describe('SCIM refusals', () => {
     expectScimError(await scim('DELETE', `/Users/${id}`, undefined, { bearer: otherToken, tenant: 'other' }), 404);
     expectScimError(await scim('POST', '/Groups', { displayName: 'G', members: [{ value: id }] }, { bearer: otherToken, tenant: 'other' }), 400, 'invalidValue');
     expect(await userRow(id)).toBeDefined();
+  });
+});
+
+describe('SCIM tokens in the admin API', () => {
+  it('makes a token shown once, records its use, lists it without the secret, and revokes it', async () => {
+    const issued = await postForm(`${server.url}/t/admin/token`, { grant_type: 'client_credentials', scope: 'admin' }, { id: 'test-admin', secret: 'test-admin-secret-0123456789abcdef' });
+    const admin = String(issued.json['access_token']);
+    const api = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${server.url}/admin/v1/tenants/acme/scim-tokens${path}`, {
+        method,
+        headers: { authorization: `Bearer ${admin}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await response.text();
+      return { status: response.status, json: (text ? JSON.parse(text) : {}) as Record<string, unknown> & { items?: Array<Record<string, unknown>> } };
+    };
+    const created = await api('POST', '', {});
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    expect(created.json).toMatchObject({ baseUrl: `${server.config.publicUrl}/scim/v2/t/acme`, lastUsedAt: null });
+    const secret = String(created.json['token']);
+    expect(secret).toMatch(/^scim_[\w-]{43}$/);
+    const { rows } = await server.infra.pg.query<{ token_hash: string }>('SELECT token_hash FROM scim_tokens WHERE id = $1', [created.json['id']]);
+    expect(rows[0]?.token_hash).not.toContain(secret.slice(5));
+
+    expect((await scim('GET', '/Users?count=1', undefined, { bearer: secret })).status).toBe(200);
+    const listed = await api('GET', '');
+    const entry = listed.json.items?.find((item) => item['id'] === created.json['id']);
+    expect(entry?.['lastUsedAt']).toEqual(expect.any(String));
+    expect(JSON.stringify(listed.json)).not.toContain(secret);
+
+    expect((await api('DELETE', `/${String(created.json['id'])}`)).status).toBe(204);
+    expectScimError(await scim('GET', '/Users', undefined, { bearer: secret }), 401);
+    expect((await api('DELETE', `/${String(created.json['id'])}`)).status).toBe(404);
+    await server.queues.drain(Queues.audit);
+    expect(audit.filter((e) => e.target === created.json['id']).map((e) => `${e.action} ${e.outcome}`)).toEqual(['admin.scim_token.create success', 'admin.scim_token.revoke success', 'admin.scim_token.revoke refused']);
   });
 });

@@ -84,6 +84,8 @@ export {
   toolDefinitionSchema,
   putToolsRequestSchema,
   setToolScopesRequestSchema,
+  approveToolRequestSchema,
+  toolPinningPolicySchema,
   rotateKeysRequestSchema,
   createInitialAccessTokenRequestSchema,
 } from './admin.js';
@@ -99,6 +101,8 @@ export type {
   UpdateUpstreamServerRequest,
   UpstreamProtocolEra,
   PutToolsRequest,
+  ApproveToolRequest,
+  ToolPinningPolicy,
 } from './admin.js';
 export {
   adminErrorCodeSchema,
@@ -116,11 +120,13 @@ export {
   clientSchema,
   createdClientSchema,
   toolSchema,
+  toolDefinitionDifferenceSchema,
+  pendingToolChangeSchema,
   upstreamServerSchema,
   upstreamServerWithToolsSchema,
   itemsSchema,
 } from './admin-responses.js';
-export type { AdminErrorCode, AdminErrorBody } from './admin-responses.js';
+export type { AdminErrorCode, AdminErrorBody, ToolDefinitionDifference, PendingToolChange } from './admin-responses.js';
 export {
   adminClientParamsSchema,
   adminPrincipalParamsSchema,
@@ -150,8 +156,38 @@ export {
   defineAdminRoute,
 } from './admin-routes.js';
 export type { AdminRouteDefinition, AdminRouteMethod, AdminRouteName } from './admin-routes.js';
+export {
+  TOOL_CALL_AUDIT_ACTION,
+  TOOL_CALL_METRICS_DEFAULT_RANGE_MS,
+  TOOL_CALL_METRICS_MAX_BUCKETS,
+  TOOL_CALL_METRICS_MAX_RANGE_MS,
+  TOOL_CALL_METRICS_TOP_TENANTS,
+  toolCallCountsSchema,
+  toolCallMetricsQuerySchema,
+  toolCallMetricsSchema,
+  toolCallMetricsSteps,
+} from './admin-metrics.js';
+export type { ToolCallMetrics, ToolCallMetricsQuery, ToolCallMetricsStep } from './admin-metrics.js';
 export { adminOpenApiDocument } from './admin-openapi.js';
 export type { AdminOpenApiOptions, OpenApiDocument } from './admin-openapi.js';
+export {
+  JWT_BEARER_GRANT,
+  TOKEN_EXCHANGE_GRANT_TYPE,
+  ID_JAG_TOKEN_TYPE,
+  ID_JAG_JWT_TYPE,
+  ID_TOKEN_TYPE,
+  ENTERPRISE_MANAGED_AUTHORIZATION_EXTENSION,
+  inlineJwksSchema,
+  trustedIssuerSchema,
+  createTrustedIssuerRequestSchema,
+  updateTrustedIssuerRequestSchema,
+  idJagAudienceSchema,
+  createIdJagAudienceRequestSchema,
+  updateIdJagAudienceRequestSchema,
+  preApprovalSchema,
+  putPreApprovalRequestSchema,
+} from './id-jag.js';
+export type { CreateTrustedIssuerRequest, UpdateTrustedIssuerRequest, CreateIdJagAudienceRequest, UpdateIdJagAudienceRequest, PutPreApprovalRequest } from './id-jag.js';
 export { SAML_PERSISTENT_NAMEID, samlProviderConfigSchema } from './saml-provider.js';
 export type { SamlProviderConfig } from './saml-provider.js';
 export {
@@ -174,6 +210,6 @@ export {
   scimListResponseSchema,
   scimTokenSchema,
   createdScimTokenSchema,
-  scimTokenParamsSchema,
 } from './scim.js';
 export type { ScimErrorType, ScimError, ScimUserInput, ScimGroupInput, ScimPatchOperation, ScimPatchRequest, ScimUser, ScimGroup } from './scim.js';
+export { toolDefinitionDifferences } from './tool-definition-diff.js';

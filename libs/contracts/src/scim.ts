@@ -163,4 +163,3 @@ export const createdScimTokenSchema = scimTokenSchema.extend({
   /** Where the provisioning client sends its requests. */
   baseUrl: z.string(),
 });
-export const scimTokenParamsSchema = z.object({ tenant: z.string(), id: z.uuid() });

@@ -450,6 +450,54 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
     await expectShape('scim_tokens', readToken, ['last_used_at']);
   });
 
+  it('TrustedAssertionIssuer, IdJagAudience, ClientPreApproval (ID-JAG and pre-approved clients)', async () => {
+    const issuer = {
+      id: '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0051',
+      tenantId: T,
+      issuer: 'https://idp.corp.example',
+      jwksUri: 'https://idp.corp.example/jwks',
+      jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1' }] },
+      allowedClientIds: ['agent', 'other-agent'],
+      enabled: false,
+      createdAt: at('2026-06-01T00:00:00.000Z'),
+      updatedAt: at('2026-06-01T00:00:01.000Z'),
+    };
+    await prisma.trustedAssertionIssuer.create({ data: issuer });
+    const readIssuer = await prisma.trustedAssertionIssuer.findUniqueOrThrow({ where: { tenantId_issuer: { tenantId: T, issuer: issuer.issuer } } });
+    expect(readIssuer).toEqual(issuer);
+    const minimalIssuer = await prisma.trustedAssertionIssuer.create({ data: { tenantId: T, issuer: 'https://min.example', jwksUri: 'https://min.example/jwks' } });
+    expect(await prisma.trustedAssertionIssuer.findUniqueOrThrow({ where: { id: minimalIssuer.id } })).toEqual({ ...minimalIssuer, jwks: null, allowedClientIds: [], enabled: true });
+    await expectShape('trusted_assertion_issuers', readIssuer, ['jwks_uri', 'jwks', 'allowed_client_ids']);
+    // Keys from somewhere: a row with neither a jwks_uri nor inline keys is refused by the database.
+    await expect(prisma.trustedAssertionIssuer.create({ data: { tenantId: T, issuer: 'https://keyless.example' } })).rejects.toThrow();
+    await expect(prisma.trustedAssertionIssuer.create({ data: { tenantId: T, issuer: issuer.issuer, jwksUri: 'https://x.example' } })).rejects.toMatchObject({ code: 'P2002' });
+
+    const audience = {
+      id: '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0052',
+      tenantId: T,
+      audience: 'https://as.example/t/wiki',
+      resources: ['https://mcp.example/t/wiki/mcp'],
+      allowedClientIds: ['agent'],
+      scopes: ['mcp', 'wiki:read'],
+      enabled: false,
+      createdAt: at('2026-06-01T00:00:00.000Z'),
+      updatedAt: at('2026-06-01T00:00:02.000Z'),
+    };
+    await prisma.idJagAudience.create({ data: audience });
+    const readAudience = await prisma.idJagAudience.findUniqueOrThrow({ where: { tenantId_audience: { tenantId: T, audience: audience.audience } } });
+    expect(readAudience).toEqual(audience);
+    const minimalAudience = await prisma.idJagAudience.create({ data: { tenantId: T, audience: 'https://as2.example' } });
+    expect(await prisma.idJagAudience.findUniqueOrThrow({ where: { id: minimalAudience.id } })).toEqual({ ...minimalAudience, resources: [], allowedClientIds: [], scopes: [], enabled: true });
+    await expectShape('id_jag_audiences', readAudience, ['resources', 'allowed_client_ids', 'scopes']);
+
+    const approval = { id: '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0053', tenantId: T, clientId: 'agent', scopes: ['mcp'], createdBy: 'admin@example.com', createdAt: at('2026-06-01T00:00:00.000Z') };
+    await prisma.clientPreApproval.create({ data: approval });
+    const readApproval = await prisma.clientPreApproval.findUniqueOrThrow({ where: { tenantId_clientId: { tenantId: T, clientId: 'agent' } } });
+    expect(readApproval).toEqual(approval);
+    await expectShape('client_pre_approvals', readApproval, ['scopes']);
+    await expect(prisma.clientPreApproval.create({ data: { tenantId: T, clientId: 'agent', createdBy: 'x' } })).rejects.toMatchObject({ code: 'P2002' });
+  });
+
   it('CallPolicy', async () => {
     const full = {
       tenantId: T,

@@ -42,6 +42,8 @@ export interface ConsoleServer {
   call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
   /** A live MCP session of `tenant`, opened at the session store as the gateway opens one; returns its id. */
   openMcpSession(tenant: string, subject: string, clientId: string): Promise<string>;
+  /** The test database (to seed what other services write, e.g. the gateway's tool-call audit records). */
+  pg: Infra['pg'];
   close(): Promise<void>;
 }
 
@@ -96,6 +98,7 @@ export async function startConsoleServer(options: { env?: Record<string, string>
   return {
     url,
     gatewayUrl,
+    pg: db.pg,
     async call(method, path, body) {
       const response = await fetch(`${url}/admin/v1${path}`, {
         method,

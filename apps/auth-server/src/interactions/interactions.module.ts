@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AdminTotpModule } from '../admin-totp/admin-totp.module.js';
+import { IdJagModule } from '../id-jag/id-jag.module.js';
 import { OidcModule } from '../oidc/oidc.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { ClientDirectory } from './client-directory.js';
@@ -11,7 +12,7 @@ import { ToolCatalogRepository } from './tool-catalog.repository.js';
 
 /** Login and consent pages at /t/<slug>/interaction/<uid>; TenantProviders and ResourceCatalog come from OidcModule. */
 @Module({
-  imports: [UsersModule, OidcModule, AdminTotpModule],
+  imports: [UsersModule, OidcModule, AdminTotpModule, IdJagModule],
   controllers: [InteractionsController],
   providers: [InteractionsService, ConsentRepository, ToolCatalogRepository, ClientDirectory, CsrfService],
   exports: [ConsentRepository, ClientDirectory, CsrfService],
