@@ -144,6 +144,24 @@ export interface Tool {
   enabled: boolean;
 }
 
+/** Tool calls that finished in a time bucket: all, failed (tool or upstream error), refused or denied by the gateway. */
+export interface ToolCallCounts {
+  calls: number;
+  errors: number;
+  refused: number;
+}
+
+/** GET /metrics/tool-calls: every bucket of the range (empty ones as zeros) and the busiest tenants. */
+export interface ToolCallMetrics {
+  from: string;
+  to: string;
+  step: string;
+  tenant: string | null;
+  totals: ToolCallCounts;
+  series: Array<ToolCallCounts & { start: string }>;
+  tenants: Array<ToolCallCounts & { tenant: string }>;
+}
+
 /** Who holds which admin role: a person (email, name) or an automation client (name). */
 export interface RoleAssignment {
   principalType: 'users' | 'clients';
@@ -222,6 +240,7 @@ const enc = encodeURIComponent;
 
 export const adminApi = {
   me: () => api<Me>('GET', '/me'),
+  toolCallMetrics: (query: { from?: string; to?: string; step?: string; tenant?: string }) => api<ToolCallMetrics>('GET', '/metrics/tool-calls', { query }),
   listTenants: (query: { q?: string; cursor?: string; limit?: number }) => api<Page<Tenant>>('GET', '/tenants', { query }),
   createTenant: (body: { slug: string; displayName: string; registrationPolicy: string }) => api<Tenant>('POST', '/tenants', { body }),
   listSessions: (tenant: string, query: { cursor?: string; limit?: number }) => api<Page<McpSession>>('GET', `/tenants/${enc(tenant)}/sessions`, { query }),

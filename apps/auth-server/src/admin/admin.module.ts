@@ -19,6 +19,9 @@ import { AdminClientsService } from './admin-clients.service.js';
 import { AdminGrantsRepository } from './admin-grants.repository.js';
 import { AdminGrantsService } from './admin-grants.service.js';
 import { AdminMeController } from './admin-me.controller.js';
+import { AdminMetricsController } from './admin-metrics.controller.js';
+import { AdminMetricsRepository } from './admin-metrics.repository.js';
+import { AdminMetricsService } from './admin-metrics.service.js';
 import { AdminOpenApiController } from './admin-openapi.controller.js';
 import { AdminServersController } from './admin-servers.controller.js';
 import { AdminServersRepository } from './admin-servers.repository.js';
@@ -59,6 +62,7 @@ import { IdJagModule } from '../id-jag/id-jag.module.js';
     AdminRolesController,
     AdminOpenApiController,
     AdminMeController,
+    AdminMetricsController,
     AdminIdJagController,
     AdminScimTokensController,
   ],
@@ -85,6 +89,8 @@ import { IdJagModule } from '../id-jag/id-jag.module.js';
     AdminAuditLogRepository,
     AdminRolesRepository,
     AdminRolesService,
+    AdminMetricsRepository,
+    AdminMetricsService,
     AdminIdJagService,
   ],
 })
