@@ -317,6 +317,9 @@ describe('pre-approved clients', () => {
     expect(events.at(-1)).toMatchObject({ tenant: 'demo', actor: { clientId: other.clientId, subject: demoUserId }, target: resource, details: { scopes: ['mcp'] } });
     expect(events.at(-1)?.details['tools']).toEqual(['wiki/read']);
     expect((await api('GET', '/tenants/demo/pre-approvals')).json.items?.map((item) => item['clientId'])).toContain(other.clientId);
+    // Deleting the client deletes its pre-approval.
+    expect((await api('DELETE', `/tenants/demo/clients/${encodeURIComponent(other.clientId)}`)).status).toBe(204);
+    expect((await api('GET', '/tenants/demo/pre-approvals')).json.items?.map((item) => item['clientId'])).not.toContain(other.clientId);
 
     // Withdrawn: consent is asked again (for a fresh client: the other's consent is remembered).
     const third = await demo.register();
