@@ -58,7 +58,7 @@ export function TenantsScreen({ me, search }: { me: Me; search: URLSearchParams 
               {tenants.data.items.map((tenant) => (
                 <Table.Tr key={tenant.id}>
                   <Table.Td>
-                    <Anchor href={`/console/tenants/${tenant.slug}`} onClick={linkTo(`/tenants/${tenant.slug}`)} ff="monospace" size="sm" aria-label={`Settings of ${tenant.slug}`}>
+                    <Anchor href={`/console/tenants/${tenant.slug}`} onClick={linkTo(`/tenants/${tenant.slug}`)} ff="monospace" size="sm">
                       {tenant.slug}
                     </Anchor>
                   </Table.Td>
