@@ -348,6 +348,7 @@ describe('the admin API OpenAPI document', () => {
     called.add('revokeLoginSession');
     await ok('listAudit', t);
     await ok('listPlatformAudit', {});
+    await ok('getToolCallMetrics', {});
     const issuer = await ok('createTrustedIssuer', t, validBody('createTrustedIssuer'));
     await ok('listTrustedIssuers', t);
     await ok('updateTrustedIssuer', { ...t, id: String(issuer['id']) }, validBody('updateTrustedIssuer'));

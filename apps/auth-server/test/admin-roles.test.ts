@@ -178,7 +178,7 @@ describe('an auditor', () => {
       const url = fill(path, seeded[A]!.params);
       // The document says who may call it; what the server does below must agree.
       const documentedForAuditors = (operation['x-airlock-roles'] as string[]).includes('auditor');
-      expect(documentedForAuditors, label).toBe(method === 'get' && (path.includes('{tenant}') || path === '/tenants' || path === '/audit' || path === '/me'));
+      expect(documentedForAuditors, label).toBe(method === 'get' && (path.includes('{tenant}') || path === '/tenants' || path === '/audit' || path === '/me' || path === '/metrics/tool-calls'));
       if (method !== 'get') {
         const refused = await api(auditor.token, method.toUpperCase(), url, operation['requestBody'] ? {} : undefined);
         expect(refused.status, label).toBe(403);
@@ -186,7 +186,7 @@ describe('an auditor', () => {
         continue;
       }
       const read = await api(auditor.token, 'GET', url);
-      if (!path.includes('{tenant}') && path !== '/tenants' && path !== '/me') {
+      if (!path.includes('{tenant}') && path !== '/tenants' && path !== '/me' && path !== '/metrics/tool-calls') {
         // Platform-level reads (who holds which role, the platform's log) are for platform admins (and the log for auditors of every tenant).
         expect(read.status, label).toBe(403);
         continue;

@@ -205,6 +205,11 @@ describe('ID-JAG end to end: the idp tenant issues, the demo tenant redeems', ()
     await expectRefused(await exchangeAtIdp({ subject_token: `${idToken.slice(0, -4)}AAAA` }), 'invalid_grant', /subject_token/);
     await expectRefused(await exchangeAtIdp({ subject_token: await assertion() }), 'invalid_grant', /subject_token/);
     await expectRefused(await exchangeAtIdp({ subject_token: idToken, subject_token_type: 'urn:x' }), 'invalid_request', /subject_token_type/);
+    // A user disabled since the ID token was issued gets no ID-JAG.
+    await server.infra.pg.query('UPDATE users SET disabled_at = now() WHERE id = $1', [idpUserId]);
+    await expectRefused(await exchangeAtIdp({ subject_token: idToken }), 'invalid_grant', /no active user/);
+    await server.infra.pg.query('UPDATE users SET disabled_at = NULL WHERE id = $1', [idpUserId]);
+    expect((await exchangeAtIdp({ subject_token: idToken })).status).toBe(200);
   });
 });
 
@@ -312,6 +317,9 @@ describe('pre-approved clients', () => {
     expect(events.at(-1)).toMatchObject({ tenant: 'demo', actor: { clientId: other.clientId, subject: demoUserId }, target: resource, details: { scopes: ['mcp'] } });
     expect(events.at(-1)?.details['tools']).toEqual(['wiki/read']);
     expect((await api('GET', '/tenants/demo/pre-approvals')).json.items?.map((item) => item['clientId'])).toContain(other.clientId);
+    // Deleting the client deletes its pre-approval.
+    expect((await api('DELETE', `/tenants/demo/clients/${encodeURIComponent(other.clientId)}`)).status).toBe(204);
+    expect((await api('GET', '/tenants/demo/pre-approvals')).json.items?.map((item) => item['clientId'])).not.toContain(other.clientId);
 
     // Withdrawn: consent is asked again (for a fresh client: the other's consent is remembered).
     const third = await demo.register();

@@ -55,6 +55,7 @@ import {
   updateAdminClientRequestSchema,
   updateAdminUserRequestSchema,
 } from './admin-roles.js';
+import { toolCallMetricsQuerySchema, toolCallMetricsSchema } from './admin-metrics.js';
 import { auditOutcomeSchema } from './audit.js';
 import { callPolicyDecisionSchema, callPolicySchema, evaluateCallPolicyRequestSchema, putCallPolicyRequestSchema } from './call-policy.js';
 import {
@@ -717,6 +718,21 @@ export const adminRoutes = {
     status: 200,
     response: pageSchema(adminAuditRecordSchema),
     access: 'platform-read',
+  }),
+
+  // Metrics
+  getToolCallMetrics: defineAdminRoute({
+    operationId: 'getToolCallMetrics',
+    method: 'GET',
+    path: '/metrics/tool-calls',
+    tag: 'metrics',
+    summary: 'Tool calls per time bucket, with errors and refusals, and the busiest tenants',
+    description:
+      'From the audit records of finished tool calls. `from` inclusive, `to` exclusive (default: the last hour); `step` one of 1m, 5m, 15m, 1h, 1d (default: the finest with at most 1440 buckets); a range of at most 31 days. Every role: a tenant admin or scoped auditor counts its own tenants only; `?tenant=` one tenant.',
+    query: toolCallMetricsQuerySchema,
+    status: 200,
+    response: toolCallMetricsSchema,
+    access: 'any-role',
   }),
 
   // Admin principals: people and automation clients of the `admin` tenant, and their roles (platform admins only)

@@ -157,6 +157,18 @@ export {
   defineAdminRoute,
 } from './admin-routes.js';
 export type { AdminRouteDefinition, AdminRouteMethod, AdminRouteName } from './admin-routes.js';
+export {
+  TOOL_CALL_AUDIT_ACTION,
+  TOOL_CALL_METRICS_DEFAULT_RANGE_MS,
+  TOOL_CALL_METRICS_MAX_BUCKETS,
+  TOOL_CALL_METRICS_MAX_RANGE_MS,
+  TOOL_CALL_METRICS_TOP_TENANTS,
+  toolCallCountsSchema,
+  toolCallMetricsQuerySchema,
+  toolCallMetricsSchema,
+  toolCallMetricsSteps,
+} from './admin-metrics.js';
+export type { ToolCallMetrics, ToolCallMetricsQuery, ToolCallMetricsStep } from './admin-metrics.js';
 export { adminOpenApiDocument } from './admin-openapi.js';
 export type { AdminOpenApiOptions, OpenApiDocument } from './admin-openapi.js';
 export {

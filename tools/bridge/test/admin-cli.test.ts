@@ -237,6 +237,30 @@ describe('airlock admin', () => {
     expect(serversHelp.stdout).toMatch(/--read-only-path/);
   });
 
+  it('prints tool-call metrics of a tenant: totals, the tenant row and every bucket; a bad range is the API\'s 400 on one line', async () => {
+    const tenantId = (await server.db.pg.query<{ id: string }>('SELECT id FROM tenants WHERE slug = $1', [tenant])).rows[0]!.id;
+    for (const [index, outcome] of (['success', 'success', 'failure', 'refused'] as const).entries()) {
+      await server.db.pg.query(
+        `INSERT INTO audit_events (id, tenant_id, occurred_at, actor_subject, actor_client_id, action, target, outcome, details) VALUES ($1, $2, $3, 'u', 'c', 'mcp.tools.call', 'docs/search', $4, '{}')`,
+        [`cli-m${index}-${tenant}`, tenantId, `2026-03-01T00:0${index}:00.000Z`, outcome],
+      );
+    }
+    const range = ['--tenant', tenant, '--from', '2026-03-01T00:00:00Z', '--to', '2026-03-01T00:05:00Z'];
+    const text = await airlock(['metrics', 'tool-calls', ...range, '--step', '1m', '--buckets']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^calls:\s+4$/m);
+    expect(text.stdout).toMatch(/^errors:\s+1 \(25\.0%\)$/m);
+    expect(text.stdout).toMatch(/^refused:\s+1$/m);
+    expect(cellAt(text.stdout.split('\n\n')[1]!, 'CALLS', tenant)).toBe('4');
+    expect(cellAt(text.stdout.split('\n\n')[2]!, 'ERRORS', '2026-03-01T00:02:00.000Z')).toBe('1');
+    const json = await airlock(['metrics', 'tool-calls', ...range, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ step: '1m', tenant, totals: { calls: 4, errors: 1, refused: 1 } });
+    const bad = await airlock(['metrics', 'tool-calls', '--from', '2026-03-02T00:00:00Z', '--to', '2026-03-01T00:00:00Z']);
+    expect(bad.code).toBe(1);
+    expectOneErrorLine(bad, 'invalid_request');
+    expect(bad.stderr).toContain('from: must be before to');
+  });
+
   it('never printed a stack trace', () => {
     expect(stderrs.length).toBeGreaterThan(10);
     for (const stderr of stderrs) expect(stderr).not.toMatch(/^\s+at |Error:|node:internal/m);

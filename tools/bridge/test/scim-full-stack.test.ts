@@ -65,6 +65,12 @@ describe('SCIM deprovisioning through the full stack', () => {
     }
   };
 
+  /** The user's grants (consents) that are still live: none after deprovisioning. */
+  const liveGrants = async (userId: string): Promise<number> => {
+    const { rows } = await stack.db.pg.query<{ live: string }>('SELECT count(*) AS live FROM consents WHERE user_id = $1 AND revoked_at IS NULL', [userId]);
+    return Number(rows[0]?.live);
+  };
+
   /** A new session with the same tokens is refused too (the grant is gone, not only the session). */
   const expectNoNewSession = async (provider: MemoryOAuthProvider, url: URL) => {
     await expect(new Client({ name: 'scim-e2e', version: '1.0.0' }).connect(new StreamableHTTPClientTransport(url, { authProvider: provider }))).rejects.toThrow();
@@ -92,12 +98,14 @@ describe('SCIM deprovisioning through the full stack', () => {
     const { client, provider, url } = await liveSession(USER);
     const found = await scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${USER.email}"`)}`);
     const id = String(found.json.Resources?.[0]?.['id']);
+    expect(await liveGrants(id)).toBeGreaterThan(0);
 
     const started = performance.now();
     const patched = await scim('PATCH', `/Users/${id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] });
     const answered = performance.now() - started;
     expect(patched.status, JSON.stringify(patched.json)).toBe(200);
     expect(patched.json['active']).toBe(false);
+    expect(await liveGrants(id)).toBe(0);
     const refused = await refusedAfter(client, started);
     console.info(`SCIM PATCH active=false: answered in ${answered.toFixed(0)} ms, live MCP session refused ${refused.toFixed(0)} ms after the request was sent`);
     expect(refused).toBeLessThan(DEPROVISION_BUDGET_MS);
@@ -110,6 +118,7 @@ describe('SCIM deprovisioning through the full stack', () => {
     const made = await admin('POST', '/users', person);
     expect(made.status, JSON.stringify(made.json)).toBe(201);
     const { client, provider, url } = await liveSession(person);
+    expect(await liveGrants(String(made.json['id']))).toBeGreaterThan(0);
 
     const started = performance.now();
     const deleted = await scim('DELETE', `/Users/${String(made.json['id'])}`);

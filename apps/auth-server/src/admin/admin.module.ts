@@ -22,6 +22,9 @@ import { AdminClientsService } from './admin-clients.service.js';
 import { AdminGrantsRepository } from './admin-grants.repository.js';
 import { AdminGrantsService } from './admin-grants.service.js';
 import { AdminMeController } from './admin-me.controller.js';
+import { AdminMetricsController } from './admin-metrics.controller.js';
+import { AdminMetricsRepository } from './admin-metrics.repository.js';
+import { AdminMetricsService } from './admin-metrics.service.js';
 import { AdminOpenApiController } from './admin-openapi.controller.js';
 import { AdminServersController } from './admin-servers.controller.js';
 import { AdminServersRepository } from './admin-servers.repository.js';
@@ -63,6 +66,7 @@ import { IdJagModule } from '../id-jag/id-jag.module.js';
     AdminRolesController,
     AdminOpenApiController,
     AdminMeController,
+    AdminMetricsController,
     AdminIdJagController,
     AdminScimTokensController,
   ],
@@ -91,6 +95,8 @@ import { IdJagModule } from '../id-jag/id-jag.module.js';
     AdminCallPolicyService,
     AdminRolesRepository,
     AdminRolesService,
+    AdminMetricsRepository,
+    AdminMetricsService,
     AdminIdJagService,
   ],
 })

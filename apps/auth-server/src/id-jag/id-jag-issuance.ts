@@ -26,7 +26,7 @@ export interface IdJagIssuanceDeps {
   publicJwks: JSONWebKeySet;
   signingJwks: JWK[];
   hot: HotStore;
-  repository: Pick<IdJagRepository, 'findAudience'>;
+  repository: Pick<IdJagRepository, 'findAudience' | 'isActiveUser'>;
   record(tenant: TenantRecord, issue: IdJagIssue): void;
 }
 
@@ -85,6 +85,8 @@ export function idJagExchangeHandler(provider: Provider, deps: IdJagIssuanceDeps
     const resource = (Array.isArray(resourceParam) ? resourceParam[0] : resourceParam) as string | undefined;
 
     const subject = await verifiedSubject(subjectToken, subjectType, client.clientId);
+    // An ID token cannot be revoked: a user disabled since it was issued gets no ID-JAG.
+    if (!(await deps.repository.isActiveUser(tenant.id, subject.sub))) throw invalidGrant('the subject_token names no active user of this tenant');
     const target = await deps.repository.findAudience(tenant.id, audience);
     if (!target || !target.enabled) throw new errors.InvalidTarget('this tenant issues no ID-JAGs for that audience');
     if (target.allowedClientIds.length > 0 && !target.allowedClientIds.includes(client.clientId)) throw new errors.UnauthorizedClient('this client may not obtain ID-JAGs for that audience');

@@ -178,6 +178,12 @@ export class IdJagRepository {
     );
   }
 
+  /** Whether the user exists in the tenant and is not disabled (an id that is no UUID is no user). */
+  async isActiveUser(tenantId: string, userId: string): Promise<boolean> {
+    const { rowCount } = await this.pg.query('SELECT 1 FROM users WHERE tenant_id = $1 AND id::text = $2 AND disabled_at IS NULL', [tenantId, userId]);
+    return rowCount === 1;
+  }
+
   /** The local user an IdP's (issuer, subject) is linked to (never by email alone). */
   async linkedUser(tenantId: string, issuer: string, subject: string): Promise<string | undefined> {
     const { rows } = await this.pg.query<{ userId: string }>(

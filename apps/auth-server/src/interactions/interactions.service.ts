@@ -126,8 +126,20 @@ export class InteractionsService {
       resource: plan.resource,
       scopes: [...plan.resourceScopes, ...plan.oidcScopes.filter((s) => s !== 'openid')],
       grantId,
+      toolVersions: await this.toolVersions(tenant, plan),
     });
     return grantId;
+  }
+
+  /**
+   * Pinned tool definitions: the approved version (definition hash) of each tool this approval unlocks, as
+   * the consent screen listed them, so the record says which definitions the user agreed to.
+   */
+  private async toolVersions(tenant: TenantProvider['tenant'], plan: ConsentPlan): Promise<Record<string, string>> {
+    const description = await this.catalog.describe(tenant, plan.resource);
+    if (!description || (description.kind !== 'mcp-aggregated' && description.kind !== 'mcp-server')) return {};
+    const unlocked = await this.tools.unlockedBy(tenant.id, new Set(plan.resourceScopes), description.kind === 'mcp-server' ? description.serverName : undefined);
+    return Object.fromEntries(unlocked.flatMap((tool) => (tool.approvedHash ? [[`${tool.server}/${tool.name}`, tool.approvedHash]] : [])));
   }
 
   async consentView(tp: TenantProvider, interaction: Interaction, plan: ConsentPlan): Promise<Omit<ConsentView, 'actionBase' | 'csrf'>> {

@@ -36,21 +36,26 @@ export class UserSignOut {
   ) {}
 
   async everywhere(tenant: TenantRecord, userId: string, reason: UserSignOutReason, options: { now: boolean }): Promise<UserSignOutResult> {
-    const ids = await this.grantIds.of(tenant.id, userId);
-    for (const grantId of ids) await this.revoker.revoke(tenant, grantId, reason);
-    let sessionsEnded: number | null = null;
-    let sessionStoreUnavailable = false;
-    if (options.now) {
-      try {
-        sessionsEnded = await this.store.revokeSubject(tenant.slug, userId, reason === 'user_deleted' ? 'user_deleted' : 'admin');
-      } catch (error) {
-        if (!(error instanceof SessionStoreClientError)) throw error;
-        sessionStoreUnavailable = true;
-        this.logger.warn({ err: error, tenant: tenant.slug }, 'session store did not answer; the sign-out stays queued');
-      }
-    }
+    // The grants and the session store's sessions are independent: both are ended at once (deprovisioning has a 1 s budget).
+    const [grantsRevoked, sessions] = await Promise.all([this.revokeGrants(tenant, userId, reason), options.now ? this.endSessionsNow(tenant, userId, reason) : null]);
     // Browser sessions here, and the session store's revocation queued (retried until it answers).
     await this.logins.signOutEverywhere(tenant, userId);
-    return { grantsRevoked: ids.length, sessionsEnded, sessionStoreUnavailable };
+    return { grantsRevoked, sessionsEnded: sessions?.ended ?? null, sessionStoreUnavailable: sessions?.unavailable ?? false };
+  }
+
+  private async revokeGrants(tenant: TenantRecord, userId: string, reason: UserSignOutReason): Promise<number> {
+    const ids = await this.grantIds.of(tenant.id, userId);
+    for (const grantId of ids) await this.revoker.revoke(tenant, grantId, reason);
+    return ids.length;
+  }
+
+  private async endSessionsNow(tenant: TenantRecord, userId: string, reason: UserSignOutReason): Promise<{ ended: number | null; unavailable: boolean }> {
+    try {
+      return { ended: await this.store.revokeSubject(tenant.slug, userId, reason === 'user_deleted' ? 'user_deleted' : 'admin'), unavailable: false };
+    } catch (error) {
+      if (!(error instanceof SessionStoreClientError)) throw error;
+      this.logger.warn({ err: error, tenant: tenant.slug }, 'session store did not answer; the sign-out stays queued');
+      return { ended: null, unavailable: true };
+    }
   }
 }

@@ -15,6 +15,7 @@ import { serverCommands } from './commands/servers.js';
 import { tenantCommands } from './commands/tenants.js';
 import { toolCommands } from './commands/tools.js';
 import { auditCommands } from './commands/audit.js';
+import { metricsCommands } from './commands/metrics.js';
 import { sessionCommands } from './commands/sessions.js';
 import { userCommands } from './commands/users.js';
 
@@ -66,6 +67,8 @@ export async function runAdminCli(args: string[], io: AdminCliIo): Promise<numbe
   // A reader that stops early (`| head`) closes the pipe: that ends the output, not with a stack trace.
   for (const stream of [io.stdout, io.stderr]) stream.on('error', () => undefined);
   const commands: AdminCommand[] = [...tenantCommands, ...serverCommands(io.env), ...toolCommands, ...clientCommands, ...userCommands, ...sessionCommands, ...auditCommands, ...scimTokenCommands, ...idJagCommands, routesCommand];
+  // Tool-call metrics (its own line: this list is where every helper adds commands).
+  commands.push(...metricsCommands);
   const pending: Promise<void>[] = [];
   const [resource, action] = commandWords(args);
   const help = args.includes('--help') || args.includes('-h');
