@@ -5,6 +5,7 @@ import { adminApi } from './api.js';
 import { completeSignIn, isSignedIn, onAuthChange, signIn, signOut } from './auth.js';
 import { ErrorNotice } from './components.js';
 import { AccountScreen } from './screens/AccountScreen.js';
+import { AdminsScreen } from './screens/AdminsScreen.js';
 import { AuditScreen } from './screens/AuditScreen.js';
 import { ClientDetailScreen } from './screens/ClientsDetailScreen.js';
 import { ClientsScreen } from './screens/ClientsScreen.js';
@@ -17,6 +18,7 @@ import { linkTo, TenantsScreen } from './screens/TenantsScreen.js';
 import { UserDetailScreen } from './screens/UsersDetailScreen.js';
 import { UsersScreen } from './screens/UsersScreen.js';
 import { TenantSwitcher } from './TenantSwitcher.js';
+import { TenantDetailScreen } from './screens/TenantDetailScreen.js';
 import { decodeSegment, navigate, useLocation } from './router.js';
 
 export function App() {
@@ -81,7 +83,9 @@ function Console() {
   const tenantRoute = /^\/tenants\/([a-z0-9-]+)\/(?:(sessions|audit)|(users|clients)(?:\/([^/]+))?)$/.exec(path);
   // A tenant's MCP servers: the list, the add form, one server.
   const serverRoute = /^\/tenants\/([a-z0-9-]+)\/(?:(new-server)|servers(?:\/([a-z0-9][a-z0-9_-]{0,62}))?)$/.exec(path);
-  const tenant = tenantRoute?.[1] ?? serverRoute?.[1];
+  // A tenant's own page: settings, registration, keys, deletion.
+  const tenantHome = /^\/tenants\/([a-z0-9-]+)$/.exec(path);
+  const tenant = tenantRoute?.[1] ?? serverRoute?.[1] ?? tenantHome?.[1];
   const view = ((tenantRoute?.[2] ?? tenantRoute?.[3]) as 'sessions' | 'audit' | 'users' | 'clients' | undefined) ?? 'sessions';
   // A user's id or a client's id (URL-encoded: a CIMD client id is a URL) below /users or /clients.
   const item = decodeSegment(tenantRoute?.[4]);
@@ -96,12 +100,17 @@ function Console() {
             <Anchor href="/console/" onClick={linkTo('/')} fw={700} size="lg" c="dark">
               Airlock admin
             </Anchor>
-            {me.data && <TenantSwitcher current={tenant} view={serverRoute ? 'servers' : view} />}
+            {me.data && <TenantSwitcher current={tenant} view={serverRoute ? 'servers' : tenantHome ? '' : view} />}
             <nav aria-label="Main">
               <Group gap="md">
                 <Anchor href="/console/tenants" onClick={linkTo('/tenants')} aria-current={path === '/tenants' || (path === '/' && me.data?.role !== 'platform-admin') ? 'page' : undefined}>
                   Tenants
                 </Anchor>
+                {me.data?.role === 'platform-admin' && (
+                  <Anchor href="/console/admins" onClick={linkTo('/admins')} aria-current={path === '/admins' ? 'page' : undefined}>
+                    Admins
+                  </Anchor>
+                )}
                 {readsPlatform && (
                   <Anchor href="/console/audit" onClick={linkTo('/audit')} aria-current={path === '/audit' ? 'page' : undefined}>
                     Platform audit
@@ -109,7 +118,10 @@ function Console() {
                 )}
                 {tenant && (
                   <>
-                    <Anchor href={`/console/tenants/${tenant}/sessions`} onClick={linkTo(`/tenants/${tenant}/sessions`)} aria-current={view === 'sessions' && !serverRoute ? 'page' : undefined}>
+                    <Anchor href={`/console/tenants/${tenant}`} onClick={linkTo(`/tenants/${tenant}`)} aria-current={tenantHome ? 'page' : undefined}>
+                      Settings
+                    </Anchor>
+                    <Anchor href={`/console/tenants/${tenant}/sessions`} onClick={linkTo(`/tenants/${tenant}/sessions`)} aria-current={view === 'sessions' && !serverRoute && !tenantHome ? 'page' : undefined}>
                       Sessions
                     </Anchor>
                     <Anchor href={`/console/tenants/${tenant}/audit`} onClick={linkTo(`/tenants/${tenant}/audit`)} aria-current={view === 'audit' ? 'page' : undefined}>
@@ -153,6 +165,8 @@ function Console() {
           </Group>
         ) : me.isError ? (
           <ErrorNotice error={me.error} title="Could not load your admin account" />
+        ) : tenantHome && tenant ? (
+          <TenantDetailScreen key={tenant} me={me.data} tenant={tenant} />
         ) : serverRoute && tenant ? (
           serverRoute[2] ? (
             <ServerCreateScreen key={tenant} me={me.data} tenant={tenant} />
@@ -175,6 +189,8 @@ function Console() {
           <OverviewScreen />
         ) : path === '/audit' && readsPlatform ? (
           <AuditScreen search={search} />
+        ) : path === '/admins' ? (
+          <AdminsScreen me={me.data} search={search} />
         ) : path === '/account' ? (
           <AccountScreen me={me.data} />
         ) : path === '/' || path === '/tenants' ? (

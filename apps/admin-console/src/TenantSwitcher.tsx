@@ -1,25 +1,39 @@
 import { Select } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { adminApi } from './api.js';
+import { recentTenants, rememberTenant } from './recent-tenants.js';
 import { navigate } from './router.js';
 
 /**
  * Picks the tenant to look at, searching on the server (`?q=` prefix, first 20): it works the same with
- * a thousand tenants, since nothing loads the whole list.
+ * a thousand tenants, since nothing loads the whole list. With no search typed, the tenants this browser
+ * opened last come first, under "Recent".
  */
 export function TenantSwitcher({ current, view }: { current: string | undefined; view: string }) {
   const [searchValue, setSearchValue] = useState('');
+  const [recent, setRecent] = useState(recentTenants);
+  useEffect(() => {
+    if (current) rememberTenant(current);
+    setRecent(recentTenants());
+    // Leaving a tenant (to a page of none, or it was deleted): its slug is no search any more.
+    setSearchValue(current ?? '');
+  }, [current]);
   const [q] = useDebouncedValue(searchValue, 200);
+  const searching = Boolean(q && q !== current);
   const found = useQuery({
-    queryKey: ['tenant-switcher', q === current ? '' : q],
-    queryFn: () => adminApi.listTenants({ q: q && q !== current ? q : undefined, limit: 20 }),
+    queryKey: ['tenant-switcher', searching ? q : ''],
+    queryFn: () => adminApi.listTenants({ q: searching ? q : undefined, limit: 20 }),
     placeholderData: keepPreviousData,
     staleTime: 10_000,
   });
   const slugs = found.data?.items.map((tenant) => tenant.slug) ?? [];
-  const data = current && !slugs.includes(current) ? [current, ...slugs] : slugs;
+  // Each slug once (Mantine refuses duplicate options): recent ones are not repeated below.
+  const recentShown = searching ? [] : recent;
+  const rest = slugs.filter((slug) => !recentShown.includes(slug));
+  const others = current && !recentShown.includes(current) && !rest.includes(current) ? [current, ...rest] : rest;
+  const data = [...(recentShown.length > 0 ? [{ group: 'Recent', items: recentShown }] : []), ...(others.length > 0 ? [{ group: searching ? 'Matching' : 'Tenants', items: others }] : [])];
   return (
     <Select
       label="Tenant"
@@ -32,7 +46,7 @@ export function TenantSwitcher({ current, view }: { current: string | undefined;
       // The server filtered already; show what it answered.
       filter={({ options }) => options}
       nothingFoundMessage={found.isFetching ? 'Searching…' : 'No tenant starts with that'}
-      onChange={(slug) => slug && navigate(`/tenants/${slug}/${view}`)}
+      onChange={(slug) => slug && navigate(view === '' ? `/tenants/${slug}` : `/tenants/${slug}/${view}`)}
       w={240}
       comboboxProps={{ withinPortal: true }}
     />

@@ -49,6 +49,14 @@ export interface Tenant {
   counts?: { users: number; clients: number; servers: number; liveSessions?: number };
 }
 
+/** A tenant's published signing key: `active` signs, `next` is published ahead, `retired` stays until its tokens expire. */
+export interface SigningKey {
+  kid: string;
+  alg: string;
+  state: 'active' | 'next' | 'retired';
+  notAfter: string | null;
+}
+
 export interface McpSession {
   id: string;
   subject: string;
@@ -144,6 +152,37 @@ export interface Tool {
   enabled: boolean;
 }
 
+/** Tool calls that finished in a time bucket: all, failed (tool or upstream error), refused or denied by the gateway. */
+export interface ToolCallCounts {
+  calls: number;
+  errors: number;
+  refused: number;
+}
+
+/** GET /metrics/tool-calls: every bucket of the range (empty ones as zeros) and the busiest tenants. */
+export interface ToolCallMetrics {
+  from: string;
+  to: string;
+  step: string;
+  tenant: string | null;
+  totals: ToolCallCounts;
+  series: Array<ToolCallCounts & { start: string }>;
+  tenants: Array<ToolCallCounts & { tenant: string }>;
+}
+
+/** Who holds which admin role: a person (email, name) or an automation client (name). */
+export interface RoleAssignment {
+  principalType: 'users' | 'clients';
+  principalId: string;
+  email: string | null;
+  name: string | null;
+  disabled: boolean;
+  role: Role;
+  tenants: 'all' | string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
 type Query = Record<string, string | number | undefined>;
 
 /** One admin API request with the bearer token (renewed once on a 401); the raw response. */
@@ -209,8 +248,17 @@ const enc = encodeURIComponent;
 
 export const adminApi = {
   me: () => api<Me>('GET', '/me'),
+  toolCallMetrics: (query: { from?: string; to?: string; step?: string; tenant?: string }) => api<ToolCallMetrics>('GET', '/metrics/tool-calls', { query }),
   listTenants: (query: { q?: string; cursor?: string; limit?: number }) => api<Page<Tenant>>('GET', '/tenants', { query }),
   createTenant: (body: { slug: string; displayName: string; registrationPolicy: string }) => api<Tenant>('POST', '/tenants', { body }),
+  getTenant: (tenant: string) => api<Tenant>('GET', `/tenants/${enc(tenant)}`),
+  updateTenant: (tenant: string, body: { displayName?: string; accessTokenTtl?: number }) => api<Tenant>('PATCH', `/tenants/${enc(tenant)}`, { body }),
+  deleteTenant: (tenant: string) => api<void>('DELETE', `/tenants/${enc(tenant)}`),
+  setRegistrationPolicy: (tenant: string, policy: Tenant['registrationPolicy']) => api<{ policy: Tenant['registrationPolicy'] }>('PUT', `/tenants/${enc(tenant)}/registration-policy`, { body: { policy } }),
+  createInitialAccessToken: (tenant: string, expiresIn: number) =>
+    api<{ initial_access_token: string; expires_in: number }>('POST', `/tenants/${enc(tenant)}/initial-access-tokens`, { body: { expiresIn } }),
+  listKeys: (tenant: string) => api<{ items: SigningKey[] }>('GET', `/tenants/${enc(tenant)}/keys`),
+  rotateKeys: (tenant: string) => api<{ items: SigningKey[] }>('POST', `/tenants/${enc(tenant)}/keys/rotate`, { body: {} }),
   listSessions: (tenant: string, query: { cursor?: string; limit?: number }) => api<Page<McpSession>>('GET', `/tenants/${enc(tenant)}/sessions`, { query }),
   revokeSession: (tenant: string, id: string) => api<void>('DELETE', `/tenants/${enc(tenant)}/sessions/${enc(id)}`),
   /** A tenant's audit log, or the platform's own when `tenant` is undefined. */
@@ -238,4 +286,11 @@ export const adminApi = {
   deleteServer: (tenant: string, name: string) => api<void>('DELETE', `/tenants/${enc(tenant)}/servers/${enc(name)}`),
   updateTool: (tenant: string, name: string, tool: string, body: { requiredScopes?: string[]; enabled?: boolean }) =>
     api<Tool>('PATCH', `/tenants/${enc(tenant)}/servers/${enc(name)}/tools/${enc(tool)}`, { body }),
+  listRoleAssignments: (query: { q?: string; cursor?: string; limit?: number }) => api<Page<RoleAssignment>>('GET', '/role-assignments', { query }),
+  putRoleAssignment: (principalType: 'users' | 'clients', principalId: string, body: { role: Role; tenants?: 'all' | string[] }) =>
+    api<RoleAssignment>('PUT', `/role-assignments/${principalType}/${enc(principalId)}`, { body }),
+  deleteRoleAssignment: (principalType: 'users' | 'clients', principalId: string) => api<void>('DELETE', `/role-assignments/${principalType}/${enc(principalId)}`),
+  listAdminUsers: (query: { q?: string; cursor?: string; limit?: number }) => api<Page<User>>('GET', '/admin-users', { query }),
+  createAdminUser: (body: { email: string; password: string; displayName?: string }) => api<User>('POST', '/admin-users', { body }),
+  enrollAdminTotp: (id: string) => api<{ otpauth_uri: string }>('POST', `/admin-users/${enc(id)}/totp`, { body: {} }),
 };

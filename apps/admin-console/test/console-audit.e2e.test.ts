@@ -100,13 +100,33 @@ describe('the audit, overview and account screens', () => {
     expect(await page.getByRole('navigation', { name: 'Main' }).locator('[aria-current="page"]').allTextContents()).toEqual(['Platform audit']);
     await checkScreen(page, 'audit-03-platform');
 
-    // The overview: tenants and their counts, the latest admin actions, what needs metrics.
+    // The overview: tool calls over time (the gateway's audit records), tenants and their counts, the latest admin actions.
+    const tenantId = String((await server.call('GET', `/tenants/${TENANT}`)).json['id']);
+    const outcomes = ['success', 'success', 'success', 'failure', 'refused'];
+    for (const [index, outcome] of outcomes.entries()) {
+      await server.pg.query(
+        `INSERT INTO audit_events (id, tenant_id, occurred_at, actor_subject, actor_client_id, action, target, outcome, details) VALUES ($1, $2, $3, 'u', 'c', 'mcp.tools.call', 'wiki/search', $4, '{}')`,
+        [`overview-${suffix}-${index}`, tenantId, new Date(Date.now() - (10 + index) * 60_000), outcome],
+      );
+    }
     await page.getByRole('link', { name: 'Airlock admin', exact: true }).click();
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     await page.getByRole('table', { name: 'Recent admin actions' }).getByText(platformActions[0]!).first().waitFor();
     expect(await page.getByTestId('overview-counts').textContent()).toMatch(/\d+\+?Tenants\d+\+?Users/);
-    expect(await page.getByText(/issue 18/).count()).toBe(1);
+    expect(await page.getByTestId('tool-call-totals').textContent()).toBe('5Calls1 (20.0%)Errors1Refused');
+    expect(await page.getByRole('img', { name: /Last hour, per minute: 5 calls, 1 errors, 1 refused/ }).count()).toBe(1);
+    const busiest = page.getByRole('table', { name: 'Busiest tenants' }).locator('tbody tr');
+    expect(await busiest.allTextContents()).toEqual([`${TENANT}51120.0%`]);
+    // The chart's numbers as a table: five busy minutes, behind a disclosure the keyboard opens.
+    await tabTo(page, (focused) => focused.tag === 'summary');
+    await page.keyboard.press('Enter');
+    expect(await page.getByRole('table', { name: 'Tool calls per bucket' }).locator('tbody tr').count()).toBe(5);
     await checkScreen(page, 'overview-01');
+    // Another range: kept in the URL.
+    await page.getByLabel('Range').selectOption('24h');
+    await page.waitForURL((url) => url.searchParams.get('range') === '24h');
+    await page.getByRole('heading', { name: 'Tool calls per 15 minutes' }).waitFor();
+    await page.getByRole('img', { name: /Last 24 hours, per 15 minutes: 5 calls/ }).waitFor();
 
     // The account: who the API says this is; sign out.
     await page.getByTestId('caller').click();

@@ -8,11 +8,13 @@ import { AdminModule } from './admin/admin.module.js';
 import { BootstrapModule } from './bootstrap/bootstrap.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { FederationModule } from './federation/federation.module.js';
+import { SamlModule } from './federation/saml/saml.module.js';
 import { AuthConfigModule, DatabaseModule, HotStoreModule, LoggerModule, MasterKeyModule, QueuesModule } from './infra/infra.module.js';
 import { InteractionsModule } from './interactions/interactions.module.js';
 import { LoginSessionsModule } from './login-sessions/login-sessions.module.js';
 import { MetricsModule } from './metrics/auth-metrics.js';
 import { OidcModule } from './oidc/oidc.module.js';
+import { ScimModule } from './scim/scim.module.js';
 
 export interface AppDeps {
   config: AuthServerConfig;
@@ -45,7 +47,9 @@ export function createAppModule(deps: AppDeps, extra: Array<Type<unknown>> = [])
       AccountModule,
       AdminModule,
       ConsoleModule,
+      ScimModule,
       FederationModule,
+      SamlModule,
       ...extra,
     ],
   })

@@ -5,12 +5,13 @@ import type { Logger } from '@airlock/observability';
 import type { Infra, StartedApp } from '@airlock/platform';
 import type { Type } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
-import { AdminErrorShapeFilter } from './admin/admin-error.filter.js';
 import { guardAdminRouteCoverage, type RegisteredRoute } from './admin/admin-route-coverage.js';
 import { createAppModule } from './app.module.js';
 import { BootstrapService } from './bootstrap/bootstrap.service.js';
 import type { DemoUpstream } from './bootstrap/demo-upstreams.js';
 import { mountOidc } from './oidc/oidc-mount.js';
+import { registerScimContentType } from './scim/scim-content-type.js';
+import { ScimErrorFilter } from './scim/scim-error.filter.js';
 import { TenantResolver } from './tenants/tenant-resolver.js';
 
 export interface StartAuthServerOptions {
@@ -39,9 +40,12 @@ export async function startAuthServer({ config, infra, logger, demoUpstreams, ex
     metrics: metrics.http,
   });
   // Before any route exists: the start fails if one under /admin/ has no entry in the route table.
-  const adminRoutes = guardAdminRouteCoverage(app.getHttpAdapter().getInstance() as unknown as FastifyInstance);
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  const adminRoutes = guardAdminRouteCoverage(fastify);
+  registerScimContentType(fastify);
   // Registered after the shared filter, so it is asked first (Nest tries the last global filter first).
-  app.useGlobalFilters(new AdminErrorShapeFilter(logger));
+  // The SCIM filter shapes /scim/ refusals and hands everything else to the admin filter it extends.
+  app.useGlobalFilters(new ScimErrorFilter(logger));
   try {
     const banner = await app.get(BootstrapService).run(demoUpstreams);
     mountOidc(app, app.get(TenantResolver));

@@ -37,9 +37,13 @@ const VALID_BODIES: Record<string, Json> = {
   updateServer: { enabled: false },
   putTools: { tools: [{ name: 'read', title: 'Read a page' }, { name: 'write' }] },
   setToolScopes: { requiredScopes: ['mcp', 'wiki:write'] },
+  putCallPolicy: { cedar: '@id("wiki-readers") permit (principal in Group::"staff", action, resource == Tool::"wiki/read");', defaultEffect: 'deny', recordArguments: true, redactedKeys: ['*token*'] },
+  evaluateCallPolicy: { subject: 'someone', groups: ['staff'], clientId: 'some-client', server: 'wiki', tool: 'read', arguments: { page: 'Home' } },
+  approveTool: { hash: 'a'.repeat(64) },
   revokeSessions: { client: 'some-client' },
   resetUserSignIn: {},
   signOutUser: {},
+  createScimToken: {},
   revokeClientGrants: {},
   putRoleAssignment: { role: 'auditor', tenants: 'all' },
   createAdminUser: { email: `admin-${suffix}@example.com`, password: 'correct horse battery' },
@@ -47,6 +51,11 @@ const VALID_BODIES: Record<string, Json> = {
   enrollAdminTotp: {},
   createAdminClient: { client_name: 'Automation' },
   updateAdminClient: { disabled: true },
+  createTrustedIssuer: { issuer: 'https://idp.example', jwksUri: 'https://idp.example/jwks' },
+  updateTrustedIssuer: { enabled: false },
+  createIdJagAudience: { audience: 'https://as.example/t/other', scopes: ['mcp'] },
+  updateIdJagAudience: { enabled: false },
+  putPreApproval: { scopes: ['mcp'] },
 };
 
 function validBody(operationId: string): Json {
@@ -310,8 +319,24 @@ describe('the admin API OpenAPI document', () => {
     await ok('listServers', t);
     await ok('putTools', s, validBody('putTools'));
     await ok('setToolScopes', { ...s, tool: 'write' }, validBody('setToolScopes'));
+    expect(await ok('listToolChanges', s)).toEqual({ items: [] });
+    // No gateway has seen a definition of the tool: there is nothing with this hash to approve.
+    const approval = await call('approveTool', { ...s, tool: 'write' }, validBody('approveTool'));
+    expect(approval.status).toBe(409);
+    expectDocumented(operation('approveTool'), approval);
+    called.add('approveTool');
     await ok('getServer', s);
     await ok('updateServer', s, validBody('updateServer'));
+    expect(await ok('getCallPolicy', t)).toMatchObject({ version: 0, defaultEffect: 'allow', cedar: '' });
+    expect(await ok('putCallPolicy', t, validBody('putCallPolicy'))).toMatchObject({ version: 1, defaultEffect: 'deny', rules: ['wiki-readers'], recordArguments: true });
+    // A policy Cedar refuses: 400 with Cedar's diagnostics, and nothing stored.
+    const invalid = await call('putCallPolicy', t, { cedar: '@id("typo") permit (principal, action, resource) when { principal.scope.contains("a") };', defaultEffect: 'deny' });
+    expect(invalid.status).toBe(400);
+    expect(invalid.json).toMatchObject({ error: 'invalid_request', diagnostics: [{ rule: 'typo', line: 1, help: expect.stringContaining('scopes') }] });
+    expect(await ok('getCallPolicy', t)).toMatchObject({ version: 1, rules: ['wiki-readers'] });
+    expect((await call('putCallPolicy', t, { ...validBody('putCallPolicy'), expectedVersion: 0 })).status).toBe(409);
+    expect(await ok('evaluateCallPolicy', t, validBody('evaluateCallPolicy'))).toEqual({ allowed: true, rule: 'wiki-readers', message: null, version: 1 });
+    expect(await ok('evaluateCallPolicy', t, { ...validBody('evaluateCallPolicy'), tool: 'write' })).toEqual({ allowed: false, rule: null, message: 'no rule allowed this call (tenant default: deny)', version: 1 });
     await ok('listSessions', t);
     await ok('revokeSessions', t, validBody('revokeSessions'));
     const now = new Date().toISOString();
@@ -323,6 +348,22 @@ describe('the admin API OpenAPI document', () => {
     called.add('revokeLoginSession');
     await ok('listAudit', t);
     await ok('listPlatformAudit', {});
+    await ok('getToolCallMetrics', {});
+    const issuer = await ok('createTrustedIssuer', t, validBody('createTrustedIssuer'));
+    await ok('listTrustedIssuers', t);
+    await ok('updateTrustedIssuer', { ...t, id: String(issuer['id']) }, validBody('updateTrustedIssuer'));
+    await ok('deleteTrustedIssuer', { ...t, id: String(issuer['id']) });
+    const audience = await ok('createIdJagAudience', t, validBody('createIdJagAudience'));
+    await ok('listIdJagAudiences', t);
+    await ok('updateIdJagAudience', { ...t, id: String(audience['id']) }, validBody('updateIdJagAudience'));
+    await ok('deleteIdJagAudience', { ...t, id: String(audience['id']) });
+    await ok('putPreApproval', c, validBody('putPreApproval'));
+    await ok('listPreApprovals', t);
+    await ok('deletePreApproval', c);
+    const scimToken = await ok('createScimToken', t, validBody('createScimToken'));
+    expect(scimToken['token']).toEqual(expect.any(String));
+    await ok('listScimTokens', t);
+    await ok('revokeScimToken', { ...t, id: String(scimToken['id']) });
     await ok('deleteServer', s);
     await ok('deleteClient', c);
     await ok('deleteUser', u);
@@ -332,6 +373,7 @@ describe('the admin API OpenAPI document', () => {
     await ok('enrollAdminTotp', p, validBody('enrollAdminTotp'));
     await ok('putRoleAssignment', p, validBody('putRoleAssignment'));
     await ok('listRoleAssignments', {});
+    await ok('listAdminUsers', {});
     await ok('updateAdminUser', p, validBody('updateAdminUser'));
     await ok('deleteRoleAssignment', p);
     const automation = await ok('createAdminClient', {}, validBody('createAdminClient'));

@@ -178,7 +178,7 @@ describe('an auditor', () => {
       const url = fill(path, seeded[A]!.params);
       // The document says who may call it; what the server does below must agree.
       const documentedForAuditors = (operation['x-airlock-roles'] as string[]).includes('auditor');
-      expect(documentedForAuditors, label).toBe(method === 'get' && (path.includes('{tenant}') || path === '/tenants' || path === '/audit' || path === '/me'));
+      expect(documentedForAuditors, label).toBe(method === 'get' && (path.includes('{tenant}') || path === '/tenants' || path === '/audit' || path === '/me' || path === '/metrics/tool-calls'));
       if (method !== 'get') {
         const refused = await api(auditor.token, method.toUpperCase(), url, operation['requestBody'] ? {} : undefined);
         expect(refused.status, label).toBe(403);
@@ -186,7 +186,7 @@ describe('an auditor', () => {
         continue;
       }
       const read = await api(auditor.token, 'GET', url);
-      if (!path.includes('{tenant}') && path !== '/tenants' && path !== '/me') {
+      if (!path.includes('{tenant}') && path !== '/tenants' && path !== '/me' && path !== '/metrics/tool-calls') {
         // Platform-level reads (who holds which role, the platform's log) are for platform admins (and the log for auditors of every tenant).
         expect(read.status, label).toBe(403);
         continue;
@@ -270,6 +270,53 @@ describe('refusal on the next call', () => {
     expect((await api(admin.token, 'GET', `/tenants/${doomed}`)).json).toEqual(NO_SUCH_TENANT);
     const roles = (await ok(api(root, 'GET', '/role-assignments')))['items'] as Json[];
     expect(roles.find((role) => role['principalId'] === admin.id)).toMatchObject({ role: 'tenant-admin', tenants: [A] });
+  });
+});
+
+describe('the list of role assignments', () => {
+  it('names each principal (email, name, disabled), pages oldest first without repeats, and searches by email, name or client id', async () => {
+    const tag = `ls${suffix}`;
+    const people: string[] = [];
+    for (const n of [1, 2, 3]) {
+      const person = await ok(api(root, 'POST', '/admin-users', { email: `${tag}-${n}@example.com`, password: `pw-${randomBytes(12).toString('hex')}`, displayName: `Lister ${n}` }), 201);
+      people.push(String(person['id']));
+      await grant('users', String(person['id']), { role: 'auditor', tenants: [A] });
+    }
+    const bot = await automation(`${tag}-bot`, { role: 'auditor', tenants: 'all' });
+    await ok(api(root, 'PATCH', `/admin-users/${people[2]}`, { disabled: true }));
+
+    const seen: Json[] = [];
+    let cursor: string | null = null;
+    do {
+      const listed: Json = await ok(api(root, 'GET', `/role-assignments?limit=2${cursor ? `&cursor=${cursor}` : ''}`));
+      const items = listed['items'] as Json[];
+      expect(items.length).toBeLessThanOrEqual(2);
+      seen.push(...items);
+      cursor = listed['nextCursor'] as string | null;
+    } while (cursor);
+    expect(new Set(seen.map((item) => item['principalId'])).size).toBe(seen.length);
+    const created = seen.map((item) => Date.parse(String(item['createdAt'])));
+    expect(created).toEqual([...created].sort((a, b) => a - b));
+    expect(seen.find((item) => item['principalId'] === people[0])).toMatchObject({ principalType: 'users', email: `${tag}-1@example.com`, name: 'Lister 1', disabled: false, role: 'auditor', tenants: [A] });
+    expect(seen.find((item) => item['principalId'] === people[2])).toMatchObject({ email: `${tag}-3@example.com`, disabled: true });
+    expect(seen.find((item) => item['principalId'] === bot.id)).toMatchObject({ principalType: 'clients', email: null, name: `${tag}-bot-${suffix}`, disabled: false, tenants: 'all' });
+
+    const byEmail = await ok(api(root, 'GET', `/role-assignments?q=${tag.toUpperCase()}-2`));
+    expect((byEmail['items'] as Json[]).map((item) => item['principalId'])).toEqual([people[1]]);
+    const byPrefix = await ok(api(root, 'GET', `/role-assignments?q=${tag}`));
+    expect((byPrefix['items'] as Json[]).map((item) => item['principalId'])).toEqual([...people, bot.id]);
+    const byClientId = await ok(api(root, 'GET', `/role-assignments?q=${encodeURIComponent(bot.id)}`));
+    expect((byClientId['items'] as Json[]).map((item) => item['principalId'])).toEqual([bot.id]);
+    expect((await ok(api(root, 'GET', '/role-assignments?q=%25')))['items']).toEqual([]);
+    expect((await api(root, 'GET', '/role-assignments?cursor=nope!')).json['error']).toBe('invalid_request');
+
+    const found = await ok(api(root, 'GET', `/admin-users?q=lister%202`));
+    expect((found['items'] as Json[]).map((user) => user['email'])).toEqual([`${tag}-2@example.com`]);
+    const disabled = await ok(api(root, 'GET', `/admin-users?q=${tag}&disabled=true`));
+    expect((disabled['items'] as Json[]).map((user) => user['id'])).toEqual([people[2]]);
+    const tenantAdmin = await automation(`${tag}-ta`, { role: 'tenant-admin', tenants: [A] });
+    expect((await api(tenantAdmin.token, 'GET', '/admin-users')).status).toBe(403);
+    expect((await api(tenantAdmin.token, 'GET', '/role-assignments')).status).toBe(403);
   });
 });
 

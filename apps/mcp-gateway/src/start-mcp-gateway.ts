@@ -16,6 +16,7 @@ import { LocalSessionDirectory } from './sessions/local-session-directory.js';
 import type { SessionDirectory } from './sessions/session-directory.js';
 import { SessionStoreDirectory } from './sessions/session-store-directory.js';
 import { TenantCatalog } from './tenants/tenant-catalog.js';
+import { ToolPinning } from './tenants/tool-pinning.js';
 import { McpEndpointHandler } from './edge/mcp-endpoint.handler.js';
 import { Client2026Endpoint } from './edge/client-2026/client-2026-endpoint.js';
 import { hostName, loopbackHostNames } from './edge/request-validation.js';
@@ -29,6 +30,8 @@ import { resolveExecutable } from './upstream/stdio-sandbox.js';
 import type { StdioLimits } from './upstream/stdio-launcher.js';
 import { AuditToolCallObserver } from './observe/audit-tool-call-observer.js';
 import { ToolCallObservers } from './observe/tool-call-observer.js';
+import { CallPolicyCache } from './observe/call-policy-cache.js';
+import { CallPolicyObserver } from './observe/call-policy-observer.js';
 import type { ToolCallObserver } from './observe/tool-call-observer.js';
 
 /** Knobs with production defaults; tests lower some of them. */
@@ -63,6 +66,8 @@ export interface GatewayTuning {
   auditFlushMs: number;
   /** Items of one aggregated list page (tools, prompts, resources, templates) before it paginates. */
   aggregateListMaxItems: number;
+  /** How long a tenant's call policy is used before it is re-read in the background (events drop it at once). */
+  callPolicyRefreshMs?: number;
   /** Tool-call observers registered beside the audit (metrics, tracing, policy; tests). */
   toolCallObservers?: readonly ToolCallObserver[];
 }
@@ -136,9 +141,15 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
   const audit = new AuditBatcher(infra.queues, logger.child({ component: 'audit' }), { maxRecords: tuning.auditBatchMax, flushMs: tuning.auditFlushMs });
   // Every tools/call of both eras passes through these, refusals included (observe/tool-call-observer.ts).
   const observerLogger = logger.child({ component: 'tool-call-observer' });
-  const observer = new ToolCallObservers([new AuditToolCallObserver(audit), metricsObserver, ...(tuning.toolCallObservers ?? [])], (error, call) =>
+  // Each tenant's call policy (issue 17), compiled once per version, dropped on every replica when it is saved.
+  const policies = new CallPolicyCache(infra.pg, { hot: infra.hot, logger: logger.child({ component: 'call-policy' }), ...(tuning.callPolicyRefreshMs ? { refreshMs: tuning.callPolicyRefreshMs } : {}) });
+  await policies.start();
+  const auditObserver = new AuditToolCallObserver(audit, (tenant) => policies.get(tenant));
+  const observer = new ToolCallObservers([auditObserver, metricsObserver, new CallPolicyObserver(policies, (error, call) => observerLogger.error({ err: error, tenant: call.tenant }, 'call policy evaluation failed; the call is refused')), ...(tuning.toolCallObservers ?? [])], (error, call) =>
     observerLogger.error({ err: error, server: call.server, tool: call.tool }, 'a tool-call observer failed; the call goes on'),
   );
+  // Pinned tool definitions: changed definitions withheld (or flagged) until approved, sightings recorded and audited.
+  const pinning = new ToolPinning(directory, { audit, hot: infra.hot, logger: logger.child({ component: 'tool-pinning' }) });
   const egress = createUpstreamEgress(config.egress, tuning.egressResolver);
   const credentials = new UpstreamCredentials({ authBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl, masterKey: infra.masterKey, egressFetch: egress.fetch });
   const eras = new UpstreamEras({ pg: infra.pg, credentials, masterKey: infra.masterKey, fetchImpl: egress.fetch, logger: logger.child({ component: 'upstream-eras' }) });
@@ -152,6 +163,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     egress,
     eras,
     observer,
+    pinning,
     stdio: new StdioLauncher(tuning.stdioLimits, {
       sandbox: { binary: config.stdioSandbox.binary, dataDir: config.dataDir },
       inheritedEnv: config.stdioSandbox.inheritedEnv,
@@ -185,6 +197,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     bus,
     log,
     observer,
+    pinning,
     rateLimiter: new RateLimiter(infra.hot, { perSessionPerMinute: tuning.perSessionPerMinute, perTenantPerMinute: tuning.perTenantPerMinute, windowMs: tuning.rateWindowMs }),
     logger: logger.child({ component: 'mcp-endpoint' }),
     eras,
@@ -226,6 +239,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
       await log.close();
       await registry.close();
       await directory.close();
+      await policies.close();
       await verifier.close();
     },
   };

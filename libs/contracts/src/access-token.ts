@@ -15,6 +15,8 @@ export const accessTokenClaimsSchema = z.object({
   client_id: z.string(),
   scope: z.string().optional(),
   grant_id: z.string().optional(),
+  /** The user's groups when the token was issued (SCIM groups and the groups providers asserted): call policies read them. */
+  groups: z.array(z.string()).optional(),
 });
 export type AccessTokenClaims = z.infer<typeof accessTokenClaimsSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { callPolicyDiagnosticSchema } from './call-policy.js';
 import { registrationPolicySchema, tenantSlugSchema } from './tenant.js';
 import { toolScopeSchema, upstreamCredentialKindSchema, upstreamProtocolEraSchema, upstreamServerNameSchema, upstreamTransportSchema } from './admin.js';
 
@@ -39,7 +40,12 @@ export const adminErrorStatus: Record<AdminErrorCode, number> = {
   temporarily_unavailable: 503,
 };
 
-export const adminErrorSchema = z.object({ error: adminErrorCodeSchema, error_description: z.string() });
+export const adminErrorSchema = z.object({
+  error: adminErrorCodeSchema,
+  error_description: z.string(),
+  /** A call policy Cedar refused (PUT call-policy, a draft's dry run): each problem Cedar found. */
+  diagnostics: z.array(callPolicyDiagnosticSchema).optional(),
+});
 export type AdminErrorBody = z.infer<typeof adminErrorSchema>;
 
 /** An unexpected failure: no detail, only the id to find it in the server's log. */
@@ -51,6 +57,8 @@ export const tenantSchema = z.looseObject({
   displayName: z.string(),
   registrationPolicy: registrationPolicySchema,
   accessTokenTtl: z.number().int(),
+  /** Pinned tool definitions: what happens to a tool whose definition changed (see toolPinningPolicySchema). */
+  toolPinning: z.looseObject({ mode: z.enum(['withhold', 'flag']), approveNewTools: z.boolean() }).optional(),
   createdAt: timestamp,
   updatedAt: timestamp,
 });
@@ -132,7 +140,39 @@ export const toolSchema = z.looseObject({
   requiredScopes: z.array(toolScopeSchema),
   /** False: the gateway hides the tool from tools/list and refuses it on tools/call as an unknown tool. */
   enabled: z.boolean(),
+  /** sha256 of the approved definition (pinned tool definitions); null until a gateway first lists the tool. */
+  approvedHash: z.string().nullable().optional(),
+  /** The definition a gateway last saw upstream differs from the approved one: it awaits approval. */
+  changed: z.boolean().optional(),
 });
+
+/**
+ * One field-level difference between two tool definitions: `path` is a JSON path into the definition
+ * (`description`, `inputSchema.properties.text.type`, `annotations.destructiveHint`).
+ */
+export const toolDefinitionDifferenceSchema = z.object({
+  path: z.string(),
+  change: z.enum(['added', 'removed', 'changed']),
+  before: z.unknown().optional(),
+  after: z.unknown().optional(),
+});
+export type ToolDefinitionDifference = z.infer<typeof toolDefinitionDifferenceSchema>;
+
+/** A tool whose definition as last seen upstream awaits an admin's approval, with what changed. */
+export const pendingToolChangeSchema = z.looseObject({
+  name: z.string(),
+  /** `new`: never approved (the tenant holds new tools for approval); `changed`: differs from the approved one. */
+  change: z.enum(['new', 'changed']),
+  approvedHash: z.string().nullable(),
+  approvedDefinition: z.record(z.string(), z.unknown()).nullable(),
+  approvedAt: timestamp.nullable(),
+  /** What `approve` takes as `hash`: the seen definition's sha256. */
+  seenHash: z.string(),
+  seenDefinition: z.record(z.string(), z.unknown()),
+  seenAt: timestamp.nullable(),
+  differences: z.array(toolDefinitionDifferenceSchema),
+});
+export type PendingToolChange = z.infer<typeof pendingToolChangeSchema>;
 
 /** An upstream MCP server; its credentials are never returned (`hasSecrets` says whether it has some). */
 export const upstreamServerSchema = z.looseObject({

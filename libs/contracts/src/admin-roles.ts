@@ -36,6 +36,12 @@ export const roleAssignmentSchema = z.looseObject({
   role: adminRoleSchema,
   /** `all`, or the slugs of the tenants (a deleted tenant leaves the set). */
   tenants: z.union([z.literal('all'), z.array(z.string())]),
+  /** Who it is: the person's email (null for a client). */
+  email: z.string().nullable(),
+  /** The person's display name, or the client's `client_name`. */
+  name: z.string().nullable(),
+  /** A disabled principal keeps its assignment but the role does not apply. */
+  disabled: z.boolean(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

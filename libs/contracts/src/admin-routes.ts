@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   adminClientsQuerySchema,
   adminListQuerySchema,
+  adminRoleAssignmentsQuerySchema,
   adminTenantsQuerySchema,
   adminUsersQuerySchema,
   emptyRequestSchema,
@@ -11,6 +12,7 @@ import {
   createUpstreamServerRequestSchema,
   createUserRequestSchema,
   putToolsRequestSchema,
+  approveToolRequestSchema,
   rotateKeysRequestSchema,
   setRegistrationPolicyRequestSchema,
   setToolScopesRequestSchema,
@@ -32,6 +34,7 @@ import {
   signingKeySchema,
   tenantSchema,
   toolSchema,
+  pendingToolChangeSchema,
   upstreamServerSchema,
   upstreamServerWithToolsSchema,
   userSchema,
@@ -52,7 +55,20 @@ import {
   updateAdminClientRequestSchema,
   updateAdminUserRequestSchema,
 } from './admin-roles.js';
+import { toolCallMetricsQuerySchema, toolCallMetricsSchema } from './admin-metrics.js';
 import { auditOutcomeSchema } from './audit.js';
+import { callPolicyDecisionSchema, callPolicySchema, evaluateCallPolicyRequestSchema, putCallPolicyRequestSchema } from './call-policy.js';
+import {
+  createIdJagAudienceRequestSchema,
+  createTrustedIssuerRequestSchema,
+  idJagAudienceSchema,
+  preApprovalSchema,
+  putPreApprovalRequestSchema,
+  trustedIssuerSchema,
+  updateIdJagAudienceRequestSchema,
+  updateTrustedIssuerRequestSchema,
+} from './id-jag.js';
+import { createdScimTokenSchema, scimTokenSchema } from './scim.js';
 import { pageSchema, sessionIdSchema } from './session.js';
 import { tenantSlugSchema } from './tenant.js';
 
@@ -130,6 +146,8 @@ const serverParams = tenantParams.extend({ name: upstreamServerNameSchema });
 const toolParams = serverParams.extend({ tool: z.string().min(1).max(128) });
 const sessionParams = tenantParams.extend({ sessionId: sessionIdSchema });
 const userGrantParams = userParams.extend({ grantId: z.string().min(1).max(200) });
+const trustedIssuerParams = tenantParams.extend({ id: z.uuid() });
+const idJagAudienceParams = tenantParams.extend({ id: z.uuid() });
 
 /** `?subject=` narrows a login-session list to one user. */
 export const adminLoginSessionsQuerySchema = adminListQuerySchema.extend({ subject: z.string().min(1).max(2000).optional() }).strict();
@@ -377,6 +395,40 @@ export const adminRoutes = {
     response: signOutResultSchema,
     errors: ['temporarily_unavailable'],
   }),
+  // SCIM provisioning tokens
+  listScimTokens: defineAdminRoute({
+    operationId: 'listScimTokens',
+    method: 'GET',
+    path: '/tenants/{tenant}/scim-tokens',
+    tag: 'scim',
+    summary: "List a tenant's SCIM bearer tokens",
+    description: 'Never the secrets: ids, when made, when last used (recorded at most once a minute).',
+    params: tenantParams,
+    status: 200,
+    response: itemsSchema(scimTokenSchema),
+  }),
+  createScimToken: defineAdminRoute({
+    operationId: 'createScimToken',
+    method: 'POST',
+    path: '/tenants/{tenant}/scim-tokens',
+    tag: 'scim',
+    summary: 'Make a SCIM bearer token for the tenant\'s provisioning client',
+    description: 'The token is shown once (only its SHA-256 is kept); `baseUrl` is what the provisioning client is given as the SCIM endpoint.',
+    params: tenantParams,
+    body: emptyRequestSchema,
+    status: 201,
+    response: createdScimTokenSchema,
+  }),
+  revokeScimToken: defineAdminRoute({
+    operationId: 'revokeScimToken',
+    method: 'DELETE',
+    path: '/tenants/{tenant}/scim-tokens/{id}',
+    tag: 'scim',
+    summary: 'Revoke a SCIM bearer token',
+    description: 'Requests with it are refused (401) from now on.',
+    params: tenantParams.extend({ id: z.uuid() }),
+    status: 204,
+  }),
   listUserGrants: defineAdminRoute({
     operationId: 'listUserGrants',
     method: 'GET',
@@ -514,6 +566,31 @@ export const adminRoutes = {
     response: toolSchema,
   }),
 
+  listToolChanges: defineAdminRoute({
+    operationId: 'listToolChanges',
+    method: 'GET',
+    path: '/tenants/{tenant}/servers/{name}/tool-changes',
+    tag: 'servers',
+    summary: "List a server's tools whose definition awaits approval, with a field-level diff",
+    description: 'Pinned tool definitions: a tool whose definition changed upstream since it was approved (or a new tool, when the tenant holds new tools for approval) is withheld from clients, or served flagged, until approved.',
+    params: serverParams,
+    status: 200,
+    response: itemsSchema(pendingToolChangeSchema),
+  }),
+  approveTool: defineAdminRoute({
+    operationId: 'approveTool',
+    method: 'POST',
+    path: '/tenants/{tenant}/servers/{name}/tools/{tool}/approve',
+    tag: 'servers',
+    summary: 'Approve the definition of a tool a gateway last saw',
+    description: '`hash` must be the pending `seenHash`: a definition that changed again meanwhile is refused with 409 (list the changes again). Every gateway replica serves the tool again at once.',
+    params: toolParams,
+    body: approveToolRequestSchema,
+    status: 200,
+    response: toolSchema,
+    errors: ['conflict'],
+  }),
+
   // MCP sessions (live at the session store)
   listSessions: defineAdminRoute({
     operationId: 'listSessions',
@@ -575,6 +652,45 @@ export const adminRoutes = {
     errors: ['temporarily_unavailable'],
   }),
 
+  // Call policy (Cedar rules the gateway evaluates on every tools/call)
+  getCallPolicy: defineAdminRoute({
+    operationId: 'getCallPolicy',
+    method: 'GET',
+    path: '/tenants/{tenant}/call-policy',
+    tag: 'call-policy',
+    summary: "Get a tenant's call policy",
+    description: 'Version 0 and an empty policy with default allow before the first save.',
+    params: tenantParams,
+    status: 200,
+    response: callPolicySchema,
+  }),
+  putCallPolicy: defineAdminRoute({
+    operationId: 'putCallPolicy',
+    method: 'PUT',
+    path: '/tenants/{tenant}/call-policy',
+    tag: 'call-policy',
+    summary: "Replace a tenant's call policy",
+    description:
+      'The Cedar text is validated against the call-policy schema (User in Group, Client, Server, Tool, action call_tool, context.arguments and context.numbers tags); an invalid one is a 400 whose `diagnostics` list Cedar\'s findings, and nothing is stored. Every gateway replica uses the new version from its next call. `expectedVersion`: refused with 409 when the policy changed since.',
+    params: tenantParams,
+    body: putCallPolicyRequestSchema,
+    status: 200,
+    response: callPolicySchema,
+    errors: ['conflict'],
+  }),
+  evaluateCallPolicy: defineAdminRoute({
+    operationId: 'evaluateCallPolicy',
+    method: 'POST',
+    path: '/tenants/{tenant}/call-policy/evaluate',
+    tag: 'call-policy',
+    summary: 'Dry run: would the policy allow this call?',
+    description: 'Against the saved policy, or against `cedar` (with `defaultEffect`) as a draft; nothing is stored.',
+    params: tenantParams,
+    body: evaluateCallPolicyRequestSchema,
+    status: 200,
+    response: callPolicyDecisionSchema,
+  }),
+
   // Audit log
   listAudit: defineAdminRoute({
     operationId: 'listAudit',
@@ -604,15 +720,32 @@ export const adminRoutes = {
     access: 'platform-read',
   }),
 
+  // Metrics
+  getToolCallMetrics: defineAdminRoute({
+    operationId: 'getToolCallMetrics',
+    method: 'GET',
+    path: '/metrics/tool-calls',
+    tag: 'metrics',
+    summary: 'Tool calls per time bucket, with errors and refusals, and the busiest tenants',
+    description:
+      'From the audit records of finished tool calls. `from` inclusive, `to` exclusive (default: the last hour); `step` one of 1m, 5m, 15m, 1h, 1d (default: the finest with at most 1440 buckets); a range of at most 31 days. Every role: a tenant admin or scoped auditor counts its own tenants only; `?tenant=` one tenant.',
+    query: toolCallMetricsQuerySchema,
+    status: 200,
+    response: toolCallMetricsSchema,
+    access: 'any-role',
+  }),
+
   // Admin principals: people and automation clients of the `admin` tenant, and their roles (platform admins only)
   listRoleAssignments: defineAdminRoute({
     operationId: 'listRoleAssignments',
     method: 'GET',
     path: '/role-assignments',
     tag: 'admins',
-    summary: 'List who holds which admin role',
+    summary: 'List who holds which admin role, oldest grant first',
+    description: 'Each assignment names its principal (email, name, disabled); `?q=` an email, name or client id prefix.',
+    query: adminRoleAssignmentsQuerySchema,
     status: 200,
-    response: itemsSchema(roleAssignmentSchema),
+    response: pageSchema(roleAssignmentSchema),
   }),
   putRoleAssignment: defineAdminRoute({
     operationId: 'putRoleAssignment',
@@ -634,6 +767,17 @@ export const adminRoutes = {
     summary: "Revoke a principal's admin role (its next call is refused)",
     params: adminPrincipalParamsSchema,
     status: 204,
+  }),
+  listAdminUsers: defineAdminRoute({
+    operationId: 'listAdminUsers',
+    method: 'GET',
+    path: '/admin-users',
+    tag: 'admins',
+    summary: 'List or search the admin people (users of the `admin` tenant), with or without a role',
+    description: '`?q=` an email or display-name prefix (case-insensitive).',
+    query: adminUsersQuerySchema,
+    status: 200,
+    response: pageSchema(userSchema),
   }),
   createAdminUser: defineAdminRoute({
     operationId: 'createAdminUser',
@@ -691,6 +835,55 @@ export const adminRoutes = {
     status: 200,
     response: clientSchema,
   }),
+  // ID-JAG: the IdPs a tenant trusts for jwt-bearer assertions, the authorization servers it issues them for
+  listTrustedIssuers: defineAdminRoute({ operationId: 'listTrustedIssuers', method: 'GET', path: '/tenants/{tenant}/trusted-issuers', tag: 'id-jag', summary: 'List the IdPs whose ID-JAGs this tenant accepts', params: tenantParams, status: 200, response: itemsSchema(trustedIssuerSchema) }),
+  createTrustedIssuer: defineAdminRoute({
+    operationId: 'createTrustedIssuer',
+    method: 'POST',
+    path: '/tenants/{tenant}/trusted-issuers',
+    tag: 'id-jag',
+    summary: 'Trust an IdP for ID-JAGs (jwt-bearer grant)',
+    description: 'Keys from `jwksUri` (fetched SSRF-safe, cached, refetched at most every 30 s for an unknown kid) or inline `jwks`. `allowedClientIds` empty: any client of the tenant may redeem. The subject must be linked to a local user (federated identity by issuer and subject).',
+    params: tenantParams,
+    body: createTrustedIssuerRequestSchema,
+    status: 201,
+    response: trustedIssuerSchema,
+    errors: ['conflict'],
+  }),
+  updateTrustedIssuer: defineAdminRoute({ operationId: 'updateTrustedIssuer', method: 'PATCH', path: '/tenants/{tenant}/trusted-issuers/{id}', tag: 'id-jag', summary: 'Change a trusted IdP (keys, clients, enabled)', params: trustedIssuerParams, body: updateTrustedIssuerRequestSchema, status: 200, response: trustedIssuerSchema }),
+  deleteTrustedIssuer: defineAdminRoute({ operationId: 'deleteTrustedIssuer', method: 'DELETE', path: '/tenants/{tenant}/trusted-issuers/{id}', tag: 'id-jag', summary: 'Stop trusting an IdP', params: trustedIssuerParams, status: 204 }),
+  listIdJagAudiences: defineAdminRoute({ operationId: 'listIdJagAudiences', method: 'GET', path: '/tenants/{tenant}/id-jag-audiences', tag: 'id-jag', summary: 'List the authorization servers this tenant issues ID-JAGs for (as an IdP)', params: tenantParams, status: 200, response: itemsSchema(idJagAudienceSchema) }),
+  createIdJagAudience: defineAdminRoute({
+    operationId: 'createIdJagAudience',
+    method: 'POST',
+    path: '/tenants/{tenant}/id-jag-audiences',
+    tag: 'id-jag',
+    summary: 'Let this tenant issue ID-JAGs for an authorization server',
+    description: 'Clients of this tenant then exchange (RFC 8693, `requested_token_type=urn:ietf:params:oauth:token-type:id-jag`) an ID token or access token of this tenant for an ID-JAG with `aud` = `audience`. `resources`, `allowedClientIds` and `scopes` limit what may be asked for; each empty: no limit.',
+    params: tenantParams,
+    body: createIdJagAudienceRequestSchema,
+    status: 201,
+    response: idJagAudienceSchema,
+    errors: ['conflict'],
+  }),
+  updateIdJagAudience: defineAdminRoute({ operationId: 'updateIdJagAudience', method: 'PATCH', path: '/tenants/{tenant}/id-jag-audiences/{id}', tag: 'id-jag', summary: 'Change what this tenant issues ID-JAGs for', params: idJagAudienceParams, body: updateIdJagAudienceRequestSchema, status: 200, response: idJagAudienceSchema }),
+  deleteIdJagAudience: defineAdminRoute({ operationId: 'deleteIdJagAudience', method: 'DELETE', path: '/tenants/{tenant}/id-jag-audiences/{id}', tag: 'id-jag', summary: 'Stop issuing ID-JAGs for an authorization server', params: idJagAudienceParams, status: 204 }),
+
+  // Pre-approved clients: no consent screen for their users (the grant is still recorded and audited)
+  listPreApprovals: defineAdminRoute({ operationId: 'listPreApprovals', method: 'GET', path: '/tenants/{tenant}/pre-approvals', tag: 'clients', summary: 'List the clients pre-approved for this tenant', params: tenantParams, status: 200, response: itemsSchema(preApprovalSchema) }),
+  putPreApproval: defineAdminRoute({
+    operationId: 'putPreApproval',
+    method: 'PUT',
+    path: '/tenants/{tenant}/pre-approvals/{clientId}',
+    tag: 'clients',
+    summary: 'Pre-approve a client for these scopes (its users see no consent screen for them)',
+    description: 'A request for more than these scopes still shows the consent screen. Replaces an earlier pre-approval of the client.',
+    params: clientParams,
+    body: putPreApprovalRequestSchema,
+    status: 200,
+    response: preApprovalSchema,
+  }),
+  deletePreApproval: defineAdminRoute({ operationId: 'deletePreApproval', method: 'DELETE', path: '/tenants/{tenant}/pre-approvals/{clientId}', tag: 'clients', summary: 'Withdraw a pre-approval (consent is asked again; grants already given stay)', params: clientParams, status: 204 }),
 } as const satisfies Record<string, AdminRouteDefinition>;
 
 export type AdminRouteName = keyof typeof adminRoutes;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT_TYPE } from './id-jag.js';
 import { registrationPolicySchema, tenantSlugSchema } from './tenant.js';
 import { upstreamSecretsSchema } from './upstream-secrets.js';
 import type { UpstreamSecrets } from './upstream-secrets.js';
@@ -25,6 +26,8 @@ export const adminTenantsQuerySchema = adminListQuerySchema.extend({ q: searchPr
 export const adminUsersQuerySchema = adminListQuerySchema
   .extend({ q: searchPrefix.optional(), disabled: booleanQuery.optional(), sort: z.enum(['email', 'created']).optional() })
   .strict();
+/** `?q=` an email, display-name, client id or client-name prefix of the principal (case-insensitive). */
+export const adminRoleAssignmentsQuerySchema = adminListQuerySchema.extend({ q: searchPrefix.optional() }).strict();
 /** `?q=` a client id prefix; `?kind=` how it was registered (`admin`, `dynamic`, ...); `?disabled=true|false`. */
 export const adminClientsQuerySchema = adminListQuerySchema
   .extend({ q: searchPrefix.optional(), kind: z.string().min(1).max(40).optional(), disabled: booleanQuery.optional() })
@@ -46,8 +49,16 @@ export const createTenantRequestSchema = z
   .strict();
 export type CreateTenantRequest = z.infer<typeof createTenantRequestSchema>;
 
+/**
+ * Pinned tool definitions, per tenant: `withhold` (default) leaves a tool whose definition changed out of
+ * tools/list and refuses its calls until an admin approves it; `flag` serves it marked and audits it.
+ * `approveNewTools`: false (default) trusts a tool's first definition (trust on first use); true holds new tools too.
+ */
+export const toolPinningPolicySchema = z.object({ mode: z.enum(['withhold', 'flag']), approveNewTools: z.boolean() }).strict();
+export type ToolPinningPolicy = z.infer<typeof toolPinningPolicySchema>;
+
 export const updateTenantRequestSchema = z
-  .object({ displayName: displayName.optional(), registrationPolicy: registrationPolicySchema.optional(), accessTokenTtl: accessTokenTtl.optional() })
+  .object({ displayName: displayName.optional(), registrationPolicy: registrationPolicySchema.optional(), accessTokenTtl: accessTokenTtl.optional(), toolPinning: toolPinningPolicySchema.optional() })
   .strict()
   .refine((body) => Object.keys(body).length > 0, { error: 'nothing to change' });
 export type UpdateTenantRequest = z.infer<typeof updateTenantRequestSchema>;
@@ -78,7 +89,7 @@ export const createClientRequestSchema = z
     client_id: z.string().regex(/^[A-Za-z0-9._~-]{3,100}$/).optional(),
     client_name: z.string().trim().min(1).max(200),
     redirect_uris: z.array(z.string().max(2000)).max(20).default([]),
-    grant_types: z.array(z.enum(['authorization_code', 'refresh_token', 'client_credentials'])).min(1).default(['authorization_code', 'refresh_token']),
+    grant_types: z.array(z.enum(['authorization_code', 'refresh_token', 'client_credentials', JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT_TYPE])).min(1).default(['authorization_code', 'refresh_token']),
     token_endpoint_auth_method: z.enum(['none', 'client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
     scope: z.string().max(2000).optional(),
     logo_uri: z.url().max(2000).optional(),
@@ -174,6 +185,10 @@ export const setToolScopesRequestSchema = z
   .object({ requiredScopes: z.array(toolScopeSchema).max(20).optional(), enabled: z.boolean().optional() })
   .strict()
   .refine((body) => Object.keys(body).length > 0, { error: 'nothing to change' });
+
+/** Approves the definition a gateway last saw: `hash` must be its seen hash, so nothing newer is approved unseen. */
+export const approveToolRequestSchema = z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/) }).strict();
+export type ApproveToolRequest = z.infer<typeof approveToolRequestSchema>;
 
 export const rotateKeysRequestSchema = z.object({}).strict();
 

@@ -79,6 +79,12 @@ export type CatalogChangedEvent = z.infer<typeof catalogChangedEventSchema>;
  */
 export const TENANT_CHANGED_CHANNEL = 'airlock:events:auth-tenant-changed';
 
+/**
+ * Published (the tenant slug, as the message) by the auth server when a tenant's call policy was saved.
+ * Every gateway replica drops its compiled copy and loads the new version before the tenant's next call.
+ */
+export const POLICY_CHANGED_CHANNEL = 'airlock:events:call-policy-changed';
+
 /** Queue names (BullMQ or the embedded stand-in). */
 export const Queues = {
   /** Session lifecycle work: grant revocations, durable writes, expiry sweeps. */

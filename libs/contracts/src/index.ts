@@ -52,6 +52,7 @@ export {
   CATALOG_CHANGED_CHANNEL,
   catalogChangedEventSchema,
   TENANT_CHANGED_CHANNEL,
+  POLICY_CHANGED_CHANNEL,
 } from './events.js';
 export type { ClientRevokedEvent, GrantRevokedEvent, SessionEndedEvent, CatalogChangedEvent } from './events.js';
 export { AUDIT_BATCH_JOB, AUDIT_BATCH_MAX, auditBatchSchema, auditEventSchema, auditOutcomeSchema } from './audit.js';
@@ -85,6 +86,7 @@ export { stateHandleIdSchema, pendingInputSchema, stateHandleSchema, stateHandle
 export type { StateHandle, PendingInput } from './state-handle.js';
 export {
   adminListQuerySchema,
+  adminRoleAssignmentsQuerySchema,
   adminTenantsQuerySchema,
   adminUsersQuerySchema,
   adminClientsQuerySchema,
@@ -107,6 +109,8 @@ export {
   toolDefinitionSchema,
   putToolsRequestSchema,
   setToolScopesRequestSchema,
+  approveToolRequestSchema,
+  toolPinningPolicySchema,
   rotateKeysRequestSchema,
   createInitialAccessTokenRequestSchema,
 } from './admin.js';
@@ -122,6 +126,8 @@ export type {
   UpdateUpstreamServerRequest,
   UpstreamProtocolEra,
   PutToolsRequest,
+  ApproveToolRequest,
+  ToolPinningPolicy,
 } from './admin.js';
 export {
   adminErrorCodeSchema,
@@ -139,11 +145,13 @@ export {
   clientSchema,
   createdClientSchema,
   toolSchema,
+  toolDefinitionDifferenceSchema,
+  pendingToolChangeSchema,
   upstreamServerSchema,
   upstreamServerWithToolsSchema,
   itemsSchema,
 } from './admin-responses.js';
-export type { AdminErrorCode, AdminErrorBody } from './admin-responses.js';
+export type { AdminErrorCode, AdminErrorBody, ToolDefinitionDifference, PendingToolChange } from './admin-responses.js';
 export {
   adminClientParamsSchema,
   adminPrincipalParamsSchema,
@@ -173,5 +181,69 @@ export {
   defineAdminRoute,
 } from './admin-routes.js';
 export type { AdminRouteDefinition, AdminRouteMethod, AdminRouteName } from './admin-routes.js';
+export {
+  TOOL_CALL_AUDIT_ACTION,
+  TOOL_CALL_METRICS_DEFAULT_RANGE_MS,
+  TOOL_CALL_METRICS_MAX_BUCKETS,
+  TOOL_CALL_METRICS_MAX_RANGE_MS,
+  TOOL_CALL_METRICS_TOP_TENANTS,
+  toolCallCountsSchema,
+  toolCallMetricsQuerySchema,
+  toolCallMetricsSchema,
+  toolCallMetricsSteps,
+} from './admin-metrics.js';
+export type { ToolCallMetrics, ToolCallMetricsQuery, ToolCallMetricsStep } from './admin-metrics.js';
 export { adminOpenApiDocument } from './admin-openapi.js';
 export type { AdminOpenApiOptions, OpenApiDocument } from './admin-openapi.js';
+export {
+  JWT_BEARER_GRANT,
+  TOKEN_EXCHANGE_GRANT_TYPE,
+  ID_JAG_TOKEN_TYPE,
+  ID_JAG_JWT_TYPE,
+  ID_TOKEN_TYPE,
+  ENTERPRISE_MANAGED_AUTHORIZATION_EXTENSION,
+  inlineJwksSchema,
+  trustedIssuerSchema,
+  createTrustedIssuerRequestSchema,
+  updateTrustedIssuerRequestSchema,
+  idJagAudienceSchema,
+  createIdJagAudienceRequestSchema,
+  updateIdJagAudienceRequestSchema,
+  preApprovalSchema,
+  putPreApprovalRequestSchema,
+} from './id-jag.js';
+export type { CreateTrustedIssuerRequest, UpdateTrustedIssuerRequest, CreateIdJagAudienceRequest, UpdateIdJagAudienceRequest, PutPreApprovalRequest } from './id-jag.js';
+export { SAML_PERSISTENT_NAMEID, samlProviderConfigSchema } from './saml-provider.js';
+export type { SamlProviderConfig } from './saml-provider.js';
+export {
+  SCIM_PATH_PREFIX,
+  SCIM_CONTENT_TYPE,
+  ScimSchemas,
+  scimErrorTypeSchema,
+  scimErrorSchema,
+  scimBooleanSchema,
+  scimNameSchema,
+  scimUserInputSchema,
+  scimMemberInputSchema,
+  scimGroupInputSchema,
+  scimPatchOperationSchema,
+  scimPatchRequestSchema,
+  scimListQuerySchema,
+  scimMetaSchema,
+  scimUserSchema,
+  scimGroupSchema,
+  scimListResponseSchema,
+  scimTokenSchema,
+  createdScimTokenSchema,
+} from './scim.js';
+export type { ScimErrorType, ScimError, ScimUserInput, ScimGroupInput, ScimPatchOperation, ScimPatchRequest, ScimUser, ScimGroup } from './scim.js';
+export {
+  callPolicyDefaultEffectSchema,
+  callPolicySchema,
+  putCallPolicyRequestSchema,
+  callPolicyDiagnosticSchema,
+  evaluateCallPolicyRequestSchema,
+  callPolicyDecisionSchema,
+} from './call-policy.js';
+export type { CallPolicy, PutCallPolicyRequest, CallPolicyDiagnostic, EvaluateCallPolicyRequest, CallPolicyDecision } from './call-policy.js';
+export { toolDefinitionDifferences } from './tool-definition-diff.js';

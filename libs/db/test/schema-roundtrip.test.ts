@@ -138,12 +138,13 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       createdAt: at('2026-04-01T00:00:00.000Z'),
       updatedAt: at('2026-04-01T00:00:01.000Z'),
       revokedAt: at('2026-04-02T00:00:00.000Z'),
+      toolVersions: { 'github/create_issue': 'a'.repeat(64) },
     };
     await prisma.consent.create({ data: full });
     const read = await prisma.consent.findUniqueOrThrow({ where: { tenantId_grantId: { tenantId: T, grantId: 'grant-1' } } });
     expect(read).toEqual(full);
     const minimal = await prisma.consent.create({ data: { tenantId: T, userId: U, clientId: 'c', grantId: 'grant-2', resource: 'r' } });
-    expect(await prisma.consent.findUniqueOrThrow({ where: { id: minimal.id } })).toEqual({ ...minimal, scopes: [], revokedAt: null });
+    expect(await prisma.consent.findUniqueOrThrow({ where: { id: minimal.id } })).toEqual({ ...minimal, scopes: [], revokedAt: null, toolVersions: {} });
     await expectShape('consents', read, ['scopes', 'revoked_at']);
   });
 
@@ -297,6 +298,12 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       requiredScopes: ['tools:github:write'],
       inputSchema: { type: 'object', properties: { title: { type: 'string' } }, required: ['title'] },
       enabled: false,
+      approvedHash: 'a'.repeat(64),
+      approvedDefinition: { name: 'create_issue', description: 'Opens an issue', inputSchema: { type: 'object' } },
+      approvedAt: at('2026-01-02T00:00:00.000Z'),
+      seenHash: 'b'.repeat(64),
+      seenDefinition: { name: 'create_issue', description: 'Opens an issue and reads your mail', inputSchema: { type: 'object' } },
+      seenAt: at('2026-01-03T00:00:00.000Z'),
       updatedAt: at('2026-01-03T00:00:00.000Z'),
     };
     await prisma.tool.create({ data: tool });
@@ -310,8 +317,14 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       requiredScopes: [],
       inputSchema: null,
       enabled: true,
+      approvedHash: null,
+      approvedDefinition: null,
+      approvedAt: null,
+      seenHash: null,
+      seenDefinition: null,
+      seenAt: null,
     });
-    await expectShape('tools', readTool, ['title', 'description', 'required_scopes', 'input_schema']);
+    await expectShape('tools', readTool, ['title', 'description', 'required_scopes', 'input_schema', 'approved_hash', 'approved_definition', 'approved_at', 'seen_hash', 'seen_definition', 'seen_at']);
   });
 
   it('AuditEvent', async () => {
@@ -437,6 +450,77 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
     await expectShape('scim_tokens', readToken, ['last_used_at']);
   });
 
+  it('TrustedAssertionIssuer, IdJagAudience, ClientPreApproval (ID-JAG and pre-approved clients)', async () => {
+    const issuer = {
+      id: '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0051',
+      tenantId: T,
+      issuer: 'https://idp.corp.example',
+      jwksUri: 'https://idp.corp.example/jwks',
+      jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1' }] },
+      allowedClientIds: ['agent', 'other-agent'],
+      enabled: false,
+      createdAt: at('2026-06-01T00:00:00.000Z'),
+      updatedAt: at('2026-06-01T00:00:01.000Z'),
+    };
+    await prisma.trustedAssertionIssuer.create({ data: issuer });
+    const readIssuer = await prisma.trustedAssertionIssuer.findUniqueOrThrow({ where: { tenantId_issuer: { tenantId: T, issuer: issuer.issuer } } });
+    expect(readIssuer).toEqual(issuer);
+    const minimalIssuer = await prisma.trustedAssertionIssuer.create({ data: { tenantId: T, issuer: 'https://min.example', jwksUri: 'https://min.example/jwks' } });
+    expect(await prisma.trustedAssertionIssuer.findUniqueOrThrow({ where: { id: minimalIssuer.id } })).toEqual({ ...minimalIssuer, jwks: null, allowedClientIds: [], enabled: true });
+    await expectShape('trusted_assertion_issuers', readIssuer, ['jwks_uri', 'jwks', 'allowed_client_ids']);
+    // Keys from somewhere: a row with neither a jwks_uri nor inline keys is refused by the database.
+    await expect(prisma.trustedAssertionIssuer.create({ data: { tenantId: T, issuer: 'https://keyless.example' } })).rejects.toThrow();
+    await expect(prisma.trustedAssertionIssuer.create({ data: { tenantId: T, issuer: issuer.issuer, jwksUri: 'https://x.example' } })).rejects.toMatchObject({ code: 'P2002' });
+
+    const audience = {
+      id: '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0052',
+      tenantId: T,
+      audience: 'https://as.example/t/wiki',
+      resources: ['https://mcp.example/t/wiki/mcp'],
+      allowedClientIds: ['agent'],
+      scopes: ['mcp', 'wiki:read'],
+      enabled: false,
+      createdAt: at('2026-06-01T00:00:00.000Z'),
+      updatedAt: at('2026-06-01T00:00:02.000Z'),
+    };
+    await prisma.idJagAudience.create({ data: audience });
+    const readAudience = await prisma.idJagAudience.findUniqueOrThrow({ where: { tenantId_audience: { tenantId: T, audience: audience.audience } } });
+    expect(readAudience).toEqual(audience);
+    const minimalAudience = await prisma.idJagAudience.create({ data: { tenantId: T, audience: 'https://as2.example' } });
+    expect(await prisma.idJagAudience.findUniqueOrThrow({ where: { id: minimalAudience.id } })).toEqual({ ...minimalAudience, resources: [], allowedClientIds: [], scopes: [], enabled: true });
+    await expectShape('id_jag_audiences', readAudience, ['resources', 'allowed_client_ids', 'scopes']);
+
+    const approval = { id: '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0053', tenantId: T, clientId: 'agent', scopes: ['mcp'], createdBy: 'admin@example.com', createdAt: at('2026-06-01T00:00:00.000Z') };
+    await prisma.clientPreApproval.create({ data: approval });
+    const readApproval = await prisma.clientPreApproval.findUniqueOrThrow({ where: { tenantId_clientId: { tenantId: T, clientId: 'agent' } } });
+    expect(readApproval).toEqual(approval);
+    await expectShape('client_pre_approvals', readApproval, ['scopes']);
+    await expect(prisma.clientPreApproval.create({ data: { tenantId: T, clientId: 'agent', createdBy: 'x' } })).rejects.toMatchObject({ code: 'P2002' });
+  });
+
+  it('CallPolicy', async () => {
+    const full = {
+      tenantId: T,
+      cedar: '@id("a") permit (principal, action, resource);',
+      defaultEffect: 'deny' as const,
+      version: 7,
+      recordArguments: true,
+      redactedKeys: ['*token*', 'password'],
+      updatedBy: 'user:0e6f1a52',
+      updatedAt: at('2026-06-01T00:00:00.000Z'),
+    };
+    await prisma.callPolicy.create({ data: full });
+    const read = await prisma.callPolicy.findUniqueOrThrow({ where: { tenantId: T } });
+    expect({ ...read, updatedAt: full.updatedAt }).toEqual(full);
+    await expectShape('call_policies', read, ['redacted_keys', 'updated_by']);
+    await expect(prisma.callPolicy.create({ data: { tenantId: T } })).rejects.toMatchObject({ code: 'P2002' });
+    // The database's own defaults: an empty policy, default allow, version 1, no arguments recorded.
+    const other = '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0050';
+    await queryOnce(db.url, "INSERT INTO tenants (id, slug, display_name, updated_at) VALUES ($1, 'policy-defaults', 'P', now())", [other]);
+    await queryOnce(db.url, 'INSERT INTO call_policies (tenant_id, updated_at) VALUES ($1, now())', [other]);
+    expect(await prisma.callPolicy.findUniqueOrThrow({ where: { tenantId: other } })).toMatchObject({ cedar: '', defaultEffect: 'allow', version: 1, recordArguments: false, redactedKeys: [], updatedBy: null });
+  });
+
   it('the database itself holds the schema defaults (Prisma also sends static defaults, so a plain insert checks them)', async () => {
     const tenantId = '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0030';
     const serverId = '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0031';
@@ -476,7 +560,7 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
 
   it('deleting a tenant cascades to every table that references it', async () => {
     await prisma.tenant.delete({ where: { id: T } });
-    const tables = ['users', 'oauth_clients', 'consents', 'oidc_artifacts', 'signing_keys', 'sessions', 'revoked_grants', 'upstream_servers', 'tools', 'audit_events', 'admin_role_tenants', 'identity_providers', 'federated_identities', 'group_mappings', 'scim_groups', 'scim_tokens'];
+    const tables = ['users', 'oauth_clients', 'consents', 'oidc_artifacts', 'signing_keys', 'sessions', 'revoked_grants', 'upstream_servers', 'tools', 'audit_events', 'admin_role_tenants', 'identity_providers', 'federated_identities', 'group_mappings', 'scim_groups', 'scim_tokens', 'call_policies'];
     for (const table of tables) {
       const rows = await queryOnce<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM "${table}" WHERE tenant_id = $1`, [T]);
       expect({ table, n: rows[0]?.n }).toEqual({ table, n: 0 });

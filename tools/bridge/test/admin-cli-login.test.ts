@@ -131,7 +131,7 @@ describe('airlock admin login', () => {
     const [listed, ...others] = await Promise.all([asPerson(platform, ['roles', 'list']), asPerson(platform, ['tenants', 'list']), asPerson(platform, ['tenants', 'list'])]);
     expect(listed!.code, listed!.stderr).toBe(0);
     for (const other of others) expect(other.code, other.stderr).toBe(0);
-    expect(listed!.stdout).toMatch(/^TYPE {2,}PRINCIPAL {2,}ROLE {2,}TENANTS {2,}UPDATED\n/);
+    expect(listed!.stdout).toMatch(/^TYPE {2,}PRINCIPAL {2,}WHO {2,}ROLE {2,}TENANTS {2,}UPDATED\n/);
     expect(listed!.stdout).toContain(platform.id);
     const after = stored(platform);
     expect(after.accessToken).not.toBe(before.accessToken);
@@ -232,6 +232,20 @@ describe('role tasks', () => {
     const disabled = await asBootstrap(['admins', 'disable', person.id, '--json']);
     expect(disabled.code, disabled.stderr).toBe(0);
     expect(JSON.parse(disabled.stdout)).toMatchObject({ id: person.id, disabled: true });
+    // The role list names who holds each role, and pages; the people list searches.
+    const found = await asBootstrap(['roles', 'list', '--q', person.email]);
+    expect(found.code, found.stderr).toBe(0);
+    expect(found.stdout).toMatch(new RegExp(`^user +${person.id} +${person.email.replace(/[.]/g, '\\.')} \\(disabled\\) +auditor +${A} `, 'm'));
+    const first = await asBootstrap(['roles', 'list', '--limit', '1']);
+    expect(first.stdout.trim().split('\n')).toHaveLength(2);
+    const cursor = /--cursor (\S+)/.exec(first.stderr)?.[1];
+    expect(cursor, first.stderr).toBeTruthy();
+    const second = await asBootstrap(['roles', 'list', '--limit', '1', '--cursor', cursor!, '--json']);
+    expect(second.code, second.stderr).toBe(0);
+    expect((JSON.parse(second.stdout) as { items: unknown[] }).items).toHaveLength(1);
+    expect(second.stdout).not.toBe(first.stdout);
+    const people = await asBootstrap(['admins', 'list', '--q', person.email, '--json']);
+    expect((JSON.parse(people.stdout) as { items: Array<{ id: string }> }).items.map((user) => user.id)).toEqual([person.id]);
     const both = await asBootstrap(['roles', 'grant', '--user', person.id, '--client', 'x', '--role', 'auditor']);
     expect(both.code).toBe(2);
     const noTenants = await asBootstrap(['roles', 'grant', '--user', person.id, '--role', 'tenant-admin']);

@@ -138,6 +138,52 @@ describe('airlock admin', () => {
     expect(listed.stdout).not.toContain(client.client_secret);
   });
 
+  it('makes a SCIM token (shown only with --json), lists it without the secret, and revokes it', async () => {
+    const masked = await airlock(['scim-tokens', 'create', tenant]);
+    expect(masked.code, masked.stderr).toBe(0);
+    expect(masked.stdout).toMatch(/^token:\s+\*{8} /m);
+    expect(masked.stdout).toMatch(new RegExp(`^base url:\\s+\\S+/scim/v2/t/${tenant}$`, 'm'));
+    const shown = await airlock(['scim-tokens', 'create', tenant, '--json']);
+    expect(shown.code, shown.stderr).toBe(0);
+    const created = JSON.parse(shown.stdout) as { id: string; token: string };
+    expect(created.token).toMatch(/^scim_/);
+    expect(shown.stderr).toMatch(/^airlock: warning: .*SCIM token/);
+    const listed = await airlock(['scim-tokens', 'list', tenant]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(cellAt(listed.stdout, 'LAST USED', created.id)).toBe('never');
+    expect(listed.stdout).not.toContain(created.token);
+    const revoked = await airlock(['scim-tokens', 'revoke', tenant, created.id]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect((await airlock(['scim-tokens', 'list', tenant, '--json'])).stdout).not.toContain(created.id);
+    expectOneErrorLine(await airlock(['scim-tokens', 'revoke', tenant, created.id]), 'not_found');
+  });
+
+  it('manages ID-JAG trusted issuers, audiences and pre-approved clients', async () => {
+    const added = await airlock(['trusted-issuers', 'add', tenant, 'https://idp.corp.example', '--jwks-uri', 'https://idp.corp.example/jwks', '--client', 'agent', '--json']);
+    expect(added.code, added.stderr).toBe(0);
+    const issuer = JSON.parse(added.stdout) as { id: string; allowedClientIds: string[] };
+    expect(issuer.allowedClientIds).toEqual(['agent']);
+    const listed = await airlock(['trusted-issuers', 'list', tenant]);
+    expect(cellAt(listed.stdout, 'CLIENTS', 'https://idp.corp.example')).toBe('agent');
+    const updated = await airlock(['trusted-issuers', 'update', tenant, issuer.id, '--any-client', '--disable']);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(cellAt(updated.stdout, 'CLIENTS', 'https://idp.corp.example')).toBe('any');
+    expect(cellAt(updated.stdout, 'ENABLED', 'https://idp.corp.example')).toBe('no');
+    expectOneErrorLine(await airlock(['trusted-issuers', 'add', tenant, 'https://idp.corp.example', '--jwks-uri', 'https://idp.corp.example/jwks']), 'conflict');
+    expectOneErrorLine(await airlock(['trusted-issuers', 'add', tenant, 'https://nokeys.example']), 'invalid_request');
+    expect((await airlock(['trusted-issuers', 'remove', tenant, issuer.id])).code).toBe(0);
+
+    const audience = await airlock(['id-jag-audiences', 'add', tenant, 'https://as.example/t/wiki', '--scope', 'mcp', '--json']);
+    expect(audience.code, audience.stderr).toBe(0);
+    expect(cellAt((await airlock(['id-jag-audiences', 'list', tenant])).stdout, 'SCOPES', 'https://as.example/t/wiki')).toBe('mcp');
+
+    const set = await airlock(['pre-approvals', 'set', tenant, 'some-client', '--scope', 'mcp']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(cellAt((await airlock(['pre-approvals', 'list', tenant])).stdout, 'SCOPES', 'some-client')).toBe('mcp');
+    expect((await airlock(['pre-approvals', 'remove', tenant, 'some-client'])).code).toBe(0);
+    expectOneErrorLine(await airlock(['pre-approvals', 'remove', tenant, 'some-client']), 'not_found');
+  });
+
   it("lists a tenant's live sessions, refuses an ambiguous revoke, and tails the audit log oldest first; --help exits 0", async () => {
     // A live session as the session store keeps one: its durable row and its live record in the hot store.
     const tenantId = (await server.db.pg.query<{ id: string }>('SELECT id FROM tenants WHERE slug = $1', [tenant])).rows[0]!.id;
@@ -189,6 +235,30 @@ describe('airlock admin', () => {
     const serversHelp = await airlock(['servers', '--help']);
     expect(serversHelp.code).toBe(0);
     expect(serversHelp.stdout).toMatch(/--read-only-path/);
+  });
+
+  it('prints tool-call metrics of a tenant: totals, the tenant row and every bucket; a bad range is the API\'s 400 on one line', async () => {
+    const tenantId = (await server.db.pg.query<{ id: string }>('SELECT id FROM tenants WHERE slug = $1', [tenant])).rows[0]!.id;
+    for (const [index, outcome] of (['success', 'success', 'failure', 'refused'] as const).entries()) {
+      await server.db.pg.query(
+        `INSERT INTO audit_events (id, tenant_id, occurred_at, actor_subject, actor_client_id, action, target, outcome, details) VALUES ($1, $2, $3, 'u', 'c', 'mcp.tools.call', 'docs/search', $4, '{}')`,
+        [`cli-m${index}-${tenant}`, tenantId, `2026-03-01T00:0${index}:00.000Z`, outcome],
+      );
+    }
+    const range = ['--tenant', tenant, '--from', '2026-03-01T00:00:00Z', '--to', '2026-03-01T00:05:00Z'];
+    const text = await airlock(['metrics', 'tool-calls', ...range, '--step', '1m', '--buckets']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^calls:\s+4$/m);
+    expect(text.stdout).toMatch(/^errors:\s+1 \(25\.0%\)$/m);
+    expect(text.stdout).toMatch(/^refused:\s+1$/m);
+    expect(cellAt(text.stdout.split('\n\n')[1]!, 'CALLS', tenant)).toBe('4');
+    expect(cellAt(text.stdout.split('\n\n')[2]!, 'ERRORS', '2026-03-01T00:02:00.000Z')).toBe('1');
+    const json = await airlock(['metrics', 'tool-calls', ...range, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ step: '1m', tenant, totals: { calls: 4, errors: 1, refused: 1 } });
+    const bad = await airlock(['metrics', 'tool-calls', '--from', '2026-03-02T00:00:00Z', '--to', '2026-03-01T00:00:00Z']);
+    expect(bad.code).toBe(1);
+    expectOneErrorLine(bad, 'invalid_request');
+    expect(bad.stderr).toContain('from: must be before to');
   });
 
   it('never printed a stack trace', () => {

@@ -58,9 +58,9 @@ export function TenantsScreen({ me, search }: { me: Me; search: URLSearchParams 
               {tenants.data.items.map((tenant) => (
                 <Table.Tr key={tenant.id}>
                   <Table.Td>
-                    <Text ff="monospace" size="sm">
+                    <Anchor href={`/console/tenants/${tenant.slug}`} onClick={linkTo(`/tenants/${tenant.slug}`)} ff="monospace" size="sm">
                       {tenant.slug}
-                    </Text>
+                    </Anchor>
                   </Table.Td>
                   <Table.Td>{tenant.displayName}</Table.Td>
                   <Table.Td>

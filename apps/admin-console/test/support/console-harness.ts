@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { expect } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { authServerConfigSchema, loadConfig, sessionStoreConfigSchema } from '@airlock/config';
+import { authServerConfigSchema, gatewayConfigSchema, loadConfig, sessionStoreConfigSchema } from '@airlock/config';
 import { deriveServiceClientSecret, ServiceClients, type Infra, type StartedApp } from '@airlock/platform';
 import { aggregatedMcpUrl, sessionStoreAudience } from '@airlock/contracts';
 import { createTestDatabase, createTestHotStore, createTestLogger, createTestQueues, freePort, signInAndApprove, totpCode } from '@airlock/testing';
@@ -15,6 +16,9 @@ import { createTestDatabase, createTestHotStore, createTestLogger, createTestQue
 import { startAuthServer } from '@airlock/auth-server';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { startSessionStore } from '@airlock/session-store';
+// The story test also runs the gateway, which MCP clients connect to.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { startMcpGateway } from '@airlock/mcp-gateway';
 
 // The console as an operator meets it: the real auth server (real Postgres/Redis when DATABASE_URL/REDIS_URL
 // are set) serving the built console at /console, and Debian's chromium driven by playwright-core.
@@ -32,28 +36,37 @@ export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 export interface ConsoleServer {
   url: string;
+  /** The MCP gateway's public URL (a real gateway with `gateway: true`; else a name no one listens on). */
+  gatewayUrl: string;
   /** The admin API as the bootstrap client. */
   call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
   /** A live MCP session of `tenant`, opened at the session store as the gateway opens one; returns its id. */
   openMcpSession(tenant: string, subject: string, clientId: string): Promise<string>;
+  /** The test database (to seed what other services write, e.g. the gateway's tool-call audit records). */
+  pg: Infra['pg'];
   close(): Promise<void>;
 }
 
-/** `env`: extra auth server settings, e.g. `AIRLOCK_UPSTREAM_ALLOW_CIDRS` so a test may register a loopback upstream. */
-export async function startConsoleServer(options: { env?: Record<string, string> } = {}): Promise<ConsoleServer> {
+/**
+ * `env`: extra auth server settings, e.g. `AIRLOCK_UPSTREAM_ALLOW_CIDRS` so a test may register a loopback upstream.
+ * `gateway`: the whole platform, the MCP gateway too (loopback upstreams allowed), for MCP clients.
+ */
+export async function startConsoleServer(options: { env?: Record<string, string>; gateway?: boolean } = {}): Promise<ConsoleServer> {
   if (!existsSync(join(CONSOLE_ROOT, 'dist', 'index.html'))) throw new Error('the admin console is not built: run `npm run build` first');
   const db = await createTestDatabase();
   const hot = createTestHotStore();
   const queues = createTestQueues();
-  const [port, storePort] = [await freePort(), await freePort()];
+  const [port, storePort, gatewayPort] = [await freePort(), await freePort(), options.gateway ? await freePort() : 0];
   const url = `http://127.0.0.1:${port}`;
+  const gatewayUrl = options.gateway ? `http://127.0.0.1:${gatewayPort}` : GATEWAY_PUBLIC_URL;
   const env = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     HOST: '127.0.0.1',
     AUTH_PORT: String(port),
     AUTH_PUBLIC_URL: url,
-    GATEWAY_PUBLIC_URL,
+    GATEWAY_PUBLIC_URL: gatewayUrl,
+    ...(options.gateway ? { GATEWAY_PORT: String(gatewayPort), AIRLOCK_UPSTREAM_ALLOW_CIDRS: '127.0.0.1/32' } : {}),
     SESSION_STORE_PORT: String(storePort),
     SESSION_STORE_URL: `http://127.0.0.1:${storePort}`,
     AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_ID: BOOTSTRAP.id,
@@ -75,6 +88,7 @@ export async function startConsoleServer(options: { env?: Record<string, string>
     await startAuthServer({ config: loadConfig(authServerConfigSchema, env), infra, logger: createTestLogger({ name: 'auth-server', level: 'warn' }) }),
     await startSessionStore({ config: loadConfig(sessionStoreConfigSchema, env), infra, logger: createTestLogger({ name: 'session-store', level: 'warn' }) }),
   ];
+  if (options.gateway) apps.push(await startMcpGateway({ config: loadConfig(gatewayConfigSchema, env), infra, logger: createTestLogger({ name: 'mcp-gateway', level: 'warn' }) }));
   const issued = await fetch(`${url}/t/admin/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${BOOTSTRAP.id}:${BOOTSTRAP.secret}`).toString('base64')}` },
@@ -83,6 +97,8 @@ export async function startConsoleServer(options: { env?: Record<string, string>
   const bearer = String(((await issued.json()) as Record<string, unknown>)['access_token']);
   return {
     url,
+    gatewayUrl,
+    pg: db.pg,
     async call(method, path, body) {
       const response = await fetch(`${url}/admin/v1${path}`, {
         method,
@@ -181,7 +197,7 @@ export async function tabTo(page: Page, matches: (element: { tag: string; label:
 export async function grantToNewClient(server: ConsoleServer, tenant: string, user: { email: string; password: string }, clientName: string): Promise<string> {
   const issuer = `${server.url}/t/${tenant}`;
   const redirectUri = 'http://127.0.0.1:9/callback';
-  const resource = aggregatedMcpUrl(GATEWAY_PUBLIC_URL, tenant);
+  const resource = aggregatedMcpUrl(server.gatewayUrl, tenant);
   const registered = await fetch(`${issuer}/reg`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -257,4 +273,22 @@ export async function openPage(context: BrowserContext, violations: string[]): P
 export async function checkScreen(page: Page, name: string): Promise<void> {
   expect(await seriousViolations(page), `${name}: axe-core serious/critical violations`).toEqual([]);
   await screenshot(page, name);
+}
+
+/** The project's MCP fixture (tools/mcp-fixture): `node FIXTURE_MAIN --stdio` is a stdio upstream. */
+export const FIXTURE_MAIN = fileURLToPath(new URL('../../../../tools/mcp-fixture/dist/main.js', import.meta.url));
+
+/** The MCP fixture as an http upstream in its own process, on a free loopback port. */
+export async function startHttpFixture(name: string): Promise<{ url: string; close(): void }> {
+  const child: ChildProcess = spawn(process.execPath, [FIXTURE_MAIN, '--http', '--port', '0', '--name', name], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let seen = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString('utf8');
+      const match = /listening on (\S+)/.exec(seen);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`the MCP fixture exited with ${code}: ${seen}`)));
+  });
+  return { url, close: () => void child.kill() };
 }

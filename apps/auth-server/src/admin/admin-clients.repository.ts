@@ -61,7 +61,11 @@ export class AdminClientsRepository {
   }
 
   async delete(tenantId: string, clientId: string): Promise<boolean> {
-    const result = await this.pg.query('DELETE FROM oauth_clients WHERE tenant_id = $1 AND client_id = $2', [tenantId, clientId]);
+    // Its pre-approval goes with it: a client registered again under the id is not pre-approved.
+    const result = await this.pg.query(
+      'WITH approval AS (DELETE FROM client_pre_approvals WHERE tenant_id = $1 AND client_id = $2) DELETE FROM oauth_clients WHERE tenant_id = $1 AND client_id = $2',
+      [tenantId, clientId],
+    );
     return result.rowCount === 1;
   }
 

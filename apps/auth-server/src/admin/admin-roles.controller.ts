@@ -1,8 +1,10 @@
-import { Body, Controller, Param, Res } from '@nestjs/common';
+import { Body, Controller, Param, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
   adminClientParamsSchema,
   adminPrincipalParamsSchema,
+  adminRoleAssignmentsQuerySchema,
+  adminUsersQuerySchema,
   adminRoutes,
   adminUserParamsSchema,
   createAdminClientRequestSchema,
@@ -26,8 +28,16 @@ export class AdminRolesController {
   constructor(private readonly roles: AdminRolesService) {}
 
   @AdminRoute(adminRoutes.listRoleAssignments)
-  async listRoleAssignments() {
-    return { items: (await this.roles.list()).map(assignmentJson) };
+  async listRoleAssignments(@Query() query: unknown) {
+    const { q, limit, cursor } = parse(adminRoleAssignmentsQuerySchema, query);
+    const listed = await this.roles.list(q, limit, cursor);
+    return { items: listed.items.map(assignmentJson), nextCursor: listed.nextCursor };
+  }
+
+  @AdminRoute(adminRoutes.listAdminUsers)
+  async listAdminUsers(@Query() query: unknown) {
+    const { q, disabled, sort, limit, cursor } = parse(adminUsersQuerySchema, query);
+    return this.roles.listUsers({ q, disabled, sort }, limit, cursor);
   }
 
   @AdminRoute(adminRoutes.putRoleAssignment)

@@ -3,6 +3,8 @@ import type { AdminPrincipalType, AdminRole } from '@airlock/contracts';
 import type { Pool } from 'pg';
 import { PG_POOL } from '../infra/infra.tokens.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
+import { decodeTimeIdCursor, page, timeIdKey, type Page } from './admin-paging.js';
+import { escapeLike } from './admin-tenants.repository.js';
 
 /** A principal's role as the admin guard needs it: the tenant set already as slugs (`all` for every tenant). */
 export interface ResolvedAdminRole {
@@ -13,6 +15,11 @@ export interface ResolvedAdminRole {
 export interface RoleAssignmentView extends ResolvedAdminRole {
   principalType: AdminPrincipalType;
   principalId: string;
+  /** The person's email (a client has none). */
+  email: string | null;
+  /** The person's display name or the client's `client_name`. */
+  name: string | null;
+  disabled: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -46,6 +53,25 @@ const SELECT_ASSIGNMENTS = `
     LEFT JOIN admin_role_tenants rt ON rt.assignment_id = a.id
     LEFT JOIN tenants t ON t.id = rt.tenant_id`;
 
+interface ListedRow extends AssignmentRow {
+  id: string;
+  email: string | null;
+  name: string | null;
+  disabled: boolean;
+}
+
+// The admin screens' and the CLI's list: each assignment with who holds it (not the guard's hot path, which
+// reads SELECT_ASSIGNMENTS alone). Keyset-paged on (created_at, id), oldest grant first.
+const SELECT_LISTED = `
+  SELECT a.id, a.user_id AS "userId", a.client_id AS "clientId", a.role, a.all_tenants AS "allTenants",
+         a.created_at AS "createdAt", a.updated_at AS "updatedAt",
+         u.email, COALESCE(u.display_name, c.metadata->>'client_name') AS name,
+         COALESCE(u.disabled_at, c.disabled_at) IS NOT NULL AS disabled,
+         ARRAY(SELECT t.slug FROM admin_role_tenants rt JOIN tenants t ON t.id = rt.tenant_id WHERE rt.assignment_id = a.id ORDER BY t.slug) AS slugs
+    FROM admin_role_assignments a
+    LEFT JOIN users u ON u.id = a.user_id
+    LEFT JOIN oauth_clients c ON c.client_id = a.client_id AND c.tenant_id = (SELECT id FROM tenants WHERE slug = '${ADMIN_TENANT_SLUG}')`;
+
 const LIVE_USER = `EXISTS (SELECT 1 FROM users u JOIN tenants at ON at.id = u.tenant_id AND at.slug = '${ADMIN_TENANT_SLUG}' WHERE u.id = a.user_id AND u.disabled_at IS NULL)`;
 const LIVE_CLIENT = `EXISTS (SELECT 1 FROM oauth_clients c JOIN tenants at ON at.id = c.tenant_id AND at.slug = '${ADMIN_TENANT_SLUG}' WHERE c.client_id = a.client_id AND c.disabled_at IS NULL)`;
 
@@ -74,9 +100,19 @@ export class AdminRolesRepository {
     return rows[0] && resolved(rows[0]);
   }
 
-  async list(): Promise<RoleAssignmentView[]> {
-    const { rows } = await this.pg.query<AssignmentRow>(`${SELECT_ASSIGNMENTS} GROUP BY a.id ORDER BY a.created_at, a.id`);
-    return rows.map(view);
+  /** `q`: a case-insensitive prefix of the person's email or name, or of the client's id or name. */
+  async list(q: string | undefined, limit: number, cursor: string | undefined): Promise<Page<RoleAssignmentView>> {
+    const after = decodeTimeIdCursor(cursor);
+    const prefix = q ? `${escapeLike(q.toLowerCase())}%` : null;
+    const { rows } = await this.pg.query<ListedRow>(
+      `${SELECT_LISTED}
+       WHERE ($1::text IS NULL OR lower(u.email) LIKE $1 OR lower(u.display_name) LIKE $1 OR lower(a.client_id) LIKE $1 OR lower(c.metadata->>'client_name') LIKE $1)
+         AND ($2::timestamptz IS NULL OR (a.created_at, a.id) > ($2::timestamptz, $3::uuid))
+       ORDER BY a.created_at, a.id LIMIT $4`,
+      [prefix, after?.at ?? null, after?.id ?? null, limit + 1],
+    );
+    const listed = page(rows, limit, (row) => timeIdKey(row.createdAt, row.id));
+    return { items: listed.items.map(view), nextCursor: listed.nextCursor };
   }
 
   /** Whether the principal exists in the admin tenant (a role for nobody is refused). */
@@ -112,7 +148,7 @@ export class AdminRolesRepository {
       if (tenantIds.length > 0) {
         await client.query('INSERT INTO admin_role_tenants (assignment_id, tenant_id) SELECT $1, unnest($2::uuid[])', [assignmentId, tenantIds]);
       }
-      const { rows: written } = await client.query<AssignmentRow>(`${SELECT_ASSIGNMENTS} WHERE a.id = $1 GROUP BY a.id`, [assignmentId]);
+      const { rows: written } = await client.query<ListedRow>(`${SELECT_LISTED} WHERE a.id = $1`, [assignmentId]);
       await client.query('COMMIT');
       return view(written[0]!);
     } catch (error) {
@@ -136,11 +172,14 @@ function resolved(row: AssignmentRow): ResolvedAdminRole {
   return { role, tenants: role === 'platform-admin' || row.allTenants ? 'all' : row.slugs };
 }
 
-function view(row: AssignmentRow): RoleAssignmentView {
+function view(row: ListedRow): RoleAssignmentView {
   return {
     principalType: row.userId ? 'users' : 'clients',
     principalId: row.userId ?? row.clientId ?? '',
     ...resolved(row),
+    email: row.email,
+    name: row.name,
+    disabled: row.disabled,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

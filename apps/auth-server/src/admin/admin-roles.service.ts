@@ -12,7 +12,8 @@ import { UsersService } from '../users/users.service.js';
 import { AdminError, isUniqueViolation, notFound } from './admin.errors.js';
 import { AdminClientsRepository } from './admin-clients.repository.js';
 import { clientView } from './admin-clients.service.js';
-import { AdminUsersRepository, type UserView } from './admin-users.repository.js';
+import { AdminUsersRepository, type UserFilter, type UserView } from './admin-users.repository.js';
+import type { Page } from './admin-paging.js';
 import { AdminRolesRepository, UnknownTenantsError, type RoleAssignmentView } from './admin-roles.repository.js';
 
 /**
@@ -32,8 +33,13 @@ export class AdminRolesService {
     @Inject(MASTER_KEY) private readonly masterKey: Buffer,
   ) {}
 
-  list(): Promise<RoleAssignmentView[]> {
-    return this.roles.list();
+  list(q: string | undefined, limit: number, cursor: string | undefined): Promise<Page<RoleAssignmentView>> {
+    return this.roles.list(q, limit, cursor);
+  }
+
+  /** The admin people (with or without a role), to find one to grant a role to. */
+  async listUsers(filter: UserFilter, limit: number, cursor: string | undefined): Promise<Page<UserView>> {
+    return this.adminUsers.list((await this.adminTenant()).id, filter, limit, cursor);
   }
 
   async put(type: AdminPrincipalType, id: string, request: PutRoleAssignmentRequest): Promise<RoleAssignmentView> {

@@ -1,5 +1,5 @@
 import { Body, Controller, Param, Query } from '@nestjs/common';
-import { adminListQuerySchema, adminRoutes, createUpstreamServerRequestSchema, putToolsRequestSchema, setToolScopesRequestSchema, updateUpstreamServerRequestSchema } from '@airlock/contracts';
+import { adminListQuerySchema, adminRoutes, approveToolRequestSchema, createUpstreamServerRequestSchema, putToolsRequestSchema, setToolScopesRequestSchema, updateUpstreamServerRequestSchema } from '@airlock/contracts';
 import { AuditAction, AuditTrail, Trail } from './admin-audit-trail.js';
 import { AdminRoute } from './admin-route.decorator.js';
 import { parse } from './admin.errors.js';
@@ -43,6 +43,17 @@ export class AdminServersController {
   @AuditAction('admin.tools.replace')
   async putTools(@Param('tenant') tenant: string, @Param('name') name: string, @Body() body: unknown, @Trail() trail: AuditTrail) {
     return { items: await this.servers.putTools(tenant, name, parse(putToolsRequestSchema, body), trail) };
+  }
+
+  @AdminRoute(adminRoutes.listToolChanges)
+  async listToolChanges(@Param('tenant') tenant: string, @Param('name') name: string) {
+    return { items: await this.servers.toolChanges(tenant, name) };
+  }
+
+  @AdminRoute(adminRoutes.approveTool)
+  @AuditAction('tool.definition_approved')
+  async approveTool(@Param('tenant') tenant: string, @Param('name') name: string, @Param('tool') tool: string, @Body() body: unknown, @Trail() trail: AuditTrail) {
+    return this.servers.approveTool(tenant, name, tool, parse(approveToolRequestSchema, body).hash, trail);
   }
 
   @AdminRoute(adminRoutes.setToolScopes)

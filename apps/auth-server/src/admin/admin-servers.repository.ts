@@ -31,12 +31,31 @@ export interface ToolView {
   description: string | null;
   requiredScopes: string[];
   enabled: boolean;
+  /** sha256 of the approved definition (pinned tool definitions). */
+  approvedHash: string | null;
+  /** The definition last seen upstream awaits approval. */
+  changed: boolean;
 }
+
+/** A tool whose seen definition awaits approval (`tools` pin columns). */
+export interface PendingToolRow {
+  name: string;
+  approvedHash: string | null;
+  approvedDefinition: Record<string, unknown> | null;
+  approvedAt: Date | null;
+  seenHash: string;
+  seenDefinition: Record<string, unknown>;
+  seenAt: Date | null;
+}
+
+/** A pin awaiting approval: a seen definition that is not the approved one. */
+const PENDING = 'seen_hash IS NOT NULL AND approved_hash IS DISTINCT FROM seen_hash';
 
 const SERVER_COLUMNS = `id, name, transport, url, command, args, credential_kind AS "credentialKind", secrets_encrypted IS NOT NULL AS "hasSecrets",
   enabled, sandbox, COALESCE(read_only_paths, '{}') AS "readOnlyPaths", protocol_era AS "protocolEra", protocol_version AS "detectedProtocolVersion",
   protocol_detected_at AS "protocolDetectedAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
-const TOOL_COLUMNS = `name, title, description, required_scopes AS "requiredScopes", enabled`;
+const TOOL_COLUMNS = `name, title, description, required_scopes AS "requiredScopes", enabled, approved_hash AS "approvedHash",
+  (${PENDING}) AS "changed"`;
 
 /**
  * Upstream servers and their tool catalogue (`upstream_servers`, `tools`) for the admin API. Lists are
@@ -164,6 +183,33 @@ export class AdminServersRepository {
         );
       }
     });
+  }
+
+  /** The server's tools whose seen definition awaits approval, by name. */
+  async pendingTools(serverId: string): Promise<PendingToolRow[]> {
+    const { rows } = await this.pg.query<PendingToolRow>(
+      `SELECT name, approved_hash AS "approvedHash", approved_definition AS "approvedDefinition", approved_at AS "approvedAt",
+              seen_hash AS "seenHash", seen_definition AS "seenDefinition", seen_at AS "seenAt"
+         FROM tools WHERE server_id = $1 AND ${PENDING} ORDER BY name`,
+      [serverId],
+    );
+    return rows;
+  }
+
+  /**
+   * Approves a tool's seen definition when it is still `hash` (a definition seen after the admin looked is
+   * not approved unseen). The catalogue's title, description and input schema become the approved ones
+   * (what consent screens show). Undefined when the tool's seen hash is not `hash`.
+   */
+  async approveTool(serverId: string, name: string, hash: string): Promise<ToolView | undefined> {
+    const { rows } = await this.pg.query<ToolView>(
+      `UPDATE tools SET approved_hash = seen_hash, approved_definition = seen_definition, approved_at = now(),
+              title = seen_definition->>'title', description = seen_definition->>'description', input_schema = seen_definition->'inputSchema', updated_at = now()
+        WHERE server_id = $1 AND name = $2 AND seen_hash = $3
+       RETURNING ${TOOL_COLUMNS}`,
+      [serverId, name, hash],
+    );
+    return rows[0];
   }
 
   async findTool(serverId: string, name: string): Promise<ToolView | undefined> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CreateUpstreamServerRequest, PutToolsRequest, UpdateUpstreamServerRequest } from '@airlock/contracts';
-import { upstreamSecretContext } from '@airlock/contracts';
+import type { CreateUpstreamServerRequest, PendingToolChange, PutToolsRequest, UpdateUpstreamServerRequest } from '@airlock/contracts';
+import { toolDefinitionDifferences, upstreamSecretContext } from '@airlock/contracts';
 import { sealSecret } from '@airlock/platform';
 import { MASTER_KEY } from '../infra/infra.tokens.js';
 import { DatabaseResourceCatalog } from '../oidc/resource-catalog.service.js';
@@ -109,6 +109,39 @@ export class AdminServersService {
     trail.details['tools'] = after.length;
     trail.change(before, after);
     return after;
+  }
+
+  /** Pinned tool definitions: the server's tools whose definition awaits approval, each with its field-level diff. */
+  async toolChanges(slug: string, name: string): Promise<Array<Omit<PendingToolChange, 'approvedAt' | 'seenAt'> & { approvedAt: Date | null; seenAt: Date | null }>> {
+    const tenant = await this.managed.get(slug);
+    const server = await this.repository.find(tenant.id, name);
+    if (!server) throw notFound('server');
+    return (await this.repository.pendingTools(server.id)).map((row) => ({
+      ...row,
+      change: row.approvedHash === null ? 'new' : 'changed',
+      differences: toolDefinitionDifferences(row.approvedDefinition, row.seenDefinition),
+    }));
+  }
+
+  /**
+   * Approves the definition of a tool a gateway last saw, when `hash` is still that definition's (409
+   * otherwise: it changed again since the admin looked). Every gateway replica is told, and serves it at once.
+   */
+  async approveTool(slug: string, name: string, tool: string, hash: string, trail: AuditTrail): Promise<ToolView> {
+    const tenant = await this.managed.get(slug);
+    const server = await this.repository.find(tenant.id, name);
+    if (!server) throw notFound('server');
+    trail.target = `${name}/${tool}`;
+    const before = (await this.repository.pendingTools(server.id)).find((row) => row.name === tool);
+    const approved = await this.repository.approveTool(server.id, tool, hash);
+    if (!approved) {
+      if (!(await this.repository.findTool(server.id, tool))) throw notFound('tool');
+      throw new AdminError('conflict', 'the tool definition is no longer the one with this hash; list the tool changes again');
+    }
+    await this.catalog.catalogChanged(slug, name);
+    Object.assign(trail.details, { server: name, tool, toolHash: hash, previousHash: before?.approvedHash ?? approved.approvedHash });
+    if (before) trail.change(before.approvedDefinition, before.seenDefinition);
+    return approved;
   }
 
   /** Sets a tool's required scopes and/or whether the gateway offers it. */

@@ -10,6 +10,8 @@ export interface TenantView {
   displayName: string;
   registrationPolicy: RegistrationPolicy;
   accessTokenTtl: number;
+  /** Pinned tool definitions (tenant settings `toolPinning`, defaults filled in). */
+  toolPinning: { mode: 'withhold' | 'flag'; approveNewTools: boolean };
   createdAt: Date;
   updatedAt: Date;
 }
@@ -25,7 +27,9 @@ export interface TenantWithCounts extends TenantView {
 }
 
 const TENANT_COLUMNS = `t.id, t.slug, t.display_name AS "displayName", t.registration_policy AS "registrationPolicy",
-  t.access_token_ttl AS "accessTokenTtl", t.created_at AS "createdAt", t.updated_at AS "updatedAt"`;
+  t.access_token_ttl AS "accessTokenTtl",
+  jsonb_build_object('mode', COALESCE(t.settings->'toolPinning'->>'mode', 'withhold'), 'approveNewTools', COALESCE((t.settings->'toolPinning'->>'approveNewTools')::boolean, false)) AS "toolPinning",
+  t.created_at AS "createdAt", t.updated_at AS "updatedAt"`;
 const COUNT_FIELDS = `'users', (SELECT count(*) FROM users u WHERE u.tenant_id = t.id)::int,
   'clients', (SELECT count(*) FROM oauth_clients c WHERE c.tenant_id = t.id)::int,
   'servers', (SELECT count(*) FROM upstream_servers s WHERE s.tenant_id = t.id)::int`;
@@ -63,12 +67,16 @@ export class AdminTenantsRepository {
     return rows[0]!;
   }
 
-  async update(slug: string, patch: { displayName?: string | undefined; registrationPolicy?: RegistrationPolicy | undefined; accessTokenTtl?: number | undefined }): Promise<TenantView | undefined> {
+  async update(
+    slug: string,
+    patch: { displayName?: string | undefined; registrationPolicy?: RegistrationPolicy | undefined; accessTokenTtl?: number | undefined; toolPinning?: TenantView['toolPinning'] | undefined },
+  ): Promise<TenantView | undefined> {
     const { rows } = await this.pg.query<TenantView>(
       `UPDATE tenants AS t SET display_name = COALESCE($2, display_name), registration_policy = COALESCE($3, registration_policy),
-         access_token_ttl = COALESCE($4, access_token_ttl), updated_at = now()
+         access_token_ttl = COALESCE($4, access_token_ttl),
+         settings = CASE WHEN $5::jsonb IS NULL THEN settings ELSE settings || jsonb_build_object('toolPinning', $5::jsonb) END, updated_at = now()
        WHERE slug = $1 RETURNING ${TENANT_COLUMNS}`,
-      [slug, patch.displayName ?? null, patch.registrationPolicy ?? null, patch.accessTokenTtl ?? null],
+      [slug, patch.displayName ?? null, patch.registrationPolicy ?? null, patch.accessTokenTtl ?? null, patch.toolPinning ? JSON.stringify(patch.toolPinning) : null],
     );
     return rows[0];
   }

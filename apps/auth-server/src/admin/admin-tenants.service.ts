@@ -22,7 +22,7 @@ const CLOCK_SKEW_SECONDS = 60;
 
 /** The snapshot an audit record keeps of a tenant (what an admin can change). */
 const snapshot = (tenant: TenantView | undefined) =>
-  tenant && { slug: tenant.slug, displayName: tenant.displayName, registrationPolicy: tenant.registrationPolicy, accessTokenTtl: tenant.accessTokenTtl };
+  tenant && { slug: tenant.slug, displayName: tenant.displayName, registrationPolicy: tenant.registrationPolicy, accessTokenTtl: tenant.accessTokenTtl, toolPinning: tenant.toolPinning };
 
 /**
  * Tenants, their registration policy, initial access tokens and signing keys. Every change that affects a

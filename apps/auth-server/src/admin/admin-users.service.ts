@@ -1,13 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { CreateUserRequest, UpdateUserRequest } from '@airlock/contracts';
-import { SessionAdminClient, SessionStoreClientError } from '@airlock/session-client';
-import { LoginSessions } from '../login-sessions/login-sessions.service.js';
 import type { TenantRecord } from '../tenants/tenant-record.js';
+import { UserSignOut, type UserSignOutReason } from '../sign-out/user-sign-out.service.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { UsersService } from '../users/users.service.js';
 import type { AuditTrail } from './admin-audit-trail.js';
 import { AdminError, isUniqueViolation, notFound } from './admin.errors.js';
-import { AdminGrantsService } from './admin-grants.service.js';
 import type { Page } from './admin-paging.js';
 import { AdminUsersRepository, type UserFilter, type UserView } from './admin-users.repository.js';
 import { ManagedTenants } from './managed-tenants.service.js';
@@ -27,9 +25,7 @@ export class AdminUsersService {
     private readonly managed: ManagedTenants,
     private readonly users: UsersService,
     private readonly hasher: PasswordHasher,
-    private readonly grants: AdminGrantsService,
-    private readonly logins: LoginSessions,
-    private readonly store: SessionAdminClient,
+    private readonly signOut: UserSignOut,
   ) {}
 
   async list(slug: string, filter: UserFilter, limit: number, cursor: string | undefined): Promise<Page<UserView>> {
@@ -94,26 +90,10 @@ export class AdminUsersService {
     return result;
   }
 
-  /**
-   * Ends all a user holds: browser sign-ins here, every grant (so refresh and access tokens die with it),
-   * and every session at the session store (MCP and login): queued (retried while the session store is
-   * down), and with `now` also asked at once, so the answer says it is done.
-   */
-  private async endEverything(tenant: TenantRecord, id: string, reason: 'admin_revoked' | 'user_deleted', now: boolean): Promise<SignOutResult> {
-    const grantsRevoked = await this.grants.revokeAll(tenant, { userId: id }, reason);
-    let sessionsEnded: number | null = null;
-    let unavailable = false;
-    if (now) {
-      try {
-        sessionsEnded = await this.store.revokeSubject(tenant.slug, id, reason === 'user_deleted' ? 'user_deleted' : 'admin');
-      } catch (error) {
-        if (!(error instanceof SessionStoreClientError)) throw error;
-        unavailable = true;
-      }
-    }
-    // Browser sessions here, and the session store's revocation queued (retried until it answers).
-    await this.logins.signOutEverywhere(tenant, id);
-    if (unavailable) throw new AdminError('temporarily_unavailable', 'the session store cannot end sessions right now; the sign-out is queued, retry to confirm');
+  /** Ends all a user holds (UserSignOut); with `now` the session store is asked at once and must answer. */
+  private async endEverything(tenant: TenantRecord, id: string, reason: UserSignOutReason, now: boolean): Promise<SignOutResult> {
+    const { grantsRevoked, sessionsEnded, sessionStoreUnavailable } = await this.signOut.everywhere(tenant, id, reason, { now });
+    if (sessionStoreUnavailable) throw new AdminError('temporarily_unavailable', 'the session store cannot end sessions right now; the sign-out is queued, retry to confirm');
     return { grantsRevoked, sessionsEnded };
   }
 

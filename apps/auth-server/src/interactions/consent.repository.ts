@@ -29,21 +29,26 @@ export class ConsentRepository {
     return rows[0];
   }
 
-  /** Records an approval: widens the active row's scopes (and points it at the current grant) or inserts one. */
-  async record(input: { tenantId: string; userId: string; clientId: string; resource: string; scopes: string[]; grantId: string }): Promise<ConsentRow> {
+  /**
+   * Records an approval: widens the active row's scopes (and points it at the current grant) or inserts one.
+   * `toolVersions` (`"<server>/<tool>": approved hash`) are the tool versions the user was shown; a later
+   * approval adds to them (a tool approved again at a new version keeps the newest).
+   */
+  async record(input: { tenantId: string; userId: string; clientId: string; resource: string; scopes: string[]; grantId: string; toolVersions?: Record<string, string> }): Promise<ConsentRow> {
     const existing = await this.findActive(input.tenantId, input.userId, input.clientId, input.resource);
+    const versions = JSON.stringify(input.toolVersions ?? {});
     if (existing) {
       const scopes = [...new Set([...existing.scopes, ...input.scopes])].sort();
       const { rows } = await this.pg.query<ConsentRow>(
-        `UPDATE consents SET scopes = $3, grant_id = $4, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
-        [input.tenantId, existing.id, scopes, input.grantId],
+        `UPDATE consents SET scopes = $3, grant_id = $4, tool_versions = tool_versions || $5::jsonb, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+        [input.tenantId, existing.id, scopes, input.grantId, versions],
       );
       return rows[0]!;
     }
     const { rows } = await this.pg.query<ConsentRow>(
-      `INSERT INTO consents (id, tenant_id, user_id, client_id, grant_id, scopes, resource, created_at, updated_at)
-       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, now(), now()) RETURNING ${COLUMNS}`,
-      [input.tenantId, input.userId, input.clientId, input.grantId, [...new Set(input.scopes)].sort(), input.resource],
+      `INSERT INTO consents (id, tenant_id, user_id, client_id, grant_id, scopes, resource, tool_versions, created_at, updated_at)
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7::jsonb, now(), now()) RETURNING ${COLUMNS}`,
+      [input.tenantId, input.userId, input.clientId, input.grantId, [...new Set(input.scopes)].sort(), input.resource, versions],
     );
     return rows[0]!;
   }

@@ -76,9 +76,9 @@ export class InteractionsController {
       if (!accountId) return this.fail(reply, tp.tenant.displayName, 400, 'Sign-in required', 'This request has no signed-in user. Go back to the application and start again.');
       const plan = await this.interactions.plan(tp, interaction, accountId);
       const remembered = await this.interactions.remembered(tp, plan);
-      if (remembered) {
-        // Approved before for this client, resource and these scopes: no screen.
-        const grantId = await this.interactions.approve(tp, interaction, plan, remembered);
+      // Approved before for this client, resource and these scopes, or pre-approved by an admin: no screen.
+      const grantId = remembered ? await this.interactions.approve(tp, interaction, plan, remembered) : await this.interactions.approveIfPreApproved(tp, interaction, plan);
+      if (grantId) {
         setPageHeaders(reply.raw);
         await tp.provider.interactionFinished(req.raw, reply.raw, { consent: { grantId } }, { mergeWithLastSubmission: true });
         return;

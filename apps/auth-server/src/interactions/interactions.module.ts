@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AdminTotpModule } from '../admin-totp/admin-totp.module.js';
 import { OidcFederationModule } from '../federation/oidc/oidc-federation.module.js';
+import { IdJagModule } from '../id-jag/id-jag.module.js';
 import { OidcModule } from '../oidc/oidc.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { ClientDirectory } from './client-directory.js';
@@ -12,7 +13,7 @@ import { ToolCatalogRepository } from './tool-catalog.repository.js';
 
 /** Login and consent pages at /t/<slug>/interaction/<uid>; TenantProviders and ResourceCatalog come from OidcModule. */
 @Module({
-  imports: [UsersModule, OidcModule, AdminTotpModule, OidcFederationModule],
+  imports: [UsersModule, OidcModule, AdminTotpModule, IdJagModule, OidcFederationModule],
   controllers: [InteractionsController],
   providers: [InteractionsService, ConsentRepository, ToolCatalogRepository, ClientDirectory, CsrfService],
   exports: [ConsentRepository, ClientDirectory, CsrfService],

@@ -10,6 +10,8 @@ import type { ConsentRow } from './consent.repository.js';
 import { describeScope } from './scope-text.js';
 import { ToolCatalogRepository } from './tool-catalog.repository.js';
 import type { ConsentView } from './interaction-views.js';
+import { IdJagAudit } from '../id-jag/id-jag-audit.js';
+import { PreApprovalPolicy } from '../id-jag/pre-approval-policy.js';
 
 /** What approving this consent prompt grants. */
 export interface ConsentPlan {
@@ -41,7 +43,24 @@ export class InteractionsService {
     private readonly tools: ToolCatalogRepository,
     private readonly clients: ClientDirectory,
     private readonly catalog: ResourceCatalog,
+    private readonly preApprovals: PreApprovalPolicy,
+    private readonly audit: IdJagAudit,
   ) {}
+
+  /**
+   * An admin pre-approved this client for everything the prompt asks: approves without a screen (the
+   * grant and consent are recorded as usual) and audits the tools it unlocks. The grant id, or undefined.
+   */
+  async approveIfPreApproved(tp: TenantProvider, interaction: Interaction, plan: ConsentPlan): Promise<string | undefined> {
+    const asked = [...plan.resourceScopes, ...plan.oidcScopes.filter((s) => s !== 'openid')];
+    if (!(await this.preApprovals.covers(tp.tenant, plan.clientId, asked))) return undefined;
+    const grantId = await this.approve(tp, interaction, plan);
+    const description = await this.catalog.describe(tp.tenant, plan.resource);
+    const mcp = description && (description.kind === 'mcp-aggregated' || description.kind === 'mcp-server');
+    const tools = mcp ? await this.tools.unlockedBy(tp.tenant.id, new Set(plan.resourceScopes), description.kind === 'mcp-server' ? description.serverName : undefined) : [];
+    this.audit.preApproved(tp.tenant, { accountId: plan.accountId, clientId: plan.clientId, resource: plan.resource, scopes: asked, grantId, tools: tools.map((t) => `${t.server}/${t.name}`) });
+    return grantId;
+  }
 
   /**
    * Reads oidc-provider's consent prompt. A request without `scope` gets the resource's default scopes
@@ -107,8 +126,20 @@ export class InteractionsService {
       resource: plan.resource,
       scopes: [...plan.resourceScopes, ...plan.oidcScopes.filter((s) => s !== 'openid')],
       grantId,
+      toolVersions: await this.toolVersions(tenant, plan),
     });
     return grantId;
+  }
+
+  /**
+   * Pinned tool definitions: the approved version (definition hash) of each tool this approval unlocks, as
+   * the consent screen listed them, so the record says which definitions the user agreed to.
+   */
+  private async toolVersions(tenant: TenantProvider['tenant'], plan: ConsentPlan): Promise<Record<string, string>> {
+    const description = await this.catalog.describe(tenant, plan.resource);
+    if (!description || (description.kind !== 'mcp-aggregated' && description.kind !== 'mcp-server')) return {};
+    const unlocked = await this.tools.unlockedBy(tenant.id, new Set(plan.resourceScopes), description.kind === 'mcp-server' ? description.serverName : undefined);
+    return Object.fromEntries(unlocked.flatMap((tool) => (tool.approvedHash ? [[`${tool.server}/${tool.name}`, tool.approvedHash]] : [])));
   }
 
   async consentView(tp: TenantProvider, interaction: Interaction, plan: ConsentPlan): Promise<Omit<ConsentView, 'actionBase' | 'csrf'>> {

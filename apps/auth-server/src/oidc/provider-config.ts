@@ -100,10 +100,15 @@ export function buildProviderConfiguration(deps: ProviderConfigDeps): Configurat
     issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.kind === 'AuthorizationCode',
     expiresWithSession: async () => false,
     // Keeps what the token already carries (token exchange sets `act`); oidc-provider replaces `extra` with this.
+    // User tokens also carry `groups` (read at issuance).
     // A client_credentials token has no Grant: `cc.<jti>` gives it a grant id of its own, so revoking it
     // (RFC 7009) takes the same path to every resource server as revoking a user's grant.
     extraTokenClaims: async (_ctx, token) => {
-      if (token.kind === 'AccessToken' && token.grantId) return { ...(token.extra ?? {}), grant_id: token.grantId };
+      if (token.kind === 'AccessToken' && token.grantId) {
+        // The user's groups as they are now: a group change takes effect at the next token (call policies read them).
+        const groups = token.accountId ? await deps.accounts.groupsOf(tenant, token.accountId) : [];
+        return { ...(token.extra ?? {}), grant_id: token.grantId, ...(groups.length > 0 ? { groups } : {}) };
+      }
       if (token.kind === 'ClientCredentials' && token.jti) return { ...(token.extra ?? {}), grant_id: `${CLIENT_CREDENTIALS_GRANT_PREFIX}${token.jti}` };
       return undefined;
     },

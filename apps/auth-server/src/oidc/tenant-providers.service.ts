@@ -60,6 +60,23 @@ export interface BrowserSessionListener {
   ended(tenant: TenantRecord, session: BrowserSession): Promise<void>;
 }
 
+/** What an extension gets to add grants to a tenant's provider with. */
+export interface ProviderBuild {
+  tenant: TenantRecord;
+  provider: Provider;
+  publicJwks: JSONWebKeySet;
+  signingJwks: JWK[];
+}
+
+/**
+ * Adds grant types to every tenant's provider as it is built (the ID-JAG module). Token exchange has one
+ * handler per provider, so an extension offers its exchanges by `requested_token_type` instead.
+ */
+export interface ProviderExtension {
+  register(build: ProviderBuild): void;
+  tokenExchanges?(build: ProviderBuild): ReadonlyMap<string, (ctx: KoaContextWithOIDC) => Promise<void>>;
+}
+
 interface BuiltProvider extends TenantProvider {
   /** What /jwks publishes, for verifying this tenant's tokens locally. */
   publicJwks: JSONWebKeySet;
@@ -148,6 +165,14 @@ export class OidcProviderRegistry extends TenantProviders {
     return (await this.forTenant(slug))?.publicJwks;
   }
 
+  private readonly extensions: ProviderExtension[] = [];
+
+  /** Registered at module init, before the first provider is built. */
+  extendProviders(extension: ProviderExtension): void {
+    this.extensions.push(extension);
+    this.cache = new BoundedCache(this.cache.maxEntries);
+  }
+
   private browserSessions: BrowserSessionListener | undefined;
   private tokenIssued: ((tenant: TenantRecord, clientId: string) => void) | undefined;
 
@@ -224,7 +249,14 @@ export class OidcProviderRegistry extends TenantProviders {
     provider.use(registrationScopeMiddleware(new Set(configuration.scopes ?? [])));
     provider.use(registrationAdmissionMiddleware(this.registrationGate, current));
     const publicJwks = publicJwksOf(jwks);
+    const build: ProviderBuild = { tenant, provider, publicJwks, signingJwks: jwks };
+    const exchanges = new Map<string, (ctx: KoaContextWithOIDC) => Promise<void>>();
+    for (const extension of this.extensions) {
+      extension.register(build);
+      for (const [type, exchange] of extension.tokenExchanges?.(build) ?? []) exchanges.set(type, exchange);
+    }
     registerTokenExchange(provider, {
+      byRequestedType: exchanges,
       tenant,
       publicJwks,
       hot: this.hot,

@@ -26,6 +26,8 @@ export interface TokenExchangeDeps {
   exchangeTarget(tenant: TenantRecord, resource: string): Promise<ExchangeTarget | undefined>;
   /** Only service clients (the gateway) may exchange, whatever a registered client claims in grant_types. */
   mayExchange(clientId: string): boolean;
+  /** Other exchanges by `requested_token_type` (the ID-JAG module's), each with its own client rules. */
+  byRequestedType?: ReadonlyMap<string, (ctx: KoaContextWithOIDC) => Promise<void>>;
 }
 
 const PARAMETERS = new Set(['subject_token', 'subject_token_type', 'requested_token_type', 'resource', 'scope', 'audience', 'actor_token', 'actor_token_type']);
@@ -69,6 +71,8 @@ export function registerTokenExchange(provider: Provider, deps: TokenExchangeDep
     const params = ctx.oidc.params as Record<string, unknown>;
     const client = ctx.oidc.client;
     if (!client) throw new errors.InvalidClient('client authentication is required');
+    const other = deps.byRequestedType?.get(String(params['requested_token_type']));
+    if (other) return other(ctx);
     if (!deps.mayExchange(client.clientId)) throw new errors.UnauthorizedClient('this client may not use token exchange');
     if (params['actor_token'] !== undefined || params['actor_token_type'] !== undefined) throw new errors.InvalidRequest('actor_token is not supported');
     const subjectToken = single(params['subject_token'], 'subject_token');

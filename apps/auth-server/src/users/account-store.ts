@@ -15,4 +15,6 @@ export interface AccountProfile {
 export abstract class AccountStore {
   /** The enabled user with this id in this tenant, or undefined (disabled users are undefined). */
   abstract findAccount(tenant: TenantRecord, accountId: string): Promise<AccountProfile | undefined>;
+  /** The user's groups now (SCIM memberships and the groups identity providers asserted), sorted: an access token's `groups` claim. */
+  abstract groupsOf(tenant: TenantRecord, accountId: string): Promise<string[]>;
 }

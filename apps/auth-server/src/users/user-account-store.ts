@@ -15,4 +15,8 @@ export class UserAccountStore extends AccountStore {
     if (!user || user.disabledAt) return undefined;
     return { accountId: user.id, email: user.email, ...(user.displayName ? { name: user.displayName } : {}) };
   }
+
+  override groupsOf(tenant: TenantRecord, accountId: string): Promise<string[]> {
+    return this.users.groupsOf(tenant.id, accountId);
+  }
 }

@@ -37,6 +37,19 @@ export class UserRepository {
     return rows[0];
   }
 
+  /** SCIM group names and provider-asserted groups of one user, deduplicated and sorted (at most 100: a token is not a directory). */
+  async groupsOf(tenantId: string, id: string): Promise<string[]> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return [];
+    const { rows } = await this.pg.query<{ name: string }>(
+      `SELECT g.display_name AS name FROM scim_group_members m JOIN scim_groups g ON g.id = m.group_id WHERE g.tenant_id = $1 AND m.user_id = $2
+       UNION
+       SELECT unnest(groups) AS name FROM federated_identities WHERE tenant_id = $1 AND user_id = $2
+       ORDER BY 1 LIMIT 100`,
+      [tenantId, id],
+    );
+    return rows.map((row) => row.name);
+  }
+
   async create(input: { tenantId: string; email: string; displayName?: string; passwordHash: string }): Promise<UserRow> {
     const { rows } = await this.pg.query<UserRow>(
       `INSERT INTO users (id, tenant_id, email, display_name, password_hash, created_at, updated_at)

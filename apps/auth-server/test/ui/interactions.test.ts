@@ -6,6 +6,8 @@ import { browse, CookieJar, formFor, pkce } from '../support/browser.js';
 
 const PASSWORD = 'correct horse battery staple';
 const REDIRECT = 'http://127.0.0.1:9/callback';
+/** The pinned definition hash of github/list_issues (any sha256 hex: the auth server only records it). */
+const LIST_ISSUES_HASH = 'c0ffee'.padEnd(64, '0');
 
 describe('login and consent pages', () => {
   let h: AuthServerHarness;
@@ -65,11 +67,12 @@ describe('login and consent pages', () => {
     const tenant = await h.tenant('demo');
     const serverId = randomUUID();
     await h.db.pg.query(`INSERT INTO upstream_servers (id, tenant_id, name, transport, url, updated_at) VALUES ($1, $2, 'github', 'http', 'https://gh.example/mcp', now())`, [serverId, tenant.id]);
+    // list_issues carries a pinned definition (what a gateway records when it first lists the tool).
     await h.db.pg.query(
-      `INSERT INTO tools (id, tenant_id, server_id, name, title, required_scopes, updated_at) VALUES
-        (gen_random_uuid(), $1, $2, 'list_issues', 'List issues', '{mcp}', now()),
-        (gen_random_uuid(), $1, $2, 'delete_repo', 'Delete a repository', '{mcp,github:admin}', now())`,
-      [tenant.id, serverId],
+      `INSERT INTO tools (id, tenant_id, server_id, name, title, required_scopes, approved_hash, updated_at) VALUES
+        (gen_random_uuid(), $1, $2, 'list_issues', 'List issues', '{mcp}', $3, now()),
+        (gen_random_uuid(), $1, $2, 'delete_repo', 'Delete a repository', '{mcp,github:admin}', NULL, now())`,
+      [tenant.id, serverId, LIST_ISSUES_HASH],
     );
     clientId = await register();
     resource = aggregatedMcpUrl(h.config.gatewayPublicUrl, 'demo');
@@ -103,6 +106,9 @@ describe('login and consent pages', () => {
     const tokens = (await token.json()) as Record<string, unknown>;
     expect(token.status).toBe(200);
     expect(tokens['access_token']).toBeTruthy();
+    // The consent records the tool versions the screen showed: the approved hash of each tool it unlocked.
+    const { rows } = await h.db.pg.query<{ tool_versions: Record<string, string> }>('SELECT tool_versions FROM consents WHERE client_id = $1', [clientId]);
+    expect(rows).toEqual([{ tool_versions: { 'github/list_issues': LIST_ISSUES_HASH } }]);
   });
 
   async function approveFlow(jar: CookieJar, email: string, options: { client?: string; scope?: string | null } = {}) {

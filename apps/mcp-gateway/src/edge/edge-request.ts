@@ -11,6 +11,7 @@ import type { ReplicaBus } from '../sessions/replica-bus.js';
 import type { SessionHost } from '../sessions/session-host.js';
 import type { EndpointTarget, SessionDirectory } from '../sessions/session-directory.js';
 import type { TenantCatalog } from '../tenants/tenant-catalog.js';
+import type { ToolPinning } from '../tenants/tool-pinning.js';
 import type { UpstreamEras } from '../upstream/upstream-eras.js';
 import { SERVER_NAME } from '../router/namespacing.js';
 import type { ToolCallObservers } from '../observe/tool-call-observer.js';
@@ -54,6 +55,8 @@ export interface EndpointDeps {
   rateLimiter: RateLimiter;
   /** Sees the tools/call requests this edge refuses (429, 403 insufficient_scope) in a session. */
   observer?: ToolCallObservers;
+  /** Pinned tool definitions (absent: every listed definition is served as is). */
+  pinning?: ToolPinning;
   logger: Logger;
   /** The 2026-07-28 (stateless) side of the same endpoints; built from the session host's upstream access when omitted. */
   client2026?: Client2026Endpoint;

@@ -43,6 +43,7 @@ const TAXONOMY: Readonly<Record<GatewayErrorCode, Rendering>> = {
   invalid_params: { status: 200, rpc: ErrorCodes.invalidParams, message: 'Invalid params' },
   unknown_tool: { status: 200, rpc: ErrorCodes.invalidParams, message: 'Unknown tool' },
   tool_call_refused: { status: 200, rpc: ErrorCodes.serverError, message: 'Tool call refused' },
+  tool_withheld: { status: 200, rpc: ErrorCodes.serverError, message: 'Tool withheld: its definition changed and awaits approval' },
   resource_not_found: { status: 200, rpc: ErrorCodes.legacyResourceNotFound, message: 'Resource not found' },
   missing_client_capability: { status: 400, rpc: ErrorCodes.missingRequiredClientCapability, message: 'Missing required client capabilities' },
   upstream_unavailable: { status: 502, rpc: ErrorCodes.internalError, message: 'The upstream server is unavailable' },

@@ -30,6 +30,8 @@ export const GATEWAY_ERROR_CODES = [
   'unknown_tool',
   // A tool-call observer's `before` vetoed the call (policy).
   'tool_call_refused',
+  // The tool's definition changed since an admin approved it (pinned tool definitions).
+  'tool_withheld',
   'resource_not_found',
   'missing_client_capability',
   // Upstream
@@ -59,6 +61,8 @@ export interface GatewayErrorOptions {
   /** What stays in the log: internal names, upstream answers, causes. */
   detail?: string;
   cause?: unknown;
+  /** Facts for the audit record of a refused call (never sent to the client). */
+  auditDetails?: Record<string, unknown>;
   /** Seconds before a retry may succeed (Retry-After). */
   retryAfterSeconds?: number;
   /** For the bearer codes: the challenge to send. */
@@ -73,6 +77,7 @@ export class GatewayError extends Error {
   readonly clientMessage: string | undefined;
   readonly data: unknown;
   readonly detail: string | undefined;
+  readonly auditDetails: Record<string, unknown> | undefined;
   readonly retryAfterSeconds: number | undefined;
   readonly challenge: ChallengeInput | undefined;
   readonly allow: string | undefined;
@@ -85,6 +90,7 @@ export class GatewayError extends Error {
     this.clientMessage = options.message;
     this.data = options.data;
     this.detail = options.detail;
+    this.auditDetails = options.auditDetails;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.challenge = options.challenge;
     this.allow = options.allow;

@@ -1,4 +1,5 @@
 import type { AuditEvent } from '@airlock/contracts';
+import { redactArguments } from '@airlock/policy';
 import type { ToolCallContext, ToolCallObserver, ToolCallOutcome } from './tool-call-observer.js';
 import { AuditRecordIds, AuditTimestamps } from './audit-record-stamps.js';
 
@@ -17,7 +18,11 @@ export class AuditToolCallObserver implements ToolCallObserver {
   private readonly ids = new AuditRecordIds();
   private readonly timestamps = new AuditTimestamps();
 
-  constructor(private readonly audit: { record(event: AuditEvent): void }) {}
+  constructor(
+    private readonly audit: { record(event: AuditEvent): void },
+    /** Whether the tenant records call arguments, and the key patterns redacted (none: arguments are never recorded). */
+    private readonly argumentsOf?: (tenant: string) => { recordArguments: boolean; redactedKeys: readonly string[] } | undefined,
+  ) {}
 
   after(call: ToolCallContext, outcome: ToolCallOutcome): void {
     // An input_required round is not an outcome yet: the client's retry is the call that gets audited.
@@ -28,6 +33,15 @@ export class AuditToolCallObserver implements ToolCallObserver {
     if (call.protocolVersion) details['protocolVersion'] = call.protocolVersion;
     if (outcome.reason) details['reason'] = outcome.reason;
     if (outcome.details) Object.assign(details, outcome.details);
+    if (call.policy) {
+      details['policyRule'] = call.policy.rule ?? null;
+      details['policyVersion'] = call.policy.version;
+    }
+    if (call.arguments !== undefined && this.argumentsOf) {
+      const settings = this.argumentsOf(call.tenant);
+      // Off the hot path's budget only for tenants that opted in; redacted before it leaves the process.
+      if (settings?.recordArguments) details['arguments'] = redactArguments(call.arguments, settings.redactedKeys);
+    }
     const event: AuditEvent = {
       id: this.ids.next(),
       tenant: call.tenant,

@@ -23,6 +23,13 @@ export interface ToolCallContext {
   readonly requestId: string | undefined;
   /** Date.now() when the gateway took the call. */
   readonly startedAt: number;
+  /** The token's `groups` claim and granted scopes (the call policy's principal); absent where unknown. */
+  readonly groups?: readonly string[];
+  readonly scopes?: readonly string[];
+  /** The call's `arguments` as the client sent them (the call policy reads them; audit only where the tenant opts in). */
+  readonly arguments?: unknown;
+  /** Set by the call policy's `before`: the rule that allowed the call and the policy version (for the audit record). */
+  policy?: { rule: string | undefined; version: number };
 }
 
 /**
@@ -46,10 +53,14 @@ export interface ToolCallOutcome {
 export interface ToolCallVeto {
   readonly reason: string;
   readonly message?: string;
+  /** JSON-RPC `data` the client may read (say, the refusing rule's id). */
+  readonly data?: unknown;
+  /** What the observers' `after` (the audit record) gets as the outcome's details. */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 /** What a `before` hook calls to veto the call. */
-export type RefuseToolCall = (reason: string, message?: string) => void;
+export type RefuseToolCall = (reason: string, message?: string, extra?: { data?: unknown; details?: Readonly<Record<string, unknown>> }) => void;
 
 /**
  * An observer of tool calls. `before` runs once for a call the gateway admitted, right before it goes
@@ -58,6 +69,11 @@ export type RefuseToolCall = (reason: string, message?: string) => void;
  * Both run synchronously on the call path: an observer that needs I/O queues it (see AuditBatcher).
  */
 export interface ToolCallObserver {
+  /**
+   * Runs before `before` on every admitted call: a promise only when the observer must load something
+   * first (the call policy of a tenant not seen yet); undefined, and no await, once it is in memory.
+   */
+  ready?(call: ToolCallContext): Promise<void> | undefined;
   before?(call: ToolCallContext, refuse: RefuseToolCall): void;
   after?(call: ToolCallContext, outcome: ToolCallOutcome): void;
 }
@@ -69,7 +85,8 @@ export interface ToolCallObserver {
  */
 export function refusalOutcome(error: unknown, startedAt: number): ToolCallOutcome {
   const latencyMs = Date.now() - startedAt;
-  return error instanceof GatewayError ? { kind: 'refused', reason: error.code, latencyMs } : { kind: 'error', latencyMs };
+  if (!(error instanceof GatewayError)) return { kind: 'error', latencyMs };
+  return error.auditDetails ? { kind: 'refused', reason: error.code, latencyMs, details: error.auditDetails } : { kind: 'refused', reason: error.code, latencyMs };
 }
 
 /** A call that failed once it had gone upstream: an `error`, with the gateway's code when it made the error. */
@@ -93,9 +110,10 @@ export class ToolCallObservers {
   private readonly befores: Array<(call: ToolCallContext, refuse: RefuseToolCall) => void>;
   /** The veto of the `before` loop running now (hooks are synchronous, so one field serves every call). */
   private vetoed: ToolCallVeto | undefined;
-  private readonly refuse: RefuseToolCall = (reason, message) => {
-    this.vetoed ??= message === undefined ? { reason } : { reason, message };
+  private readonly refuse: RefuseToolCall = (reason, message, extra) => {
+    this.vetoed ??= { reason, ...(message === undefined ? {} : { message }), ...extra };
   };
+  private readonly readies: Array<(call: ToolCallContext) => Promise<void> | undefined>;
   private readonly afters: Array<(call: ToolCallContext, outcome: ToolCallOutcome) => void>;
 
   constructor(
@@ -103,8 +121,19 @@ export class ToolCallObservers {
     private readonly onObserverError: (error: unknown, call: ToolCallContext) => void = () => undefined,
   ) {
     // Bound once here, so a call costs a loop over the hooks that exist and nothing more.
+    this.readies = observers.flatMap((observer) => (observer.ready ? [observer.ready.bind(observer)] : []));
     this.befores = observers.flatMap((observer) => (observer.before ? [observer.before.bind(observer)] : []));
     this.afters = observers.flatMap((observer) => (observer.after ? [observer.after.bind(observer)] : []));
+  }
+
+  /** What the observers must load before `before` can run (undefined: nothing, the common case). */
+  ready(call: ToolCallContext): Promise<void> | undefined {
+    let pending: Array<Promise<void>> | undefined;
+    for (const hook of this.readies) {
+      const loading = hook(call);
+      if (loading) (pending ??= []).push(loading);
+    }
+    return pending ? Promise.all(pending).then(() => undefined) : undefined;
   }
 
   /** The first veto, if an observer gives one (an observer that throws vetoes nothing). */

@@ -3,7 +3,7 @@ import { failureOutcome, refusalOutcome, resultOutcome } from '../observe/tool-c
 import type { ClientEra, ToolCallContext, ToolCallObservers, ToolCallOutcome } from '../observe/tool-call-observer.js';
 import { AGGREGATED_LISTS, aggregateList, upstreamPage } from './aggregated-list.js';
 import { namespacedUri, splitName, splitUri, toolTarget } from './namespacing.js';
-import { unknownToolError, withoutDisabledTools } from './upstream-tool-list.js';
+import { toolWithheldError, unknownToolError, withoutDisabledTools } from './upstream-tool-list.js';
 
 // The one router of the gateway, below both client-facing eras: the aggregate's namespacing, its lists,
 // and every tools/call (on either endpoint) with the observers around it. The era adapters above it
@@ -44,6 +44,10 @@ export interface RouterUpstreams<C> {
   listFailed(context: C, server: string, error: unknown): void;
   /** An upstream's tools/list page was read (a session keeps the names). */
   toolsListed?(context: C, server: string, tools: Params[]): void;
+  /** Pinned tool definitions: the listed tools a client may see (changed ones withheld, or marked in flag mode). */
+  gateTools?(context: C, server: string, tools: Params[]): Promise<Params[]>;
+  /** Pinned tool definitions: the version hash of a tool whose definition awaits approval (refused), else undefined. */
+  withheldTool?(context: C, server: string, tool: string): Promise<string | undefined>;
 }
 
 /** The few things the client-facing eras answer differently; routing itself is one. */
@@ -113,10 +117,20 @@ export async function observedToolCall<T>(
     observers.after(call, refusalOutcome(error, call.startedAt));
     throw error;
   }
+  const loading = observers.ready(call);
+  if (loading) {
+    try {
+      await loading;
+    } catch (error) {
+      // An observer could not load what it decides with (the call policy): the call is refused, not let through.
+      observers.after(call, { kind: 'refused', reason: 'dependency_unavailable', latencyMs: Date.now() - call.startedAt });
+      throw new GatewayError('dependency_unavailable', { cause: error, detail: 'a tool-call observer could not load its state' });
+    }
+  }
   const veto = observers.before(call);
   if (veto) {
-    observers.after(call, { kind: 'refused', reason: veto.reason, latencyMs: Date.now() - call.startedAt });
-    throw new GatewayError('tool_call_refused', veto.message === undefined ? {} : { message: veto.message });
+    observers.after(call, { kind: 'refused', reason: veto.reason, latencyMs: Date.now() - call.startedAt, ...(veto.details ? { details: veto.details } : {}) });
+    throw new GatewayError('tool_call_refused', { ...(veto.message === undefined ? {} : { message: veto.message }), ...(veto.data === undefined ? {} : { data: veto.data }) });
   }
   let answer: T;
   try {
@@ -153,7 +167,7 @@ export class AggregateRouter<C> {
   }
 
   /** A request on the aggregated endpoint; throws a GatewayError for what it cannot route. */
-  async route(context: C, method: string, params: Params | undefined, open: (server: string, tool: string) => ToolCallContext): Promise<Params> {
+  async route(context: C, method: string, params: Params | undefined, open: (server: string, tool: string, args?: unknown) => ToolCallContext): Promise<Params> {
     if (method === 'tools/call') return this.callTool(context, undefined, params, open);
     const list = AGGREGATED_LISTS[method];
     if (list) return this.list(context, method, params);
@@ -201,10 +215,10 @@ export class AggregateRouter<C> {
    * once: refused here (a name no upstream of the endpoint has, a name the upstream did not list), or
    * run upstream between `before` and `after`.
    */
-  callTool(context: C, endpointServer: string | undefined, params: Params | undefined, open: (server: string, tool: string) => ToolCallContext): Promise<Params> {
+  callTool(context: C, endpointServer: string | undefined, params: Params | undefined, open: (server: string, tool: string, args?: unknown) => ToolCallContext): Promise<Params> {
     const shown = String(params?.['name'] ?? '');
     const target = toolTarget(endpointServer, shown);
-    const call = open(target.server, target.tool);
+    const call = open(target.server, target.tool, params?.['arguments']);
     const { upstreams } = this;
     return observedToolCall(
       this.observers,
@@ -231,11 +245,16 @@ export class AggregateRouter<C> {
   async admitTool(context: C, server: string, tool: string, shown: string): Promise<void> {
     if ((await this.upstreams.disabledTools(context, server)).has(tool)) throw unknownToolError(shown);
     await this.upstreams.requireTool(context, server, tool, shown);
+    // After the list check: reading the list is what can reveal a changed definition.
+    const withheld = await this.upstreams.withheldTool?.(context, server, tool);
+    if (withheld !== undefined) throw toolWithheldError(shown, withheld);
   }
 
-  /** A tools/list result of one upstream without the tools an admin disabled (the per-server endpoints' lists). */
+  /** A tools/list result of one upstream without the tools an admin disabled nor those withheld by pinning (the per-server endpoints' lists). */
   async visibleTools(context: C, server: string, result: Params): Promise<Params> {
-    return withoutDisabledTools(result, await this.upstreams.disabledTools(context, server));
+    const visible = withoutDisabledTools(result, await this.upstreams.disabledTools(context, server));
+    if (!this.upstreams.gateTools || !Array.isArray(visible['tools'])) return visible;
+    return { ...visible, tools: await this.upstreams.gateTools(context, server, visible['tools'] as Params[]) };
   }
 
   private async list(context: C, method: string, params: Params | undefined): Promise<Params> {
@@ -249,7 +268,8 @@ export class AggregateRouter<C> {
         if (method !== 'tools/list') return answer;
         upstreams.toolsListed?.(context, server, answer.items);
         const disabled = await upstreams.disabledTools(context, server);
-        return disabled.size === 0 ? answer : { ...answer, items: answer.items.filter((tool) => !disabled.has(String(tool['name']))) };
+        const enabled = disabled.size === 0 ? answer.items : answer.items.filter((tool) => !disabled.has(String(tool['name'])));
+        return { ...answer, items: upstreams.gateTools ? await upstreams.gateTools(context, server, enabled) : enabled };
       } catch (error) {
         // One upstream failing its list hides only its own items.
         upstreams.listFailed(context, server, error);

@@ -10,6 +10,17 @@ const MAX_PAGES = 100;
 export const unknownToolError = (name: string) => new GatewayError('unknown_tool', { message: `Unknown tool: ${name}` });
 
 /**
+ * A tools/call of a tool whose definition changed since an admin approved it (pinned tool definitions):
+ * says why, and nothing of the gateway's internals; the audit record gets the tool's version hash.
+ */
+export const toolWithheldError = (shown: string, hash: string) =>
+  new GatewayError('tool_withheld', {
+    message: `Tool ${shown} is withheld: its definition changed and awaits an administrator's approval`,
+    data: { reason: 'tool_definition_changed', tool: shown },
+    auditDetails: { toolHash: hash },
+  });
+
+/**
  * The names an upstream listed in its latest `tools/list`, which are the only names the gateway lets
  * through to it. Why: per-tool scopes are looked up by the exact name, so an upstream that also accepts
  * `SECRET_OP` or ` secret_op` for its `secret_op` would otherwise run a scoped tool without the scope.

@@ -11,6 +11,8 @@ export interface ForwardedMessage {
   /** One message, or a 2025-03-26 batch, in order. */
   messages: JsonRpcMessage[];
   grantedScopes: string[];
+  /** The request's token `groups` claim (the call policy's principal). */
+  groups?: string[];
   /**
    * The request's access token, only when a hosted server uses token exchange (the home needs a current
    * user token to trade); it travels on the internal channel and is never sent to an upstream.

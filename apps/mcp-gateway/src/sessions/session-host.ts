@@ -4,6 +4,7 @@ import type { JsonRpcMessage } from '@airlock/mcp-protocol';
 import { GatewayError } from '../errors/gateway-error.js';
 import { jsonRpcErrorOf } from '../errors/error-response.js';
 import { SseEventLog } from '../streams/sse-event-log.js';
+import type { ToolPinning } from '../tenants/tool-pinning.js';
 import type { TenantCatalog, UpstreamServerRecord } from '../tenants/tenant-catalog.js';
 import { openUpstreamSecrets } from '../upstream/upstream-credentials.js';
 import type { UpstreamCredentials } from '../upstream/upstream-credentials.js';
@@ -39,6 +40,8 @@ export interface SessionHostDeps {
   stdio: StdioLauncher;
   /** Sees every tools/call of the sessions here (the audit among its observers). */
   observer: ToolCallObservers;
+  /** Pinned tool definitions (absent: every listed definition is served as is). */
+  pinning?: ToolPinning;
   masterKey: Buffer;
   logger: Logger;
   idleTimeoutMs: number;
@@ -219,18 +222,8 @@ export class SessionHost {
       output: this.output(session.id),
       logger,
       disabledTools: (link) => this.deps.directory.disabledTools(link.server.id),
-      onToolsListed: (link, tools) =>
-        void this.deps.directory
-          .recordTools(
-            link.server,
-            tools.map((tool) => ({
-              name: String(tool['name']),
-              title: typeof tool['title'] === 'string' ? tool['title'] : undefined,
-              description: typeof tool['description'] === 'string' ? tool['description'] : undefined,
-              inputSchema: tool['inputSchema'],
-            })),
-          )
-          .catch((error: unknown) => logger.warn({ err: error }, 'could not record the tool catalogue')),
+      gateTools: async (link, tools) => (this.deps.pinning ? this.deps.pinning.gate(session.tenant, link.server, tools) : tools),
+      withheldTool: async (link, tool) => this.deps.pinning?.withheld(session.tenant, link.server, tool),
       observer: this.deps.observer,
       aggregateListMaxItems: this.deps.aggregateListMaxItems ?? DEFAULT_AGGREGATE_LIST_MAX_ITEMS,
     });
@@ -304,7 +297,7 @@ export class SessionHost {
       return;
     }
     runtime.lastUsedAt = Date.now();
-    await runtime.handle(forwarded.messages as JsonRpcMessage[], forwarded.streamId).catch((error: unknown) => this.deps.logger.error({ err: error }, 'session runtime failed'));
+    await runtime.handle(forwarded.messages as JsonRpcMessage[], forwarded.streamId, { groups: forwarded.groups ?? [], scopes: forwarded.grantedScopes }).catch((error: unknown) => this.deps.logger.error({ err: error }, 'session runtime failed'));
   }
 
   async drop(sessionId: string): Promise<void> {

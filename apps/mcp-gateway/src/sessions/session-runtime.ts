@@ -32,13 +32,22 @@ export interface RuntimeOutput {
 export interface RuntimeHooks {
   output: RuntimeOutput;
   logger: Logger;
-  onToolsListed(link: UpstreamLink, tools: Array<Record<string, unknown>>): void;
+  /** Pinned tool definitions: the listed tools the client may see; records definitions the catalogue lacks (tool-pinning.ts). */
+  gateTools(link: UpstreamLink, tools: Array<Record<string, unknown>>): Promise<Array<Record<string, unknown>>>;
+  /** Pinned tool definitions: the version hash of a tool whose definition awaits approval, else undefined. */
+  withheldTool(link: UpstreamLink, tool: string): Promise<string | undefined>;
   /** Tools of an upstream an admin disabled: left out of tools/list, refused on tools/call as unknown. */
   disabledTools(link: UpstreamLink): Promise<ReadonlySet<string>>;
   /** Every tools/call of the session, refused or run (audit, and whatever else observes calls). */
   observer: ToolCallObservers;
   /** Items of one aggregated list page before it paginates. */
   aggregateListMaxItems: number;
+}
+
+/** What the call policy reads of the token that carried the session's newest request. */
+export interface SessionPrincipal {
+  groups: readonly string[];
+  scopes: readonly string[];
 }
 
 /** What the router hands back to this session for each request it routes. */
@@ -125,7 +134,9 @@ export class SessionRuntime {
   }
 
   /** Handles messages from the client; answers to requests are appended to `streamId`. */
-  async handle(messages: JsonRpcMessage[], streamId: string | undefined): Promise<void> {
+  async handle(messages: JsonRpcMessage[], streamId: string | undefined, principal?: SessionPrincipal): Promise<void> {
+    // The newest request's token speaks for the session (one subject and client): its groups decide from now on.
+    if (principal) this.principal = principal;
     let requests = 0;
     for (const message of messages) if (isRequest(message)) requests += 1;
     // A stream with one request ends with its answer: only batches are counted.
@@ -237,14 +248,15 @@ export class SessionRuntime {
       const link = this.link(perServer);
       const result = await this.call(perServer, link, method, params, cancel, streamId, this.progressRelay(request, streamId));
       if (method !== 'tools/list' || !Array.isArray(result['tools'])) return result;
-      this.hooks.onToolsListed(link, result['tools'] as Array<Record<string, unknown>>);
       return this.router.visibleTools(context, perServer, result);
     }
     return this.router.route(context, method, params, this.openToolCall);
   }
 
   /** The observers' view of one tools/call of this session. */
-  private readonly openToolCall = (server: string, tool: string): ToolCallContext => ({
+  private principal: SessionPrincipal | undefined;
+
+  private readonly openToolCall = (server: string, tool: string, args?: unknown): ToolCallContext => ({
     tenant: this.session.tenant,
     sessionId: this.session.id,
     subject: this.session.subject,
@@ -255,6 +267,8 @@ export class SessionRuntime {
     protocolVersion: this.session.protocolVersion,
     requestId: undefined,
     startedAt: Date.now(),
+    ...(this.principal ? { groups: this.principal.groups, scopes: this.principal.scopes } : {}),
+    arguments: args,
   });
 
   /** This session's upstream links as the router sees them. */
@@ -274,14 +288,20 @@ export class SessionRuntime {
       disabledTools: (_context, server) => this.hooks.disabledTools(this.link(server)),
       requireTool: (_context, server, tool, shown) => this.toolList(server, this.link(server)).require(tool, shown),
       listFailed: (_context, server, error) => this.hooks.logger.warn({ err: error, upstream: server }, 'an upstream failed its list on the aggregated endpoint'),
-      toolsListed: (_context, server, tools) => this.hooks.onToolsListed(this.link(server), tools),
+      gateTools: (_context, server, tools) => this.hooks.gateTools(this.link(server), tools),
+      withheldTool: (_context, server, tool) => this.hooks.withheldTool(this.link(server), tool),
     };
   }
 
   private toolList(server: string, link: UpstreamLink): UpstreamToolList {
     let list = this.toolLists.get(server);
     if (!list) {
-      list = new UpstreamToolList((cursor) => link.request('tools/list', cursor ? { cursor } : undefined));
+      list = new UpstreamToolList(async (cursor) => {
+        const page = await link.request('tools/list', cursor ? { cursor } : undefined);
+        // The list a call reads is checked against the pins too: a changed definition is caught even when the client never listed.
+        if (Array.isArray(page['tools'])) await this.hooks.gateTools(link, page['tools'] as Array<Record<string, unknown>>);
+        return page;
+      });
       this.toolLists.set(server, list);
     }
     return list;

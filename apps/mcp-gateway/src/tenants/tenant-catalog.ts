@@ -2,6 +2,8 @@ import type { Pool } from 'pg';
 import { CATALOG_CHANGED_CHANNEL, catalogChangedEventSchema } from '@airlock/contracts';
 import { TenantDirectory } from '@airlock/platform';
 import type { HotStore } from '@airlock/redis';
+import { pinningPolicy } from './tool-definition.js';
+import type { PinningPolicy, ToolPin, ToolSighting } from './tool-definition.js';
 
 export interface UpstreamServerRecord {
   id: string;
@@ -30,6 +32,8 @@ export interface TenantRecord {
   slug: string;
   /** Browser origins allowed to call this tenant's endpoints (tenant settings `allowedOrigins`). */
   allowedOrigins: string[];
+  /** How changed tool definitions are handled (tenant settings `toolPinning`; see tool-definition.ts). */
+  toolPinning: PinningPolicy;
 }
 
 interface Cached<T> {
@@ -130,7 +134,12 @@ export class TenantCatalog {
     if (!row) return undefined;
     this.tenantIds.set(slug, row.id);
     const origins = row.settings['allowedOrigins'];
-    return { id: row.id, slug: row.slug, allowedOrigins: Array.isArray(origins) ? origins.filter((o): o is string => typeof o === 'string') : [] };
+    return {
+      id: row.id,
+      slug: row.slug,
+      allowedOrigins: Array.isArray(origins) ? origins.filter((o): o is string => typeof o === 'string') : [],
+      toolPinning: pinningPolicy(row.settings),
+    };
   }
 
   async upstreamServers(tenantId: string): Promise<UpstreamServerRecord[]> {
@@ -155,9 +164,15 @@ export class TenantCatalog {
     const cached = this.scopes.get(serverId);
     if (this.fresh(cached)) return cached.value;
     const generation = this.generation;
-    const { rows } = await this.pg.query<{ name: string; required_scopes: string[] | null; enabled: boolean }>('SELECT name, required_scopes, enabled FROM tools WHERE server_id = $1', [serverId]);
+    const { rows } = await this.pg.query<{ name: string; required_scopes: string[] | null; enabled: boolean; approved_hash: string | null; seen_hash: string | null }>(
+      'SELECT name, required_scopes, enabled, approved_hash, seen_hash FROM tools WHERE server_id = $1',
+      [serverId],
+    );
     const value = new Map(rows.map((row) => [row.name, row.required_scopes ?? []]));
-    this.disabled.set(serverId, new Set(rows.filter((row) => !row.enabled).map((row) => row.name)));
+    if (generation === this.generation) {
+      this.disabled.set(serverId, new Set(rows.filter((row) => !row.enabled).map((row) => row.name)));
+      this.pins.set(serverId, new Map(rows.map((row) => [row.name, { approvedHash: row.approved_hash, seenHash: row.seen_hash }])));
+    }
     this.remember(this.scopes, serverId, value, generation);
     return value;
   }
@@ -169,6 +184,50 @@ export class TenantCatalog {
   }
   private readonly disabled = new Map<string, ReadonlySet<string>>();
 
+  /** Each catalogued tool's approved and last seen definition hash (read and cached with the scopes). */
+  async toolPins(serverId: string): Promise<ReadonlyMap<string, ToolPin>> {
+    await this.toolScopes(serverId);
+    return this.pins.get(serverId) ?? new Map();
+  }
+  private readonly pins = new Map<string, ReadonlyMap<string, ToolPin>>();
+
+  /** Drops what this process cached of one server's tools (its own writes landed; the next read sees them). */
+  forgetTools(serverId: string): void {
+    this.generation += 1;
+    this.scopes.delete(serverId);
+  }
+
+  /**
+   * Records one definition the catalogue did not hold, guarded so that concurrent replicas (or sessions)
+   * seeing the same change record it once: resolves true when this call changed the row. A tool trusted on
+   * first use gets its definition as approved too, and the catalogue's title and description with it; a
+   * changed definition only becomes the seen one (the catalogue keeps showing the approved text).
+   */
+  async recordSighting(server: UpstreamServerRecord, sighting: ToolSighting): Promise<boolean> {
+    const definition = JSON.stringify(sighting.definition);
+    const { definition: d } = sighting;
+    if (sighting.kind === 'first_use') {
+      const result = await this.pg.query(
+        `INSERT INTO tools (id, tenant_id, server_id, name, title, description, input_schema, approved_hash, approved_definition, approved_at, seen_hash, seen_definition, seen_at, updated_at)
+         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, now(), $7, $8, now(), now())
+         ON CONFLICT (server_id, name) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description, input_schema = EXCLUDED.input_schema,
+           approved_hash = EXCLUDED.approved_hash, approved_definition = EXCLUDED.approved_definition, approved_at = now(),
+           seen_hash = EXCLUDED.seen_hash, seen_definition = EXCLUDED.seen_definition, seen_at = now(), updated_at = now()
+         WHERE tools.approved_hash IS NULL AND tools.seen_hash IS DISTINCT FROM EXCLUDED.seen_hash`,
+        [server.tenantId, server.id, sighting.name, d.title ?? null, d.description ?? null, d.inputSchema === undefined ? null : JSON.stringify(d.inputSchema), sighting.hash, definition],
+      );
+      return result.rowCount === 1;
+    }
+    const result = await this.pg.query(
+      `INSERT INTO tools (id, tenant_id, server_id, name, seen_hash, seen_definition, seen_at, updated_at)
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, now(), now())
+       ON CONFLICT (server_id, name) DO UPDATE SET seen_hash = EXCLUDED.seen_hash, seen_definition = EXCLUDED.seen_definition, seen_at = now(), updated_at = now()
+       WHERE tools.seen_hash IS DISTINCT FROM EXCLUDED.seen_hash`,
+      [server.tenantId, server.id, sighting.name, sighting.hash, definition],
+    );
+    return result.rowCount === 1;
+  }
+
   /** Every scope a tool of the tenant (or of one server) requires: what the resource metadata advertises. */
   async toolScopeNames(tenantId: string, serverId?: string): Promise<string[]> {
     const { rows } = await this.pg.query<{ scope: string }>(
@@ -176,18 +235,5 @@ export class TenantCatalog {
       [tenantId, serverId ?? null],
     );
     return rows.map((row) => row.scope);
-  }
-
-  /** Records what a server offers; keeps the scopes an admin set. Off the request path (callers do not await). */
-  async recordTools(server: UpstreamServerRecord, tools: Array<{ name: string; title?: string | undefined; description?: string | undefined; inputSchema?: unknown }>): Promise<void> {
-    for (const tool of tools) {
-      await this.pg.query(
-        `INSERT INTO tools (id, tenant_id, server_id, name, title, description, input_schema, updated_at)
-         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, now())
-         ON CONFLICT (server_id, name) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description,
-           input_schema = EXCLUDED.input_schema, updated_at = now()`,
-        [server.tenantId, server.id, tool.name, tool.title ?? null, tool.description ?? null, tool.inputSchema === undefined ? null : JSON.stringify(tool.inputSchema)],
-      );
-    }
   }
 }

@@ -7,11 +7,15 @@ import { adminHelp, resourceHelp } from './admin-help.js';
 import { connectionFrom } from './admin-connection.js';
 import { adminPrincipalCommands } from './commands/admins.js';
 import { clientCommands } from './commands/clients.js';
+import { idJagCommands } from './commands/id-jag.js';
 import { loginCommands } from './commands/login.js';
 import { routesCommand } from './commands/routes.js';
+import { scimTokenCommands } from './commands/scim-tokens.js';
 import { serverCommands } from './commands/servers.js';
 import { tenantCommands } from './commands/tenants.js';
+import { toolCommands } from './commands/tools.js';
 import { auditCommands } from './commands/audit.js';
+import { metricsCommands } from './commands/metrics.js';
 import { sessionCommands } from './commands/sessions.js';
 import { userCommands } from './commands/users.js';
 
@@ -62,7 +66,9 @@ function write(stream: Writable, text: string): Promise<void> {
 export async function runAdminCli(args: string[], io: AdminCliIo): Promise<number> {
   // A reader that stops early (`| head`) closes the pipe: that ends the output, not with a stack trace.
   for (const stream of [io.stdout, io.stderr]) stream.on('error', () => undefined);
-  const commands: AdminCommand[] = [...tenantCommands, ...serverCommands(io.env), ...clientCommands, ...userCommands, ...sessionCommands, ...auditCommands, routesCommand];
+  const commands: AdminCommand[] = [...tenantCommands, ...serverCommands(io.env), ...toolCommands, ...clientCommands, ...userCommands, ...sessionCommands, ...auditCommands, ...scimTokenCommands, ...idJagCommands, routesCommand];
+  // Tool-call metrics (its own line: this list is where every helper adds commands).
+  commands.push(...metricsCommands);
   const pending: Promise<void>[] = [];
   const [resource, action] = commandWords(args);
   const help = args.includes('--help') || args.includes('-h');

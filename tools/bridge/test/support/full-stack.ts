@@ -35,6 +35,8 @@ export interface FullStack {
   gatewayUrl: string;
   aggregatedUrl: string;
   serverUrl(name: string): string;
+  /** Each gateway replica's own base URL (the first is `gatewayUrl`); all share the public URL tokens are minted for. */
+  replicaUrls: string[];
   /** Each service's Prometheus endpoint, when started with `metrics: true`. */
   metricsUrls: Record<string, string | undefined>;
   db: TestDatabase;
@@ -57,7 +59,7 @@ export async function startFixture(): Promise<{ url: string; child: ChildProcess
 
 export async function startFullStack(
   upstreams: Array<{ name: string; url: string; credentialKind?: 'none' | 'token_exchange' }>,
-  options: { metrics?: boolean } = {},
+  options: { metrics?: boolean; gatewayReplicas?: number } = {},
 ): Promise<FullStack> {
   const db: TestDatabase = await createTestDatabase();
   const hot: TestHotStore = createTestHotStore();
@@ -106,11 +108,19 @@ export async function startFullStack(
     );
   }
   apps.push(await startMcpGateway({ config: loadConfig(gatewayConfigSchema, env), infra, logger: createTestLogger({ name: 'mcp-gateway', level: 'warn' }) }));
+  const replicaUrls = [env.GATEWAY_PUBLIC_URL];
+  // More replicas behind the same public URL (as behind a load balancer), each on its own port.
+  for (let replica = 1; replica < (options.gatewayReplicas ?? 1); replica++) {
+    const port = await freePort();
+    apps.push(await startMcpGateway({ config: loadConfig(gatewayConfigSchema, { ...env, GATEWAY_PORT: String(port) }), infra, logger: createTestLogger({ name: `mcp-gateway-${replica}`, level: 'warn' }) }));
+    replicaUrls.push(`http://127.0.0.1:${port}`);
+  }
   return {
     authUrl: env.AUTH_PUBLIC_URL,
     gatewayUrl: env.GATEWAY_PUBLIC_URL,
     aggregatedUrl: aggregatedMcpUrl(env.GATEWAY_PUBLIC_URL, TENANT),
     serverUrl: (name) => serverMcpUrl(env.GATEWAY_PUBLIC_URL, TENANT, name),
+    replicaUrls,
     metricsUrls: Object.fromEntries(apps.map((app) => [app.name, app.metricsUrl])),
     db,
     async close() {

@@ -90,6 +90,7 @@ export class Client2025Endpoint {
         sessionId: session.id,
         messages,
         grantedScopes: [...auth.scopes],
+        groups: auth.claims.groups ?? [],
         ...(streamId ? { streamId } : {}),
         ...(exchanges ? { bearer: auth.bearer } : {}),
       };
@@ -223,8 +224,9 @@ export class Client2025Endpoint {
     // The newest token of the session: what token exchange trades; it stays in this process.
     this.deps.host.rememberBearer(session.id, auth.bearer);
     const grantedScopes = [...auth.scopes];
+    const groups = auth.claims.groups ?? [];
     if (requestCount === 0) {
-      await this.deps.host.deliver({ tenant: session.tenant, sessionId: session.id, messages, grantedScopes });
+      await this.deps.host.deliver({ tenant: session.tenant, sessionId: session.id, messages, grantedScopes, groups });
       node(response).writeHead(202).end();
       return;
     }
@@ -248,7 +250,7 @@ export class Client2025Endpoint {
       this.deps.log.append(session.id, streamId, { kind: 'priming' }).catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not append an event to the log'));
     }
     void this.deps.host
-      .deliver({ tenant: session.tenant, sessionId: session.id, messages, grantedScopes, streamId })
+      .deliver({ tenant: session.tenant, sessionId: session.id, messages, grantedScopes, groups, streamId })
       .catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not deliver a request to its session'));
   }
 
@@ -290,6 +292,7 @@ export class Client2025Endpoint {
         protocolVersion: session.protocolVersion,
         requestId: typeof requestId === 'string' ? requestId : undefined,
         startedAt,
+        arguments: message.params?.['arguments'],
       } as const;
       observer.after(call, refusalOutcome(error, startedAt));
     }

@@ -60,6 +60,10 @@ export interface Client2026Call {
   checkToolScopes(message: { method: string; params?: Record<string, unknown> }): Promise<void>;
   /** Tools of an upstream an admin disabled: left out of tools/list, refused on tools/call as unknown. */
   disabledTools(server: UpstreamServerRecord): Promise<ReadonlySet<string>>;
+  /** Pinned tool definitions (absent: not enforced): the listed tools the client may see. */
+  gateTools?(server: UpstreamServerRecord, tools: Array<Record<string, unknown>>): Promise<Array<Record<string, unknown>>>;
+  /** Pinned tool definitions: the version hash of a tool whose definition awaits approval, else undefined. */
+  withheldTool?(server: UpstreamServerRecord, tool: string): Promise<string | undefined>;
 }
 
 export interface Client2026EndpointDeps extends Upstream2025BridgeDeps {
@@ -261,10 +265,13 @@ export class Client2026Endpoint {
   ): Promise<void> {
     if (request.method === 'tools/list') {
       const disabled = await call.disabledTools(server);
-      // A list with tools an admin disabled is read and rewritten, not relayed byte for byte.
-      if (disabled.size > 0) {
+      // A list with tools an admin disabled, or checked against pinned definitions, is read and rewritten, not relayed byte for byte.
+      if (disabled.size > 0 || call.gateTools) {
         const answer = await this.askUpstream(call, server, request, onProgress, true);
-        return finish(id, 'result' in answer ? { ...answer, result: withoutDisabledTools(answer.result, disabled) } : answer);
+        if (!('result' in answer)) return finish(id, answer);
+        const visible = withoutDisabledTools(answer.result, disabled);
+        if (!call.gateTools || !Array.isArray(visible['tools'])) return finish(id, { ...answer, result: visible });
+        return finish(id, { ...answer, result: { ...visible, tools: await call.gateTools(server, visible['tools'] as Array<Record<string, unknown>>) } });
       }
     }
     if (isUpstream2026(server)) return this.forward(call, server, id);
@@ -348,6 +355,8 @@ export class Client2026Endpoint {
         throw new RelayedAnswer(answer);
       },
       disabledTools: (context, name) => context.call.disabledTools(byName(context, name)!),
+      gateTools: async (context, name, tools) => (context.call.gateTools ? context.call.gateTools(byName(context, name)!, tools) : tools),
+      withheldTool: async (context, name, tool) => context.call.withheldTool?.(byName(context, name)!, tool),
       requireTool: async (context, name, tool, shown) => {
         const server = byName(context, name)!;
         // A stateless request has no upstream link to keep the list on: the process keeps it (ToolNameCache), read again on a miss and after its TTL.
@@ -357,6 +366,8 @@ export class Client2026Endpoint {
           const { progressToken: _progressToken, ...meta } = (context.request.params['_meta'] ?? {}) as Record<string, unknown>;
           const answer = await this.askUpstream(context.call, server, { ...bare, method: 'tools/list', params: { _meta: meta, ...(cursor ? { cursor } : {}) } }, undefined, true);
           if ('error' in answer) throw new RelayedAnswer(answer);
+          // Checked against the pins too: a changed definition is caught even when the client never listed.
+          if (context.call.gateTools && Array.isArray(answer.result['tools'])) await context.call.gateTools(server, answer.result['tools'] as Array<Record<string, unknown>>);
           return answer.result;
         };
         try {
@@ -411,6 +422,9 @@ export class Client2026Endpoint {
       protocolVersion: request.protocolVersion,
       requestId: typeof requestId === 'string' ? requestId : undefined,
       startedAt: Date.now(),
+      groups: call.auth.claims.groups ?? [],
+      scopes: [...call.auth.scopes],
+      arguments: request.params['arguments'],
     };
   }
 

@@ -1,17 +1,33 @@
 import { adminRoutes } from '@airlock/contracts';
 import type { AdminCommand, CommandContext, OptionValues } from '../admin-command.js';
-import { requireOne, stringOption } from '../admin-command.js';
+import { notePage, pageDetails, pageOptions, pageQuery, requireOne, stringOption } from '../admin-command.js';
 import { UsageError } from '../admin-errors.js';
 import { formatRecord, formatTable } from '../admin-table.js';
 
 // The admin principals and their roles (platform admins only): people of the `admin` tenant (password +
 // TOTP), automation clients of it (client_credentials), and who holds which role for which tenants.
 
-type RoleAssignment = { principalType: string; principalId: string; role: string; tenants: 'all' | string[]; updatedAt: string };
+type RoleAssignment = {
+  principalType: string;
+  principalId: string;
+  email: string | null;
+  name: string | null;
+  disabled: boolean;
+  role: string;
+  tenants: 'all' | string[];
+  updatedAt: string;
+};
+
+/** Who holds the role: the person's email (and name), or the client's name; "(disabled)" when its role does not apply. */
+function who(row: RoleAssignment): string {
+  const named = row.email ? (row.name ? `${row.email} (${row.name})` : row.email) : (row.name ?? '');
+  return row.disabled ? `${named} (disabled)`.trim() : named;
+}
 
 const roleColumns = [
   { header: 'type', value: (row: RoleAssignment) => (row.principalType === 'users' ? 'user' : 'client') },
   { header: 'principal', value: (row: RoleAssignment) => row.principalId },
+  { header: 'who', value: who },
   { header: 'role', value: (row: RoleAssignment) => row.role },
   { header: 'tenants', value: (row: RoleAssignment) => (row.tenants === 'all' ? 'all' : row.tenants.join(',')) },
   { header: 'updated', value: (row: RoleAssignment) => row.updatedAt },
@@ -86,19 +102,43 @@ export function adminPrincipalCommands(env: NodeJS.ProcessEnv): AdminCommand[] {
         context.print(`${data.otpauth_uri}\n`);
       },
     },
+    {
+      resource: 'admins',
+      action: 'list',
+      synopsis: '[--q <prefix>] [--limit <n>] [--cursor <c>]',
+      summary: 'list or search the admin people (with or without a role)',
+      positionals: [],
+      options: { ...pageOptions, q: { type: 'string' } },
+      details: ['--q <prefix>     email or display-name prefix (case-insensitive)', ...pageDetails],
+      async run(_args, values, context) {
+        const { raw, data } = await context.api.call(adminRoutes.listAdminUsers, { query: { ...pageQuery(values), q: stringOption(values, 'q') } });
+        if (context.json) return printJson(context, raw);
+        context.print(
+          formatTable(data.items, [
+            { header: 'id', value: (user) => user.id },
+            { header: 'email', value: (user) => user.email },
+            { header: 'name', value: (user) => user.displayName ?? '' },
+            { header: 'disabled', value: (user) => (user.disabled ? 'yes' : '') },
+          ]),
+        );
+        notePage(context, data.nextCursor);
+      },
+    },
     setAdminUserDisabled('disable', 'disable an admin person (refused on its next call, its grants revoked)'),
     setAdminUserDisabled('enable', 'enable a disabled admin person'),
     {
       resource: 'roles',
       action: 'list',
-      synopsis: '',
-      summary: 'list who holds which admin role',
+      synopsis: '[--q <prefix>] [--limit <n>] [--cursor <c>]',
+      summary: 'list who holds which admin role, oldest grant first',
       positionals: [],
-      options: {},
-      async run(_args, _values, context) {
-        const { raw, data } = await context.api.call(adminRoutes.listRoleAssignments);
+      options: { ...pageOptions, q: { type: 'string' } },
+      details: ["--q <prefix>     the person's email or name, or the client's id or name (case-insensitive)", ...pageDetails],
+      async run(_args, values, context) {
+        const { raw, data } = await context.api.call(adminRoutes.listRoleAssignments, { query: { ...pageQuery(values), q: stringOption(values, 'q') } });
         if (context.json) return printJson(context, raw);
         context.print(formatTable(data.items as RoleAssignment[], roleColumns));
+        notePage(context, data.nextCursor);
       },
     },
     {

@@ -1,0 +1,66 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { AuthServerConfig } from '@airlock/config';
+import { ID_JAG_TOKEN_TYPE } from '@airlock/contracts';
+import { SystemHostResolver } from '@airlock/egress';
+import type { HotStore } from '@airlock/redis';
+import { SafeFetcher } from '../client-metadata/safe-fetcher.js';
+import { AUTH_CONFIG, HOT_STORE } from '../infra/infra.tokens.js';
+import { ResourceCatalog } from '../oidc/resource-catalog.js';
+import { OidcProviderRegistry, type ProviderBuild } from '../oidc/tenant-providers.service.js';
+import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
+import { AssertionReplayGuard } from './assertion-replay.js';
+import { IdJagAudit } from './id-jag-audit.js';
+import { idJagExchangeHandler } from './id-jag-issuance.js';
+import { IdJagRepository } from './id-jag.repository.js';
+import { IssuerKeys } from './issuer-keys.js';
+import { registerJwtBearerGrant } from './jwt-bearer.grant.js';
+
+/**
+ * Puts ID-JAG on every tenant's provider (never the platform's own `admin` tenant): the jwt-bearer grant
+ * (resource side) and token exchange for an ID-JAG (IdP side). Keys of trusted issuers are cached per
+ * process across tenants' provider rebuilds.
+ */
+@Injectable()
+export class IdJagGrants implements OnModuleInit {
+  private readonly keys: IssuerKeys;
+  private readonly replay: AssertionReplayGuard;
+
+  constructor(
+    @Inject(AUTH_CONFIG) config: AuthServerConfig,
+    @Inject(HOT_STORE) private readonly hot: HotStore,
+    private readonly registry: OidcProviderRegistry,
+    private readonly repository: IdJagRepository,
+    private readonly resources: ResourceCatalog,
+    private readonly audit: IdJagAudit,
+  ) {
+    // A JWKS is a few KiB; 64 KiB bounds a hostile one. Loopback http only outside production.
+    this.keys = new IssuerKeys(new SafeFetcher(new SystemHostResolver(), { maxBytes: 64 * 1024, timeoutMs: 5_000, maxRedirects: 2, allowLoopbackHttp: config.env !== 'production' }));
+    this.replay = new AssertionReplayGuard(hot);
+  }
+
+  onModuleInit(): void {
+    this.registry.extendProviders({
+      register: (build) => this.register(build),
+      tokenExchanges: (build) => this.exchanges(build),
+    });
+  }
+
+  private register({ tenant, provider }: ProviderBuild): void {
+    if (tenant.slug === ADMIN_TENANT_SLUG) return;
+    registerJwtBearerGrant(provider, {
+      tenant,
+      repository: this.repository,
+      keys: this.keys,
+      replay: this.replay,
+      resources: this.resources,
+      record: (t, redemption) => this.audit.redeemed(t, redemption),
+    });
+  }
+
+  private exchanges(build: ProviderBuild) {
+    if (build.tenant.slug === ADMIN_TENANT_SLUG) return new Map();
+    return new Map([
+      [ID_JAG_TOKEN_TYPE, idJagExchangeHandler(build.provider, { ...build, hot: this.hot, repository: this.repository, record: (t, issue) => this.audit.issued(t, issue) })],
+    ]);
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { OidcModule } from '../oidc/oidc.module.js';
+import { IdJagAudit } from './id-jag-audit.js';
+import { IdJagGrants } from './id-jag-grants.service.js';
+import { IdJagRepository } from './id-jag.repository.js';
+import { PreApprovalPolicy } from './pre-approval-policy.js';
+
+/** ID-JAG (Identity Assertion JWT Authorization Grant) on both sides, and pre-approved clients. */
+@Module({
+  imports: [OidcModule],
+  providers: [IdJagRepository, IdJagAudit, IdJagGrants, PreApprovalPolicy],
+  exports: [IdJagRepository, IdJagAudit, PreApprovalPolicy],
+})
+export class IdJagModule {}
