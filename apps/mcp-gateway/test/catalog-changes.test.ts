@@ -56,11 +56,18 @@ describe('catalogue changes published by the auth server', () => {
         'mcp-session-id': sessions[index]!,
         'mcp-protocol-version': '2025-11-25',
       });
-    // Warm each replica's cache: the tool needs no scope yet.
+    // Warm each replica's cache: the tool needs no scope yet. The first sighting pins the tool's definition
+    // (a write that drops the writer's cache), so wait for the pin and warm again before changing the scope.
+    for (const index of [0, 1]) expect((await slow(index, 1)).status).toBe(200);
+    await eventually(async () => {
+      const { rows } = await world.db.pg.query(`SELECT 1 FROM tools WHERE server_id = $1 AND name = 'slow' AND seen_hash IS NOT NULL`, [serverId]);
+      expect(rows).toHaveLength(1);
+    });
     for (const index of [0, 1]) expect((await slow(index, 1)).status).toBe(200);
 
     await world.db.pg.query(
-      `INSERT INTO tools (id, tenant_id, server_id, name, required_scopes, updated_at) VALUES (gen_random_uuid(), $1, $2, 'slow', ARRAY['tools:slow'], now())`,
+      `INSERT INTO tools (id, tenant_id, server_id, name, required_scopes, updated_at) VALUES (gen_random_uuid(), $1, $2, 'slow', ARRAY['tools:slow'], now())
+       ON CONFLICT (server_id, name) DO UPDATE SET required_scopes = EXCLUDED.required_scopes, updated_at = now()`,
       [world.tenantId, serverId],
     );
     // Unannounced, the cached catalogue still holds: the event below is what makes the difference.
