@@ -67,6 +67,15 @@ describe('loadConfig', () => {
     expect(config.authInternalUrl).toBe('http://auth-server:3000');
   });
 
+  it('drops default ports and trailing slashes from URLs, keeping other ports (docker-compose.yml builds them from a port setting)', () => {
+    const config = loadConfig(gatewayConfigSchema, { AUTH_PUBLIC_URL: 'https://auth.localhost:443/', GATEWAY_PUBLIC_URL: 'https://mcp.localhost:18443', AUTH_INTERNAL_URL: 'http://auth-server:80' });
+    expect(config.authPublicUrl).toBe('https://auth.localhost');
+    expect(config.publicUrl).toBe('https://mcp.localhost:18443');
+    expect(config.authInternalUrl).toBe('http://auth-server');
+    expect(loadConfig(gatewayConfigSchema, { GATEWAY_PUBLIC_URL: 'https://mcp.example:4430/base' }).publicUrl).toBe('https://mcp.example:4430/base');
+    expect(loadConfig(gatewayConfigSchema, { GATEWAY_PUBLIC_URL: 'http://mcp.example:443' }).publicUrl).toBe('http://mcp.example:443');
+  });
+
   it('treats empty values as unset', () => {
     expect(loadConfig(gatewayConfigSchema, { GATEWAY_PORT: '', DATABASE_URL: '' }).port).toBe(3001);
   });

@@ -22,7 +22,14 @@ export const optionalPort = z
 export const httpUrl = z
   .string()
   .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), { error: 'must be an http(s) URL' })
-  .transform((v) => v.replace(/\/+$/, ''));
+  // Canonical form: no trailing slash, no default port (`https://auth.example:443` is `https://auth.example`,
+  // so an issuer or resource URL built from a port setting equals the one clients compute).
+  .transform((v) =>
+    v
+      .replace(/\/+$/, '')
+      .replace(/^(https:\/\/[^/?#]+?):443(?=[/?#]|$)/i, '$1')
+      .replace(/^(http:\/\/[^/?#]+?):80(?=[/?#]|$)/i, '$1'),
+  );
 
 export const postgresUrl = z
   .string()
