@@ -12,8 +12,14 @@
 # compose file relies on it (environment variables, paths, commands). Everything is pinned (Debian suite,
 # Node and npm versions), and the images are labelled with a hash of this script and standins/: a second run
 # with the same inputs finds them and does nothing. FORCE=1 rebuilds. Needs root, podman, mmdebstrap.
+#
+# The stand-ins trust what the building machine trusts: CA certificates it added to its system store
+# (/usr/local/share/ca-certificates, e.g. a TLS-inspecting proxy's) are added to theirs, and Node in them
+# reads the system store (NODE_EXTRA_CA_CERTS), so `npm ci` inside an image build reaches the registry the
+# way the host does. The official images know nothing of such a CA.
 set -euo pipefail
-cd "$(dirname "$0")"
+self=$(realpath "$0")
+cd "$(dirname "$self")"
 
 NODE_VERSION=24.21.0
 NPM_VERSION=11.19.1
@@ -22,7 +28,9 @@ MIRROR=${AIRLOCK_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SECURITY_MIRROR=${AIRLOCK_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 PACKAGES=ca-certificates,bubblewrap,postgresql-15,redis-server,caddy,curl
 
-hash=$( { cat "$0"; find standins -type f -print0 | sort -z | xargs -0 cat; } | sha256sum | cut -c1-16)
+LOCAL_CAS=/usr/local/share/ca-certificates
+hash=$( { cat "$self"; find standins -type f -print0 | sort -z | xargs -0 cat
+          find "$LOCAL_CAS" -name '*.crt' -print0 2>/dev/null | sort -z | xargs -0 -r cat; } | sha256sum | cut -c1-16)
 rootfs_tag=localhost/airlock-standin/debian:$hash
 tags=(localhost/airlock-standin/node:24 localhost/airlock-standin/postgres:15 localhost/airlock-standin/redis:7 localhost/airlock-standin/caddy:2)
 
@@ -51,6 +59,7 @@ if ! podman image exists "$rootfs_tag"; then
     --customize-hook='ln -s ../lib/node_modules/npm/bin/npm-cli.js "$1/usr/local/bin/npm" && ln -s ../lib/node_modules/npm/bin/npx-cli.js "$1/usr/local/bin/npx"' \
     --customize-hook='chroot "$1" groupadd --gid 1000 node && chroot "$1" useradd --uid 1000 --gid node --create-home --shell /bin/bash node' \
     --customize-hook='mkdir -p "$1/data" "$1/config" "$1/etc/caddy" "$1/var/lib/postgresql/data" && cp standins/*.sh "$1/usr/local/bin/"' \
+    --customize-hook="if ls $LOCAL_CAS/*.crt >/dev/null 2>&1; then cp $LOCAL_CAS/*.crt \"\$1/usr/local/share/ca-certificates/\" && chroot \"\$1\" update-ca-certificates >/dev/null; fi" \
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
     "$SUITE" "$work/rootfs.tar" \
     "deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" "deb $SECURITY_MIRROR $SUITE-security main"
@@ -64,7 +73,8 @@ build() { # tag, Containerfile lines (config only: no layer of its own)
   echo "built $tag"
 }
 build localhost/airlock-standin/node:24 \
-  'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin' 'CMD ["node"]'
+  'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
+  'CMD ["node"]'
 build localhost/airlock-standin/postgres:15 \
   'ENV PGDATA=/var/lib/postgresql/data PATH=/usr/lib/postgresql/15/bin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   'STOPSIGNAL SIGINT' 'EXPOSE 5432' 'ENTRYPOINT ["/usr/local/bin/postgres-entrypoint.sh"]' 'CMD ["postgres"]'
@@ -73,6 +83,7 @@ build localhost/airlock-standin/redis:7 \
 build localhost/airlock-standin/caddy:2 \
   'ENV XDG_CONFIG_HOME=/config XDG_DATA_HOME=/data' 'WORKDIR /srv' 'EXPOSE 80 443 443/udp' \
   'CMD ["caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"]'
-# Older stand-ins (other hashes) are dropped so a machine keeps one set.
+# Older stand-ins (other hashes, now untagged) are dropped so a machine keeps one set.
+podman images --quiet --filter label=airlock.standin=true --filter dangling=true | xargs -r podman rmi >/dev/null 2>&1 || true
 podman images --format '{{.Repository}}:{{.Tag}}' localhost/airlock-standin/debian \
-  | grep -v ":$hash\$" | xargs -r podman rmi --force >/dev/null 2>&1 || true
+  | grep -v ":$hash\$" | xargs -r podman rmi >/dev/null 2>&1 || true

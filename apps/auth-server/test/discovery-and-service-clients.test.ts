@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt, decodeProtectedHeader, createRemoteJWKSet, jwtVerify } from 'jose';
 import { deriveServiceClientSecret, ServiceClients } from '@airlock/platform';
@@ -48,6 +49,35 @@ describe('discovery', () => {
     const jwks = (await (await fetch(`${server.url}/t/demo/jwks`)).json()) as { keys: Array<Record<string, unknown>> };
     expect(jwks.keys.map((key) => key['alg']).sort()).toEqual(['ES256', 'ES256', 'RS256', 'RS256']);
     for (const key of jwks.keys) expect(key['d']).toBeUndefined();
+  });
+});
+
+describe('behind a TLS-terminating proxy (https issuer, plain HTTP to the auth server)', () => {
+  let proxied: AuthServerHarness;
+  beforeAll(async () => {
+    proxied = await startAuthServerHarness({ AUTH_PUBLIC_URL: 'https://auth.proxied.example:8443' });
+  });
+  afterAll(async () => {
+    await proxied?.close();
+  });
+
+  it('names https endpoints whatever X-Forwarded-Proto or X-Forwarded-Host a client sends', async () => {
+    const metadataOf = (headers: Record<string, string>) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const url = new URL(`${proxied.url}/.well-known/oauth-authorization-server/t/demo`);
+        const call = httpRequest(url, { headers: { host: 'auth.proxied.example:8443', ...headers } }, (response) => {
+          let body = '';
+          response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+          response.on('end', () => resolve(JSON.parse(body) as Record<string, unknown>));
+        });
+        call.on('error', reject).end();
+      });
+    for (const headers of [{}, { 'x-forwarded-proto': 'http' }, { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example' }]) {
+      const metadata = await metadataOf(headers);
+      expect(metadata['issuer']).toBe('https://auth.proxied.example:8443/t/demo');
+      expect(metadata['registration_endpoint'], JSON.stringify(headers)).toBe('https://auth.proxied.example:8443/t/demo/reg');
+      expect(metadata['token_endpoint']).toBe('https://auth.proxied.example:8443/t/demo/token');
+    }
   });
 });
 

@@ -32,6 +32,12 @@ export function mountOidc(app: NestFastifyApplication, tenants: TenantResolver):
     const raw = request as RawRequest & { originalUrl?: string };
     raw.originalUrl = `/t/${entry.tenant.slug}${innerPath}`;
     raw.url = innerPath;
+    // oidc-provider builds endpoint URLs from the request's scheme, which behind a TLS-terminating proxy
+    // (Caddy in docker-compose.yml) is plain HTTP: the scheme is the issuer's, from configuration, never
+    // from what a client sent. The provider reads it as a proxy's header (`proxy` is set where providers
+    // are built); the host stays the request's own Host, as without a proxy.
+    raw.headers['x-forwarded-proto'] = new URL(entry.tenant.issuer).protocol.slice(0, -1);
+    delete raw.headers['x-forwarded-host'];
     await entry.provider.callback()(request as IncomingMessage, response as ServerResponse);
   };
 

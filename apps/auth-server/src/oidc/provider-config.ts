@@ -188,9 +188,10 @@ export function buildProviderConfiguration(deps: ProviderConfigDeps): Configurat
   };
 }
 
-/** Builds the provider and makes it see the issuer's scheme correctly behind a proxy. */
+/** Builds the provider; the scheme it sees comes from X-Forwarded-Proto, which oidc-mount.ts sets to the issuer's. */
 export function createProvider(deps: ProviderConfigDeps): Provider {
   const provider = new Provider(deps.tenant.issuer, buildProviderConfiguration(deps));
+  provider.proxy = true;
   return provider;
 }
 

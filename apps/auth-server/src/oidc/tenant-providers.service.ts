@@ -243,6 +243,8 @@ export class OidcProviderRegistry extends TenantProviders {
     });
     configuration.extraClientMetadata = { properties: [...REGISTRATION_VALIDATED_PROPERTIES], validator: registrationMetadataValidator };
     const provider: Provider = new ProviderClass(tenant.issuer, configuration);
+    // Scheme from X-Forwarded-Proto, which the mount (oidc-mount.ts) always sets to the issuer's own.
+    provider.proxy = true;
     const current = () => tenant;
     provider.use(defaultScopeMiddleware(this.resources, current));
     provider.use(clientCredentialsScopeMiddleware(this.resources, current, (clientId) => services.has(clientId)));
