@@ -8,7 +8,8 @@ import { BOOTSTRAP_ADMIN as ADMIN } from './support/admin-and-tokens.js';
 import { runAirlock, startCliAuthServer, type CliAuthServer, type CliRun as Run } from './support/admin-cli-harness.js';
 
 // `airlock admin policy get|put|evaluate` and `airlock admin tools pinning` (issue 17): the committed bin as
-// a child process, signed in as the bootstrap admin client, against a real auth server.
+// a child process, signed in as the bootstrap admin client, against a real auth server. Each run is a new
+// process (a second or more on a loaded machine): the tests get room for a dozen runs each.
 
 let server: CliAuthServer;
 let dir: string;
@@ -42,7 +43,7 @@ afterAll(async () => {
 describe('airlock admin policy', () => {
   const tenant = `pol-${randomBytes(4).toString('hex')}`;
 
-  it('puts a policy from a file (announced to gateways), gets it back to a file, and dry-runs calls against it and against a draft', async () => {
+  it('puts a policy from a file (announced to gateways), gets it back to a file, and dry-runs calls against it and against a draft', { timeout: 180_000 }, async () => {
     expect((await airlock(['tenants', 'create', tenant])).code).toBe(0);
     const empty = await airlock(['policy', 'get', tenant]);
     expect(empty.code, empty.stderr).toBe(0);
@@ -94,7 +95,7 @@ describe('airlock admin policy', () => {
     expect(JSON.parse((await airlock(['policy', 'get', tenant, '--json'])).stdout)).toMatchObject({ version: 2, rules: ['eng-may-search'] });
   });
 
-  it("refuses an invalid policy with Cedar's findings on one line (nothing saved), a stale --expected-version with 409, and usage errors with exit 2", async () => {
+  it("refuses an invalid policy with Cedar's findings on one line (nothing saved), a stale --expected-version with 409, and usage errors with exit 2", { timeout: 180_000 }, async () => {
     const bad = join(dir, 'bad.cedar');
     writeFileSync(bad, `@id("typo")\npermit (principal in Group::"eng", action == Action::"call_tool", resource) when { resource.nmae == "search" };\n`);
     const invalid = await airlock(['policy', 'put', tenant, '--file', bad]);
@@ -124,7 +125,7 @@ describe('airlock admin policy', () => {
     expectOneErrorLine(schema, 'invalid_request');
   });
 
-  it('shows and sets the pinning policy of tool definitions (withhold|flag, new tools)', async () => {
+  it('shows and sets the pinning policy of tool definitions (withhold|flag, new tools)', { timeout: 120_000 }, async () => {
     const shown = await airlock(['tools', 'pinning', tenant]);
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toMatch(/^changed tools:\s+withhold$/m);

@@ -69,7 +69,8 @@ export const pinningCommand: AdminCommand = {
     const mode = stringOption(values, 'mode');
     const approveNewTools = switchOption(values, 'approve-new-tools');
     const current = await context.api.call(adminRoutes.getTenant, { params: { tenant } });
-    let pinning = current.data.toolPinning ?? { mode: 'withhold' as const, approveNewTools: false };
+    // `mode` as given (the route schema refuses anything but withhold|flag before the PATCH is sent).
+    let pinning: { mode: string; approveNewTools: boolean } = current.data.toolPinning ?? { mode: 'withhold', approveNewTools: false };
     let raw: unknown = current.raw;
     if (mode !== undefined || approveNewTools !== undefined) {
       // The API takes the whole policy: what is not given keeps its current value.
