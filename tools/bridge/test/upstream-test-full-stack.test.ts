@@ -71,8 +71,10 @@ describe('upstream connection test through the full stack', () => {
     expect(result.timings.toolsListMs).toBeGreaterThan(0);
     expect(result.timings.totalMs).toBeGreaterThanOrEqual(result.timings.initializeMs! + result.timings.toolsListMs!);
 
-    const audit = await api('GET', '/audit?action=admin.server.test');
-    expect((audit.json['items'] as Array<Record<string, unknown>>)[0]).toMatchObject({ target: 'web', outcome: 'success', details: expect.objectContaining({ ok: true, stage: 'tools/list' }) });
+    // The audit record is written off the request path (queued): polled until it is there.
+    await expect
+      .poll(async () => ((await api('GET', '/audit?action=admin.server.test')).json['items'] as Array<Record<string, unknown>>)[0], { timeout: 15_000 })
+      .toMatchObject({ target: 'web', outcome: 'success', details: expect.objectContaining({ ok: true, stage: 'tools/list' }) });
   });
 
   it('nothing listening: failed at connect, unreachable, with the network reason', async () => {
