@@ -954,7 +954,7 @@ export const adminRoutes = {
     path: '/tenants/{tenant}/group-mappings',
     tag: 'identity-providers',
     summary: 'Map a group to scopes',
-    description: 'A group asserted by the provider `providerId` (null: by any provider of the tenant, or a SCIM group) grants `scopes`. A second mapping of the same group and provider is refused (409); a `providerId` of another tenant is no provider.',
+    description: 'A group asserted by the provider `providerId` (null: by any provider of the tenant, or a SCIM group) grants `scopes`. A scope any mapping names is governed: from the next token on, only users in a group mapped to it get it. A second mapping of the same group and provider is refused (409); a `providerId` of another tenant is no provider.',
     params: tenantParams,
     body: createGroupMappingRequestSchema,
     status: 201,
