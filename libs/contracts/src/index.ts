@@ -235,8 +235,9 @@ export {
   scimListResponseSchema,
   scimTokenSchema,
   createdScimTokenSchema,
+  scimLinkRuleSchema,
 } from './scim.js';
-export type { ScimErrorType, ScimError, ScimUserInput, ScimGroupInput, ScimPatchOperation, ScimPatchRequest, ScimUser, ScimGroup } from './scim.js';
+export type { ScimErrorType, ScimError, ScimUserInput, ScimGroupInput, ScimPatchOperation, ScimPatchRequest, ScimUser, ScimGroup, ScimLinkRule } from './scim.js';
 export {
   callPolicyDefaultEffectSchema,
   callPolicySchema,
