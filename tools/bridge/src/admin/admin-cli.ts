@@ -8,6 +8,7 @@ import { connectionFrom } from './admin-connection.js';
 import { adminPrincipalCommands } from './commands/admins.js';
 import { clientCommands } from './commands/clients.js';
 import { idJagCommands } from './commands/id-jag.js';
+import { identityProviderCommands } from './commands/identity-providers.js';
 import { loginCommands } from './commands/login.js';
 import { routesCommand } from './commands/routes.js';
 import { scimTokenCommands } from './commands/scim-tokens.js';
@@ -72,6 +73,8 @@ export async function runAdminCli(args: string[], io: AdminCliIo): Promise<numbe
   commands.push(...metricsCommands);
   // Call policy and the pinning policy of tool definitions (issue 17).
   commands.push(...policyCommands, pinningCommand);
+  // Enterprise sign-in: identity providers, group mappings, the local-passwords switch.
+  commands.push(...identityProviderCommands(io.env));
   const pending: Promise<void>[] = [];
   const [resource, action] = commandWords(args);
   const help = args.includes('--help') || args.includes('-h');
