@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scimLinkRuleSchema } from './scim.js';
 
 // Enterprise identity providers of a tenant (issue 16): what the admin API, the CLI and the console send
 // and receive. OpenID Connect providers here; a SAML provider's config lives beside it (kind `saml`).
@@ -43,6 +44,8 @@ export const oidcProviderConfigSchema = z
     groupOverage: z.enum(['ignore', 'fail']).default('ignore'),
     /** Google: the Workspace domains (`hd` claim) allowed to sign in; required by the google preset. */
     hostedDomains: z.array(emailDomainSchema).max(50).default([]),
+    /** This provider mirrors the tenant's SCIM client: link first sign-ins to SCIM-created users (scimLinkRuleSchema). */
+    linkScimUsersBy: scimLinkRuleSchema.optional(),
   })
   .strict();
 export type OidcProviderConfig = z.infer<typeof oidcProviderConfigSchema>;

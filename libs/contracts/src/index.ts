@@ -235,8 +235,9 @@ export {
   scimListResponseSchema,
   scimTokenSchema,
   createdScimTokenSchema,
+  scimLinkRuleSchema,
 } from './scim.js';
-export type { ScimErrorType, ScimError, ScimUserInput, ScimGroupInput, ScimPatchOperation, ScimPatchRequest, ScimUser, ScimGroup } from './scim.js';
+export type { ScimErrorType, ScimError, ScimUserInput, ScimGroupInput, ScimPatchOperation, ScimPatchRequest, ScimUser, ScimGroup, ScimLinkRule } from './scim.js';
 export {
   callPolicyDefaultEffectSchema,
   callPolicySchema,
@@ -247,3 +248,13 @@ export {
 } from './call-policy.js';
 export type { CallPolicy, PutCallPolicyRequest, CallPolicyDiagnostic, EvaluateCallPolicyRequest, CallPolicyDecision } from './call-policy.js';
 export { toolDefinitionDifferences } from './tool-definition-diff.js';
+export {
+  UPSTREAM_TEST_CHANNEL,
+  upstreamTestReplyChannel,
+  upstreamTestClaimKey,
+  upstreamTestRequestSchema,
+  upstreamTestStageSchema,
+  upstreamTestErrorCodeSchema,
+  upstreamTestResultSchema,
+} from './upstream-test.js';
+export type { UpstreamTestRequest, UpstreamTestStage, UpstreamTestErrorCode, UpstreamTestResult } from './upstream-test.js';
