@@ -3,8 +3,8 @@ import type { UpstreamServerRecord } from '../tenants/tenant-catalog.js';
 import { AccountNotConnectedError, connectMessage } from './connected-account-tokens.js';
 import type { ConnectedAccountTokens } from './connected-account-tokens.js';
 import type { UpstreamConnection } from './upstream-connection.js';
-
-type Options = Parameters<UpstreamConnection['request']>[2];
+import { UpstreamLink } from './upstream-link.js';
+import type { RequestOptions } from './upstream-link.js';
 
 /** Whether a client's capabilities declare URL-mode elicitation (2025-11-25 `elicitation.url`). */
 export function supportsUrlElicitation(capabilities: Record<string, unknown>): boolean {
@@ -67,17 +67,23 @@ export class OAuthUserConnection implements UpstreamConnection {
     return this.connecting;
   }
 
-  async request(method: string, params: Record<string, unknown> | undefined, options?: Options): Promise<Record<string, unknown>> {
+  /** Takes the relay's options (cancel, related stream) like an UpstreamLink, and hands each connection what it takes. */
+  async request(method: string, params: Record<string, unknown> | undefined, options: RequestOptions = {}): Promise<Record<string, unknown>> {
     try {
       const link = await this.connection();
       // The token the request will carry (cached read): what a 401 refused.
       const authorization = await this.accounts.authorization(this.server, this.caller.tenant, this.caller.subject);
+      const send = () => {
+        if (link instanceof UpstreamLink) return link.request(method, params, options);
+        const signal = options.signal ?? options.cancel?.signal;
+        return link.request(method, params, { ...(signal ? { signal } : {}), ...(options.onprogress ? { onprogress: options.onprogress } : {}) });
+      };
       try {
-        return await link.request(method, params, options);
+        return await send();
       } catch (error) {
         if (!isUnauthorized(error)) throw error;
         await this.accounts.rejected(this.server, this.caller.tenant, this.caller.subject, authorization);
-        return await link.request(method, params, options);
+        return await send();
       }
     } catch (error) {
       if (!(error instanceof AccountNotConnectedError)) throw error;
