@@ -4,6 +4,7 @@ import type { Infra, StartedApp } from '@airlock/platform';
 import { closeHttpApp, createHttpApp, httpLifecycleOf, listenHttpApp, mountRawHandler } from '@airlock/http-server';
 import { createAccessTokenVerifier } from '@airlock/token-verifier';
 import { createServiceMetrics, exportMetrics } from '@airlock/metrics';
+import { Tracing } from '@airlock/tracing';
 import { gatewayRootModule } from './app.module.js';
 import { registerGatewayMetrics } from './gateway-metrics.js';
 import { AuditBatcher } from './observe/audit-batcher.js';
@@ -181,6 +182,8 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
   });
   await host.start();
 
+  // OpenTelemetry (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set): a server span per MCP request.
+  const tracing = Tracing.start(config.tracing, 'mcp-gateway');
   const publicUrl = new URL(config.publicUrl);
   const allowedHosts = new Set([hostName(publicUrl.host)]);
   // DNS-rebinding defence: loopback names are accepted only when the gateway is bound to the loopback.
@@ -206,6 +209,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     rateLimiter: new RateLimiter(infra.hot, { perSessionPerMinute: tuning.perSessionPerMinute, perTenantPerMinute: tuning.perTenantPerMinute, windowMs: tuning.rateWindowMs }),
     logger: logger.child({ component: 'mcp-endpoint' }),
     eras,
+    tracing,
     // State handles in the session store (the hot store when sessions are local); retries forwarded to the replica holding the call.
     client2026: new Client2026Endpoint({ ...host.upstreamAccess(), observer, aggregateListMaxItems: tuning.aggregateListMaxItems, toolListTtlMs: config.toolListTtlMs, isAlive: (id) => bus.isAlive(id), ...(sessionClient ? { stateHandles: sessionClient.stateHandles } : {}) }),
   });
@@ -224,7 +228,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
   httpLifecycleOf(app).onDrain(() => endpoint.drain());
   const url = await listenHttpApp(app, { port: config.port, host: config.http.host });
   const exporter = await exportMetrics(metrics, config.metrics);
-  logger.info({ url, publicUrl: config.publicUrl, replica: bus.replicaId, metricsUrl: exporter?.url }, 'mcp gateway listening');
+  logger.info({ url, publicUrl: config.publicUrl, replica: bus.replicaId, metricsUrl: exporter?.url, tracing: tracing.enabled }, 'mcp gateway listening');
 
   return {
     name: 'mcp-gateway',
@@ -247,6 +251,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
       await policies.close();
       await accounts.close();
       await verifier.close();
+      await tracing.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'could not export the last spans'));
     },
   };
 }

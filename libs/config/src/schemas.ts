@@ -78,6 +78,70 @@ type MetricsEnv = z.output<z.ZodObject<typeof metricsShape>> & { HOST: string };
 const metrics = (env: MetricsEnv, port: number | undefined) => ({ host: env.METRICS_HOST ?? env.HOST, port, maxServers: env.GATEWAY_METRICS_MAX_SERVERS });
 // --- end metrics ---------------------------------------------------------------------------------------
 
+// --- tracing (OpenTelemetry) ------------------------------------------------------------------------
+/**
+ * OTLP/HTTP (JSON) trace export, off unless an endpoint is set (and OTEL_TRACES_EXPORTER is not `none`).
+ * The standard OpenTelemetry variable names; each service names itself (`service.name` = airlock-<service>).
+ */
+const tracingShape = {
+  /** The collector's base URL: traces go to `<endpoint>/v1/traces`. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  /** The full traces URL (wins over OTEL_EXPORTER_OTLP_ENDPOINT). */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional(),
+  /** `otlp` (default) or `none` (off even with an endpoint set). */
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none'], { error: 'must be otlp or none' }).default('otlp'),
+  /** `key=value,key2=value2` (values URL-encoded), sent with every export: a collector's API key. Secret. */
+  OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
+  /** The share of new traces recorded, 0 to 1 (parent-based: a caller's sampled flag is followed). */
+  OTEL_TRACES_SAMPLER_ARG: z
+    .string()
+    .regex(/^(0(\.\d+)?|1(\.0+)?)$/, { error: 'must be a number from 0 to 1' })
+    .transform(Number)
+    .prefault('1'),
+  /** How often ended spans are exported (ms). */
+  OTEL_BSP_SCHEDULE_DELAY: positiveInt(5_000, 600_000),
+};
+
+type TracingEnv = z.output<z.ZodObject<typeof tracingShape>>;
+
+function otlpHeaders(value: string | undefined, ctx: z.RefinementCtx): Array<[string, string]> {
+  if (!value) return [];
+  const pairs: Array<[string, string]> = [];
+  for (const item of value.split(',')) {
+    if (item.trim() === '') continue;
+    const equals = item.indexOf('=');
+    const name = equals > 0 ? item.slice(0, equals).trim() : '';
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+      ctx.addIssue({ code: 'custom', path: ['OTEL_EXPORTER_OTLP_HEADERS'], message: 'must be comma-separated key=value pairs' });
+      return [];
+    }
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(item.slice(equals + 1).trim());
+    } catch {
+      ctx.addIssue({ code: 'custom', path: ['OTEL_EXPORTER_OTLP_HEADERS'], message: 'values must be URL-encoded' });
+      return [];
+    }
+    pairs.push([name, decoded]);
+  }
+  return pairs;
+}
+
+function tracesUrl(env: TracingEnv): string | undefined {
+  if (env.OTEL_TRACES_EXPORTER === 'none') return undefined;
+  if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  return env.OTEL_EXPORTER_OTLP_ENDPOINT ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT}/v1/traces` : undefined;
+}
+
+const tracing = (env: TracingEnv, ctx: z.RefinementCtx) => ({
+  tracesUrl: tracesUrl(env),
+  // Named so that config masking hides every value (mask.ts: *credential* keys).
+  credentialHeaders: otlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS, ctx),
+  sampleRatio: env.OTEL_TRACES_SAMPLER_ARG,
+  scheduleDelayMs: env.OTEL_BSP_SCHEDULE_DELAY,
+});
+// --- end tracing ---------------------------------------------------------------------------------------
+
 const gatewayShape = {
   GATEWAY_PORT: port(3001),
   GATEWAY_PUBLIC_URL: httpUrl.optional(),
@@ -296,11 +360,12 @@ function adminPairCheck(
 }
 
 export const authServerConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...sessionStoreShape, ...gatewayShape, ...egressShape, ...loginSessionShape, ...accountSessionShape, ...metricsShape })
+  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...sessionStoreShape, ...gatewayShape, ...egressShape, ...loginSessionShape, ...accountSessionShape, ...metricsShape, ...tracingShape })
   .superRefine(tlsPairCheck)
   .superRefine(adminPairCheck)
   .superRefine(sessionLimitsCheck)
-  .transform((env) => ({
+  .transform((env, ctx) => ({
+    tracing: tracing(env, ctx),
     ...runtime(env),
     http: http(env),
     port: env.AUTH_PORT,
@@ -328,10 +393,11 @@ export const authServerConfigSchema = z
   }));
 
 export const sessionStoreConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...sessionStoreShape, ...sessionStoreTimingShape, ...authShape, ...loginSessionShape, ...mcpSessionShape, ...metricsShape })
+  .object({ ...runtimeShape, ...httpShape, ...sessionStoreShape, ...sessionStoreTimingShape, ...authShape, ...loginSessionShape, ...mcpSessionShape, ...metricsShape, ...tracingShape })
   .superRefine(tlsPairCheck)
   .superRefine(sessionLimitsCheck)
-  .transform((env) => ({
+  .transform((env, ctx) => ({
+    tracing: tracing(env, ctx),
     ...runtime(env),
     http: http(env),
     port: env.SESSION_STORE_PORT,
@@ -352,9 +418,10 @@ export const sessionStoreConfigSchema = z
 // Loose: the stdio allow-list names variables the schema cannot know in advance; the transform copies only
 // those (stdioSandbox), nothing else of the environment survives it.
 export const gatewayConfigSchema = z
-  .looseObject({ ...runtimeShape, ...httpShape, ...gatewayShape, ...gatewayLimitsShape, ...authShape, ...sessionStoreShape, ...egressShape, ...stdioSandboxShape, ...metricsShape })
+  .looseObject({ ...runtimeShape, ...httpShape, ...gatewayShape, ...gatewayLimitsShape, ...authShape, ...sessionStoreShape, ...egressShape, ...stdioSandboxShape, ...metricsShape, ...tracingShape })
   .superRefine(tlsPairCheck)
-  .transform((env) => ({
+  .transform((env, ctx) => ({
+    tracing: tracing(env, ctx),
     ...runtime(env),
     http: http(env),
     port: env.GATEWAY_PORT,
@@ -374,7 +441,7 @@ export const gatewayConfigSchema = z
 
 /** Everything the three apps need; what the launcher parses when it runs them in one process. */
 export const platformConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...gatewayShape, ...gatewayLimitsShape, ...sessionStoreShape, ...sessionStoreTimingShape, ...egressShape, ...stdioSandboxShape, ...loginSessionShape, ...accountSessionShape, ...mcpSessionShape, ...metricsShape })
+  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...gatewayShape, ...gatewayLimitsShape, ...sessionStoreShape, ...sessionStoreTimingShape, ...egressShape, ...stdioSandboxShape, ...loginSessionShape, ...accountSessionShape, ...mcpSessionShape, ...metricsShape, ...tracingShape })
   .superRefine(tlsPairCheck)
   .superRefine(adminPairCheck)
   .superRefine(sessionLimitsCheck);

@@ -1,3 +1,4 @@
+import { SpanKind, endSpan, startSpan } from '@airlock/tracing';
 import { GatewayError } from '../errors/gateway-error.js';
 import { failureOutcome, refusalOutcome, resultOutcome } from '../observe/tool-call-observer.js';
 import type { ClientEra, ToolCallContext, ToolCallObservers, ToolCallOutcome } from '../observe/tool-call-observer.js';
@@ -99,6 +100,34 @@ const CAPABILITY_OF: Record<string, string> = {
 };
 
 /**
+ * `ready` (an observer loading its state), then `before` (a veto refuses the call); both refusals observed.
+ * Synchronous (undefined) when no observer is loading anything: no promise on the common path.
+ */
+function decide(observers: ToolCallObservers, call: ToolCallContext): Promise<void> | undefined {
+  const loading = observers.ready(call);
+  if (loading) {
+    return loading.then(
+      () => vetoCheck(observers, call),
+      (error: unknown) => {
+        // An observer could not load what it decides with (the call policy): the call is refused, not let through.
+        observers.after(call, { kind: 'refused', reason: 'dependency_unavailable', latencyMs: Date.now() - call.startedAt });
+        throw new GatewayError('dependency_unavailable', { cause: error, detail: 'a tool-call observer could not load its state' });
+      },
+    );
+  }
+  vetoCheck(observers, call);
+  return undefined;
+}
+
+function vetoCheck(observers: ToolCallObservers, call: ToolCallContext): void {
+  const veto = observers.before(call);
+  if (veto) {
+    observers.after(call, { kind: 'refused', reason: veto.reason, latencyMs: Date.now() - call.startedAt, ...(veto.details ? { details: veto.details } : {}) });
+    throw new GatewayError('tool_call_refused', { ...(veto.message === undefined ? {} : { message: veto.message }), ...(veto.data === undefined ? {} : { data: veto.data }) });
+  }
+}
+
+/**
  * One tools/call between the observers: `admit` may refuse it (observed as refused, never `before`), then
  * `before` (a veto refuses it: GatewayError `tool_call_refused`, `after` sees `refused` with the veto's
  * reason), the call, and `after` with the outcome (`outcome` may return undefined for a run that reports
@@ -117,21 +146,16 @@ export async function observedToolCall<T>(
     observers.after(call, refusalOutcome(error, call.startedAt));
     throw error;
   }
-  const loading = observers.ready(call);
-  if (loading) {
-    try {
-      await loading;
-    } catch (error) {
-      // An observer could not load what it decides with (the call policy): the call is refused, not let through.
-      observers.after(call, { kind: 'refused', reason: 'dependency_unavailable', latencyMs: Date.now() - call.startedAt });
-      throw new GatewayError('dependency_unavailable', { cause: error, detail: 'a tool-call observer could not load its state' });
-    }
+  // The policy decision (call policy, pinning, observers' vetoes) as a span of its own when traced.
+  const span = startSpan('airlock.policy.decide', SpanKind.INTERNAL);
+  try {
+    const deciding = decide(observers, call);
+    if (deciding) await deciding;
+  } catch (error) {
+    if (span) endSpan(span, error);
+    throw error;
   }
-  const veto = observers.before(call);
-  if (veto) {
-    observers.after(call, { kind: 'refused', reason: veto.reason, latencyMs: Date.now() - call.startedAt, ...(veto.details ? { details: veto.details } : {}) });
-    throw new GatewayError('tool_call_refused', { ...(veto.message === undefined ? {} : { message: veto.message }), ...(veto.data === undefined ? {} : { data: veto.data }) });
-  }
+  span?.end();
   let answer: T;
   try {
     answer = await run();
