@@ -244,6 +244,28 @@ describe('ID-JAG redemption refusals', () => {
     await expectRefused(await redeem(await assertion({ scope: undefined })), 'invalid_scope', /grants no|neither/);
   });
 
+  it('applies group mappings: a governed scope only while a current group of the user maps to it', async () => {
+    const demoTenant = await server.tenant('demo');
+    const mapping = await server.infra.pg.query<{ id: string }>(
+      `INSERT INTO group_mappings (id, tenant_id, provider_id, group_name, scopes) VALUES (gen_random_uuid(), $1, NULL, 'wiki-editors', $2) RETURNING id`,
+      [demoTenant.id, [WIDE_SCOPE]],
+    );
+    try {
+      // The user is in no mapped group: the assertion's wiki:write is withheld, mcp kept; asked alone, refused.
+      const withheld = await redeem(await assertion({ scope: `mcp ${WIDE_SCOPE}` }));
+      expect(withheld.status, JSON.stringify(withheld.json)).toBe(200);
+      expect(withheld.json['scope']).toBe('mcp');
+      await expectRefused(await redeem(await assertion({ scope: WIDE_SCOPE })), 'invalid_scope', /groups allow none/);
+      // An identity provider asserted the group at the user's last sign-in: the next redemption carries the scope.
+      await server.infra.pg.query(`UPDATE federated_identities SET groups = '{wiki-editors}' WHERE user_id = $1 AND subject = 'ada-at-fake'`, [demoUserId]);
+      const granted = await redeem(await assertion({ scope: `mcp ${WIDE_SCOPE}` }));
+      expect(granted.json['scope']).toBe(`mcp ${WIDE_SCOPE}`);
+    } finally {
+      await server.infra.pg.query('DELETE FROM group_mappings WHERE id = $1', [mapping.rows[0]!.id]);
+      await server.infra.pg.query(`UPDATE federated_identities SET groups = '{}' WHERE user_id = $1`, [demoUserId]);
+    }
+  });
+
   it('binds the token to the assertion’s resource: another one, or none, is refused', async () => {
     await expectRefused(await redeem(await assertion(), { resource: 'https://other.example/mcp' }), 'invalid_target', /differs/);
     await expectRefused(await redeem(await assertion({ resource: 'https://other.example/mcp' })), 'invalid_target', /not an MCP resource/);

@@ -8,6 +8,7 @@ import { AUTH_CONFIG, HOT_STORE } from '../infra/infra.tokens.js';
 import { ResourceCatalog } from '../oidc/resource-catalog.js';
 import { OidcProviderRegistry, type ProviderBuild } from '../oidc/tenant-providers.service.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
+import { AccountStore } from '../users/account-store.js';
 import { AssertionReplayGuard } from './assertion-replay.js';
 import { IdJagAudit } from './id-jag-audit.js';
 import { idJagExchangeHandler } from './id-jag-issuance.js';
@@ -32,6 +33,7 @@ export class IdJagGrants implements OnModuleInit {
     private readonly repository: IdJagRepository,
     private readonly resources: ResourceCatalog,
     private readonly audit: IdJagAudit,
+    private readonly accounts: AccountStore,
   ) {
     // A JWKS is a few KiB; 64 KiB bounds a hostile one. Loopback http only outside production.
     this.keys = new IssuerKeys(new SafeFetcher(new SystemHostResolver(), { maxBytes: 64 * 1024, timeoutMs: 5_000, maxRedirects: 2, allowLoopbackHttp: config.env !== 'production' }));
@@ -53,6 +55,7 @@ export class IdJagGrants implements OnModuleInit {
       keys: this.keys,
       replay: this.replay,
       resources: this.resources,
+      groupAccess: (tenant, accountId) => this.accounts.groupAccess(tenant, accountId),
       record: (t, redemption) => this.audit.redeemed(t, redemption),
     });
   }

@@ -4,6 +4,7 @@ import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { ID_JAG_JWT_TYPE, JWT_BEARER_GRANT, parseScope } from '@airlock/contracts';
 import type { ResourceCatalog } from '../oidc/resource-catalog.js';
 import type { TenantRecord } from '../tenants/tenant-record.js';
+import { withinGroupScopes, type GroupAccess } from '../users/group-scopes.js';
 import { invalidGrant } from './grant-errors.js';
 import type { AssertionReplayGuard } from './assertion-replay.js';
 import type { IdJagRepository } from './id-jag.repository.js';
@@ -34,6 +35,8 @@ export interface JwtBearerDeps {
   keys: IssuerKeys;
   replay: AssertionReplayGuard;
   resources: ResourceCatalog;
+  /** The user's groups and the scopes the tenant's group mappings govern and allow them. */
+  groupAccess(tenant: TenantRecord, accountId: string): Promise<GroupAccess>;
   /** Every redemption by an authenticated client, issued or refused (the audit log). */
   record(tenant: TenantRecord, redemption: IdJagRedemption): void;
 }
@@ -138,13 +141,17 @@ export function registerJwtBearerGrant(provider: Provider, deps: JwtBearerDeps):
     const requested = requestedScope === undefined ? asserted : parseScope(requestedScope);
     const widened = [...requested].filter((scope) => !asserted.has(scope));
     if (widened.length > 0) throw new errors.InvalidScope('the requested scope exceeds the assertion', widened.join(' '));
-    const scopes = description.scopes.filter((scope) => requested.has(scope));
-    if (scopes.length === 0) throw new errors.InvalidScope('neither the assertion nor the request grants a scope of this resource', '');
-    attempt.scopes = scopes;
+    const known = description.scopes.filter((scope) => requested.has(scope));
+    if (known.length === 0) throw new errors.InvalidScope('neither the assertion nor the request grants a scope of this resource', '');
+    attempt.scopes = known;
 
     const accountId = await deps.repository.linkedUser(tenant.id, issuer.issuer, sub);
     if (!accountId) throw invalidGrant("the assertion's subject is not linked to a user of this tenant");
     attempt.accountId = accountId;
+    // Group mappings govern this token as any other of the user's: a governed scope only through a current group.
+    const scopes = withinGroupScopes(known, await deps.groupAccess(tenant, accountId));
+    attempt.scopes = scopes;
+    if (scopes.length === 0) throw new errors.InvalidScope("the user's groups allow none of the requested scopes", '');
     // Last, so a request refused above may be corrected and sent again with the same assertion.
     if (!(await deps.replay.firstUse(tenant.slug, issuer.issuer, jti, claims.exp!))) throw invalidGrant('the assertion was already used (jti)');
 
