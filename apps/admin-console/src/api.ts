@@ -183,6 +183,41 @@ export interface RoleAssignment {
   updatedAt: string;
 }
 
+/** What "test connection" answered (POST .../servers/{name}/test), and the request id of that call. */
+export interface UpstreamTestResult {
+  ok: boolean;
+  server: string;
+  transport: 'http' | 'stdio';
+  stage: 'config' | 'connect' | 'initialize' | 'tools/list';
+  error?: { code: string; message: string };
+  timings: { initializeMs?: number; toolsListMs?: number; totalMs: number };
+  protocolVersion: string | null;
+  serverInfo: { name: string; version: string } | null;
+  tools: { count: number; names: string[] } | null;
+  testedAt: string;
+  replica: string;
+  requestId?: string | undefined;
+}
+
+/** One field-level difference between a tool's approved and last seen definition. */
+export interface ToolDefinitionDifference {
+  path: string;
+  change: 'added' | 'removed' | 'changed';
+  before?: unknown;
+  after?: unknown;
+}
+
+/** A tool whose definition changed upstream (or is new and held): withheld or flagged until approved. */
+export interface PendingToolChange {
+  name: string;
+  change: 'new' | 'changed';
+  approvedHash: string | null;
+  approvedAt: string | null;
+  seenHash: string;
+  seenAt: string | null;
+  differences: ToolDefinitionDifference[];
+}
+
 type Query = Record<string, string | number | undefined>;
 
 /** One admin API request with the bearer token (renewed once on a 401); the raw response. */
@@ -284,6 +319,13 @@ export const adminApi = {
   createServer: (tenant: string, body: unknown) => api<UpstreamServer>('POST', `/tenants/${enc(tenant)}/servers`, { body }),
   getServer: (tenant: string, name: string) => api<UpstreamServer & { tools: Tool[] }>('GET', `/tenants/${enc(tenant)}/servers/${enc(name)}`),
   deleteServer: (tenant: string, name: string) => api<void>('DELETE', `/tenants/${enc(tenant)}/servers/${enc(name)}`),
+  testServer: async (tenant: string, name: string): Promise<UpstreamTestResult> => {
+    const response = await send('POST', `/tenants/${enc(tenant)}/servers/${enc(name)}/test`, { body: {} });
+    if (!response.ok) throw await refusal(response);
+    return { ...((await response.json()) as UpstreamTestResult), requestId: response.headers.get('x-request-id') ?? undefined };
+  },
+  listToolChanges: (tenant: string, name: string) => api<{ items: PendingToolChange[] }>('GET', `/tenants/${enc(tenant)}/servers/${enc(name)}/tool-changes`),
+  approveTool: (tenant: string, name: string, tool: string, hash: string) => api<Tool>('POST', `/tenants/${enc(tenant)}/servers/${enc(name)}/tools/${enc(tool)}/approve`, { body: { hash } }),
   updateTool: (tenant: string, name: string, tool: string, body: { requiredScopes?: string[]; enabled?: boolean }) =>
     api<Tool>('PATCH', `/tenants/${enc(tenant)}/servers/${enc(name)}/tools/${enc(tool)}`, { body }),
   listRoleAssignments: (query: { q?: string; cursor?: string; limit?: number }) => api<Page<RoleAssignment>>('GET', '/role-assignments', { query }),

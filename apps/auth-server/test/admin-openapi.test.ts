@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Controller, Module, Post } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { adminOpenApiDocument, adminRoutes, adminRouteUrl, defineAdminRoute } from '@airlock/contracts';
+import { adminOpenApiDocument, adminRoutes, adminRouteUrl, defineAdminRoute, UPSTREAM_TEST_CHANNEL, upstreamTestReplyChannel } from '@airlock/contracts';
 import { closeHttpApp, createHttpApp, listenHttpApp } from '@airlock/http-server';
 import { createTestLogger } from '@airlock/testing';
 import { guardAdminRouteCoverage, undocumentedAdminRoutes, UndocumentedAdminRouteError } from '../src/admin/admin-route-coverage.js';
@@ -40,6 +40,7 @@ const VALID_BODIES: Record<string, Json> = {
   putCallPolicy: { cedar: '@id("wiki-readers") permit (principal in Group::"staff", action, resource == Tool::"wiki/read");', defaultEffect: 'deny', recordArguments: true, redactedKeys: ['*token*'] },
   evaluateCallPolicy: { subject: 'someone', groups: ['staff'], clientId: 'some-client', server: 'wiki', tool: 'read', arguments: { page: 'Home' } },
   approveTool: { hash: 'a'.repeat(64) },
+  testServer: {},
   revokeSessions: { client: 'some-client' },
   resetUserSignIn: {},
   signOutUser: {},
@@ -326,6 +327,14 @@ describe('the admin API OpenAPI document', () => {
     expectDocumented(operation('approveTool'), approval);
     called.add('approveTool');
     await ok('getServer', s);
+    // No gateway runs here: a stand-in replica answers the connection test on the hot store as one would.
+    const stopReplica = await server.hot.subscribe(UPSTREAM_TEST_CHANNEL, (message) => {
+      const request = JSON.parse(message) as { id: string; server: string };
+      const result = { ok: false, server: request.server, transport: 'http', stage: 'connect', error: { code: 'unreachable', message: 'nothing answered' }, timings: { totalMs: 1 }, protocolVersion: null, serverInfo: null, tools: null, testedAt: new Date().toISOString(), replica: 'stand-in' };
+      void server.hot.publish(upstreamTestReplyChannel(request.id), JSON.stringify(result));
+    });
+    expect(await ok('testServer', s, validBody('testServer'))).toMatchObject({ ok: false, stage: 'connect', replica: 'stand-in' });
+    await stopReplica();
     await ok('updateServer', s, validBody('updateServer'));
     expect(await ok('getCallPolicy', t)).toMatchObject({ version: 0, defaultEffect: 'allow', cedar: '' });
     expect(await ok('putCallPolicy', t, validBody('putCallPolicy'))).toMatchObject({ version: 1, defaultEffect: 'deny', rules: ['wiki-readers'], recordArguments: true });

@@ -28,6 +28,10 @@ import { createUpstreamEgress } from './upstream/upstream-egress.js';
 import type { HostResolver } from '@airlock/egress';
 import { UpstreamEras } from './upstream/upstream-eras.js';
 import { StdioLauncher } from './upstream/stdio-launcher.js';
+import { UpstreamTester } from './upstream/upstream-tester.js';
+import { UpstreamLink } from './upstream/upstream-link.js';
+import { Upstream2026Link } from './upstream/to-2026/upstream-2026-link.js';
+import { isUpstream2026 } from './upstream/upstream-connection.js';
 import { resolveExecutable } from './upstream/stdio-sandbox.js';
 import type { StdioLimits } from './upstream/stdio-launcher.js';
 import { AuditToolCallObserver } from './observe/audit-tool-call-observer.js';
@@ -158,6 +162,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
   await accounts.start();
   const credentials = new UpstreamCredentials({ authBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl, masterKey: infra.masterKey, egressFetch: egress.fetch, accounts });
   const eras = new UpstreamEras({ pg: infra.pg, credentials, masterKey: infra.masterKey, fetchImpl: egress.fetch, logger: logger.child({ component: 'upstream-eras' }) });
+  const stdioSettings = { sandbox: { binary: config.stdioSandbox.binary, dataDir: config.dataDir }, inheritedEnv: config.stdioSandbox.inheritedEnv };
   const host = new SessionHost({
     hot: infra.hot,
     log,
@@ -169,10 +174,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     eras,
     observer,
     pinning,
-    stdio: new StdioLauncher(tuning.stdioLimits, {
-      sandbox: { binary: config.stdioSandbox.binary, dataDir: config.dataDir },
-      inheritedEnv: config.stdioSandbox.inheritedEnv,
-    }),
+    stdio: new StdioLauncher(tuning.stdioLimits, stdioSettings),
     masterKey: infra.masterKey,
     accounts,
     logger: logger.child({ component: 'sessions' }),
@@ -181,6 +183,19 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     aggregateListMaxItems: tuning.aggregateListMaxItems,
   });
   await host.start();
+  // The admin API's "test connection": run here, where upstreams are reached (egress policy, stdio sandbox).
+  const tester = new UpstreamTester({
+    hot: infra.hot,
+    directory,
+    credentials,
+    egress,
+    masterKey: infra.masterKey,
+    stdio: { limits: tuning.stdioLimits, settings: stdioSettings },
+    open: (options) => (isUpstream2026(options.server) ? Upstream2026Link.connect(options) : UpstreamLink.connect(options)),
+    replicaId: bus.replicaId,
+    logger: logger.child({ component: 'upstream-test' }),
+  });
+  await tester.start();
 
   // OpenTelemetry (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set): a server span per MCP request.
   const tracing = Tracing.start(config.tracing, 'mcp-gateway');
@@ -241,6 +256,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
       // Sessions homed here are released, not ended: in-flight calls finish and append their answers
       // (which clients fetch from another replica), and the next request of each session is adopted
       // elsewhere with its upstream links opened again (a rolling restart costs a client nothing).
+      await tester.close();
       await host.release(tuning.shutdownGraceMs);
       await host.close();
       // After the last calls ended: their audit records are held here until this hands them to the queue.

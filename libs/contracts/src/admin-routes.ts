@@ -69,6 +69,7 @@ import {
   updateTrustedIssuerRequestSchema,
 } from './id-jag.js';
 import { createdScimTokenSchema, scimTokenSchema } from './scim.js';
+import { upstreamTestResultSchema } from './upstream-test.js';
 import { pageSchema, sessionIdSchema } from './session.js';
 import { tenantSlugSchema } from './tenant.js';
 
@@ -541,6 +542,20 @@ export const adminRoutes = {
     response: upstreamServerSchema,
   }),
   deleteServer: defineAdminRoute({ operationId: 'deleteServer', method: 'DELETE', path: '/tenants/{tenant}/servers/{name}', tag: 'servers', summary: 'Remove an upstream server', params: serverParams, status: 204 }),
+  testServer: defineAdminRoute({
+    operationId: 'testServer',
+    method: 'POST',
+    path: '/tenants/{tenant}/servers/{name}/test',
+    tag: 'servers',
+    summary: 'Test the connection to an upstream server',
+    description:
+      "A gateway replica connects to the saved server as it would for a session (http: through its egress policy, with the server's credentials; stdio: started in its sandbox), initializes, lists the tools and closes. `ok` false names the failed `stage` and an `error.code` with the reason; `timings` in ms. 503 when no gateway replica answered within 20 s. Nothing is stored.",
+    params: serverParams,
+    body: emptyRequestSchema,
+    status: 200,
+    response: upstreamTestResultSchema,
+    errors: ['temporarily_unavailable'],
+  }),
   putTools: defineAdminRoute({
     operationId: 'putTools',
     method: 'PUT',

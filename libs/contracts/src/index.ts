@@ -257,3 +257,13 @@ export {
 } from './call-policy.js';
 export type { CallPolicy, PutCallPolicyRequest, CallPolicyDiagnostic, EvaluateCallPolicyRequest, CallPolicyDecision } from './call-policy.js';
 export { toolDefinitionDifferences } from './tool-definition-diff.js';
+export {
+  UPSTREAM_TEST_CHANNEL,
+  upstreamTestReplyChannel,
+  upstreamTestClaimKey,
+  upstreamTestRequestSchema,
+  upstreamTestStageSchema,
+  upstreamTestErrorCodeSchema,
+  upstreamTestResultSchema,
+} from './upstream-test.js';
+export type { UpstreamTestRequest, UpstreamTestStage, UpstreamTestErrorCode, UpstreamTestResult } from './upstream-test.js';

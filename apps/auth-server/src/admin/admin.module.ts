@@ -45,6 +45,7 @@ import { AdminRolesController } from './admin-roles.controller.js';
 import { AdminRolesRepository } from './admin-roles.repository.js';
 import { AdminRolesService } from './admin-roles.service.js';
 import { UpstreamAddressCheck } from './upstream-address-check.js';
+import { UpstreamTestRequester } from './upstream-test.requester.js';
 import { AdminIdJagController } from './admin-id-jag.controller.js';
 import { AdminIdJagService } from './admin-id-jag.service.js';
 import { IdJagModule } from '../id-jag/id-jag.module.js';
@@ -88,6 +89,7 @@ import { IdJagModule } from '../id-jag/id-jag.module.js';
     AdminServersRepository,
     AdminServersService,
     UpstreamAddressCheck,
+    UpstreamTestRequester,
     AdminSessionsRepository,
     AdminSessionsService,
     AdminAuditLogRepository,

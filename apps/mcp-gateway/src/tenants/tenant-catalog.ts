@@ -159,6 +159,22 @@ export class TenantCatalog {
     return rows;
   }
 
+  /**
+   * One server by name as stored now, enabled or not, never cached: what a connection test connects to
+   * (an admin may test a server before switching it on).
+   */
+  async upstreamServerForTest(tenantId: string, name: string): Promise<(UpstreamServerRecord & { enabled: boolean }) | undefined> {
+    const { rows } = await this.pg.query<UpstreamServerRecord & { enabled: boolean }>(
+      `SELECT id, tenant_id AS "tenantId", name, transport, url, command, args, secrets_encrypted AS "secretsEncrypted",
+              credential_kind AS "credentialKind", protocol_version AS "protocolVersion",
+              sandbox, COALESCE(read_only_paths, '{}') AS "readOnlyPaths",
+              protocol_era AS "protocolEra", updated_at AS "updatedAt", enabled
+         FROM upstream_servers WHERE tenant_id = $1 AND name = $2`,
+      [tenantId, name],
+    );
+    return rows[0];
+  }
+
   /** Scopes each tool of a server requires, by upstream tool name. */
   async toolScopes(serverId: string): Promise<Map<string, string[]>> {
     const cached = this.scopes.get(serverId);

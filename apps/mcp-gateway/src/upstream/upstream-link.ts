@@ -409,6 +409,11 @@ export class UpstreamLink {
     return true;
   }
 
+  /** The revision initialize agreed on (http upstreams: their transport keeps it; undefined for stdio). */
+  negotiatedProtocolVersion(): string | undefined {
+    return this.transport instanceof StreamableHTTPClientTransport ? this.transport.protocolVersion : undefined;
+  }
+
   /** What another replica needs to reuse this upstream session (http 2025 upstreams only). */
   resumeState(): UpstreamResume | undefined {
     if (!(this.transport instanceof StreamableHTTPClientTransport) || this.gone) return undefined;
