@@ -22,9 +22,11 @@ export {
 export type { ConnectedAccountTokens, UpstreamOAuthClient } from './connected-accounts.js';
 export {
   createGroupMappingRequestSchema,
-  createOidcProviderRequestSchema,
+  createIdentityProviderRequestSchema,
   emailDomainSchema,
   groupMappingSchema,
+  identityProviderConfigSchema,
+  identityProviderKindSchema,
   identityProviderSchema,
   identityProviderSecretContext,
   identityProviderSlugSchema,
@@ -32,16 +34,20 @@ export {
   oidcPresetSchema,
   oidcProviderConfigSchema,
   oidcProviderSecretsSchema,
+  parseIdentityProviderConfig,
+  updateGroupMappingRequestSchema,
   updateIdentityProviderRequestSchema,
 } from './identity-providers.js';
 export type {
   CreateGroupMappingRequest,
-  CreateOidcProviderRequest,
+  CreateIdentityProviderRequest,
   GroupMapping,
   IdentityProvider,
+  IdentityProviderKind,
   OidcPreset,
   OidcProviderConfig,
   OidcProviderSecrets,
+  UpdateGroupMappingRequest,
   UpdateIdentityProviderRequest,
 } from './identity-providers.js';
 export { accessTokenClaimsSchema, ACCESS_TOKEN_JWT_TYPE } from './access-token.js';
@@ -182,6 +188,7 @@ export {
   ADMIN_API_PREFIX,
   adminAuditQuerySchema,
   adminLoginSessionsQuerySchema,
+  adminGroupMappingsQuerySchema,
   adminRevokeSessionsRequestSchema,
   adminRouteAccess,
   adminRouteRoles,
@@ -245,8 +252,9 @@ export {
   scimListResponseSchema,
   scimTokenSchema,
   createdScimTokenSchema,
+  scimLinkRuleSchema,
 } from './scim.js';
-export type { ScimErrorType, ScimError, ScimUserInput, ScimGroupInput, ScimPatchOperation, ScimPatchRequest, ScimUser, ScimGroup } from './scim.js';
+export type { ScimErrorType, ScimError, ScimUserInput, ScimGroupInput, ScimPatchOperation, ScimPatchRequest, ScimUser, ScimGroup, ScimLinkRule } from './scim.js';
 export {
   callPolicyDefaultEffectSchema,
   callPolicySchema,

@@ -8,6 +8,7 @@ import { connectionFrom } from './admin-connection.js';
 import { adminPrincipalCommands } from './commands/admins.js';
 import { clientCommands } from './commands/clients.js';
 import { idJagCommands } from './commands/id-jag.js';
+import { identityProviderCommands } from './commands/identity-providers.js';
 import { loginCommands } from './commands/login.js';
 import { routesCommand } from './commands/routes.js';
 import { scimTokenCommands } from './commands/scim-tokens.js';
@@ -69,6 +70,8 @@ export async function runAdminCli(args: string[], io: AdminCliIo): Promise<numbe
   const commands: AdminCommand[] = [...tenantCommands, ...serverCommands(io.env), ...toolCommands, ...clientCommands, ...userCommands, ...sessionCommands, ...auditCommands, ...scimTokenCommands, ...idJagCommands, routesCommand];
   // Tool-call metrics (its own line: this list is where every helper adds commands).
   commands.push(...metricsCommands);
+  // Enterprise sign-in: identity providers, group mappings, the local-passwords switch.
+  commands.push(...identityProviderCommands(io.env));
   const pending: Promise<void>[] = [];
   const [resource, action] = commandWords(args);
   const help = args.includes('--help') || args.includes('-h');
