@@ -58,7 +58,14 @@ export const toolPinningPolicySchema = z.object({ mode: z.enum(['withhold', 'fla
 export type ToolPinningPolicy = z.infer<typeof toolPinningPolicySchema>;
 
 export const updateTenantRequestSchema = z
-  .object({ displayName: displayName.optional(), registrationPolicy: registrationPolicySchema.optional(), accessTokenTtl: accessTokenTtl.optional(), toolPinning: toolPinningPolicySchema.optional() })
+  .object({
+    displayName: displayName.optional(),
+    registrationPolicy: registrationPolicySchema.optional(),
+    accessTokenTtl: accessTokenTtl.optional(),
+    toolPinning: toolPinningPolicySchema.optional(),
+    /** false: the login page asks only for the email and sends it to the identity provider of its domain (needs an enabled provider). */
+    localPasswordsEnabled: z.boolean().optional(),
+  })
   .strict()
   .refine((body) => Object.keys(body).length > 0, { error: 'nothing to change' });
 export type UpdateTenantRequest = z.infer<typeof updateTenantRequestSchema>;

@@ -12,9 +12,11 @@ export {
 export type { UpstreamSecrets, StaticHeaderSecrets, ClientCredentialsSecrets, StdioEnvSecrets } from './upstream-secrets.js';
 export {
   createGroupMappingRequestSchema,
-  createOidcProviderRequestSchema,
+  createIdentityProviderRequestSchema,
   emailDomainSchema,
   groupMappingSchema,
+  identityProviderConfigSchema,
+  identityProviderKindSchema,
   identityProviderSchema,
   identityProviderSecretContext,
   identityProviderSlugSchema,
@@ -22,16 +24,20 @@ export {
   oidcPresetSchema,
   oidcProviderConfigSchema,
   oidcProviderSecretsSchema,
+  parseIdentityProviderConfig,
+  updateGroupMappingRequestSchema,
   updateIdentityProviderRequestSchema,
 } from './identity-providers.js';
 export type {
   CreateGroupMappingRequest,
-  CreateOidcProviderRequest,
+  CreateIdentityProviderRequest,
   GroupMapping,
   IdentityProvider,
+  IdentityProviderKind,
   OidcPreset,
   OidcProviderConfig,
   OidcProviderSecrets,
+  UpdateGroupMappingRequest,
   UpdateIdentityProviderRequest,
 } from './identity-providers.js';
 export { accessTokenClaimsSchema, ACCESS_TOKEN_JWT_TYPE } from './access-token.js';
@@ -172,6 +178,7 @@ export {
   ADMIN_API_PREFIX,
   adminAuditQuerySchema,
   adminLoginSessionsQuerySchema,
+  adminGroupMappingsQuerySchema,
   adminRevokeSessionsRequestSchema,
   adminRouteAccess,
   adminRouteRoles,
