@@ -150,12 +150,13 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
   // Each tenant's call policy (issue 17), compiled once per version, dropped on every replica when it is saved.
   const policies = new CallPolicyCache(infra.pg, { hot: infra.hot, logger: logger.child({ component: 'call-policy' }), ...(tuning.callPolicyRefreshMs ? { refreshMs: tuning.callPolicyRefreshMs } : {}) });
   await policies.start();
-  const auditObserver = new AuditToolCallObserver(audit, (tenant) => policies.get(tenant));
+  // Pinned tool definitions: changed definitions withheld (or flagged) until approved, sightings recorded and audited.
+  const pinning = new ToolPinning(directory, { audit, hot: infra.hot, logger: logger.child({ component: 'tool-pinning' }) });
+  // Every decision's record carries the tool's version hash (refusals at the edge read it from the catalogue).
+  const auditObserver = new AuditToolCallObserver(audit, (tenant) => policies.get(tenant), (tenant, server, tool) => pinning.hashOf(tenant, server, tool));
   const observer = new ToolCallObservers([auditObserver, metricsObserver, new CallPolicyObserver(policies, (error, call) => observerLogger.error({ err: error, tenant: call.tenant }, 'call policy evaluation failed; the call is refused')), ...(tuning.toolCallObservers ?? [])], (error, call) =>
     observerLogger.error({ err: error, server: call.server, tool: call.tool }, 'a tool-call observer failed; the call goes on'),
   );
-  // Pinned tool definitions: changed definitions withheld (or flagged) until approved, sightings recorded and audited.
-  const pinning = new ToolPinning(directory, { audit, hot: infra.hot, logger: logger.child({ component: 'tool-pinning' }) });
   const egress = createUpstreamEgress(config.egress, tuning.egressResolver);
   // Connected accounts (issue 17): users' own tokens at oauth_user upstreams; refreshes go through the egress policy.
   const accounts = new ConnectedAccountTokens({ pg: infra.pg, hot: infra.hot, masterKey: infra.masterKey, authPublicUrl: config.authPublicUrl, fetchImpl: egress.fetch, logger: logger.child({ component: 'connected-accounts' }) });

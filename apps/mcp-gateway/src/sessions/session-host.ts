@@ -234,7 +234,7 @@ export class SessionHost {
       logger,
       disabledTools: (link) => this.deps.directory.disabledTools(link.server.id),
       gateTools: async (link, tools) => (this.deps.pinning ? this.deps.pinning.gate(session.tenant, link.server, tools) : tools),
-      withheldTool: async (link, tool) => this.deps.pinning?.withheld(session.tenant, link.server, tool),
+      toolVersion: async (link, tool) => this.deps.pinning?.version(session.tenant, link.server, tool),
       observer: this.deps.observer,
       aggregateListMaxItems: this.deps.aggregateListMaxItems ?? DEFAULT_AGGREGATE_LIST_MAX_ITEMS,
     });

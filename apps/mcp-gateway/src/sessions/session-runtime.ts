@@ -11,6 +11,7 @@ import type { RouterUpstreams } from '../router/aggregate-router.js';
 import { UpstreamToolList } from '../router/upstream-tool-list.js';
 import type { UpstreamConnection as UpstreamLink } from '../upstream/upstream-connection.js';
 import type { GatewaySession } from './session-directory.js';
+import type { ToolVersion } from '../tenants/tool-definition.js';
 import { RelatedStreams } from '../upstream/related-stream.js';
 import type { ToolCallContext, ToolCallObservers } from '../observe/tool-call-observer.js';
 import { CallCancel } from '../upstream/call-cancel.js';
@@ -35,8 +36,8 @@ export interface RuntimeHooks {
   logger: Logger;
   /** Pinned tool definitions: the listed tools the client may see; records definitions the catalogue lacks (tool-pinning.ts). */
   gateTools(link: UpstreamLink, tools: Array<Record<string, unknown>>): Promise<Array<Record<string, unknown>>>;
-  /** Pinned tool definitions: the version hash of a tool whose definition awaits approval, else undefined. */
-  withheldTool(link: UpstreamLink, tool: string): Promise<string | undefined>;
+  /** Pinned tool definitions: the tool's version (hash of the definition seen upstream; `withheld`: it awaits approval and is refused); undefined when not pinned yet. */
+  toolVersion(link: UpstreamLink, tool: string): Promise<ToolVersion | undefined>;
   /** Tools of an upstream an admin disabled: left out of tools/list, refused on tools/call as unknown. */
   disabledTools(link: UpstreamLink): Promise<ReadonlySet<string>>;
   /** Every tools/call of the session, refused or run (audit, and whatever else observes calls). */
@@ -290,7 +291,7 @@ export class SessionRuntime {
       requireTool: (_context, server, tool, shown) => this.toolList(server, this.link(server)).require(tool, shown),
       listFailed: (_context, server, error) => this.hooks.logger.warn({ err: error, upstream: server }, 'an upstream failed its list on the aggregated endpoint'),
       gateTools: (_context, server, tools) => this.hooks.gateTools(this.link(server), tools),
-      withheldTool: (_context, server, tool) => this.hooks.withheldTool(this.link(server), tool),
+      toolVersion: (_context, server, tool) => this.hooks.toolVersion(this.link(server), tool),
     };
   }
 
