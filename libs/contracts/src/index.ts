@@ -178,6 +178,7 @@ export {
   adminRoutes,
   adminRouteUrl,
   adminSessionsQuerySchema,
+  adminSessionSortSchema,
   defineAdminRoute,
 } from './admin-routes.js';
 export type { AdminRouteDefinition, AdminRouteMethod, AdminRouteName } from './admin-routes.js';
