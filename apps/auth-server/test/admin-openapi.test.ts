@@ -57,6 +57,10 @@ const VALID_BODIES: Record<string, Json> = {
   createIdJagAudience: { audience: 'https://as.example/t/other', scopes: ['mcp'] },
   updateIdJagAudience: { enabled: false },
   putPreApproval: { scopes: ['mcp'] },
+  createIdentityProvider: { slug: 'corp', kind: 'oidc', displayName: 'Corp SSO', emailDomains: ['corp.example'], config: { issuer: 'https://idp.example', clientId: 'airlock' }, clientSecret: 'idp-client-secret' },
+  updateIdentityProvider: { enabled: false },
+  createGroupMapping: { groupName: 'mcp-finance', scopes: ['finance:read'] },
+  updateGroupMapping: { scopes: ['finance:write'] },
 };
 
 function validBody(operationId: string): Json {
@@ -156,7 +160,7 @@ beforeAll(async () => {
   const client = await api('POST', `/tenants/${tenant}/clients`, { client_name: 'OpenAPI', grant_types: ['client_credentials'] });
   await api('POST', `/tenants/${tenant}/servers`, { name: 'docs', transport: 'http', url: 'https://docs.example/mcp' });
   await api('PUT', `/tenants/${tenant}/servers/docs/tools`, { tools: [{ name: 'search' }] });
-  Object.assign(pathValues, { tenant, id: String(user['id']), clientId: String(client['client_id']), name: 'docs', tool: 'search', sessionId: 'no-such-session-0123456789', grantId: 'no-such-grant', principalType: 'users', principalId: String(user['id']) });
+  Object.assign(pathValues, { tenant, provider: 'no-such-provider', id: String(user['id']), clientId: String(client['client_id']), name: 'docs', tool: 'search', sessionId: 'no-such-session-0123456789', grantId: 'no-such-grant', principalType: 'users', principalId: String(user['id']) });
 });
 
 afterAll(async () => {
@@ -369,6 +373,17 @@ describe('the admin API OpenAPI document', () => {
     await ok('putPreApproval', c, validBody('putPreApproval'));
     await ok('listPreApprovals', t);
     await ok('deletePreApproval', c);
+    const provider = await ok('createIdentityProvider', t, validBody('createIdentityProvider'));
+    expect(JSON.stringify(provider)).not.toContain('idp-client-secret');
+    const ip = { ...t, provider: String(provider['slug']) };
+    await ok('listIdentityProviders', t);
+    await ok('getIdentityProvider', ip);
+    await ok('updateIdentityProvider', ip, validBody('updateIdentityProvider'));
+    const mapping = await ok('createGroupMapping', t, { ...validBody('createGroupMapping'), providerId: String(provider['id']) });
+    await ok('listGroupMappings', t);
+    await ok('updateGroupMapping', { ...t, id: String(mapping['id']) }, validBody('updateGroupMapping'));
+    await ok('deleteGroupMapping', { ...t, id: String(mapping['id']) });
+    await ok('deleteIdentityProvider', ip);
     const scimToken = await ok('createScimToken', t, validBody('createScimToken'));
     expect(scimToken['token']).toEqual(expect.any(String));
     await ok('listScimTokens', t);

@@ -4,6 +4,7 @@ import { decodeJwt } from 'jose';
 import { aggregatedMcpUrl } from '@airlock/contracts';
 import { identityProviderSecretContext } from '@airlock/contracts';
 import { sealSecret } from '@airlock/platform';
+import { ScimTokensRepository } from '../src/scim/scim-tokens.repository.js';
 import { startAuthServerHarness, type AuthServerHarness } from './support/auth-server-harness.js';
 import { browse, CookieJar, formFor, pkce } from './support/browser.js';
 import { startEnterpriseIdp, type EnterpriseIdp, type IdTokenTamper } from './support/enterprise-idp.js';
@@ -107,6 +108,8 @@ beforeAll(async () => {
   idp.users.set('ada', { password: 'idp-password', email: 'ada@corp.example', emailVerified: true, name: 'Ada Lovelace', groups: ['mcp-finance', 'staff'] });
   idp.users.set('grace', { password: 'idp-password', email: 'grace@corp.example', emailVerified: true, name: 'Grace Hopper', groups: [] });
   idp.users.set('mallory', { password: 'idp-password', email: 'local@corp.example', emailVerified: true, name: 'Mallory', groups: [] });
+  // Provisioned by the tenant's SCIM client before their first sign-in; the IdP's subject is the SCIM externalId.
+  idp.users.set('00u-dana', { password: 'idp-password', email: 'dana@corp.example', emailVerified: true, name: 'Dana Scully', groups: [] });
   providerId = randomUUID();
   const config = { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'email', 'profile', 'groups'] };
   const sealed = sealSecret(server.infra.masterKey, JSON.stringify({ clientSecret: idp.clientSecret }), identityProviderSecretContext(tenantId, providerId));
@@ -273,6 +276,37 @@ describe('refusals', () => {
     expect(await response.text()).toContain('already has an account');
     const { rows } = await server.infra.pg.query('SELECT 1 FROM federated_identities WHERE subject = $1', ['mallory']);
     expect(rows).toHaveLength(0);
+  });
+
+  it('links a SCIM-provisioned user only when the provider is bound to SCIM, and never a local password user', async () => {
+    const scimToken = (await new ScimTokensRepository(server.infra.pg).create(tenantId)).token;
+    const provisioned = await fetch(`${server.url}/scim/v2/t/demo/Users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${scimToken}`, 'content-type': 'application/scim+json' },
+      body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'dana@corp.example', externalId: '00u-dana', name: { formatted: 'Dana Scully' }, active: true }),
+    });
+    expect(provisioned.status).toBe(201);
+    const scimUserId = String(((await provisioned.json()) as { id: string }).id);
+
+    // Not bound: the SCIM user's address makes it a collision like any other.
+    const refused = await toCallback('dana@corp.example', '00u-dana');
+    expect((await browse(refused.jar, refused.callback.href)).status).toBe(403);
+
+    await server.infra.pg.query(`UPDATE identity_providers SET config = config || '{"linkScimUsersBy": "externalId"}'::jsonb WHERE id = $1`, [providerId]);
+    try {
+      const tokens = await signIn('dana@corp.example', '00u-dana');
+      expect(decodeJwt(String(tokens['id_token'])).sub).toBe(scimUserId);
+      const { rows } = await server.infra.pg.query('SELECT user_id FROM federated_identities WHERE subject = $1', ['00u-dana']);
+      expect(rows).toEqual([{ user_id: scimUserId }]);
+      // Bound or not, a local password user with the provider's verified address stays unlinked.
+      const mallory = await toCallback('local@corp.example', 'mallory');
+      const response = await browse(mallory.jar, mallory.callback.href);
+      expect(response.status).toBe(403);
+      expect(await response.text()).toContain('already has an account');
+      expect((await server.infra.pg.query('SELECT 1 FROM federated_identities WHERE subject = $1', ['mallory'])).rows).toHaveLength(0);
+    } finally {
+      await server.infra.pg.query(`UPDATE identity_providers SET config = config - 'linkScimUsersBy' WHERE id = $1`, [providerId]);
+    }
   });
 
   it('refuses a disabled provider: home-realm discovery falls back to the password form, a callback in flight fails', async () => {

@@ -9,53 +9,17 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { SPAN_KIND, spanAttribute, startOtlpReceiver } from '@airlock/testing';
 import { tracingProvidersStarted } from '@airlock/tracing';
 import { startGatewayWorld } from './support/gateway-harness.js';
 import type { GatewayWorld } from './support/gateway-harness.js';
+import type { OtlpReceiver } from '@airlock/testing';
 
 // OpenTelemetry tracing of the gateway: the real gateway with OTEL_EXPORTER_OTLP_ENDPOINT pointing at an
 // OTLP/HTTP receiver in this process, one tools/call by the official SDK client through it to an SDK
 // upstream in this process that records what it received. The spans arrive as OTLP JSON and are checked
 // as a tree; the upstream must have seen the gateway's client span as its parent, in the `traceparent`
 // header and in `params._meta`. A gateway without the variables exports nothing and sends nothing.
-
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes?: Array<{ key: string; value: Record<string, unknown> }>;
-  status?: { code?: number };
-}
-
-const SPAN_KIND = { INTERNAL: 1, SERVER: 2, CLIENT: 3 } as const;
-
-/** An OTLP/HTTP receiver (JSON encoding, what `@opentelemetry/exporter-trace-otlp-http` sends). */
-async function startOtlpReceiver() {
-  const spans: Array<OtlpSpan & { service: string }> = [];
-  const requests: Array<{ path: string; contentType: string | undefined; authorization: string | undefined }> = [];
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    requests.push({ path: req.url ?? '', contentType: req.headers['content-type'], authorization: req.headers['authorization'] });
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-      resourceSpans: Array<{ resource: { attributes: OtlpSpan['attributes'] }; scopeSpans: Array<{ spans: OtlpSpan[] }> }>;
-    };
-    for (const resourceSpans of body.resourceSpans) {
-      const service = String(resourceSpans.resource.attributes?.find((attribute) => attribute.key === 'service.name')?.value['stringValue']);
-      for (const scope of resourceSpans.scopeSpans) for (const span of scope.spans) spans.push({ ...span, service });
-    }
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    spans,
-    requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 /** An SDK Streamable HTTP server that records, per tools/call, the headers of its POST and the request's `_meta`. */
 async function startRecordingUpstream() {
@@ -97,11 +61,7 @@ async function startRecordingUpstream() {
   };
 }
 
-const attribute = (span: OtlpSpan, key: string): unknown => {
-  const value = span.attributes?.find((candidate) => candidate.key === key)?.value;
-  if (!value) return undefined;
-  return value['stringValue'] ?? value['intValue'] ?? value['boolValue'] ?? value['doubleValue'];
-};
+const attribute = spanAttribute;
 
 async function until<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -120,7 +80,7 @@ async function connect(world: GatewayWorld, url: string, headers: Record<string,
 }
 
 describe('tracing on: OTLP spans of a tools/call and trace context to the upstream', () => {
-  let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
+  let receiver: OtlpReceiver;
   let upstream: Awaited<ReturnType<typeof startRecordingUpstream>>;
   let world: GatewayWorld;
 

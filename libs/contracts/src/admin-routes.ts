@@ -68,6 +68,15 @@ import {
   updateIdJagAudienceRequestSchema,
   updateTrustedIssuerRequestSchema,
 } from './id-jag.js';
+import {
+  createGroupMappingRequestSchema,
+  createIdentityProviderRequestSchema,
+  groupMappingSchema,
+  identityProviderSchema,
+  identityProviderSlugSchema,
+  updateGroupMappingRequestSchema,
+  updateIdentityProviderRequestSchema,
+} from './identity-providers.js';
 import { createdScimTokenSchema, scimTokenSchema } from './scim.js';
 import { upstreamTestResultSchema } from './upstream-test.js';
 import { pageSchema, sessionIdSchema } from './session.js';
@@ -149,6 +158,13 @@ const sessionParams = tenantParams.extend({ sessionId: sessionIdSchema });
 const userGrantParams = userParams.extend({ grantId: z.string().min(1).max(200) });
 const trustedIssuerParams = tenantParams.extend({ id: z.uuid() });
 const idJagAudienceParams = tenantParams.extend({ id: z.uuid() });
+const identityProviderParams = tenantParams.extend({ provider: identityProviderSlugSchema });
+const groupMappingParams = tenantParams.extend({ id: z.uuid() });
+
+/** `?providerId=` the mappings of one provider (and those of every provider, which count for it too); `?q=` a group-name prefix. */
+export const adminGroupMappingsQuerySchema = adminListQuerySchema
+  .extend({ providerId: z.uuid().optional(), q: z.string().min(1).max(256).optional() })
+  .strict();
 
 /** `?subject=` narrows a login-session list to one user. */
 export const adminLoginSessionsQuerySchema = adminListQuerySchema.extend({ subject: z.string().min(1).max(2000).optional() }).strict();
@@ -283,7 +299,7 @@ export const adminRoutes = {
     path: '/tenants/{tenant}',
     tag: 'tenants',
     summary: 'Change a tenant',
-    description: 'At least one field.',
+    description: 'At least one field. `localPasswordsEnabled: false` needs an enabled identity provider (nobody could sign in otherwise).',
     params: tenantParams,
     body: updateTenantRequestSchema,
     status: 200,
@@ -529,7 +545,7 @@ export const adminRoutes = {
     path: '/tenants/{tenant}/servers',
     tag: 'servers',
     summary: 'Add an upstream MCP server',
-    description: 'An http server needs `url`, a stdio server `command`. `secrets` fit the kind: `{env}` for stdio, `{header}` for static_header, `{tokenUrl, clientId, clientSecret}` for client_credentials, absent otherwise; they are sealed and never returned.',
+    description: 'An http server needs `url`, a stdio server `command`. `secrets` fit the kind: `{env}` for stdio, `{header}` for static_header, `{tokenUrl, clientId, clientSecret}` for client_credentials, optionally `{oauthClient: {clientId, clientSecret?, scope?, authorizationServer?}}` for oauth_user (a pre-registered client; without it the auth server registers one dynamically), absent otherwise; they are sealed and never returned.',
     params: tenantParams,
     body: createUpstreamServerRequestSchema,
     status: 201,
@@ -893,6 +909,85 @@ export const adminRoutes = {
   }),
   updateIdJagAudience: defineAdminRoute({ operationId: 'updateIdJagAudience', method: 'PATCH', path: '/tenants/{tenant}/id-jag-audiences/{id}', tag: 'id-jag', summary: 'Change what this tenant issues ID-JAGs for', params: idJagAudienceParams, body: updateIdJagAudienceRequestSchema, status: 200, response: idJagAudienceSchema }),
   deleteIdJagAudience: defineAdminRoute({ operationId: 'deleteIdJagAudience', method: 'DELETE', path: '/tenants/{tenant}/id-jag-audiences/{id}', tag: 'id-jag', summary: 'Stop issuing ID-JAGs for an authorization server', params: idJagAudienceParams, status: 204 }),
+
+  // Enterprise sign-in: a tenant's identity providers (OpenID Connect, SAML 2.0) and the scopes their groups grant
+  listIdentityProviders: defineAdminRoute({
+    operationId: 'listIdentityProviders',
+    method: 'GET',
+    path: '/tenants/{tenant}/identity-providers',
+    tag: 'identity-providers',
+    summary: "List a tenant's identity providers (never their secrets)",
+    description: 'By slug.',
+    params: tenantParams,
+    query: adminListQuerySchema,
+    status: 200,
+    response: pageSchema(identityProviderSchema),
+  }),
+  createIdentityProvider: defineAdminRoute({
+    operationId: 'createIdentityProvider',
+    method: 'POST',
+    path: '/tenants/{tenant}/identity-providers',
+    tag: 'identity-providers',
+    summary: 'Add an OpenID Connect or SAML 2.0 identity provider',
+    description:
+      "`config` is judged by `kind`: OpenID Connect (issuer, clientId, ...; `clientSecret` required, sealed, never returned; the preset's rules apply, e.g. entra needs a tenant-specific v2.0 issuer, google `hostedDomains`) or SAML (IdP entity id, SSO URL, signing certificates, ...). The issuer must pass the upstream address policy. Register the answer's `callbackUrl` (and for SAML its `metadataUrl`, the SP entity id) at the provider. `emailDomains` drive home-realm discovery; a domain belongs to one provider of the tenant.",
+    params: tenantParams,
+    body: createIdentityProviderRequestSchema,
+    status: 201,
+    response: identityProviderSchema,
+    errors: ['conflict'],
+  }),
+  getIdentityProvider: defineAdminRoute({ operationId: 'getIdentityProvider', method: 'GET', path: '/tenants/{tenant}/identity-providers/{provider}', tag: 'identity-providers', summary: 'Get an identity provider (never its secret)', params: identityProviderParams, status: 200, response: identityProviderSchema }),
+  updateIdentityProvider: defineAdminRoute({
+    operationId: 'updateIdentityProvider',
+    method: 'PATCH',
+    path: '/tenants/{tenant}/identity-providers/{provider}',
+    tag: 'identity-providers',
+    summary: 'Change, enable or disable an identity provider',
+    description: '`config` replaces the whole config and is judged by the provider\'s kind; `clientSecret` replaces the sealed secret (OpenID Connect only). A disabled provider leaves the login page and refuses sign-ins at once.',
+    params: identityProviderParams,
+    body: updateIdentityProviderRequestSchema,
+    status: 200,
+    response: identityProviderSchema,
+    errors: ['conflict'],
+  }),
+  deleteIdentityProvider: defineAdminRoute({
+    operationId: 'deleteIdentityProvider',
+    method: 'DELETE',
+    path: '/tenants/{tenant}/identity-providers/{provider}',
+    tag: 'identity-providers',
+    summary: 'Remove an identity provider with its group mappings and its users\' links',
+    description: 'The users it provisioned stay (without a way to sign in through it). To stop sign-ins reversibly, disable it instead.',
+    params: identityProviderParams,
+    status: 204,
+  }),
+  listGroupMappings: defineAdminRoute({
+    operationId: 'listGroupMappings',
+    method: 'GET',
+    path: '/tenants/{tenant}/group-mappings',
+    tag: 'identity-providers',
+    summary: 'List the group mappings of a tenant (groups that grant scopes)',
+    description: 'By group name. `?providerId=` a provider\'s mappings and those for every provider; `?q=` a group-name prefix.',
+    params: tenantParams,
+    query: adminGroupMappingsQuerySchema,
+    status: 200,
+    response: pageSchema(groupMappingSchema),
+  }),
+  createGroupMapping: defineAdminRoute({
+    operationId: 'createGroupMapping',
+    method: 'POST',
+    path: '/tenants/{tenant}/group-mappings',
+    tag: 'identity-providers',
+    summary: 'Map a group to scopes',
+    description: 'A group asserted by the provider `providerId` (null: by any provider of the tenant, or a SCIM group) grants `scopes`. A scope any mapping names is governed: from the next token on, only users in a group mapped to it get it. A second mapping of the same group and provider is refused (409); a `providerId` of another tenant is no provider.',
+    params: tenantParams,
+    body: createGroupMappingRequestSchema,
+    status: 201,
+    response: groupMappingSchema,
+    errors: ['conflict'],
+  }),
+  updateGroupMapping: defineAdminRoute({ operationId: 'updateGroupMapping', method: 'PATCH', path: '/tenants/{tenant}/group-mappings/{id}', tag: 'identity-providers', summary: "Change a group mapping's group name or scopes", params: groupMappingParams, body: updateGroupMappingRequestSchema, status: 200, response: groupMappingSchema, errors: ['conflict'] }),
+  deleteGroupMapping: defineAdminRoute({ operationId: 'deleteGroupMapping', method: 'DELETE', path: '/tenants/{tenant}/group-mappings/{id}', tag: 'identity-providers', summary: 'Remove a group mapping', params: groupMappingParams, status: 204 }),
 
   // Pre-approved clients: no consent screen for their users (the grant is still recorded and audited)
   listPreApprovals: defineAdminRoute({ operationId: 'listPreApprovals', method: 'GET', path: '/tenants/{tenant}/pre-approvals', tag: 'clients', summary: 'List the clients pre-approved for this tenant', params: tenantParams, status: 200, response: itemsSchema(preApprovalSchema) }),

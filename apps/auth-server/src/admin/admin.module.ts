@@ -48,6 +48,9 @@ import { UpstreamAddressCheck } from './upstream-address-check.js';
 import { UpstreamTestRequester } from './upstream-test.requester.js';
 import { AdminIdJagController } from './admin-id-jag.controller.js';
 import { AdminIdJagService } from './admin-id-jag.service.js';
+import { AdminIdentityProvidersController } from './admin-identity-providers.controller.js';
+import { AdminIdentityProvidersRepository } from './admin-identity-providers.repository.js';
+import { AdminIdentityProvidersService } from './admin-identity-providers.service.js';
 import { IdJagModule } from '../id-jag/id-jag.module.js';
 
 /**
@@ -70,6 +73,7 @@ import { IdJagModule } from '../id-jag/id-jag.module.js';
     AdminMetricsController,
     AdminIdJagController,
     AdminScimTokensController,
+    AdminIdentityProvidersController,
   ],
   providers: [
     AdminAuth,
@@ -100,6 +104,8 @@ import { IdJagModule } from '../id-jag/id-jag.module.js';
     AdminMetricsRepository,
     AdminMetricsService,
     AdminIdJagService,
+    AdminIdentityProvidersRepository,
+    AdminIdentityProvidersService,
   ],
 })
 export class AdminModule {}
