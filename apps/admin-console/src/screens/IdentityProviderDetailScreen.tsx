@@ -205,7 +205,7 @@ function DeleteSection({ tenant, provider }: { tenant: string; provider: Identit
       <Text size="sm" mb="xs" maw={640}>
         Removes it with its group mappings and its users’ links; the users stay, without this way to sign in. To stop sign-ins reversibly, disable it instead.
       </Text>
-      <Button color="red" variant="outline" onClick={() => setOpen(true)}>
+      <Button color="red" variant="light" onClick={() => setOpen(true)}>
         Delete provider
       </Button>
       <ConfirmDialog

@@ -114,7 +114,7 @@ function LocalPasswordsSection({ tenant, writes }: { tenant: string; writes: boo
           <Checkbox
             label="Allow local passwords"
             description="Off: the login page asks only for the email and sends the person to the identity provider of its domain (needs an enabled provider)."
-            checked={state.data.localPasswordsEnabled}
+            checked={save.isPending && save.variables !== undefined ? save.variables : state.data.localPasswordsEnabled}
             disabled={!writes || save.isPending}
             onChange={(event) => save.mutate(event.currentTarget.checked)}
           />
