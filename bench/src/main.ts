@@ -6,6 +6,7 @@ import { freePort } from './harness/free-port.js';
 import { startPlatform } from './harness/platform.js';
 import { environment, mergeResults, toMarkdown, type BenchResult, type BenchRow } from './harness/report.js';
 import { adminLists } from './scenarios/admin-lists.js';
+import { callPolicy } from './scenarios/call-policy.js';
 import { consoleSessions } from './scenarios/console-sessions.js';
 import { mcpToolsCall } from './scenarios/mcp-tools-call.js';
 import { manyStreams } from './scenarios/many-streams.js';
@@ -38,6 +39,7 @@ const scenarios: Array<Scenario & { platform?: boolean }> = [
   { name: 'tracing', run: tracingOverhead, platform: true },
   { name: 'admin-lists', run: adminLists, platform: true },
   { name: 'console-sessions', run: consoleSessions, platform: true },
+  { name: 'call-policy', run: callPolicy, platform: true },
   { name: 'tenants', run: tenantsScale, platform: true },
 ];
 

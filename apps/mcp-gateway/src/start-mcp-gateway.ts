@@ -23,6 +23,7 @@ import { Client2026Endpoint } from './edge/client-2026/client-2026-endpoint.js';
 import { hostName, loopbackHostNames } from './edge/request-validation.js';
 import { SseEventLog } from './streams/sse-event-log.js';
 import { UpstreamCredentials } from './upstream/upstream-credentials.js';
+import { ConnectedAccountTokens } from './upstream/connected-account-tokens.js';
 import { createUpstreamEgress } from './upstream/upstream-egress.js';
 import type { HostResolver } from '@airlock/egress';
 import { UpstreamEras } from './upstream/upstream-eras.js';
@@ -149,14 +150,18 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
   // Each tenant's call policy (issue 17), compiled once per version, dropped on every replica when it is saved.
   const policies = new CallPolicyCache(infra.pg, { hot: infra.hot, logger: logger.child({ component: 'call-policy' }), ...(tuning.callPolicyRefreshMs ? { refreshMs: tuning.callPolicyRefreshMs } : {}) });
   await policies.start();
-  const auditObserver = new AuditToolCallObserver(audit, (tenant) => policies.get(tenant));
+  // Pinned tool definitions: changed definitions withheld (or flagged) until approved, sightings recorded and audited.
+  const pinning = new ToolPinning(directory, { audit, hot: infra.hot, logger: logger.child({ component: 'tool-pinning' }) });
+  // Every decision's record carries the tool's version hash (refusals at the edge read it from the catalogue).
+  const auditObserver = new AuditToolCallObserver(audit, (tenant) => policies.get(tenant), (tenant, server, tool) => pinning.hashOf(tenant, server, tool));
   const observer = new ToolCallObservers([auditObserver, metricsObserver, new CallPolicyObserver(policies, (error, call) => observerLogger.error({ err: error, tenant: call.tenant }, 'call policy evaluation failed; the call is refused')), ...(tuning.toolCallObservers ?? [])], (error, call) =>
     observerLogger.error({ err: error, server: call.server, tool: call.tool }, 'a tool-call observer failed; the call goes on'),
   );
-  // Pinned tool definitions: changed definitions withheld (or flagged) until approved, sightings recorded and audited.
-  const pinning = new ToolPinning(directory, { audit, hot: infra.hot, logger: logger.child({ component: 'tool-pinning' }) });
   const egress = createUpstreamEgress(config.egress, tuning.egressResolver);
-  const credentials = new UpstreamCredentials({ authBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl, masterKey: infra.masterKey, egressFetch: egress.fetch });
+  // Connected accounts (issue 17): users' own tokens at oauth_user upstreams; refreshes go through the egress policy.
+  const accounts = new ConnectedAccountTokens({ pg: infra.pg, hot: infra.hot, masterKey: infra.masterKey, authPublicUrl: config.authPublicUrl, fetchImpl: egress.fetch, logger: logger.child({ component: 'connected-accounts' }) });
+  await accounts.start();
+  const credentials = new UpstreamCredentials({ authBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl, masterKey: infra.masterKey, egressFetch: egress.fetch, accounts });
   const eras = new UpstreamEras({ pg: infra.pg, credentials, masterKey: infra.masterKey, fetchImpl: egress.fetch, logger: logger.child({ component: 'upstream-eras' }) });
   const stdioSettings = { sandbox: { binary: config.stdioSandbox.binary, dataDir: config.dataDir }, inheritedEnv: config.stdioSandbox.inheritedEnv };
   const host = new SessionHost({
@@ -172,6 +177,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     pinning,
     stdio: new StdioLauncher(tuning.stdioLimits, stdioSettings),
     masterKey: infra.masterKey,
+    accounts,
     logger: logger.child({ component: 'sessions' }),
     idleTimeoutMs: tuning.sessionIdleTimeoutMs,
     sweepMs: tuning.sessionSweepMs,
@@ -260,6 +266,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
       await registry.close();
       await directory.close();
       await policies.close();
+      await accounts.close();
       await verifier.close();
       await tracing.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'could not export the last spans'));
     },

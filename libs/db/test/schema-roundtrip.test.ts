@@ -498,6 +498,42 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
     await expect(prisma.clientPreApproval.create({ data: { tenantId: T, clientId: 'agent', createdBy: 'x' } })).rejects.toMatchObject({ code: 'P2002' });
   });
 
+  it('ConnectedAccount and UpstreamOAuthClient (connected accounts)', async () => {
+    const serverId = '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0060';
+    await prisma.upstreamServer.create({ data: { id: serverId, tenantId: T, name: 'notes-oauth', transport: 'http', url: 'https://notes.example/mcp', credentialKind: 'oauth_user' } });
+    const full = {
+      id: '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0061',
+      tenantId: T,
+      userId: U,
+      serverId,
+      tokensEncrypted: 'v1.iv.tag.ct',
+      expiresAt: at('2026-07-01T00:00:00.000Z'),
+      scopes: ['notes:read', 'notes:write'],
+      createdAt: at('2026-06-01T00:00:00.000Z'),
+      refreshedAt: at('2026-06-02T00:00:00.000Z'),
+    };
+    await prisma.connectedAccount.create({ data: full });
+    const read = await prisma.connectedAccount.findUniqueOrThrow({ where: { userId_serverId: { userId: U, serverId } } });
+    expect(read).toEqual(full);
+    await expectShape('connected_accounts', read, ['expires_at', 'refreshed_at', 'scopes']);
+    // One account per user and server.
+    await expect(prisma.connectedAccount.create({ data: { tenantId: T, userId: U, serverId, tokensEncrypted: 'x' } })).rejects.toMatchObject({ code: 'P2002' });
+    const client = { serverId, tenantId: T, issuer: 'https://as.notes.example', clientEncrypted: 'v1.iv.tag.ct', createdAt: at('2026-06-01T00:00:00.000Z'), updatedAt: at('2026-06-01T00:00:00.001Z') };
+    await prisma.upstreamOAuthClient.create({ data: client });
+    const readClient = await prisma.upstreamOAuthClient.findUniqueOrThrow({ where: { serverId } });
+    expect({ ...readClient, updatedAt: client.updatedAt }).toEqual(client);
+    await expectShape('upstream_oauth_clients', readClient, []);
+    // Only what is required: the database's own defaults.
+    await prisma.connectedAccount.delete({ where: { id: full.id } });
+    await queryOnce(db.url, "INSERT INTO connected_accounts (id, tenant_id, user_id, server_id, tokens_encrypted) VALUES (gen_random_uuid(), $1, $2, $3, 'v1.x')", [T, U, serverId]);
+    const minimal = await prisma.connectedAccount.findUniqueOrThrow({ where: { userId_serverId: { userId: U, serverId } } });
+    expect(minimal).toMatchObject({ expiresAt: null, scopes: [], refreshedAt: null });
+    // Removing the server removes its accounts and its client (FK cascade).
+    await prisma.upstreamServer.delete({ where: { id: serverId } });
+    expect(await prisma.connectedAccount.count({ where: { serverId } })).toBe(0);
+    expect(await prisma.upstreamOAuthClient.count({ where: { serverId } })).toBe(0);
+  });
+
   it('CallPolicy', async () => {
     const full = {
       tenantId: T,
@@ -560,7 +596,7 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
 
   it('deleting a tenant cascades to every table that references it', async () => {
     await prisma.tenant.delete({ where: { id: T } });
-    const tables = ['users', 'oauth_clients', 'consents', 'oidc_artifacts', 'signing_keys', 'sessions', 'revoked_grants', 'upstream_servers', 'tools', 'audit_events', 'admin_role_tenants', 'identity_providers', 'federated_identities', 'group_mappings', 'scim_groups', 'scim_tokens', 'call_policies'];
+    const tables = ['users', 'oauth_clients', 'consents', 'oidc_artifacts', 'signing_keys', 'sessions', 'revoked_grants', 'upstream_servers', 'tools', 'audit_events', 'admin_role_tenants', 'identity_providers', 'federated_identities', 'group_mappings', 'scim_groups', 'scim_tokens', 'call_policies', 'connected_accounts', 'upstream_oauth_clients'];
     for (const table of tables) {
       const rows = await queryOnce<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM "${table}" WHERE tenant_id = $1`, [T]);
       expect({ table, n: rows[0]?.n }).toEqual({ table, n: 0 });

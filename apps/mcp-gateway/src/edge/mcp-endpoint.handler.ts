@@ -191,7 +191,7 @@ export class McpEndpointHandler {
         rateLimit: () => this.rateLimit(route.tenant, undefined),
         checkToolScopes: (message) => this.checkToolScopes([{ jsonrpc: '2.0', id: 0, ...message } as JsonRpcMessage], route, tenant, resource, auth),
         disabledTools: (upstream) => this.deps.directory.disabledTools(upstream.id),
-        ...(this.deps.pinning ? { gateTools: (upstream, tools) => this.deps.pinning!.gate(tenant.slug, upstream, tools), withheldTool: (upstream, tool) => this.deps.pinning!.withheld(tenant.slug, upstream, tool) } : {}),
+        ...(this.deps.pinning ? { gateTools: (upstream, tools) => this.deps.pinning!.gate(tenant.slug, upstream, tools), toolVersion: (upstream, tool) => this.deps.pinning!.version(tenant.slug, upstream, tool) } : {}),
       });
     }
     return this.client2025.post(request, response, route, tenant, resource, auth, body, parsed);

@@ -17,6 +17,7 @@ import { tenantCommands } from './commands/tenants.js';
 import { toolCommands } from './commands/tools.js';
 import { auditCommands } from './commands/audit.js';
 import { metricsCommands } from './commands/metrics.js';
+import { pinningCommand, policyCommands } from './commands/policy.js';
 import { sessionCommands } from './commands/sessions.js';
 import { userCommands } from './commands/users.js';
 
@@ -70,6 +71,8 @@ export async function runAdminCli(args: string[], io: AdminCliIo): Promise<numbe
   const commands: AdminCommand[] = [...tenantCommands, ...serverCommands(io.env), ...toolCommands, ...clientCommands, ...userCommands, ...sessionCommands, ...auditCommands, ...scimTokenCommands, ...idJagCommands, routesCommand];
   // Tool-call metrics (its own line: this list is where every helper adds commands).
   commands.push(...metricsCommands);
+  // Call policy and the pinning policy of tool definitions (issue 17).
+  commands.push(...policyCommands, pinningCommand);
   // Enterprise sign-in: identity providers, group mappings, the local-passwords switch.
   commands.push(...identityProviderCommands(io.env));
   const pending: Promise<void>[] = [];
