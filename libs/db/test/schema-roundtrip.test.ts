@@ -340,11 +340,13 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       requestId: 'req-1',
       details: json,
     };
-    await prisma.auditEvent.create({ data: full });
+    await prisma.auditEvent.create({ data: { ...full, seq: 9_007_199_254_740_993n, txid: 42n } });
     const read = await prisma.auditEvent.findUniqueOrThrow({ where: { id: 'evt-1' } });
-    expect(read).toEqual(full);
+    // Bigints beyond 2^53 survive (seq is a bigserial, txid an xid8 value).
+    expect(read).toEqual({ ...full, seq: 9_007_199_254_740_993n, txid: 42n });
     const minimal = await prisma.auditEvent.create({ data: { id: 'evt-2', tenantId: T, occurredAt: new Date(), action: 'login', outcome: 'success' } });
-    expect(await prisma.auditEvent.findUniqueOrThrow({ where: { id: 'evt-2' } })).toEqual({
+    const readMinimal = await prisma.auditEvent.findUniqueOrThrow({ where: { id: 'evt-2' } });
+    expect(readMinimal).toEqual({
       ...minimal,
       actorSubject: null,
       actorClientId: null,
@@ -352,7 +354,29 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       requestId: null,
       details: {},
     });
+    // Defaults: the next sequence value and the id of the inserting transaction (what pg_current_xact_id() says inside it).
+    expect(readMinimal.seq).toBeGreaterThan(0n);
+    const [inserted, current] = await prisma.$transaction([
+      prisma.$queryRaw<Array<{ txid: bigint }>>`INSERT INTO audit_events (id, tenant_id, occurred_at, action, outcome) VALUES ('evt-3', ${T}::uuid, now(), 'login', 'success') RETURNING txid`,
+      prisma.$queryRaw<Array<{ txid: bigint }>>`SELECT pg_current_xact_id()::text::bigint AS txid`,
+    ]);
+    expect(inserted[0]?.txid).toBe(current[0]?.txid);
+    expect(inserted[0]?.txid).toBeGreaterThan(0n);
+    await expect(prisma.auditEvent.create({ data: { id: 'evt-4', tenantId: T, occurredAt: new Date(), action: 'login', outcome: 'success', seq: readMinimal.seq } })).rejects.toMatchObject({
+      code: 'P2002',
+    });
     await expectShape('audit_events', read, ['actor_subject', 'actor_client_id', 'target', 'request_id']);
+  });
+
+  it('AuditExportCursor', async () => {
+    const full = { sink: 'webhook', lastTxid: 9_007_199_254_740_993n, lastSeq: 17n, updatedAt: at('2026-12-11T00:00:00.123Z') };
+    await prisma.auditExportCursor.create({ data: full });
+    const read = await prisma.auditExportCursor.findUniqueOrThrow({ where: { sink: 'webhook' } });
+    expect(read).toEqual(full);
+    const minimal = await prisma.auditExportCursor.create({ data: { sink: 'syslog' } });
+    expect(await prisma.auditExportCursor.findUniqueOrThrow({ where: { sink: 'syslog' } })).toEqual({ ...minimal, lastTxid: 0n, lastSeq: 0n });
+    await expectShape('audit_export_cursors', read, []);
+    await expect(prisma.auditExportCursor.create({ data: { sink: 'webhook' } })).rejects.toMatchObject({ code: 'P2002' });
   });
 
   it('AdminRoleAssignment, AdminRoleTenant and AdminTotp', async () => {
