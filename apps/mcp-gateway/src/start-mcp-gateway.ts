@@ -23,6 +23,7 @@ import { Client2026Endpoint } from './edge/client-2026/client-2026-endpoint.js';
 import { hostName, loopbackHostNames } from './edge/request-validation.js';
 import { SseEventLog } from './streams/sse-event-log.js';
 import { UpstreamCredentials } from './upstream/upstream-credentials.js';
+import { ConnectedAccountTokens } from './upstream/connected-account-tokens.js';
 import { createUpstreamEgress } from './upstream/upstream-egress.js';
 import type { HostResolver } from '@airlock/egress';
 import { UpstreamEras } from './upstream/upstream-eras.js';
@@ -157,7 +158,10 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     observerLogger.error({ err: error, server: call.server, tool: call.tool }, 'a tool-call observer failed; the call goes on'),
   );
   const egress = createUpstreamEgress(config.egress, tuning.egressResolver);
-  const credentials = new UpstreamCredentials({ authBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl, masterKey: infra.masterKey, egressFetch: egress.fetch });
+  // Connected accounts (issue 17): users' own tokens at oauth_user upstreams; refreshes go through the egress policy.
+  const accounts = new ConnectedAccountTokens({ pg: infra.pg, hot: infra.hot, masterKey: infra.masterKey, authPublicUrl: config.authPublicUrl, fetchImpl: egress.fetch, logger: logger.child({ component: 'connected-accounts' }) });
+  await accounts.start();
+  const credentials = new UpstreamCredentials({ authBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl, masterKey: infra.masterKey, egressFetch: egress.fetch, accounts });
   const eras = new UpstreamEras({ pg: infra.pg, credentials, masterKey: infra.masterKey, fetchImpl: egress.fetch, logger: logger.child({ component: 'upstream-eras' }) });
   const stdioSettings = { sandbox: { binary: config.stdioSandbox.binary, dataDir: config.dataDir }, inheritedEnv: config.stdioSandbox.inheritedEnv };
   const host = new SessionHost({
@@ -173,6 +177,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     pinning,
     stdio: new StdioLauncher(tuning.stdioLimits, stdioSettings),
     masterKey: infra.masterKey,
+    accounts,
     logger: logger.child({ component: 'sessions' }),
     idleTimeoutMs: tuning.sessionIdleTimeoutMs,
     sweepMs: tuning.sessionSweepMs,
@@ -261,6 +266,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
       await registry.close();
       await directory.close();
       await policies.close();
+      await accounts.close();
       await verifier.close();
       await tracing.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'could not export the last spans'));
     },

@@ -11,6 +11,8 @@ import type { AccessTokenVerifier } from '@airlock/token-verifier';
 import { createAppModule } from './app.module.js';
 import { AuditRecorder } from './audit/audit-recorder.js';
 import { AuditWriter } from './audit/audit.writer.js';
+import type { AuditExporter } from './audit-export/audit-exporter.js';
+import { createAuditExporter } from './audit-export/create-audit-exporter.js';
 import { CallerAuth } from './auth/caller-auth.js';
 import { ExpirySweep } from './jobs/expiry-sweep.js';
 import { SessionJobsWorker } from './jobs/session-jobs.worker.js';
@@ -46,6 +48,8 @@ export interface StartedSessionStore extends StartedApp {
   sweep: ExpirySweep;
   worker: SessionJobsWorker;
   verifier: AccessTokenVerifier;
+  /** Streams the audit log to the configured sinks (AUDIT_EXPORT_*); undefined when none is. */
+  auditExporter: AuditExporter | undefined;
 }
 
 export async function startSessionStore({ config, infra, logger: parentLogger, tuning = {} }: StartSessionStoreOptions): Promise<StartedSessionStore> {
@@ -82,6 +86,9 @@ export async function startSessionStore({ config, infra, logger: parentLogger, t
 
   touches.start();
   if (tuning.workers ?? true) await worker.start({ expirySweepEveryMs: tuning.expirySweepEveryMs ?? config.expirySweepEveryMs });
+  // Every replica runs it; a Postgres advisory lock per sink lets one of them export, the others stand by.
+  const auditExporter = createAuditExporter(config.auditExport, { pg: infra.pg, logger: logger.child({ component: 'audit-export' }) });
+  auditExporter?.start();
   // The revoked-grant set loads in the background: the store must come up (and report not ready) while Redis is down.
   verifier.start().catch((error: unknown) => logger.warn({ err: error }, 'revoked-grant feed not started yet; retried on first request'));
 
@@ -102,7 +109,7 @@ export async function startSessionStore({ config, infra, logger: parentLogger, t
     exporter = await exportMetrics(metrics, config.metrics);
   } catch (error) {
     await app.close();
-    await Promise.all([touches.close(), worker.close(), verifier.close(), tenants.close(), tracing.shutdown()]);
+    await Promise.all([touches.close(), worker.close(), verifier.close(), tenants.close(), tracing.shutdown(), auditExporter?.close()]);
     throw error;
   }
   logger.info({ url, tracing: tracing.enabled }, 'session store listening');
@@ -117,8 +124,10 @@ export async function startSessionStore({ config, infra, logger: parentLogger, t
     sweep,
     worker,
     verifier,
+    auditExporter,
     async close() {
       await closeHttpApp(app, { graceMs: 5_000 });
+      await auditExporter?.close();
       await exporter?.close();
       await touches.close();
       await worker.close();

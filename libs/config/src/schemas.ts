@@ -192,6 +192,59 @@ function stdioSandbox(env: StdioSandboxEnv) {
 }
 // --- end stdio upstream sandbox ------------------------------------------------------------------------
 
+// --- audit export (issue 18) ---------------------------------------------------------------------------
+// The session store streams `audit_events` to up to three sinks, each with its own durable cursor. A sink
+// is on when its key is set. Read by the session store alone (and the launcher, which runs it).
+const auditExportFormat = z.enum(['airlock', 'ocsf'], { error: 'must be airlock or ocsf' }).default('airlock');
+
+const syslogTarget = z
+  .string()
+  .refine((v) => URL.canParse(v) && /^(udp|tcp):$/.test(new URL(v).protocol) && new URL(v).hostname !== '' && new URL(v).port !== '', {
+    error: 'must be udp://host:port or tcp://host:port',
+  })
+  .transform((v) => {
+    const url = new URL(v);
+    return { protocol: url.protocol.slice(0, -1) as 'udp' | 'tcp', host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) };
+  });
+
+const auditExportShape = {
+  /** Append every audit record as one JSON line to this file (fsync'd per batch), or `-` for stdout. */
+  AUDIT_EXPORT_JSONL: z.string().min(1).optional(),
+  AUDIT_EXPORT_JSONL_FORMAT: auditExportFormat,
+  /** POST batches (a JSON array) here, signed with AUDIT_EXPORT_WEBHOOK_SECRET. */
+  AUDIT_EXPORT_WEBHOOK_URL: httpUrl.optional(),
+  AUDIT_EXPORT_WEBHOOK_SECRET: secretString(16).optional(),
+  AUDIT_EXPORT_WEBHOOK_FORMAT: auditExportFormat,
+  /** RFC 5424 syslog with a CEF payload: udp://host:port, or tcp://host:port (octet-counting framing). */
+  AUDIT_EXPORT_SYSLOG: syslogTarget.optional(),
+  /** Records per batch: the unit a sink acknowledges, and the most a restart may deliver twice. */
+  AUDIT_EXPORT_BATCH: positiveInt(500, 10_000),
+  /** How often a caught-up exporter looks for new records. */
+  AUDIT_EXPORT_POLL_MS: positiveInt(1_000, 60_000),
+};
+
+type AuditExportEnv = z.output<z.ZodObject<typeof auditExportShape>>;
+
+function auditExportCheck(env: { AUDIT_EXPORT_WEBHOOK_URL?: string | undefined; AUDIT_EXPORT_WEBHOOK_SECRET?: string | undefined }, ctx: z.RefinementCtx) {
+  if (env.AUDIT_EXPORT_WEBHOOK_URL && !env.AUDIT_EXPORT_WEBHOOK_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['AUDIT_EXPORT_WEBHOOK_SECRET'], message: 'required when AUDIT_EXPORT_WEBHOOK_URL is set (receivers verify the signature)' });
+  }
+}
+
+function auditExport(env: AuditExportEnv) {
+  return {
+    batchSize: env.AUDIT_EXPORT_BATCH,
+    pollMs: env.AUDIT_EXPORT_POLL_MS,
+    jsonl: env.AUDIT_EXPORT_JSONL ? { path: env.AUDIT_EXPORT_JSONL, format: env.AUDIT_EXPORT_JSONL_FORMAT } : undefined,
+    webhook:
+      env.AUDIT_EXPORT_WEBHOOK_URL && env.AUDIT_EXPORT_WEBHOOK_SECRET
+        ? { url: env.AUDIT_EXPORT_WEBHOOK_URL, secret: env.AUDIT_EXPORT_WEBHOOK_SECRET, format: env.AUDIT_EXPORT_WEBHOOK_FORMAT }
+        : undefined,
+    syslog: env.AUDIT_EXPORT_SYSLOG,
+  };
+}
+// --- end audit export ----------------------------------------------------------------------------------
+
 const sessionStoreShape = {
   SESSION_STORE_PORT: port(3002),
   SESSION_STORE_URL: httpUrl.optional(),
@@ -393,9 +446,10 @@ export const authServerConfigSchema = z
   }));
 
 export const sessionStoreConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...sessionStoreShape, ...sessionStoreTimingShape, ...authShape, ...loginSessionShape, ...mcpSessionShape, ...metricsShape, ...tracingShape })
+  .object({ ...runtimeShape, ...httpShape, ...sessionStoreShape, ...sessionStoreTimingShape, ...authShape, ...loginSessionShape, ...mcpSessionShape, ...metricsShape, ...tracingShape, ...auditExportShape })
   .superRefine(tlsPairCheck)
   .superRefine(sessionLimitsCheck)
+  .superRefine(auditExportCheck)
   .transform((env, ctx) => ({
     tracing: tracing(env, ctx),
     ...runtime(env),
@@ -413,6 +467,7 @@ export const sessionStoreConfigSchema = z
     expirySweepEveryMs: env.SESSION_STORE_EXPIRY_SWEEP_SECONDS * 1000,
     touchFlushMs: env.SESSION_STORE_TOUCH_FLUSH_MS,
     lastSeenFlushMs: env.SESSION_STORE_LAST_SEEN_FLUSH_SECONDS * 1000,
+    auditExport: auditExport(env),
   }));
 
 // Loose: the stdio allow-list names variables the schema cannot know in advance; the transform copies only
@@ -441,10 +496,11 @@ export const gatewayConfigSchema = z
 
 /** Everything the three apps need; what the launcher parses when it runs them in one process. */
 export const platformConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...gatewayShape, ...gatewayLimitsShape, ...sessionStoreShape, ...sessionStoreTimingShape, ...egressShape, ...stdioSandboxShape, ...loginSessionShape, ...accountSessionShape, ...mcpSessionShape, ...metricsShape, ...tracingShape })
+  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...gatewayShape, ...gatewayLimitsShape, ...sessionStoreShape, ...sessionStoreTimingShape, ...egressShape, ...stdioSandboxShape, ...loginSessionShape, ...accountSessionShape, ...mcpSessionShape, ...metricsShape, ...tracingShape, ...auditExportShape })
   .superRefine(tlsPairCheck)
   .superRefine(adminPairCheck)
-  .superRefine(sessionLimitsCheck);
+  .superRefine(sessionLimitsCheck)
+  .superRefine(auditExportCheck);
 
 export type AuthServerConfig = z.output<typeof authServerConfigSchema>;
 export type SessionStoreConfig = z.output<typeof sessionStoreConfigSchema>;
@@ -452,4 +508,5 @@ export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 export type RuntimeConfig = ReturnType<typeof runtime>;
 export type StdioSandboxConfig = ReturnType<typeof stdioSandbox>;
 export type HttpConfig = ReturnType<typeof http>;
+export type AuditExportConfig = ReturnType<typeof auditExport>;
 export type EgressConfig = ReturnType<typeof egress>;

@@ -537,7 +537,7 @@ export const adminRoutes = {
     path: '/tenants/{tenant}/servers',
     tag: 'servers',
     summary: 'Add an upstream MCP server',
-    description: 'An http server needs `url`, a stdio server `command`. `secrets` fit the kind: `{env}` for stdio, `{header}` for static_header, `{tokenUrl, clientId, clientSecret}` for client_credentials, absent otherwise; they are sealed and never returned.',
+    description: 'An http server needs `url`, a stdio server `command`. `secrets` fit the kind: `{env}` for stdio, `{header}` for static_header, `{tokenUrl, clientId, clientSecret}` for client_credentials, optionally `{oauthClient: {clientId, clientSecret?, scope?, authorizationServer?}}` for oauth_user (a pre-registered client; without it the auth server registers one dynamically), absent otherwise; they are sealed and never returned.',
     params: tenantParams,
     body: createUpstreamServerRequestSchema,
     status: 201,

@@ -8,8 +8,18 @@ export {
   staticHeaderSecretsSchema,
   clientCredentialsSecretsSchema,
   stdioEnvSecretsSchema,
+  oauthUserSecretsSchema,
 } from './upstream-secrets.js';
-export type { UpstreamSecrets, StaticHeaderSecrets, ClientCredentialsSecrets, StdioEnvSecrets } from './upstream-secrets.js';
+export type { UpstreamSecrets, StaticHeaderSecrets, ClientCredentialsSecrets, StdioEnvSecrets, OAuthUserSecrets } from './upstream-secrets.js';
+export {
+  CONNECTED_ACCOUNT_CHANGED_CHANNEL,
+  connectAccountUrl,
+  connectedAccountContext,
+  connectedAccountTokensSchema,
+  upstreamOAuthClientContext,
+  upstreamOAuthClientSchema,
+} from './connected-accounts.js';
+export type { ConnectedAccountTokens, UpstreamOAuthClient } from './connected-accounts.js';
 export {
   createGroupMappingRequestSchema,
   createIdentityProviderRequestSchema,

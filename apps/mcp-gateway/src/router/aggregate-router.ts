@@ -272,7 +272,14 @@ export class AggregateRouter<C> {
    */
   async admitTool(context: C, server: string, tool: string, shown: string): Promise<string | undefined> {
     if ((await this.upstreams.disabledTools(context, server)).has(tool)) throw unknownToolError(shown);
-    await this.upstreams.requireTool(context, server, tool, shown);
+    try {
+      await this.upstreams.requireTool(context, server, tool, shown);
+    } catch (error) {
+      // Connected accounts: an upstream the user has not connected cannot list its tools yet; nothing goes
+      // upstream without the account, and the call itself answers with where to connect it.
+      if (!(error instanceof GatewayError && (error.code === 'account_not_connected' || error.code === 'url_elicitation_required'))) throw error;
+      return;
+    }
     // After the list check: reading the list is what can reveal a changed definition.
     const version = await this.upstreams.toolVersion?.(context, server, tool);
     if (version?.withheld) throw toolWithheldError(shown, version.hash);

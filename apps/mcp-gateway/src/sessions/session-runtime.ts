@@ -16,6 +16,7 @@ import { RelatedStreams } from '../upstream/related-stream.js';
 import type { ToolCallContext, ToolCallObservers } from '../observe/tool-call-observer.js';
 import { CallCancel } from '../upstream/call-cancel.js';
 import { UpstreamLink as RelayLink } from '../upstream/upstream-link.js';
+import { OAuthUserConnection } from '../upstream/oauth-user-connection.js';
 import type { UpstreamResume } from '../upstream/upstream-link.js';
 
 /** Where the runtime's output goes: a request's stream, or the session's standalone (GET) stream. */
@@ -220,7 +221,7 @@ export class SessionRuntime {
     }
     if (streamId) streams.push(streamId);
     try {
-      if (link instanceof RelayLink) return await link.request(method, params, { cancel, relatedStream: streamId, onprogress });
+      if (link instanceof RelayLink || link instanceof OAuthUserConnection) return await link.request(method, params, { cancel, relatedStream: streamId, onprogress });
       const options = { signal: cancel.signal, ...(onprogress ? { onprogress } : {}) };
       return await (streamId ? this.related.run(streamId, () => link.request(method, params, options)) : link.request(method, params, options));
     } finally {

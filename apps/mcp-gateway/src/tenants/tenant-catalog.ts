@@ -14,7 +14,7 @@ export interface UpstreamServerRecord {
   command: string | null;
   args: string[];
   secretsEncrypted: string | null;
-  credentialKind: 'none' | 'static_header' | 'client_credentials' | 'token_exchange';
+  credentialKind: 'none' | 'static_header' | 'client_credentials' | 'token_exchange' | 'oauth_user';
   /** The era to speak: detected (`upstream_servers.protocol_version`) or, once resolved by UpstreamEras, the one in use. */
   protocolVersion: string | null;
   /** stdio: run in the bubblewrap sandbox (false: the operator opted this server out). */

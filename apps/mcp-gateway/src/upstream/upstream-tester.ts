@@ -239,6 +239,9 @@ export function describeFailure(error: unknown, server: UpstreamServerRecord, st
   if (/no user token to exchange/.test(text)) {
     return { code: 'credentials_unavailable', message: "token exchange needs a signed-in user's token: test it by connecting an MCP client as a user", connecting: true };
   }
+  if (/no connected account at /.test(text)) {
+    return { code: 'credentials_unavailable', message: "oauth_user: the server is called with each user's own connected account: test it by connecting an MCP client as a user who connected theirs", connecting: true };
+  }
   if (/token request refused|credentials are incomplete|credentials without a header|stored secrets have an unexpected shape/.test(text)) {
     return { code: 'credentials_unavailable', message: text, connecting: true };
   }

@@ -58,7 +58,7 @@ export async function startFixture(): Promise<{ url: string; child: ChildProcess
 }
 
 export async function startFullStack(
-  upstreams: Array<{ name: string; url: string; credentialKind?: 'none' | 'token_exchange' }>,
+  upstreams: Array<{ name: string; url: string; credentialKind?: 'none' | 'token_exchange' | 'oauth_user' }>,
   options: { metrics?: boolean; gatewayReplicas?: number; env?: Record<string, string> } = {},
 ): Promise<FullStack> {
   const db: TestDatabase = await createTestDatabase();

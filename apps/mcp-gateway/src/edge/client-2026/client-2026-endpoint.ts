@@ -500,7 +500,7 @@ export class Client2026Endpoint {
       return openListenVia2025Session(this.deps, { server, filter, tenant: call.tenant.slug, bearer: call.auth.bearer, clientInfo: request.clientInfo });
     }
     const secrets = openUpstreamSecrets(this.deps.masterKey, server);
-    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, bearer: () => call.auth.bearer });
+    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, bearer: () => call.auth.bearer, subject: call.auth.claims.sub });
     const meta = Object.fromEntries(Object.entries((request.params['_meta'] ?? {}) as Record<string, unknown>).filter(([key]) => key !== MetaKeys.subscriptionId));
     return openListen2026({ server, filter, id: request.id ?? 0, protocolVersion: request.protocolVersion, meta, credentialHeaders, fetchImpl: this.fetchImpl });
   }
@@ -529,7 +529,7 @@ export class Client2026Endpoint {
     }
     const unavailable: BridgeAnswer = errorAnswer(new GatewayError('upstream_unavailable'));
     const secrets = openUpstreamSecrets(this.deps.masterKey, server);
-    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, bearer: () => call.auth.bearer });
+    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, bearer: () => call.auth.bearer, subject: call.auth.claims.sub });
     const version = call.headers[McpHeaders.protocolVersion];
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -592,7 +592,7 @@ export class Client2026Endpoint {
     };
     const { response } = call;
     const secrets = openUpstreamSecrets(this.deps.masterKey, server);
-    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, bearer: () => call.auth.bearer });
+    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, bearer: () => call.auth.bearer, subject: call.auth.claims.sub });
     const headers: Record<string, string> = {};
     for (const name of FORWARDED_HEADERS) {
       const value = call.headers[name];
