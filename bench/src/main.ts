@@ -6,6 +6,7 @@ import { freePort } from './harness/free-port.js';
 import { startPlatform } from './harness/platform.js';
 import { environment, mergeResults, toMarkdown, type BenchResult, type BenchRow } from './harness/report.js';
 import { adminLists } from './scenarios/admin-lists.js';
+import { callPolicy } from './scenarios/call-policy.js';
 import { consoleSessions } from './scenarios/console-sessions.js';
 import { mcpToolsCall } from './scenarios/mcp-tools-call.js';
 import { manyStreams } from './scenarios/many-streams.js';
@@ -14,6 +15,7 @@ import { jwtVerification } from './scenarios/jwt-verify.js';
 import { sessionResolution } from './scenarios/session-resolution.js';
 import { tenantsScale } from './scenarios/tenants-scale.js';
 import { tokenEndpoint } from './scenarios/token-endpoint.js';
+import { tracingOverhead } from './scenarios/tracing.js';
 import type { BenchPlatform, Scenario, ScenarioContext } from './scenarios/scenario.js';
 
 // `npm run bench [-- --quick] [-- --only <name> [--merge]] [-- --node-options "<flags>"]`: runs every scenario
@@ -34,8 +36,10 @@ const scenarios: Array<Scenario & { platform?: boolean }> = [
   { name: 'session-resolution', run: (context) => sessionResolution(context, redisUrl) },
   { name: 'many-streams', run: manyStreams, platform: true },
   { name: 'rolling-restart', run: rollingRestart, platform: true },
+  { name: 'tracing', run: tracingOverhead, platform: true },
   { name: 'admin-lists', run: adminLists, platform: true },
   { name: 'console-sessions', run: consoleSessions, platform: true },
+  { name: 'call-policy', run: callPolicy, platform: true },
   { name: 'tenants', run: tenantsScale, platform: true },
 ];
 

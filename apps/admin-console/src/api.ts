@@ -57,6 +57,9 @@ export interface SigningKey {
   notAfter: string | null;
 }
 
+/** How the API orders a sessions list: by start or last activity, `-` for newest first. */
+export type SessionSort = 'created' | '-created' | 'last_seen' | '-last_seen';
+
 export interface McpSession {
   id: string;
   subject: string;
@@ -183,6 +186,41 @@ export interface RoleAssignment {
   updatedAt: string;
 }
 
+/** What "test connection" answered (POST .../servers/{name}/test), and the request id of that call. */
+export interface UpstreamTestResult {
+  ok: boolean;
+  server: string;
+  transport: 'http' | 'stdio';
+  stage: 'config' | 'connect' | 'initialize' | 'tools/list';
+  error?: { code: string; message: string };
+  timings: { initializeMs?: number; toolsListMs?: number; totalMs: number };
+  protocolVersion: string | null;
+  serverInfo: { name: string; version: string } | null;
+  tools: { count: number; names: string[] } | null;
+  testedAt: string;
+  replica: string;
+  requestId?: string | undefined;
+}
+
+/** One field-level difference between a tool's approved and last seen definition. */
+export interface ToolDefinitionDifference {
+  path: string;
+  change: 'added' | 'removed' | 'changed';
+  before?: unknown;
+  after?: unknown;
+}
+
+/** A tool whose definition changed upstream (or is new and held): withheld or flagged until approved. */
+export interface PendingToolChange {
+  name: string;
+  change: 'new' | 'changed';
+  approvedHash: string | null;
+  approvedAt: string | null;
+  seenHash: string;
+  seenAt: string | null;
+  differences: ToolDefinitionDifference[];
+}
+
 type Query = Record<string, string | number | undefined>;
 
 /** One admin API request with the bearer token (renewed once on a 401); the raw response. */
@@ -259,7 +297,11 @@ export const adminApi = {
     api<{ initial_access_token: string; expires_in: number }>('POST', `/tenants/${enc(tenant)}/initial-access-tokens`, { body: { expiresIn } }),
   listKeys: (tenant: string) => api<{ items: SigningKey[] }>('GET', `/tenants/${enc(tenant)}/keys`),
   rotateKeys: (tenant: string) => api<{ items: SigningKey[] }>('POST', `/tenants/${enc(tenant)}/keys/rotate`, { body: {} }),
-  listSessions: (tenant: string, query: { cursor?: string; limit?: number }) => api<Page<McpSession>>('GET', `/tenants/${enc(tenant)}/sessions`, { query }),
+  listSessions: (tenant: string, query: { cursor?: string | undefined; limit?: number; client?: string | undefined; subject?: string | undefined; sort?: SessionSort }) =>
+    api<Page<McpSession>>('GET', `/tenants/${enc(tenant)}/sessions`, { query }),
+  /** Ends the listed sessions, or every one of a client and/or subject; `notLive`: listed ones that had ended. */
+  revokeSessions: (tenant: string, body: { ids: string[] } | { client?: string | undefined; subject?: string | undefined }) =>
+    api<{ revoked: number; notLive?: string[] }>('POST', `/tenants/${enc(tenant)}/sessions/revoke`, { body }),
   revokeSession: (tenant: string, id: string) => api<void>('DELETE', `/tenants/${enc(tenant)}/sessions/${enc(id)}`),
   /** A tenant's audit log, or the platform's own when `tenant` is undefined. */
   listAudit: (tenant: string | undefined, query: AuditQuery) => api<Page<AuditRecord>>('GET', auditPath(tenant), { query: { ...query } }),
@@ -284,6 +326,13 @@ export const adminApi = {
   createServer: (tenant: string, body: unknown) => api<UpstreamServer>('POST', `/tenants/${enc(tenant)}/servers`, { body }),
   getServer: (tenant: string, name: string) => api<UpstreamServer & { tools: Tool[] }>('GET', `/tenants/${enc(tenant)}/servers/${enc(name)}`),
   deleteServer: (tenant: string, name: string) => api<void>('DELETE', `/tenants/${enc(tenant)}/servers/${enc(name)}`),
+  testServer: async (tenant: string, name: string): Promise<UpstreamTestResult> => {
+    const response = await send('POST', `/tenants/${enc(tenant)}/servers/${enc(name)}/test`, { body: {} });
+    if (!response.ok) throw await refusal(response);
+    return { ...((await response.json()) as UpstreamTestResult), requestId: response.headers.get('x-request-id') ?? undefined };
+  },
+  listToolChanges: (tenant: string, name: string) => api<{ items: PendingToolChange[] }>('GET', `/tenants/${enc(tenant)}/servers/${enc(name)}/tool-changes`),
+  approveTool: (tenant: string, name: string, tool: string, hash: string) => api<Tool>('POST', `/tenants/${enc(tenant)}/servers/${enc(name)}/tools/${enc(tool)}/approve`, { body: { hash } }),
   updateTool: (tenant: string, name: string, tool: string, body: { requiredScopes?: string[]; enabled?: boolean }) =>
     api<Tool>('PATCH', `/tenants/${enc(tenant)}/servers/${enc(name)}/tools/${enc(tool)}`, { body }),
   listRoleAssignments: (query: { q?: string; cursor?: string; limit?: number }) => api<Page<RoleAssignment>>('GET', '/role-assignments', { query }),

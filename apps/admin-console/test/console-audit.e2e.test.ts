@@ -141,7 +141,7 @@ describe('the audit, overview and account screens', () => {
 
     expect(cspViolations).toEqual([]);
     await context.close();
-  }, 30_000);
+  }, 60_000);
 
   it('an auditor of one tenant has no platform audit entry and sees its own account', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

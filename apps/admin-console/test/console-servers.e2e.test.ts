@@ -176,7 +176,7 @@ describe('the MCP servers screens', () => {
 
     expect(cspViolations).toEqual([]);
     await context.close();
-  }, 30_000);
+  }, 90_000);
 
   it('an auditor reads the servers and their tools, and changes nothing', async () => {
     // Its own server and catalogue, over the API: this test does not lean on the one before.

@@ -1,6 +1,7 @@
 import type { AuthServerConfig } from '@airlock/config';
 import { closeHttpApp, createHttpApp, listenHttpApp } from '@airlock/http-server';
 import { createServiceMetrics, exportMetrics } from '@airlock/metrics';
+import { Tracing } from '@airlock/tracing';
 import type { Logger } from '@airlock/observability';
 import type { Infra, StartedApp } from '@airlock/platform';
 import type { Type } from '@nestjs/common';
@@ -32,12 +33,15 @@ export interface AuthServerApp extends StartedApp {
 /** Starts the auth server on its port with the shared infra; the launcher and main.ts both call this. */
 export async function startAuthServer({ config, infra, logger, demoUpstreams, extraModules = [] }: StartAuthServerOptions): Promise<AuthServerApp> {
   const metrics = createServiceMetrics('auth-server');
+  // OpenTelemetry (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set): a server span per request, the token endpoint's included.
+  const tracing = Tracing.start(config.tracing, 'auth-server');
   const app = await createHttpApp(createAppModule({ config, infra, logger, metrics }, extraModules), {
     name: 'auth-server',
     http: config.http,
     logger,
     readiness: infra.readiness,
     metrics: metrics.http,
+    tracing,
   });
   // Before any route exists: the start fails if one under /admin/ has no entry in the route table.
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
@@ -59,11 +63,13 @@ export async function startAuthServer({ config, infra, logger, demoUpstreams, ex
       close: async () => {
         await closeHttpApp(app);
         await exporter?.close();
+        await tracing.shutdown().catch(() => undefined);
       },
       registeredAdminRoutes: adminRoutes.registered,
     };
   } catch (error) {
     await closeHttpApp(app).catch(() => undefined);
+    await tracing.shutdown().catch(() => undefined);
     throw error;
   }
 }

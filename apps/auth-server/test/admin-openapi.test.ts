@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Controller, Module, Post } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { adminOpenApiDocument, adminRoutes, adminRouteUrl, defineAdminRoute } from '@airlock/contracts';
+import { adminOpenApiDocument, adminRoutes, adminRouteUrl, defineAdminRoute, UPSTREAM_TEST_CHANNEL, upstreamTestReplyChannel } from '@airlock/contracts';
 import { closeHttpApp, createHttpApp, listenHttpApp } from '@airlock/http-server';
 import { createTestLogger } from '@airlock/testing';
 import { guardAdminRouteCoverage, undocumentedAdminRoutes, UndocumentedAdminRouteError } from '../src/admin/admin-route-coverage.js';
@@ -40,6 +40,7 @@ const VALID_BODIES: Record<string, Json> = {
   putCallPolicy: { cedar: '@id("wiki-readers") permit (principal in Group::"staff", action, resource == Tool::"wiki/read");', defaultEffect: 'deny', recordArguments: true, redactedKeys: ['*token*'] },
   evaluateCallPolicy: { subject: 'someone', groups: ['staff'], clientId: 'some-client', server: 'wiki', tool: 'read', arguments: { page: 'Home' } },
   approveTool: { hash: 'a'.repeat(64) },
+  testServer: {},
   revokeSessions: { client: 'some-client' },
   resetUserSignIn: {},
   signOutUser: {},
@@ -56,6 +57,10 @@ const VALID_BODIES: Record<string, Json> = {
   createIdJagAudience: { audience: 'https://as.example/t/other', scopes: ['mcp'] },
   updateIdJagAudience: { enabled: false },
   putPreApproval: { scopes: ['mcp'] },
+  createIdentityProvider: { slug: 'corp', kind: 'oidc', displayName: 'Corp SSO', emailDomains: ['corp.example'], config: { issuer: 'https://idp.example', clientId: 'airlock' }, clientSecret: 'idp-client-secret' },
+  updateIdentityProvider: { enabled: false },
+  createGroupMapping: { groupName: 'mcp-finance', scopes: ['finance:read'] },
+  updateGroupMapping: { scopes: ['finance:write'] },
 };
 
 function validBody(operationId: string): Json {
@@ -155,7 +160,7 @@ beforeAll(async () => {
   const client = await api('POST', `/tenants/${tenant}/clients`, { client_name: 'OpenAPI', grant_types: ['client_credentials'] });
   await api('POST', `/tenants/${tenant}/servers`, { name: 'docs', transport: 'http', url: 'https://docs.example/mcp' });
   await api('PUT', `/tenants/${tenant}/servers/docs/tools`, { tools: [{ name: 'search' }] });
-  Object.assign(pathValues, { tenant, id: String(user['id']), clientId: String(client['client_id']), name: 'docs', tool: 'search', sessionId: 'no-such-session-0123456789', grantId: 'no-such-grant', principalType: 'users', principalId: String(user['id']) });
+  Object.assign(pathValues, { tenant, provider: 'no-such-provider', id: String(user['id']), clientId: String(client['client_id']), name: 'docs', tool: 'search', sessionId: 'no-such-session-0123456789', grantId: 'no-such-grant', principalType: 'users', principalId: String(user['id']) });
 });
 
 afterAll(async () => {
@@ -195,7 +200,7 @@ describe('the admin API OpenAPI document', () => {
     expect(openApi31Problems(broken)).toEqual(
       expect.arrayContaining(['openapi is 3.0.3, not 3.1.0', '$ref #/components/schemas/Nope does not resolve', 'GET /admin/v1/tenants/{tenant}: path parameter tenant is not declared']),
     );
-  });
+  }, 120_000); // Validates every schema of the document: ~28 s alone on a loaded 2-core machine.
 
   it('describes every admin route the server registered, each one that takes a body with its schema', () => {
     const registered = server.app.registeredAdminRoutes().filter((route) => route.method !== 'HEAD');
@@ -326,6 +331,14 @@ describe('the admin API OpenAPI document', () => {
     expectDocumented(operation('approveTool'), approval);
     called.add('approveTool');
     await ok('getServer', s);
+    // No gateway runs here: a stand-in replica answers the connection test on the hot store as one would.
+    const stopReplica = await server.hot.subscribe(UPSTREAM_TEST_CHANNEL, (message) => {
+      const request = JSON.parse(message) as { id: string; server: string };
+      const result = { ok: false, server: request.server, transport: 'http', stage: 'connect', error: { code: 'unreachable', message: 'nothing answered' }, timings: { totalMs: 1 }, protocolVersion: null, serverInfo: null, tools: null, testedAt: new Date().toISOString(), replica: 'stand-in' };
+      void server.hot.publish(upstreamTestReplyChannel(request.id), JSON.stringify(result));
+    });
+    expect(await ok('testServer', s, validBody('testServer'))).toMatchObject({ ok: false, stage: 'connect', replica: 'stand-in' });
+    await stopReplica();
     await ok('updateServer', s, validBody('updateServer'));
     expect(await ok('getCallPolicy', t)).toMatchObject({ version: 0, defaultEffect: 'allow', cedar: '' });
     expect(await ok('putCallPolicy', t, validBody('putCallPolicy'))).toMatchObject({ version: 1, defaultEffect: 'deny', rules: ['wiki-readers'], recordArguments: true });
@@ -360,6 +373,17 @@ describe('the admin API OpenAPI document', () => {
     await ok('putPreApproval', c, validBody('putPreApproval'));
     await ok('listPreApprovals', t);
     await ok('deletePreApproval', c);
+    const provider = await ok('createIdentityProvider', t, validBody('createIdentityProvider'));
+    expect(JSON.stringify(provider)).not.toContain('idp-client-secret');
+    const ip = { ...t, provider: String(provider['slug']) };
+    await ok('listIdentityProviders', t);
+    await ok('getIdentityProvider', ip);
+    await ok('updateIdentityProvider', ip, validBody('updateIdentityProvider'));
+    const mapping = await ok('createGroupMapping', t, { ...validBody('createGroupMapping'), providerId: String(provider['id']) });
+    await ok('listGroupMappings', t);
+    await ok('updateGroupMapping', { ...t, id: String(mapping['id']) }, validBody('updateGroupMapping'));
+    await ok('deleteGroupMapping', { ...t, id: String(mapping['id']) });
+    await ok('deleteIdentityProvider', ip);
     const scimToken = await ok('createScimToken', t, validBody('createScimToken'));
     expect(scimToken['token']).toEqual(expect.any(String));
     await ok('listScimTokens', t);

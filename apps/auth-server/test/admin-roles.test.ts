@@ -44,7 +44,7 @@ async function ok(answer: Promise<AdminApiAnswer>, status = 200): Promise<Json> 
   return done.json;
 }
 
-/** A user, a confidential client, a server with credentials and a tool, an initial access token: every kind of secret the API takes or makes. */
+/** A user, a confidential client, a server with credentials and a tool, an initial access token, an identity provider with its client secret: every kind of secret the API takes or makes. */
 async function seed(slug: string): Promise<Seeded> {
   await ok(api(root, 'POST', '/tenants', { slug, displayName: `Tenant ${slug}` }), 201);
   const user = await ok(api(root, 'POST', `/tenants/${slug}/users`, { email: `u@${slug}.example`, password: `pw-${randomBytes(12).toString('hex')}` }), 201);
@@ -65,9 +65,11 @@ async function seed(slug: string): Promise<Seeded> {
   await ok(api(root, 'PUT', `/tenants/${slug}/servers/wiki/tools`, { tools: [{ name: 'read' }] }));
   await ok(api(root, 'PUT', `/tenants/${slug}/registration-policy`, { policy: 'initial_access_token' }));
   const iat = await ok(api(root, 'POST', `/tenants/${slug}/initial-access-tokens`, { expiresIn: 3600 }), 201);
+  const idpClientSecret = `idp-cs-${randomBytes(16).toString('hex')}`;
+  await ok(api(root, 'POST', `/tenants/${slug}/identity-providers`, { slug: 'corp', kind: 'oidc', displayName: 'Corp', config: { issuer: 'https://idp.example', clientId: 'airlock' }, clientSecret: idpClientSecret }), 201);
   return {
-    params: { tenant: slug, id: String(user['id']), clientId: String(client['client_id']), name: 'wiki', tool: 'read', sessionId: `s-${randomBytes(16).toString('hex')}` },
-    secrets: [String(client['client_secret']), header, header.slice('Bearer '.length), upstreamClientSecret, String(iat['initial_access_token'])],
+    params: { tenant: slug, id: String(user['id']), clientId: String(client['client_id']), name: 'wiki', tool: 'read', provider: 'corp', sessionId: `s-${randomBytes(16).toString('hex')}` },
+    secrets: [String(client['client_secret']), header, header.slice('Bearer '.length), upstreamClientSecret, String(iat['initial_access_token']), idpClientSecret],
   };
 }
 

@@ -151,6 +151,76 @@ describe('FederatedSignInService', () => {
     }
   });
 
+  describe('users the tenant\'s SCIM client created', () => {
+    /** What SCIM's POST /Users writes: no password (empty hash), userName as the email, the client's externalId. */
+    async function scimUser(email: string, externalId: string | null, active = true): Promise<string> {
+      const { rows } = await server.infra.pg.query<{ id: string }>(
+        `INSERT INTO users (id, tenant_id, email, external_id, password_hash, disabled_at, updated_at)
+         VALUES (gen_random_uuid(), $1, $2, $3, '', CASE WHEN $4::boolean THEN NULL ELSE now() END, now()) RETURNING id`,
+        [tenantId, email, externalId, active],
+      );
+      return rows[0]!.id;
+    }
+    async function scimBoundProvider(slug: string, by: 'externalId' | 'userName'): Promise<string> {
+      const id = await addProvider(slug);
+      await server.infra.pg.query('UPDATE identity_providers SET config = $2 WHERE id = $1', [id, JSON.stringify({ linkScimUsersBy: by })]);
+      return id;
+    }
+
+    it('are refused (email_in_use) by a provider not bound to SCIM, as any existing user', async () => {
+      await scimUser('scim-plain@corp.example', '00u-plain');
+      expect(await service.complete(tenantId, identity({ subject: '00u-plain', email: 'scim-plain@corp.example' }))).toEqual({ ok: false, reason: 'email_in_use' });
+      expect(await count('federated_identities WHERE subject = $1', ['00u-plain'])).toBe(0);
+    });
+
+    it('link when the IdP subject is their SCIM externalId (externalId rule): same user from then on, audited', async () => {
+      const bound = await scimBoundProvider('okta-scim', 'externalId');
+      const userId = await scimUser('dana@corp.example', '00u-dana');
+      const first = await service.complete(tenantId, identity({ providerId: bound, subject: '00u-dana', email: 'dana@corp.example', groups: ['mcp-finance'] }));
+      expect(first).toEqual({ ok: true, userId, created: false });
+      expect(await service.complete(tenantId, identity({ providerId: bound, subject: '00u-dana', email: 'dana@corp.example' }))).toEqual({ ok: true, userId, created: false });
+      expect(await count('federated_identities WHERE user_id = $1 AND provider_id = $2 AND subject = $3', [userId, bound, '00u-dana'])).toBe(1);
+      await server.queues.drain(Queues.audit);
+      expect(audit.filter((e) => e.action === 'federation.user_linked' && e.actor.subject === userId)).toEqual([expect.objectContaining({ outcome: 'success', target: 'okta-scim', details: expect.objectContaining({ scimMatch: 'externalId' }) })]);
+      // The email alone does not link under this rule: another subject with Dana's address is refused.
+      const mallory = await scimUser('mallory@corp.example', '00u-mallory');
+      expect(await service.complete(tenantId, identity({ providerId: bound, subject: '00u-someone-else', email: 'mallory@corp.example' }))).toEqual({ ok: false, reason: 'email_in_use' });
+      expect(await count('federated_identities WHERE user_id = $1', [mallory])).toBe(0);
+    });
+
+    it('link by a provider-verified email equal to the SCIM userName (userName rule), never an unverified one', async () => {
+      const bound = await scimBoundProvider('entra-scim', 'userName');
+      const userId = await scimUser('erin@corp.example', 'entra-object-erin');
+      expect(await service.complete(tenantId, identity({ providerId: bound, subject: 'oid-erin', email: 'Erin@corp.example', emailVerified: false }))).toMatchObject({ ok: true, created: true });
+      expect(await count('federated_identities WHERE user_id = $1', [userId])).toBe(0);
+      expect(await service.complete(tenantId, identity({ providerId: bound, subject: 'oid-erin-2', email: 'Erin@corp.example' }))).toEqual({ ok: true, userId, created: false });
+      // One link per provider and user: a second subject of the same provider cannot take the user over.
+      expect(await service.complete(tenantId, identity({ providerId: bound, subject: 'oid-erin-3', email: 'erin@corp.example' }))).toEqual({ ok: false, reason: 'email_in_use' });
+    });
+
+    it('never link a local account (a user with a password), nor a deprovisioned one', async () => {
+      const bound = await scimBoundProvider('scim-bound', 'userName');
+      await server.createUser('demo', 'has-password@corp.example', 'correct horse battery staple');
+      await server.infra.pg.query("UPDATE users SET external_id = 'ext-has-password' WHERE email = 'has-password@corp.example'");
+      expect(await service.complete(tenantId, identity({ providerId: bound, subject: 'ext-has-password', email: 'has-password@corp.example' }))).toEqual({ ok: false, reason: 'email_in_use' });
+      const byExternalId = await scimBoundProvider('scim-bound-ext', 'externalId');
+      expect(await service.complete(tenantId, identity({ providerId: byExternalId, subject: 'ext-has-password', email: 'has-password@corp.example' }))).toEqual({ ok: false, reason: 'email_in_use' });
+      expect(await count("federated_identities f JOIN users u ON u.id = f.user_id WHERE u.email = 'has-password@corp.example'", [])).toBe(0);
+
+      const gone = await scimUser('gone@corp.example', 'ext-gone', false);
+      expect(await service.complete(tenantId, identity({ providerId: bound, subject: 'ext-gone', email: 'gone@corp.example' }))).toEqual({ ok: false, reason: 'user_disabled' });
+      expect(await count('federated_identities WHERE user_id = $1', [gone])).toBe(0);
+    });
+
+    it('settle concurrent first sign-ins of the person on one link', async () => {
+      const bound = await scimBoundProvider('scim-race', 'externalId');
+      const userId = await scimUser('race@corp.example', 'ext-race');
+      const outcomes = await Promise.all(Array.from({ length: 6 }, () => service.complete(tenantId, identity({ providerId: bound, subject: 'ext-race', email: 'race@corp.example' }))));
+      expect(outcomes).toEqual(Array.from({ length: 6 }, () => ({ ok: true, userId, created: false })));
+      expect(await count('federated_identities WHERE user_id = $1', [userId])).toBe(1);
+    });
+  });
+
   it('refuses a provider of another tenant as a programming error', async () => {
     const otherTenant = await server.createTenant('elsewhere');
     await expect(service.complete(otherTenant, identity())).rejects.toThrow(/not in tenant/);

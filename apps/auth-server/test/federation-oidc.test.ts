@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
+import { aggregatedMcpUrl } from '@airlock/contracts';
 import { identityProviderSecretContext } from '@airlock/contracts';
 import { sealSecret } from '@airlock/platform';
+import { ScimTokensRepository } from '../src/scim/scim-tokens.repository.js';
 import { startAuthServerHarness, type AuthServerHarness } from './support/auth-server-harness.js';
 import { browse, CookieJar, formFor, pkce } from './support/browser.js';
 import { startEnterpriseIdp, type EnterpriseIdp, type IdTokenTamper } from './support/enterprise-idp.js';
@@ -51,10 +53,10 @@ interface Attempt {
 }
 
 /** From the client's authorization request to the IdP's redirect back to Airlock (not yet followed). */
-async function toCallback(email: string, username: string, password = 'idp-password'): Promise<Attempt> {
+async function toCallback(email: string, username: string, password = 'idp-password', scope = 'openid mcp'): Promise<Attempt> {
   const jar = new CookieJar();
   const { verifier, challenge } = pkce();
-  const first = await demo.authorizeRequest(jar, { client_id: client.clientId, redirect_uri: REDIRECT, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', state: 'client-state', scope: 'openid mcp' });
+  const first = await demo.authorizeRequest(jar, { client_id: client.clientId, redirect_uri: REDIRECT, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', state: 'client-state', scope });
   const page = await browse(jar, new URL(first.headers.get('location')!, server.url).href);
   const login = formFor(await page.text(), '/login');
   // Home-realm discovery: the email alone sends the browser to the provider of its domain.
@@ -78,8 +80,8 @@ async function finish(attempt: Attempt): Promise<URL> {
   return demo.follow(attempt.jar, new URL(response.headers.get('location')!, server.url).href);
 }
 
-async function signIn(email: string, username: string): Promise<Record<string, unknown>> {
-  const attempt = await toCallback(email, username);
+async function signIn(email: string, username: string, scope?: string): Promise<Record<string, unknown>> {
+  const attempt = await toCallback(email, username, 'idp-password', scope);
   const redirect = await finish(attempt);
   expect(redirect.searchParams.get('error'), redirect.href).toBeNull();
   const { status, json } = await demo.redeem(client, redirect.searchParams.get('code')!, attempt.verifier);
@@ -106,6 +108,8 @@ beforeAll(async () => {
   idp.users.set('ada', { password: 'idp-password', email: 'ada@corp.example', emailVerified: true, name: 'Ada Lovelace', groups: ['mcp-finance', 'staff'] });
   idp.users.set('grace', { password: 'idp-password', email: 'grace@corp.example', emailVerified: true, name: 'Grace Hopper', groups: [] });
   idp.users.set('mallory', { password: 'idp-password', email: 'local@corp.example', emailVerified: true, name: 'Mallory', groups: [] });
+  // Provisioned by the tenant's SCIM client before their first sign-in; the IdP's subject is the SCIM externalId.
+  idp.users.set('00u-dana', { password: 'idp-password', email: 'dana@corp.example', emailVerified: true, name: 'Dana Scully', groups: [] });
   providerId = randomUUID();
   const config = { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'email', 'profile', 'groups'] };
   const sealed = sealSecret(server.infra.masterKey, JSON.stringify({ clientSecret: idp.clientSecret }), identityProviderSecretContext(tenantId, providerId));
@@ -114,6 +118,22 @@ beforeAll(async () => {
      VALUES ($1, $2, $3, 'oidc', 'Corp SSO', 'generic', $4, $5, $6, now())`,
     [providerId, tenantId, PROVIDER_SLUG, ['corp.example'], JSON.stringify(config), sealed],
   );
+  // Group mappings (see 'group mappings govern token scopes'). Tools: `ledger` needs finance:read and
+  // `post_entry` finance:write (governed: mappings name them), `wiki` docs:read (no mapping names it).
+  const serverId = randomUUID();
+  await server.infra.pg.query(`INSERT INTO upstream_servers (id, tenant_id, name, transport, url, updated_at) VALUES ($1, $2, 'books', 'http', 'https://books.example/mcp', now())`, [serverId, tenantId]);
+  await server.infra.pg.query(
+    `INSERT INTO tools (id, tenant_id, server_id, name, required_scopes, updated_at) VALUES
+      (gen_random_uuid(), $1, $2, 'ledger', '{mcp,finance:read}', now()),
+      (gen_random_uuid(), $1, $2, 'post_entry', '{mcp,finance:write}', now()),
+      (gen_random_uuid(), $1, $2, 'wiki', '{mcp,docs:read}', now())`,
+    [tenantId, serverId],
+  );
+  await server.infra.pg.query(`INSERT INTO group_mappings (id, tenant_id, provider_id, group_name, scopes) VALUES (gen_random_uuid(), $1, $2, 'mcp-finance', '{finance:read}')`, [tenantId, providerId]);
+  // A mapping for another provider: the same group name asserted by Corp SSO does not count for it.
+  const otherProviderId = randomUUID();
+  await server.infra.pg.query(`INSERT INTO identity_providers (id, tenant_id, slug, kind, display_name, updated_at) VALUES ($1, $2, 'other', 'oidc', 'Other', now())`, [otherProviderId, tenantId]);
+  await server.infra.pg.query(`INSERT INTO group_mappings (id, tenant_id, provider_id, group_name, scopes) VALUES (gen_random_uuid(), $1, $2, 'staff', '{finance:write}')`, [tenantId, otherProviderId]);
   await server.createUser('demo', 'local@corp.example', 'correct horse battery staple');
   await server.createUser('demo', 'ops@elsewhere.example', 'correct horse battery staple');
   demo = new OAuthFlow(server.url, 'demo', { email: 'local@corp.example', password: 'correct horse battery staple' });
@@ -163,6 +183,61 @@ describe('sign-in through an enterprise OpenID provider', () => {
   });
 });
 
+describe('group mappings govern token scopes', () => {
+  const SCOPES = 'openid mcp finance:read docs:read';
+  const scopesOf = (tokens: Record<string, unknown>) => String(decodeJwt(String(tokens['access_token']))['scope']).split(' ').sort();
+
+  it('grants a governed scope only through a current group, at sign-in and at refresh; ungoverned scopes as before', async () => {
+    idp.users.get('ada')!.groups = ['mcp-finance', 'staff'];
+    const first = await signIn('ada@corp.example', 'ada', SCOPES);
+    expect(scopesOf(first)).toEqual(['docs:read', 'finance:read', 'mcp']);
+    expect(decodeJwt(String(first['access_token']))).toMatchObject({ aud: aggregatedMcpUrl(server.config.gatewayPublicUrl, 'demo'), groups: ['mcp-finance', 'staff'] });
+
+    // Grace is in no mapped group: same request, no finance:read, and the consent page never offered it.
+    const grace = await signIn('grace@corp.example', 'grace', SCOPES);
+    expect(scopesOf(grace)).toEqual(['docs:read', 'mcp']);
+    const { rows: consents } = await server.infra.pg.query<{ scopes: string[] }>(
+      `SELECT c.scopes FROM consents c JOIN federated_identities f ON f.user_id = c.user_id WHERE f.subject = 'grace' AND c.revoked_at IS NULL`,
+    );
+    expect(consents.flatMap((row) => row.scopes)).not.toContain('finance:read');
+
+    // The IdP removes ada from mcp-finance. Her refresh token still carries it until Airlock hears of the
+    // change (the provider's groups arrive with a sign-in, SCIM's at once)...
+    idp.users.get('ada')!.groups = ['staff'];
+    const refreshed = await demo.refresh(client, String(first['refresh_token']));
+    expect(refreshed.status, JSON.stringify(refreshed.json)).toBe(200);
+    expect(scopesOf(refreshed.json)).toContain('finance:read');
+    // ...her next sign-in records it: that token lacks the scope, and so does every later refresh of the first grant.
+    const second = await signIn('ada@corp.example', 'ada', SCOPES);
+    expect(scopesOf(second)).toEqual(['docs:read', 'mcp']);
+    expect(String(second['scope']).split(' ')).not.toContain('finance:read');
+    const after = await demo.refresh(client, String(refreshed.json['refresh_token']));
+    expect(after.status, JSON.stringify(after.json)).toBe(200);
+    expect(scopesOf(after.json)).toEqual(['docs:read', 'mcp']);
+    expect(String(after.json['scope']).split(' ')).not.toContain('finance:read');
+
+    // Back in the group at the provider: the next sign-in and refresh carry the scope again (the grant kept it).
+    idp.users.get('ada')!.groups = ['mcp-finance', 'staff'];
+    await signIn('ada@corp.example', 'ada', SCOPES);
+    const restored = await demo.refresh(client, String(after.json['refresh_token']));
+    expect(scopesOf(restored.json)).toContain('finance:read');
+  });
+
+  it('counts a provider-specific mapping only for the groups that provider asserted; a mapping for any provider counts them', async () => {
+    // `staff` maps to finance:write only for the other provider: ada's `staff` from Corp SSO does not count.
+    expect(scopesOf(await signIn('ada@corp.example', 'ada', 'openid mcp finance:write'))).toEqual(['mcp']);
+    const anyProvider = await server.infra.pg.query<{ id: string }>(
+      `INSERT INTO group_mappings (id, tenant_id, provider_id, group_name, scopes) VALUES (gen_random_uuid(), $1, NULL, 'staff', '{finance:write}') RETURNING id`,
+      [tenantId],
+    );
+    try {
+      expect(scopesOf(await signIn('ada@corp.example', 'ada', 'openid mcp finance:write'))).toEqual(['finance:write', 'mcp']);
+    } finally {
+      await server.infra.pg.query('DELETE FROM group_mappings WHERE id = $1', [anyProvider.rows[0]!.id]);
+    }
+  });
+});
+
 describe('refusals', () => {
   it.each<[IdTokenTamper]>([['wrong-key'], ['alg-none'], ['wrong-aud'], ['expired'], ['wrong-iss'], ['wrong-nonce']])('refuses an ID token that is %s', async (tamper) => {
     const before = await server.infra.pg.query('SELECT count(*)::int AS n FROM federated_identities');
@@ -201,6 +276,37 @@ describe('refusals', () => {
     expect(await response.text()).toContain('already has an account');
     const { rows } = await server.infra.pg.query('SELECT 1 FROM federated_identities WHERE subject = $1', ['mallory']);
     expect(rows).toHaveLength(0);
+  });
+
+  it('links a SCIM-provisioned user only when the provider is bound to SCIM, and never a local password user', async () => {
+    const scimToken = (await new ScimTokensRepository(server.infra.pg).create(tenantId)).token;
+    const provisioned = await fetch(`${server.url}/scim/v2/t/demo/Users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${scimToken}`, 'content-type': 'application/scim+json' },
+      body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'dana@corp.example', externalId: '00u-dana', name: { formatted: 'Dana Scully' }, active: true }),
+    });
+    expect(provisioned.status).toBe(201);
+    const scimUserId = String(((await provisioned.json()) as { id: string }).id);
+
+    // Not bound: the SCIM user's address makes it a collision like any other.
+    const refused = await toCallback('dana@corp.example', '00u-dana');
+    expect((await browse(refused.jar, refused.callback.href)).status).toBe(403);
+
+    await server.infra.pg.query(`UPDATE identity_providers SET config = config || '{"linkScimUsersBy": "externalId"}'::jsonb WHERE id = $1`, [providerId]);
+    try {
+      const tokens = await signIn('dana@corp.example', '00u-dana');
+      expect(decodeJwt(String(tokens['id_token'])).sub).toBe(scimUserId);
+      const { rows } = await server.infra.pg.query('SELECT user_id FROM federated_identities WHERE subject = $1', ['00u-dana']);
+      expect(rows).toEqual([{ user_id: scimUserId }]);
+      // Bound or not, a local password user with the provider's verified address stays unlinked.
+      const mallory = await toCallback('local@corp.example', 'mallory');
+      const response = await browse(mallory.jar, mallory.callback.href);
+      expect(response.status).toBe(403);
+      expect(await response.text()).toContain('already has an account');
+      expect((await server.infra.pg.query('SELECT 1 FROM federated_identities WHERE subject = $1', ['mallory'])).rows).toHaveLength(0);
+    } finally {
+      await server.infra.pg.query(`UPDATE identity_providers SET config = config - 'linkScimUsersBy' WHERE id = $1`, [providerId]);
+    }
   });
 
   it('refuses a disabled provider: home-realm discovery falls back to the password form, a callback in flight fails', async () => {

@@ -3,7 +3,7 @@ import { decodeJwt } from 'jose';
 import { chromium, type Browser } from 'playwright-core';
 import { Queues, type AuditEvent } from '@airlock/contracts';
 import { startAuthServerHarness, type AuthServerHarness } from './support/auth-server-harness.js';
-import { browse, CookieJar, pkce } from './support/browser.js';
+import { browse, CookieJar, formFor, pkce } from './support/browser.js';
 import { OAuthFlow, REDIRECT, type RegisteredClient } from './support/oauth-flow.js';
 import { SamlTestIdp, type ResponseOptions } from './support/saml-test-idp.js';
 
@@ -43,8 +43,8 @@ async function links(subject: string): Promise<Array<{ user_id: string; issuer: 
   return rows;
 }
 
-/** An authorization request up to the login page; returns the interaction uid. */
-async function loginInteraction(jar: CookieJar): Promise<{ uid: string; verifier: string }> {
+/** An authorization request up to the login page; returns the interaction uid and the login page. */
+async function loginInteraction(jar: CookieJar): Promise<{ uid: string; verifier: string; html: string }> {
   const { verifier, challenge } = pkce();
   const response = await flow().authorizeRequest(jar, {
     client_id: client.clientId,
@@ -57,14 +57,20 @@ async function loginInteraction(jar: CookieJar): Promise<{ uid: string; verifier
   });
   expect(response.status).toBe(303);
   const location = response.headers.get('location')!;
-  await browse(jar, new URL(location, server.url).href);
-  return { uid: /\/interaction\/([^/?]+)/.exec(location)![1]!, verifier };
+  const html = await (await browse(jar, new URL(location, server.url).href)).text();
+  return { uid: /\/interaction\/([^/?]+)/.exec(location)![1]!, verifier, html };
+}
+
+/** The login page's button for a provider: a CSRF-checked POST inside the interaction's cookie path. */
+async function pressProviderButton(jar: CookieJar, html: string, slug: string): Promise<Response> {
+  const button = formFor(html, `/federation/${slug}`);
+  return browse(jar, `${server.url}${button.action}`, { form: button.fields });
 }
 
 /** The scripted browser from the login page through the IdP: the auto-submitting form the IdP answered with. */
 async function toIdpForm(jar: CookieJar, slug = 'corp'): Promise<{ action: string; SAMLResponse: string; RelayState: string; uid: string; verifier: string }> {
-  const { uid, verifier } = await loginInteraction(jar);
-  const start = await browse(jar, `${samlBase(slug)}/login?interaction=${uid}`);
+  const { uid, verifier, html } = await loginInteraction(jar);
+  const start = await pressProviderButton(jar, html, slug);
   expect(start.status).toBe(303);
   const ssoUrl = new URL(start.headers.get('location')!);
   expect(ssoUrl.origin).toBe(idp.url);
@@ -139,9 +145,8 @@ describe('SAML sign-in in a real browser', () => {
     const { verifier, challenge } = pkce();
     const query = new URLSearchParams({ client_id: client.clientId, redirect_uri: REDIRECT, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', state: 'browser-1', scope: 'openid mcp' });
     await page.goto(`${server.url}/t/demo/auth?${query}`);
-    const uid = /\/interaction\/([^/?]+)/.exec(page.url())![1]!;
-    // What the login page's provider button does.
-    await page.goto(`${samlBase('corp')}/login?interaction=${uid}`);
+    // The login page's provider button.
+    await page.click('form[action$="/federation/corp"] button[type=submit]');
     // The IdP's page submits itself to the ACS; the browser ends on the consent page.
     await page.waitForSelector('form[action$="/confirm"] button[type=submit]');
     expect(idp.lastRequest?.issuer).toBe(`${samlBase('corp')}/metadata`);
@@ -289,12 +294,51 @@ describe('SAML refusals', () => {
     expect(await links('bound-1')).toEqual([]);
   });
 
+  it('starts only in the browser that holds the login request: no start by GET, a stranger\'s press refused', async () => {
+    // The attacker's own authorization request, waiting for a login in the attacker's browser.
+    const attacker = new CookieJar();
+    const { uid, html } = await loginInteraction(attacker);
+    // A link that once started a sign-in for any waiting request, in whichever browser followed it: gone.
+    const byGet = await browse(new CookieJar(), `${samlBase('corp')}/login?interaction=${uid}`);
+    expect(byGet.status).toBe(404);
+    expect(byGet.headers.get('location')).toBeNull();
+    // The victim's browser submitting the attacker's button (a cross-site form): no interaction cookie, no start.
+    const victim = new CookieJar();
+    const pressed = await pressProviderButton(victim, html, 'corp');
+    expect(pressed.status).toBe(403);
+    expect(pressed.headers.get('location')).toBeNull();
+  });
+
+  it('lets no other browser claim the identity a response carried (an AuthnRequest handed to a victim)', async () => {
+    idp.reset();
+    idp.user = { nameId: 'victim-1', email: 'victim@corp.example' };
+    // The attacker starts in their own browser (holding the state cookie) and hands the IdP URL to the victim,
+    // whose browser, signed in at the IdP, posts the victim's assertion to the ACS.
+    const attacker = new CookieJar();
+    const form = await toIdpForm(attacker);
+    const acs = await postToAcs(form.action, { SAMLResponse: form.SAMLResponse, RelayState: form.RelayState });
+    expect(acs.status).toBe(303);
+    const finishUrl = new URL(acs.headers.get('location')!);
+    // The attacker knows the RelayState and holds its cookie, but not the ticket the victim's browser got.
+    const byState = new URL(finishUrl);
+    byState.search = `?state=${encodeURIComponent(form.RelayState)}`;
+    await expectRefused(await browse(attacker, byState.href), 400, 'interaction_expired');
+    const byRelayStateAsTicket = new URL(finishUrl);
+    byRelayStateAsTicket.search = `?ticket=${encodeURIComponent(form.RelayState)}`;
+    await expectRefused(await browse(attacker, byRelayStateAsTicket.href), 400, 'interaction_expired');
+    // The victim's browser has the ticket but not the state cookie: refused, and the ticket is spent.
+    await expectRefused(await browse(new CookieJar(), finishUrl.href), 400, 'browser_mismatch');
+    await expectRefused(await browse(attacker, finishUrl.href), 400, 'interaction_expired');
+    expect(await links('victim-1')).toEqual([]);
+  });
+
   it('refuses a disabled provider and a malformed response', async () => {
+    const jar = new CookieJar();
+    const { html } = await loginInteraction(jar);
     await server.infra.pg.query("UPDATE identity_providers SET enabled = false WHERE id = $1", [corpId]);
     try {
-      const { uid } = await loginInteraction(new CookieJar());
-      const start = await browse(new CookieJar(), `${samlBase('corp')}/login?interaction=${uid}`);
-      expect(start.status).toBe(403);
+      // The button of a page shown before the provider was switched off.
+      expect((await pressProviderButton(jar, html, 'corp')).status).toBe(404);
     } finally {
       await server.infra.pg.query('UPDATE identity_providers SET enabled = true WHERE id = $1', [corpId]);
     }

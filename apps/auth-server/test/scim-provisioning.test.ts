@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queues, type AuditEvent } from '@airlock/contracts';
 import { ScimTokensRepository } from '../src/scim/scim-tokens.repository.js';
+import { decodeJwt } from 'jose';
+import { randomUUID } from 'node:crypto';
 import { postForm, startAuthServerHarness, type AuthServerHarness } from './support/auth-server-harness.js';
+import { OAuthFlow } from './support/oauth-flow.js';
 
 // SCIM 2.0 over real HTTP, Postgres and Redis, with the request sequences Okta and Entra ID send
 // (their documented provisioning flows), then the refusals.
@@ -214,6 +217,42 @@ describe('SCIM: Entra ID provisioning sequence', () => {
     expect(config.json).toMatchObject({ patch: { supported: true }, bulk: { supported: false }, filter: { supported: true }, etag: { supported: false }, sort: { supported: false } });
     expect((await scim('GET', '/ResourceTypes')).json.Resources?.map((type) => type['id'])).toEqual(['User', 'Group']);
     expect((await scim('GET', '/Schemas/urn:ietf:params:scim:schemas:core:2.0:User')).json['name']).toBe('User');
+  });
+});
+
+describe('SCIM group membership governs token scopes', () => {
+  it('a group mapping grants its scope while the provisioning client keeps the user in the group: removal takes effect at the next refresh', async () => {
+    const acme = await server.tenant('acme');
+    const serverId = randomUUID();
+    await server.infra.pg.query(`INSERT INTO upstream_servers (id, tenant_id, name, transport, url, updated_at) VALUES ($1, $2, 'books', 'http', 'https://books.example/mcp', now())`, [serverId, acme.id]);
+    await server.infra.pg.query(`INSERT INTO tools (id, tenant_id, server_id, name, required_scopes, updated_at) VALUES (gen_random_uuid(), $1, $2, 'ledger', '{mcp,finance:read}', now())`, [acme.id, serverId]);
+    // No provider: a SCIM group counts (as would the same name asserted by any identity provider).
+    await server.infra.pg.query(`INSERT INTO group_mappings (id, tenant_id, provider_id, group_name, scopes) VALUES (gen_random_uuid(), $1, NULL, 'mcp-finance', '{finance:read}')`, [acme.id]);
+    const person = { email: 'fin@acme.example', password: 'correct horse battery staple' };
+    const userId = await server.createUser('acme', person.email, person.password);
+    const group = await scim('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'mcp-finance', members: [{ value: userId }] });
+    expect(group.status, JSON.stringify(group.json)).toBe(201);
+    const groupId = String(group.json['id']);
+
+    const flow = new OAuthFlow(server.url, 'acme', person);
+    const client = await flow.register();
+    const scopesOf = (json: Record<string, unknown>) => String(decodeJwt(String(json['access_token']))['scope']).split(' ').sort();
+    const tokens = await flow.tokens(client, { scope: 'mcp finance:read' });
+    expect(scopesOf(tokens)).toEqual(['finance:read', 'mcp']);
+    expect(decodeJwt(String(tokens['access_token']))['groups']).toEqual(['mcp-finance']);
+
+    // The provisioning client takes the user out of the group (Okta's and Entra's PATCH remove).
+    expect((await scim('PATCH', `/Groups/${groupId}`, patchOp({ op: 'remove', path: `members[value eq "${userId}"]` }))).status).toBe(200);
+    const refreshed = await flow.refresh(client, String(tokens['refresh_token']));
+    expect(refreshed.status, JSON.stringify(refreshed.json)).toBe(200);
+    expect(scopesOf(refreshed.json)).toEqual(['mcp']);
+    expect(refreshed.json['scope']).toBe('mcp');
+    expect(decodeJwt(String(refreshed.json['access_token']))['groups']).toBeUndefined();
+
+    // Back in the group: the next refresh carries the scope again (the user's grant kept it).
+    expect((await scim('PATCH', `/Groups/${groupId}`, patchOp({ op: 'add', path: 'members', value: [{ value: userId }] }))).status).toBe(200);
+    const again = await flow.refresh(client, String(refreshed.json['refresh_token']));
+    expect(scopesOf(again.json)).toEqual(['finance:read', 'mcp']);
   });
 });
 

@@ -4,6 +4,7 @@ import type { Infra, StartedApp } from '@airlock/platform';
 import { closeHttpApp, createHttpApp, httpLifecycleOf, listenHttpApp, mountRawHandler } from '@airlock/http-server';
 import { createAccessTokenVerifier } from '@airlock/token-verifier';
 import { createServiceMetrics, exportMetrics } from '@airlock/metrics';
+import { Tracing } from '@airlock/tracing';
 import { gatewayRootModule } from './app.module.js';
 import { registerGatewayMetrics } from './gateway-metrics.js';
 import { AuditBatcher } from './observe/audit-batcher.js';
@@ -22,10 +23,15 @@ import { Client2026Endpoint } from './edge/client-2026/client-2026-endpoint.js';
 import { hostName, loopbackHostNames } from './edge/request-validation.js';
 import { SseEventLog } from './streams/sse-event-log.js';
 import { UpstreamCredentials } from './upstream/upstream-credentials.js';
+import { ConnectedAccountTokens } from './upstream/connected-account-tokens.js';
 import { createUpstreamEgress } from './upstream/upstream-egress.js';
 import type { HostResolver } from '@airlock/egress';
 import { UpstreamEras } from './upstream/upstream-eras.js';
 import { StdioLauncher } from './upstream/stdio-launcher.js';
+import { UpstreamTester } from './upstream/upstream-tester.js';
+import { UpstreamLink } from './upstream/upstream-link.js';
+import { Upstream2026Link } from './upstream/to-2026/upstream-2026-link.js';
+import { isUpstream2026 } from './upstream/upstream-connection.js';
 import { resolveExecutable } from './upstream/stdio-sandbox.js';
 import type { StdioLimits } from './upstream/stdio-launcher.js';
 import { AuditToolCallObserver } from './observe/audit-tool-call-observer.js';
@@ -144,15 +150,20 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
   // Each tenant's call policy (issue 17), compiled once per version, dropped on every replica when it is saved.
   const policies = new CallPolicyCache(infra.pg, { hot: infra.hot, logger: logger.child({ component: 'call-policy' }), ...(tuning.callPolicyRefreshMs ? { refreshMs: tuning.callPolicyRefreshMs } : {}) });
   await policies.start();
-  const auditObserver = new AuditToolCallObserver(audit, (tenant) => policies.get(tenant));
+  // Pinned tool definitions: changed definitions withheld (or flagged) until approved, sightings recorded and audited.
+  const pinning = new ToolPinning(directory, { audit, hot: infra.hot, logger: logger.child({ component: 'tool-pinning' }) });
+  // Every decision's record carries the tool's version hash (refusals at the edge read it from the catalogue).
+  const auditObserver = new AuditToolCallObserver(audit, (tenant) => policies.get(tenant), (tenant, server, tool) => pinning.hashOf(tenant, server, tool));
   const observer = new ToolCallObservers([auditObserver, metricsObserver, new CallPolicyObserver(policies, (error, call) => observerLogger.error({ err: error, tenant: call.tenant }, 'call policy evaluation failed; the call is refused')), ...(tuning.toolCallObservers ?? [])], (error, call) =>
     observerLogger.error({ err: error, server: call.server, tool: call.tool }, 'a tool-call observer failed; the call goes on'),
   );
-  // Pinned tool definitions: changed definitions withheld (or flagged) until approved, sightings recorded and audited.
-  const pinning = new ToolPinning(directory, { audit, hot: infra.hot, logger: logger.child({ component: 'tool-pinning' }) });
   const egress = createUpstreamEgress(config.egress, tuning.egressResolver);
-  const credentials = new UpstreamCredentials({ authBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl, masterKey: infra.masterKey, egressFetch: egress.fetch });
+  // Connected accounts (issue 17): users' own tokens at oauth_user upstreams; refreshes go through the egress policy.
+  const accounts = new ConnectedAccountTokens({ pg: infra.pg, hot: infra.hot, masterKey: infra.masterKey, authPublicUrl: config.authPublicUrl, fetchImpl: egress.fetch, logger: logger.child({ component: 'connected-accounts' }) });
+  await accounts.start();
+  const credentials = new UpstreamCredentials({ authBaseUrl: tuning.jwksBaseUrl ?? config.authInternalUrl, masterKey: infra.masterKey, egressFetch: egress.fetch, accounts });
   const eras = new UpstreamEras({ pg: infra.pg, credentials, masterKey: infra.masterKey, fetchImpl: egress.fetch, logger: logger.child({ component: 'upstream-eras' }) });
+  const stdioSettings = { sandbox: { binary: config.stdioSandbox.binary, dataDir: config.dataDir }, inheritedEnv: config.stdioSandbox.inheritedEnv };
   const host = new SessionHost({
     hot: infra.hot,
     log,
@@ -164,18 +175,31 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     eras,
     observer,
     pinning,
-    stdio: new StdioLauncher(tuning.stdioLimits, {
-      sandbox: { binary: config.stdioSandbox.binary, dataDir: config.dataDir },
-      inheritedEnv: config.stdioSandbox.inheritedEnv,
-    }),
+    stdio: new StdioLauncher(tuning.stdioLimits, stdioSettings),
     masterKey: infra.masterKey,
+    accounts,
     logger: logger.child({ component: 'sessions' }),
     idleTimeoutMs: tuning.sessionIdleTimeoutMs,
     sweepMs: tuning.sessionSweepMs,
     aggregateListMaxItems: tuning.aggregateListMaxItems,
   });
   await host.start();
+  // The admin API's "test connection": run here, where upstreams are reached (egress policy, stdio sandbox).
+  const tester = new UpstreamTester({
+    hot: infra.hot,
+    directory,
+    credentials,
+    egress,
+    masterKey: infra.masterKey,
+    stdio: { limits: tuning.stdioLimits, settings: stdioSettings },
+    open: (options) => (isUpstream2026(options.server) ? Upstream2026Link.connect(options) : UpstreamLink.connect(options)),
+    replicaId: bus.replicaId,
+    logger: logger.child({ component: 'upstream-test' }),
+  });
+  await tester.start();
 
+  // OpenTelemetry (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set): a server span per MCP request.
+  const tracing = Tracing.start(config.tracing, 'mcp-gateway');
   const publicUrl = new URL(config.publicUrl);
   const allowedHosts = new Set([hostName(publicUrl.host)]);
   // DNS-rebinding defence: loopback names are accepted only when the gateway is bound to the loopback.
@@ -201,6 +225,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
     rateLimiter: new RateLimiter(infra.hot, { perSessionPerMinute: tuning.perSessionPerMinute, perTenantPerMinute: tuning.perTenantPerMinute, windowMs: tuning.rateWindowMs }),
     logger: logger.child({ component: 'mcp-endpoint' }),
     eras,
+    tracing,
     // State handles in the session store (the hot store when sessions are local); retries forwarded to the replica holding the call.
     client2026: new Client2026Endpoint({ ...host.upstreamAccess(), observer, aggregateListMaxItems: tuning.aggregateListMaxItems, toolListTtlMs: config.toolListTtlMs, isAlive: (id) => bus.isAlive(id), ...(sessionClient ? { stateHandles: sessionClient.stateHandles } : {}) }),
   });
@@ -219,7 +244,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
   httpLifecycleOf(app).onDrain(() => endpoint.drain());
   const url = await listenHttpApp(app, { port: config.port, host: config.http.host });
   const exporter = await exportMetrics(metrics, config.metrics);
-  logger.info({ url, publicUrl: config.publicUrl, replica: bus.replicaId, metricsUrl: exporter?.url }, 'mcp gateway listening');
+  logger.info({ url, publicUrl: config.publicUrl, replica: bus.replicaId, metricsUrl: exporter?.url, tracing: tracing.enabled }, 'mcp gateway listening');
 
   return {
     name: 'mcp-gateway',
@@ -232,6 +257,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
       // Sessions homed here are released, not ended: in-flight calls finish and append their answers
       // (which clients fetch from another replica), and the next request of each session is adopted
       // elsewhere with its upstream links opened again (a rolling restart costs a client nothing).
+      await tester.close();
       await host.release(tuning.shutdownGraceMs);
       await host.close();
       // After the last calls ended: their audit records are held here until this hands them to the queue.
@@ -240,7 +266,9 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
       await registry.close();
       await directory.close();
       await policies.close();
+      await accounts.close();
       await verifier.close();
+      await tracing.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'could not export the last spans'));
     },
   };
 }

@@ -4,11 +4,15 @@ import type { Infra, StartedApp } from '@airlock/platform';
 import { TenantDirectory } from '@airlock/platform';
 import { closeHttpApp, createHttpApp, listenHttpApp } from '@airlock/http-server';
 import { createServiceMetrics, exportMetrics } from '@airlock/metrics';
+import { tracedQueueBackend } from '@airlock/queue';
+import { Tracing } from '@airlock/tracing';
 import { createAccessTokenVerifier } from '@airlock/token-verifier';
 import type { AccessTokenVerifier } from '@airlock/token-verifier';
 import { createAppModule } from './app.module.js';
 import { AuditRecorder } from './audit/audit-recorder.js';
 import { AuditWriter } from './audit/audit.writer.js';
+import type { AuditExporter } from './audit-export/audit-exporter.js';
+import { createAuditExporter } from './audit-export/create-audit-exporter.js';
 import { CallerAuth } from './auth/caller-auth.js';
 import { ExpirySweep } from './jobs/expiry-sweep.js';
 import { SessionJobsWorker } from './jobs/session-jobs.worker.js';
@@ -44,28 +48,33 @@ export interface StartedSessionStore extends StartedApp {
   sweep: ExpirySweep;
   worker: SessionJobsWorker;
   verifier: AccessTokenVerifier;
+  /** Streams the audit log to the configured sinks (AUDIT_EXPORT_*); undefined when none is. */
+  auditExporter: AuditExporter | undefined;
 }
 
 export async function startSessionStore({ config, infra, logger: parentLogger, tuning = {} }: StartSessionStoreOptions): Promise<StartedSessionStore> {
   const logger = parentLogger.child({ app: 'session-store' });
+  // OpenTelemetry (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set): a server span per API request, a span per queue job.
+  const tracing = Tracing.start(config.tracing, 'session-store');
+  const queues = tracedQueueBackend(infra.queues, tracing);
   const tenants = new TenantDirectory(infra.pg, { hot: infra.hot, cacheMs: config.tenantCacheMs });
   await tenants.start();
   const hot = new SessionHotRepository(infra.hot);
   const durable = new SessionDurableRepository(infra.pg, tenants);
   const events = new SessionEventsPublisher(infra.hot);
-  const touches = new TouchBatcher(hot, infra.queues, logger, { flushMs: tuning.touchFlushMs ?? config.touchFlushMs, durableFlushMs: tuning.lastSeenFlushMs ?? config.lastSeenFlushMs });
+  const touches = new TouchBatcher(hot, queues, logger, { flushMs: tuning.touchFlushMs ?? config.touchFlushMs, durableFlushMs: tuning.lastSeenFlushMs ?? config.lastSeenFlushMs });
   const sessions = new SessionsService({
     hot,
     durable,
-    queues: infra.queues,
+    queues,
     events,
-    audit: new AuditRecorder(infra.queues),
+    audit: new AuditRecorder(queues),
     touches,
     logger,
     defaults: config.sessions,
   });
   const sweep = new ExpirySweep(durable, hot, events, logger);
-  const worker = new SessionJobsWorker(infra.queues, sessions, durable, sweep, new AuditWriter(infra.pg, tenants), logger);
+  const worker = new SessionJobsWorker(queues, sessions, durable, sweep, new AuditWriter(infra.pg, tenants), logger);
   const verifier = createAccessTokenVerifier({
     // Tokens name the public issuer; its keys are fetched where this service reaches the auth server.
     issuerBaseUrl: config.authPublicUrl,
@@ -77,6 +86,9 @@ export async function startSessionStore({ config, infra, logger: parentLogger, t
 
   touches.start();
   if (tuning.workers ?? true) await worker.start({ expirySweepEveryMs: tuning.expirySweepEveryMs ?? config.expirySweepEveryMs });
+  // Every replica runs it; a Postgres advisory lock per sink lets one of them export, the others stand by.
+  const auditExporter = createAuditExporter(config.auditExport, { pg: infra.pg, logger: logger.child({ component: 'audit-export' }) });
+  auditExporter?.start();
   // The revoked-grant set loads in the background: the store must come up (and report not ready) while Redis is down.
   verifier.start().catch((error: unknown) => logger.warn({ err: error }, 'revoked-grant feed not started yet; retried on first request'));
 
@@ -88,6 +100,7 @@ export async function startSessionStore({ config, infra, logger: parentLogger, t
     logger,
     readiness: infra.readiness,
     metrics: metrics.http,
+    tracing,
   });
   let url: string;
   let exporter: Awaited<ReturnType<typeof exportMetrics>>;
@@ -96,10 +109,10 @@ export async function startSessionStore({ config, infra, logger: parentLogger, t
     exporter = await exportMetrics(metrics, config.metrics);
   } catch (error) {
     await app.close();
-    await Promise.all([touches.close(), worker.close(), verifier.close(), tenants.close()]);
+    await Promise.all([touches.close(), worker.close(), verifier.close(), tenants.close(), tracing.shutdown(), auditExporter?.close()]);
     throw error;
   }
-  logger.info({ url }, 'session store listening');
+  logger.info({ url, tracing: tracing.enabled }, 'session store listening');
 
   return {
     name: 'session-store',
@@ -111,13 +124,16 @@ export async function startSessionStore({ config, infra, logger: parentLogger, t
     sweep,
     worker,
     verifier,
+    auditExporter,
     async close() {
       await closeHttpApp(app, { graceMs: 5_000 });
+      await auditExporter?.close();
       await exporter?.close();
       await touches.close();
       await worker.close();
       await verifier.close();
       await tenants.close();
+      await tracing.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'could not export the last spans'));
     },
   };
 }

@@ -70,8 +70,11 @@ export interface Platform {
   /** A user's tokens for one resource, through the login and consent forms (one browser per resource, reused). */
   userTokens(resource: string): Promise<UserTokens>;
   serverResource(name: string): string;
-  /** Another gateway replica on the same database and hot store, e.g. speaking h2c. */
-  startGatewayReplica(options: { h2c: boolean }): Promise<ServiceProcess>;
+  /**
+   * Another gateway replica on the same database and hot store, e.g. speaking h2c; `env` adds variables
+   * (tracing), `entry` runs another build of the gateway (a baseline commit's `apps/mcp-gateway/dist/main.js`).
+   */
+  startGatewayReplica(options: { h2c: boolean; env?: Record<string, string>; entry?: string; name?: string }): Promise<ServiceProcess>;
   close(): Promise<void>;
 }
 
@@ -221,13 +224,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         return { accessToken: json['access_token'], refreshToken: json['refresh_token'] };
       },
       serverResource: (name) => serverMcpUrl(gatewayUrl, tenant, name),
-      async startGatewayReplica({ h2c }) {
+      async startGatewayReplica({ h2c, env: extra = {}, entry, name }) {
         const port = await freePort();
         // Same public URL (the resource tokens name) as the first replica, its own port.
         const replica = await startServiceProcess({
-          name: `mcp-gateway${h2c ? ' (h2c)' : ''}`,
-          entry: entries.gateway,
-          env: env({ GATEWAY_PORT: String(port), ...(h2c ? { HTTP2_CLEARTEXT: 'true' } : {}) }),
+          name: name ?? `mcp-gateway${h2c ? ' (h2c)' : ''}`,
+          entry: entry ?? entries.gateway,
+          env: env({ GATEWAY_PORT: String(port), ...(h2c ? { HTTP2_CLEARTEXT: 'true' } : {}), ...extra }),
           url: `http://127.0.0.1:${port}`,
           h2c,
         });

@@ -22,7 +22,7 @@ export async function measureToolsCall(
   url: string,
   context: ScenarioContext,
   cpu: CpuReader,
-  options: { headers?: Record<string, string>; sessions?: number; h2c?: boolean; modern?: boolean } = {},
+  options: { headers?: Record<string, string>; sessions?: number; h2c?: boolean; modern?: boolean; arguments?: () => Record<string, unknown> } = {},
 ): Promise<Measured> {
   const count = options.sessions ?? SESSIONS;
   const client = createMcpLoadClient({
@@ -34,7 +34,8 @@ export async function measureToolsCall(
   });
   try {
     const sessions = await Promise.all(Array.from({ length: count }, () => client.open()));
-    const call = (worker: number) => sessions[worker]!.call('tools/call', { name: 'noop', arguments: {} }).then(() => undefined);
+    const args = options.arguments;
+    const call = (worker: number) => sessions[worker]!.call('tools/call', { name: 'noop', arguments: args ? args() : {} }).then(() => undefined);
     await closedLoop({ concurrency: count, durationMs: context.warmupMs, operation: call });
     const rounds: Array<Omit<Measured, 'cpuMicrosPerCall'> & { cpu: Record<string, number> }> = [];
     for (let round = 0; round < context.rounds; round++) {

@@ -182,4 +182,33 @@ describe('maskSecrets', () => {
     });
     for (const allow of ['AIRLOCK_MASTER_KEY', 'GITHUB_TOKEN', 'NOT A NAME']) expect(() => loadConfig(gatewayConfigSchema, { GATEWAY_STDIO_ENV_ALLOW: allow }), allow).toThrow(ConfigError);
   });
+
+  it('parses the audit export sinks for the session store, requires the webhook secret, and masks it', () => {
+    expect(loadConfig(sessionStoreConfigSchema, {}).auditExport).toEqual({ batchSize: 500, pollMs: 1000, jsonl: undefined, webhook: undefined, syslog: undefined });
+    const config = loadConfig(sessionStoreConfigSchema, {
+      AUDIT_EXPORT_JSONL: '-',
+      AUDIT_EXPORT_JSONL_FORMAT: 'ocsf',
+      AUDIT_EXPORT_WEBHOOK_URL: 'https://siem.example/ingest/',
+      AUDIT_EXPORT_WEBHOOK_SECRET: 'whsec-0123456789abcdef',
+      AUDIT_EXPORT_SYSLOG: 'tcp://[::1]:6514',
+      AUDIT_EXPORT_BATCH: '100',
+    });
+    expect(config.auditExport).toEqual({
+      batchSize: 100,
+      pollMs: 1000,
+      jsonl: { path: '-', format: 'ocsf' },
+      webhook: { url: 'https://siem.example/ingest', secret: 'whsec-0123456789abcdef', format: 'airlock' },
+      syslog: { protocol: 'tcp', host: '::1', port: 6514 },
+    });
+    expect(JSON.stringify(maskSecrets(config))).not.toContain('whsec-0123456789abcdef');
+    expect(loadConfig(sessionStoreConfigSchema, { AUDIT_EXPORT_SYSLOG: 'udp://10.0.0.5:514' }).auditExport.syslog).toEqual({ protocol: 'udp', host: '10.0.0.5', port: 514 });
+
+    const error = errorOf(() =>
+      loadConfig(sessionStoreConfigSchema, { AUDIT_EXPORT_WEBHOOK_URL: 'https://siem.example/x', AUDIT_EXPORT_SYSLOG: 'syslog.example:514', AUDIT_EXPORT_JSONL_FORMAT: 'cef', AUDIT_EXPORT_BATCH: '0' }),
+    );
+    expect(error.issues.map((issue) => issue.key).sort()).toEqual(['AUDIT_EXPORT_BATCH', 'AUDIT_EXPORT_JSONL_FORMAT', 'AUDIT_EXPORT_SYSLOG'].sort());
+    expect(errorOf(() => loadConfig(sessionStoreConfigSchema, { AUDIT_EXPORT_WEBHOOK_URL: 'https://siem.example/x' })).issues.map((issue) => issue.key)).toEqual(['AUDIT_EXPORT_WEBHOOK_SECRET']);
+    // The launcher's schema knows the keys too.
+    expect(() => loadConfig(platformConfigSchema, { AUDIT_EXPORT_WEBHOOK_URL: 'https://siem.example/x' })).toThrow(ConfigError);
+  });
 });

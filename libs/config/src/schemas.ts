@@ -78,6 +78,70 @@ type MetricsEnv = z.output<z.ZodObject<typeof metricsShape>> & { HOST: string };
 const metrics = (env: MetricsEnv, port: number | undefined) => ({ host: env.METRICS_HOST ?? env.HOST, port, maxServers: env.GATEWAY_METRICS_MAX_SERVERS });
 // --- end metrics ---------------------------------------------------------------------------------------
 
+// --- tracing (OpenTelemetry) ------------------------------------------------------------------------
+/**
+ * OTLP/HTTP (JSON) trace export, off unless an endpoint is set (and OTEL_TRACES_EXPORTER is not `none`).
+ * The standard OpenTelemetry variable names; each service names itself (`service.name` = airlock-<service>).
+ */
+const tracingShape = {
+  /** The collector's base URL: traces go to `<endpoint>/v1/traces`. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  /** The full traces URL (wins over OTEL_EXPORTER_OTLP_ENDPOINT). */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional(),
+  /** `otlp` (default) or `none` (off even with an endpoint set). */
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none'], { error: 'must be otlp or none' }).default('otlp'),
+  /** `key=value,key2=value2` (values URL-encoded), sent with every export: a collector's API key. Secret. */
+  OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
+  /** The share of new traces recorded, 0 to 1 (parent-based: a caller's sampled flag is followed). */
+  OTEL_TRACES_SAMPLER_ARG: z
+    .string()
+    .regex(/^(0(\.\d+)?|1(\.0+)?)$/, { error: 'must be a number from 0 to 1' })
+    .transform(Number)
+    .prefault('1'),
+  /** How often ended spans are exported (ms). */
+  OTEL_BSP_SCHEDULE_DELAY: positiveInt(5_000, 600_000),
+};
+
+type TracingEnv = z.output<z.ZodObject<typeof tracingShape>>;
+
+function otlpHeaders(value: string | undefined, ctx: z.RefinementCtx): Array<[string, string]> {
+  if (!value) return [];
+  const pairs: Array<[string, string]> = [];
+  for (const item of value.split(',')) {
+    if (item.trim() === '') continue;
+    const equals = item.indexOf('=');
+    const name = equals > 0 ? item.slice(0, equals).trim() : '';
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+      ctx.addIssue({ code: 'custom', path: ['OTEL_EXPORTER_OTLP_HEADERS'], message: 'must be comma-separated key=value pairs' });
+      return [];
+    }
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(item.slice(equals + 1).trim());
+    } catch {
+      ctx.addIssue({ code: 'custom', path: ['OTEL_EXPORTER_OTLP_HEADERS'], message: 'values must be URL-encoded' });
+      return [];
+    }
+    pairs.push([name, decoded]);
+  }
+  return pairs;
+}
+
+function tracesUrl(env: TracingEnv): string | undefined {
+  if (env.OTEL_TRACES_EXPORTER === 'none') return undefined;
+  if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  return env.OTEL_EXPORTER_OTLP_ENDPOINT ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT}/v1/traces` : undefined;
+}
+
+const tracing = (env: TracingEnv, ctx: z.RefinementCtx) => ({
+  tracesUrl: tracesUrl(env),
+  // Named so that config masking hides every value (mask.ts: *credential* keys).
+  credentialHeaders: otlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS, ctx),
+  sampleRatio: env.OTEL_TRACES_SAMPLER_ARG,
+  scheduleDelayMs: env.OTEL_BSP_SCHEDULE_DELAY,
+});
+// --- end tracing ---------------------------------------------------------------------------------------
+
 const gatewayShape = {
   GATEWAY_PORT: port(3001),
   GATEWAY_PUBLIC_URL: httpUrl.optional(),
@@ -127,6 +191,59 @@ function stdioSandbox(env: StdioSandboxEnv) {
   return { binary: env.GATEWAY_STDIO_SANDBOX_BINARY, envAllow: env.GATEWAY_STDIO_ENV_ALLOW, inheritedEnv: inherited };
 }
 // --- end stdio upstream sandbox ------------------------------------------------------------------------
+
+// --- audit export (issue 18) ---------------------------------------------------------------------------
+// The session store streams `audit_events` to up to three sinks, each with its own durable cursor. A sink
+// is on when its key is set. Read by the session store alone (and the launcher, which runs it).
+const auditExportFormat = z.enum(['airlock', 'ocsf'], { error: 'must be airlock or ocsf' }).default('airlock');
+
+const syslogTarget = z
+  .string()
+  .refine((v) => URL.canParse(v) && /^(udp|tcp):$/.test(new URL(v).protocol) && new URL(v).hostname !== '' && new URL(v).port !== '', {
+    error: 'must be udp://host:port or tcp://host:port',
+  })
+  .transform((v) => {
+    const url = new URL(v);
+    return { protocol: url.protocol.slice(0, -1) as 'udp' | 'tcp', host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) };
+  });
+
+const auditExportShape = {
+  /** Append every audit record as one JSON line to this file (fsync'd per batch), or `-` for stdout. */
+  AUDIT_EXPORT_JSONL: z.string().min(1).optional(),
+  AUDIT_EXPORT_JSONL_FORMAT: auditExportFormat,
+  /** POST batches (a JSON array) here, signed with AUDIT_EXPORT_WEBHOOK_SECRET. */
+  AUDIT_EXPORT_WEBHOOK_URL: httpUrl.optional(),
+  AUDIT_EXPORT_WEBHOOK_SECRET: secretString(16).optional(),
+  AUDIT_EXPORT_WEBHOOK_FORMAT: auditExportFormat,
+  /** RFC 5424 syslog with a CEF payload: udp://host:port, or tcp://host:port (octet-counting framing). */
+  AUDIT_EXPORT_SYSLOG: syslogTarget.optional(),
+  /** Records per batch: the unit a sink acknowledges, and the most a restart may deliver twice. */
+  AUDIT_EXPORT_BATCH: positiveInt(500, 10_000),
+  /** How often a caught-up exporter looks for new records. */
+  AUDIT_EXPORT_POLL_MS: positiveInt(1_000, 60_000),
+};
+
+type AuditExportEnv = z.output<z.ZodObject<typeof auditExportShape>>;
+
+function auditExportCheck(env: { AUDIT_EXPORT_WEBHOOK_URL?: string | undefined; AUDIT_EXPORT_WEBHOOK_SECRET?: string | undefined }, ctx: z.RefinementCtx) {
+  if (env.AUDIT_EXPORT_WEBHOOK_URL && !env.AUDIT_EXPORT_WEBHOOK_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['AUDIT_EXPORT_WEBHOOK_SECRET'], message: 'required when AUDIT_EXPORT_WEBHOOK_URL is set (receivers verify the signature)' });
+  }
+}
+
+function auditExport(env: AuditExportEnv) {
+  return {
+    batchSize: env.AUDIT_EXPORT_BATCH,
+    pollMs: env.AUDIT_EXPORT_POLL_MS,
+    jsonl: env.AUDIT_EXPORT_JSONL ? { path: env.AUDIT_EXPORT_JSONL, format: env.AUDIT_EXPORT_JSONL_FORMAT } : undefined,
+    webhook:
+      env.AUDIT_EXPORT_WEBHOOK_URL && env.AUDIT_EXPORT_WEBHOOK_SECRET
+        ? { url: env.AUDIT_EXPORT_WEBHOOK_URL, secret: env.AUDIT_EXPORT_WEBHOOK_SECRET, format: env.AUDIT_EXPORT_WEBHOOK_FORMAT }
+        : undefined,
+    syslog: env.AUDIT_EXPORT_SYSLOG,
+  };
+}
+// --- end audit export ----------------------------------------------------------------------------------
 
 const sessionStoreShape = {
   SESSION_STORE_PORT: port(3002),
@@ -296,11 +413,12 @@ function adminPairCheck(
 }
 
 export const authServerConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...sessionStoreShape, ...gatewayShape, ...egressShape, ...loginSessionShape, ...accountSessionShape, ...metricsShape })
+  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...sessionStoreShape, ...gatewayShape, ...egressShape, ...loginSessionShape, ...accountSessionShape, ...metricsShape, ...tracingShape })
   .superRefine(tlsPairCheck)
   .superRefine(adminPairCheck)
   .superRefine(sessionLimitsCheck)
-  .transform((env) => ({
+  .transform((env, ctx) => ({
+    tracing: tracing(env, ctx),
     ...runtime(env),
     http: http(env),
     port: env.AUTH_PORT,
@@ -328,10 +446,12 @@ export const authServerConfigSchema = z
   }));
 
 export const sessionStoreConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...sessionStoreShape, ...sessionStoreTimingShape, ...authShape, ...loginSessionShape, ...mcpSessionShape, ...metricsShape })
+  .object({ ...runtimeShape, ...httpShape, ...sessionStoreShape, ...sessionStoreTimingShape, ...authShape, ...loginSessionShape, ...mcpSessionShape, ...metricsShape, ...tracingShape, ...auditExportShape })
   .superRefine(tlsPairCheck)
   .superRefine(sessionLimitsCheck)
-  .transform((env) => ({
+  .superRefine(auditExportCheck)
+  .transform((env, ctx) => ({
+    tracing: tracing(env, ctx),
     ...runtime(env),
     http: http(env),
     port: env.SESSION_STORE_PORT,
@@ -347,14 +467,16 @@ export const sessionStoreConfigSchema = z
     expirySweepEveryMs: env.SESSION_STORE_EXPIRY_SWEEP_SECONDS * 1000,
     touchFlushMs: env.SESSION_STORE_TOUCH_FLUSH_MS,
     lastSeenFlushMs: env.SESSION_STORE_LAST_SEEN_FLUSH_SECONDS * 1000,
+    auditExport: auditExport(env),
   }));
 
 // Loose: the stdio allow-list names variables the schema cannot know in advance; the transform copies only
 // those (stdioSandbox), nothing else of the environment survives it.
 export const gatewayConfigSchema = z
-  .looseObject({ ...runtimeShape, ...httpShape, ...gatewayShape, ...gatewayLimitsShape, ...authShape, ...sessionStoreShape, ...egressShape, ...stdioSandboxShape, ...metricsShape })
+  .looseObject({ ...runtimeShape, ...httpShape, ...gatewayShape, ...gatewayLimitsShape, ...authShape, ...sessionStoreShape, ...egressShape, ...stdioSandboxShape, ...metricsShape, ...tracingShape })
   .superRefine(tlsPairCheck)
-  .transform((env) => ({
+  .transform((env, ctx) => ({
+    tracing: tracing(env, ctx),
     ...runtime(env),
     http: http(env),
     port: env.GATEWAY_PORT,
@@ -374,10 +496,11 @@ export const gatewayConfigSchema = z
 
 /** Everything the three apps need; what the launcher parses when it runs them in one process. */
 export const platformConfigSchema = z
-  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...gatewayShape, ...gatewayLimitsShape, ...sessionStoreShape, ...sessionStoreTimingShape, ...egressShape, ...stdioSandboxShape, ...loginSessionShape, ...accountSessionShape, ...mcpSessionShape, ...metricsShape })
+  .object({ ...runtimeShape, ...httpShape, ...authShape, ...authLimitsShape, ...gatewayShape, ...gatewayLimitsShape, ...sessionStoreShape, ...sessionStoreTimingShape, ...egressShape, ...stdioSandboxShape, ...loginSessionShape, ...accountSessionShape, ...mcpSessionShape, ...metricsShape, ...tracingShape, ...auditExportShape })
   .superRefine(tlsPairCheck)
   .superRefine(adminPairCheck)
-  .superRefine(sessionLimitsCheck);
+  .superRefine(sessionLimitsCheck)
+  .superRefine(auditExportCheck);
 
 export type AuthServerConfig = z.output<typeof authServerConfigSchema>;
 export type SessionStoreConfig = z.output<typeof sessionStoreConfigSchema>;
@@ -385,4 +508,5 @@ export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 export type RuntimeConfig = ReturnType<typeof runtime>;
 export type StdioSandboxConfig = ReturnType<typeof stdioSandbox>;
 export type HttpConfig = ReturnType<typeof http>;
+export type AuditExportConfig = ReturnType<typeof auditExport>;
 export type EgressConfig = ReturnType<typeof egress>;

@@ -59,6 +59,8 @@ export const tenantSchema = z.looseObject({
   accessTokenTtl: z.number().int(),
   /** Pinned tool definitions: what happens to a tool whose definition changed (see toolPinningPolicySchema). */
   toolPinning: z.looseObject({ mode: z.enum(['withhold', 'flag']), approveNewTools: z.boolean() }).optional(),
+  /** Whether users may sign in with a local password; false: only through the tenant's identity providers. */
+  localPasswordsEnabled: z.boolean(),
   createdAt: timestamp,
   updatedAt: timestamp,
 });

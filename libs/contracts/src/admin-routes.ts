@@ -68,7 +68,17 @@ import {
   updateIdJagAudienceRequestSchema,
   updateTrustedIssuerRequestSchema,
 } from './id-jag.js';
+import {
+  createGroupMappingRequestSchema,
+  createIdentityProviderRequestSchema,
+  groupMappingSchema,
+  identityProviderSchema,
+  identityProviderSlugSchema,
+  updateGroupMappingRequestSchema,
+  updateIdentityProviderRequestSchema,
+} from './identity-providers.js';
 import { createdScimTokenSchema, scimTokenSchema } from './scim.js';
+import { upstreamTestResultSchema } from './upstream-test.js';
 import { pageSchema, sessionIdSchema } from './session.js';
 import { tenantSlugSchema } from './tenant.js';
 
@@ -148,6 +158,13 @@ const sessionParams = tenantParams.extend({ sessionId: sessionIdSchema });
 const userGrantParams = userParams.extend({ grantId: z.string().min(1).max(200) });
 const trustedIssuerParams = tenantParams.extend({ id: z.uuid() });
 const idJagAudienceParams = tenantParams.extend({ id: z.uuid() });
+const identityProviderParams = tenantParams.extend({ provider: identityProviderSlugSchema });
+const groupMappingParams = tenantParams.extend({ id: z.uuid() });
+
+/** `?providerId=` the mappings of one provider (and those of every provider, which count for it too); `?q=` a group-name prefix. */
+export const adminGroupMappingsQuerySchema = adminListQuerySchema
+  .extend({ providerId: z.uuid().optional(), q: z.string().min(1).max(256).optional() })
+  .strict();
 
 /** `?subject=` narrows a login-session list to one user. */
 export const adminLoginSessionsQuerySchema = adminListQuerySchema.extend({ subject: z.string().min(1).max(2000).optional() }).strict();
@@ -162,8 +179,15 @@ export const adminLoginSessionSchema = z.object({
   expiresAt: z.string(),
 });
 
-/** `?client=&subject=` narrow a session list (both: sessions matching both). */
-export const adminSessionsQuerySchema = adminListQuerySchema.extend({ client: z.string().min(1).max(2000).optional(), subject: z.string().min(1).max(2000).optional() }).strict();
+/** How a session list is ordered: by start or by last activity, `-` for newest first. */
+export const adminSessionSortSchema = z.enum(['created', '-created', 'last_seen', '-last_seen']);
+/**
+ * `?client=&subject=` narrow a session list (both: sessions matching both); `?sort=` orders it (default
+ * `created`, oldest first). A cursor belongs to the sort it came with.
+ */
+export const adminSessionsQuerySchema = adminListQuerySchema
+  .extend({ client: z.string().min(1).max(2000).optional(), subject: z.string().min(1).max(2000).optional(), sort: adminSessionSortSchema.optional() })
+  .strict();
 /** A live MCP session as the admin API shows it: who, which client, which endpoints, since when. */
 export const adminSessionSchema = z.object({
   id: z.string(),
@@ -176,11 +200,11 @@ export const adminSessionSchema = z.object({
   lastSeenAt: z.string(),
   expiresAt: z.string(),
 });
-/** Bulk revoke: every live session of a client, of a subject, or of both together. */
+/** Bulk revoke: the listed sessions (`ids`, up to 200), or every live session of a client, of a subject, or of both together. */
 export const adminRevokeSessionsRequestSchema = z
-  .object({ client: z.string().min(1).max(2000).optional(), subject: z.string().min(1).max(2000).optional() })
+  .object({ ids: z.array(sessionIdSchema).min(1).max(200).optional(), client: z.string().min(1).max(2000).optional(), subject: z.string().min(1).max(2000).optional() })
   .strict()
-  .refine((body) => body.client !== undefined || body.subject !== undefined, { error: 'client or subject is required' });
+  .refine((body) => (body.ids !== undefined) !== (body.client !== undefined || body.subject !== undefined), { error: 'give ids, or client and/or subject (not both kinds)' });
 /** Audit log filters: a time window (`from` inclusive, `to` exclusive), who, on whom, what, how it ended; `format=jsonl` exports. */
 export const adminAuditQuerySchema = adminListQuerySchema
   .extend({
@@ -213,7 +237,8 @@ export const adminMeSchema = z.object({
   tenants: z.union([z.literal('all'), z.array(z.string())]),
   breakGlass: z.boolean(),
 });
-export const adminRevokeSessionsResponseSchema = z.object({ revoked: z.number().int().nonnegative() });
+/** How many live sessions were ended; with `ids`, the listed ones that were not live in the tenant (nothing to end). */
+export const adminRevokeSessionsResponseSchema = z.object({ revoked: z.number().int().nonnegative(), notLive: z.array(z.string()).optional() });
 
 /** The OpenAPI document itself: an open object (its schema is OpenAPI 3.1's own). */
 const openApiDocumentSchema = z.looseObject({ openapi: z.string(), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) });
@@ -274,7 +299,7 @@ export const adminRoutes = {
     path: '/tenants/{tenant}',
     tag: 'tenants',
     summary: 'Change a tenant',
-    description: 'At least one field.',
+    description: 'At least one field. `localPasswordsEnabled: false` needs an enabled identity provider (nobody could sign in otherwise).',
     params: tenantParams,
     body: updateTenantRequestSchema,
     status: 200,
@@ -520,7 +545,7 @@ export const adminRoutes = {
     path: '/tenants/{tenant}/servers',
     tag: 'servers',
     summary: 'Add an upstream MCP server',
-    description: 'An http server needs `url`, a stdio server `command`. `secrets` fit the kind: `{env}` for stdio, `{header}` for static_header, `{tokenUrl, clientId, clientSecret}` for client_credentials, absent otherwise; they are sealed and never returned.',
+    description: 'An http server needs `url`, a stdio server `command`. `secrets` fit the kind: `{env}` for stdio, `{header}` for static_header, `{tokenUrl, clientId, clientSecret}` for client_credentials, optionally `{oauthClient: {clientId, clientSecret?, scope?, authorizationServer?}}` for oauth_user (a pre-registered client; without it the auth server registers one dynamically), absent otherwise; they are sealed and never returned.',
     params: tenantParams,
     body: createUpstreamServerRequestSchema,
     status: 201,
@@ -541,6 +566,20 @@ export const adminRoutes = {
     response: upstreamServerSchema,
   }),
   deleteServer: defineAdminRoute({ operationId: 'deleteServer', method: 'DELETE', path: '/tenants/{tenant}/servers/{name}', tag: 'servers', summary: 'Remove an upstream server', params: serverParams, status: 204 }),
+  testServer: defineAdminRoute({
+    operationId: 'testServer',
+    method: 'POST',
+    path: '/tenants/{tenant}/servers/{name}/test',
+    tag: 'servers',
+    summary: 'Test the connection to an upstream server',
+    description:
+      "A gateway replica connects to the saved server as it would for a session (http: through its egress policy, with the server's credentials; stdio: started in its sandbox), initializes, lists the tools and closes. `ok` false names the failed `stage` and an `error.code` with the reason; `timings` in ms. 503 when no gateway replica answered within 20 s. Nothing is stored.",
+    params: serverParams,
+    body: emptyRequestSchema,
+    status: 200,
+    response: upstreamTestResultSchema,
+    errors: ['temporarily_unavailable'],
+  }),
   putTools: defineAdminRoute({
     operationId: 'putTools',
     method: 'PUT',
@@ -598,7 +637,8 @@ export const adminRoutes = {
     path: '/tenants/{tenant}/sessions',
     tag: 'sessions',
     summary: "List a tenant's live MCP sessions",
-    description: 'Oldest first; `?client=` and `?subject=` narrow the list. The cursor is stable while sessions start and end.',
+    description:
+      'Oldest first, or `?sort=` `-created` (newest first), `last_seen` / `-last_seen` (by the last activity the session store recorded; it writes activity in batches). `?client=` and `?subject=` narrow the list. The cursor is stable while sessions start and end (by last activity: a session active between two pages may move).',
     params: tenantParams,
     query: adminSessionsQuerySchema,
     status: 200,
@@ -619,8 +659,9 @@ export const adminRoutes = {
     method: 'POST',
     path: '/tenants/{tenant}/sessions/revoke',
     tag: 'sessions',
-    summary: 'End every MCP session of a client or a user',
-    description: 'At least one of `client`, `subject`; answers how many live sessions were ended.',
+    summary: 'End many MCP sessions: listed ones, or every one of a client or a user',
+    description:
+      '`ids` (up to 200 sessions of this tenant), or at least one of `client`, `subject`; answers how many live sessions were ended (and, with `ids`, which were not live). The session store audits each ended session (`session.revoke`, reason `admin`); the admin record lists the ids.',
     params: tenantParams,
     body: adminRevokeSessionsRequestSchema,
     status: 200,
@@ -868,6 +909,85 @@ export const adminRoutes = {
   }),
   updateIdJagAudience: defineAdminRoute({ operationId: 'updateIdJagAudience', method: 'PATCH', path: '/tenants/{tenant}/id-jag-audiences/{id}', tag: 'id-jag', summary: 'Change what this tenant issues ID-JAGs for', params: idJagAudienceParams, body: updateIdJagAudienceRequestSchema, status: 200, response: idJagAudienceSchema }),
   deleteIdJagAudience: defineAdminRoute({ operationId: 'deleteIdJagAudience', method: 'DELETE', path: '/tenants/{tenant}/id-jag-audiences/{id}', tag: 'id-jag', summary: 'Stop issuing ID-JAGs for an authorization server', params: idJagAudienceParams, status: 204 }),
+
+  // Enterprise sign-in: a tenant's identity providers (OpenID Connect, SAML 2.0) and the scopes their groups grant
+  listIdentityProviders: defineAdminRoute({
+    operationId: 'listIdentityProviders',
+    method: 'GET',
+    path: '/tenants/{tenant}/identity-providers',
+    tag: 'identity-providers',
+    summary: "List a tenant's identity providers (never their secrets)",
+    description: 'By slug.',
+    params: tenantParams,
+    query: adminListQuerySchema,
+    status: 200,
+    response: pageSchema(identityProviderSchema),
+  }),
+  createIdentityProvider: defineAdminRoute({
+    operationId: 'createIdentityProvider',
+    method: 'POST',
+    path: '/tenants/{tenant}/identity-providers',
+    tag: 'identity-providers',
+    summary: 'Add an OpenID Connect or SAML 2.0 identity provider',
+    description:
+      "`config` is judged by `kind`: OpenID Connect (issuer, clientId, ...; `clientSecret` required, sealed, never returned; the preset's rules apply, e.g. entra needs a tenant-specific v2.0 issuer, google `hostedDomains`) or SAML (IdP entity id, SSO URL, signing certificates, ...). The issuer must pass the upstream address policy. Register the answer's `callbackUrl` (and for SAML its `metadataUrl`, the SP entity id) at the provider. `emailDomains` drive home-realm discovery; a domain belongs to one provider of the tenant.",
+    params: tenantParams,
+    body: createIdentityProviderRequestSchema,
+    status: 201,
+    response: identityProviderSchema,
+    errors: ['conflict'],
+  }),
+  getIdentityProvider: defineAdminRoute({ operationId: 'getIdentityProvider', method: 'GET', path: '/tenants/{tenant}/identity-providers/{provider}', tag: 'identity-providers', summary: 'Get an identity provider (never its secret)', params: identityProviderParams, status: 200, response: identityProviderSchema }),
+  updateIdentityProvider: defineAdminRoute({
+    operationId: 'updateIdentityProvider',
+    method: 'PATCH',
+    path: '/tenants/{tenant}/identity-providers/{provider}',
+    tag: 'identity-providers',
+    summary: 'Change, enable or disable an identity provider',
+    description: '`config` replaces the whole config and is judged by the provider\'s kind; `clientSecret` replaces the sealed secret (OpenID Connect only). A disabled provider leaves the login page and refuses sign-ins at once.',
+    params: identityProviderParams,
+    body: updateIdentityProviderRequestSchema,
+    status: 200,
+    response: identityProviderSchema,
+    errors: ['conflict'],
+  }),
+  deleteIdentityProvider: defineAdminRoute({
+    operationId: 'deleteIdentityProvider',
+    method: 'DELETE',
+    path: '/tenants/{tenant}/identity-providers/{provider}',
+    tag: 'identity-providers',
+    summary: 'Remove an identity provider with its group mappings and its users\' links',
+    description: 'The users it provisioned stay (without a way to sign in through it). To stop sign-ins reversibly, disable it instead.',
+    params: identityProviderParams,
+    status: 204,
+  }),
+  listGroupMappings: defineAdminRoute({
+    operationId: 'listGroupMappings',
+    method: 'GET',
+    path: '/tenants/{tenant}/group-mappings',
+    tag: 'identity-providers',
+    summary: 'List the group mappings of a tenant (groups that grant scopes)',
+    description: 'By group name. `?providerId=` a provider\'s mappings and those for every provider; `?q=` a group-name prefix.',
+    params: tenantParams,
+    query: adminGroupMappingsQuerySchema,
+    status: 200,
+    response: pageSchema(groupMappingSchema),
+  }),
+  createGroupMapping: defineAdminRoute({
+    operationId: 'createGroupMapping',
+    method: 'POST',
+    path: '/tenants/{tenant}/group-mappings',
+    tag: 'identity-providers',
+    summary: 'Map a group to scopes',
+    description: 'A group asserted by the provider `providerId` (null: by any provider of the tenant, or a SCIM group) grants `scopes`. A scope any mapping names is governed: from the next token on, only users in a group mapped to it get it. A second mapping of the same group and provider is refused (409); a `providerId` of another tenant is no provider.',
+    params: tenantParams,
+    body: createGroupMappingRequestSchema,
+    status: 201,
+    response: groupMappingSchema,
+    errors: ['conflict'],
+  }),
+  updateGroupMapping: defineAdminRoute({ operationId: 'updateGroupMapping', method: 'PATCH', path: '/tenants/{tenant}/group-mappings/{id}', tag: 'identity-providers', summary: "Change a group mapping's group name or scopes", params: groupMappingParams, body: updateGroupMappingRequestSchema, status: 200, response: groupMappingSchema, errors: ['conflict'] }),
+  deleteGroupMapping: defineAdminRoute({ operationId: 'deleteGroupMapping', method: 'DELETE', path: '/tenants/{tenant}/group-mappings/{id}', tag: 'identity-providers', summary: 'Remove a group mapping', params: groupMappingParams, status: 204 }),
 
   // Pre-approved clients: no consent screen for their users (the grant is still recorded and audited)
   listPreApprovals: defineAdminRoute({ operationId: 'listPreApprovals', method: 'GET', path: '/tenants/{tenant}/pre-approvals', tag: 'clients', summary: 'List the clients pre-approved for this tenant', params: tenantParams, status: 200, response: itemsSchema(preApprovalSchema) }),

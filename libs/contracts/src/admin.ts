@@ -58,7 +58,14 @@ export const toolPinningPolicySchema = z.object({ mode: z.enum(['withhold', 'fla
 export type ToolPinningPolicy = z.infer<typeof toolPinningPolicySchema>;
 
 export const updateTenantRequestSchema = z
-  .object({ displayName: displayName.optional(), registrationPolicy: registrationPolicySchema.optional(), accessTokenTtl: accessTokenTtl.optional(), toolPinning: toolPinningPolicySchema.optional() })
+  .object({
+    displayName: displayName.optional(),
+    registrationPolicy: registrationPolicySchema.optional(),
+    accessTokenTtl: accessTokenTtl.optional(),
+    toolPinning: toolPinningPolicySchema.optional(),
+    /** false: the login page asks only for the email and sends it to the identity provider of its domain (needs an enabled provider). */
+    localPasswordsEnabled: z.boolean().optional(),
+  })
   .strict()
   .refine((body) => Object.keys(body).length > 0, { error: 'nothing to change' });
 export type UpdateTenantRequest = z.infer<typeof updateTenantRequestSchema>;
@@ -103,7 +110,7 @@ export const updateClientRequestSchema = z.object({ disabled: z.boolean() }).str
 export type UpdateClientRequest = z.infer<typeof updateClientRequestSchema>;
 
 export const upstreamTransportSchema = z.enum(['http', 'stdio']);
-export const upstreamCredentialKindSchema = z.enum(['none', 'static_header', 'client_credentials', 'token_exchange']);
+export const upstreamCredentialKindSchema = z.enum(['none', 'static_header', 'client_credentials', 'token_exchange', 'oauth_user']);
 /** `<name>` in `/t/<tenant>/servers/<name>/mcp` and its tools' namespace. */
 export const upstreamServerNameSchema = z.string().regex(/^[a-z0-9](?:[a-z0-9_-]{0,62})$/, { error: 'must be 1-63 lowercase letters, digits, dashes or underscores' });
 
@@ -112,6 +119,7 @@ function secretsFit(transport: z.infer<typeof upstreamTransportSchema>, kind: z.
   if (transport === 'stdio') return 'env' in secrets;
   if (kind === 'static_header') return 'header' in secrets;
   if (kind === 'client_credentials') return 'tokenUrl' in secrets;
+  if (kind === 'oauth_user') return 'oauthClient' in secrets;
   return false;
 }
 
@@ -153,7 +161,7 @@ export const createUpstreamServerRequestSchema = z
   .strict()
   .refine((body) => (body.transport === 'http' ? Boolean(body.url) : Boolean(body.command)), { error: 'http servers need url, stdio servers need command' })
   .refine((body) => secretsFit(body.transport, body.credentialKind ?? 'none', body.secrets), {
-    error: 'secrets must be {env} for stdio servers, {header} for static_header, {tokenUrl, clientId, clientSecret} for client_credentials, and absent otherwise',
+    error: 'secrets must be {env} for stdio servers, {header} for static_header, {tokenUrl, clientId, clientSecret} for client_credentials, optionally {oauthClient} for oauth_user, and absent otherwise',
     path: ['secrets'],
   });
 export type CreateUpstreamServerRequest = z.infer<typeof createUpstreamServerRequestSchema>;

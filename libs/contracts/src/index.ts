@@ -8,13 +8,25 @@ export {
   staticHeaderSecretsSchema,
   clientCredentialsSecretsSchema,
   stdioEnvSecretsSchema,
+  oauthUserSecretsSchema,
 } from './upstream-secrets.js';
-export type { UpstreamSecrets, StaticHeaderSecrets, ClientCredentialsSecrets, StdioEnvSecrets } from './upstream-secrets.js';
+export type { UpstreamSecrets, StaticHeaderSecrets, ClientCredentialsSecrets, StdioEnvSecrets, OAuthUserSecrets } from './upstream-secrets.js';
+export {
+  CONNECTED_ACCOUNT_CHANGED_CHANNEL,
+  connectAccountUrl,
+  connectedAccountContext,
+  connectedAccountTokensSchema,
+  upstreamOAuthClientContext,
+  upstreamOAuthClientSchema,
+} from './connected-accounts.js';
+export type { ConnectedAccountTokens, UpstreamOAuthClient } from './connected-accounts.js';
 export {
   createGroupMappingRequestSchema,
-  createOidcProviderRequestSchema,
+  createIdentityProviderRequestSchema,
   emailDomainSchema,
   groupMappingSchema,
+  identityProviderConfigSchema,
+  identityProviderKindSchema,
   identityProviderSchema,
   identityProviderSecretContext,
   identityProviderSlugSchema,
@@ -22,16 +34,20 @@ export {
   oidcPresetSchema,
   oidcProviderConfigSchema,
   oidcProviderSecretsSchema,
+  parseIdentityProviderConfig,
+  updateGroupMappingRequestSchema,
   updateIdentityProviderRequestSchema,
 } from './identity-providers.js';
 export type {
   CreateGroupMappingRequest,
-  CreateOidcProviderRequest,
+  CreateIdentityProviderRequest,
   GroupMapping,
   IdentityProvider,
+  IdentityProviderKind,
   OidcPreset,
   OidcProviderConfig,
   OidcProviderSecrets,
+  UpdateGroupMappingRequest,
   UpdateIdentityProviderRequest,
 } from './identity-providers.js';
 export { accessTokenClaimsSchema, ACCESS_TOKEN_JWT_TYPE } from './access-token.js';
@@ -172,12 +188,14 @@ export {
   ADMIN_API_PREFIX,
   adminAuditQuerySchema,
   adminLoginSessionsQuerySchema,
+  adminGroupMappingsQuerySchema,
   adminRevokeSessionsRequestSchema,
   adminRouteAccess,
   adminRouteRoles,
   adminRoutes,
   adminRouteUrl,
   adminSessionsQuerySchema,
+  adminSessionSortSchema,
   defineAdminRoute,
 } from './admin-routes.js';
 export type { AdminRouteDefinition, AdminRouteMethod, AdminRouteName } from './admin-routes.js';
@@ -235,8 +253,9 @@ export {
   scimListResponseSchema,
   scimTokenSchema,
   createdScimTokenSchema,
+  scimLinkRuleSchema,
 } from './scim.js';
-export type { ScimErrorType, ScimError, ScimUserInput, ScimGroupInput, ScimPatchOperation, ScimPatchRequest, ScimUser, ScimGroup } from './scim.js';
+export type { ScimErrorType, ScimError, ScimUserInput, ScimGroupInput, ScimPatchOperation, ScimPatchRequest, ScimUser, ScimGroup, ScimLinkRule } from './scim.js';
 export {
   callPolicyDefaultEffectSchema,
   callPolicySchema,
@@ -247,3 +266,13 @@ export {
 } from './call-policy.js';
 export type { CallPolicy, PutCallPolicyRequest, CallPolicyDiagnostic, EvaluateCallPolicyRequest, CallPolicyDecision } from './call-policy.js';
 export { toolDefinitionDifferences } from './tool-definition-diff.js';
+export {
+  UPSTREAM_TEST_CHANNEL,
+  upstreamTestReplyChannel,
+  upstreamTestClaimKey,
+  upstreamTestRequestSchema,
+  upstreamTestStageSchema,
+  upstreamTestErrorCodeSchema,
+  upstreamTestResultSchema,
+} from './upstream-test.js';
+export type { UpstreamTestRequest, UpstreamTestStage, UpstreamTestErrorCode, UpstreamTestResult } from './upstream-test.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scimLinkRuleSchema } from './scim.js';
 
 /** The NameID format Airlock asks for: a stable, opaque, per-SP identifier (SAML 2.0 core 8.3.7). */
 export const SAML_PERSISTENT_NAMEID = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
@@ -38,6 +39,8 @@ export const samlProviderConfigSchema = z.object({
   /** Unsolicited (IdP-initiated) responses are refused unless this is on; when on, `idpInitiatedRedirect` is where the browser goes after. */
   allowIdpInitiated: z.boolean().default(false),
   idpInitiatedRedirect: z.url({ protocol: /^https?$/ }).optional(),
+  /** This provider mirrors the tenant's SCIM client: link first sign-ins to SCIM-created users (scimLinkRuleSchema). */
+  linkScimUsersBy: scimLinkRuleSchema.optional(),
 }).refine((config) => !config.allowIdpInitiated || config.idpInitiatedRedirect !== undefined, {
   message: 'allowIdpInitiated needs idpInitiatedRedirect (where the browser goes after an unsolicited sign-in)',
   path: ['idpInitiatedRedirect'],

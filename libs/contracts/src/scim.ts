@@ -163,3 +163,14 @@ export const createdScimTokenSchema = scimTokenSchema.extend({
   /** Where the provisioning client sends its requests. */
   baseUrl: z.string(),
 });
+
+/**
+ * How the first sign-in of a person through an identity provider may link to a user the tenant's SCIM
+ * client created (a user without a password): `externalId` when the provider's subject equals the SCIM
+ * `externalId` (Okta: the user id, which is the OIDC `sub`; Entra ID: map `objectId` to externalId, the
+ * entra preset's subject is `oid`), `userName` when the provider-verified email equals the SCIM `userName`.
+ * Set on the provider the SCIM client mirrors (its config's `linkScimUsersBy`); unset, such a sign-in is
+ * refused as `email_in_use` like any collision. Never links a user with a password.
+ */
+export const scimLinkRuleSchema = z.enum(['externalId', 'userName']);
+export type ScimLinkRule = z.infer<typeof scimLinkRuleSchema>;

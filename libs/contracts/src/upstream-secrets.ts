@@ -41,8 +41,26 @@ export const stdioEnvSecretsSchema = z
   })
   .strict();
 
-export const upstreamSecretsSchema = z.union([staticHeaderSecretsSchema, clientCredentialsSecretsSchema, stdioEnvSecretsSchema]);
+/**
+ * `oauth_user`: a client pre-registered at the upstream's authorization server, used instead of dynamic
+ * client registration (connected accounts). `authorizationServer` skips RFC 9728 discovery.
+ */
+export const oauthUserSecretsSchema = z
+  .object({
+    oauthClient: z
+      .object({
+        clientId: z.string().min(1).max(500),
+        clientSecret: z.string().min(1).max(2000).optional(),
+        scope: z.string().max(2000).optional(),
+        authorizationServer: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const upstreamSecretsSchema = z.union([staticHeaderSecretsSchema, clientCredentialsSecretsSchema, stdioEnvSecretsSchema, oauthUserSecretsSchema]);
 export type StaticHeaderSecrets = z.infer<typeof staticHeaderSecretsSchema>;
 export type ClientCredentialsSecrets = z.infer<typeof clientCredentialsSecretsSchema>;
 export type StdioEnvSecrets = z.infer<typeof stdioEnvSecretsSchema>;
+export type OAuthUserSecrets = z.infer<typeof oauthUserSecretsSchema>;
 export type UpstreamSecrets = z.infer<typeof upstreamSecretsSchema>;

@@ -340,11 +340,13 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       requestId: 'req-1',
       details: json,
     };
-    await prisma.auditEvent.create({ data: full });
+    await prisma.auditEvent.create({ data: { ...full, seq: 9_007_199_254_740_993n, txid: 42n } });
     const read = await prisma.auditEvent.findUniqueOrThrow({ where: { id: 'evt-1' } });
-    expect(read).toEqual(full);
+    // Bigints beyond 2^53 survive (seq is a bigserial, txid an xid8 value).
+    expect(read).toEqual({ ...full, seq: 9_007_199_254_740_993n, txid: 42n });
     const minimal = await prisma.auditEvent.create({ data: { id: 'evt-2', tenantId: T, occurredAt: new Date(), action: 'login', outcome: 'success' } });
-    expect(await prisma.auditEvent.findUniqueOrThrow({ where: { id: 'evt-2' } })).toEqual({
+    const readMinimal = await prisma.auditEvent.findUniqueOrThrow({ where: { id: 'evt-2' } });
+    expect(readMinimal).toEqual({
       ...minimal,
       actorSubject: null,
       actorClientId: null,
@@ -352,7 +354,29 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       requestId: null,
       details: {},
     });
+    // Defaults: the next sequence value and the id of the inserting transaction (what pg_current_xact_id() says inside it).
+    expect(readMinimal.seq).toBeGreaterThan(0n);
+    const [inserted, current] = await prisma.$transaction([
+      prisma.$queryRaw<Array<{ txid: bigint }>>`INSERT INTO audit_events (id, tenant_id, occurred_at, action, outcome) VALUES ('evt-3', ${T}::uuid, now(), 'login', 'success') RETURNING txid`,
+      prisma.$queryRaw<Array<{ txid: bigint }>>`SELECT pg_current_xact_id()::text::bigint AS txid`,
+    ]);
+    expect(inserted[0]?.txid).toBe(current[0]?.txid);
+    expect(inserted[0]?.txid).toBeGreaterThan(0n);
+    await expect(prisma.auditEvent.create({ data: { id: 'evt-4', tenantId: T, occurredAt: new Date(), action: 'login', outcome: 'success', seq: readMinimal.seq } })).rejects.toMatchObject({
+      code: 'P2002',
+    });
     await expectShape('audit_events', read, ['actor_subject', 'actor_client_id', 'target', 'request_id']);
+  });
+
+  it('AuditExportCursor', async () => {
+    const full = { sink: 'webhook', lastTxid: 9_007_199_254_740_993n, lastSeq: 17n, updatedAt: at('2026-12-11T00:00:00.123Z') };
+    await prisma.auditExportCursor.create({ data: full });
+    const read = await prisma.auditExportCursor.findUniqueOrThrow({ where: { sink: 'webhook' } });
+    expect(read).toEqual(full);
+    const minimal = await prisma.auditExportCursor.create({ data: { sink: 'syslog' } });
+    expect(await prisma.auditExportCursor.findUniqueOrThrow({ where: { sink: 'syslog' } })).toEqual({ ...minimal, lastTxid: 0n, lastSeq: 0n });
+    await expectShape('audit_export_cursors', read, []);
+    await expect(prisma.auditExportCursor.create({ data: { sink: 'webhook' } })).rejects.toMatchObject({ code: 'P2002' });
   });
 
   it('AdminRoleAssignment, AdminRoleTenant and AdminTotp', async () => {
@@ -459,6 +483,7 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1' }] },
       allowedClientIds: ['agent', 'other-agent'],
       enabled: false,
+      provisionUsers: true,
       createdAt: at('2026-06-01T00:00:00.000Z'),
       updatedAt: at('2026-06-01T00:00:01.000Z'),
     };
@@ -466,7 +491,7 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
     const readIssuer = await prisma.trustedAssertionIssuer.findUniqueOrThrow({ where: { tenantId_issuer: { tenantId: T, issuer: issuer.issuer } } });
     expect(readIssuer).toEqual(issuer);
     const minimalIssuer = await prisma.trustedAssertionIssuer.create({ data: { tenantId: T, issuer: 'https://min.example', jwksUri: 'https://min.example/jwks' } });
-    expect(await prisma.trustedAssertionIssuer.findUniqueOrThrow({ where: { id: minimalIssuer.id } })).toEqual({ ...minimalIssuer, jwks: null, allowedClientIds: [], enabled: true });
+    expect(await prisma.trustedAssertionIssuer.findUniqueOrThrow({ where: { id: minimalIssuer.id } })).toEqual({ ...minimalIssuer, jwks: null, allowedClientIds: [], enabled: true, provisionUsers: false });
     await expectShape('trusted_assertion_issuers', readIssuer, ['jwks_uri', 'jwks', 'allowed_client_ids']);
     // Keys from somewhere: a row with neither a jwks_uri nor inline keys is refused by the database.
     await expect(prisma.trustedAssertionIssuer.create({ data: { tenantId: T, issuer: 'https://keyless.example' } })).rejects.toThrow();
@@ -496,6 +521,42 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
     expect(readApproval).toEqual(approval);
     await expectShape('client_pre_approvals', readApproval, ['scopes']);
     await expect(prisma.clientPreApproval.create({ data: { tenantId: T, clientId: 'agent', createdBy: 'x' } })).rejects.toMatchObject({ code: 'P2002' });
+  });
+
+  it('ConnectedAccount and UpstreamOAuthClient (connected accounts)', async () => {
+    const serverId = '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0060';
+    await prisma.upstreamServer.create({ data: { id: serverId, tenantId: T, name: 'notes-oauth', transport: 'http', url: 'https://notes.example/mcp', credentialKind: 'oauth_user' } });
+    const full = {
+      id: '0e6f1a52-8d5c-4a55-9d7c-3b2d3c1e0061',
+      tenantId: T,
+      userId: U,
+      serverId,
+      tokensEncrypted: 'v1.iv.tag.ct',
+      expiresAt: at('2026-07-01T00:00:00.000Z'),
+      scopes: ['notes:read', 'notes:write'],
+      createdAt: at('2026-06-01T00:00:00.000Z'),
+      refreshedAt: at('2026-06-02T00:00:00.000Z'),
+    };
+    await prisma.connectedAccount.create({ data: full });
+    const read = await prisma.connectedAccount.findUniqueOrThrow({ where: { userId_serverId: { userId: U, serverId } } });
+    expect(read).toEqual(full);
+    await expectShape('connected_accounts', read, ['expires_at', 'refreshed_at', 'scopes']);
+    // One account per user and server.
+    await expect(prisma.connectedAccount.create({ data: { tenantId: T, userId: U, serverId, tokensEncrypted: 'x' } })).rejects.toMatchObject({ code: 'P2002' });
+    const client = { serverId, tenantId: T, issuer: 'https://as.notes.example', clientEncrypted: 'v1.iv.tag.ct', createdAt: at('2026-06-01T00:00:00.000Z'), updatedAt: at('2026-06-01T00:00:00.001Z') };
+    await prisma.upstreamOAuthClient.create({ data: client });
+    const readClient = await prisma.upstreamOAuthClient.findUniqueOrThrow({ where: { serverId } });
+    expect({ ...readClient, updatedAt: client.updatedAt }).toEqual(client);
+    await expectShape('upstream_oauth_clients', readClient, []);
+    // Only what is required: the database's own defaults.
+    await prisma.connectedAccount.delete({ where: { id: full.id } });
+    await queryOnce(db.url, "INSERT INTO connected_accounts (id, tenant_id, user_id, server_id, tokens_encrypted) VALUES (gen_random_uuid(), $1, $2, $3, 'v1.x')", [T, U, serverId]);
+    const minimal = await prisma.connectedAccount.findUniqueOrThrow({ where: { userId_serverId: { userId: U, serverId } } });
+    expect(minimal).toMatchObject({ expiresAt: null, scopes: [], refreshedAt: null });
+    // Removing the server removes its accounts and its client (FK cascade).
+    await prisma.upstreamServer.delete({ where: { id: serverId } });
+    expect(await prisma.connectedAccount.count({ where: { serverId } })).toBe(0);
+    expect(await prisma.upstreamOAuthClient.count({ where: { serverId } })).toBe(0);
   });
 
   it('CallPolicy', async () => {
@@ -560,7 +621,7 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
 
   it('deleting a tenant cascades to every table that references it', async () => {
     await prisma.tenant.delete({ where: { id: T } });
-    const tables = ['users', 'oauth_clients', 'consents', 'oidc_artifacts', 'signing_keys', 'sessions', 'revoked_grants', 'upstream_servers', 'tools', 'audit_events', 'admin_role_tenants', 'identity_providers', 'federated_identities', 'group_mappings', 'scim_groups', 'scim_tokens', 'call_policies'];
+    const tables = ['users', 'oauth_clients', 'consents', 'oidc_artifacts', 'signing_keys', 'sessions', 'revoked_grants', 'upstream_servers', 'tools', 'audit_events', 'admin_role_tenants', 'identity_providers', 'federated_identities', 'group_mappings', 'scim_groups', 'scim_tokens', 'call_policies', 'connected_accounts', 'upstream_oauth_clients'];
     for (const table of tables) {
       const rows = await queryOnce<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM "${table}" WHERE tenant_id = $1`, [T]);
       expect({ table, n: rows[0]?.n }).toEqual({ table, n: 0 });

@@ -11,3 +11,5 @@ export type { StartedApp } from './started-app.js';
 export { BoundedCache } from './bounded-cache.js';
 export { TenantDirectory, UnknownTenantError } from './tenant-directory.js';
 export type { TenantDirectoryOptions, TenantRow } from './tenant-directory.js';
+export { ConnectedAccountStore, expiryOf, revokeConnectedAccount, revokeUpstreamToken, upstreamTokenRequest } from './connected-accounts.js';
+export type { ConnectedAccount, ConnectedAccountListing, UpstreamTokenAnswer } from './connected-accounts.js';

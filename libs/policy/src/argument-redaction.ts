@@ -2,7 +2,22 @@
 // patterns are replaced, at any depth, before the record leaves the gateway.
 
 /** Keys redacted when a tenant records arguments and names no patterns of its own. */
-export const DEFAULT_REDACTED_KEYS: readonly string[] = ['*password*', '*secret*', '*token*', '*api_key*', '*apikey*', 'authorization', 'cookie', '*credential*'];
+export const DEFAULT_REDACTED_KEYS: readonly string[] = [
+  '*password*',
+  '*passwd*',
+  '*passphrase*',
+  '*secret*',
+  '*token*',
+  // apiKey, api_key, privateKey, accessKey, key, keys (and, erring on the safe side, monkey)
+  '*key',
+  '*keys',
+  '*api_key*',
+  '*apikey*',
+  '*private_key*',
+  '*authorization*',
+  '*cookie*',
+  '*credential*',
+];
 
 export const REDACTED = '[redacted]';
 /** Recorded arguments longer than this (as JSON) are cut: an audit row is not a payload store. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CompiledCallPolicy, InvalidPolicyError, checkCallPolicy, refusalMessage } from './call-policy.js';
 import type { PolicyDecision, PolicyRequest } from './call-policy.js';
-import { redactArguments } from './argument-redaction.js';
+import { DEFAULT_REDACTED_KEYS, redactArguments } from './argument-redaction.js';
 
 const alice: PolicyRequest = { subject: 'alice', groups: ['eng'], scopes: ['mcp'], clientId: 'cli', server: 'github', tool: 'search', arguments: { q: 'x' } };
 
@@ -137,6 +137,24 @@ describe('checkCallPolicy diagnostics', () => {
 });
 
 describe('redactArguments', () => {
+  it('redacts by the built-in patterns when a tenant names none', () => {
+    const args = { query: 'q', keyword: 'kept', password: 'p', db_passwd: 'p', apiKey: 'k', private_key: 'k', sshKeys: ['k'], Authorization: 'Bearer x', refresh_token: 't', clientSecret: 's', aws_credentials: {}, cookie: 'c' };
+    expect(redactArguments(args, DEFAULT_REDACTED_KEYS)).toEqual({
+      query: 'q',
+      keyword: 'kept',
+      password: '[redacted]',
+      db_passwd: '[redacted]',
+      apiKey: '[redacted]',
+      private_key: '[redacted]',
+      sshKeys: '[redacted]',
+      Authorization: '[redacted]',
+      refresh_token: '[redacted]',
+      clientSecret: '[redacted]',
+      aws_credentials: '[redacted]',
+      cookie: '[redacted]',
+    });
+  });
+
   it('replaces values under matching keys at any depth, case-insensitively', () => {
     const out = redactArguments({ query: 'x', apiToken: 't', nested: { Password: 'p', list: [{ secret_value: 's', keep: 1 }] } }, ['*token*', 'password', '*secret*']);
     expect(out).toEqual({ query: 'x', apiToken: '[redacted]', nested: { Password: '[redacted]', list: [{ secret_value: '[redacted]', keep: 1 }] } });

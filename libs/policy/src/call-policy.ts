@@ -197,22 +197,28 @@ export class CompiledCallPolicy {
 
   private decide(request: PolicyRequest): PolicyDecision {
     const toolId = `${request.server}/${request.tool}`;
-    const { text, numbers } = argumentTags(request.arguments);
     const entities: EntityJson[] = [
       { uid: { type: 'User', id: request.subject }, attrs: { scopes: [...request.scopes] }, parents: request.groups.map((group) => ({ type: 'Group', id: group })) },
       { uid: { type: 'Tool', id: toolId }, attrs: { name: request.tool, server: request.server }, parents: [{ type: 'Server', id: request.server }] },
-      { uid: { type: 'Arguments', id: '' }, attrs: {}, parents: [], tags: text },
-      { uid: { type: 'NumericArguments', id: '' }, attrs: {}, parents: [], tags: numbers },
     ];
+    // Every value crosses into the wasm module one by one (most of an evaluation's cost): the context and
+    // the argument entities only go when some rule reads `context` (the request is not validated against
+    // the schema here; the rules were, when they were saved).
+    let context: StatefulAuthorizationCall['context'] = {};
+    if (this.readsContext) {
+      const { text, numbers } = argumentTags(request.arguments);
+      entities.push({ uid: { type: 'Arguments', id: '' }, attrs: {}, parents: [], tags: text }, { uid: { type: 'NumericArguments', id: '' }, attrs: {}, parents: [], tags: numbers });
+      context = {
+        client: { __entity: { type: 'Client', id: request.clientId } },
+        arguments: { __entity: { type: 'Arguments', id: '' } },
+        numbers: { __entity: { type: 'NumericArguments', id: '' } },
+      };
+    }
     const call: StatefulAuthorizationCall = {
       principal: { type: 'User', id: request.subject },
       action: { type: 'Action', id: CALL_TOOL_ACTION },
       resource: { type: 'Tool', id: toolId },
-      context: {
-        client: { __entity: { type: 'Client', id: request.clientId } },
-        arguments: { __entity: { type: 'Arguments', id: '' } },
-        numbers: { __entity: { type: 'NumericArguments', id: '' } },
-      },
+      context,
       preparsedPolicySetId: this.setId,
       entities,
     };

@@ -4,3 +4,4 @@ export { createBullMqBackend } from './bullmq-backend.js';
 export type { BullMqBackendOptions } from './bullmq-backend.js';
 export { createMemoryQueueBackend } from './memory-queue-backend.js';
 export type { MemoryQueueBackendOptions } from './memory-queue-backend.js';
+export { TRACE_CONTEXT_KEY, tracedQueueBackend } from './traced-queue-backend.js';

@@ -1,3 +1,4 @@
+import { SpanKind, endSpan, startSpan, traceparentOf } from '@airlock/tracing';
 import { SessionStoreClientError } from './service-token.js';
 
 /** Bearer tokens for the session store, one per tenant (slug). */
@@ -31,17 +32,29 @@ export class SessionStoreApi {
   }
 
   async call(tenant: string, method: string, path: string, body?: unknown, resource = 'sessions', retried = false): Promise<Response> {
+    // Traced (a traced request is running here): a client span, its context in the `traceparent` header.
+    const span = startSpan(`${method} /v1/t/{tenant}/${resource}`, SpanKind.CLIENT);
     const token = await this.options.tokens.get(tenant);
     let response: Response;
     try {
+      const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) };
+      if (span) {
+        span.setAttributes({ 'http.request.method': method, 'server.address': new URL(this.base).hostname, 'airlock.tenant': tenant });
+        headers['traceparent'] = traceparentOf(span);
+      }
       response = await this.fetchImpl(`${this.base}/v1/t/${encodeURIComponent(tenant)}/${resource}${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000),
       });
-    } catch {
+    } catch (error) {
+      if (span) endSpan(span, error);
       throw new SessionStoreClientError('temporarily_unavailable', 503, 'the session store cannot be reached');
+    }
+    if (span) {
+      span.setAttribute('http.response.status_code', response.status);
+      endSpan(span, response.status >= 500 ? { code: String(response.status) } : undefined);
     }
     if (response.status === 401 && !retried) {
       this.options.tokens.invalidate(tenant);

@@ -15,3 +15,5 @@ export { MemoryOAuthProvider } from './memory-oauth-provider.js';
 export { startTokenProxy } from './token-proxy.js';
 export { runNodeForJson } from './json-child.js';
 export { totpCode } from './totp.js';
+export { SPAN_KIND, spanAttribute, startOtlpReceiver } from './otlp-receiver.js';
+export type { OtlpReceiver, ReceivedSpan } from './otlp-receiver.js';

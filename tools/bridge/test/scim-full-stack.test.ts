@@ -1,15 +1,18 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { auth, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { decodeJwt } from 'jose';
 import { MemoryOAuthProvider, signInAndApprove } from '@airlock/testing';
 import { BOOTSTRAP_ADMIN as ADMIN } from './support/admin-and-tokens.js';
 import { TENANT, USER, startFixture, startFullStack, type FullStack } from './support/full-stack.js';
 
 // SCIM deprovisioning against the real stack (auth server, session store, gateway, an MCP upstream): a
 // user with a live MCP session (official SDK client, signed in through the browser flow) is deprovisioned
-// by the tenant's provisioning client, and the very session is refused within one second.
+// by the tenant's provisioning client, and the very session is refused within one second. And a group
+// membership change: the scope a group mapping gave is gone from the next (refreshed) token, and the gateway
+// refuses the tool that needs it (403 insufficient_scope).
 
 const DEPROVISION_BUDGET_MS = 1000;
 
@@ -88,10 +91,60 @@ describe('SCIM deprovisioning through the full stack', () => {
     const created = await admin('POST', '/scim-tokens', {});
     expect(created.status, JSON.stringify(created.json)).toBe(201);
     scimToken = String(created.json['token']);
+    // Before any gateway or token has read the catalogue: `test_simple_text` needs finance:read, which a group mapping governs.
+    await stack.db.pg.query(
+      `INSERT INTO tools (id, tenant_id, server_id, name, required_scopes, updated_at)
+       SELECT gen_random_uuid(), s.tenant_id, s.id, 'test_simple_text', ARRAY['mcp', 'finance:read'], now() FROM upstream_servers s JOIN tenants t ON t.id = s.tenant_id WHERE t.slug = $1 AND s.name = 'web'
+       ON CONFLICT (server_id, name) DO UPDATE SET required_scopes = EXCLUDED.required_scopes, updated_at = now()`,
+      [TENANT],
+    );
+    await stack.db.pg.query(`INSERT INTO group_mappings (id, tenant_id, provider_id, group_name, scopes) SELECT gen_random_uuid(), id, NULL, 'mcp-finance', ARRAY['finance:read'] FROM tenants WHERE slug = $1`, [TENANT]);
   });
   afterAll(async () => {
     await stack?.close();
     fixture?.child.kill();
+  });
+
+  it('a SCIM group change takes effect at the next token: the gateway refuses the tool the group gave (insufficient_scope)', async () => {
+    const person = { email: 'analyst@airlock.local', password: 'analyst-password-0123' };
+    const made = await admin('POST', '/users', person);
+    expect(made.status, JSON.stringify(made.json)).toBe(201);
+    const userId = String(made.json['id']);
+    const group = await scim('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'mcp-finance', members: [{ value: userId }] });
+    expect(group.status, JSON.stringify(group.json)).toBe(201);
+
+    // The official SDK's OAuth flow, asking for the tool's scope; the user signs in and approves in the browser.
+    const url = new URL(stack.serverUrl('web'));
+    const provider = new MemoryOAuthProvider('scim groups e2e');
+    expect(await auth(provider, { serverUrl: url, scope: 'mcp finance:read' })).toBe('REDIRECT');
+    const callback = await signInAndApprove(provider.authorizationUrl!, person);
+    expect(await auth(provider, { serverUrl: url, authorizationCode: callback.searchParams.get('code')! })).toBe('AUTHORIZED');
+    const first = provider.saved!;
+    expect(String(decodeJwt(first.access_token)['scope']).split(' ')).toContain('finance:read');
+
+    const callScopedTool = async (accessToken: string) => {
+      const client = new Client({ name: 'scim-groups-e2e', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { authorization: `Bearer ${accessToken}` } } }));
+      try {
+        return await client.callTool({ name: 'test_simple_text', arguments: {} });
+      } finally {
+        await client.close().catch(() => undefined);
+      }
+    };
+    expect(await callScopedTool(first.access_token)).toMatchObject({ content: [{ type: 'text' }] });
+
+    // The provisioning client takes the user out of the group; the client refreshes its token.
+    const removed = await scim('PATCH', `/Groups/${String(group.json['id'])}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: `members[value eq "${userId}"]` }] });
+    expect(removed.status, JSON.stringify(removed.json)).toBe(200);
+    const refreshed = await fetch(`${stack.authUrl}/t/${TENANT}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: first.refresh_token!, client_id: String(provider.info!.client_id) }),
+    });
+    const next = (await refreshed.json()) as { access_token: string; scope: string };
+    expect(refreshed.status, JSON.stringify(next)).toBe(200);
+    expect(next.scope.split(' ')).not.toContain('finance:read');
+    await expect(callScopedTool(next.access_token)).rejects.toMatchObject({ code: 403, message: expect.stringContaining('insufficient_scope') });
   });
 
   it('PATCH active=false (as Entra ID sends it) refuses the live MCP session within 1 s', async () => {

@@ -1,4 +1,4 @@
-import { Anchor, Button, Checkbox, Code, Group, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Checkbox, Code, Group, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { adminApi, ApiError, type Me, type Tool } from '../api.js';
@@ -6,11 +6,15 @@ import { EmptyState, ErrorNotice, TableSkeleton } from '../components.js';
 import { navigate } from '../router.js';
 import { protocolEra, whereItRuns } from './ServersScreen.js';
 import { linkTo } from './TenantsScreen.js';
+import { ServerConnectionTest } from './ServerConnectionTest.js';
+import { ServerToolChanges, useToolChanges } from './ServerToolChanges.js';
 
 /** One upstream server: its settings (never its secrets), its tool catalogue with per-tool scopes and on/off, and delete. */
 export function ServerDetailScreen({ me, tenant, name }: { me: Me; tenant: string; name: string }) {
   const server = useQuery({ queryKey: ['server', tenant, name], queryFn: () => adminApi.getServer(tenant, name) });
   const mayEdit = me.role !== 'auditor';
+  const changes = useToolChanges(tenant, name);
+  const pending = new Map((changes.data?.items ?? []).map((change) => [change.name, change.change]));
 
   return (
     <Stack gap="md">
@@ -46,6 +50,8 @@ export function ServerDetailScreen({ me, tenant, name }: { me: Me; tenant: strin
               <Setting label="Status">{server.data.enabled ? 'enabled' : 'disabled'}</Setting>
             </Table.Tbody>
           </Table>
+          <ServerConnectionTest tenant={tenant} name={name} mayTest={mayEdit} />
+          <ServerToolChanges tenant={tenant} name={name} mayApprove={mayEdit} />
           <Title order={2} size="h3">
             Tools
           </Title>
@@ -66,7 +72,7 @@ export function ServerDetailScreen({ me, tenant, name }: { me: Me; tenant: strin
               </Table.Thead>
               <Table.Tbody>
                 {server.data.tools.map((tool) => (
-                  <ToolRow key={tool.name} tenant={tenant} server={name} tool={tool} mayEdit={mayEdit} />
+                  <ToolRow key={tool.name} tenant={tenant} server={name} tool={tool} mayEdit={mayEdit} pending={pending.get(tool.name)} />
                 ))}
               </Table.Tbody>
             </Table>
@@ -90,7 +96,7 @@ function Setting({ label, children }: { label: string; children: React.ReactNode
 }
 
 /** A tool: its scopes edited in place (space or comma separated), enabled toggled at once. */
-function ToolRow({ tenant, server, tool, mayEdit }: { tenant: string; server: string; tool: Tool; mayEdit: boolean }) {
+function ToolRow({ tenant, server, tool, mayEdit, pending }: { tenant: string; server: string; tool: Tool; mayEdit: boolean; pending: 'new' | 'changed' | undefined }) {
   const queryClient = useQueryClient();
   const [scopes, setScopes] = useState(tool.requiredScopes.join(' '));
   const [saved, setSaved] = useState(false);
@@ -116,6 +122,11 @@ function ToolRow({ tenant, server, tool, mayEdit }: { tenant: string; server: st
           {tool.name}
         </Text>
         {tool.title && <Text size="xs">{tool.title}</Text>}
+        {pending && (
+          <Badge color="orange" variant="light" size="sm">
+            awaits approval
+          </Badge>
+        )}
       </Table.Td>
       <Table.Td>
         <Text size="sm">{tool.description ?? '–'}</Text>

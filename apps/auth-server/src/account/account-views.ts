@@ -1,4 +1,5 @@
 import { html, page } from '../interactions/html.js';
+import type { Html } from '../interactions/html.js';
 import { signInForm } from '../interactions/interaction-views.js';
 
 // Field names (stable): sign-in `email`, `password`, `csrf` (and `totp` on the `admin` tenant); revoke `consent`, `csrf`; sign-out and sign-out-everywhere `csrf`.
@@ -33,6 +34,8 @@ export function accountPage(options: {
   notice?: string;
   /** Only an account-page session can be ended here; a sign-in from an authorization lasts its own time. */
   canSignOut: boolean;
+  /** Connected accounts at other servers (connect-views.ts), with their Disconnect buttons. */
+  connectedAccounts?: Html;
 }): string {
   const items = options.clients.map(
     (c) => html`<li class="grant">
@@ -61,6 +64,7 @@ ${options.notice ? html`<p class="notice" role="status">${options.notice}</p>` :
 ${options.clients.length === 0
       ? html`<p>You have not authorized any application.</p>`
       : html`<ul class="grants" aria-label="Applications with access to your account">${items}</ul>`}
+${options.connectedAccounts ?? ''}
 <h2>Sessions</h2>
 <p class="muted">Signs you out of every browser and ends every session your applications opened with Airlock.</p>
 <form method="post" action="${options.base}/sign-out-everywhere">

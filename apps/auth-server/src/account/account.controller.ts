@@ -18,6 +18,8 @@ import { UsersService } from '../users/users.service.js';
 import { LoginSessions } from '../login-sessions/login-sessions.service.js';
 import { AccountSessions } from './account-session.service.js';
 import { accountPage, accountSignInPage } from './account-views.js';
+import { ConnectedAccountsService } from '../connected-accounts/connected-accounts.service.js';
+import { connectedAccountsSection } from './connect-views.js';
 
 function field(body: unknown, name: string): string {
   const value = (body as Record<string, unknown> | undefined)?.[name];
@@ -38,6 +40,7 @@ export class AccountController {
     private readonly csrf: CsrfService,
     private readonly logins: LoginSessions,
     private readonly totp: AdminTotpService,
+    private readonly connected: ConnectedAccountsService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -46,6 +49,7 @@ export class AccountController {
     @CurrentTenant() tp: TenantProvider,
     @Query('revoked') revoked: string | undefined,
     @Query('signedout') signedOut: string | undefined,
+    @Query('disconnected') disconnected: string | undefined,
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
@@ -76,11 +80,28 @@ export class AccountController {
         authorizedAt: row.createdAt,
       };
     });
-    const notice = revoked === '1' ? 'Access revoked. The application can no longer use its tokens.' : undefined;
+    const notice =
+      revoked === '1' ? 'Access revoked. The application can no longer use its tokens.' : disconnected === '1' ? 'Account disconnected. Airlock no longer holds its tokens.' : undefined;
+    const accounts = (await this.connected.list(tp.tenant.id, user.id)).map((account) => ({
+      serverId: account.serverId,
+      serverName: account.serverName,
+      serverUrl: account.serverUrl,
+      scopes: account.scopes,
+      connectedAt: account.createdAt,
+    }));
     sendHtml(
       reply.raw,
       200,
-      accountPage({ tenantName: tp.tenant.displayName, email: user.email, base, csrf: token, clients, canSignOut: who.source === 'account', ...(notice ? { notice } : {}) }),
+      accountPage({
+        tenantName: tp.tenant.displayName,
+        email: user.email,
+        base,
+        csrf: token,
+        clients,
+        canSignOut: who.source === 'account',
+        connectedAccounts: connectedAccountsSection({ base, csrf: token, accounts }),
+        ...(notice ? { notice } : {}),
+      }),
       headers,
     );
   }
@@ -125,6 +146,26 @@ export class AccountController {
     await this.consents.markRevoked(tp.tenant.id, consent.grantId);
     this.logger.info({ tenant: slug, clientId: consent.clientId, grantId: consent.grantId }, 'user revoked a grant on the account page');
     sendRedirect(reply.raw, `${base}?revoked=1`);
+  }
+
+  /** Connected accounts: deletes the signed-in user's account at one server (revoked there when it can be). */
+  @Post('disconnect')
+  async disconnect(@CurrentTenant() tp: TenantProvider, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    reply.hijack();
+    const slug = tp.tenant.slug;
+    if (!this.checkCsrf(slug, req, reply)) return;
+    const who = await this.sessions.current(tp, req, reply, this.csrf.cookies);
+    const base = `/t/${encodeURIComponent(slug)}/account`;
+    if (!who) return sendRedirect(reply.raw, base);
+    const serverId = field(req.body, 'server');
+    // Only the signed-in user's own accounts can be found (the id is a uuid: anything else finds nothing).
+    const result = /^[0-9a-f-]{36}$/i.test(serverId) ? await this.connected.disconnect(tp.tenant.id, who.accountId, serverId) : { deleted: false, revoked: false };
+    if (!result.deleted) {
+      sendHtml(reply.raw, 404, messagePage({ tenantName: tp.tenant.displayName, title: 'Not found', message: 'That account is not connected.' }));
+      return;
+    }
+    this.logger.info({ tenant: slug, server: serverId, revokedUpstream: result.revoked }, 'user disconnected an account on the account page');
+    sendRedirect(reply.raw, `${base}?disconnected=1`);
   }
 
   @Post('logout')

@@ -1,5 +1,5 @@
 import { Body, Controller, Param, Query } from '@nestjs/common';
-import { adminListQuerySchema, adminRoutes, approveToolRequestSchema, createUpstreamServerRequestSchema, putToolsRequestSchema, setToolScopesRequestSchema, updateUpstreamServerRequestSchema } from '@airlock/contracts';
+import { adminListQuerySchema, adminRoutes, emptyRequestSchema, approveToolRequestSchema, createUpstreamServerRequestSchema, putToolsRequestSchema, setToolScopesRequestSchema, updateUpstreamServerRequestSchema } from '@airlock/contracts';
 import { AuditAction, AuditTrail, Trail } from './admin-audit-trail.js';
 import { AdminRoute } from './admin-route.decorator.js';
 import { parse } from './admin.errors.js';
@@ -37,6 +37,13 @@ export class AdminServersController {
   @AuditAction('admin.server.delete')
   async deleteServer(@Param('tenant') tenant: string, @Param('name') name: string, @Trail() trail: AuditTrail): Promise<void> {
     await this.servers.delete(tenant, name, trail);
+  }
+
+  @AdminRoute(adminRoutes.testServer)
+  @AuditAction('admin.server.test')
+  async testServer(@Param('tenant') tenant: string, @Param('name') name: string, @Body() body: unknown, @Trail() trail: AuditTrail) {
+    parse(emptyRequestSchema, body ?? {});
+    return this.servers.test(tenant, name, trail);
   }
 
   @AdminRoute(adminRoutes.putTools)

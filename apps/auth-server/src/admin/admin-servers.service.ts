@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CreateUpstreamServerRequest, PendingToolChange, PutToolsRequest, UpdateUpstreamServerRequest } from '@airlock/contracts';
+import type { CreateUpstreamServerRequest, PendingToolChange, PutToolsRequest, UpdateUpstreamServerRequest, UpstreamTestResult } from '@airlock/contracts';
 import { toolDefinitionDifferences, upstreamSecretContext } from '@airlock/contracts';
 import { sealSecret } from '@airlock/platform';
 import { MASTER_KEY } from '../infra/infra.tokens.js';
@@ -10,6 +10,7 @@ import type { Page } from './admin-paging.js';
 import { AdminServersRepository, type ToolView, type UpstreamServerView } from './admin-servers.repository.js';
 import { ManagedTenants } from './managed-tenants.service.js';
 import { UpstreamAddressCheck } from './upstream-address-check.js';
+import { UpstreamTestRequester } from './upstream-test.requester.js';
 
 /** A server's audit snapshot: its settings, never its credentials (only whether it has some). */
 const snapshot = (server: UpstreamServerView | undefined) =>
@@ -39,6 +40,7 @@ export class AdminServersService {
     private readonly managed: ManagedTenants,
     private readonly catalog: DatabaseResourceCatalog,
     private readonly upstreamAddresses: UpstreamAddressCheck,
+    private readonly tester: UpstreamTestRequester,
   ) {}
 
   async list(slug: string, limit: number, cursor: string | undefined): Promise<Page<UpstreamServerView>> {
@@ -49,6 +51,16 @@ export class AdminServersService {
     const server = await this.repository.find((await this.managed.get(slug)).id, name);
     if (!server) throw notFound('server');
     return { ...server, tools: await this.repository.listTools(server.id) };
+  }
+
+  /** Asks a gateway replica to connect to the saved server, initialize and list its tools (see UpstreamTestRequester). */
+  async test(slug: string, name: string, trail: AuditTrail): Promise<UpstreamTestResult> {
+    const tenant = await this.managed.get(slug);
+    trail.target = name;
+    if (!(await this.repository.find(tenant.id, name))) throw notFound('server');
+    const result = await this.tester.test(tenant.slug, name);
+    Object.assign(trail.details, { ok: result.ok, stage: result.stage, totalMs: result.timings.totalMs, ...(result.error ? { error: result.error.code } : {}) });
+    return result;
   }
 
   async create(slug: string, input: CreateUpstreamServerRequest, trail: AuditTrail): Promise<UpstreamServerView> {

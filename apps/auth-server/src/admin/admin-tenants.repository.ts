@@ -12,6 +12,8 @@ export interface TenantView {
   accessTokenTtl: number;
   /** Pinned tool definitions (tenant settings `toolPinning`, defaults filled in). */
   toolPinning: { mode: 'withhold' | 'flag'; approveNewTools: boolean };
+  /** false: sign-in only through the tenant's identity providers. */
+  localPasswordsEnabled: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -29,7 +31,7 @@ export interface TenantWithCounts extends TenantView {
 const TENANT_COLUMNS = `t.id, t.slug, t.display_name AS "displayName", t.registration_policy AS "registrationPolicy",
   t.access_token_ttl AS "accessTokenTtl",
   jsonb_build_object('mode', COALESCE(t.settings->'toolPinning'->>'mode', 'withhold'), 'approveNewTools', COALESCE((t.settings->'toolPinning'->>'approveNewTools')::boolean, false)) AS "toolPinning",
-  t.created_at AS "createdAt", t.updated_at AS "updatedAt"`;
+  t.local_passwords_enabled AS "localPasswordsEnabled", t.created_at AS "createdAt", t.updated_at AS "updatedAt"`;
 const COUNT_FIELDS = `'users', (SELECT count(*) FROM users u WHERE u.tenant_id = t.id)::int,
   'clients', (SELECT count(*) FROM oauth_clients c WHERE c.tenant_id = t.id)::int,
   'servers', (SELECT count(*) FROM upstream_servers s WHERE s.tenant_id = t.id)::int`;
@@ -69,16 +71,23 @@ export class AdminTenantsRepository {
 
   async update(
     slug: string,
-    patch: { displayName?: string | undefined; registrationPolicy?: RegistrationPolicy | undefined; accessTokenTtl?: number | undefined; toolPinning?: TenantView['toolPinning'] | undefined },
+    patch: { displayName?: string | undefined; registrationPolicy?: RegistrationPolicy | undefined; accessTokenTtl?: number | undefined; toolPinning?: TenantView['toolPinning'] | undefined; localPasswordsEnabled?: boolean | undefined },
   ): Promise<TenantView | undefined> {
     const { rows } = await this.pg.query<TenantView>(
       `UPDATE tenants AS t SET display_name = COALESCE($2, display_name), registration_policy = COALESCE($3, registration_policy),
          access_token_ttl = COALESCE($4, access_token_ttl),
-         settings = CASE WHEN $5::jsonb IS NULL THEN settings ELSE settings || jsonb_build_object('toolPinning', $5::jsonb) END, updated_at = now()
+         settings = CASE WHEN $5::jsonb IS NULL THEN settings ELSE settings || jsonb_build_object('toolPinning', $5::jsonb) END,
+         local_passwords_enabled = COALESCE($6, local_passwords_enabled), updated_at = now()
        WHERE slug = $1 RETURNING ${TENANT_COLUMNS}`,
-      [slug, patch.displayName ?? null, patch.registrationPolicy ?? null, patch.accessTokenTtl ?? null, patch.toolPinning ? JSON.stringify(patch.toolPinning) : null],
+      [slug, patch.displayName ?? null, patch.registrationPolicy ?? null, patch.accessTokenTtl ?? null, patch.toolPinning ? JSON.stringify(patch.toolPinning) : null, patch.localPasswordsEnabled ?? null],
     );
     return rows[0];
+  }
+
+  /** Whether someone could still sign in with local passwords off. */
+  async hasEnabledIdentityProvider(tenantId: string): Promise<boolean> {
+    const { rows } = await this.pg.query('SELECT 1 FROM identity_providers WHERE tenant_id = $1 AND enabled LIMIT 1', [tenantId]);
+    return rows.length > 0;
   }
 
   async delete(slug: string): Promise<boolean> {

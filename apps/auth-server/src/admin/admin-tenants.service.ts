@@ -22,7 +22,7 @@ const CLOCK_SKEW_SECONDS = 60;
 
 /** The snapshot an audit record keeps of a tenant (what an admin can change). */
 const snapshot = (tenant: TenantView | undefined) =>
-  tenant && { slug: tenant.slug, displayName: tenant.displayName, registrationPolicy: tenant.registrationPolicy, accessTokenTtl: tenant.accessTokenTtl, toolPinning: tenant.toolPinning };
+  tenant && { slug: tenant.slug, displayName: tenant.displayName, registrationPolicy: tenant.registrationPolicy, accessTokenTtl: tenant.accessTokenTtl, toolPinning: tenant.toolPinning, localPasswordsEnabled: tenant.localPasswordsEnabled };
 
 /**
  * Tenants, their registration policy, initial access tokens and signing keys. Every change that affects a
@@ -82,7 +82,10 @@ export class AdminTenantsService {
   }
 
   async update(slug: string, patch: UpdateTenantRequest, trail: AuditTrail): Promise<TenantView> {
-    await this.managed.get(slug);
+    const tenant = await this.managed.get(slug);
+    if (patch.localPasswordsEnabled === false && !(await this.repository.hasEnabledIdentityProvider(tenant.id))) {
+      throw new AdminError('invalid_request', 'localPasswordsEnabled: switching local passwords off needs an enabled identity provider (nobody could sign in)');
+    }
     const before = await this.repository.find(slug);
     const updated = await this.repository.update(slug, patch);
     if (!updated) throw tenantNotFound();

@@ -45,8 +45,12 @@ import { AdminRolesController } from './admin-roles.controller.js';
 import { AdminRolesRepository } from './admin-roles.repository.js';
 import { AdminRolesService } from './admin-roles.service.js';
 import { UpstreamAddressCheck } from './upstream-address-check.js';
+import { UpstreamTestRequester } from './upstream-test.requester.js';
 import { AdminIdJagController } from './admin-id-jag.controller.js';
 import { AdminIdJagService } from './admin-id-jag.service.js';
+import { AdminIdentityProvidersController } from './admin-identity-providers.controller.js';
+import { AdminIdentityProvidersRepository } from './admin-identity-providers.repository.js';
+import { AdminIdentityProvidersService } from './admin-identity-providers.service.js';
 import { IdJagModule } from '../id-jag/id-jag.module.js';
 
 /**
@@ -69,6 +73,7 @@ import { IdJagModule } from '../id-jag/id-jag.module.js';
     AdminMetricsController,
     AdminIdJagController,
     AdminScimTokensController,
+    AdminIdentityProvidersController,
   ],
   providers: [
     AdminAuth,
@@ -88,6 +93,7 @@ import { IdJagModule } from '../id-jag/id-jag.module.js';
     AdminServersRepository,
     AdminServersService,
     UpstreamAddressCheck,
+    UpstreamTestRequester,
     AdminSessionsRepository,
     AdminSessionsService,
     AdminAuditLogRepository,
@@ -98,6 +104,8 @@ import { IdJagModule } from '../id-jag/id-jag.module.js';
     AdminMetricsRepository,
     AdminMetricsService,
     AdminIdJagService,
+    AdminIdentityProvidersRepository,
+    AdminIdentityProvidersService,
   ],
 })
 export class AdminModule {}

@@ -23,6 +23,11 @@ export class UpstreamAddressCheck {
     if (typeof tokenUrl === 'string') await this.one('secrets.tokenUrl', tokenUrl);
   }
 
+  /** One URL the auth server or a gateway will fetch (an identity provider's issuer, ...); `field` names it in the refusal. */
+  checkUrl(field: string, url: string): Promise<void> {
+    return this.one(field, url);
+  }
+
   private async one(field: string, url: string): Promise<void> {
     try {
       await this.policy.checkUrl(url);

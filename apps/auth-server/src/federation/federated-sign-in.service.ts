@@ -15,7 +15,8 @@ function placeholderEmail(provider: ProviderState): string {
 /**
  * Turns a verified upstream identity into a local user. The link is (issuer, subject), never the email:
  * a verified address only prefills a new user's row, and an address a local user already has refuses
- * the sign-in (`email_in_use`) instead of taking over that account. The groups asserted now are stored on
+ * the sign-in (`email_in_use`) instead of taking over that account. The one exception is explicit: a
+ * provider bound to the tenant's SCIM client links its people to the users SCIM created for them. The groups asserted now are stored on
  * the link at every sign-in, so group mappings follow the provider at the next sign-in.
  */
 @Injectable()
@@ -44,6 +45,9 @@ export class FederatedSignInService implements FederatedSignIn {
         await this.audit.record({ tenant: provider.tenantSlug, action: 'federation.sign_in', outcome: 'success', subject: linked.userId, target: provider.slug, details });
         return { ok: true, userId: linked.userId, created: false };
       }
+      const scim = await this.linkToScimUser(provider, tenantId, identity, details);
+      if (scim === 'raced') continue;
+      if (scim) return scim;
       const verifiedEmail = identity.emailVerified && identity.email ? identity.email : undefined;
       if (verifiedEmail && (await this.repository.emailTaken(tenantId, verifiedEmail))) {
         // Taken by a concurrent first sign-in of this same person (committed after the lookup above): sign in through its link.
@@ -69,6 +73,32 @@ export class FederatedSignInService implements FederatedSignIn {
       // `raced`: a concurrent first sign-in of this person linked first; the next pass signs in through that link.
     }
     throw new Error('federated sign-in did not settle on a link');
+  }
+
+  /**
+   * A person the tenant's SCIM client provisioned, signing in for the first time through the provider the
+   * tenant bound to SCIM (`linkScimUsersBy` in its config), links to that user instead of being refused as
+   * `email_in_use`: when the IdP subject equals the SCIM `externalId` (`externalId`), or the provider-verified
+   * email equals the SCIM `userName` (`userName`). Never a user with a password (a local account), never a
+   * user this provider already links to another subject, never by email from a provider not so bound.
+   */
+  private async linkToScimUser(provider: ProviderState, tenantId: string, identity: VerifiedFederatedIdentity, details: Record<string, unknown>): Promise<FederatedSignInOutcome | 'raced' | undefined> {
+    const by = provider.linkScimUsersBy;
+    if (!by) return undefined;
+    const value = by === 'externalId' ? identity.subject : identity.emailVerified ? identity.email : undefined;
+    if (!value) return undefined;
+    const user = await this.repository.scimUser(tenantId, provider.id, by, value);
+    if (!user) return undefined;
+    if (user.disabled) {
+      await this.audit.record({ tenant: provider.tenantSlug, action: 'federation.sign_in', outcome: 'denied', subject: user.userId, target: provider.slug, details: { ...details, reason: 'user_disabled' } });
+      return { ok: false, reason: 'user_disabled' };
+    }
+    const result = await this.repository.linkScimUser({ tenantId, userId: user.userId, providerId: provider.id, issuer: identity.issuer, subject: identity.subject, assertedEmail: identity.email, groups: identity.groups });
+    if (result.kind === 'raced') return 'raced';
+    if (result.kind === 'taken') return undefined;
+    await this.audit.record({ tenant: provider.tenantSlug, action: 'federation.user_linked', outcome: 'success', subject: user.userId, target: provider.slug, details: { ...details, scimMatch: by } });
+    await this.audit.record({ tenant: provider.tenantSlug, action: 'federation.sign_in', outcome: 'success', subject: user.userId, target: provider.slug, details });
+    return { ok: true, userId: user.userId, created: false };
   }
 
   private async emailInUse(provider: ProviderState, details: Record<string, unknown>): Promise<FederatedSignInOutcome> {

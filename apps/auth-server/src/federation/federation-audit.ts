@@ -8,7 +8,7 @@ import { LOGGER, QUEUES } from '../infra/infra.tokens.js';
 export interface FederationAuditEntry {
   /** Tenant slug (the audit writer resolves it). */
   tenant: string;
-  action: 'federation.sign_in' | 'federation.user_provisioned' | 'federation.group_overage';
+  action: 'federation.sign_in' | 'federation.user_provisioned' | 'federation.user_linked' | 'federation.group_overage';
   outcome: AuditEvent['outcome'];
   /** The local user, when there is one. */
   subject?: string | undefined;

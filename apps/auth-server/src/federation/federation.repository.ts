@@ -1,14 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
+import { scimLinkRuleSchema, type ScimLinkRule } from '@airlock/contracts';
 import { inTransaction } from '../database/transaction.js';
 import { PG_POOL } from '../infra/infra.tokens.js';
 import { normalizeEmail } from '../users/user.repository.js';
+
 
 export interface ProviderState {
   id: string;
   slug: string;
   enabled: boolean;
   tenantSlug: string;
+  linkScimUsersBy: ScimLinkRule | undefined;
 }
 
 export interface LinkedUser {
@@ -32,6 +35,10 @@ export interface NewFederatedUser {
 
 /** JIT users sign in only through their provider: this is no argon2 PHC string, so no password ever matches it. */
 export const FEDERATED_ONLY_PASSWORD_HASH = '!federated';
+/** What a user the tenant's SCIM client created has instead of a password (scim-users.repository.ts). */
+const SCIM_PROVISIONED_PASSWORD_HASH = '';
+
+export type ScimLinkResult = { kind: 'linked' } | { kind: 'raced' } | { kind: 'taken' };
 
 export type ProvisionResult = { kind: 'created'; userId: string } | { kind: 'raced' } | { kind: 'email_in_use' };
 
@@ -42,13 +49,53 @@ export class FederationRepository {
 
   async provider(tenantId: string, providerId: string): Promise<ProviderState | undefined> {
     if (!/^[0-9a-f-]{36}$/i.test(providerId)) return undefined;
-    const { rows } = await this.pg.query<ProviderState>(
-      `SELECT p.id, p.slug, p.enabled, t.slug AS "tenantSlug"
+    const { rows } = await this.pg.query<Omit<ProviderState, 'linkScimUsersBy'> & { linkScimUsersBy: string | null }>(
+      `SELECT p.id, p.slug, p.enabled, t.slug AS "tenantSlug", p.config->>'linkScimUsersBy' AS "linkScimUsersBy"
          FROM identity_providers p JOIN tenants t ON t.id = p.tenant_id
         WHERE p.tenant_id = $1 AND p.id = $2`,
       [tenantId, providerId],
     );
-    return rows[0];
+    const row = rows[0];
+    if (!row) return undefined;
+    // The provider config's `linkScimUsersBy` (scimLinkRuleSchema); anything else links nobody.
+    const rule = scimLinkRuleSchema.safeParse(row.linkScimUsersBy);
+    return { ...row, linkScimUsersBy: rule.success ? rule.data : undefined };
+  }
+
+  /**
+   * The user the tenant's SCIM client created (no password, so never a local account) whose `externalId`
+   * or `userName` (the email) is `value`, unless this provider already links someone to them.
+   */
+  async scimUser(tenantId: string, providerId: string, by: ScimLinkRule, value: string): Promise<LinkedUser | undefined> {
+    const column = by === 'externalId' ? 'u.external_id' : 'u.email';
+    const { rows } = await this.pg.query<Omit<LinkedUser, 'linkId'>>(
+      `SELECT u.id AS "userId", (u.disabled_at IS NOT NULL) AS disabled FROM users u
+        WHERE u.tenant_id = $1 AND ${column} = $3 AND u.password_hash = $4
+          AND NOT EXISTS (SELECT 1 FROM federated_identities f WHERE f.user_id = u.id AND f.provider_id = $2)`,
+      [tenantId, providerId, by === 'externalId' ? value : normalizeEmail(value), SCIM_PROVISIONED_PASSWORD_HASH],
+    );
+    const row = rows[0];
+    return row ? { ...row, linkId: '' } : undefined;
+  }
+
+  /**
+   * Links (issuer, subject) to a SCIM-provisioned user, with the user's row locked so that two different
+   * subjects of one provider cannot both claim the user (`taken`); `raced` when this very (issuer, subject)
+   * was linked meanwhile (a concurrent first sign-in of the same person).
+   */
+  linkScimUser(input: { tenantId: string; userId: string; providerId: string; issuer: string; subject: string; assertedEmail: string | undefined; groups: readonly string[] }): Promise<ScimLinkResult> {
+    return inTransaction(this.pg, async (client) => {
+      await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [input.userId]);
+      const { rowCount: taken } = await client.query('SELECT 1 FROM federated_identities WHERE user_id = $1 AND provider_id = $2', [input.userId, input.providerId]);
+      if ((taken ?? 0) > 0) return { kind: 'taken' };
+      const { rowCount } = await client.query(
+        `INSERT INTO federated_identities (id, tenant_id, user_id, provider_id, issuer, subject, email, groups, last_sign_in_at, created_at)
+         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, now(), now())
+         ON CONFLICT (tenant_id, issuer, subject) DO NOTHING`,
+        [input.tenantId, input.userId, input.providerId, input.issuer, input.subject, input.assertedEmail ?? null, [...input.groups]],
+      );
+      return rowCount === 0 ? { kind: 'raced' } : { kind: 'linked' };
+    });
   }
 
   async linkedUser(tenantId: string, issuer: string, subject: string): Promise<LinkedUser | undefined> {

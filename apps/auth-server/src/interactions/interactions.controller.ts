@@ -6,6 +6,7 @@ import type { Logger } from '@airlock/observability';
 import { AdminTotpService } from '../admin-totp/admin-totp.service.js';
 import { IdentityProviderRepository, providerForEmail, type LoginOptions } from '../federation/identity-provider.repository.js';
 import { OidcBroker } from '../federation/oidc/oidc-broker.service.js';
+import { SamlLoginStart } from '../federation/saml/saml-login-start.service.js';
 import { LOGGER } from '../infra/infra.tokens.js';
 import type { TenantProvider } from '../oidc/tenant-providers.js';
 import { CurrentTenant, TenantGuard } from '../tenants/current-tenant.js';
@@ -24,9 +25,9 @@ function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-/** The login page's identity-provider buttons and password switch. */
+/** The login page's identity-provider buttons (OpenID Connect and SAML alike) and password switch. */
 function signInChoices(options: LoginOptions): { providers: Array<{ slug: string; displayName: string }>; passwords: boolean } {
-  return { providers: options.providers.filter((p) => p.kind === 'oidc').map(({ slug, displayName }) => ({ slug, displayName })), passwords: options.localPasswords };
+  return { providers: options.providers.map(({ slug, displayName }) => ({ slug, displayName })), passwords: options.localPasswords };
 }
 
 /** Where the interaction's forms post to (the interaction cookie's path covers it). */
@@ -50,6 +51,7 @@ export class InteractionsController {
     private readonly totp: AdminTotpService,
     private readonly identityProviders: IdentityProviderRepository,
     private readonly oidcBroker: OidcBroker,
+    private readonly samlLogin: SamlLoginStart,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -101,8 +103,8 @@ export class InteractionsController {
     const password = field(req.body, 'password');
     // Home-realm discovery: an email of a provider's domain continues at that provider, password or not.
     const options = await this.identityProviders.loginOptions(tp.tenant.id);
-    const realm = providerForEmail(options.providers.filter((p) => p.kind === 'oidc'), email);
-    if (realm && (await this.oidcBroker.start(tp, realm.slug, uid, reply.raw, email))) return;
+    const realm = providerForEmail(options.providers, email);
+    if (realm && (await this.startFederation(tp, realm, uid, reply, email))) return;
     if (!options.localPasswords) {
       const { secret } = this.csrf.secretFor(req.headers);
       const clientName = await this.clientName(tp, interaction);
@@ -134,7 +136,9 @@ export class InteractionsController {
     const interaction = await this.loadForPost(tp, uid, req, reply);
     if (!interaction) return;
     if (interaction.prompt.name !== 'login') return this.fail(reply, tp.tenant.displayName, 400, 'Already signed in', 'This step is already done. Go back to the application and start again.');
-    if (!(await this.oidcBroker.start(tp, provider, uid, reply.raw))) return this.fail(reply, tp.tenant.displayName, 404, 'Unknown sign-in option', 'This identity provider is not available. Go back and choose another way to sign in.');
+    const options = await this.identityProviders.loginOptions(tp.tenant.id);
+    const chosen = options.providers.find((p) => p.slug === provider);
+    if (!chosen || !(await this.startFederation(tp, chosen, uid, reply))) return this.fail(reply, tp.tenant.displayName, 404, 'Unknown sign-in option', 'This identity provider is not available. Go back and choose another way to sign in.');
   }
 
   @Post(':uid/confirm')
@@ -162,6 +166,11 @@ export class InteractionsController {
       { error: 'access_denied', error_description: 'the user denied the authorization request' },
       { mergeWithLastSubmission: false },
     );
+  }
+
+  /** Sends the browser to the provider (OpenID Connect authorization request, or SAML AuthnRequest); false when it is not usable. */
+  private startFederation(tp: TenantProvider, provider: LoginOptions['providers'][number], uid: string, reply: FastifyReply, email?: string): Promise<boolean> {
+    return provider.kind === 'saml' ? this.samlLogin.start(tp, provider.slug, uid, reply.raw) : this.oidcBroker.start(tp, provider.slug, uid, reply.raw, email);
   }
 
   private async clientName(tp: TenantProvider, interaction: Interaction): Promise<string> {

@@ -7,6 +7,7 @@ import { PAGE_HEADERS } from '../interactions/page-headers.js';
 import type { ResourceCatalog } from './resource-catalog.js';
 import type { TenantRecord } from '../tenants/tenant-record.js';
 import type { AccountStore } from '../users/account-store.js';
+import { withinGroupScopes, type GroupAccess } from '../users/group-scopes.js';
 
 /** RFC 8693 grant type (registered on each provider by the token-exchange module). */
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -44,6 +45,15 @@ function cookieKey(masterKey: Buffer, tenant: string): string {
 export function buildProviderConfiguration(deps: ProviderConfigDeps): Configuration {
   const { tenant, resources } = deps;
   const isService = (clientId: string | undefined) => clientId !== undefined && deps.serviceClients.has(clientId);
+  // One read of a user's groups per token request: the resource's scopes and the `groups` claim share it.
+  const accessByRequest = new WeakMap<object, Map<string, Promise<GroupAccess>>>();
+  const groupAccess = (ctx: KoaContextWithOIDC, accountId: string): Promise<GroupAccess> => {
+    let byAccount = accessByRequest.get(ctx);
+    if (!byAccount) accessByRequest.set(ctx, (byAccount = new Map()));
+    let access = byAccount.get(accountId);
+    if (!access) byAccount.set(accountId, (access = deps.accounts.groupAccess(tenant, accountId)));
+    return access;
+  };
 
   return {
     adapter: deps.adapter,
@@ -100,13 +110,13 @@ export function buildProviderConfiguration(deps: ProviderConfigDeps): Configurat
     issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.kind === 'AuthorizationCode',
     expiresWithSession: async () => false,
     // Keeps what the token already carries (token exchange sets `act`); oidc-provider replaces `extra` with this.
-    // User tokens also carry `groups` (read at issuance).
+    // User tokens also carry `groups` (read at issuance, with the group mappings: see getResourceServerInfo).
     // A client_credentials token has no Grant: `cc.<jti>` gives it a grant id of its own, so revoking it
     // (RFC 7009) takes the same path to every resource server as revoking a user's grant.
-    extraTokenClaims: async (_ctx, token) => {
+    extraTokenClaims: async (ctx, token) => {
       if (token.kind === 'AccessToken' && token.grantId) {
         // The user's groups as they are now: a group change takes effect at the next token (call policies read them).
-        const groups = token.accountId ? await deps.accounts.groupsOf(tenant, token.accountId) : [];
+        const groups = token.accountId ? (await groupAccess(ctx, token.accountId)).groups : [];
         return { ...(token.extra ?? {}), grant_id: token.grantId, ...(groups.length > 0 ? { groups } : {}) };
       }
       if (token.kind === 'ClientCredentials' && token.jti) return { ...(token.extra ?? {}), grant_id: `${CLIENT_CREDENTIALS_GRANT_PREFIX}${token.jti}` };
@@ -168,10 +178,15 @@ export function buildProviderConfiguration(deps: ProviderConfigDeps): Configurat
           if (!adminApiCaller && serviceResource !== isService(client.clientId)) {
             throw new errors.InvalidTarget('this client may not request tokens for this resource');
           }
-          void ctx;
+          // Group mappings (users/group-scopes.ts): a user's token for an MCP resource gets a governed scope
+          // only while one of the user's groups maps to it. The user is known at the token endpoint (code and
+          // refresh: the Account entity) and when an authorization request resumes after sign-in (the
+          // session), so consent never offers such a scope and every token, refreshes included, re-reads them.
+          const accountId = serviceResource ? undefined : (ctx.oidc.account?.accountId ?? ctx.oidc.session?.accountId);
+          const scopes = serviceResource ? resource.defaultScopes : resource.scopes;
           return {
             // A service client gets at most its resource's default scopes (the gateway never sessions:admin).
-            scope: (serviceResource ? resource.defaultScopes : resource.scopes).join(' '),
+            scope: (accountId ? withinGroupScopes(scopes, await groupAccess(ctx, accountId)) : scopes).join(' '),
             audience: resource.audience,
             accessTokenTTL: tenant.accessTokenTtl,
             accessTokenFormat: 'jwt',

@@ -122,16 +122,6 @@ export class ScimGroupsRepository {
     return result.rowCount === 1;
   }
 
-  /** Names of the SCIM groups a user is in: what group-to-scope mappings read. */
-  async namesOf(tenantId: string, userId: string): Promise<string[]> {
-    const { rows } = await this.pg.query<{ name: string }>(
-      `SELECT g.display_name AS name FROM scim_group_members gm JOIN scim_groups g ON g.id = gm.group_id
-       WHERE g.tenant_id = $1 AND gm.user_id = $2 ORDER BY g.display_name`,
-      [tenantId, userId],
-    );
-    return rows.map((row) => row.name);
-  }
-
   private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pg.connect();
     try {

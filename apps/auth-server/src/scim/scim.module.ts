@@ -4,7 +4,6 @@ import { SignOutModule } from '../sign-out/sign-out.module.js';
 import { ScimAudit } from './scim-audit.js';
 import { ScimAuthGuard } from './scim-auth.js';
 import { ScimController } from './scim.controller.js';
-import { ScimGroupNames } from './scim-group-names.js';
 import { ScimGroupsRepository } from './scim-groups.repository.js';
 import { ScimGroupsService } from './scim-groups.service.js';
 import { ScimTokensRepository } from './scim-tokens.repository.js';
@@ -13,13 +12,13 @@ import { ScimUsersService } from './scim-users.service.js';
 
 /**
  * SCIM 2.0 provisioning (RFC 7643/7644) per tenant at /scim/v2/t/<tenant>, behind the tenant's bearer
- * tokens. Exports the token repository (the admin API makes and revokes tokens) and ScimGroupNames
- * (group-to-scope mappings read a user's groups).
+ * tokens. Exports the token repository (the admin API makes and revokes tokens). Group mappings read a
+ * user's memberships at every token (users/group-scopes.ts, UserRepository.groupAccess).
  */
 @Module({
   imports: [OidcModule, SignOutModule],
   controllers: [ScimController],
-  providers: [ScimTokensRepository, ScimAuthGuard, ScimAudit, ScimUsersRepository, ScimUsersService, ScimGroupsRepository, ScimGroupsService, ScimGroupNames],
-  exports: [ScimTokensRepository, ScimGroupNames],
+  providers: [ScimTokensRepository, ScimAuthGuard, ScimAudit, ScimUsersRepository, ScimUsersService, ScimGroupsRepository, ScimGroupsService],
+  exports: [ScimTokensRepository],
 })
 export class ScimModule {}

@@ -6,6 +6,7 @@ import { LoginSessions } from '../login-sessions/login-sessions.service.js';
 import { type GrantRevocationReason, GrantRevoker } from '../oidc/grant-revoker.js';
 import type { TenantRecord } from '../tenants/tenant-record.js';
 import { UserGrantIds } from './user-grant-ids.repository.js';
+import { ConnectedAccountsService } from '../connected-accounts/connected-accounts.service.js';
 
 /** What signing a user out everywhere ended. */
 export interface UserSignOutResult {
@@ -21,7 +22,8 @@ export type UserSignOutReason = Extract<GrantRevocationReason, 'admin_revoked' |
 /**
  * Ends everything a user holds, for every caller that must (admin disable/delete/sign-out, SCIM
  * deprovisioning): every grant (so refresh and access tokens die with it, and the grant-revoked event ends
- * its MCP sessions), the browser sign-ins here, and every session at the session store. That last step is
+ * its MCP sessions), the browser sign-ins here, every session at the session store, and the user's
+ * connected accounts at other servers (their tokens deleted, revoked upstream). The session store step is
  * always queued (retried while the session store is down); with `now` it is also asked at once, so the
  * caller knows it is done.
  */
@@ -32,6 +34,7 @@ export class UserSignOut {
     private readonly revoker: GrantRevoker,
     private readonly logins: LoginSessions,
     private readonly store: SessionAdminClient,
+    private readonly connected: ConnectedAccountsService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -40,6 +43,8 @@ export class UserSignOut {
     const [grantsRevoked, sessions] = await Promise.all([this.revokeGrants(tenant, userId, reason), options.now ? this.endSessionsNow(tenant, userId, reason) : null]);
     // Browser sessions here, and the session store's revocation queued (retried until it answers).
     await this.logins.signOutEverywhere(tenant, userId);
+    // Connected accounts (issue 17): the user's tokens at other servers go too (revoked there in the background).
+    await this.connected.forgetUser(tenant.id, userId);
     return { grantsRevoked, sessionsEnded: sessions?.ended ?? null, sessionStoreUnavailable: sessions?.unavailable ?? false };
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { TenantRecord } from '../tenants/tenant-record.js';
 import { type AccountProfile, AccountStore } from './account-store.js';
+import type { GroupAccess } from './group-scopes.js';
 import { UserRepository } from './user.repository.js';
 
 /** oidc-provider's `findAccount`, backed by the users table. */
@@ -16,7 +17,7 @@ export class UserAccountStore extends AccountStore {
     return { accountId: user.id, email: user.email, ...(user.displayName ? { name: user.displayName } : {}) };
   }
 
-  override groupsOf(tenant: TenantRecord, accountId: string): Promise<string[]> {
-    return this.users.groupsOf(tenant.id, accountId);
+  override groupAccess(tenant: TenantRecord, accountId: string): Promise<GroupAccess> {
+    return this.users.groupAccess(tenant.id, accountId);
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { PG_POOL } from '../infra/infra.tokens.js';
+import type { GroupAccess } from './group-scopes.js';
 
 export interface UserRow {
   id: string;
@@ -37,17 +38,42 @@ export class UserRepository {
     return rows[0];
   }
 
-  /** SCIM group names and provider-asserted groups of one user, deduplicated and sorted (at most 100: a token is not a directory). */
-  async groupsOf(tenantId: string, id: string): Promise<string[]> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return [];
-    const { rows } = await this.pg.query<{ name: string }>(
-      `SELECT g.display_name AS name FROM scim_group_members m JOIN scim_groups g ON g.id = m.group_id WHERE g.tenant_id = $1 AND m.user_id = $2
-       UNION
-       SELECT unnest(groups) AS name FROM federated_identities WHERE tenant_id = $1 AND user_id = $2
-       ORDER BY 1 LIMIT 100`,
+  /**
+   * The user's groups now and what the tenant's group mappings make of them, in one query. A mapping
+   * without a provider counts a group from any source (SCIM membership or any provider's assertion); a
+   * mapping for one provider counts only the groups that provider asserted at the user's last sign-in
+   * through it. Group names compare exactly (as the source spells them).
+   */
+  async groupAccess(tenantId: string, id: string): Promise<GroupAccess> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return { groups: [], governedScopes: new Set(), allowedScopes: new Set() };
+    const { rows } = await this.pg.query<{ kind: 'group' | 'scope'; value: string; allowed: boolean }>(
+      `WITH member AS (
+         SELECT g.display_name AS name, NULL::uuid AS provider_id
+           FROM scim_group_members m JOIN scim_groups g ON g.id = m.group_id
+          WHERE g.tenant_id = $1 AND m.user_id = $2
+         UNION
+         SELECT unnest(f.groups), f.provider_id FROM federated_identities f WHERE f.tenant_id = $1 AND f.user_id = $2
+       )
+       SELECT 'group' AS kind, name AS value, true AS allowed FROM (SELECT DISTINCT name FROM member ORDER BY name LIMIT 100) AS named
+       UNION ALL
+       SELECT 'scope', s.scope, bool_or(EXISTS (SELECT 1 FROM member WHERE member.name = gm.group_name AND (gm.provider_id IS NULL OR gm.provider_id = member.provider_id)))
+         FROM group_mappings gm CROSS JOIN LATERAL unnest(gm.scopes) AS s(scope)
+        WHERE gm.tenant_id = $1
+        GROUP BY s.scope`,
       [tenantId, id],
     );
-    return rows.map((row) => row.name);
+    const groups: string[] = [];
+    const governedScopes = new Set<string>();
+    const allowedScopes = new Set<string>();
+    for (const row of rows) {
+      if (row.kind === 'group') {
+        groups.push(row.value);
+        continue;
+      }
+      governedScopes.add(row.value);
+      if (row.allowed) allowedScopes.add(row.value);
+    }
+    return { groups: groups.sort(), governedScopes, allowedScopes };
   }
 
   async create(input: { tenantId: string; email: string; displayName?: string; passwordHash: string }): Promise<UserRow> {

@@ -1,3 +1,4 @@
+import type { Tracing } from '@airlock/tracing';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import { Scopes, TENANT_SLUG_PATTERN } from '@airlock/contracts';
@@ -62,6 +63,8 @@ export interface EndpointDeps {
   client2026?: Client2026Endpoint;
   /** Which era each upstream speaks (pinned, recorded or probed); records are used as read when omitted. */
   eras?: UpstreamEras;
+  /** OpenTelemetry tracing (off when omitted or not enabled): a server span per MCP request. */
+  tracing?: Tracing;
 }
 
 export interface Route {

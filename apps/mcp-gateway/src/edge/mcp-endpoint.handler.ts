@@ -2,6 +2,7 @@ import { aggregatedMcpUrl, serverMcpUrl } from '@airlock/contracts';
 import { detectEra, isModernRevision, isRequest } from '@airlock/mcp-protocol';
 import type { JsonRpcMessage } from '@airlock/mcp-protocol';
 import { REQUEST_ID_HEADER } from '@airlock/observability';
+import type { RequestTrace, Tracing } from '@airlock/tracing';
 import { BearerAuth } from './bearer-auth.js';
 import type { AuthOutcome } from './bearer-auth.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -32,8 +33,11 @@ export class McpEndpointHandler {
 
   /** The gateway's own Host/Origin policy (tenants add origins per request). */
   private readonly hostPolicy: Parameters<typeof checkHostAndOrigin>[1];
+  /** Set only when tracing is on: the one check the hot path makes when it is off. */
+  private readonly tracing: Tracing | undefined;
 
   constructor(private readonly deps: EndpointDeps) {
+    this.tracing = deps.tracing?.enabled ? deps.tracing : undefined;
     this.hostPolicy = { allowedHosts: deps.options.allowedHosts, allowedOrigins: deps.options.allowedOrigins, loopbackOrigins: deps.options.loopbackBind };
     this.client2026 = deps.client2026 ?? new Client2026Endpoint(deps.host.upstreamAccess());
     this.client2025 = new Client2025Endpoint(deps, {
@@ -44,14 +48,16 @@ export class McpEndpointHandler {
   }
 
   readonly handle = async (request: RawRequest, response: RawResponse): Promise<void> => {
+    const trace = this.tracing ? this.beginTrace(this.tracing, request, response) : undefined;
     try {
-      await this.dispatch(request, response);
+      await this.dispatch(request, response, trace);
     } catch (error) {
       if (response.headersSent) {
         response.end();
         return;
       }
       const refusal = toGatewayError(error);
+      trace?.fail(refusal);
       // The log line carries the request id the client got in its x-request-id header; the client body never carries a stack.
       const requestId = node(response).getHeader(REQUEST_ID_HEADER);
       if (refusal.code === 'dependency_unavailable') this.deps.logger.warn({ err: refusal.cause ?? refusal, request_id: requestId }, 'MCP endpoint dependency unavailable');
@@ -61,13 +67,20 @@ export class McpEndpointHandler {
     }
   };
 
+  /** The request's server span (tracing on), ended when its response is. */
+  private beginTrace(tracing: Tracing, request: RawRequest, response: RawResponse): RequestTrace {
+    const trace = tracing.begin(request.headers, `${request.method ?? 'HTTP'} /t/{tenant}/mcp`, { 'http.request.method': request.method ?? '', 'network.protocol.name': 'http', 'network.transport': 'tcp' });
+    node(response).once('close', () => trace.end(node(response).statusCode));
+    return trace;
+  }
+
   private resourceUrl(route: Route): string {
     return route.target.kind === 'aggregated'
       ? aggregatedMcpUrl(this.deps.options.publicUrl, route.tenant)
       : serverMcpUrl(this.deps.options.publicUrl, route.tenant, route.target.server);
   }
 
-  private async dispatch(request: RawRequest, response: RawResponse): Promise<void> {
+  private async dispatch(request: RawRequest, response: RawResponse, trace: RequestTrace | undefined): Promise<void> {
     const rawUrl = request.url ?? '/';
     const route = parseRoute(rawUrl);
     if (!route) throw new GatewayError('not_found');
@@ -85,7 +98,8 @@ export class McpEndpointHandler {
     const resource = this.resourceUrl(route);
     let auth: AuthOutcome;
     try {
-      auth = await this.deps.auth.authenticate({ rawUrl, authorization: request.headers.authorization, tenant: route.tenant, resource });
+      const credentials = { rawUrl, authorization: request.headers.authorization, tenant: route.tenant, resource };
+      auth = trace ? await trace.step('airlock.auth.verify_token', undefined, () => this.deps.auth.authenticate(credentials)) : await this.deps.auth.authenticate(credentials);
     } catch (error) {
       if (request.method === 'POST') await this.observeUnauthenticated(request, route, error, response);
       throw error;
@@ -98,7 +112,7 @@ export class McpEndpointHandler {
     }
     switch (request.method) {
       case 'POST':
-        return this.post(request, response, route, tenant, resource, auth, server && (await this.withEra(server, route, auth)));
+        return this.post(request, response, route, tenant, resource, auth, server && (await this.withEra(server, route, auth)), trace);
       case 'GET':
         return this.client2025.get(request, response, route, auth);
       case 'DELETE':
@@ -131,6 +145,7 @@ export class McpEndpointHandler {
     resource: string,
     auth: AuthOutcome,
     server: UpstreamServerRecord | undefined,
+    trace: RequestTrace | undefined,
   ): Promise<void> {
     checkPostAccept(request.headers);
     checkContentType(request.headers);
@@ -138,6 +153,24 @@ export class McpEndpointHandler {
     // the 2025 protocol-version check, which would refuse the new revision with a 400.
     const body = await readBody(request, this.deps.options.bodyLimitBytes);
     const parsed = parseLoosely(body);
+    if (trace) {
+      openServerSpan(trace, request, route, tenant, server, parsed);
+      return trace.run(() => this.postParsed(request, response, route, tenant, resource, auth, server, body, parsed));
+    }
+    return this.postParsed(request, response, route, tenant, resource, auth, server, body, parsed);
+  }
+
+  private postParsed(
+    request: RawRequest,
+    response: RawResponse,
+    route: Route,
+    tenant: TenantRecord,
+    resource: string,
+    auth: AuthOutcome,
+    server: UpstreamServerRecord | undefined,
+    body: Buffer,
+    parsed: unknown,
+  ): Promise<void> {
     if (detectEra({ httpMethod: 'POST', header: (name) => headerOf(request, name), body: parsed }) === 'modern') {
       // 2026-07-28 has no initialize: every request is the first, and each needs the `mcp` scope.
       requireMcpScope(resource, auth);
@@ -158,7 +191,7 @@ export class McpEndpointHandler {
         rateLimit: () => this.rateLimit(route.tenant, undefined),
         checkToolScopes: (message) => this.checkToolScopes([{ jsonrpc: '2.0', id: 0, ...message } as JsonRpcMessage], route, tenant, resource, auth),
         disabledTools: (upstream) => this.deps.directory.disabledTools(upstream.id),
-        ...(this.deps.pinning ? { gateTools: (upstream, tools) => this.deps.pinning!.gate(tenant.slug, upstream, tools), withheldTool: (upstream, tool) => this.deps.pinning!.withheld(tenant.slug, upstream, tool) } : {}),
+        ...(this.deps.pinning ? { gateTools: (upstream, tools) => this.deps.pinning!.gate(tenant.slug, upstream, tools), toolVersion: (upstream, tool) => this.deps.pinning!.version(tenant.slug, upstream, tool) } : {}),
       });
     }
     return this.client2025.post(request, response, route, tenant, resource, auth, body, parsed);
@@ -225,4 +258,52 @@ export class McpEndpointHandler {
     void this.client2026.close().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'closing bridged upstream sessions failed'));
     this.client2025.drain();
   }
+}
+
+type Params = Record<string, unknown>;
+const isParams = (value: unknown): value is Params => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Names the server span after the MCP request it carries (OpenTelemetry MCP semantic conventions:
+ * `{mcp.method.name} {target}`, the target being the tool or prompt), with the request's attributes; its
+ * parent is the request's `params._meta.traceparent`, else the `traceparent` header. A batch (2025-03-26)
+ * is named after its first message.
+ */
+function openServerSpan(trace: RequestTrace, request: RawRequest, route: Route, tenant: TenantRecord, server: UpstreamServerRecord | undefined, parsed: unknown): void {
+  const message = Array.isArray(parsed) ? parsed[0] : parsed;
+  const attributes: Record<string, string | number | boolean> = { 'airlock.tenant': route.tenant, 'airlock.tenant.id': tenant.id };
+  if (server) {
+    attributes['airlock.server'] = server.name;
+    attributes['airlock.server.id'] = server.id;
+  }
+  const sessionId = headerOf(request, 'mcp-session-id');
+  if (sessionId) attributes['mcp.session.id'] = sessionId;
+  if (!isParams(message) || typeof message['method'] !== 'string') {
+    const version = headerOf(request, 'mcp-protocol-version');
+    if (version) attributes['mcp.protocol.version'] = version;
+    trace.open(isParams(message) && 'id' in message ? 'mcp response' : `POST /t/{tenant}/mcp`, attributes);
+    return;
+  }
+  const method = message['method'];
+  const params = isParams(message['params']) ? message['params'] : undefined;
+  const meta = isParams(params?.['_meta']) ? params['_meta'] : undefined;
+  attributes['mcp.method.name'] = method;
+  attributes['jsonrpc.protocol.version'] = '2.0';
+  if (typeof message['id'] === 'string' || typeof message['id'] === 'number') attributes['jsonrpc.request.id'] = String(message['id']);
+  const version = headerOf(request, 'mcp-protocol-version') ?? meta?.['io.modelcontextprotocol/protocolVersion'] ?? (method === 'initialize' ? params?.['protocolVersion'] : undefined);
+  if (typeof version === 'string') attributes['mcp.protocol.version'] = version;
+  let target: string | undefined;
+  if (method === 'tools/call' && typeof params?.['name'] === 'string') {
+    target = params['name'];
+    attributes['gen_ai.tool.name'] = target;
+    attributes['gen_ai.operation.name'] = 'execute_tool';
+    if (!server) {
+      const split = splitName(target);
+      if (split) attributes['airlock.server'] = split.server;
+    }
+  } else if (method === 'prompts/get' && typeof params?.['name'] === 'string') {
+    target = params['name'];
+    attributes['gen_ai.prompt.name'] = target;
+  }
+  trace.open(target === undefined ? method : `${method} ${target}`, attributes, meta);
 }

@@ -45,6 +45,8 @@ const TAXONOMY: Readonly<Record<GatewayErrorCode, Rendering>> = {
   tool_call_refused: { status: 200, rpc: ErrorCodes.serverError, message: 'Tool call refused' },
   tool_withheld: { status: 200, rpc: ErrorCodes.serverError, message: 'Tool withheld: its definition changed and awaits approval' },
   resource_not_found: { status: 200, rpc: ErrorCodes.legacyResourceNotFound, message: 'Resource not found' },
+  account_not_connected: { status: 200, rpc: ErrorCodes.serverError, message: 'Connect your account at the upstream server first' },
+  url_elicitation_required: { status: 200, rpc: ErrorCodes.legacyUrlElicitationRequired, message: 'URL elicitation required' },
   missing_client_capability: { status: 400, rpc: ErrorCodes.missingRequiredClientCapability, message: 'Missing required client capabilities' },
   upstream_unavailable: { status: 502, rpc: ErrorCodes.internalError, message: 'The upstream server is unavailable' },
   upstream_refused: { status: 502, rpc: ErrorCodes.internalError, message: 'The upstream server refused the gateway' },

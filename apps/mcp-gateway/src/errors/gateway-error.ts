@@ -34,6 +34,10 @@ export const GATEWAY_ERROR_CODES = [
   'tool_withheld',
   'resource_not_found',
   'missing_client_capability',
+  // Connected accounts: the user has no account at an oauth_user upstream (the message carries the link),
+  // and the same as MCP 2025-11-25 URLElicitationRequiredError for a client that declared elicitation.url.
+  'account_not_connected',
+  'url_elicitation_required',
   // Upstream
   'upstream_unavailable',
   'upstream_refused',

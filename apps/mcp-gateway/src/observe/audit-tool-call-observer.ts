@@ -22,6 +22,11 @@ export class AuditToolCallObserver implements ToolCallObserver {
     private readonly audit: { record(event: AuditEvent): void },
     /** Whether the tenant records call arguments, and the key patterns redacted (none: arguments are never recorded). */
     private readonly argumentsOf?: (tenant: string) => { recordArguments: boolean; redactedKeys: readonly string[] } | undefined,
+    /**
+     * The pinned version hash of a tool, for calls refused before admission looked it up (401, 403
+     * insufficient_scope, 429 at the edge): read from the catalogue's cache, so the record waits for it.
+     */
+    private readonly toolHashOf?: (tenant: string, server: string, tool: string) => Promise<string | undefined>,
   ) {}
 
   after(call: ToolCallContext, outcome: ToolCallOutcome): void {
@@ -29,6 +34,7 @@ export class AuditToolCallObserver implements ToolCallObserver {
     if (outcome.kind === 'input_required') return;
     // Built field by field (no spread of throwaway objects): this runs once per tool call.
     const details: Record<string, unknown> = { server: call.server, tool: call.tool, latencyMs: outcome.latencyMs };
+    if (call.toolHash !== undefined) details['toolHash'] = call.toolHash;
     if (call.sessionId) details['session'] = call.sessionId;
     if (call.protocolVersion) details['protocolVersion'] = call.protocolVersion;
     if (outcome.reason) details['reason'] = outcome.reason;
@@ -53,6 +59,16 @@ export class AuditToolCallObserver implements ToolCallObserver {
       details,
     };
     if (call.requestId) event.requestId = call.requestId;
+    if (details['toolHash'] === undefined && outcome.kind === 'refused' && call.server && this.toolHashOf) {
+      // Refused before admission: the version is read from the catalogue (its cache, as a rule) before the record goes.
+      void this.toolHashOf(call.tenant, call.server, call.tool)
+        .then((hash) => {
+          if (hash !== undefined) details['toolHash'] = hash;
+        })
+        .catch(() => undefined)
+        .finally(() => this.audit.record(event));
+      return;
+    }
     this.audit.record(event);
   }
 }

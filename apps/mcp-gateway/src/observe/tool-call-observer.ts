@@ -28,6 +28,8 @@ export interface ToolCallContext {
   readonly scopes?: readonly string[];
   /** The call's `arguments` as the client sent them (the call policy reads them; audit only where the tenant opts in). */
   readonly arguments?: unknown;
+  /** Set at admission: the version hash of the pinned tool definition the call reaches (for the audit record). */
+  toolHash?: string;
   /** Set by the call policy's `before`: the rule that allowed the call and the policy version (for the audit record). */
   policy?: { rule: string | undefined; version: number };
 }

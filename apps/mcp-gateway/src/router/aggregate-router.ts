@@ -1,9 +1,11 @@
+import { SpanKind, endSpan, startSpan } from '@airlock/tracing';
 import { GatewayError } from '../errors/gateway-error.js';
 import { failureOutcome, refusalOutcome, resultOutcome } from '../observe/tool-call-observer.js';
 import type { ClientEra, ToolCallContext, ToolCallObservers, ToolCallOutcome } from '../observe/tool-call-observer.js';
 import { AGGREGATED_LISTS, aggregateList, upstreamPage } from './aggregated-list.js';
 import { namespacedUri, splitName, splitUri, toolTarget } from './namespacing.js';
 import { toolWithheldError, unknownToolError, withoutDisabledTools } from './upstream-tool-list.js';
+import type { ToolVersion } from '../tenants/tool-definition.js';
 
 // The one router of the gateway, below both client-facing eras: the aggregate's namespacing, its lists,
 // and every tools/call (on either endpoint) with the observers around it. The era adapters above it
@@ -46,8 +48,8 @@ export interface RouterUpstreams<C> {
   toolsListed?(context: C, server: string, tools: Params[]): void;
   /** Pinned tool definitions: the listed tools a client may see (changed ones withheld, or marked in flag mode). */
   gateTools?(context: C, server: string, tools: Params[]): Promise<Params[]>;
-  /** Pinned tool definitions: the version hash of a tool whose definition awaits approval (refused), else undefined. */
-  withheldTool?(context: C, server: string, tool: string): Promise<string | undefined>;
+  /** Pinned tool definitions: the tool's version (hash of the definition seen upstream; `withheld`: it awaits approval and is refused); undefined when not pinned yet. */
+  toolVersion?(context: C, server: string, tool: string): Promise<ToolVersion | undefined>;
 }
 
 /** The few things the client-facing eras answer differently; routing itself is one. */
@@ -99,6 +101,34 @@ const CAPABILITY_OF: Record<string, string> = {
 };
 
 /**
+ * `ready` (an observer loading its state), then `before` (a veto refuses the call); both refusals observed.
+ * Synchronous (undefined) when no observer is loading anything: no promise on the common path.
+ */
+function decide(observers: ToolCallObservers, call: ToolCallContext): Promise<void> | undefined {
+  const loading = observers.ready(call);
+  if (loading) {
+    return loading.then(
+      () => vetoCheck(observers, call),
+      (error: unknown) => {
+        // An observer could not load what it decides with (the call policy): the call is refused, not let through.
+        observers.after(call, { kind: 'refused', reason: 'dependency_unavailable', latencyMs: Date.now() - call.startedAt });
+        throw new GatewayError('dependency_unavailable', { cause: error, detail: 'a tool-call observer could not load its state' });
+      },
+    );
+  }
+  vetoCheck(observers, call);
+  return undefined;
+}
+
+function vetoCheck(observers: ToolCallObservers, call: ToolCallContext): void {
+  const veto = observers.before(call);
+  if (veto) {
+    observers.after(call, { kind: 'refused', reason: veto.reason, latencyMs: Date.now() - call.startedAt, ...(veto.details ? { details: veto.details } : {}) });
+    throw new GatewayError('tool_call_refused', { ...(veto.message === undefined ? {} : { message: veto.message }), ...(veto.data === undefined ? {} : { data: veto.data }) });
+  }
+}
+
+/**
  * One tools/call between the observers: `admit` may refuse it (observed as refused, never `before`), then
  * `before` (a veto refuses it: GatewayError `tool_call_refused`, `after` sees `refused` with the veto's
  * reason), the call, and `after` with the outcome (`outcome` may return undefined for a run that reports
@@ -117,21 +147,16 @@ export async function observedToolCall<T>(
     observers.after(call, refusalOutcome(error, call.startedAt));
     throw error;
   }
-  const loading = observers.ready(call);
-  if (loading) {
-    try {
-      await loading;
-    } catch (error) {
-      // An observer could not load what it decides with (the call policy): the call is refused, not let through.
-      observers.after(call, { kind: 'refused', reason: 'dependency_unavailable', latencyMs: Date.now() - call.startedAt });
-      throw new GatewayError('dependency_unavailable', { cause: error, detail: 'a tool-call observer could not load its state' });
-    }
+  // The policy decision (call policy, pinning, observers' vetoes) as a span of its own when traced.
+  const span = startSpan('airlock.policy.decide', SpanKind.INTERNAL);
+  try {
+    const deciding = decide(observers, call);
+    if (deciding) await deciding;
+  } catch (error) {
+    if (span) endSpan(span, error);
+    throw error;
   }
-  const veto = observers.before(call);
-  if (veto) {
-    observers.after(call, { kind: 'refused', reason: veto.reason, latencyMs: Date.now() - call.startedAt, ...(veto.details ? { details: veto.details } : {}) });
-    throw new GatewayError('tool_call_refused', { ...(veto.message === undefined ? {} : { message: veto.message }), ...(veto.data === undefined ? {} : { data: veto.data }) });
-  }
+  span?.end();
   let answer: T;
   try {
     answer = await run();
@@ -226,7 +251,8 @@ export class AggregateRouter<C> {
       async () => {
         // A name that designates no upstream of the endpoint is an unknown tool, in both eras.
         if (!target.server || !upstreams.has(context, target.server)) throw unknownToolError(shown);
-        await this.admitTool(context, target.server, target.tool, shown);
+        const hash = await this.admitTool(context, target.server, target.tool, shown);
+        if (hash !== undefined) call.toolHash = hash;
       },
       () =>
         upstreams.send(context, target.server, 'tools/call', endpointServer !== undefined ? params : { ...params, name: target.tool }, {
@@ -240,14 +266,24 @@ export class AggregateRouter<C> {
 
   /**
    * Throws unknown_tool for a tool an admin disabled (exactly what a name the upstream does not have gets),
-   * then requires the upstream to list it. Also the admission of a tools/call an adapter relays itself.
+   * then requires the upstream to list it, then refuses a withheld definition. Answers the version hash of
+   * the tool the call reaches (its audit record carries it), when the tool is pinned. Also the admission
+   * of a tools/call an adapter relays itself.
    */
-  async admitTool(context: C, server: string, tool: string, shown: string): Promise<void> {
+  async admitTool(context: C, server: string, tool: string, shown: string): Promise<string | undefined> {
     if ((await this.upstreams.disabledTools(context, server)).has(tool)) throw unknownToolError(shown);
-    await this.upstreams.requireTool(context, server, tool, shown);
+    try {
+      await this.upstreams.requireTool(context, server, tool, shown);
+    } catch (error) {
+      // Connected accounts: an upstream the user has not connected cannot list its tools yet; nothing goes
+      // upstream without the account, and the call itself answers with where to connect it.
+      if (!(error instanceof GatewayError && (error.code === 'account_not_connected' || error.code === 'url_elicitation_required'))) throw error;
+      return;
+    }
     // After the list check: reading the list is what can reveal a changed definition.
-    const withheld = await this.upstreams.withheldTool?.(context, server, tool);
-    if (withheld !== undefined) throw toolWithheldError(shown, withheld);
+    const version = await this.upstreams.toolVersion?.(context, server, tool);
+    if (version?.withheld) throw toolWithheldError(shown, version.hash);
+    return version?.hash;
   }
 
   /** A tools/list result of one upstream without the tools an admin disabled nor those withheld by pinning (the per-server endpoints' lists). */

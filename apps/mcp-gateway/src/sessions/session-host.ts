@@ -17,6 +17,8 @@ import type { ConnectOptions, UpstreamResume } from '../upstream/upstream-link.j
 import { openSecret, sealSecret } from '@airlock/platform';
 import { Upstream2026Link } from '../upstream/to-2026/upstream-2026-link.js';
 import { isUpstream2026 } from '../upstream/upstream-connection.js';
+import { OAuthUserConnection } from '../upstream/oauth-user-connection.js';
+import type { ConnectedAccountTokens } from '../upstream/connected-account-tokens.js';
 import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 import type { ForwardedMessage, ReplicaBus } from './replica-bus.js';
 import type { GatewaySession, SessionDirectory } from './session-directory.js';
@@ -43,6 +45,8 @@ export interface SessionHostDeps {
   /** Pinned tool definitions (absent: every listed definition is served as is). */
   pinning?: ToolPinning;
   masterKey: Buffer;
+  /** Connected accounts: the users' own tokens at `oauth_user` upstreams. */
+  accounts?: ConnectedAccountTokens;
   logger: Logger;
   idleTimeoutMs: number;
   sweepMs: number;
@@ -175,13 +179,13 @@ export class SessionHost {
     const connect = async (server: UpstreamServerRecord) => {
       // A 2026-07-28 upstream has no session: calls are stateless and input_required is relayed as requests.
       const open = isUpstream2026(server) ? (o: ConnectOptions) => Upstream2026Link.connect(o) : (o: ConnectOptions) => UpstreamLink.connect(o);
-      const link = await open({
+      const options = (): ConnectOptions => ({
         server,
         secrets: openUpstreamSecrets(this.deps.masterKey, server),
         credentials: this.deps.credentials,
         egress: this.deps.egress,
         stdio: this.deps.stdio,
-        caller: { tenant: session.tenant, bearer: () => this.bearers.get(session.id) ?? bearer },
+        caller: { tenant: session.tenant, bearer: () => this.bearers.get(session.id) ?? bearer, subject: session.subject },
         clientCapabilities: session.clientCapabilities,
         clientInfo: { name: `airlock-gateway (for ${clientInfo.name})`.slice(0, 200), version: clientInfo.version },
         ...(resume[server.name] ? { resume: resume[server.name] } : {}),
@@ -200,7 +204,14 @@ export class SessionHost {
           },
         },
       });
-      links.set(server.name, link);
+      if (server.credentialKind === 'oauth_user' && this.deps.accounts) {
+        // Connected accounts: the upstream is reached with the user's own account there, once connected.
+        const lazy = new OAuthUserConnection(server, { tenant: session.tenant, subject: session.subject, clientCapabilities: session.clientCapabilities }, this.deps.accounts, () => open(options()));
+        await lazy.warm();
+        links.set(server.name, lazy);
+        return;
+      }
+      links.set(server.name, await open(options()));
     };
     const results = await Promise.allSettled(servers.map(connect));
     const failed = results.flatMap((result, index) => (result.status === 'rejected' ? [{ server: servers[index]!.name, error: result.reason as unknown }] : []));
@@ -223,7 +234,7 @@ export class SessionHost {
       logger,
       disabledTools: (link) => this.deps.directory.disabledTools(link.server.id),
       gateTools: async (link, tools) => (this.deps.pinning ? this.deps.pinning.gate(session.tenant, link.server, tools) : tools),
-      withheldTool: async (link, tool) => this.deps.pinning?.withheld(session.tenant, link.server, tool),
+      toolVersion: async (link, tool) => this.deps.pinning?.version(session.tenant, link.server, tool),
       observer: this.deps.observer,
       aggregateListMaxItems: this.deps.aggregateListMaxItems ?? DEFAULT_AGGREGATE_LIST_MAX_ITEMS,
     });

@@ -11,10 +11,12 @@ import type { RouterUpstreams } from '../router/aggregate-router.js';
 import { UpstreamToolList } from '../router/upstream-tool-list.js';
 import type { UpstreamConnection as UpstreamLink } from '../upstream/upstream-connection.js';
 import type { GatewaySession } from './session-directory.js';
+import type { ToolVersion } from '../tenants/tool-definition.js';
 import { RelatedStreams } from '../upstream/related-stream.js';
 import type { ToolCallContext, ToolCallObservers } from '../observe/tool-call-observer.js';
 import { CallCancel } from '../upstream/call-cancel.js';
 import { UpstreamLink as RelayLink } from '../upstream/upstream-link.js';
+import { OAuthUserConnection } from '../upstream/oauth-user-connection.js';
 import type { UpstreamResume } from '../upstream/upstream-link.js';
 
 /** Where the runtime's output goes: a request's stream, or the session's standalone (GET) stream. */
@@ -34,8 +36,8 @@ export interface RuntimeHooks {
   logger: Logger;
   /** Pinned tool definitions: the listed tools the client may see; records definitions the catalogue lacks (tool-pinning.ts). */
   gateTools(link: UpstreamLink, tools: Array<Record<string, unknown>>): Promise<Array<Record<string, unknown>>>;
-  /** Pinned tool definitions: the version hash of a tool whose definition awaits approval, else undefined. */
-  withheldTool(link: UpstreamLink, tool: string): Promise<string | undefined>;
+  /** Pinned tool definitions: the tool's version (hash of the definition seen upstream; `withheld`: it awaits approval and is refused); undefined when not pinned yet. */
+  toolVersion(link: UpstreamLink, tool: string): Promise<ToolVersion | undefined>;
   /** Tools of an upstream an admin disabled: left out of tools/list, refused on tools/call as unknown. */
   disabledTools(link: UpstreamLink): Promise<ReadonlySet<string>>;
   /** Every tools/call of the session, refused or run (audit, and whatever else observes calls). */
@@ -219,7 +221,7 @@ export class SessionRuntime {
     }
     if (streamId) streams.push(streamId);
     try {
-      if (link instanceof RelayLink) return await link.request(method, params, { cancel, relatedStream: streamId, onprogress });
+      if (link instanceof RelayLink || link instanceof OAuthUserConnection) return await link.request(method, params, { cancel, relatedStream: streamId, onprogress });
       const options = { signal: cancel.signal, ...(onprogress ? { onprogress } : {}) };
       return await (streamId ? this.related.run(streamId, () => link.request(method, params, options)) : link.request(method, params, options));
     } finally {
@@ -289,7 +291,7 @@ export class SessionRuntime {
       requireTool: (_context, server, tool, shown) => this.toolList(server, this.link(server)).require(tool, shown),
       listFailed: (_context, server, error) => this.hooks.logger.warn({ err: error, upstream: server }, 'an upstream failed its list on the aggregated endpoint'),
       gateTools: (_context, server, tools) => this.hooks.gateTools(this.link(server), tools),
-      withheldTool: (_context, server, tool) => this.hooks.withheldTool(this.link(server), tool),
+      toolVersion: (_context, server, tool) => this.hooks.toolVersion(this.link(server), tool),
     };
   }
 

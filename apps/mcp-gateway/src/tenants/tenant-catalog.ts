@@ -14,7 +14,7 @@ export interface UpstreamServerRecord {
   command: string | null;
   args: string[];
   secretsEncrypted: string | null;
-  credentialKind: 'none' | 'static_header' | 'client_credentials' | 'token_exchange';
+  credentialKind: 'none' | 'static_header' | 'client_credentials' | 'token_exchange' | 'oauth_user';
   /** The era to speak: detected (`upstream_servers.protocol_version`) or, once resolved by UpstreamEras, the one in use. */
   protocolVersion: string | null;
   /** stdio: run in the bubblewrap sandbox (false: the operator opted this server out). */
@@ -157,6 +157,22 @@ export class TenantCatalog {
     for (const row of rows) this.serverTenants.set(row.id, tenantId);
     this.remember(this.servers, tenantId, rows, generation);
     return rows;
+  }
+
+  /**
+   * One server by name as stored now, enabled or not, never cached: what a connection test connects to
+   * (an admin may test a server before switching it on).
+   */
+  async upstreamServerForTest(tenantId: string, name: string): Promise<(UpstreamServerRecord & { enabled: boolean }) | undefined> {
+    const { rows } = await this.pg.query<UpstreamServerRecord & { enabled: boolean }>(
+      `SELECT id, tenant_id AS "tenantId", name, transport, url, command, args, secrets_encrypted AS "secretsEncrypted",
+              credential_kind AS "credentialKind", protocol_version AS "protocolVersion",
+              sandbox, COALESCE(read_only_paths, '{}') AS "readOnlyPaths",
+              protocol_era AS "protocolEra", updated_at AS "updatedAt", enabled
+         FROM upstream_servers WHERE tenant_id = $1 AND name = $2`,
+      [tenantId, name],
+    );
+    return rows[0];
   }
 
   /** Scopes each tool of a server requires, by upstream tool name. */

@@ -53,6 +53,12 @@ export function toolDefinitionHash(definition: ToolDefinition): string {
 }
 
 /** What the catalogue holds for one tool of a server (`tools` row). */
+/** The version of a tool a call reaches: its definition's hash, and whether that definition awaits approval (withhold mode: refused). */
+export interface ToolVersion {
+  hash: string;
+  withheld: boolean;
+}
+
 export interface ToolPin {
   approvedHash: string | null;
   seenHash: string | null;

@@ -5,13 +5,13 @@ import type { Logger } from '@airlock/observability';
 import type { HotStore } from '@airlock/redis';
 import type { TenantCatalog, UpstreamServerRecord } from './tenant-catalog.js';
 import { gateTools, pendingNames } from './tool-definition.js';
-import type { PinningPolicy, ToolPin, ToolSighting } from './tool-definition.js';
+import type { PinningPolicy, ToolPin, ToolSighting, ToolVersion } from './tool-definition.js';
 
 /**
  * The gateway's side of pinned tool definitions. Every tools/list an upstream answers passes `gate`: tools
  * whose definition is not the approved one are withheld (or flagged), and definitions the catalogue does
  * not hold yet are recorded and audited, off the request path (nothing is written while a list is
- * unchanged). `withheld` is what tools/call asks. Sightings not yet written are kept in `overlay`, so a
+ * unchanged). `version` is what tools/call asks (refused when withheld; the hash goes to its audit record). Sightings not yet written are kept in `overlay`, so a
  * call right after the list that withheld a tool is refused even before the write lands; once it lands,
  * every replica is told (CATALOG_CHANGED_CHANNEL) and reads the catalogue again.
  */
@@ -31,12 +31,25 @@ export class ToolPinning {
     return gated.tools;
   }
 
-  /** The hash of a tool tools/call must refuse (its seen definition awaits approval, withhold mode), else undefined. */
-  async withheld(tenant: string, server: UpstreamServerRecord, tool: string): Promise<string | undefined> {
+  /**
+   * The version of `tool` a tools/call reaches (for its audit record): the hash of the definition the
+   * gateway last saw upstream, withheld when that definition awaits approval in withhold mode. Undefined
+   * for a tool the catalogue has no pin for yet.
+   */
+  async version(tenant: string, server: UpstreamServerRecord, tool: string): Promise<ToolVersion | undefined> {
     const [policy, pins] = await Promise.all([this.policy(tenant), this.pins(server.id)]);
-    if (policy.mode !== 'withhold') return undefined;
     const pin = pins.get(tool);
-    return pin ? pendingNames(new Map([[tool, pin]]), policy).get(tool) : undefined;
+    const hash = pin?.seenHash ?? pin?.approvedHash;
+    if (!pin || !hash) return undefined;
+    return { hash, withheld: policy.mode === 'withhold' && pendingNames(new Map([[tool, pin]]), policy).has(tool) };
+  }
+
+  /** The version hash of a tool named by its server's name (refusals at the edge, before any server was resolved). */
+  async hashOf(tenant: string, serverName: string, tool: string): Promise<string | undefined> {
+    const record = await this.catalog.tenant(tenant);
+    if (!record) return undefined;
+    const server = (await this.catalog.upstreamServers(record.id)).find((candidate) => candidate.name === serverName);
+    return server ? (await this.version(tenant, server, tool))?.hash : undefined;
   }
 
   private async policy(tenant: string): Promise<PinningPolicy> {

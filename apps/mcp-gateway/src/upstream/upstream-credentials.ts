@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import { issuerUrl, upstreamSecretContext, upstreamSecretsSchema } from '@airlock/contracts';
-import type { ClientCredentialsSecrets, StaticHeaderSecrets, StdioEnvSecrets } from '@airlock/contracts';
+import type { ClientCredentialsSecrets, OAuthUserSecrets, StaticHeaderSecrets, StdioEnvSecrets } from '@airlock/contracts';
 import { ServiceClients, deriveServiceClientSecret, openSecret } from '@airlock/platform';
 import type { UpstreamServerRecord } from '../tenants/tenant-catalog.js';
+import { AccountNotConnectedError } from './connected-account-tokens.js';
+import type { ConnectedAccountTokens } from './connected-account-tokens.js';
 
 /**
  * The opened secrets of an upstream, every field optional: which ones are there depends on the credential
  * kind (contracts' `upstreamSecretsSchema`, the shapes the admin API accepts).
  */
-export type UpstreamSecrets = Partial<StaticHeaderSecrets & ClientCredentialsSecrets & StdioEnvSecrets>;
+export type UpstreamSecrets = Partial<StaticHeaderSecrets & ClientCredentialsSecrets & StdioEnvSecrets & OAuthUserSecrets>;
 
 /** Opens and checks a server's sealed secrets; a shape the admin API would not have accepted is an error. */
 export function openUpstreamSecrets(masterKey: Buffer, server: UpstreamServerRecord): UpstreamSecrets {
@@ -22,6 +24,8 @@ export function openUpstreamSecrets(masterKey: Buffer, server: UpstreamServerRec
 export interface CallerContext {
   tenant: string;
   bearer(): string | undefined;
+  /** The user (token `sub`): whose connected account an `oauth_user` upstream is called with. */
+  subject?: string | undefined;
 }
 
 interface CachedToken {
@@ -46,7 +50,7 @@ export class UpstreamCredentials {
 
   constructor(
     /** `egressFetch`: the policy-checked fetch for token URLs tenants configure (client_credentials). */
-    private readonly options: { authBaseUrl: string; masterKey: Buffer; egressFetch: typeof fetch },
+    private readonly options: { authBaseUrl: string; masterKey: Buffer; egressFetch: typeof fetch; accounts?: ConnectedAccountTokens },
     private readonly fetchImpl: typeof fetch = fetch,
   ) {}
 
@@ -92,6 +96,13 @@ export class UpstreamCredentials {
         // Airlock's own auth server (config, not tenant input): outside the egress policy, which refuses it.
         const token = await this.token(key, `${issuerUrl(this.options.authBaseUrl, caller.tenant)}/token`, { id: clientId, secret }, form, server.name, this.fetchImpl);
         return { authorization: `Bearer ${token}` };
+      }
+      case 'oauth_user': {
+        // The user's own token at the upstream (connected account), never the Airlock token.
+        const accounts = this.options.accounts;
+        if (!accounts) throw new Error(`upstream ${server.name}: connected accounts are not available`);
+        if (!caller.subject) throw new AccountNotConnectedError(accounts.connectUrl(caller.tenant, server), server.name, 'no user');
+        return { authorization: await accounts.authorization(server, caller.tenant, caller.subject) };
       }
     }
   }

@@ -5,6 +5,8 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, JSONRPCMessageSchema, McpError, ResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { Logger } from '@airlock/observability';
+import { SpanKind, endSpan, startSpan, traceparentOf, tracestateOf } from '@airlock/tracing';
+import type { Span } from '@airlock/tracing';
 import type { UpstreamServerRecord } from '../tenants/tenant-catalog.js';
 import type { CallerContext, UpstreamCredentials, UpstreamSecrets } from './upstream-credentials.js';
 import type { LaunchedStdio, StdioLauncher } from './stdio-launcher.js';
@@ -88,6 +90,8 @@ export interface RequestOptions {
    */
   relatedStream?: string | undefined;
   onprogress?: ((progress: Progress) => void) | undefined;
+  /** W3C trace context of the call's client span (tracing on): sent as HTTP headers beside `params._meta`. */
+  traceHeaders?: Readonly<Record<string, string>> | undefined;
 }
 
 /** A request relayed outside the SDK: settled by its response, whichever stream it arrives on. */
@@ -405,6 +409,11 @@ export class UpstreamLink {
     return true;
   }
 
+  /** The revision initialize agreed on (http upstreams: their transport keeps it; undefined for stdio). */
+  negotiatedProtocolVersion(): string | undefined {
+    return this.transport instanceof StreamableHTTPClientTransport ? this.transport.protocolVersion : undefined;
+  }
+
   /** What another replica needs to reuse this upstream session (http 2025 upstreams only). */
   resumeState(): UpstreamResume | undefined {
     if (!(this.transport instanceof StreamableHTTPClientTransport) || this.gone) return undefined;
@@ -472,8 +481,48 @@ export class UpstreamLink {
     this.deliver?.(parsed.data);
   }
 
-  /** Sends a request and returns the upstream's result unchanged; progress is reported through `onprogress`. */
+  /**
+   * Sends a request and returns the upstream's result unchanged; progress is reported through `onprogress`.
+   * A traced request gets a client span; its trace context goes upstream in `params._meta` (traceparent,
+   * tracestate) and, over HTTP, in the headers.
+   */
   request(method: string, params: Record<string, unknown> | undefined, options: RequestOptions = {}): Promise<Record<string, unknown>> {
+    const span = startSpan(method, SpanKind.CLIENT);
+    if (!span) return this.send(method, params, options);
+    return this.sendTraced(span, method, params, options);
+  }
+
+  private async sendTraced(span: Span, method: string, params: Record<string, unknown> | undefined, options: RequestOptions): Promise<Record<string, unknown>> {
+    const { server } = this;
+    if (typeof params?.['name'] === 'string') span.updateName(`${method} ${params['name']}`);
+    span.setAttributes({
+      'mcp.method.name': method,
+      'airlock.server': server.name,
+      'airlock.server.id': server.id,
+      'network.transport': server.transport === 'stdio' ? 'pipe' : 'tcp',
+      ...(method === 'tools/call' && typeof params?.['name'] === 'string' ? { 'gen_ai.tool.name': params['name'], 'gen_ai.operation.name': 'execute_tool' } : {}),
+    });
+    if (this.http) {
+      span.setAttributes({ 'server.address': this.http.url.hostname, 'server.port': Number(this.http.url.port || (this.http.url.protocol === 'https:' ? 443 : 80)), 'network.protocol.name': 'http' });
+      const sessionId = (this.transport as StreamableHTTPClientTransport).sessionId;
+      if (sessionId) span.setAttribute('mcp.session.id', sessionId);
+    }
+    const traceparent = traceparentOf(span);
+    const tracestate = tracestateOf(span);
+    const context: Record<string, string> = tracestate ? { traceparent, tracestate } : { traceparent };
+    const meta = { ...((params?.['_meta'] as Record<string, unknown> | undefined) ?? {}), ...context };
+    try {
+      const result = await this.send(method, { ...params, _meta: meta }, { ...options, traceHeaders: context });
+      if (result['isError'] === true) span.setAttribute('error.type', 'tool_error');
+      endSpan(span);
+      return result;
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
+  }
+
+  private send(method: string, params: Record<string, unknown> | undefined, options: RequestOptions): Promise<Record<string, unknown>> {
     let sent = params;
     let token: string | undefined;
     if (options.onprogress) {
@@ -580,7 +629,9 @@ export class UpstreamLink {
     let lastEventId: string | undefined;
     let failures = 0;
     const headers = this.requestHeaders(http, POST_HEADERS);
+    const { traceHeaders } = call.options;
     let request: Parameters<typeof startExchange>[1] = { path: http.path, method: 'POST', headers: headers instanceof Promise ? await headers : headers, body };
+    if (traceHeaders) request.headers = { ...request.headers, ...traceHeaders };
     for (;;) {
       const reader = new AnswerReader((event) => {
         if (event.id !== undefined) lastEventId = event.id;

@@ -8,6 +8,7 @@ import { connectionFrom } from './admin-connection.js';
 import { adminPrincipalCommands } from './commands/admins.js';
 import { clientCommands } from './commands/clients.js';
 import { idJagCommands } from './commands/id-jag.js';
+import { identityProviderCommands } from './commands/identity-providers.js';
 import { loginCommands } from './commands/login.js';
 import { routesCommand } from './commands/routes.js';
 import { scimTokenCommands } from './commands/scim-tokens.js';
@@ -16,6 +17,7 @@ import { tenantCommands } from './commands/tenants.js';
 import { toolCommands } from './commands/tools.js';
 import { auditCommands } from './commands/audit.js';
 import { metricsCommands } from './commands/metrics.js';
+import { pinningCommand, policyCommands } from './commands/policy.js';
 import { sessionCommands } from './commands/sessions.js';
 import { userCommands } from './commands/users.js';
 
@@ -69,6 +71,10 @@ export async function runAdminCli(args: string[], io: AdminCliIo): Promise<numbe
   const commands: AdminCommand[] = [...tenantCommands, ...serverCommands(io.env), ...toolCommands, ...clientCommands, ...userCommands, ...sessionCommands, ...auditCommands, ...scimTokenCommands, ...idJagCommands, routesCommand];
   // Tool-call metrics (its own line: this list is where every helper adds commands).
   commands.push(...metricsCommands);
+  // Call policy and the pinning policy of tool definitions (issue 17).
+  commands.push(...policyCommands, pinningCommand);
+  // Enterprise sign-in: identity providers, group mappings, the local-passwords switch.
+  commands.push(...identityProviderCommands(io.env));
   const pending: Promise<void>[] = [];
   const [resource, action] = commandWords(args);
   const help = args.includes('--help') || args.includes('-h');

@@ -58,8 +58,8 @@ export async function startFixture(): Promise<{ url: string; child: ChildProcess
 }
 
 export async function startFullStack(
-  upstreams: Array<{ name: string; url: string; credentialKind?: 'none' | 'token_exchange' }>,
-  options: { metrics?: boolean; gatewayReplicas?: number } = {},
+  upstreams: Array<{ name: string; url: string; credentialKind?: 'none' | 'token_exchange' | 'oauth_user' }>,
+  options: { metrics?: boolean; gatewayReplicas?: number; env?: Record<string, string> } = {},
 ): Promise<FullStack> {
   const db: TestDatabase = await createTestDatabase();
   const hot: TestHotStore = createTestHotStore();
@@ -83,6 +83,8 @@ export async function startFullStack(
     AIRLOCK_BOOTSTRAP_ADMIN_CLIENT_SECRET: 'test-admin-secret-0123456789abcdef',
     // Port 0: each service's /metrics on a free port of its own.
     ...(options.metrics ? { AUTH_METRICS_PORT: '0', SESSION_STORE_METRICS_PORT: '0', GATEWAY_METRICS_PORT: '0' } : {}),
+    // More settings for every service (tracing).
+    ...options.env,
   };
   const infra: Infra = {
     databaseUrl: db.url,

@@ -28,8 +28,8 @@ function classify(error: unknown): SamlRejection {
 }
 
 export type AcceptedResponse =
-  /** SP-initiated: the browser goes on to the finish step with this RelayState. */
-  | { kind: 'interaction'; relayState: string }
+  /** SP-initiated: the browser that posted the response goes on to the finish step with this ticket. */
+  | { kind: 'interaction'; ticket: string }
   /** IdP-initiated (allowed by the provider): the user is signed in and the browser goes to the configured page. */
   | { kind: 'unsolicited'; redirect: string };
 
@@ -127,8 +127,13 @@ export class SamlBroker {
       groups: assertion.groups,
     };
     if (interactionUid !== undefined) {
-      await this.state.saveVerified(form.relayState, { providerId: provider.id, interactionUid, identity });
-      return { kind: 'interaction', relayState: form.relayState };
+      // Kept under a fresh ticket, not the RelayState: the RelayState travels in the AuthnRequest URL, so
+      // whoever started the sign-in knows it and holds its cookie. Had they handed that URL to someone else,
+      // only the ticket (in the redirect to the browser that posted this) could claim the identity, and that
+      // browser lacks the state cookie.
+      const ticket = randomHandle();
+      await this.state.saveVerified(ticket, { providerId: provider.id, interactionUid, relayState: form.relayState, identity });
+      return { kind: 'interaction', ticket };
     }
     // IdP-initiated: no authorization request to go back to; the user is linked or provisioned, then sent on.
     const outcome = await this.signIn.complete(tenant.id, identity);
@@ -137,15 +142,16 @@ export class SamlBroker {
   }
 
   /**
-   * The browser's return from the ACS: the RelayState must be the one this browser was given at the start
-   * (state cookie; the ACS itself is a cross-site POST that carries no SameSite=Lax cookie). Returns the
-   * verified identity and the interaction to finish with it (FederatedLogin does, and oidc-provider checks
-   * its own resume cookie when the browser continues).
+   * The browser's return from the ACS, with the ticket the ACS gave it: that browser posted the response,
+   * and it must also hold the state cookie set at the start (the ACS itself is a cross-site POST that
+   * carries no SameSite=Lax cookie), so it is the browser that started. The ticket is spent by the first
+   * try, matching or not. Returns the verified identity and the interaction to finish with it
+   * (FederatedLogin does, and oidc-provider checks its own resume cookie when the browser continues).
    */
-  async finish(provider: SamlProvider, relayState: string, browserState: string | undefined): Promise<{ interactionUid: string; identity: VerifiedFederatedIdentity }> {
-    if (!relayState || browserState !== relayState) throw new SamlRejection('browser_mismatch');
-    const verified = await this.state.takeVerified(relayState);
+  async finish(provider: SamlProvider, ticket: string, browserState: string | undefined): Promise<{ interactionUid: string; identity: VerifiedFederatedIdentity }> {
+    const verified = ticket ? await this.state.takeVerified(ticket) : undefined;
     if (!verified || verified.providerId !== provider.id) throw new SamlRejection('interaction_expired');
+    if (!browserState || browserState !== verified.relayState) throw new SamlRejection('browser_mismatch');
     return { interactionUid: verified.interactionUid, identity: verified.identity };
   }
 }

@@ -6,12 +6,11 @@ export interface SamlEndpoints {
   path: string;
   entityId: string;
   acsUrl: string;
-  loginUrl: string;
   finishUrl: string;
 }
 
 export function samlEndpoints(tenant: Pick<TenantRecord, 'issuer' | 'slug'>, providerSlug: string): SamlEndpoints {
   const path = `/t/${encodeURIComponent(tenant.slug)}/federation/${encodeURIComponent(providerSlug)}/saml`;
   const base = `${tenant.issuer}/federation/${encodeURIComponent(providerSlug)}/saml`;
-  return { path, entityId: `${base}/metadata`, acsUrl: `${base}/acs`, loginUrl: `${base}/login`, finishUrl: `${base}/finish` };
+  return { path, entityId: `${base}/metadata`, acsUrl: `${base}/acs`, finishUrl: `${base}/finish` };
 }

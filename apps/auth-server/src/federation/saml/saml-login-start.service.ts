@@ -18,8 +18,11 @@ export function samlStateCookie(path: string, value: string, secure: boolean, ma
 
 /**
  * Starts an SP-initiated sign-in for a waiting login interaction: records the AuthnRequest under a fresh
- * RelayState, sets the state cookie and redirects the browser to the IdP (HTTP-Redirect binding). The
- * login page's provider button calls this (as it calls the OIDC broker), and so does `GET .../saml/login`.
+ * RelayState, sets the state cookie and redirects the browser to the IdP (HTTP-Redirect binding). Only the
+ * login page's provider button calls this (a CSRF-checked POST inside the interaction cookie's path, as for
+ * the OIDC broker): the caller has made sure the browser holds the interaction. There is no start by GET
+ * with an interaction id: that let any page start a sign-in, in the victim's browser, that finished the
+ * attacker's waiting authorization request with the victim's identity (login CSRF turned account takeover).
  */
 @Injectable()
 export class SamlLoginStart {

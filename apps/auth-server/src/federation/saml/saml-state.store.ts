@@ -15,6 +15,8 @@ export type PendingAuthnRequest = z.infer<typeof pendingSchema>;
 const verifiedSchema = z.object({
   providerId: z.string(),
   interactionUid: z.string(),
+  /** The RelayState the response answered: the finish step's browser must hold it (state cookie). */
+  relayState: z.string(),
   identity: z.object({
     providerId: z.string(),
     issuer: z.string(),
@@ -25,12 +27,19 @@ const verifiedSchema = z.object({
     groups: z.array(z.string()).readonly(),
   }),
 });
-/** A response the ACS verified, waiting for the browser that started the sign-in to come back for it. */
+/**
+ * A response the ACS verified, kept under a fresh ticket that only the browser which posted it learns (its
+ * redirect to the finish step), waiting for that browser to come back with the state cookie too.
+ */
 export type VerifiedResponse = z.infer<typeof verifiedSchema>;
 
 /** 256 random bits, URL-safe: RelayState values and request IDs (an xs:ID must not start with a digit). */
 export function randomHandle(): string {
   return randomBytes(32).toString('base64url');
+}
+
+function verifiedKey(ticket: string): string {
+  return `saml:verified:${createHash('sha256').update(ticket).digest('base64url')}`;
 }
 
 function parsed<T>(schema: z.ZodType<T>, raw: string | null): T | undefined {
@@ -41,7 +50,7 @@ function parsed<T>(schema: z.ZodType<T>, raw: string | null): T | undefined {
 
 /**
  * SAML state in the hot store, shared by every replica: outstanding AuthnRequests by RelayState (single
- * use: GETDEL), the identity the ACS verified waiting for the browser's finish step (single use), and the assertion-ID
+ * use: GETDEL), the identity the ACS verified waiting for the browser's finish step (by ticket, single use), and the assertion-ID
  * replay cache (SET NX, kept until the assertion could no longer be accepted anyway).
  */
 @Injectable()
@@ -56,12 +65,13 @@ export class SamlStateStore {
     return parsed(pendingSchema, await this.hot.getDel(`saml:pending:${relayState}`));
   }
 
-  async saveVerified(relayState: string, verified: VerifiedResponse): Promise<void> {
-    await this.hot.set(`saml:verified:${relayState}`, JSON.stringify(verified), { ttlMs: VERIFIED_TTL_MS });
+  async saveVerified(ticket: string, verified: VerifiedResponse): Promise<void> {
+    await this.hot.set(verifiedKey(ticket), JSON.stringify(verified), { ttlMs: VERIFIED_TTL_MS });
   }
 
-  async takeVerified(relayState: string): Promise<VerifiedResponse | undefined> {
-    return parsed(verifiedSchema, await this.hot.getDel(`saml:verified:${relayState}`));
+  /** Single use: any try spends it, from the right browser or not. */
+  async takeVerified(ticket: string): Promise<VerifiedResponse | undefined> {
+    return parsed(verifiedSchema, await this.hot.getDel(verifiedKey(ticket)));
   }
 
   /** true the first time an assertion ID of this provider is seen; false on every replay until `untilMs`. */

@@ -14,7 +14,7 @@ import { SamlBroker } from './saml-broker.service.js';
 import { samlEndpoints } from './saml-endpoints.js';
 import { SamlProviderRepository, type SamlProvider } from './saml-provider.repository.js';
 import { rejectionPage, SamlRejection } from './saml-rejection.js';
-import { SAML_STATE_COOKIE, samlStateCookie, SamlLoginStart } from './saml-login-start.service.js';
+import { SAML_STATE_COOKIE, samlStateCookie } from './saml-login-start.service.js';
 
 function field(body: unknown, name: string): string {
   const value = (body as Record<string, unknown> | undefined)?.[name];
@@ -31,9 +31,9 @@ function cookie(req: FastifyRequest, name: string): string | undefined {
 
 /**
  * SAML 2.0 service provider endpoints of a tenant's identity provider, at
- * `/t/<tenant>/federation/<provider>/saml/`: `metadata` (also the SP entity id), `login` (SP-initiated,
- * `?interaction=<uid>` from the login page), `acs` (HTTP-POST binding) and `finish` (back into the
- * oidc-provider interaction). Every refusal is a page with the request id and an audit event with the
+ * `/t/<tenant>/federation/<provider>/saml/`: `metadata` (also the SP entity id), `acs` (HTTP-POST binding)
+ * and `finish` (back into the oidc-provider interaction). A sign-in starts only from the login page's
+ * provider button (SamlLoginStart, a CSRF-checked POST that needs the interaction's cookie). Every refusal is a page with the request id and an audit event with the
  * reason; never a stack trace.
  */
 @Controller('t/:tenant/federation/:provider/saml')
@@ -43,7 +43,6 @@ export class SamlController {
   constructor(
     private readonly providers: SamlProviderRepository,
     private readonly broker: SamlBroker,
-    private readonly starter: SamlLoginStart,
     private readonly login: FederatedLogin,
     private readonly audit: FederationAudit,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -58,21 +57,6 @@ export class SamlController {
     reply.raw.end(this.broker.metadata(tp.tenant, provider));
   }
 
-  /** SP-initiated sign-in for the login interaction `?interaction=<uid>` (the login page's button does the same by POST). */
-  @Get('login')
-  async begin(
-    @CurrentTenant() tp: TenantProvider,
-    @Param('provider') slug: string,
-    @Query('interaction') uid: unknown,
-    @Req() req: FastifyRequest,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
-    reply.hijack();
-    if (await this.starter.start(tp, slug, typeof uid === 'string' ? uid : '', reply.raw as ServerResponse)) return;
-    const provider = await this.usable(tp, slug);
-    this.page(reply, tp, String(req.id), provider instanceof SamlRejection ? provider : new SamlRejection('provider_unknown'));
-  }
-
   @Post('acs')
   async acs(@CurrentTenant() tp: TenantProvider, @Param('provider') slug: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     reply.hijack();
@@ -82,20 +66,20 @@ export class SamlController {
       if (provider instanceof SamlRejection) throw provider;
       const accepted = await this.broker.acceptResponse(tp.tenant, provider, { samlResponse: field(req.body, 'SAMLResponse'), relayState: field(req.body, 'RelayState') });
       const endpoints = samlEndpoints(tp.tenant, provider.slug);
-      sendRedirect(reply.raw, accepted.kind === 'interaction' ? `${endpoints.finishUrl}?state=${encodeURIComponent(accepted.relayState)}` : accepted.redirect);
+      sendRedirect(reply.raw, accepted.kind === 'interaction' ? `${endpoints.finishUrl}?ticket=${encodeURIComponent(accepted.ticket)}` : accepted.redirect);
     } catch (error) {
       await this.refuse(reply, tp, slug, requestId, error);
     }
   }
 
   @Get('finish')
-  async finish(@CurrentTenant() tp: TenantProvider, @Param('provider') slug: string, @Query('state') state: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async finish(@CurrentTenant() tp: TenantProvider, @Param('provider') slug: string, @Query('ticket') ticket: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     reply.hijack();
     const requestId = String(req.id);
     try {
       const provider = await this.usable(tp, slug);
       if (provider instanceof SamlRejection) throw provider;
-      const { interactionUid, identity } = await this.broker.finish(provider, typeof state === 'string' ? state : '', cookie(req, SAML_STATE_COOKIE));
+      const { interactionUid, identity } = await this.broker.finish(provider, typeof ticket === 'string' ? ticket : '', cookie(req, SAML_STATE_COOKIE));
       const endpoints = samlEndpoints(tp.tenant, provider.slug);
       reply.raw.setHeader('set-cookie', samlStateCookie(endpoints.path, '', endpoints.acsUrl.startsWith('https:'), 0));
       // Links or provisions the user, records the audit event, and redirects back into the authorization request (or shows why not).

@@ -1,6 +1,8 @@
 import { isRequest, jsonRpcErrorResponse, negotiateLegacyProtocolVersion, supportsPrimingEvents } from '@airlock/mcp-protocol';
 import type { JsonRpcMessage, JsonRpcRequest } from '@airlock/mcp-protocol';
 import { REQUEST_ID_HEADER } from '@airlock/observability';
+import { SpanKind, endSpan, startSpan } from '@airlock/tracing';
+import type { Span } from '@airlock/tracing';
 import type { AuthOutcome } from '../bearer-auth.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { jsonRpcErrorOf } from '../../errors/error-response.js';
@@ -152,7 +154,26 @@ export class Client2025Endpoint {
    * A session whose upstream links live here is answered from memory (no directory read: it is dropped
    * here the moment it ends anywhere); one whose home released it or stopped is adopted.
    */
-  private async session(request: RawRequest, route: Route, auth: AuthOutcome, options: { adopt: boolean }): Promise<GatewaySession> {
+  private session(request: RawRequest, route: Route, auth: AuthOutcome, options: { adopt: boolean }): Promise<GatewaySession> {
+    const span = startSpan('airlock.session.lookup', SpanKind.INTERNAL);
+    return span ? this.sessionTraced(span, request, route, auth, options) : this.findSession(request, route, auth, options);
+  }
+
+  private async sessionTraced(span: Span, request: RawRequest, route: Route, auth: AuthOutcome, options: { adopt: boolean }): Promise<GatewaySession> {
+    const local = typeof request.headers['mcp-session-id'] === 'string' && this.deps.host.localSession(request.headers['mcp-session-id']) !== undefined;
+    span.setAttribute('airlock.session.source', local ? 'local' : 'directory');
+    try {
+      const session = await this.findSession(request, route, auth, options);
+      span.setAttribute('mcp.session.id', session.id);
+      endSpan(span);
+      return session;
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
+  }
+
+  private async findSession(request: RawRequest, route: Route, auth: AuthOutcome, options: { adopt: boolean }): Promise<GatewaySession> {
     const header = request.headers['mcp-session-id'];
     if (typeof header !== 'string' || header === '') throw new GatewayError('bad_request', { message: 'Bad Request: Mcp-Session-Id header is required' });
     const local = this.deps.host.localSession(header);

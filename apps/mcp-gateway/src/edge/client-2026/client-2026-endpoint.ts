@@ -15,6 +15,7 @@ import { REQUEST_ID_HEADER } from '@airlock/observability';
 import type { Logger } from '@airlock/observability';
 import type { AuthOutcome } from '../bearer-auth.js';
 import type { TenantRecord, UpstreamServerRecord } from '../../tenants/tenant-catalog.js';
+import type { ToolVersion } from '../../tenants/tool-definition.js';
 import { openUpstreamSecrets } from '../../upstream/upstream-credentials.js';
 import type { UpstreamCredentials } from '../../upstream/upstream-credentials.js';
 import { upstreamFailureFields } from '../../upstream/upstream-egress.js';
@@ -62,8 +63,8 @@ export interface Client2026Call {
   disabledTools(server: UpstreamServerRecord): Promise<ReadonlySet<string>>;
   /** Pinned tool definitions (absent: not enforced): the listed tools the client may see. */
   gateTools?(server: UpstreamServerRecord, tools: Array<Record<string, unknown>>): Promise<Array<Record<string, unknown>>>;
-  /** Pinned tool definitions: the version hash of a tool whose definition awaits approval, else undefined. */
-  withheldTool?(server: UpstreamServerRecord, tool: string): Promise<string | undefined>;
+  /** Pinned tool definitions: the tool's version (hash of the definition seen upstream; `withheld`: it awaits approval and is refused); undefined when not pinned yet. */
+  toolVersion?(server: UpstreamServerRecord, tool: string): Promise<ToolVersion | undefined>;
 }
 
 export interface Client2026EndpointDeps extends Upstream2025BridgeDeps {
@@ -166,6 +167,16 @@ export function toolListKey(server: UpstreamServerRecord, call: Client2026Call):
 const FORWARDED_HEADERS = ['content-type', 'accept', McpHeaders.protocolVersion, McpHeaders.method, McpHeaders.name] as const;
 
 /**
+ * A list the gateway filtered for the caller (the tenant's disabled tools and pinned definitions, the
+ * servers the token reaches, the user's own upstream credentials): `cacheScope: private` (2026-07-28), so
+ * no cache shares it across authorization contexts, whatever the upstream said of its own list. The
+ * upstream's `ttlMs` stays (0 when it gave none).
+ */
+export function privateList(result: Record<string, unknown>): Record<string, unknown> {
+  return { ...result, ttlMs: typeof result['ttlMs'] === 'number' ? result['ttlMs'] : 0, cacheScope: 'private' };
+}
+
+/**
  * The 2026-07-28 (stateless) side of every tenant endpoint. Validation is the new revision's ladder
  * (exact status and code per mismatch); a 2026-07-28 upstream then gets the request as is, with the
  * gateway's upstream credentials instead of the user's token, and its JSON or SSE answer is streamed
@@ -242,7 +253,10 @@ export class Client2026Endpoint {
         await observedToolCall(
           this.observer,
           toolCall,
-          () => this.router.admitTool(context, server.name, target.tool, target.tool),
+          async () => {
+            const hash = await this.router.admitTool(context, server.name, target.tool, target.tool);
+            if (hash !== undefined) toolCall.toolHash = hash;
+          },
           () => this.forward(call, server, id, toolCall),
           () => undefined,
         );
@@ -269,7 +283,7 @@ export class Client2026Endpoint {
       if (disabled.size > 0 || call.gateTools) {
         const answer = await this.askUpstream(call, server, request, onProgress, true);
         if (!('result' in answer)) return finish(id, answer);
-        const visible = withoutDisabledTools(answer.result, disabled);
+        const visible = privateList(withoutDisabledTools(answer.result, disabled));
         if (!call.gateTools || !Array.isArray(visible['tools'])) return finish(id, { ...answer, result: visible });
         return finish(id, { ...answer, result: { ...visible, tools: await call.gateTools(server, visible['tools'] as Array<Record<string, unknown>>) } });
       }
@@ -292,7 +306,7 @@ export class Client2026Endpoint {
     const list = AGGREGATED_LISTS[request.method] !== undefined;
     const answer = await this.answered(context, () => this.router.route(context, request.method, request.params, (name, tool) => this.toolCall(call, request, name, tool)));
     // A list merges many upstream answers: its status is the gateway's own.
-    return list && 'result' in answer ? { status: 200, result: modernResultFromLegacy(request.method, answer.result) } : answer;
+    return list && 'result' in answer ? { status: 200, result: privateList(modernResultFromLegacy(request.method, answer.result)) } : answer;
   }
 
   /** The router's result or refusal as a 2026-07-28 answer, with the HTTP status of the upstream answer it came from. */
@@ -356,7 +370,7 @@ export class Client2026Endpoint {
       },
       disabledTools: (context, name) => context.call.disabledTools(byName(context, name)!),
       gateTools: async (context, name, tools) => (context.call.gateTools ? context.call.gateTools(byName(context, name)!, tools) : tools),
-      withheldTool: async (context, name, tool) => context.call.withheldTool?.(byName(context, name)!, tool),
+      toolVersion: async (context, name, tool) => context.call.toolVersion?.(byName(context, name)!, tool),
       requireTool: async (context, name, tool, shown) => {
         const server = byName(context, name)!;
         // A stateless request has no upstream link to keep the list on: the process keeps it (ToolNameCache), read again on a miss and after its TTL.
@@ -486,7 +500,7 @@ export class Client2026Endpoint {
       return openListenVia2025Session(this.deps, { server, filter, tenant: call.tenant.slug, bearer: call.auth.bearer, clientInfo: request.clientInfo });
     }
     const secrets = openUpstreamSecrets(this.deps.masterKey, server);
-    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, bearer: () => call.auth.bearer });
+    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, bearer: () => call.auth.bearer, subject: call.auth.claims.sub });
     const meta = Object.fromEntries(Object.entries((request.params['_meta'] ?? {}) as Record<string, unknown>).filter(([key]) => key !== MetaKeys.subscriptionId));
     return openListen2026({ server, filter, id: request.id ?? 0, protocolVersion: request.protocolVersion, meta, credentialHeaders, fetchImpl: this.fetchImpl });
   }
@@ -515,7 +529,7 @@ export class Client2026Endpoint {
     }
     const unavailable: BridgeAnswer = errorAnswer(new GatewayError('upstream_unavailable'));
     const secrets = openUpstreamSecrets(this.deps.masterKey, server);
-    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, bearer: () => call.auth.bearer });
+    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, bearer: () => call.auth.bearer, subject: call.auth.claims.sub });
     const version = call.headers[McpHeaders.protocolVersion];
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -578,7 +592,7 @@ export class Client2026Endpoint {
     };
     const { response } = call;
     const secrets = openUpstreamSecrets(this.deps.masterKey, server);
-    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, bearer: () => call.auth.bearer });
+    const credentialHeaders = await this.deps.credentials.headers(server, secrets, { tenant: call.tenant.slug, bearer: () => call.auth.bearer, subject: call.auth.claims.sub });
     const headers: Record<string, string> = {};
     for (const name of FORWARDED_HEADERS) {
       const value = call.headers[name];

@@ -212,7 +212,7 @@ export class Upstream2025Bridge {
       secrets: openUpstreamSecrets(this.deps.masterKey, server),
       credentials: this.deps.credentials,
       egress: this.deps.egress,
-      caller: { tenant: caller.tenant, bearer: () => token.current },
+      caller: { tenant: caller.tenant, bearer: () => token.current, subject: caller.subject },
       stdio: this.deps.stdio,
       // The upstream may ask for what a new-era client can answer through input_required.
       clientCapabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: {} },

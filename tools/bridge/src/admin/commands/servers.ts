@@ -1,7 +1,7 @@
 import { adminRoutes } from '@airlock/contracts';
 import type { AdminCommand, OptionValues } from '../admin-command.js';
 import { listOption, notePage, pageDetails, pageOptions, pageQuery, requireOne, stringOption } from '../admin-command.js';
-import { UsageError } from '../admin-errors.js';
+import { ApiError, UsageError } from '../admin-errors.js';
 import { formatRecord, formatTable } from '../admin-table.js';
 
 type Server = { name: string; transport: string; url: string | null; command: string | null; args: string[]; credentialKind: string; hasSecrets: boolean; enabled: boolean };
@@ -127,6 +127,41 @@ export function serverCommands(env: NodeJS.ProcessEnv): AdminCommand[] {
         const { raw, data } = await context.api.call(adminRoutes.createServer, { params: { tenant: args['tenant']! }, body });
         if (context.json) return context.print(JSON.stringify(raw, null, 2) + '\n');
         context.print(formatRecord([['added server', data.name], ['transport', data.transport], ['target', target(data)], ['credentials', credentials(data)], ['enabled', data.enabled ? 'yes' : 'no']]));
+      },
+    },
+    {
+      resource: 'servers',
+      action: 'test',
+      synopsis: '<tenant> <name>',
+      summary: 'test the connection to a server: a gateway connects, initializes and lists its tools',
+      positionals: ['tenant', 'name'],
+      options: {},
+      details: [
+        'A gateway replica connects to the saved server as a session would (http: its egress policy and the',
+        "server's credentials; stdio: started in its sandbox), initializes, lists the tools and closes.",
+        'Exit 0 when it went through; 1 when it failed (the failed stage, the reason code and message on',
+        'stderr) or when no gateway answered. --json prints the result as the API gives it.',
+      ],
+      async run(args, _values, context) {
+        const { raw, data } = await context.api.call(adminRoutes.testServer, { params: { tenant: args['tenant']!, name: args['name']! }, body: {} });
+        const ms = (value: number | undefined) => (value === undefined ? '-' : `${value} ms`);
+        if (context.json) context.print(JSON.stringify(raw, null, 2) + '\n');
+        else {
+          context.print(
+            formatRecord([
+              ['server', `${data.server} (${data.transport})`],
+              ['result', data.ok ? 'ok' : `failed at ${data.stage}: ${data.error?.code ?? 'failed'}`],
+              ...(data.error ? [['reason', data.error.message] as [string, string]] : []),
+              ['initialize', ms(data.timings.initializeMs)],
+              ['tools/list', ms(data.timings.toolsListMs)],
+              ['total', ms(data.timings.totalMs)],
+              ['protocol', data.protocolVersion ?? '-'],
+              ['upstream', data.serverInfo ? `${data.serverInfo.name} ${data.serverInfo.version}` : '-'],
+              ['tools', data.tools ? `${data.tools.count}${data.tools.names.length ? `: ${data.tools.names.join(', ')}` : ''}` : '-'],
+            ]),
+          );
+        }
+        if (!data.ok) throw new ApiError('upstream_test_failed', `${data.server} failed at ${data.stage}: ${data.error?.code ?? 'failed'}: ${data.error?.message ?? ''}`);
       },
     },
   ];
