@@ -72,7 +72,8 @@ describe('behind a TLS-terminating proxy (https issuer, plain HTTP to the auth s
         });
         call.on('error', reject).end();
       });
-    for (const headers of [{}, { 'x-forwarded-proto': 'http' }, { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example' }]) {
+    const variants: Array<Record<string, string>> = [{}, { 'x-forwarded-proto': 'http' }, { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example' }];
+    for (const headers of variants) {
       const metadata = await metadataOf(headers);
       expect(metadata['issuer']).toBe('https://auth.proxied.example:8443/t/demo');
       expect(metadata['registration_endpoint'], JSON.stringify(headers)).toBe('https://auth.proxied.example:8443/t/demo/reg');
