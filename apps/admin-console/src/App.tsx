@@ -19,6 +19,7 @@ import { UserDetailScreen } from './screens/UsersDetailScreen.js';
 import { UsersScreen } from './screens/UsersScreen.js';
 import { TenantSwitcher } from './TenantSwitcher.js';
 import { TenantDetailScreen } from './screens/TenantDetailScreen.js';
+import { identityRouteOf, IdentityScreen } from './screens/identity-routes.js';
 import { decodeSegment, navigate, useLocation } from './router.js';
 
 export function App() {
@@ -85,7 +86,9 @@ function Console() {
   const serverRoute = /^\/tenants\/([a-z0-9-]+)\/(?:(new-server)|servers(?:\/([a-z0-9][a-z0-9_-]{0,62}))?)$/.exec(path);
   // A tenant's own page: settings, registration, keys, deletion.
   const tenantHome = /^\/tenants\/([a-z0-9-]+)$/.exec(path);
-  const tenant = tenantRoute?.[1] ?? serverRoute?.[1] ?? tenantHome?.[1];
+  // Enterprise sign-in: identity providers (list, add, one), group mappings, SCIM tokens.
+  const identityRoute = identityRouteOf(path);
+  const tenant = tenantRoute?.[1] ?? serverRoute?.[1] ?? tenantHome?.[1] ?? identityRoute?.tenant;
   const view = ((tenantRoute?.[2] ?? tenantRoute?.[3]) as 'sessions' | 'audit' | 'users' | 'clients' | undefined) ?? 'sessions';
   // A user's id or a client's id (URL-encoded: a CIMD client id is a URL) below /users or /clients.
   const item = decodeSegment(tenantRoute?.[4]);
@@ -100,7 +103,7 @@ function Console() {
             <Anchor href="/console/" onClick={linkTo('/')} fw={700} size="lg" c="dark">
               Airlock admin
             </Anchor>
-            {me.data && <TenantSwitcher current={tenant} view={serverRoute ? 'servers' : tenantHome ? '' : view} />}
+            {me.data && <TenantSwitcher current={tenant} view={serverRoute ? 'servers' : identityRoute ? identityRoute.section : tenantHome ? '' : view} />}
             <nav aria-label="Main">
               <Group gap="md">
                 <Anchor href="/console/tenants" onClick={linkTo('/tenants')} aria-current={path === '/tenants' || (path === '/' && me.data?.role !== 'platform-admin') ? 'page' : undefined}>
@@ -121,7 +124,7 @@ function Console() {
                     <Anchor href={`/console/tenants/${tenant}`} onClick={linkTo(`/tenants/${tenant}`)} aria-current={tenantHome ? 'page' : undefined}>
                       Settings
                     </Anchor>
-                    <Anchor href={`/console/tenants/${tenant}/sessions`} onClick={linkTo(`/tenants/${tenant}/sessions`)} aria-current={view === 'sessions' && !serverRoute && !tenantHome ? 'page' : undefined}>
+                    <Anchor href={`/console/tenants/${tenant}/sessions`} onClick={linkTo(`/tenants/${tenant}/sessions`)} aria-current={view === 'sessions' && !serverRoute && !tenantHome && !identityRoute ? 'page' : undefined}>
                       Sessions
                     </Anchor>
                     <Anchor href={`/console/tenants/${tenant}/audit`} onClick={linkTo(`/tenants/${tenant}/audit`)} aria-current={view === 'audit' ? 'page' : undefined}>
@@ -135,6 +138,12 @@ function Console() {
                     </Anchor>
                     <Anchor href={`/console/tenants/${tenant}/servers`} onClick={linkTo(`/tenants/${tenant}/servers`)} aria-current={serverRoute ? 'page' : undefined}>
                       MCP servers
+                    </Anchor>
+                    <Anchor href={`/console/tenants/${tenant}/identity-providers`} onClick={linkTo(`/tenants/${tenant}/identity-providers`)} aria-current={identityRoute?.section === 'identity-providers' ? 'page' : undefined}>
+                      Identity providers
+                    </Anchor>
+                    <Anchor href={`/console/tenants/${tenant}/scim`} onClick={linkTo(`/tenants/${tenant}/scim`)} aria-current={identityRoute?.section === 'scim' ? 'page' : undefined}>
+                      SCIM
                     </Anchor>
                   </>
                 )}
@@ -165,6 +174,8 @@ function Console() {
           </Group>
         ) : me.isError ? (
           <ErrorNotice error={me.error} title="Could not load your admin account" />
+        ) : identityRoute ? (
+          <IdentityScreen me={me.data} route={identityRoute} search={search} />
         ) : tenantHome && tenant ? (
           <TenantDetailScreen key={tenant} me={me.data} tenant={tenant} />
         ) : serverRoute && tenant ? (

@@ -57,6 +57,9 @@ export interface SigningKey {
   notAfter: string | null;
 }
 
+/** How the API orders a sessions list: by start or last activity, `-` for newest first. */
+export type SessionSort = 'created' | '-created' | 'last_seen' | '-last_seen';
+
 export interface McpSession {
   id: string;
   subject: string;
@@ -294,7 +297,11 @@ export const adminApi = {
     api<{ initial_access_token: string; expires_in: number }>('POST', `/tenants/${enc(tenant)}/initial-access-tokens`, { body: { expiresIn } }),
   listKeys: (tenant: string) => api<{ items: SigningKey[] }>('GET', `/tenants/${enc(tenant)}/keys`),
   rotateKeys: (tenant: string) => api<{ items: SigningKey[] }>('POST', `/tenants/${enc(tenant)}/keys/rotate`, { body: {} }),
-  listSessions: (tenant: string, query: { cursor?: string; limit?: number }) => api<Page<McpSession>>('GET', `/tenants/${enc(tenant)}/sessions`, { query }),
+  listSessions: (tenant: string, query: { cursor?: string | undefined; limit?: number; client?: string | undefined; subject?: string | undefined; sort?: SessionSort }) =>
+    api<Page<McpSession>>('GET', `/tenants/${enc(tenant)}/sessions`, { query }),
+  /** Ends the listed sessions, or every one of a client and/or subject; `notLive`: listed ones that had ended. */
+  revokeSessions: (tenant: string, body: { ids: string[] } | { client?: string | undefined; subject?: string | undefined }) =>
+    api<{ revoked: number; notLive?: string[] }>('POST', `/tenants/${enc(tenant)}/sessions/revoke`, { body }),
   revokeSession: (tenant: string, id: string) => api<void>('DELETE', `/tenants/${enc(tenant)}/sessions/${enc(id)}`),
   /** A tenant's audit log, or the platform's own when `tenant` is undefined. */
   listAudit: (tenant: string | undefined, query: AuditQuery) => api<Page<AuditRecord>>('GET', auditPath(tenant), { query: { ...query } }),

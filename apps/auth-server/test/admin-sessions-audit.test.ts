@@ -30,9 +30,10 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
 }
 
 /** A live MCP session, written where the session store writes one; `live: false` leaves only a durable row that says active. */
-async function seed(tenant: string, clientId: string, subject: string, options: { live?: boolean; servers?: string[] } = {}): Promise<string> {
+async function seed(tenant: string, clientId: string, subject: string, options: { live?: boolean; servers?: string[]; lastSeenAt?: string } = {}): Promise<string> {
   const id = randomBytes(24).toString('base64url');
   const createdAt = new Date((clock += 1000)).toISOString();
+  const lastSeenAt = options.lastSeenAt ?? createdAt;
   const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
   const session: Session = {
     id,
@@ -43,7 +44,7 @@ async function seed(tenant: string, clientId: string, subject: string, options: 
     protocolVersion: '2025-06-18',
     upstreams: (options.servers ?? ['wiki']).map((server) => ({ server })),
     createdAt,
-    lastSeenAt: createdAt,
+    lastSeenAt,
     idleTimeoutSeconds: 1800,
     expiresAt,
     state: 'active',
@@ -51,8 +52,8 @@ async function seed(tenant: string, clientId: string, subject: string, options: 
   const tenantId = (await h.tenant(tenant)).id;
   await h.infra.pg.query(
     `INSERT INTO sessions (id, tenant_id, kind, subject, client_id, protocol_version, upstreams, created_at, last_seen_at, idle_timeout_seconds, expires_at, state, version)
-     VALUES ($1, $2, 'mcp', $3, $4, $5, $6, $7, $7, 1800, $8, 'active', 1)`,
-    [id, tenantId, subject, clientId, session.protocolVersion, JSON.stringify(session.upstreams), createdAt, expiresAt],
+     VALUES ($1, $2, 'mcp', $3, $4, $5, $6, $7, $9, 1800, $8, 'active', 1)`,
+    [id, tenantId, subject, clientId, session.protocolVersion, JSON.stringify(session.upstreams), createdAt, expiresAt, lastSeenAt],
   );
   if (options.live !== false) {
     await h.hot.set(sessionRecordKey(tenant, id), serializeHotSession({ session, version: 1 }), { ttlMs: 600_000 });
@@ -193,6 +194,67 @@ describe('ending sessions', () => {
     expect(refused.status).toBe(400);
     expect(refused.json['error']).toBe('invalid_request');
     expect(store.sessions.get(s4)?.state).toBe('active');
+  });
+});
+
+describe('sorting sessions and ending listed ones', () => {
+  const tenantC = `ses-c-${suffix}`;
+  let c1: string, c2: string, c3: string, c4: string;
+  const list = async (query: string) => ids(await api('GET', `/tenants/${tenantC}/sessions${query}`));
+
+  beforeAll(async () => {
+    expect((await api('POST', '/tenants', { slug: tenantC, displayName: tenantC })).status).toBe(201);
+    // Started c1 < c2 < c3 < c4; last active c2 < c4 < c1 < c3.
+    c1 = await seed(tenantC, 'client-1', 'user-1', { lastSeenAt: '2026-03-01T00:00:03.000Z' });
+    c2 = await seed(tenantC, 'client-1', 'user-2', { lastSeenAt: '2026-03-01T00:00:01.000Z' });
+    c3 = await seed(tenantC, 'client-2', 'user-1', { lastSeenAt: '2026-03-01T00:00:04.000Z' });
+    c4 = await seed(tenantC, 'client-2', 'user-3', { lastSeenAt: '2026-03-01T00:00:02.000Z' });
+  });
+
+  it('sorts by start or last activity, either way, on the server; pages keep the order; an unknown sort is 400', async () => {
+    expect(await list('')).toEqual([c1, c2, c3, c4]);
+    expect(await list('?sort=created')).toEqual([c1, c2, c3, c4]);
+    expect(await list('?sort=-created')).toEqual([c4, c3, c2, c1]);
+    expect(await list('?sort=last_seen')).toEqual([c2, c4, c1, c3]);
+    expect(await list('?sort=-last_seen')).toEqual([c3, c1, c4, c2]);
+    expect(await list('?sort=-last_seen&client=client-2')).toEqual([c3, c4]);
+    for (const sort of ['-last_seen', '-created', 'last_seen']) {
+      const seen: unknown[] = [];
+      let cursor: string | null | undefined = '';
+      do {
+        const page = await api('GET', `/tenants/${tenantC}/sessions?sort=${sort}&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+        seen.push(...ids(page));
+        cursor = page.json.nextCursor;
+      } while (cursor);
+      expect(seen, sort).toEqual(await list(`?sort=${sort}`));
+    }
+    const refused = await api('GET', `/tenants/${tenantC}/sessions?sort=name`);
+    expect(refused.status).toBe(400);
+    expect(refused.json['error']).toBe('invalid_request');
+  });
+
+  it('POST .../sessions/revoke with ids ends exactly those live in the tenant, reports the others, and audits the ids', async () => {
+    const unknown = randomBytes(24).toString('base64url');
+    const answer = await api('POST', `/tenants/${tenantC}/sessions/revoke`, { ids: [c1, c3, other, unknown, c1] });
+    expect(answer.status, JSON.stringify(answer.json)).toBe(200);
+    expect(answer.json).toEqual({ revoked: 2, notLive: [other, unknown] });
+    expect(store.sessions.get(c1)?.state).toBe('revoked');
+    expect(store.sessions.get(c3)?.state).toBe('revoked');
+    // Another tenant's session named in the list is left alone.
+    expect(store.sessions.get(other)?.state).toBe('active');
+    expect(await list('')).toEqual([c2, c4]);
+    const events = await audited('admin.sessions.revoke');
+    expect(events.find((event) => event.tenant === tenantC)).toMatchObject({
+      outcome: 'success',
+      target: 'sessions:5',
+      details: expect.objectContaining({ ids: [c1, c3, other, unknown, c1], revoked: 2, revokedIds: [c1, c3], notLive: [other, unknown] }),
+    });
+    // Both kinds at once, an empty list or more than 200 ids: refused, nothing ended.
+    for (const body of [{ ids: [c2], client: 'client-1' }, { ids: [] }, { ids: Array.from({ length: 201 }, () => randomBytes(24).toString('base64url')) }]) {
+      const refused = await api('POST', `/tenants/${tenantC}/sessions/revoke`, body);
+      expect(refused.status).toBe(400);
+    }
+    expect(store.sessions.get(c2)?.state).toBe('active');
   });
 });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { aggregatedMcpUrl, ID_JAG_JWT_TYPE, ID_JAG_TOKEN_TYPE, ID_TOKEN_TYPE, JWT_BEARER_GRANT, Queues, type AuditEvent } from '@airlock/contracts';
 import { postForm, startAuthServerHarness, type AuthServerHarness } from './support/auth-server-harness.js';
 import { adminApi, BOOTSTRAP_ADMIN, clientCredentialsToken } from './support/admin-principals.js';
@@ -263,6 +263,46 @@ describe('ID-JAG redemption refusals', () => {
     } finally {
       await server.infra.pg.query('DELETE FROM group_mappings WHERE id = $1', [mapping.rows[0]!.id]);
       await server.infra.pg.query(`UPDATE federated_identities SET groups = '{}' WHERE user_id = $1`, [demoUserId]);
+    }
+  });
+
+  it('provisions an unlinked subject just in time only where the tenant turned it on for the issuer', async () => {
+    const subject = 'new-at-fake';
+    const provisioned = async () => (await server.infra.pg.query<{ user_id: string; provider_id: string; email: string }>(
+      'SELECT f.user_id, f.provider_id, u.email FROM federated_identities f JOIN users u ON u.id = f.user_id WHERE f.issuer = $1 AND f.subject = $2',
+      [FAKE_IDP, subject],
+    )).rows;
+    // Off (the default): an unlinked subject is refused, and nobody is created.
+    await expectRefused(await redeem(await assertion({ sub: subject })), 'invalid_grant', /not linked/);
+    expect(await provisioned()).toEqual([]);
+
+    const patched = await api('PATCH', `/tenants/demo/trusted-issuers/${fakeIssuerId}`, { provisionUsers: true });
+    expect(patched.status, patched.text).toBe(200);
+    expect(patched.json['provisionUsers']).toBe(true);
+    // On, but the tenant has no OpenID provider of that issuer to link the user through: still refused.
+    await expectRefused(await redeem(await assertion({ sub: subject })), 'invalid_grant', /no user could be provisioned/);
+    expect(await provisioned()).toEqual([]);
+
+    const demoTenant = await server.tenant('demo');
+    const provider = await server.infra.pg.query<{ id: string }>(
+      `INSERT INTO identity_providers (id, tenant_id, slug, kind, display_name, config, updated_at) VALUES (gen_random_uuid(), $1, 'fake-idp', 'oidc', 'Fake IdP', $2, now()) RETURNING id`,
+      [demoTenant.id, JSON.stringify({ issuer: FAKE_IDP, clientId: 'airlock' })],
+    );
+    try {
+      const first = await redeem(await assertion({ sub: subject, email: 'claims-anything@corp.example' }));
+      expect(first.status, JSON.stringify(first.json)).toBe(200);
+      const rows = await provisioned();
+      expect(rows).toEqual([{ user_id: expect.any(String), provider_id: provider.rows[0]!.id, email: expect.stringMatching(/@fake-idp\.federated\.invalid$/) }]);
+      const { payload } = await jwtVerify(String(first.json['access_token']), createRemoteJWKSet(new URL(`${demoIssuer}/jwks`)), { issuer: demoIssuer, audience: resource });
+      expect(payload.sub).toBe(rows[0]!.user_id);
+      // The next assertion for the subject signs in the same user.
+      const second = await redeem(await assertion({ sub: subject }));
+      expect(decodeJwt(String(second.json['access_token'])).sub).toBe(rows[0]!.user_id);
+      expect(await provisioned()).toHaveLength(1);
+      expect((await audited('federation.user_provisioned')).filter((event) => event.details['subject'] === subject)).toHaveLength(1);
+    } finally {
+      await api('PATCH', `/tenants/demo/trusted-issuers/${fakeIssuerId}`, { provisionUsers: false });
+      await server.infra.pg.query('DELETE FROM identity_providers WHERE id = $1', [provider.rows[0]!.id]);
     }
   });
 

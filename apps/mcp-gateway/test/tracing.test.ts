@@ -4,6 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpTransport } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -165,6 +166,21 @@ describe('tracing on: OTLP spans of a tools/call and trace context to the upstre
     expect(last.meta?.['traceparent']).toBe(`00-${metaTrace}-${upstreamSpan.spanId}-01`);
     expect(last.meta?.['tracestate']).toBe('vendor=abc');
     expect(last.headers['tracestate']).toBe('vendor=abc');
+    await client.close();
+  });
+
+  it('traces a 2026-07-28 (stateless) client bridged to the session-based upstream', async () => {
+    const client = new ModernClient({ name: 'tracing-test', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await client.connect(new ModernHttpTransport(new URL(world.aggregatedUrl), { requestInit: { headers: { authorization: `Bearer ${await world.token(world.aggregatedUrl)}` } } }));
+    const before = upstream.calls.length;
+    await client.callTool({ name: 'web__echo', arguments: { text: 'modern' } });
+    const server = await until(() => receiver.spans.find((span) => span.kind === SPAN_KIND.SERVER && attribute(span, 'mcp.protocol.version') === '2026-07-28' && attribute(span, 'mcp.method.name') === 'tools/call'));
+    expect(server.name).toBe('tools/call web__echo');
+    expect(attribute(server, 'mcp.session.id')).toBeUndefined();
+    const upstreamSpan = await until(() => receiver.spans.find((span) => span.parentSpanId === server.spanId && span.kind === SPAN_KIND.CLIENT && span.name === 'tools/call echo'));
+    expect(upstream.calls.length).toBe(before + 1);
+    expect(upstream.calls.at(-1)!.headers['traceparent']).toBe(`00-${server.traceId}-${upstreamSpan.spanId}-01`);
+    expect(upstream.calls.at(-1)!.meta?.['traceparent']).toBe(`00-${server.traceId}-${upstreamSpan.spanId}-01`);
     await client.close();
   });
 

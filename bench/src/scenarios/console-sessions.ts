@@ -12,7 +12,7 @@ const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 /** The sessions screen asks for this many rows a page (apps/admin-console SessionsScreen's PAGE_SIZE). */
 const CONSOLE_PAGE = 25;
 /** The tenant switcher asks for this many matches (TenantSwitcher's limit). */
-const SWITCHER_LIMIT = 20;
+const SWITCHER_LIMIT = 10;
 /** Issue 15: the sessions screen's first page renders in under a second. */
 const GOAL_P95_MS = 1_000;
 
@@ -70,7 +70,8 @@ async function measureConsole(
   });
   try {
     const page = await signIn(browser, platform.authUrl, person);
-    const sessionsPath = `/tenants/${slug}/sessions?limit=${CONSOLE_PAGE}`;
+    // What the sessions screen asks for by default: the most recently active first.
+    const sessionsPath = `/tenants/${slug}/sessions?limit=${CONSOLE_PAGE}&sort=-last_seen`;
     const sessionsUrl = `${platform.authUrl}/console/tenants/${slug}/sessions`;
     const rowsOf = (current: Page) => current.getByRole('table', { name: 'Live MCP sessions' }).locator('tbody tr');
 
@@ -160,7 +161,7 @@ async function measureConsole(
       ...(against ? { ratioOf: 'p95 over baseline p95' } : {}),
       extra: { p95: measured.p95, ...(against ? { goalP95Ms: GOAL_P95_MS, goalMet: measured.p95 < GOAL_P95_MS ? 'yes' : 'no' } : {}) },
     });
-    const sessionsBaseline = `admin API GET sessions?limit=${CONSOLE_PAGE} from Node`;
+    const sessionsBaseline = `admin API GET sessions?limit=${CONSOLE_PAGE}&sort=-last_seen from Node`;
     const switcherBaseline = `admin API GET tenants?q=<prefix>&limit=${SWITCHER_LIMIT} from Node`;
     return [
       row(sessionsBaseline, '', apiSessions),

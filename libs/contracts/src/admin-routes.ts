@@ -179,8 +179,15 @@ export const adminLoginSessionSchema = z.object({
   expiresAt: z.string(),
 });
 
-/** `?client=&subject=` narrow a session list (both: sessions matching both). */
-export const adminSessionsQuerySchema = adminListQuerySchema.extend({ client: z.string().min(1).max(2000).optional(), subject: z.string().min(1).max(2000).optional() }).strict();
+/** How a session list is ordered: by start or by last activity, `-` for newest first. */
+export const adminSessionSortSchema = z.enum(['created', '-created', 'last_seen', '-last_seen']);
+/**
+ * `?client=&subject=` narrow a session list (both: sessions matching both); `?sort=` orders it (default
+ * `created`, oldest first). A cursor belongs to the sort it came with.
+ */
+export const adminSessionsQuerySchema = adminListQuerySchema
+  .extend({ client: z.string().min(1).max(2000).optional(), subject: z.string().min(1).max(2000).optional(), sort: adminSessionSortSchema.optional() })
+  .strict();
 /** A live MCP session as the admin API shows it: who, which client, which endpoints, since when. */
 export const adminSessionSchema = z.object({
   id: z.string(),
@@ -193,11 +200,11 @@ export const adminSessionSchema = z.object({
   lastSeenAt: z.string(),
   expiresAt: z.string(),
 });
-/** Bulk revoke: every live session of a client, of a subject, or of both together. */
+/** Bulk revoke: the listed sessions (`ids`, up to 200), or every live session of a client, of a subject, or of both together. */
 export const adminRevokeSessionsRequestSchema = z
-  .object({ client: z.string().min(1).max(2000).optional(), subject: z.string().min(1).max(2000).optional() })
+  .object({ ids: z.array(sessionIdSchema).min(1).max(200).optional(), client: z.string().min(1).max(2000).optional(), subject: z.string().min(1).max(2000).optional() })
   .strict()
-  .refine((body) => body.client !== undefined || body.subject !== undefined, { error: 'client or subject is required' });
+  .refine((body) => (body.ids !== undefined) !== (body.client !== undefined || body.subject !== undefined), { error: 'give ids, or client and/or subject (not both kinds)' });
 /** Audit log filters: a time window (`from` inclusive, `to` exclusive), who, on whom, what, how it ended; `format=jsonl` exports. */
 export const adminAuditQuerySchema = adminListQuerySchema
   .extend({
@@ -230,7 +237,8 @@ export const adminMeSchema = z.object({
   tenants: z.union([z.literal('all'), z.array(z.string())]),
   breakGlass: z.boolean(),
 });
-export const adminRevokeSessionsResponseSchema = z.object({ revoked: z.number().int().nonnegative() });
+/** How many live sessions were ended; with `ids`, the listed ones that were not live in the tenant (nothing to end). */
+export const adminRevokeSessionsResponseSchema = z.object({ revoked: z.number().int().nonnegative(), notLive: z.array(z.string()).optional() });
 
 /** The OpenAPI document itself: an open object (its schema is OpenAPI 3.1's own). */
 const openApiDocumentSchema = z.looseObject({ openapi: z.string(), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) });
@@ -629,7 +637,8 @@ export const adminRoutes = {
     path: '/tenants/{tenant}/sessions',
     tag: 'sessions',
     summary: "List a tenant's live MCP sessions",
-    description: 'Oldest first; `?client=` and `?subject=` narrow the list. The cursor is stable while sessions start and end.',
+    description:
+      'Oldest first, or `?sort=` `-created` (newest first), `last_seen` / `-last_seen` (by the last activity the session store recorded; it writes activity in batches). `?client=` and `?subject=` narrow the list. The cursor is stable while sessions start and end (by last activity: a session active between two pages may move).',
     params: tenantParams,
     query: adminSessionsQuerySchema,
     status: 200,
@@ -650,8 +659,9 @@ export const adminRoutes = {
     method: 'POST',
     path: '/tenants/{tenant}/sessions/revoke',
     tag: 'sessions',
-    summary: 'End every MCP session of a client or a user',
-    description: 'At least one of `client`, `subject`; answers how many live sessions were ended.',
+    summary: 'End many MCP sessions: listed ones, or every one of a client or a user',
+    description:
+      '`ids` (up to 200 sessions of this tenant), or at least one of `client`, `subject`; answers how many live sessions were ended (and, with `ids`, which were not live). The session store audits each ended session (`session.revoke`, reason `admin`); the admin record lists the ids.',
     params: tenantParams,
     body: adminRevokeSessionsRequestSchema,
     status: 200,

@@ -41,6 +41,11 @@ export const trustedIssuerSchema = z.object({
   /** Clients that may redeem its ID-JAGs; empty: any client of the tenant. */
   allowedClientIds: z.array(z.string()),
   enabled: z.boolean(),
+  /**
+   * Just-in-time provisioning: an assertion whose subject no user is linked to creates the user (linked
+   * through the tenant's enabled OpenID provider whose issuer is this one). Off: such an assertion is refused.
+   */
+  provisionUsers: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -51,6 +56,7 @@ export const createTrustedIssuerRequestSchema = z
     jwks: inlineJwksSchema.optional(),
     allowedClientIds: clientIdsSchema.optional(),
     enabled: z.boolean().optional(),
+    provisionUsers: z.boolean().optional(),
   })
   .strict()
   .refine((body) => body.jwksUri !== undefined || body.jwks !== undefined, { error: 'jwksUri or jwks is required' });
@@ -61,6 +67,7 @@ export const updateTrustedIssuerRequestSchema = z
     jwks: inlineJwksSchema.nullable().optional(),
     allowedClientIds: clientIdsSchema.optional(),
     enabled: z.boolean().optional(),
+    provisionUsers: z.boolean().optional(),
   })
   .strict()
   .refine((body) => Object.keys(body).length > 0, { error: 'at least one field is required' });

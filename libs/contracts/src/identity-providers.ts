@@ -74,7 +74,7 @@ export type IdentityProviderKind = z.infer<typeof identityProviderKindSchema>;
 /** A provider's `config` as sent: an object the provider's kind's schema judges (oidcProviderConfigSchema or samlProviderConfigSchema). */
 const providerConfigInput = z
   .record(z.string(), z.unknown())
-  .meta({ description: 'oidc: {issuer, clientId, scopes?, claims?, groupOverage?, hostedDomains?}; saml: {idpEntityId, ssoUrl, signingCertificates, nameIdFormat?, subjectAttribute?, attributes?, emailVerified?, clockSkewSeconds?, allowIdpInitiated?, idpInitiatedRedirect?}' });
+  .meta({ description: 'oidc: {issuer, clientId, scopes?, claims?, groupOverage?, hostedDomains?, linkScimUsersBy?}; saml: {idpEntityId, ssoUrl, signingCertificates, nameIdFormat?, subjectAttribute?, attributes?, emailVerified?, clockSkewSeconds?, allowIdpInitiated?, idpInitiatedRedirect?, linkScimUsersBy?}' });
 
 /** The config schema of a kind of provider. */
 export function identityProviderConfigSchema(kind: IdentityProviderKind): z.ZodType<OidcProviderConfig | SamlProviderConfig> {

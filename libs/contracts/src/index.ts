@@ -195,6 +195,7 @@ export {
   adminRoutes,
   adminRouteUrl,
   adminSessionsQuerySchema,
+  adminSessionSortSchema,
   defineAdminRoute,
 } from './admin-routes.js';
 export type { AdminRouteDefinition, AdminRouteMethod, AdminRouteName } from './admin-routes.js';

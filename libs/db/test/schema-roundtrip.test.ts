@@ -483,6 +483,7 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
       jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1' }] },
       allowedClientIds: ['agent', 'other-agent'],
       enabled: false,
+      provisionUsers: true,
       createdAt: at('2026-06-01T00:00:00.000Z'),
       updatedAt: at('2026-06-01T00:00:01.000Z'),
     };
@@ -490,7 +491,7 @@ describe(`schema.prisma vs migrated schema (${mode} PostgreSQL)`, () => {
     const readIssuer = await prisma.trustedAssertionIssuer.findUniqueOrThrow({ where: { tenantId_issuer: { tenantId: T, issuer: issuer.issuer } } });
     expect(readIssuer).toEqual(issuer);
     const minimalIssuer = await prisma.trustedAssertionIssuer.create({ data: { tenantId: T, issuer: 'https://min.example', jwksUri: 'https://min.example/jwks' } });
-    expect(await prisma.trustedAssertionIssuer.findUniqueOrThrow({ where: { id: minimalIssuer.id } })).toEqual({ ...minimalIssuer, jwks: null, allowedClientIds: [], enabled: true });
+    expect(await prisma.trustedAssertionIssuer.findUniqueOrThrow({ where: { id: minimalIssuer.id } })).toEqual({ ...minimalIssuer, jwks: null, allowedClientIds: [], enabled: true, provisionUsers: false });
     await expectShape('trusted_assertion_issuers', readIssuer, ['jwks_uri', 'jwks', 'allowed_client_ids']);
     // Keys from somewhere: a row with neither a jwks_uri nor inline keys is refused by the database.
     await expect(prisma.trustedAssertionIssuer.create({ data: { tenantId: T, issuer: 'https://keyless.example' } })).rejects.toThrow();

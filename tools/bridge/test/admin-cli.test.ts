@@ -159,16 +159,20 @@ describe('airlock admin', () => {
   });
 
   it('manages ID-JAG trusted issuers, audiences and pre-approved clients', async () => {
-    const added = await airlock(['trusted-issuers', 'add', tenant, 'https://idp.corp.example', '--jwks-uri', 'https://idp.corp.example/jwks', '--client', 'agent', '--json']);
+    const added = await airlock(['trusted-issuers', 'add', tenant, 'https://idp.corp.example', '--jwks-uri', 'https://idp.corp.example/jwks', '--client', 'agent', '--provision-users', '--json']);
     expect(added.code, added.stderr).toBe(0);
-    const issuer = JSON.parse(added.stdout) as { id: string; allowedClientIds: string[] };
+    const issuer = JSON.parse(added.stdout) as { id: string; allowedClientIds: string[]; provisionUsers: boolean };
     expect(issuer.allowedClientIds).toEqual(['agent']);
+    expect(issuer.provisionUsers).toBe(true);
     const listed = await airlock(['trusted-issuers', 'list', tenant]);
     expect(cellAt(listed.stdout, 'CLIENTS', 'https://idp.corp.example')).toBe('agent');
     const updated = await airlock(['trusted-issuers', 'update', tenant, issuer.id, '--any-client', '--disable']);
     expect(updated.code, updated.stderr).toBe(0);
     expect(cellAt(updated.stdout, 'CLIENTS', 'https://idp.corp.example')).toBe('any');
     expect(cellAt(updated.stdout, 'ENABLED', 'https://idp.corp.example')).toBe('no');
+    const noProvisioning = await airlock(['trusted-issuers', 'update', tenant, issuer.id, '--no-provision-users', '--json']);
+    expect(noProvisioning.code, noProvisioning.stderr).toBe(0);
+    expect((JSON.parse(noProvisioning.stdout) as { provisionUsers: boolean }).provisionUsers).toBe(false);
     expectOneErrorLine(await airlock(['trusted-issuers', 'add', tenant, 'https://idp.corp.example', '--jwks-uri', 'https://idp.corp.example/jwks']), 'conflict');
     expectOneErrorLine(await airlock(['trusted-issuers', 'add', tenant, 'https://nokeys.example']), 'invalid_request');
     expect((await airlock(['trusted-issuers', 'remove', tenant, issuer.id])).code).toBe(0);

@@ -5,6 +5,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { MemoryOAuthProvider, signInAndApprove } from '@airlock/testing';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { TENANT, USER, startFullStack, type FullStack } from './support/full-stack.js';
+import { adminApi } from './support/admin-and-tokens.js';
 import { startOAuthUpstream, UPSTREAM_SCOPE, type OAuthUpstream } from './support/oauth-upstream.js';
 
 // Connected accounts end to end (issue 17): a third-party MCP server that needs the user's own account,
@@ -96,6 +97,28 @@ describe('connected accounts: per-user upstream OAuth through the full stack, tw
     return client;
   }
 
+  /** The user's browser (shared by the tests: signed in at Airlock and at the upstream once). */
+  const browser = new Browser();
+
+  /** Connects again through whatever pages come (Airlock sign-in or confirm, upstream sign-in or consent); returns the final page. */
+  async function reconnect(): Promise<{ url: string; status: number; html: string }> {
+    const connectUrl = `${stack.authUrl}/t/${TENANT}/connect/notes`;
+    let page = await browser.follow(connectUrl);
+    for (let step = 0; step < 6; step++) {
+      if (page.url.startsWith(`${connectUrl}/callback?`)) return page;
+      const all = forms(page.html, page.url);
+      const next =
+        all.find((f) => f.action.endsWith('/connect/notes/login')) ??
+        all.find((f) => f.action.endsWith('/connect/notes')) ??
+        all.find((f) => f.action.endsWith('/login')) ??
+        all.find((f) => f.action.endsWith('/consent'));
+      if (!next) throw new Error(`unexpected page ${page.url}: ${page.html.slice(0, 400)}`);
+      const credentials: Record<string, string> = next.action.endsWith('/connect/notes/login') ? { email: USER.email, password: USER.password } : next.action.endsWith('/login') ? { username: 'alice', password: 'alice-password' } : {};
+      page = await browser.follow(next.action, { ...next.fields, ...credentials });
+    }
+    throw new Error('the connection did not finish');
+  }
+
   const account = async () =>
     (await stack.db.pg.query<{ tokens_encrypted: string; expires_at: Date | null; scopes: string[]; refreshed_at: Date | null }>(
       `SELECT a.tokens_encrypted, a.expires_at, a.scopes, a.refreshed_at FROM connected_accounts a JOIN upstream_servers s ON s.id = a.server_id WHERE s.name = 'notes'`,
@@ -135,7 +158,6 @@ describe('connected accounts: per-user upstream OAuth through the full stack, tw
     expect(upstream.calls).toEqual([]);
 
     // 2. The user follows the link: signs in at Airlock, confirms, consents at the upstream, comes back.
-    const browser = new Browser();
     let page = await browser.follow(connectUrl);
     expect(page.status).toBe(200);
     const signIn = form(page, '/connect/notes/login');
@@ -213,5 +235,42 @@ describe('connected accounts: per-user upstream OAuth through the full stack, tw
       // Signed by the upstream's authorization server, for the upstream (expiry aside: some were sent just as they expired).
       await expect(jwtVerify(token, jwks, { issuer: upstream.issuer, audience: upstream.url, clockTolerance: 3600 })).resolves.toBeDefined();
     }
+  });
+
+  it('refreshes a token the upstream refuses, asks again when the refresh is refused, and forgets the account when the user is disabled', async () => {
+    const client = await session(0, true);
+    expect((await reconnect()).html).toContain('Your notes account is connected');
+    expect(await client.callTool({ name: 'whoami', arguments: {} })).toMatchObject({ content: [{ text: 'notes of alice' }] });
+
+    // The upstream refuses a token that has not expired (revoked on its side): one refresh, the call sent again.
+    const current = upstream.seen.at(-1)!.replace(/^Bearer /, '');
+    upstream.refused.add(current);
+    const refreshesBefore = upstream.refreshes;
+    const sentBefore = upstream.seen.filter((header) => header === `Bearer ${current}`).length;
+    expect(await client.callTool({ name: 'whoami', arguments: {} })).toMatchObject({ content: [{ text: 'notes of alice' }] });
+    // It was sent, refused, refreshed once, and the call sent again with the new token.
+    expect(upstream.seen.filter((header) => header === `Bearer ${current}`).length).toBeGreaterThan(sentBefore);
+    expect(upstream.refreshes - refreshesBefore).toBe(1);
+    expect(upstream.seen.at(-1)).not.toBe(`Bearer ${current}`);
+
+    // The refresh itself is refused: the tokens are deleted and the user is asked to connect again.
+    upstream.refused.add(upstream.seen.at(-1)!.replace(/^Bearer /, ''));
+    upstream.failTokenRequests = true;
+    await expect(client.callTool({ name: 'whoami', arguments: {} })).rejects.toMatchObject({ code: -32042 });
+    expect(await account()).toEqual([]);
+    upstream.failTokenRequests = false;
+
+    // Connected again, then the user is disabled (the deprovisioning path: signed out everywhere): the account goes.
+    expect((await reconnect()).html).toContain('Your notes account is connected');
+    expect(await account()).toHaveLength(1);
+    const revocationsBefore = upstream.revocations;
+    const admin = await adminApi(stack.authUrl);
+    const { rows } = await stack.db.pg.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [USER.email]);
+    const disabled = await admin.call('PATCH', `/tenants/${TENANT}/users/${rows[0]!.id}`, { disabled: true });
+    expect(disabled.status, JSON.stringify(disabled.json)).toBe(200);
+    expect(await account()).toEqual([]);
+    // Revoked at the upstream in the background.
+    for (let waited = 0; upstream.revocations === revocationsBefore && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(upstream.revocations).toBeGreaterThan(revocationsBefore);
   });
 });

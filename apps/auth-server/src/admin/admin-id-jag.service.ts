@@ -37,6 +37,7 @@ export class AdminIdJagService {
       jwks: input.jwks ?? null,
       allowedClientIds: input.allowedClientIds ?? [],
       enabled: input.enabled ?? true,
+      provisionUsers: input.provisionUsers ?? false,
     });
     if (!created) throw new AdminError('conflict', `${input.issuer} is already trusted`);
     trail.change(undefined, trustedIssuerJson(created));

@@ -6,7 +6,7 @@ import { LoginSessions } from '../login-sessions/login-sessions.service.js';
 import { HOT_STORE } from '../infra/infra.tokens.js';
 import { AdminError, notFound } from './admin.errors.js';
 import type { Page } from './admin-paging.js';
-import { AdminSessionsRepository, type SessionFilter } from './admin-sessions.repository.js';
+import { AdminSessionsRepository, type SessionFilter, type SessionSort } from './admin-sessions.repository.js';
 import { ManagedTenants } from './managed-tenants.service.js';
 
 export type AdminLoginSessionView = Omit<AdminSessionView, 'servers' | 'protocolVersion'>;
@@ -53,8 +53,8 @@ export class AdminSessionsService {
     private readonly logins: LoginSessions,
   ) {}
 
-  async list(slug: string, filter: SessionFilter, limit: number, cursor: string | undefined): Promise<Page<AdminSessionView>> {
-    return this.listOfKind(slug, filter, limit, cursor, 'mcp');
+  async list(slug: string, filter: SessionFilter, limit: number, cursor: string | undefined, sort: SessionSort = 'created'): Promise<Page<AdminSessionView>> {
+    return this.listOfKind(slug, filter, limit, cursor, 'mcp', sort);
   }
 
   /** A tenant's live browser sign-ins (the session store's `login` sessions), as MCP sessions are listed. */
@@ -72,9 +72,9 @@ export class AdminSessionsService {
     await this.logins.endBrowserSessionOf(tenant, subject, id);
   }
 
-  private async listOfKind(slug: string, filter: SessionFilter, limit: number, cursor: string | undefined, kind: 'mcp' | 'login'): Promise<Page<AdminSessionView>> {
+  private async listOfKind(slug: string, filter: SessionFilter, limit: number, cursor: string | undefined, kind: 'mcp' | 'login', sort: SessionSort = 'created'): Promise<Page<AdminSessionView>> {
     const tenant = await this.tenants.get(slug);
-    const { items, nextCursor } = await this.repository.listActive(tenant.id, filter, limit, cursor, kind);
+    const { items, nextCursor } = await this.repository.listActive(tenant.id, filter, limit, cursor, kind, sort);
     if (items.length === 0) return { items: [], nextCursor };
     const keys = items.flatMap((row) => [sessionRecordKey(slug, row.id), sessionSeenKey(slug, row.id)]);
     const raw = await this.hot.mget(keys);
@@ -110,12 +110,29 @@ export class AdminSessionsService {
   async revokeMany(slug: string, filter: SessionFilter): Promise<number> {
     const tenant = await this.tenants.get(slug);
     if (filter.client !== undefined && filter.subject === undefined) return storeCall(() => this.store.revokeClient(tenant.slug, filter.client!, REVOKE_REASON));
-    const ids = await this.repository.activeIds(tenant.id, filter);
-    let revoked = 0;
+    return (await this.revokeEach(tenant.slug, await this.repository.activeIds(tenant.id, filter))).length;
+  }
+
+  /**
+   * Ends the listed sessions that are the tenant's live MCP sessions (an id of another tenant, a login
+   * session or an ended one is left alone and reported as not live). The session store audits each one.
+   */
+  async revokeIds(slug: string, ids: string[]): Promise<{ revoked: string[]; notLive: string[] }> {
+    const tenant = await this.tenants.get(slug);
+    const unique = [...new Set(ids)];
+    const active = new Set(await this.repository.activeOf(tenant.id, unique));
+    const revoked = new Set(await this.revokeEach(tenant.slug, [...active]));
+    return { revoked: unique.filter((id) => revoked.has(id)), notLive: unique.filter((id) => !revoked.has(id)) };
+  }
+
+  /** Ends sessions one by one at the session store (a few at a time); the ids it found live. */
+  private async revokeEach(slug: string, ids: string[]): Promise<string[]> {
+    const ended: string[] = [];
     for (let i = 0; i < ids.length; i += REVOKE_CONCURRENCY) {
-      const ended = await Promise.all(ids.slice(i, i + REVOKE_CONCURRENCY).map((id) => storeCall(() => this.store.revoke(tenant.slug, id, REVOKE_REASON))));
-      revoked += ended.filter(Boolean).length;
+      const batch = ids.slice(i, i + REVOKE_CONCURRENCY);
+      const results = await Promise.all(batch.map((id) => storeCall(() => this.store.revoke(slug, id, REVOKE_REASON))));
+      results.forEach((live, index) => live && ended.push(batch[index]!));
     }
-    return revoked;
+    return ended;
   }
 }

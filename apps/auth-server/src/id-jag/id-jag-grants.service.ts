@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { FEDERATED_SIGN_IN, type FederatedSignIn } from '../federation/federated-sign-in.js';
 import type { AuthServerConfig } from '@airlock/config';
 import { ID_JAG_TOKEN_TYPE } from '@airlock/contracts';
 import { SystemHostResolver } from '@airlock/egress';
@@ -7,6 +8,7 @@ import { SafeFetcher } from '../client-metadata/safe-fetcher.js';
 import { AUTH_CONFIG, HOT_STORE } from '../infra/infra.tokens.js';
 import { ResourceCatalog } from '../oidc/resource-catalog.js';
 import { OidcProviderRegistry, type ProviderBuild } from '../oidc/tenant-providers.service.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
 import { ADMIN_TENANT_SLUG } from '../tenants/tenant.repository.js';
 import { AccountStore } from '../users/account-store.js';
 import { AssertionReplayGuard } from './assertion-replay.js';
@@ -34,6 +36,7 @@ export class IdJagGrants implements OnModuleInit {
     private readonly resources: ResourceCatalog,
     private readonly audit: IdJagAudit,
     private readonly accounts: AccountStore,
+    @Inject(FEDERATED_SIGN_IN) private readonly signIn: FederatedSignIn,
   ) {
     // A JWKS is a few KiB; 64 KiB bounds a hostile one. Loopback http only outside production.
     this.keys = new IssuerKeys(new SafeFetcher(new SystemHostResolver(), { maxBytes: 64 * 1024, timeoutMs: 5_000, maxRedirects: 2, allowLoopbackHttp: config.env !== 'production' }));
@@ -56,8 +59,23 @@ export class IdJagGrants implements OnModuleInit {
       replay: this.replay,
       resources: this.resources,
       groupAccess: (tenant, accountId) => this.accounts.groupAccess(tenant, accountId),
+      provision: (tenant, issuer, subject, email) => this.provision(tenant, issuer, subject, email),
       record: (t, redemption) => this.audit.redeemed(t, redemption),
     });
+  }
+
+  /**
+   * ID-JAG just-in-time provisioning: the subject becomes a user exactly as a first sign-in through the
+   * tenant's OpenID provider of the same issuer would make it (FEDERATED_SIGN_IN: linked by issuer and
+   * subject; the assertion's email is not vouched for, so the user gets a placeholder address, and a
+   * provider bound to SCIM links to the SCIM-created user). Undefined without such a provider, or when
+   * the sign-in is refused (provider or user disabled).
+   */
+  private async provision(tenant: TenantRecord, issuer: string, subject: string, email: string | undefined): Promise<string | undefined> {
+    const providerId = await this.repository.oidcProviderFor(tenant.id, issuer);
+    if (!providerId) return undefined;
+    const outcome = await this.signIn.complete(tenant.id, { providerId, issuer, subject, email, emailVerified: false, groups: [] });
+    return outcome.ok ? outcome.userId : undefined;
   }
 
   private exchanges(build: ProviderBuild) {

@@ -9,6 +9,7 @@ export interface TrustedIssuerRow {
   jwks: { keys: Array<Record<string, unknown>> } | null;
   allowedClientIds: string[];
   enabled: boolean;
+  provisionUsers: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -32,7 +33,7 @@ export interface PreApprovalRow {
   createdAt: Date;
 }
 
-const ISSUER_COLUMNS = `id, issuer, jwks_uri AS "jwksUri", jwks, allowed_client_ids AS "allowedClientIds", enabled, created_at AS "createdAt", updated_at AS "updatedAt"`;
+const ISSUER_COLUMNS = `id, issuer, jwks_uri AS "jwksUri", jwks, allowed_client_ids AS "allowedClientIds", enabled, provision_users AS "provisionUsers", created_at AS "createdAt", updated_at AS "updatedAt"`;
 const AUDIENCE_COLUMNS = `id, audience, resources, allowed_client_ids AS "allowedClientIds", scopes, enabled, created_at AS "createdAt", updated_at AS "updatedAt"`;
 const APPROVAL_COLUMNS = `id, client_id AS "clientId", scopes, created_by AS "createdBy", created_at AS "createdAt"`;
 
@@ -74,19 +75,31 @@ export class IdJagRepository {
   }
 
   /** Undefined when the issuer is already trusted. */
-  async insertIssuer(tenantId: string, input: { issuer: string; jwksUri: string | null; jwks: unknown; allowedClientIds: string[]; enabled: boolean }): Promise<TrustedIssuerRow | undefined> {
+  async insertIssuer(tenantId: string, input: { issuer: string; jwksUri: string | null; jwks: unknown; allowedClientIds: string[]; enabled: boolean; provisionUsers: boolean }): Promise<TrustedIssuerRow | undefined> {
     const { rows } = await this.pg.query<TrustedIssuerRow>(
-      `INSERT INTO trusted_assertion_issuers (id, tenant_id, issuer, jwks_uri, jwks, allowed_client_ids, enabled, updated_at)
-       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, now()) ON CONFLICT DO NOTHING RETURNING ${ISSUER_COLUMNS}`,
-      [tenantId, input.issuer, input.jwksUri, input.jwks === null ? null : JSON.stringify(input.jwks), input.allowedClientIds, input.enabled],
+      `INSERT INTO trusted_assertion_issuers (id, tenant_id, issuer, jwks_uri, jwks, allowed_client_ids, enabled, provision_users, updated_at)
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, now()) ON CONFLICT DO NOTHING RETURNING ${ISSUER_COLUMNS}`,
+      [tenantId, input.issuer, input.jwksUri, input.jwks === null ? null : JSON.stringify(input.jwks), input.allowedClientIds, input.enabled, input.provisionUsers],
     );
     return rows[0];
   }
 
   async updateIssuer(tenantId: string, id: string, patch: Record<string, unknown>): Promise<TrustedIssuerRow | undefined> {
-    const set = setClauses(patch, { jwksUri: 'jwks_uri', jwks: 'jwks', allowedClientIds: 'allowed_client_ids', enabled: 'enabled' }, 3);
+    const set = setClauses(patch, { jwksUri: 'jwks_uri', jwks: 'jwks', allowedClientIds: 'allowed_client_ids', enabled: 'enabled', provisionUsers: 'provision_users' }, 3);
     const { rows } = await this.pg.query<TrustedIssuerRow>(`UPDATE trusted_assertion_issuers SET ${set.sql} WHERE tenant_id = $1 AND id = $2 RETURNING ${ISSUER_COLUMNS}`, [tenantId, id, ...set.values]);
     return rows[0];
+  }
+
+  /**
+   * The tenant's enabled OpenID provider whose issuer is `issuer`: what an ID-JAG subject provisioned just in
+   * time is linked through (the same (issuer, subject) link an OpenID sign-in there makes).
+   */
+  async oidcProviderFor(tenantId: string, issuer: string): Promise<string | undefined> {
+    const { rows } = await this.pg.query<{ id: string }>(
+      `SELECT id FROM identity_providers WHERE tenant_id = $1 AND kind = 'oidc' AND enabled AND config->>'issuer' = $2 ORDER BY created_at LIMIT 1`,
+      [tenantId, issuer],
+    );
+    return rows[0]?.id;
   }
 
   async deleteIssuer(tenantId: string, id: string): Promise<boolean> {

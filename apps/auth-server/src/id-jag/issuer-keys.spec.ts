@@ -12,7 +12,7 @@ async function key(kid: string) {
 
 function row(overrides: Partial<TrustedIssuerRow> = {}): TrustedIssuerRow {
   const at = new Date('2026-12-01T00:00:00Z');
-  return { id: 'i1', issuer: ISSUER, jwksUri: `${ISSUER}/jwks`, jwks: null, allowedClientIds: [], enabled: true, createdAt: at, updatedAt: at, ...overrides };
+  return { id: 'i1', issuer: ISSUER, jwksUri: `${ISSUER}/jwks`, jwks: null, allowedClientIds: [], enabled: true, provisionUsers: false, createdAt: at, updatedAt: at, ...overrides };
 }
 
 const sign = (signer: Awaited<ReturnType<typeof key>>) =>

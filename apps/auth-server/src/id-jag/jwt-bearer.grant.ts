@@ -35,6 +35,11 @@ export interface JwtBearerDeps {
   keys: IssuerKeys;
   replay: AssertionReplayGuard;
   resources: ResourceCatalog;
+  /**
+   * Just-in-time provisioning for an issuer that has it on: the user for an unlinked subject (created and
+   * linked through the tenant's OpenID provider of that issuer), or undefined when none can be made.
+   */
+  provision(tenant: TenantRecord, issuer: string, subject: string, email: string | undefined): Promise<string | undefined>;
   /** The user's groups and the scopes the tenant's group mappings govern and allow them. */
   groupAccess(tenant: TenantRecord, accountId: string): Promise<GroupAccess>;
   /** Every redemption by an authenticated client, issued or refused (the audit log). */
@@ -70,7 +75,7 @@ function verificationFailure(error: unknown): ReturnType<typeof invalidGrant> {
  * RFC 7523 jwt-bearer grant for Identity Assertion JWT Authorization Grants (ID-JAG): a client presents
  * an ID-JAG a trusted IdP issued for it and gets an access token for the assertion's resource, with at most
  * the scopes both the assertion and the request name. The subject must be linked to a local user (by the
- * IdP's issuer and subject). Each assertion is redeemable once; every redemption is audited.
+ * IdP's issuer and subject), or the tenant provisions one just in time where it turned that on for the issuer. Each assertion is redeemable once; every redemption is audited.
  */
 export function registerJwtBearerGrant(provider: Provider, deps: JwtBearerDeps): void {
   const { tenant } = deps;
@@ -145,7 +150,11 @@ export function registerJwtBearerGrant(provider: Provider, deps: JwtBearerDeps):
     if (known.length === 0) throw new errors.InvalidScope('neither the assertion nor the request grants a scope of this resource', '');
     attempt.scopes = known;
 
-    const accountId = await deps.repository.linkedUser(tenant.id, issuer.issuer, sub);
+    let accountId = await deps.repository.linkedUser(tenant.id, issuer.issuer, sub);
+    if (!accountId && issuer.provisionUsers) {
+      accountId = await deps.provision(tenant, issuer.issuer, sub, typeof claims['email'] === 'string' ? claims['email'] : undefined);
+      if (!accountId) throw invalidGrant("the assertion's subject is not linked to a user of this tenant, and no user could be provisioned for it");
+    }
     if (!accountId) throw invalidGrant("the assertion's subject is not linked to a user of this tenant");
     attempt.accountId = accountId;
     // Group mappings govern this token as any other of the user's: a governed scope only through a current group.

@@ -31,6 +31,10 @@ export interface OAuthUpstream {
   revocations: number;
   /** Clients registered dynamically. */
   registrations: number;
+  /** Access tokens the MCP server refuses (401) although they are valid: as if revoked upstream. */
+  refused: Set<string>;
+  /** While true, the token endpoint refuses every request with invalid_grant (a refresh token revoked upstream). */
+  failTokenRequests: boolean;
   close(): Promise<void>;
 }
 
@@ -54,7 +58,7 @@ export async function startOAuthUpstream(options: { accessTokenTtlSeconds: numbe
   const mcpPort = await listen(mcpServer);
   const issuer = `http://127.0.0.1:${asPort}`;
   const resource = `http://127.0.0.1:${mcpPort}/mcp`;
-  const state: OAuthUpstream = { url: resource, issuer, users: new Map([['alice', 'alice-password']]), seen: [], calls: [], refreshes: 0, codeGrants: 0, revocations: 0, registrations: 0, close: async () => undefined };
+  const state: OAuthUpstream = { url: resource, issuer, users: new Map([['alice', 'alice-password']]), seen: [], calls: [], refreshes: 0, codeGrants: 0, revocations: 0, registrations: 0, refused: new Set(), failTokenRequests: false, close: async () => undefined };
 
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const signingJwk: JWK = { ...(await exportJWK(privateKey)), kid: 'notes-1', alg: 'RS256', use: 'sig' };
@@ -93,6 +97,12 @@ export async function startOAuthUpstream(options: { accessTokenTtlSeconds: numbe
 
   asServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', issuer);
+    if (req.method === 'POST' && url.pathname === '/token' && state.failTokenRequests) {
+      res.statusCode = 400;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ error: 'invalid_grant', error_description: 'grant request is invalid' }));
+      return;
+    }
     if (req.method === 'POST' && url.pathname === '/token/revocation') res.on('finish', () => void (res.statusCode === 200 && (state.revocations += 1)));
     const match = /^\/interaction\/([^/]+)(\/login|\/consent)?$/.exec(url.pathname);
     if (!match) return void callback(req, res);
@@ -149,6 +159,7 @@ export async function startOAuthUpstream(options: { accessTokenTtlSeconds: numbe
       let subject: string;
       try {
         if (!header?.startsWith('Bearer ')) throw new Error('no token');
+        if (state.refused.has(header.slice('Bearer '.length))) throw new Error('refused');
         const { payload } = await jwtVerify(header.slice('Bearer '.length), jwks, { issuer, audience: resource, algorithms: ['RS256'] });
         if (!String(payload['scope'] ?? '').split(' ').includes(UPSTREAM_SCOPE)) throw new Error('scope');
         subject = String(payload.sub);

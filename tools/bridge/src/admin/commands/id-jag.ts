@@ -3,7 +3,7 @@ import { listOption, stringOption, type AdminCommand, type OptionValues } from '
 import { UsageError } from '../admin-errors.js';
 import { formatRecord, formatTable } from '../admin-table.js';
 
-type TrustedIssuer = { id: string; issuer: string; jwksUri: string | null; jwks: unknown; allowedClientIds: string[]; enabled: boolean };
+type TrustedIssuer = { id: string; issuer: string; jwksUri: string | null; jwks: unknown; allowedClientIds: string[]; enabled: boolean; provisionUsers: boolean };
 type Audience = { id: string; audience: string; resources: string[]; allowedClientIds: string[]; scopes: string[]; enabled: boolean };
 type PreApproval = { clientId: string; scopes: string[]; createdBy: string; createdAt: string };
 
@@ -66,15 +66,16 @@ export const idJagCommands: AdminCommand[] = [
   {
     resource: 'trusted-issuers',
     action: 'add',
-    synopsis: '<tenant> <issuer> (--jwks-uri <u> | --jwks-file <f>) [--client <id>]... [--disabled]',
+    synopsis: '<tenant> <issuer> (--jwks-uri <u> | --jwks-file <f>) [--client <id>]... [--provision-users] [--disabled]',
     summary: 'trust an IdP for ID-JAGs',
     positionals: ['tenant', 'issuer'],
-    options: { 'jwks-uri': { type: 'string' }, 'jwks-file': { type: 'string' }, client: { type: 'string', multiple: true }, disabled: { type: 'boolean' } },
+    options: { 'jwks-uri': { type: 'string' }, 'jwks-file': { type: 'string' }, client: { type: 'string', multiple: true }, 'provision-users': { type: 'boolean' }, disabled: { type: 'boolean' } },
     details: [
       "--jwks-uri <u>    the IdP's JWK Set URL (fetched and cached; an unknown kid refetches at most every 30 s)",
       '--jwks-file <f>   a file with the IdP\'s public JWK Set, stored inline instead',
       '--client <id>     only this client may redeem its ID-JAGs (repeat; none: any client)',
-      "The assertion's subject must be linked to a user of the tenant (federated identity by issuer and subject).",
+      '--provision-users an unlinked subject gets a user just in time (linked through the OpenID provider of that issuer)',
+      "Otherwise the assertion's subject must be linked to a user of the tenant (federated identity by issuer and subject).",
     ],
     async run(args, values, context) {
       const jwks = await inlineJwks(values);
@@ -83,20 +84,30 @@ export const idJagCommands: AdminCommand[] = [
         ...(stringOption(values, 'jwks-uri') ? { jwksUri: stringOption(values, 'jwks-uri') } : {}),
         ...(jwks ? { jwks } : {}),
         ...(listOption(values, 'client').length > 0 ? { allowedClientIds: listOption(values, 'client') } : {}),
+        ...(values['provision-users'] ? { provisionUsers: true } : {}),
         ...(values['disabled'] ? { enabled: false } : {}),
       };
       const { raw, data } = await context.api.call(adminRoutes.createTrustedIssuer, { params: { tenant: args['tenant']! }, body });
       if (context.json) return context.print(JSON.stringify(raw, null, 2) + '\n');
-      context.print(formatRecord([['trusted issuer', data.issuer], ['id', data.id], ['keys', data.jwksUri ?? 'inline'], ['clients', anyIfEmpty(data.allowedClientIds)], ['enabled', data.enabled ? 'yes' : 'no']]));
+      context.print(formatRecord([['trusted issuer', data.issuer], ['id', data.id], ['keys', data.jwksUri ?? 'inline'], ['clients', anyIfEmpty(data.allowedClientIds)], ['provision users', data.provisionUsers ? 'yes' : 'no'], ['enabled', data.enabled ? 'yes' : 'no']]));
     },
   },
   {
     resource: 'trusted-issuers',
     action: 'update',
-    synopsis: '<tenant> <id> [--jwks-uri <u>] [--jwks-file <f>] [--client <id>]... [--any-client] [--enable | --disable]',
+    synopsis: '<tenant> <id> [--jwks-uri <u>] [--jwks-file <f>] [--client <id>]... [--any-client] [--provision-users | --no-provision-users] [--enable | --disable]',
     summary: 'change a trusted IdP',
     positionals: ['tenant', 'id'],
-    options: { 'jwks-uri': { type: 'string' }, 'jwks-file': { type: 'string' }, client: { type: 'string', multiple: true }, 'any-client': { type: 'boolean' }, enable: { type: 'boolean' }, disable: { type: 'boolean' } },
+    options: {
+      'jwks-uri': { type: 'string' },
+      'jwks-file': { type: 'string' },
+      client: { type: 'string', multiple: true },
+      'any-client': { type: 'boolean' },
+      'provision-users': { type: 'boolean' },
+      'no-provision-users': { type: 'boolean' },
+      enable: { type: 'boolean' },
+      disable: { type: 'boolean' },
+    },
     async run(args, values, context) {
       const jwks = await inlineJwks(values);
       const clients = values['any-client'] ? [] : listOption(values, 'client');
@@ -104,6 +115,7 @@ export const idJagCommands: AdminCommand[] = [
         ...(stringOption(values, 'jwks-uri') ? { jwksUri: stringOption(values, 'jwks-uri') } : {}),
         ...(jwks ? { jwks } : {}),
         ...(values['any-client'] || clients.length > 0 ? { allowedClientIds: clients } : {}),
+        ...(values['provision-users'] ? { provisionUsers: true } : values['no-provision-users'] ? { provisionUsers: false } : {}),
         ...(enabledFlag(values) !== undefined ? { enabled: enabledFlag(values) } : {}),
       };
       const { raw, data } = await context.api.call(adminRoutes.updateTrustedIssuer, { params: { tenant: args['tenant']!, id: args['id']! }, body });
