@@ -119,6 +119,25 @@ describe('connected accounts: per-user upstream OAuth through the full stack, tw
     throw new Error('the connection did not finish');
   }
 
+  /** A 2026-07-28 tools/call (no session) with the user's Airlock token, answered as JSON or one SSE message. */
+  async function modernCall(): Promise<{ status: number; message: Record<string, unknown> }> {
+    const token = provider.saved!.access_token;
+    airlockTokens.add(token);
+    const response = await fetch(stack.serverUrl('notes'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'whoami' },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'whoami', arguments: {}, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } },
+      }),
+    });
+    const text = await response.text();
+    const data = (response.headers.get('content-type') ?? '').includes('text/event-stream') ? (/^data: ?(.*)$/m.exec(text)?.[1] ?? '{}') : text;
+    return { status: response.status, message: JSON.parse(data) as Record<string, unknown> };
+  }
+
   const account = async () =>
     (await stack.db.pg.query<{ tokens_encrypted: string; expires_at: Date | null; scopes: string[]; refreshed_at: Date | null }>(
       `SELECT a.tokens_encrypted, a.expires_at, a.scopes, a.refreshed_at FROM connected_accounts a JOIN upstream_servers s ON s.id = a.server_id WHERE s.name = 'notes'`,
@@ -155,6 +174,9 @@ describe('connected accounts: per-user upstream OAuth through the full stack, tw
     const toolError = await plain.callTool({ name: 'whoami', arguments: {} });
     expect(toolError.isError).toBe(true);
     expect(JSON.stringify(toolError.content)).toContain(connectUrl);
+    // A 2026-07-28 (stateless) client: an error whose message carries the link.
+    const modern = await modernCall();
+    expect(modern.message['error'], JSON.stringify(modern)).toMatchObject({ message: expect.stringContaining(connectUrl) });
     expect(upstream.calls).toEqual([]);
 
     // 2. The user follows the link: signs in at Airlock, confirms, consents at the upstream, comes back.
@@ -195,6 +217,8 @@ describe('connected accounts: per-user upstream OAuth through the full stack, tw
     // 3. The call goes through with the upstream's own token for alice, on both kinds of client.
     expect(await capable.callTool({ name: 'whoami', arguments: {} })).toMatchObject({ content: [{ type: 'text', text: 'notes of alice' }] });
     expect(await plain.callTool({ name: 'whoami', arguments: {} })).toMatchObject({ content: [{ type: 'text', text: 'notes of alice' }] });
+
+    expect(await modernCall()).toMatchObject({ status: 200, message: { result: { content: [{ type: 'text', text: 'notes of alice' }] } } });
 
     // 4. The access token expires; 20 concurrent calls on two replicas refresh it exactly once.
     const expiresAt = (await account())[0]!.expires_at!.getTime();
