@@ -8,7 +8,7 @@ import { authServerConfigSchema, gatewayConfigSchema, sessionStoreConfigSchema }
 describe('tracing config', () => {
   it('is off without an endpoint, and with OTEL_TRACES_EXPORTER=none', () => {
     for (const schema of [gatewayConfigSchema, sessionStoreConfigSchema, authServerConfigSchema]) {
-      expect(loadConfig(schema, {}).tracing).toEqual({ tracesUrl: undefined, credentialHeaders: [], sampleRatio: 1, scheduleDelayMs: 5_000 });
+      expect(loadConfig(schema, {}).tracing).toEqual({ tracesUrl: undefined, credentialHeaders: [], sampleRatio: 1, scheduleDelayMs: 5_000, maxQueueSize: 2_048, maxExportBatchSize: 512 });
     }
     expect(loadConfig(gatewayConfigSchema, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_EXPORTER: 'none' }).tracing.tracesUrl).toBeUndefined();
   });
@@ -20,8 +20,9 @@ describe('tracing config', () => {
   });
 
   it('parses export headers (URL-encoded values) and masks them', () => {
-    const config = loadConfig(authServerConfigSchema, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_HEADERS: 'api-key=s3cr%3Dt, x-team = blue', OTEL_TRACES_SAMPLER_ARG: '0.25', OTEL_BSP_SCHEDULE_DELAY: '200' });
-    expect(config.tracing).toMatchObject({ credentialHeaders: [['api-key', 's3cr=t'], ['x-team', 'blue']], sampleRatio: 0.25, scheduleDelayMs: 200 });
+    const config = loadConfig(authServerConfigSchema, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_HEADERS: 'api-key=s3cr%3Dt, x-team = blue', OTEL_TRACES_SAMPLER_ARG: '0.25', OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BSP_MAX_QUEUE_SIZE: '300', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '1000' });
+    // The batch is capped at the queue's size (the SDK refuses a larger one).
+    expect(config.tracing).toMatchObject({ credentialHeaders: [['api-key', 's3cr=t'], ['x-team', 'blue']], sampleRatio: 0.25, scheduleDelayMs: 200, maxQueueSize: 300, maxExportBatchSize: 300 });
     expect(JSON.stringify(maskSecrets(config))).not.toContain('s3cr');
   });
 
