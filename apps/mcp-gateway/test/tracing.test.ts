@@ -202,6 +202,32 @@ describe('tracing on: OTLP spans of a tools/call and trace context to the upstre
     await client.close();
   });
 
+  it("runs a message forwarded to the session's home replica in the sender's trace", async () => {
+    const other = await world.startReplica();
+    let viaOther = false;
+    const client = new Client({ name: 'tracing-test', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(world.aggregatedUrl), {
+        requestInit: { headers: { authorization: `Bearer ${await world.token(world.aggregatedUrl)}` } },
+        // Initialized on the first replica (the home); the call is POSTed to the other one.
+        fetch: async (input, init) => {
+          const target = new URL(input instanceof Request ? input.url : input.toString());
+          if (viaOther && (init?.method ?? 'GET') === 'POST') target.host = new URL(other.url).host;
+          return fetch(target, init);
+        },
+      }),
+    );
+    viaOther = true;
+    await client.callTool({ name: 'web__echo', arguments: { text: 'forwarded' } });
+    const server = await until(() => receiver.spans.find((span) => span.kind === SPAN_KIND.SERVER && attribute(span, 'mcp.method.name') === 'tools/call' && upstream.calls.at(-1)?.headers['traceparent']?.includes(span.traceId)));
+    const forwarded = await until(() => receiver.spans.find((span) => span.traceId === server.traceId && span.name === 'airlock.session.forwarded'));
+    expect(forwarded.kind).toBe(SPAN_KIND.CONSUMER);
+    expect(forwarded.parentSpanId).toBe(server.spanId);
+    const upstreamSpan = await until(() => receiver.spans.find((span) => span.parentSpanId === forwarded.spanId && span.kind === SPAN_KIND.CLIENT && span.name === 'tools/call echo'));
+    expect(upstream.calls.at(-1)!.meta?.['traceparent']).toBe(`00-${server.traceId}-${upstreamSpan.spanId}-01`);
+    await client.close();
+  });
+
   it('records a refused token as a failed auth span under an error server span', async () => {
     const response = await fetch(world.aggregatedUrl, {
       method: 'POST',
