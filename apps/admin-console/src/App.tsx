@@ -145,6 +145,9 @@ function Console() {
                     <Anchor href={`/console/tenants/${tenant}/scim`} onClick={linkTo(`/tenants/${tenant}/scim`)} aria-current={identityRoute?.section === 'scim' ? 'page' : undefined}>
                       SCIM
                     </Anchor>
+                    <Anchor href={`/console/tenants/${tenant}/id-jag`} onClick={linkTo(`/tenants/${tenant}/id-jag`)} aria-current={identityRoute?.section === 'id-jag' ? 'page' : undefined}>
+                      ID-JAG
+                    </Anchor>
                   </>
                 )}
               </Group>

@@ -38,6 +38,26 @@ export interface ScimToken {
   lastUsedAt: string | null;
 }
 
+export interface TrustedIssuer {
+  id: string;
+  issuer: string;
+  jwksUri: string | null;
+  jwks: { keys: unknown[] } | null;
+  allowedClientIds: string[];
+  enabled: boolean;
+  provisionUsers: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PreApproval {
+  id: string;
+  clientId: string;
+  scopes: string[];
+  createdBy: string;
+  createdAt: string;
+}
+
 const enc = encodeURIComponent;
 const base = (tenant: string) => `/tenants/${enc(tenant)}`;
 
@@ -55,6 +75,13 @@ export const identityApi = {
   listScimTokens: (tenant: string) => api<{ items: ScimToken[] }>('GET', `${base(tenant)}/scim-tokens`),
   createScimToken: (tenant: string) => api<ScimToken & { token: string; baseUrl: string }>('POST', `${base(tenant)}/scim-tokens`, { body: {} }),
   revokeScimToken: (tenant: string, id: string) => api<void>('DELETE', `${base(tenant)}/scim-tokens/${enc(id)}`),
+  listTrustedIssuers: (tenant: string) => api<{ items: TrustedIssuer[] }>('GET', `${base(tenant)}/trusted-issuers`),
+  createTrustedIssuer: (tenant: string, body: unknown) => api<TrustedIssuer>('POST', `${base(tenant)}/trusted-issuers`, { body }),
+  updateTrustedIssuer: (tenant: string, id: string, body: unknown) => api<TrustedIssuer>('PATCH', `${base(tenant)}/trusted-issuers/${enc(id)}`, { body }),
+  deleteTrustedIssuer: (tenant: string, id: string) => api<void>('DELETE', `${base(tenant)}/trusted-issuers/${enc(id)}`),
+  listPreApprovals: (tenant: string) => api<{ items: PreApproval[] }>('GET', `${base(tenant)}/pre-approvals`),
+  putPreApproval: (tenant: string, clientId: string, scopes: string[]) => api<PreApproval>('PUT', `${base(tenant)}/pre-approvals/${enc(clientId)}`, { body: { scopes } }),
+  deletePreApproval: (tenant: string, clientId: string) => api<void>('DELETE', `${base(tenant)}/pre-approvals/${enc(clientId)}`),
 };
 
 /** Domains, scopes or certificates typed one per line, or separated by commas or spaces. */

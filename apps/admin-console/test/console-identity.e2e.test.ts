@@ -8,7 +8,8 @@ import { checkScreen, createAdminPerson, launchChromium, openPage, signInWithKey
 // then refused by the API on its field with the request id), disabled and enabled, local passwords switched
 // off and on, a group mapped to a scope; a SCIM token created (shown once, and it works at the SCIM
 // endpoint) and revoked through the confirm dialog (then refused there); an auditor reads only. The admin
-// API confirms each change. Every screen: axe-core (serious/critical fail), no CSP violation, a screenshot.
+// API confirms each change. ID-JAG: an IdP trusted (an http issuer first refused in the browser), disabled,
+// a client pre-approved. Every screen: axe-core (serious/critical fail), no CSP violation, a screenshot.
 
 const suffix = randomBytes(3).toString('hex');
 const TENANT = `idp-${suffix}`;
@@ -17,6 +18,8 @@ const CLIENT_SECRET = `idp-s3cret-${suffix}`;
 let server: ConsoleServer;
 let browser: Browser;
 let admin: AdminPerson;
+let scimAdmin: AdminPerson;
+let idJagAdmin: AdminPerson;
 let auditor: AdminPerson;
 const cspViolations: string[] = [];
 
@@ -40,7 +43,10 @@ async function typeInto(page: Page, label: string, text: string): Promise<void> 
 beforeAll(async () => {
   server = await startConsoleServer();
   expect((await server.call('POST', '/tenants', { slug: TENANT, displayName: 'Identity tenant' })).status).toBe(201);
+  // One person per test: a one-time code is refused a second time, and two sign-ins can fall in one 30 s step.
   admin = await createAdminPerson(server, 'idp-admin', { role: 'tenant-admin', tenants: [TENANT] });
+  scimAdmin = await createAdminPerson(server, 'idp-scim', { role: 'tenant-admin', tenants: [TENANT] });
+  idJagAdmin = await createAdminPerson(server, 'idp-idjag', { role: 'tenant-admin', tenants: [TENANT] });
   auditor = await createAdminPerson(server, 'idp-auditor', { role: 'auditor', tenants: [TENANT] });
   browser = await launchChromium();
 }, 60_000);
@@ -143,7 +149,7 @@ describe('the identity providers and SCIM screens', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await openPage(context, cspViolations);
     await page.goto(`${server.url}/console/tenants/${TENANT}/scim`);
-    await signInWithKeyboard(page, admin);
+    await signInWithKeyboard(page, scimAdmin);
     await page.getByRole('heading', { name: /SCIM provisioning of/ }).waitFor();
     expect(await page.getByRole('navigation', { name: 'Main' }).locator('[aria-current="page"]').allTextContents()).toEqual(['SCIM']);
     await page.getByTestId('empty-state').waitFor();
@@ -172,6 +178,44 @@ describe('the identity providers and SCIM screens', () => {
     await page.getByTestId('empty-state').waitFor();
     expect((await server.call('GET', `/tenants/${TENANT}/scim-tokens`)).json['items']).toEqual([]);
     expect((await scim()).status).toBe(401);
+    expect(cspViolations).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('a tenant admin trusts an IdP for ID-JAGs, disables it, and pre-approves a client', async () => {
+    const registered = await server.call('POST', `/tenants/${TENANT}/clients`, { client_name: 'Agent', grant_types: ['client_credentials'] });
+    expect(registered.status).toBe(201);
+    const clientId = String(registered.json['client_id']);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await openPage(context, cspViolations);
+    await page.goto(`${server.url}/console/tenants/${TENANT}/id-jag`);
+    await signInWithKeyboard(page, idJagAdmin);
+    await page.getByRole('heading', { name: /ID-JAG and pre-approvals of/ }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Main' }).locator('[aria-current="page"]').allTextContents()).toEqual(['ID-JAG']);
+
+    // An http issuer off the loopback is refused by the API's own schema in the browser, on its field.
+    await typeInto(page, 'Issuer', 'http://idp.corp.example');
+    await typeInto(page, 'JWKS URL', 'https://idp.corp.example/jwks');
+    await tabTo(page, (focused) => focused.tag === 'button' && focused.text === 'Trust issuer');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => describedError(page, 'Issuer')).toContain('https');
+    await typeInto(page, 'Issuer', 'https://idp.corp.example');
+    await tabTo(page, (focused) => focused.tag === 'button' && focused.text === 'Trust issuer');
+    await page.keyboard.press('Enter');
+    await page.getByRole('table', { name: 'Trusted issuers' }).getByText('https://idp.corp.example', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Disable https://idp.corp.example' }).click();
+    await page.getByRole('button', { name: 'Enable https://idp.corp.example' }).waitFor();
+    const issuers = (await server.call('GET', `/tenants/${TENANT}/trusted-issuers`)).json['items'] as Array<Record<string, unknown>>;
+    expect(issuers).toMatchObject([{ issuer: 'https://idp.corp.example', jwksUri: 'https://idp.corp.example/jwks', enabled: false, allowedClientIds: [] }]);
+
+    await typeInto(page, 'Client ID', clientId);
+    await tabTo(page, (focused) => focused.label.replace(/\s*\*$/, '') === 'Scopes');
+    await page.keyboard.type('mcp');
+    await tabTo(page, (focused) => focused.tag === 'button' && focused.text === 'Pre-approve');
+    await page.keyboard.press('Enter');
+    await page.getByRole('table', { name: 'Pre-approved clients' }).getByText(clientId).waitFor();
+    expect((await server.call('GET', `/tenants/${TENANT}/pre-approvals`)).json['items']).toMatchObject([{ clientId, scopes: ['mcp'] }]);
+    await checkScreen(page, 'identity-10-id-jag');
     expect(cspViolations).toEqual([]);
     await context.close();
   }, 120_000);

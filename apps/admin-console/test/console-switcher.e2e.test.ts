@@ -32,6 +32,24 @@ const groups = (page: Page) =>
     return result;
   })()`) as Promise<Record<string, string[]>>;
 
+/**
+ * Presses ArrowDown until the option the input points at (aria-activedescendant) is `target`: where the
+ * highlight starts depends on whether the current tenant is in the list, so counting presses is not enough.
+ */
+async function arrowTo(page: Page, target: string): Promise<void> {
+  for (let press = 0; press < 40; press++) {
+    await page.keyboard.press('ArrowDown');
+    const active = (await page.evaluate(`(() => {
+      const input = document.activeElement;
+      const id = input && input.getAttribute('aria-activedescendant');
+      const option = id && document.getElementById(id);
+      return option ? option.textContent : '';
+    })()`)) as string;
+    if (active === target) return;
+  }
+  throw new Error(`the arrow keys never reached ${target}`);
+}
+
 /** Types a prefix in the switcher and picks `target` with the arrow keys and Enter (keyboard only). */
 async function pick(page: Page, prefix: string, target: string): Promise<void> {
   await switcher(page).focus();
@@ -39,8 +57,7 @@ async function pick(page: Page, prefix: string, target: string): Promise<void> {
   await page.keyboard.type(prefix);
   // The server's answer (not the list shown before the debounced search went out).
   await expect.poll(async () => (await groups(page))['Matching'] ?? []).toContain(target);
-  const options = await page.getByRole('listbox').getByRole('option').allTextContents();
-  for (let index = 0; index <= options.indexOf(target); index++) await page.keyboard.press('ArrowDown');
+  await arrowTo(page, target);
   await page.keyboard.press('Enter');
   await page.waitForURL(new RegExp(`/console/tenants/${target}/`));
 }
@@ -97,8 +114,7 @@ describe('the tenant switcher at a thousand tenants', () => {
     await expect.poll(async () => (await groups(page))['Recent']).toEqual([slug(123), slug(777), slug(400)]);
     await checkScreen(page, 'switcher-02-recent');
     // A recent tenant, with the arrow keys: it moves to the top.
-    const options = await page.getByRole('listbox').getByRole('option').allTextContents();
-    for (let index = 0; index <= options.indexOf(slug(400)); index++) await page.keyboard.press('ArrowDown');
+    await arrowTo(page, slug(400));
     await page.keyboard.press('Enter');
     await page.waitForURL(new RegExp(`/console/tenants/${slug(400)}/`));
 

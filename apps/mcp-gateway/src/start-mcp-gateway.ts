@@ -142,6 +142,8 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
   if (!resolveExecutable(config.stdioSandbox.binary, config.stdioSandbox.inheritedEnv['PATH'])) {
     logger.warn({ binary: config.stdioSandbox.binary }, 'stdio sandbox (bubblewrap) not found: sandboxed stdio upstreams will not start; install bubblewrap or set GATEWAY_STDIO_SANDBOX_BINARY');
   }
+  // OpenTelemetry (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set): a server span per MCP request.
+  const tracing = Tracing.start(config.tracing, 'mcp-gateway');
   const metrics = createServiceMetrics('mcp-gateway');
   const metricsObserver = registerGatewayMetrics(metrics, { verifier, maxServers: config.metrics.maxServers });
   const audit = new AuditBatcher(infra.queues, logger.child({ component: 'audit' }), { maxRecords: tuning.auditBatchMax, flushMs: tuning.auditFlushMs });
@@ -165,6 +167,7 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
   const eras = new UpstreamEras({ pg: infra.pg, credentials, masterKey: infra.masterKey, fetchImpl: egress.fetch, logger: logger.child({ component: 'upstream-eras' }) });
   const stdioSettings = { sandbox: { binary: config.stdioSandbox.binary, dataDir: config.dataDir }, inheritedEnv: config.stdioSandbox.inheritedEnv };
   const host = new SessionHost({
+    tracing,
     hot: infra.hot,
     log,
     registry,
@@ -198,8 +201,6 @@ export async function startMcpGateway({ config, infra, logger, tuning: overrides
   });
   await tester.start();
 
-  // OpenTelemetry (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set): a server span per MCP request.
-  const tracing = Tracing.start(config.tracing, 'mcp-gateway');
   const publicUrl = new URL(config.publicUrl);
   const allowedHosts = new Set([hostName(publicUrl.host)]);
   // DNS-rebinding defence: loopback names are accepted only when the gateway is bound to the loopback.

@@ -13,6 +13,8 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { SPAN_KIND, spanAttribute, startOtlpReceiver } from '@airlock/testing';
 import { tracingProvidersStarted } from '@airlock/tracing';
 import { startGatewayWorld } from './support/gateway-harness.js';
+import { startNextFixture } from './support/next-fixture.js';
+import type { NextFixture } from './support/next-fixture.js';
 import type { GatewayWorld } from './support/gateway-harness.js';
 import type { OtlpReceiver } from '@airlock/testing';
 
@@ -84,15 +86,20 @@ describe('tracing on: OTLP spans of a tools/call and trace context to the upstre
   let receiver: OtlpReceiver;
   let upstream: Awaited<ReturnType<typeof startRecordingUpstream>>;
   let world: GatewayWorld;
+  let next: NextFixture;
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
     upstream = await startRecordingUpstream();
+    next = await startNextFixture();
     world = await startGatewayWorld({}, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20collector-key' });
     await world.addUpstream({ name: 'web', transport: 'http', url: upstream.url });
+    // A 2026-07-28 upstream (probed as such), for a 2025-11-25 session's calls through Upstream2026Link.
+    await world.addUpstream({ name: 'next', transport: 'http', url: next.url });
   });
   afterAll(async () => {
     await world?.close();
+    await next?.stop();
     await upstream?.close();
     await receiver?.close();
   });
@@ -180,6 +187,43 @@ describe('tracing on: OTLP spans of a tools/call and trace context to the upstre
     const upstreamSpan = await until(() => receiver.spans.find((span) => span.parentSpanId === server.spanId && span.kind === SPAN_KIND.CLIENT && span.name === 'tools/call echo'));
     expect(upstream.calls.length).toBe(before + 1);
     expect(upstream.calls.at(-1)!.headers['traceparent']).toBe(`00-${server.traceId}-${upstreamSpan.spanId}-01`);
+    expect(upstream.calls.at(-1)!.meta?.['traceparent']).toBe(`00-${server.traceId}-${upstreamSpan.spanId}-01`);
+    await client.close();
+  });
+
+  it('traces a 2025-11-25 session calling a 2026-07-28 upstream', async () => {
+    const client = await connect(world, world.serverUrl('next'));
+    const result = await client.callTool({ name: 'test_simple_text', arguments: {} });
+    expect(result.isError).toBeFalsy();
+    const server = await until(() => receiver.spans.find((span) => span.kind === SPAN_KIND.SERVER && attribute(span, 'airlock.server') === 'next' && attribute(span, 'mcp.method.name') === 'tools/call'));
+    const upstreamSpan = await until(() => receiver.spans.find((span) => span.parentSpanId === server.spanId && span.kind === SPAN_KIND.CLIENT && span.name === 'tools/call test_simple_text'));
+    expect(attribute(upstreamSpan, 'mcp.protocol.version')).toBe('2026-07-28');
+    expect(attribute(upstreamSpan, 'airlock.server')).toBe('next');
+    await client.close();
+  });
+
+  it("runs a message forwarded to the session's home replica in the sender's trace", async () => {
+    const other = await world.startReplica();
+    let viaOther = false;
+    const client = new Client({ name: 'tracing-test', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(world.aggregatedUrl), {
+        requestInit: { headers: { authorization: `Bearer ${await world.token(world.aggregatedUrl)}` } },
+        // Initialized on the first replica (the home); the call is POSTed to the other one.
+        fetch: async (input, init) => {
+          const target = new URL(input instanceof Request ? input.url : input.toString());
+          if (viaOther && (init?.method ?? 'GET') === 'POST') target.host = new URL(other.url).host;
+          return fetch(target, init);
+        },
+      }),
+    );
+    viaOther = true;
+    await client.callTool({ name: 'web__echo', arguments: { text: 'forwarded' } });
+    const server = await until(() => receiver.spans.find((span) => span.kind === SPAN_KIND.SERVER && attribute(span, 'mcp.method.name') === 'tools/call' && upstream.calls.at(-1)?.headers['traceparent']?.includes(span.traceId)));
+    const forwarded = await until(() => receiver.spans.find((span) => span.traceId === server.traceId && span.name === 'airlock.session.forwarded'));
+    expect(forwarded.kind).toBe(SPAN_KIND.CONSUMER);
+    expect(forwarded.parentSpanId).toBe(server.spanId);
+    const upstreamSpan = await until(() => receiver.spans.find((span) => span.parentSpanId === forwarded.spanId && span.kind === SPAN_KIND.CLIENT && span.name === 'tools/call echo'));
     expect(upstream.calls.at(-1)!.meta?.['traceparent']).toBe(`00-${server.traceId}-${upstreamSpan.spanId}-01`);
     await client.close();
   });

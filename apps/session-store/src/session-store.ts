@@ -12,6 +12,7 @@ import { createAppModule } from './app.module.js';
 import { AuditRecorder } from './audit/audit-recorder.js';
 import { AuditWriter } from './audit/audit.writer.js';
 import type { AuditExporter } from './audit-export/audit-exporter.js';
+import { registerAuditExportMetrics } from './audit-export/audit-export-metrics.js';
 import { createAuditExporter } from './audit-export/create-audit-exporter.js';
 import { CallerAuth } from './auth/caller-auth.js';
 import { ExpirySweep } from './jobs/expiry-sweep.js';
@@ -94,6 +95,7 @@ export async function startSessionStore({ config, infra, logger: parentLogger, t
 
   const metrics = createServiceMetrics('session-store');
   registerSessionStoreMetrics(metrics, { pg: infra.pg, queues: infra.queues, ...(infra.droppedJobs ? { droppedJobs: infra.droppedJobs } : {}) });
+  if (auditExporter) registerAuditExportMetrics(metrics, { pg: infra.pg, exporter: auditExporter });
   const app = await createHttpApp(createAppModule({ sessions, stateHandles: new StateHandlesService(new StateHandleHotRepository(infra.hot)), auth }), {
     name: 'session-store',
     http: config.http,

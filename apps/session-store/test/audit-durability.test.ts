@@ -53,6 +53,7 @@ describe('audit records survive a restart', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'airlock-audit-durability-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
+  // Each of these migrates a fresh embedded database (PGlite, every migration): ~20-40 s on a loaded 2-CPU machine.
   it('embedded mode: a record written before and one after a restart of the same data directory are both stored', async () => {
     const runtime = { env: 'development' as const, logLevel: 'warn' as const, dataDir, databaseUrl: undefined, redisUrl: undefined, masterKey: undefined };
     const tenant = `durability-${randomUUID().slice(0, 8)}`;
@@ -74,7 +75,7 @@ describe('audit records survive a restart', () => {
     } finally {
       await infra2.close();
     }
-  });
+  }, 120_000);
 
   // A guard for the fix on a real server (each connection its own session, so named statements did work
   // there): the writer must keep working when every query gets a new connection.
@@ -129,5 +130,5 @@ describe('an audit job dropped after its last attempt', () => {
       await store.close();
       await infra.close();
     }
-  });
+  }, 120_000);
 });

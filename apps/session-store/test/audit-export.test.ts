@@ -147,7 +147,7 @@ describe('audit export to real receivers', () => {
       await receiver.close();
       await udp.close();
     }
-  });
+  }, 120_000);
 
   it('frames CEF over TCP syslog by octet counting, reconnecting after the listener restarts, and picks up from its cursor', async () => {
     await resetCursors();
@@ -169,7 +169,7 @@ describe('audit export to real receivers', () => {
       await exporter.close();
       await tcp.close();
     }
-  });
+  }, 120_000);
 
   // The embedded database runs one transaction at a time (another connection's statements wait for it), so
   // there a transaction cannot stay open while another commits: this needs a real server.
@@ -199,11 +199,46 @@ describe('audit export to real receivers', () => {
       await pool.end();
       await receiver.close();
     }
-  });
+  }, 120_000);
 
-  it('runs inside the session store: a revoked session\'s audit record reaches the JSON lines file', async () => {
+  it('on close, lets the batch in flight be acknowledged (nothing repeats after a restart); past the grace period it is sent again', async () => {
+    await resetCursors();
+    let delayMs = 400;
+    const receiver = await startWebhookReceiver(SECRET, async () => {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      return 200;
+    });
+    const exporterOn = () => new AuditExporter({ pg: db.pg, logger, batchSize: 1_000, pollMs: 20, sinks: [new WebhookSink({ url: receiver.url, secret: SECRET, format: 'airlock' })] });
+    try {
+      const expected = await allIds();
+      const first = exporterOn();
+      first.start();
+      await eventually(() => expect(receiver.requests).toHaveLength(1), 10_000, 5);
+      // Stopped while the receiver still holds the batch: close waits for the answer and moves the cursor.
+      await first.close();
+      expect(first.statusOf('webhook')?.delivered).toBe(expected.length);
+      const more = await writeEvents(db.pg, tenants[1] as { id: string }, 3);
+      const second = exporterOn();
+      second.start();
+      await eventually(() => expect(idsOf(receiver.received())).toEqual([...expected, ...more]), 10_000);
+      // This time the receiver answers after the grace period: the batch is abandoned and comes again.
+      delayMs = 1_000;
+      const last = await writeEvents(db.pg, tenants[2] as { id: string }, 2);
+      await eventually(() => expect(receiver.requests).toHaveLength(3), 10_000, 5);
+      await second.close(100);
+      delayMs = 0;
+      const third = exporterOn();
+      third.start();
+      await eventually(() => expect(idsOf(receiver.received())).toEqual([...expected, ...more, ...last, ...last]), 10_000);
+      await third.close();
+    } finally {
+      await receiver.close();
+    }
+  }, 120_000);
+
+  it('runs inside the session store: a revoked session\'s audit record reaches the JSON lines file; its series count it, then show a lag', async () => {
     const file = join(dir, 'store.jsonl');
-    const h = await startHarness({ env: { AUDIT_EXPORT_JSONL: file, AUDIT_EXPORT_POLL_MS: '20' } });
+    const h = await startHarness({ env: { AUDIT_EXPORT_JSONL: file, AUDIT_EXPORT_POLL_MS: '20', SESSION_STORE_METRICS_PORT: '0' } });
     try {
       expect(h.store.auditExporter).toBeDefined();
       const write = await h.token('acme', 'sessions:write');
@@ -211,10 +246,26 @@ describe('audit export to real receivers', () => {
       expect((await h.api('DELETE', `/v1/t/acme/sessions/${session.id}`, { token: write, body: { reason: 'user_logout' } })).status).toBe(204);
       await h.settle();
       await eventually(() => expect(readJsonLines(file)).toContainEqual(expect.objectContaining({ id: `session.revoked.${session.id}`, action: 'session.revoke', tenant: expect.objectContaining({ slug: 'acme' }) })), 20_000);
+      // Its series: records delivered (counted once the cursor moved, just after the file's fsync), the lock held, caught up.
+      const scrape = async () => (await fetch(h.store.metricsUrl as string)).text();
+      await eventually(async () => {
+        const text = await scrape();
+        expect(Number(/airlock_audit_export_records_total\{[^}]*sink="jsonl"[^}]*\} (\d+)/.exec(text)?.[1])).toBe(readJsonLines(file).length);
+        expect(text).toMatch(/airlock_audit_export_active\{[^}]*sink="jsonl"[^}]*\} 1\n/);
+        expect(text).toMatch(/airlock_audit_export_lag_seconds\{[^}]*sink="jsonl"[^}]*\} 0\n/);
+        expect(text).toMatch(/airlock_audit_export_failures_total\{[^}]*sink="jsonl"[^}]*\} 0\n/);
+      }, 10_000, 50);
+      // Records the sink has not delivered show as lag: the exporter stopped, its cursor back at the start, the records an hour old.
+      await h.store.auditExporter?.close();
+      await h.db.pg.query(`UPDATE audit_export_cursors SET last_txid = 0, last_seq = 0 WHERE sink = 'jsonl'`);
+      await h.db.pg.query(`UPDATE audit_events SET occurred_at = now() - interval '1 hour'`);
+      const lag = Number(/airlock_audit_export_lag_seconds\{[^}]*sink="jsonl"[^}]*\} ([\d.e+]+)/.exec(await scrape())?.[1]);
+      expect(lag).toBeGreaterThan(3_500);
+      expect(lag).toBeLessThan(3_700);
     } finally {
       await h.close();
     }
-  });
+  }, 120_000);
 });
 
 // Advisory locks need real Postgres sessions: PGlite serves every connection from one session, where a
@@ -293,7 +344,7 @@ describe.skipIf(!realPostgres)('exporter crashes and replicas [needs a real Post
       await writers.end();
       await receiver.close();
     }
-  });
+  }, 120_000);
 
   it('two exporters at once export each record once (one holds the sink lock); when it stops, the other takes over from the cursor', async () => {
     await resetCursors();
@@ -332,7 +383,7 @@ describe.skipIf(!realPostgres)('exporter crashes and replicas [needs a real Post
       await Promise.all(pools.map((pool) => pool.end()));
       await receiver.close();
     }
-  });
+  }, 120_000);
 });
 
 function readJsonLines(file: string): Array<Record<string, unknown>> {

@@ -100,6 +100,10 @@ const tracingShape = {
     .prefault('1'),
   /** How often ended spans are exported (ms). */
   OTEL_BSP_SCHEDULE_DELAY: positiveInt(5_000, 600_000),
+  /** Ended spans held for export at most; more are dropped until the next export. */
+  OTEL_BSP_MAX_QUEUE_SIZE: positiveInt(2_048, 1_000_000),
+  /** Spans per export request at most (no more than the queue). */
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: positiveInt(512, 1_000_000),
 };
 
 type TracingEnv = z.output<z.ZodObject<typeof tracingShape>>;
@@ -139,6 +143,8 @@ const tracing = (env: TracingEnv, ctx: z.RefinementCtx) => ({
   credentialHeaders: otlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS, ctx),
   sampleRatio: env.OTEL_TRACES_SAMPLER_ARG,
   scheduleDelayMs: env.OTEL_BSP_SCHEDULE_DELAY,
+  maxQueueSize: env.OTEL_BSP_MAX_QUEUE_SIZE,
+  maxExportBatchSize: Math.min(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, env.OTEL_BSP_MAX_QUEUE_SIZE),
 });
 // --- end tracing ---------------------------------------------------------------------------------------
 

@@ -87,6 +87,20 @@ describe('CompiledCallPolicy', () => {
     }
   });
 
+  it('sends into Cedar only what the rules read, and still decides on it', () => {
+    expect(checkCallPolicy(POLICY).reads).toEqual({ scopes: false, toolAttributes: true, client: true, arguments: true, numbers: true });
+    const scoped = `@id("writers") permit (principal, action, resource) when { principal.scopes.contains("tools:write") };
+@id("no-stop") forbid (principal, action, resource) when { context.arguments.hasTag("text") && context.arguments.getTag("text") == "stop" };`;
+    expect(checkCallPolicy(scoped).reads).toEqual({ scopes: true, toolAttributes: false, client: false, arguments: true, numbers: false });
+    const policy = CompiledCallPolicy.compile(scoped, 'deny');
+    expect(policy.evaluate({ ...alice, scopes: ['mcp', 'tools:write'], arguments: { text: 'go' } })).toEqual({ allowed: true, rule: 'writers' });
+    expect(policy.evaluate({ ...alice, scopes: ['mcp'], arguments: { text: 'go' } })).toEqual({ allowed: false, rule: undefined, reason: 'default_deny' });
+    expect(policy.evaluate({ ...alice, scopes: ['mcp', 'tools:write'], arguments: { text: 'stop' } })).toEqual({ allowed: false, rule: 'no-stop', reason: 'forbidden' });
+    // `context` read as a whole (not through one of its attributes): the whole context goes.
+    expect(checkCallPolicy(`permit (principal, action, resource) when { context has client && context.client == Client::"ide" };`).reads).toMatchObject({ client: true, arguments: false, numbers: false });
+    expect(checkCallPolicy(`permit (principal, action, resource in Server::"a");`).reads).toEqual({ scopes: false, toolAttributes: false, client: false, arguments: false, numbers: false });
+  });
+
   it('rules without @id are named by position', () => {
     const policy = CompiledCallPolicy.compile('permit (principal, action, resource == Tool::"a/b");\nforbid (principal, action, resource == Tool::"a/c");', 'allow');
     expect(policy.rules).toEqual(['rule #1', 'rule #2']);

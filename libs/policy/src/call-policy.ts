@@ -54,6 +54,8 @@ export interface CheckedPolicy {
   parts: Record<string, string>;
   /** Whether some rule reads `context` (the client or the arguments): then decisions depend on the arguments. */
   readsContext: boolean;
+  /** What of the request some rule reads (the rest is not sent into Cedar: each value crossing costs). */
+  reads: RequestParts;
   /** The rules that forbid (the others permit). */
   forbids: string[];
 }
@@ -75,6 +77,34 @@ function diagnosticOf(error: DetailedError, text: string | undefined, rule?: str
   return diagnostic;
 }
 
+/**
+ * What of a request the rules read, found in their JSON form: `principal.scopes`, the tool's `name` and
+ * `server` attributes, and each of `context.client|arguments|numbers`. Conservative: an attribute of that
+ * name anywhere counts, and `context` used any other way sends the whole context. A part left out that a
+ * rule did read would be an evaluation error, which refuses (see `decide`), never allows.
+ */
+export interface RequestParts {
+  scopes: boolean;
+  toolAttributes: boolean;
+  client: boolean;
+  arguments: boolean;
+  numbers: boolean;
+}
+
+function partsRead(conditions: string): RequestParts {
+  const contextUses = conditions.split('"Var":"context"').length - 1;
+  const contextAttribute = (name: string) => conditions.split(`{"Var":"context"},"attr":"${name}"`).length - 1;
+  const [client, args, numbers] = [contextAttribute('client'), contextAttribute('arguments'), contextAttribute('numbers')];
+  const wholeContext = contextUses > client + args + numbers;
+  return {
+    scopes: conditions.includes('"attr":"scopes"'),
+    toolAttributes: conditions.includes('"attr":"name"') || conditions.includes('"attr":"server"'),
+    client: wholeContext || client > 0,
+    arguments: wholeContext || args > 0,
+    numbers: wholeContext || numbers > 0,
+  };
+}
+
 /** The rule name of Cedar's `policyN` (its order in the text). */
 function ruleOfCedarId(rules: readonly string[], id: string): string | undefined {
   const match = /^policy(\d+)$/.exec(id);
@@ -94,6 +124,7 @@ export function checkCallPolicy(text: string): CheckedPolicy {
   const forbids: string[] = [];
   const problems: PolicyDiagnostic[] = [];
   let readsContext = false;
+  const conditions: string[] = [];
   split.policies.forEach((part, index) => {
     const json = cedar.policyToJson(part);
     if (json.type === 'failure') {
@@ -107,7 +138,9 @@ export function checkCallPolicy(text: string): CheckedPolicy {
     parts[name] = part;
     if (json.json.effect === 'forbid') forbids.push(name);
     // Reading `context` at all is what makes a decision depend on more than who calls what.
-    if (JSON.stringify(json.json.conditions).includes('"Var":"context"')) readsContext = true;
+    const text = JSON.stringify(json.json.conditions);
+    conditions.push(text);
+    if (text.includes('"Var":"context"')) readsContext = true;
   });
   if (problems.length > 0) throw new InvalidPolicyError(problems);
   const validation = cedar.validate({ schema: CALL_POLICY_SCHEMA, policies: { staticPolicies: text }, validationSettings: { mode: 'strict' } });
@@ -115,7 +148,7 @@ export function checkCallPolicy(text: string): CheckedPolicy {
   if (validation.validationErrors.length > 0) {
     throw new InvalidPolicyError(validation.validationErrors.map(({ policyId, error }) => diagnosticOf(error, text, ruleOfCedarId(rules, policyId))));
   }
-  return { rules, parts, readsContext, forbids };
+  return { rules, parts, readsContext, forbids, reads: partsRead(conditions.join('\n')) };
 }
 
 /** Top-level arguments as the two tag maps of the schema (strings, and integers for comparisons). */
@@ -149,6 +182,7 @@ export class CompiledCallPolicy {
   readonly rules: readonly string[];
   private readonly setId: string;
   private readonly readsContext: boolean;
+  private readonly reads: RequestParts;
   private readonly forbids: ReadonlySet<string>;
   private readonly memo = new Map<string, PolicyDecision>();
 
@@ -159,6 +193,7 @@ export class CompiledCallPolicy {
   ) {
     this.rules = checked.rules;
     this.readsContext = checked.readsContext;
+    this.reads = checked.reads;
     this.forbids = new Set(checked.forbids);
     // One id per compiled set: a set compiled later (a new version) never replaces one still in use.
     this.setId = `call-policy-${nextPolicySetId++}`;
@@ -197,22 +232,25 @@ export class CompiledCallPolicy {
 
   private decide(request: PolicyRequest): PolicyDecision {
     const toolId = `${request.server}/${request.tool}`;
+    const { reads } = this;
+    // Every value crosses into the wasm module one by one (most of an evaluation's cost): only what some
+    // rule reads is sent (the request is not validated against the schema here; the rules were, when saved).
     const entities: EntityJson[] = [
-      { uid: { type: 'User', id: request.subject }, attrs: { scopes: [...request.scopes] }, parents: request.groups.map((group) => ({ type: 'Group', id: group })) },
-      { uid: { type: 'Tool', id: toolId }, attrs: { name: request.tool, server: request.server }, parents: [{ type: 'Server', id: request.server }] },
+      { uid: { type: 'User', id: request.subject }, attrs: reads.scopes ? { scopes: [...request.scopes] } : {}, parents: request.groups.map((group) => ({ type: 'Group', id: group })) },
+      { uid: { type: 'Tool', id: toolId }, attrs: reads.toolAttributes ? { name: request.tool, server: request.server } : {}, parents: [{ type: 'Server', id: request.server }] },
     ];
-    // Every value crosses into the wasm module one by one (most of an evaluation's cost): the context and
-    // the argument entities only go when some rule reads `context` (the request is not validated against
-    // the schema here; the rules were, when they were saved).
-    let context: StatefulAuthorizationCall['context'] = {};
+    const context: StatefulAuthorizationCall['context'] = {};
     if (this.readsContext) {
       const { text, numbers } = argumentTags(request.arguments);
-      entities.push({ uid: { type: 'Arguments', id: '' }, attrs: {}, parents: [], tags: text }, { uid: { type: 'NumericArguments', id: '' }, attrs: {}, parents: [], tags: numbers });
-      context = {
-        client: { __entity: { type: 'Client', id: request.clientId } },
-        arguments: { __entity: { type: 'Arguments', id: '' } },
-        numbers: { __entity: { type: 'NumericArguments', id: '' } },
-      };
+      if (reads.client) context['client'] = { __entity: { type: 'Client', id: request.clientId } };
+      if (reads.arguments) {
+        entities.push({ uid: { type: 'Arguments', id: '' }, attrs: {}, parents: [], tags: text });
+        context['arguments'] = { __entity: { type: 'Arguments', id: '' } };
+      }
+      if (reads.numbers) {
+        entities.push({ uid: { type: 'NumericArguments', id: '' }, attrs: {}, parents: [], tags: numbers });
+        context['numbers'] = { __entity: { type: 'NumericArguments', id: '' } };
+      }
     }
     const call: StatefulAuthorizationCall = {
       principal: { type: 'User', id: request.subject },

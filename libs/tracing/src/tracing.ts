@@ -23,6 +23,10 @@ export interface TracingConfig {
   sampleRatio: number;
   /** How often the batch of ended spans is exported (ms). */
   scheduleDelayMs: number;
+  /** Ended spans held for export at most (more are dropped); SDK default 2048. */
+  maxQueueSize?: number;
+  /** Spans per export request at most; SDK default 512. */
+  maxExportBatchSize?: number;
 }
 
 /** The span of the traced request the current code runs for. */
@@ -230,7 +234,14 @@ export class Tracing {
     const provider = new TracerProvider({
       resource: resourceFromAttributes({ 'service.name': `airlock-${service}`, 'service.namespace': 'airlock', 'service.version': version }),
       sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.sampleRatio) }),
-      spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: config.scheduleDelayMs })],
+      spanProcessors: [
+        new BatchSpanProcessor({
+          exporter,
+          scheduledDelayMillis: config.scheduleDelayMs,
+          ...(config.maxQueueSize ? { maxQueueSize: config.maxQueueSize } : {}),
+          ...(config.maxExportBatchSize ? { maxExportBatchSize: config.maxExportBatchSize } : {}),
+        }),
+      ],
     });
     anyEnabled = true;
     providersStarted += 1;

@@ -101,22 +101,41 @@ describe('connected accounts: per-user upstream OAuth through the full stack, tw
   const browser = new Browser();
 
   /** Connects again through whatever pages come (Airlock sign-in or confirm, upstream sign-in or consent); returns the final page. */
-  async function reconnect(): Promise<{ url: string; status: number; html: string }> {
-    const connectUrl = `${stack.authUrl}/t/${TENANT}/connect/notes`;
+  async function reconnect(server = 'notes'): Promise<{ url: string; status: number; html: string }> {
+    const connectUrl = `${stack.authUrl}/t/${TENANT}/connect/${server}`;
     let page = await browser.follow(connectUrl);
     for (let step = 0; step < 6; step++) {
       if (page.url.startsWith(`${connectUrl}/callback?`)) return page;
       const all = forms(page.html, page.url);
       const next =
-        all.find((f) => f.action.endsWith('/connect/notes/login')) ??
-        all.find((f) => f.action.endsWith('/connect/notes')) ??
+        all.find((f) => f.action.endsWith(`/connect/${server}/login`)) ??
+        all.find((f) => f.action.endsWith(`/connect/${server}`)) ??
         all.find((f) => f.action.endsWith('/login')) ??
         all.find((f) => f.action.endsWith('/consent'));
       if (!next) throw new Error(`unexpected page ${page.url}: ${page.html.slice(0, 400)}`);
-      const credentials: Record<string, string> = next.action.endsWith('/connect/notes/login') ? { email: USER.email, password: USER.password } : next.action.endsWith('/login') ? { username: 'alice', password: 'alice-password' } : {};
+      const credentials: Record<string, string> = next.action.endsWith(`/connect/${server}/login`) ? { email: USER.email, password: USER.password } : next.action.endsWith('/login') ? { username: 'alice', password: 'alice-password' } : {};
       page = await browser.follow(next.action, { ...next.fields, ...credentials });
     }
     throw new Error('the connection did not finish');
+  }
+
+  /** A 2026-07-28 tools/call (no session) with the user's Airlock token, answered as JSON or one SSE message. */
+  async function modernCall(): Promise<{ status: number; message: Record<string, unknown> }> {
+    const token = provider.saved!.access_token;
+    airlockTokens.add(token);
+    const response = await fetch(stack.serverUrl('notes'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'whoami' },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'whoami', arguments: {}, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } },
+      }),
+    });
+    const text = await response.text();
+    const data = (response.headers.get('content-type') ?? '').includes('text/event-stream') ? (/^data: ?(.*)$/m.exec(text)?.[1] ?? '{}') : text;
+    return { status: response.status, message: JSON.parse(data) as Record<string, unknown> };
   }
 
   const account = async () =>
@@ -155,6 +174,9 @@ describe('connected accounts: per-user upstream OAuth through the full stack, tw
     const toolError = await plain.callTool({ name: 'whoami', arguments: {} });
     expect(toolError.isError).toBe(true);
     expect(JSON.stringify(toolError.content)).toContain(connectUrl);
+    // A 2026-07-28 (stateless) client: an error whose message carries the link.
+    const modern = await modernCall();
+    expect(modern.message['error'], JSON.stringify(modern)).toMatchObject({ message: expect.stringContaining(connectUrl) });
     expect(upstream.calls).toEqual([]);
 
     // 2. The user follows the link: signs in at Airlock, confirms, consents at the upstream, comes back.
@@ -195,6 +217,8 @@ describe('connected accounts: per-user upstream OAuth through the full stack, tw
     // 3. The call goes through with the upstream's own token for alice, on both kinds of client.
     expect(await capable.callTool({ name: 'whoami', arguments: {} })).toMatchObject({ content: [{ type: 'text', text: 'notes of alice' }] });
     expect(await plain.callTool({ name: 'whoami', arguments: {} })).toMatchObject({ content: [{ type: 'text', text: 'notes of alice' }] });
+
+    expect(await modernCall()).toMatchObject({ status: 200, message: { result: { content: [{ type: 'text', text: 'notes of alice' }] } } });
 
     // 4. The access token expires; 20 concurrent calls on two replicas refresh it exactly once.
     const expiresAt = (await account())[0]!.expires_at!.getTime();
@@ -272,5 +296,51 @@ describe('connected accounts: per-user upstream OAuth through the full stack, tw
     // Revoked at the upstream in the background.
     for (let waited = 0; upstream.revocations === revocationsBefore && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(upstream.revocations).toBeGreaterThan(revocationsBefore);
+  });
+
+  it('uses a client the admin pre-registered (no dynamic registration), and removing the server removes its accounts', async () => {
+    const admin = await adminApi(stack.authUrl);
+    const { rows } = await stack.db.pg.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [USER.email]);
+    expect((await admin.call('PATCH', `/tenants/${TENANT}/users/${rows[0]!.id}`, { disabled: false })).status).toBe(200);
+    // The operator registers Airlock at the upstream's authorization server by hand, then configures the server with it.
+    const registered = (await (
+      await fetch(`${upstream.issuer}/reg`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          redirect_uris: [`${stack.authUrl}/t/${TENANT}/connect/notes-pre/callback`],
+          grant_types: ['authorization_code', 'refresh_token'],
+          response_types: ['code'],
+          token_endpoint_auth_method: 'client_secret_post',
+        }),
+      })
+    ).json()) as { client_id: string; client_secret: string };
+    const created = await admin.call('POST', `/tenants/${TENANT}/servers`, {
+      name: 'notes-pre',
+      transport: 'http',
+      url: upstream.url,
+      credentialKind: 'oauth_user',
+      secrets: { oauthClient: { clientId: registered.client_id, clientSecret: registered.client_secret, authorizationServer: upstream.issuer } },
+    });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    expect(created.json).toMatchObject({ credentialKind: 'oauth_user', hasSecrets: true });
+    // A secret shape that does not fit the kind is refused.
+    expect((await admin.call('POST', `/tenants/${TENANT}/servers`, { name: 'notes-bad', transport: 'http', url: upstream.url, credentialKind: 'oauth_user', secrets: { header: { name: 'x', value: 'y' } } })).status).toBe(400);
+
+    const registrations = upstream.registrations;
+    const codeGrants = upstream.codeGrants;
+    const connected = await reconnect('notes-pre');
+    expect(connected.html, connected.html.replace(/<style[\s\S]*?<\/style>/, '').slice(0, 1500)).toContain('Your notes-pre account is connected');
+    expect(upstream.registrations).toBe(registrations);
+    expect(upstream.codeGrants).toBe(codeGrants + 1);
+    const accounts = async () => (await stack.db.pg.query(`SELECT 1 FROM connected_accounts a JOIN upstream_servers s ON s.id = a.server_id WHERE s.name = 'notes-pre'`)).rowCount;
+    expect(await accounts()).toBe(1);
+    const serverId = String(created.json['id']);
+    expect((await stack.db.pg.query('SELECT 1 FROM upstream_oauth_clients WHERE server_id = $1', [serverId])).rowCount).toBe(1);
+
+    // Removing the server removes the accounts at it and its client there (foreign keys).
+    expect((await admin.call('DELETE', `/tenants/${TENANT}/servers/notes-pre`)).status).toBe(204);
+    expect((await stack.db.pg.query('SELECT 1 FROM connected_accounts WHERE server_id = $1', [serverId])).rowCount).toBe(0);
+    expect((await stack.db.pg.query('SELECT 1 FROM upstream_oauth_clients WHERE server_id = $1', [serverId])).rowCount).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { Anchor, Button, Checkbox, Code, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import type { Me } from '../api.js';
 import { EmptyState, ErrorNotice, Pager, TableSkeleton } from '../components.js';
 import { identityApi } from '../identity-api.js';
@@ -96,9 +97,12 @@ export function IdentityProvidersScreen({ me, tenant, search }: { me: Me; tenant
 function LocalPasswordsSection({ tenant, writes }: { tenant: string; writes: boolean }) {
   const client = useQueryClient();
   const state = useQuery({ queryKey: ['local-passwords', tenant], queryFn: () => identityApi.localPasswords(tenant) });
+  // What the admin just chose, shown at once (the API's answer replaces it, a refusal reverts it).
+  const [chosen, setChosen] = useState<boolean | undefined>();
   const save = useMutation({
     mutationFn: (enabled: boolean) => identityApi.setLocalPasswords(tenant, enabled),
     onSuccess: (tenantRecord) => client.setQueryData(['local-passwords', tenant], { localPasswordsEnabled: tenantRecord.localPasswordsEnabled }),
+    onSettled: () => setChosen(undefined),
   });
   return (
     <section aria-labelledby="local-passwords-title">
@@ -114,9 +118,12 @@ function LocalPasswordsSection({ tenant, writes }: { tenant: string; writes: boo
           <Checkbox
             label="Allow local passwords"
             description="Off: the login page asks only for the email and sends the person to the identity provider of its domain (needs an enabled provider)."
-            checked={save.isPending && save.variables !== undefined ? save.variables : state.data.localPasswordsEnabled}
+            checked={chosen ?? state.data.localPasswordsEnabled}
             disabled={!writes || save.isPending}
-            onChange={(event) => save.mutate(event.currentTarget.checked)}
+            onChange={(event) => {
+              setChosen(event.currentTarget.checked);
+              save.mutate(event.currentTarget.checked);
+            }}
           />
           {save.isError && <ErrorNotice error={save.error} title="The setting was not changed" />}
           {save.isSuccess && (

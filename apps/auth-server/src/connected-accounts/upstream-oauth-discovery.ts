@@ -142,6 +142,9 @@ export async function discoverUpstreamClient(
     issuer = strings(metadata['authorization_servers'])?.[0];
     resourceScopes = strings(metadata['scopes_supported']);
     if (!issuer) throw new UpstreamDiscoveryError('the protected resource metadata names no authorization server');
+  } else if (!preRegistered?.scope) {
+    // The admin named the authorization server but no scope: the resource's metadata still says which (best effort).
+    resourceScopes = await protectedResourceMetadata(options, resource).then((metadata) => strings(metadata['scopes_supported']), () => undefined);
   }
   const as = await authorizationServerMetadata(options, issuer);
   const challenge = strings(as['code_challenge_methods_supported']);

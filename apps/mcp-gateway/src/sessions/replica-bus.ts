@@ -18,6 +18,8 @@ export interface ForwardedMessage {
    * user token to trade); it travels on the internal channel and is never sent to an upstream.
    */
   bearer?: string;
+  /** W3C trace context of the request that sent it (tracing on): the home runs it in that trace. */
+  trace?: { traceparent: string; tracestate?: string };
 }
 
 /** On the wire: the message with what makes its delivery acknowledged and idempotent. */

@@ -27,8 +27,12 @@ import type { RuntimeOutput } from './session-runtime.js';
 import { serialSteps } from './serial-steps.js';
 import { DEFAULT_AGGREGATE_LIST_MAX_ITEMS } from '../router/aggregated-list.js';
 import type { ToolCallObservers } from '../observe/tool-call-observer.js';
+import { SpanKind } from '@airlock/tracing';
+import type { Tracing } from '@airlock/tracing';
 
 export interface SessionHostDeps {
+  /** OpenTelemetry: messages forwarded from a traced request run in its trace here. */
+  tracing?: Tracing;
   hot: HotStore;
   log: SseEventLog;
   registry: SessionDirectory;
@@ -85,9 +89,14 @@ export class SessionHost {
   }
 
   async start(): Promise<void> {
-    await this.deps.bus.start(
-      (forwarded) => void this.deliver(forwarded).catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not deliver a forwarded message')),
-    );
+    const tracing = this.deps.tracing?.enabled ? this.deps.tracing : undefined;
+    await this.deps.bus.start((forwarded) => {
+      // Sent from a traced request on another replica: run here as a span of that trace.
+      const delivering = tracing && forwarded.trace
+        ? tracing.inSpan('airlock.session.forwarded', SpanKind.CONSUMER, { 'airlock.tenant': forwarded.tenant, 'mcp.session.id': forwarded.sessionId }, forwarded.trace, () => this.deliver(forwarded))
+        : this.deliver(forwarded);
+      void delivering.catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not deliver a forwarded message'));
+    });
     // Announcements missed while the connection was down: every local session is checked at once.
     this.stopListening = await this.deps.registry.onEnded(
       (id) => void this.drop(id),

@@ -289,7 +289,11 @@ export class SessionRuntime {
       },
       disabledTools: (_context, server) => this.hooks.disabledTools(this.link(server)),
       requireTool: (_context, server, tool, shown) => this.toolList(server, this.link(server)).require(tool, shown),
-      listFailed: (_context, server, error) => this.hooks.logger.warn({ err: error, upstream: server }, 'an upstream failed its list on the aggregated endpoint'),
+      listFailed: (_context, server, error) => {
+        // Connected accounts: a server the user has not connected lists nothing until they do (not a failure).
+        if (error instanceof GatewayError && (error.code === 'url_elicitation_required' || error.code === 'account_not_connected')) return;
+        this.hooks.logger.warn({ err: error, upstream: server }, 'an upstream failed its list on the aggregated endpoint');
+      },
       gateTools: (_context, server, tools) => this.hooks.gateTools(this.link(server), tools),
       toolVersion: (_context, server, tool) => this.hooks.toolVersion(this.link(server), tool),
     };

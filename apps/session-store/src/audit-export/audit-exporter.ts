@@ -44,7 +44,10 @@ export interface SinkStatus {
  *   sink gets the feed's order.
  */
 export class AuditExporter {
+  /** Ends the loops and wakes their pauses; a delivery in flight goes on (see close). */
   private readonly stop = new AbortController();
+  /** Aborts a delivery in flight: when close's grace period is over. */
+  private readonly cancelDelivery = new AbortController();
   private readonly loops: Array<Promise<void>> = [];
   private readonly status = new Map<string, SinkStatus>();
 
@@ -56,15 +59,26 @@ export class AuditExporter {
     for (const sink of this.options.sinks) this.loops.push(this.run(sink));
   }
 
+  sinkNames(): string[] {
+    return this.options.sinks.map((sink) => sink.name);
+  }
+
   statusOf(sink: string): SinkStatus | undefined {
     const status = this.status.get(sink);
     return status && { ...status };
   }
 
-  /** Stops every loop: an unacknowledged batch is abandoned (the next exporter sends it again), locks are released. */
-  async close(): Promise<void> {
+  /**
+   * Stops every loop and releases the locks. A batch in flight gets `graceMs` to be acknowledged (then the
+   * cursor moves past it, so a rolling restart repeats nothing); after that it is abandoned and whoever
+   * exports next sends it again. Failed attempts are not retried once closing.
+   */
+  async close(graceMs = 5_000): Promise<void> {
     this.stop.abort();
+    const timer = setTimeout(() => this.cancelDelivery.abort(), graceMs);
     await Promise.all(this.loops);
+    clearTimeout(timer);
+    this.cancelDelivery.abort();
     await Promise.all(this.options.sinks.map((sink) => sink.close().catch(() => undefined)));
   }
 
@@ -145,7 +159,7 @@ export class AuditExporter {
     let attempt = 0;
     while (!this.stopping) {
       try {
-        await sink.deliver(records, this.stop.signal);
+        await untilAborted(sink.deliver(records, this.cancelDelivery.signal), this.cancelDelivery.signal);
         if (attempt > 0) this.options.logger.info({ sink: sink.name, attempts: attempt + 1 }, 'audit export: batch delivered after retries');
         return true;
       } catch (error) {
@@ -168,4 +182,23 @@ export class AuditExporter {
   private async pause(ms: number): Promise<void> {
     await sleep(ms, undefined, { signal: this.stop.signal }).catch(() => undefined);
   }
+}
+
+/** The promise, or a rejection as soon as the signal aborts (a sink that ignores the signal cannot hold up a stop). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

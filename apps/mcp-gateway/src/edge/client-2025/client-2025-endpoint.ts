@@ -1,7 +1,7 @@
 import { isRequest, jsonRpcErrorResponse, negotiateLegacyProtocolVersion, supportsPrimingEvents } from '@airlock/mcp-protocol';
 import type { JsonRpcMessage, JsonRpcRequest } from '@airlock/mcp-protocol';
 import { REQUEST_ID_HEADER } from '@airlock/observability';
-import { SpanKind, endSpan, startSpan } from '@airlock/tracing';
+import { SpanKind, currentTraceCarrier, endSpan, startSpan } from '@airlock/tracing';
 import type { Span } from '@airlock/tracing';
 import type { AuthOutcome } from '../bearer-auth.js';
 import { GatewayError } from '../../errors/gateway-error.js';
@@ -96,7 +96,8 @@ export class Client2025Endpoint {
         ...(streamId ? { streamId } : {}),
         ...(exchanges ? { bearer: auth.bearer } : {}),
       };
-      await this.forwardToHome(session, forwarded, route, auth);
+      const trace = currentTraceCarrier();
+      await this.forwardToHome(session, trace ? { ...forwarded, trace } : forwarded, route, auth);
     };
     if (requests.length === 0) {
       await forward(undefined);

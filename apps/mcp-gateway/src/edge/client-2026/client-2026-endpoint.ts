@@ -29,6 +29,7 @@ import { AggregateRouter, observedToolCall } from '../../router/aggregate-router
 import type { RouterUpstreams } from '../../router/aggregate-router.js';
 import { ToolNameCache, withoutDisabledTools } from '../../router/upstream-tool-list.js';
 import { isUpstream2026 } from '../../upstream/upstream-connection.js';
+import { AccountNotConnectedError } from '../../upstream/connected-account-tokens.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { errorAnswer, errorResponse, jsonRpcErrorOf } from '../../errors/error-response.js';
 import { openAggregatedListen } from '../../router/subscriptions-aggregate.js';
@@ -293,8 +294,12 @@ export class Client2026Endpoint {
     try {
       answer = await this.bridge.serve(server, request, this.bridgeCaller(call, onProgress));
     } catch (error) {
-      this.deps.logger.warn({ ...upstreamFailureFields(error), server: server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
-      answer = errorAnswer(new GatewayError('upstream_unavailable'));
+      // Connected accounts: the user has no account at this upstream; the answer carries where to connect it.
+      if (error instanceof AccountNotConnectedError) answer = errorAnswer(error);
+      else {
+        this.deps.logger.warn({ ...upstreamFailureFields(error), server: server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
+        answer = errorAnswer(new GatewayError('upstream_unavailable'));
+      }
     }
     finish(id, answer);
   }
@@ -521,6 +526,10 @@ export class Client2026Endpoint {
       try {
         return await this.bridge.serve(server, request, this.bridgeCaller(call, onProgress));
       } catch (error) {
+        if (error instanceof AccountNotConnectedError) {
+          if (!answerFailure) throw error;
+          return errorAnswer(error);
+        }
         this.deps.logger.warn({ ...upstreamFailureFields(error), server: server.name }, 'session-based upstream unavailable to a 2026-07-28 client');
         if (!answerFailure) throw new GatewayError('upstream_unavailable', { cause: error });
         this.deps.eras?.forget(server);

@@ -15,6 +15,7 @@ import type { JsonRpcErrorObject, JsonRpcResponseMessage } from '@airlock/mcp-pr
 import type { UpstreamServerRecord } from '../../tenants/tenant-catalog.js';
 import type { ConnectOptions } from '../upstream-link.js';
 import type { UpstreamConnection } from '../upstream-connection.js';
+import { SpanKind, endSpan, startSpan, traceparentOf, tracestateOf } from '@airlock/tracing';
 
 interface Progress {
   token: string;
@@ -106,15 +107,34 @@ export class Upstream2026Link implements UpstreamConnection {
       progress = { token: `airlock-progress-${++this.ids}`, listener: options.onprogress };
       sent = { ...sent, _meta: { ...((sent['_meta'] as Record<string, unknown> | undefined) ?? {}), progressToken: progress.token } };
     }
-    return legacyResultFromModern(await this.call(method, sent, options.signal, progress));
+    // Traced: a client span, its context upstream in `params._meta` and the HTTP headers.
+    const span = startSpan(method, SpanKind.CLIENT);
+    if (!span) return legacyResultFromModern(await this.call(method, sent, options.signal, progress));
+    const { server } = this.options;
+    if (typeof sent['name'] === 'string') {
+      span.updateName(`${method} ${sent['name']}`);
+      if (method === 'tools/call') span.setAttributes({ 'gen_ai.tool.name': sent['name'], 'gen_ai.operation.name': 'execute_tool' });
+    }
+    span.setAttributes({ 'mcp.method.name': method, 'mcp.protocol.version': '2026-07-28', 'airlock.server': server.name, 'airlock.server.id': server.id, 'network.transport': 'tcp', 'network.protocol.name': 'http' });
+    const state = tracestateOf(span);
+    const context: Record<string, string> = state ? { traceparent: traceparentOf(span), tracestate: state } : { traceparent: traceparentOf(span) };
+    sent = { ...sent, _meta: { ...((sent['_meta'] as Record<string, unknown> | undefined) ?? {}), ...context } };
+    try {
+      const result = legacyResultFromModern(await this.call(method, sent, options.signal, progress, context));
+      endSpan(span);
+      return result;
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
   }
 
-  private async call(method: string, original: Record<string, unknown>, signal?: AbortSignal, progress?: Progress): Promise<Record<string, unknown>> {
+  private async call(method: string, original: Record<string, unknown>, signal?: AbortSignal, progress?: Progress, traceHeaders?: Record<string, string>): Promise<Record<string, unknown>> {
     const { clientCapabilities, clientInfo } = this.options;
     const envelope = envelopeForLegacyClient({ capabilities: clientCapabilities, clientInfo, ...(this.logLevel ? { logLevel: this.logLevel } : {}) });
     let params = original;
     for (let round = 0; round <= MAX_INPUT_ROUNDS; round++) {
-      const result = await this.post(method, withEnvelope(params, envelope), signal, progress);
+      const result = await this.post(method, withEnvelope(params, envelope), signal, progress, traceHeaders);
       if (result['resultType'] !== 'input_required') return result;
       const asked = clientRequestsFromInputRequired(result, {
         clientCapabilities,
@@ -141,7 +161,7 @@ export class Upstream2026Link implements UpstreamConnection {
     throw new McpError(ErrorCodes.internalError, `The upstream asked for input more than ${MAX_INPUT_ROUNDS} times`);
   }
 
-  private async post(method: string, params: Record<string, unknown>, signal?: AbortSignal, progress?: Progress): Promise<Record<string, unknown>> {
+  private async post(method: string, params: Record<string, unknown>, signal?: AbortSignal, progress?: Progress, traceHeaders?: Record<string, string>): Promise<Record<string, unknown>> {
     const { server, credentials, secrets, caller } = this.options;
     const id = ++this.ids;
     const response = await this.options.egress.fetch(server.url!, {
@@ -151,6 +171,7 @@ export class Upstream2026Link implements UpstreamConnection {
         accept: 'application/json, text/event-stream',
         ...modernRequestHeaders(method, params),
         ...(await credentials.headers(server, secrets, caller)),
+        ...traceHeaders,
       },
       body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
       ...(signal ? { signal } : {}),
