@@ -148,7 +148,7 @@ describe('the MCP servers screens', () => {
     await checkScreen(page, 'servers-06-detail-tools');
     await field(page, 'Required scopes of search').fill('mcp docs:read');
     await page.getByRole('button', { name: 'Save scopes of search' }).click();
-    await page.getByText('Saved').waitFor();
+    await page.getByText('Saved', { exact: true }).waitFor();
     // Controlled by the server's answer: the box turns off once the API has disabled the tool.
     await page.getByLabel('delete_doc enabled').click();
     await expect.poll(() => page.getByLabel('delete_doc enabled').isChecked()).toBe(false);
@@ -172,7 +172,7 @@ describe('the MCP servers screens', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('table', { name: 'MCP servers' }).waitFor();
     expect((await server.call('GET', `/tenants/${TENANT}/servers/local-tools`)).status).toBe(404);
-    expect(await page.getByRole('table', { name: 'MCP servers' }).textContent()).not.toContain('local-tools');
+    await expect.poll(() => page.getByRole('table', { name: 'MCP servers' }).textContent()).not.toContain('local-tools');
 
     expect(cspViolations).toEqual([]);
     await context.close();

@@ -184,7 +184,7 @@ describe('the console story', () => {
     await checkScreen(page, 'story-05-server-tools');
     await page.getByRole('textbox', { name: 'Required scopes of test_simple_text', exact: true }).fill('mcp docs:read');
     await page.getByRole('button', { name: 'Save scopes of test_simple_text' }).click();
-    await page.getByText('Saved').waitFor();
+    await page.getByText('Saved', { exact: true }).waitFor();
     const web = (await server.call('GET', `/tenants/${TENANT}/servers/web`)).json['tools'] as Array<{ name: string; requiredScopes: string[] }>;
     expect(web.find((tool) => tool.name === 'test_simple_text')?.requiredScopes).toEqual(['mcp', 'docs:read']);
     await navTo(page, 'MCP servers');

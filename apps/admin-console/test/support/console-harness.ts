@@ -261,7 +261,8 @@ export async function signInWithKeyboard(page: Page, person: AdminPerson, screen
 
 /** A page whose Content Security Policy violations (reported on the browser console) land in `violations`. */
 export async function openPage(context: BrowserContext, violations: string[]): Promise<Page> {
-  context.setDefaultTimeout(8_000);
+  // Generous for a loaded CI machine (a sign-in round trip has taken over 8 s there); a real failure still fails.
+  context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   page.on('console', (message) => {
     if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
