@@ -7,6 +7,7 @@ import { MemoryOAuthProvider, signInAndApprove } from '@airlock/testing';
 import { adminApi } from './support/admin-and-tokens.js';
 import type { AdminApi } from './support/admin-and-tokens.js';
 import { TENANT, USER, startFixture, startFullStack, type FullStack } from './support/full-stack.js';
+import { scimRequest } from './support/scim-request.js';
 
 // A default-deny tenant with one allow rule on a group, through the real auth server, SCIM, gateway and an
 // upstream (issue 17): the user signs in through the login and consent pages and is refused; the identity
@@ -24,15 +25,7 @@ describe('call policy: a group change through SCIM takes effect at the next toke
   let api: AdminApi;
   let scimToken: string;
 
-  const scim = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${stack.authUrl}/scim/v2/t/${TENANT}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${scimToken}`, ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    return { status: response.status, json: (text ? JSON.parse(text) : {}) as Record<string, unknown> & { Resources?: Array<Record<string, unknown>> } };
-  };
+  const scim = (method: string, path: string, body?: unknown) => scimRequest(`${stack.authUrl}/scim/v2/t/${TENANT}`, scimToken, method, path, body);
 
   /** A new session with exactly this access token (no refresh: what the token says is what the gateway sees). */
   const callEcho = async (url: URL, accessToken: string): Promise<unknown> => {

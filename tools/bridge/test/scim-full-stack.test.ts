@@ -7,6 +7,7 @@ import { decodeJwt } from 'jose';
 import { MemoryOAuthProvider, signInAndApprove } from '@airlock/testing';
 import { BOOTSTRAP_ADMIN as ADMIN } from './support/admin-and-tokens.js';
 import { TENANT, USER, startFixture, startFullStack, type FullStack } from './support/full-stack.js';
+import { scimRequest } from './support/scim-request.js';
 
 // SCIM deprovisioning against the real stack (auth server, session store, gateway, an MCP upstream): a
 // user with a live MCP session (official SDK client, signed in through the browser flow) is deprovisioned
@@ -24,15 +25,7 @@ describe('SCIM deprovisioning through the full stack', () => {
   let scimToken: string;
   let adminToken: string;
 
-  const scim = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${stack.authUrl}/scim/v2/t/${TENANT}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${scimToken}`, ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    return { status: response.status, json: (text ? JSON.parse(text) : {}) as Record<string, unknown> & { Resources?: Array<Record<string, unknown>> } };
-  };
+  const scim = (method: string, path: string, body?: unknown) => scimRequest(`${stack.authUrl}/scim/v2/t/${TENANT}`, scimToken, method, path, body);
 
   const admin = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${stack.authUrl}/admin/v1/tenants/${TENANT}${path}`, {
