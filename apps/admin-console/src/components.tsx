@@ -20,7 +20,7 @@ export function ErrorNotice({ error, title = 'The request failed' }: { error: un
 /** Rows of grey while a page loads. */
 export function TableSkeleton({ rows = 5, label }: { rows?: number; label: string }) {
   return (
-    <Stack gap="xs" aria-busy="true" aria-label={label}>
+    <Stack gap="xs" role="status" aria-busy="true" aria-label={label}>
       {Array.from({ length: rows }, (_, index) => (
         <Skeleton key={index} height={28} />
       ))}
